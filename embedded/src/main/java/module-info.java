@@ -1,0 +1,15 @@
+/**
+ * Real infrastructure without Docker: an embedded PostgreSQL (binaries from Maven Central) and Apache Kafka's
+ * own broker in KRaft mode, run as a child process. Used by the embedded runtime of the app and by the
+ * integration tests, which share one PostgreSQL and one broker per JVM through {@link
+ * io.walletoutbox.embedded.SharedInfrastructure}.
+ */
+module io.walletoutbox.embedded {
+    requires transitive java.sql;
+    requires embedded.postgres;
+    requires org.postgresql.jdbc;
+    requires kafka.clients;
+    requires org.slf4j;
+
+    exports io.walletoutbox.embedded;
+}

@@ -1,0 +1,34 @@
+package io.walletoutbox.outbox;
+
+import io.walletoutbox.outbox.internal.PostgresOutboxWriter;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Writes events to the outbox table inside the caller's transaction.
+ *
+ * <p>Call {@link #append} after the row that orders the aggregate's events is locked (for a wallet: after the
+ * guarded {@code UPDATE} of its balance), so that one aggregate's events get increasing outbox positions in
+ * commit order.
+ */
+public interface OutboxWriter {
+
+    /**
+     * Inserts {@code event} using {@code handle}'s open transaction. The event becomes visible to relays when
+     * that transaction commits and vanishes if it rolls back. After a commit, the listeners given to {@link
+     * #create} are told (in-process wake-up of a relay).
+     *
+     * @throws OutboxException.NoTransactionException when {@code handle} has no open transaction
+     * @throws OutboxException.DuplicateEventException when an event with the same id exists
+     */
+    void append(Handle handle, OutboxEvent event);
+
+    /**
+     * The stock writer for PostgreSQL.
+     *
+     * @param afterCommit run after each transaction that appended at least one event commits; must be cheap
+     *     and must not throw (typically {@code relay::wakeUp})
+     */
+    static OutboxWriter create(OutboxConfig config, Runnable afterCommit) {
+        return new PostgresOutboxWriter(config, afterCommit);
+    }
+}

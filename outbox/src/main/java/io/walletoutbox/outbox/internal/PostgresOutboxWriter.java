@@ -1,0 +1,64 @@
+package io.walletoutbox.outbox.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.walletoutbox.outbox.OutboxConfig;
+import io.walletoutbox.outbox.OutboxEvent;
+import io.walletoutbox.outbox.OutboxException;
+import io.walletoutbox.outbox.OutboxWriter;
+import java.sql.Timestamp;
+import java.util.Objects;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+
+/** Inserts outbox rows with plain SQL in the caller's transaction. */
+public final class PostgresOutboxWriter implements OutboxWriter {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final OutboxConfig config;
+    private final Runnable afterCommit;
+
+    public PostgresOutboxWriter(OutboxConfig config, Runnable afterCommit) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.afterCommit = Objects.requireNonNull(afterCommit, "afterCommit");
+    }
+
+    @Override
+    public void append(Handle handle, OutboxEvent event) {
+        Objects.requireNonNull(handle, "handle");
+        Objects.requireNonNull(event, "event");
+        if (!handle.isInTransaction()) {
+            throw new OutboxException.NoTransactionException();
+        }
+        String headers;
+        try {
+            headers = JSON.writeValueAsString(event.headers());
+        } catch (JsonProcessingException e) {
+            throw new OutboxException("headers are not serialisable", e);
+        }
+        try {
+            handle.createUpdate("""
+                            INSERT INTO outbox_event (event_id, shard, aggregate_type, aggregate_id, event_type, topic,
+                                                      payload, headers, created_at)
+                            VALUES (:eventId, :shard, :aggregateType, :aggregateId, :type, :topic, :payload,
+                                    CAST(:headers AS jsonb), :createdAt)
+                            """)
+                    .bind("eventId", event.id())
+                    .bind("shard", config.shardOf(event.aggregateId()))
+                    .bind("aggregateType", event.aggregateType())
+                    .bind("aggregateId", event.aggregateId())
+                    .bind("type", event.type())
+                    .bind("topic", event.topic())
+                    .bind("payload", event.payload())
+                    .bind("headers", headers)
+                    .bind("createdAt", Timestamp.from(event.createdAt()))
+                    .execute();
+        } catch (UnableToExecuteStatementException e) {
+            if (SqlStates.isUniqueViolation(e)) {
+                throw new OutboxException.DuplicateEventException(event.id());
+            }
+            throw e;
+        }
+        handle.afterCommit(afterCommit);
+    }
+}

@@ -1,0 +1,16 @@
+/**
+ * The transactional outbox: {@link io.walletoutbox.outbox.OutboxWriter#append} writes an event in the caller's
+ * open transaction, so the event exists if and only if the business change committed; the {@link
+ * io.walletoutbox.outbox.Inbox} lets a consumer process each event id once. A library: it knows nothing of
+ * wallets.
+ */
+module io.walletoutbox.outbox {
+    requires transitive org.jdbi.v3.core;
+    requires transitive micrometer.core;
+    requires com.fasterxml.jackson.databind;
+    requires flyway.core;
+    requires org.slf4j;
+    requires java.sql;
+
+    exports io.walletoutbox.outbox;
+}

@@ -1,0 +1,40 @@
+package io.walletoutbox.relay;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** The producer settings every relay uses: idempotent, {@code acks=all}, ordered per partition. */
+public final class KafkaProducers {
+    private KafkaProducers() {}
+
+    /**
+     * The relay's producer properties (also used by the benchmark's reference run, so both measure the same).
+     * {@code deliveryTimeout} must be shorter than the relay's stall timeout.
+     */
+    public static Map<String, Object> settings(String bootstrapServers, String clientId, int deliveryTimeoutMs) {
+        Map<String, Object> p = new HashMap<>();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(10_000, deliveryTimeoutMs - 5));
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, deliveryTimeoutMs);
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        return p;
+    }
+
+    /** A producer with {@link #settings} and the relay's serializers (String key, byte[] value). */
+    public static Producer<String, byte[]> create(String bootstrapServers, String clientId) {
+        return new KafkaProducer<>(
+                settings(bootstrapServers, clientId, 20_000), new StringSerializer(), new ByteArraySerializer());
+    }
+}

@@ -1,0 +1,166 @@
+package io.walletoutbox.relay.internal;
+
+import io.walletoutbox.relay.Relay;
+import io.walletoutbox.relay.RelayConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.apache.kafka.clients.producer.Producer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs {@link RelayConfig#workers()} publishing loops on virtual threads. A loop goes again at once while it
+ * finds work; when idle it waits, doubling the wait up to the maximum poll interval, unless {@link #wakeUp()}
+ * ends the wait early. After a failure it backs off exponentially with jitter.
+ */
+public final class PollingRelayImpl implements Relay {
+    private static final Logger log = LoggerFactory.getLogger(PollingRelayImpl.class);
+
+    private final ShardPublisher publisher;
+    private final Producer<String, byte[]> producer;
+    private final RelayConfig config;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition work = lock.newCondition();
+    private final List<Thread> threads = new ArrayList<>();
+    private long wakeUps;
+    private volatile boolean running;
+
+    public PollingRelayImpl(ShardPublisher publisher, Producer<String, byte[]> producer, RelayConfig config) {
+        this.publisher = publisher;
+        this.producer = producer;
+        this.config = config;
+    }
+
+    @Override
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        for (int i = 0; i < config.workers(); i++) {
+            threads.add(Thread.ofVirtual()
+                    .name("relay-" + config.instanceId() + "-" + i)
+                    .start(this::loop));
+        }
+        log.info("polling relay {} started with {} workers", config.instanceId(), config.workers());
+    }
+
+    @Override
+    public void wakeUp() {
+        lock.lock();
+        try {
+            wakeUps++;
+            work.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void loop() {
+        Duration idle = config.minPollInterval();
+        Duration backoff = config.retryBackoff();
+        while (running) {
+            long seen = wakeUpCount();
+            try {
+                ShardPublisher.Outcome outcome = publisher.publishOnce();
+                if (outcome.failed() > 0) {
+                    sleep(jitter(backoff));
+                    backoff = min(backoff.multipliedBy(2), config.maxRetryBackoff());
+                    continue;
+                }
+                backoff = config.retryBackoff();
+                if (outcome.claimed() > 0) {
+                    idle = config.minPollInterval();
+                    continue;
+                }
+                awaitWork(seen, idle);
+                idle = min(idle.multipliedBy(2), config.maxPollInterval());
+            } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                log.warn(
+                        "relay {} publish cycle failed, backing off {}: {}",
+                        config.instanceId(),
+                        backoff,
+                        e.toString());
+                sleep(jitter(backoff));
+                backoff = min(backoff.multipliedBy(2), config.maxRetryBackoff());
+            }
+        }
+    }
+
+    private long wakeUpCount() {
+        lock.lock();
+        try {
+            return wakeUps;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void awaitWork(long seen, Duration timeout) {
+        lock.lock();
+        try {
+            long nanos = timeout.toNanos();
+            while (running && wakeUps == seen && nanos > 0) {
+                nanos = work.awaitNanos(nanos);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void sleep(Duration d) {
+        lock.lock();
+        try {
+            long nanos = d.toNanos();
+            while (running && nanos > 0) {
+                nanos = work.awaitNanos(nanos);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static Duration jitter(Duration d) {
+        long ms = Math.max(1, d.toMillis());
+        return Duration.ofMillis(ms / 2 + ThreadLocalRandom.current().nextLong(ms / 2 + 1));
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (!running) {
+                producer.close(Duration.ofSeconds(5));
+                return;
+            }
+            running = false;
+        }
+        wakeUp();
+        for (Thread t : threads) {
+            try {
+                if (!t.join(Duration.ofSeconds(30))) {
+                    t.interrupt();
+                    t.join(Duration.ofSeconds(5));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        producer.close(Duration.ofSeconds(5));
+        log.info("polling relay {} stopped", config.instanceId());
+    }
+}

@@ -1,0 +1,14 @@
+/**
+ * Relays: move committed outbox events to Kafka and delete them once acknowledged. The polling relay leases
+ * shards of the outbox with {@code SELECT … FOR UPDATE SKIP LOCKED}, so many instances share the work while each
+ * key's events stay in order. A library: it knows nothing of wallets.
+ */
+module io.walletoutbox.relay {
+    requires transitive io.walletoutbox.outbox;
+    requires transitive kafka.clients;
+    requires com.fasterxml.jackson.databind;
+    requires org.slf4j;
+    requires java.sql;
+
+    exports io.walletoutbox.relay;
+}

@@ -1,0 +1,44 @@
+package io.walletoutbox.wallet;
+
+import java.util.Currency;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** Rules for amounts, currencies and short texts, shared by the API and the ledger. */
+public final class Money {
+    private Money() {}
+
+    /** The largest amount (and balance) in minor units: 10^15, far below {@link Long#MAX_VALUE}. */
+    public static final long MAX_AMOUNT = 1_000_000_000_000_000L;
+
+    private static final Set<String> ISO_4217 = Currency.getAvailableCurrencies().stream()
+            .map(Currency::getCurrencyCode)
+            .collect(Collectors.toUnmodifiableSet());
+
+    /** @throws WalletException.AmountOutOfRange unless 1 <= amount <= {@link #MAX_AMOUNT} */
+    public static long requireAmount(long amount) {
+        if (amount < 1 || amount > MAX_AMOUNT) {
+            throw new WalletException.AmountOutOfRange("amount must be an integer from 1 to " + MAX_AMOUNT);
+        }
+        return amount;
+    }
+
+    /** @throws WalletException.InvalidCurrency unless an ISO 4217 code in upper case */
+    public static String requireCurrency(String code) {
+        if (code == null || !ISO_4217.contains(code)) {
+            throw new WalletException.InvalidCurrency("currency must be an ISO 4217 code such as USD, was " + code);
+        }
+        return code;
+    }
+
+    /** @throws WalletException.InvalidField unless 1..64 characters without control characters */
+    public static String requireText(String value, String field) {
+        if (value == null
+                || value.isBlank()
+                || value.length() > 64
+                || value.chars().anyMatch(Character::isISOControl)) {
+            throw new WalletException.InvalidField(field + " must be 1 to 64 printable characters");
+        }
+        return value;
+    }
+}
