@@ -1,4 +1,18 @@
-/** The service: configuration, wiring, HTTP API, metrics and the embedded runtime. Exports nothing. */
+/**
+ * The service: one {@code Main} that reads the configuration, starts the embedded infrastructure when no external
+ * address is given, wires the modules with constructors, and serves the HTTP API, metrics and health with
+ * Javalin. Exports nothing.
+ */
 module io.walletoutbox.app {
     requires io.walletoutbox.wallet;
+    requires io.walletoutbox.relay;
+    requires io.walletoutbox.provider;
+    requires io.walletoutbox.embedded;
+    requires io.javalin;
+    requires micrometer.core;
+    requires micrometer.registry.prometheus;
+    requires com.zaxxer.hikari;
+    requires com.fasterxml.jackson.databind;
+    requires org.slf4j;
+    requires java.net.http;
 }

@@ -1,0 +1,81 @@
+package io.walletoutbox.app;
+
+import io.walletoutbox.app.internal.config.AppConfig;
+import io.walletoutbox.app.internal.config.ConfigException;
+import io.walletoutbox.app.internal.runtime.ServiceRuntime;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * {@code java -jar wallet-outbox.jar [flags]} runs the service; {@code java -jar wallet-outbox.jar provider-sim}
+ * runs the biller simulator alone. A start that fails prints one line and exits with a non-zero code, having
+ * stopped whatever it had started.
+ */
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] args) {
+        Map<String, String> env = System.getenv();
+        if (args.length > 0 && args[0].equals("provider-sim")) {
+            configureLogging(env.getOrDefault("LOG_FORMAT", "text"));
+            io.walletoutbox.app.internal.runtime.ProviderWiring.runSimulator(
+                    env, Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            printHelp();
+            return;
+        }
+        AppConfig config;
+        try {
+            config = AppConfig.load(env, args);
+        } catch (ConfigException e) {
+            System.err.println("wallet-outbox: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        configureLogging(config.logFormat());
+        try {
+            ServiceRuntime runtime = ServiceRuntime.start(config, System.out);
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> {
+                                System.out.println("wallet-outbox: stopping");
+                                runtime.close();
+                                System.out.println("wallet-outbox: stopped");
+                            },
+                            "wallet-outbox-shutdown"));
+        } catch (RuntimeException e) {
+            System.err.println("wallet-outbox: failed to start: " + oneLine(e));
+            System.exit(1);
+        }
+    }
+
+    /** Chooses the logback configuration before the first logger is created. */
+    private static void configureLogging(String format) {
+        if (System.getProperty("logback.configurationFile") == null && "json".equalsIgnoreCase(format)) {
+            System.setProperty("logback.configurationFile", "logback-json.xml");
+        }
+    }
+
+    private static String oneLine(Throwable e) {
+        String message = e.getMessage();
+        if (message == null || message.isBlank()) {
+            message = e.getClass().getSimpleName();
+        }
+        return message.replaceAll("\\s+", " ");
+    }
+
+    private static void printHelp() {
+        System.out.println("usage: java -jar wallet-outbox.jar [options]      run the service");
+        System.out.println("       java -jar wallet-outbox.jar provider-sim   run the biller simulator alone");
+        System.out.println("options (each also read from the environment variable of the same name):");
+        for (AppConfig.Setting s : AppConfig.Setting.values()) {
+            System.out.printf(
+                    "  %-28s %-20s %s%n",
+                    s.flag(),
+                    s.name(),
+                    s.description() + (s.fallback().isEmpty() ? "" : " (default " + s.fallback() + ")"));
+        }
+    }
+}

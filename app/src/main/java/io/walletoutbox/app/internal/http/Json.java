@@ -1,0 +1,102 @@
+package io.walletoutbox.app.internal.http;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import java.io.IOException;
+
+/**
+ * The API's JSON: strict on input (unknown fields, duplicated fields, strings for numbers, fractions for integers,
+ * overflowing numbers and trailing content are all errors), compact and ordered on output.
+ */
+public final class Json {
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .disable(JsonParser.Feature.ALLOW_COMMENTS)
+            .withCoercionConfigDefaults(cfg -> cfg.setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail))
+            .withCoercionConfig(LogicalType.Integer, cfg -> {
+                cfg.setCoercion(CoercionInputShape.String, CoercionAction.Fail);
+                cfg.setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+                cfg.setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+            })
+            .withCoercionConfig(LogicalType.Textual, cfg -> {
+                cfg.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
+                cfg.setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+                cfg.setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+            })
+            .build();
+
+    private Json() {}
+
+    /** Parses a request body into {@code type}; every kind of malformed input becomes a 400 problem. */
+    public static <T> T read(byte[] body, Class<T> type) {
+        if (body.length == 0) {
+            throw ApiException.badRequest("the request body is empty; a JSON object is required");
+        }
+        try {
+            T value = MAPPER.readValue(body, type);
+            if (value == null) {
+                throw ApiException.badRequest("the request body must be a JSON object, not null");
+            }
+            return value;
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest(describe(e));
+        } catch (IOException e) {
+            throw ApiException.badRequest("the request body could not be read");
+        }
+    }
+
+    /** Serializes a response value. */
+    public static byte[] write(Object value) {
+        try {
+            return MAPPER.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("response not serialisable", e);
+        }
+    }
+
+    /** The mapper, for tests and tools that read the API's responses. */
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
+
+    /** A one-line client-facing description without Jackson's source excerpts. */
+    private static String describe(JsonProcessingException e) {
+        String message = e.getOriginalMessage();
+        if (message == null) {
+            message = "malformed JSON";
+        }
+        int cut = message.indexOf(" (for ");
+        if (cut > 0) {
+            message = message.substring(0, cut);
+        }
+        message = message.replaceAll("\\s+", " ");
+        if (message.length() > 300) {
+            message = message.substring(0, 300) + "…";
+        }
+        if (e.getLocation() != null && e.getLocation().getLineNr() > 0) {
+            message += " (line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ")";
+        }
+        String path = e instanceof com.fasterxml.jackson.databind.JsonMappingException m
+                        && !m.getPath().isEmpty()
+                ? " at field '" + m.getPath().getLast().getFieldName() + "'"
+                : "";
+        return "invalid JSON" + path + ": " + message;
+    }
+}

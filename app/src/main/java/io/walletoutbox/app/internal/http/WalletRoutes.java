@@ -1,0 +1,169 @@
+package io.walletoutbox.app.internal.http;
+
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.walletoutbox.wallet.BillPayment;
+import io.walletoutbox.wallet.BillPaymentRequest;
+import io.walletoutbox.wallet.Money;
+import io.walletoutbox.wallet.TopUp;
+import io.walletoutbox.wallet.TransactionPage;
+import io.walletoutbox.wallet.Wallet;
+import io.walletoutbox.wallet.WalletException;
+import io.walletoutbox.wallet.Wallets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/** The wallet API of DESIGN.md: wallets, top-ups, bill payments and the ledger listing. */
+public final class WalletRoutes {
+    private static final Pattern TRACEPARENT = Pattern.compile("00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
+
+    private final Wallets wallets;
+    private final IdempotentExecution idempotency;
+
+    public WalletRoutes(Wallets wallets, IdempotentExecution idempotency) {
+        this.wallets = Objects.requireNonNull(wallets, "wallets");
+        this.idempotency = Objects.requireNonNull(idempotency, "idempotency");
+    }
+
+    /** Request body of {@code POST /wallets}. */
+    record CreateWallet(String ownerId, String currency) {}
+
+    /** Request body of {@code POST /wallets/{id}/top-ups}. */
+    record TopUpBody(Long amount) {}
+
+    /** Request body of {@code POST /wallets/{id}/bill-payments}. */
+    record BillPaymentBody(String biller, String customerRef, Long amount) {}
+
+    /** Adds the routes. */
+    public void register(JavalinConfig config) {
+        config.routes.post("/wallets", this::createWallet);
+        config.routes.get("/wallets/{walletId}", this::getWallet);
+        config.routes.post("/wallets/{walletId}/top-ups", this::topUp);
+        config.routes.post("/wallets/{walletId}/bill-payments", this::payBill);
+        config.routes.get("/wallets/{walletId}/transactions", this::transactions);
+        config.routes.get("/bill-payments/{paymentId}", this::getPayment);
+    }
+
+    private void createWallet(Context ctx) {
+        CreateWallet body = Json.read(Requests.jsonBody(ctx), CreateWallet.class);
+        String ownerId = Money.requireText(required(body.ownerId(), "ownerId"), "ownerId");
+        String currency = Money.requireCurrency(required(body.currency(), "currency"));
+        Wallet wallet = wallets.create(ownerId, currency);
+        ctx.header("Location", "/wallets/" + wallet.id());
+        Responses.json(ctx, 201, walletJson(wallet));
+    }
+
+    private void getWallet(Context ctx) {
+        UUID id = Requests.uuid(ctx, "walletId");
+        Wallet wallet = wallets.find(id).orElseThrow(() -> new WalletException.WalletNotFound(id));
+        Responses.json(ctx, 200, walletJson(wallet));
+    }
+
+    private void topUp(Context ctx) {
+        UUID walletId = Requests.uuid(ctx, "walletId");
+        String key = Requests.idempotencyKey(ctx);
+        byte[] raw = Requests.jsonBody(ctx);
+        TopUpBody body = Json.read(raw, TopUpBody.class);
+        long amount = Money.requireAmount(required(body.amount(), "amount"));
+        idempotency.run(ctx, walletId.toString(), key, Json.write(body), handle -> {
+            TopUp topUp = wallets.topUp(handle, walletId, amount);
+            return Responses.stored(201, topUpJson(topUp));
+        });
+    }
+
+    private void payBill(Context ctx) {
+        UUID walletId = Requests.uuid(ctx, "walletId");
+        String key = Requests.idempotencyKey(ctx);
+        byte[] raw = Requests.jsonBody(ctx);
+        BillPaymentBody body = Json.read(raw, BillPaymentBody.class);
+        var request = new BillPaymentRequest(
+                required(body.biller(), "biller"),
+                required(body.customerRef(), "customerRef"),
+                required(body.amount(), "amount"));
+        Optional<String> traceparent = Optional.ofNullable(ctx.header("traceparent"))
+                .filter(t -> TRACEPARENT.matcher(t).matches());
+        idempotency.run(ctx, walletId.toString(), key, Json.write(body), handle -> {
+            BillPayment payment = wallets.requestBillPayment(handle, walletId, request, traceparent);
+            return Responses.stored(202, paymentJson(payment));
+        });
+    }
+
+    private void getPayment(Context ctx) {
+        UUID id = Requests.uuid(ctx, "paymentId");
+        BillPayment payment = wallets.findPayment(id).orElseThrow(() -> new WalletException.PaymentNotFound(id));
+        Responses.json(ctx, 200, paymentJson(payment));
+    }
+
+    private void transactions(Context ctx) {
+        UUID walletId = Requests.uuid(ctx, "walletId");
+        int limit = Requests.intQuery(ctx, "limit", ApiLimits.DEFAULT_PAGE_SIZE, 1, ApiLimits.MAX_PAGE_SIZE);
+        Optional<String> cursor = Optional.ofNullable(ctx.queryParam("cursor")).filter(c -> !c.isEmpty());
+        TransactionPage page = wallets.transactions(walletId, limit, cursor);
+        List<Map<String, Object>> items =
+                page.items().stream().map(WalletRoutes::entryJson).toList();
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("items", items);
+        json.put("nextCursor", page.nextCursor().orElse(null));
+        Responses.json(ctx, 200, json);
+    }
+
+    private static <T> T required(T value, String field) {
+        if (value == null) {
+            throw ApiException.badRequest("field '" + field + "' is required");
+        }
+        return value;
+    }
+
+    static Map<String, Object> walletJson(Wallet w) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("id", w.id().toString());
+        json.put("ownerId", w.ownerId());
+        json.put("currency", w.currency());
+        json.put("balance", w.balance());
+        json.put("createdAt", w.createdAt().toString());
+        return json;
+    }
+
+    static Map<String, Object> topUpJson(TopUp t) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("id", t.id().toString());
+        json.put("walletId", t.walletId().toString());
+        json.put("amount", t.amount());
+        json.put("currency", t.currency());
+        json.put("balance", t.balance());
+        json.put("createdAt", t.createdAt().toString());
+        return json;
+    }
+
+    static Map<String, Object> paymentJson(BillPayment p) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("id", p.id().toString());
+        json.put("walletId", p.walletId().toString());
+        json.put("status", p.status().name());
+        json.put("biller", p.biller());
+        json.put("customerRef", p.customerRef());
+        json.put("amount", p.amount());
+        json.put("currency", p.currency());
+        json.put("providerReference", p.providerReference().orElse(null));
+        json.put("failureReason", p.failureReason().orElse(null));
+        json.put("createdAt", p.createdAt().toString());
+        json.put("completedAt", p.completedAt().map(Object::toString).orElse(null));
+        return json;
+    }
+
+    static Map<String, Object> entryJson(TransactionPage.Entry e) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("id", e.transferId().toString());
+        json.put("kind", e.kind());
+        json.put("amount", e.amount());
+        json.put("currency", e.currency());
+        json.put("reference", e.reference().toString());
+        json.put("createdAt", e.createdAt().toString());
+        return json;
+    }
+}

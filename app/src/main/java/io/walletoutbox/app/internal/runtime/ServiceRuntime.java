@@ -1,0 +1,218 @@
+package io.walletoutbox.app.internal.runtime;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
+import io.javalin.Javalin;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.walletoutbox.app.internal.config.AppConfig;
+import io.walletoutbox.app.internal.config.AppConfig.Role;
+import io.walletoutbox.app.internal.http.ApiServer;
+import io.walletoutbox.app.internal.http.HealthRoutes;
+import io.walletoutbox.app.internal.http.IdempotentExecution;
+import io.walletoutbox.app.internal.http.WalletRoutes;
+import io.walletoutbox.outbox.OutboxConfig;
+import io.walletoutbox.outbox.OutboxSchema;
+import io.walletoutbox.outbox.OutboxWriter;
+import io.walletoutbox.relay.KafkaProducers;
+import io.walletoutbox.relay.PollingRelay;
+import io.walletoutbox.relay.Relay;
+import io.walletoutbox.relay.RelayConfig;
+import io.walletoutbox.relay.RelayMetrics;
+import io.walletoutbox.wallet.IdempotencyKeys;
+import io.walletoutbox.wallet.WalletConfig;
+import io.walletoutbox.wallet.WalletSchema;
+import io.walletoutbox.wallet.Wallets;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import javax.sql.DataSource;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The running service: starts (embedded) infrastructure, migrates the schema, wires the modules with
+ * constructors in dependency order, starts the roles of this instance and then the HTTP server. {@link #close()}
+ * stops everything in reverse order; a failed start stops what had started before it rethrows.
+ */
+public final class ServiceRuntime implements AutoCloseable {
+    private final Closer closer;
+    private final Javalin http;
+    private final Infrastructure infrastructure;
+    private final Optional<String> simulatorUrl;
+
+    private ServiceRuntime(Closer closer, Javalin http, Infrastructure infrastructure, Optional<String> simulatorUrl) {
+        this.closer = closer;
+        this.http = http;
+        this.infrastructure = infrastructure;
+        this.simulatorUrl = simulatorUrl;
+    }
+
+    /** Starts the service described by {@code config}; progress and addresses go to {@code out}. */
+    public static ServiceRuntime start(AppConfig config, PrintStream out) {
+        Closer closer = new Closer();
+        try {
+            return start(config, out, closer);
+        } catch (RuntimeException | Error e) {
+            closer.close();
+            throw e;
+        }
+    }
+
+    private static ServiceRuntime start(AppConfig config, PrintStream out, Closer closer) {
+        if (config.relayMode() == AppConfig.RelayMode.CDC) {
+            throw new StartupException("RELAY_MODE=cdc is not available in this build yet; use polling");
+        }
+        Infrastructure infra = Infrastructure.resolve(config, closer, out);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        closer.register(registry::close);
+        for (var binder : List.of(
+                new JvmMemoryMetrics(),
+                new JvmGcMetrics(),
+                new JvmThreadMetrics(),
+                new ClassLoaderMetrics(),
+                new ProcessorMetrics(),
+                new UptimeMetrics())) {
+            binder.bindTo(registry);
+            if (binder instanceof AutoCloseable c) {
+                closer.register(c);
+            }
+        }
+        HikariDataSource dataSource = closer.register(dataSource(infra, registry));
+        OutboxConfig outboxConfig = OutboxConfig.DEFAULTS;
+        OutboxSchema.migrate(dataSource, outboxConfig);
+        WalletSchema.migrate(dataSource);
+        ProviderWiring.migrate(dataSource);
+        Jdbi jdbi = Jdbi.create(dataSource);
+
+        Kafka kafka = closer.register(new Kafka(infra.bootstrapServers()));
+        kafka.requireReachable(30);
+        kafka.ensureTopic(config.eventsTopic(), config.topicPartitions());
+
+        String instanceId = instanceId();
+        AtomicReference<Relay> relayRef = new AtomicReference<>();
+        OutboxWriter outbox = OutboxWriter.create(outboxConfig, () -> {
+            Relay relay = relayRef.get();
+            if (relay != null) {
+                relay.wakeUp();
+            }
+        });
+        WalletConfig walletConfig =
+                new WalletConfig(config.eventsTopic(), WalletConfig.DEFAULTS.idempotencyRetention());
+        Wallets wallets = Wallets.create(jdbi, outbox, walletConfig);
+        Wallets.metrics(jdbi).bindTo(registry);
+
+        if (config.runs(Role.RELAY)) {
+            Relay relay = PollingRelay.create(
+                    jdbi,
+                    KafkaProducers.create(infra.bootstrapServers(), "relay-" + instanceId),
+                    RelayConfig.defaults(instanceId),
+                    RelayMetrics.NONE);
+            closer.register(relay);
+            relay.start();
+            relayRef.set(relay);
+        }
+
+        Optional<String> simulatorUrl = Optional.empty();
+        if (config.runs(Role.CONSUMER)) {
+            simulatorUrl = ProviderWiring.start(config, infra, jdbi, wallets, registry, closer, instanceId);
+        }
+
+        Optional<WalletRoutes> walletRoutes = Optional.empty();
+        if (config.runs(Role.API)) {
+            IdempotencyKeys keys = IdempotencyKeys.create(jdbi, walletConfig);
+            closer.register(keys.startPurger(Duration.ofMinutes(10)));
+            walletRoutes = Optional.of(new WalletRoutes(wallets, new IdempotentExecution(keys)));
+        }
+        List<HealthRoutes.Check> checks = List.of(
+                new HealthRoutes.Check("postgresql", () -> probeDatabase(dataSource)),
+                new HealthRoutes.Check("kafka", kafka::probe));
+        List<Consumer<io.javalin.config.JavalinConfig>> extra = new ArrayList<>();
+        Javalin http = ApiServer.create(registry, walletRoutes, new HealthRoutes(checks), extra);
+        closer.register(http::stop);
+        http.start(config.httpPort());
+        var runtime = new ServiceRuntime(closer, http, infra, simulatorUrl);
+        runtime.printAddresses(config, out);
+        return runtime;
+    }
+
+    /** The port the HTTP server listens on. */
+    public int httpPort() {
+        return http.port();
+    }
+
+    /** The base URL of the in-process biller simulator, when one runs. */
+    public Optional<String> simulatorUrl() {
+        return simulatorUrl;
+    }
+
+    private void printAddresses(AppConfig config, PrintStream out) {
+        out.println("wallet-outbox is up (roles "
+                + config.roles().stream()
+                        .map(r -> r.name().toLowerCase())
+                        .sorted()
+                        .toList() + ")");
+        out.println("  HTTP API     http://localhost:" + http.port() + "  (metrics /metrics, health /health/ready)");
+        out.println("  PostgreSQL   " + infrastructure.jdbcUrl()
+                + (infrastructure.embeddedDatabase() ? "  (embedded, user postgres)" : ""));
+        out.println("  Kafka        " + infrastructure.bootstrapServers()
+                + (infrastructure.embeddedKafka() ? "  (embedded broker)" : "") + "  topic " + config.eventsTopic());
+        simulatorUrl.ifPresent(url -> out.println("  biller sim   " + url));
+        config.providerBaseUrl().ifPresent(url -> out.println("  biller       " + url));
+        out.flush();
+    }
+
+    private static HikariDataSource dataSource(Infrastructure infra, PrometheusMeterRegistry registry) {
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(infra.jdbcUrl());
+        hc.setUsername(infra.user());
+        hc.setPassword(infra.password());
+        hc.setPoolName("wallet-outbox");
+        hc.setMaximumPoolSize(24);
+        hc.setConnectionTimeout(5_000);
+        hc.setInitializationFailTimeout(10_000);
+        hc.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
+        try {
+            return new HikariDataSource(hc);
+        } catch (RuntimeException e) {
+            throw new StartupException(
+                    "cannot connect to PostgreSQL at " + redact(infra.jdbcUrl()) + ": " + Kafka.rootMessage(e), e);
+        }
+    }
+
+    private static Optional<String> probeDatabase(DataSource ds) {
+        try (var c = ds.getConnection();
+                var s = c.createStatement()) {
+            s.setQueryTimeout(2);
+            s.execute("SELECT 1");
+            return Optional.empty();
+        } catch (Exception e) {
+            return Optional.of("PostgreSQL does not answer: " + Kafka.rootMessage(e));
+        }
+    }
+
+    static String redact(String jdbcUrl) {
+        return jdbcUrl.replaceAll("(?i)password=[^&]*", "password=***");
+    }
+
+    private static String instanceId() {
+        String host = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("local");
+        return host + "-" + ProcessHandle.current().pid();
+    }
+
+    /** Stops everything, newest first. Safe to call more than once. */
+    @Override
+    public void close() {
+        closer.close();
+    }
+}
