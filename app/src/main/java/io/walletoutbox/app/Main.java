@@ -2,6 +2,7 @@ package io.walletoutbox.app;
 
 import io.walletoutbox.app.internal.config.AppConfig;
 import io.walletoutbox.app.internal.config.ConfigException;
+import io.walletoutbox.app.internal.runtime.ProviderWiring;
 import io.walletoutbox.app.internal.runtime.ServiceRuntime;
 import java.util.Arrays;
 import java.util.Map;
@@ -18,8 +19,7 @@ public final class Main {
         Map<String, String> env = System.getenv();
         if (args.length > 0 && args[0].equals("provider-sim")) {
             configureLogging(env.getOrDefault("LOG_FORMAT", "text"));
-            io.walletoutbox.app.internal.runtime.ProviderWiring.runSimulator(
-                    env, Arrays.copyOfRange(args, 1, args.length));
+            ProviderWiring.runSimulator(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {

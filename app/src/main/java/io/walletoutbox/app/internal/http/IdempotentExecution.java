@@ -26,18 +26,18 @@ public final class IdempotentExecution {
     void run(Context ctx, String scope, String key, byte[] body, Function<Handle, StoredResponse> action) {
         String fingerprint = fingerprint(ctx.method().name(), ctx.path(), body);
         switch (keys.execute(scope, key, fingerprint, action)) {
-            case IdempotencyKeys.Result.Executed executed -> Responses.replay(ctx, executed.response());
-            case IdempotencyKeys.Result.Replayed replayed -> {
+            case IdempotencyKeys.Executed executed -> Responses.replay(ctx, executed.response());
+            case IdempotencyKeys.Replayed replayed -> {
                 ctx.header("Idempotent-Replayed", "true");
                 Responses.replay(ctx, replayed.response());
             }
-            case IdempotencyKeys.Result.InFlight inFlight ->
+            case IdempotencyKeys.InFlight inFlight ->
                 throw new ApiException(
                         409,
                         "idempotency-key-in-use",
                         "Request in progress",
                         "a request with this Idempotency-Key is still being processed; retry later");
-            case IdempotencyKeys.Result.FingerprintMismatch mismatch ->
+            case IdempotencyKeys.FingerprintMismatch mismatch ->
                 throw ApiException.unprocessable(
                         "idempotency-key-reused",
                         "Idempotency-Key reused",

@@ -14,10 +14,12 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.walletoutbox.app.internal.config.AppConfig;
 import io.walletoutbox.app.internal.config.AppConfig.Role;
+import io.walletoutbox.app.internal.http.AdminRoutes;
 import io.walletoutbox.app.internal.http.ApiServer;
 import io.walletoutbox.app.internal.http.HealthRoutes;
 import io.walletoutbox.app.internal.http.IdempotentExecution;
 import io.walletoutbox.app.internal.http.WalletRoutes;
+import io.walletoutbox.outbox.OutboxAdmin;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxSchema;
 import io.walletoutbox.outbox.OutboxWriter;
@@ -25,14 +27,14 @@ import io.walletoutbox.relay.KafkaProducers;
 import io.walletoutbox.relay.PollingRelay;
 import io.walletoutbox.relay.Relay;
 import io.walletoutbox.relay.RelayConfig;
-import io.walletoutbox.relay.RelayMetrics;
+import io.walletoutbox.relay.RelayMeterBinder;
 import io.walletoutbox.wallet.IdempotencyKeys;
 import io.walletoutbox.wallet.WalletConfig;
+import io.walletoutbox.wallet.WalletMetrics;
 import io.walletoutbox.wallet.WalletSchema;
 import io.walletoutbox.wallet.Wallets;
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -51,7 +53,11 @@ public final class ServiceRuntime implements AutoCloseable {
     private final Infrastructure infrastructure;
     private final Optional<String> simulatorUrl;
 
-    private ServiceRuntime(Closer closer, Javalin http, Infrastructure infrastructure, Optional<String> simulatorUrl) {
+    private final List<ApiServer.Route> routes;
+
+    private ServiceRuntime(
+            Closer closer, Javalin http, Infrastructure infrastructure, Optional<String> simulatorUrl, List<ApiServer.Route> routes) {
+        this.routes = routes;
         this.closer = closer;
         this.http = http;
         this.infrastructure = infrastructure;
@@ -101,23 +107,28 @@ public final class ServiceRuntime implements AutoCloseable {
 
         String instanceId = instanceId();
         AtomicReference<Relay> relayRef = new AtomicReference<>();
-        OutboxWriter outbox = OutboxWriter.create(outboxConfig, () -> {
+        // In-process wake-up: the writer tells the relay of this JVM (if any) after each commit.
+        Runnable wakeRelay = () -> {
             Relay relay = relayRef.get();
             if (relay != null) {
                 relay.wakeUp();
             }
-        });
+        };
+        OutboxWriter outbox = OutboxWriter.create(outboxConfig, wakeRelay);
         WalletConfig walletConfig =
                 new WalletConfig(config.eventsTopic(), WalletConfig.DEFAULTS.idempotencyRetention());
         Wallets wallets = Wallets.create(jdbi, outbox, walletConfig);
-        Wallets.metrics(jdbi).bindTo(registry);
+        new WalletMetrics(jdbi).bindTo(registry);
 
+        OutboxAdmin outboxAdmin = OutboxAdmin.create(jdbi);
+        RelayMeterBinder relayMetrics = new RelayMeterBinder(outboxAdmin, instanceId);
+        relayMetrics.bindTo(registry);
         if (config.runs(Role.RELAY)) {
             Relay relay = PollingRelay.create(
                     jdbi,
                     KafkaProducers.create(infra.bootstrapServers(), "relay-" + instanceId),
                     RelayConfig.defaults(instanceId),
-                    RelayMetrics.NONE);
+                    relayMetrics);
             closer.register(relay);
             relay.start();
             relayRef.set(relay);
@@ -125,7 +136,7 @@ public final class ServiceRuntime implements AutoCloseable {
 
         Optional<String> simulatorUrl = Optional.empty();
         if (config.runs(Role.CONSUMER)) {
-            simulatorUrl = ProviderWiring.start(config, infra, jdbi, wallets, registry, closer, instanceId);
+            simulatorUrl = ProviderWiring.start(config, infra, jdbi, wallets, registry, closer);
         }
 
         Optional<WalletRoutes> walletRoutes = Optional.empty();
@@ -137,11 +148,17 @@ public final class ServiceRuntime implements AutoCloseable {
         List<HealthRoutes.Check> checks = List.of(
                 new HealthRoutes.Check("postgresql", () -> probeDatabase(dataSource)),
                 new HealthRoutes.Check("kafka", kafka::probe));
-        List<Consumer<io.javalin.config.JavalinConfig>> extra = new ArrayList<>();
-        Javalin http = ApiServer.create(registry, walletRoutes, new HealthRoutes(checks), extra);
+        AdminRoutes admin = new AdminRoutes(outboxAdmin, wakeRelay);
+        List<Consumer<io.javalin.config.JavalinConfig>> extra = List.of(admin::register);
+        List<ApiServer.Route> routes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Javalin http = ApiServer.create(registry, walletRoutes, new HealthRoutes(checks), extra, routes);
         closer.register(http::stop);
-        http.start(config.httpPort());
-        var runtime = new ServiceRuntime(closer, http, infra, simulatorUrl);
+        try {
+            http.start(config.httpPort());
+        } catch (RuntimeException e) {
+            throw new StartupException("cannot listen on HTTP port " + config.httpPort() + ": " + Kafka.rootMessage(e), e);
+        }
+        var runtime = new ServiceRuntime(closer, http, infra, simulatorUrl, List.copyOf(routes));
         runtime.printAddresses(config, out);
         return runtime;
     }
@@ -149,6 +166,11 @@ public final class ServiceRuntime implements AutoCloseable {
     /** The port the HTTP server listens on. */
     public int httpPort() {
         return http.port();
+    }
+
+    /** Every HTTP route this instance serves (method, path template). */
+    public List<ApiServer.Route> routes() {
+        return routes;
     }
 
     /** The base URL of the in-process biller simulator, when one runs. */

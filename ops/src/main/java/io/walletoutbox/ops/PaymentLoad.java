@@ -1,0 +1,130 @@
+package io.walletoutbox.ops;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Closed-loop load on {@code POST /wallets/{id}/bill-payments}: {@code concurrency} workers, each sending its
+ * next request when the previous answered, over {@code wallets} wallets, for {@code seconds}. Prints requests per
+ * second and latency percentiles; exits non-zero when any request failed. Loopback only: the base URL must be on
+ * this machine.
+ *
+ * <p>Usage: {@code PaymentLoad <baseUrl> <concurrency> <seconds> <wallets> [walletIdsFile]}. With a file, the
+ * wallet ids in it are used; otherwise the tool creates and funds the wallets and writes their ids there.
+ */
+public final class PaymentLoad {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private PaymentLoad() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 4) {
+            System.err.println("usage: PaymentLoad <baseUrl> <concurrency> <seconds> <wallets> [walletIdsFile]");
+            System.exit(2);
+        }
+        URI base = URI.create(args[0]);
+        if (!List.of("localhost", "127.0.0.1", "[::1]").contains(base.getHost())) {
+            System.err.println("PaymentLoad sends traffic to loopback addresses only");
+            System.exit(2);
+        }
+        int concurrency = Integer.parseInt(args[1]);
+        int seconds = Integer.parseInt(args[2]);
+        int walletCount = Integer.parseInt(args[3]);
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+        List<String> wallets = createWallets(http, base, walletCount);
+        if (args.length > 4) {
+            java.nio.file.Files.write(java.nio.file.Path.of(args[4]), wallets);
+        }
+        AtomicLong ok = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        ConcurrentLinkedQueue<long[]> latencies = new ConcurrentLinkedQueue<>();
+        long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+        long started = System.nanoTime();
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int w = 0; w < concurrency; w++) {
+                int worker = w;
+                pool.submit(() -> {
+                    List<Long> mine = new ArrayList<>();
+                    long i = 0;
+                    while (System.nanoTime() < end) {
+                        String wallet = wallets.get((int) ((worker + i * concurrency) % wallets.size()));
+                        i++;
+                        long t0 = System.nanoTime();
+                        try {
+                            var response = http.send(HttpRequest.newBuilder(base.resolve("/wallets/" + wallet + "/bill-payments"))
+                                            .header("Content-Type", "application/json")
+                                            .header("Idempotency-Key", UUID.randomUUID().toString())
+                                            .POST(HttpRequest.BodyPublishers.ofString(
+                                                    "{\"biller\":\"wifi\",\"customerRef\":\"ACC-1001\",\"amount\":1}"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.discarding());
+                            if (response.statusCode() == 202) {
+                                ok.incrementAndGet();
+                            } else {
+                                failed.incrementAndGet();
+                            }
+                        } catch (Exception e) {
+                            failed.incrementAndGet();
+                        }
+                        mine.add(System.nanoTime() - t0);
+                    }
+                    latencies.add(mine.stream().mapToLong(Long::longValue).toArray());
+                    return null;
+                });
+            }
+        }
+        double elapsed = (System.nanoTime() - started) / 1e9;
+        long[] all = latencies.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+        System.out.printf(
+                "api: %d payments in %.1f s = %.1f payments/s at concurrency %d; latency p50 %.2f ms, p99 %.2f ms; %d failed%n",
+                ok.get(), elapsed, ok.get() / elapsed, concurrency, pct(all, 0.50), pct(all, 0.99), failed.get());
+        if (failed.get() > 0) {
+            System.exit(1);
+        }
+    }
+
+    private static List<String> createWallets(HttpClient http, URI base, int count) throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            var created = http.send(HttpRequest.newBuilder(base.resolve("/wallets"))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"ownerId\":\"load-" + i + "\",\"currency\":\"USD\"}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (created.statusCode() != 201) {
+                throw new IllegalStateException("creating a wallet failed: " + created.body());
+            }
+            String id = JSON.readTree(created.body()).get("id").asText();
+            var topUp = http.send(HttpRequest.newBuilder(base.resolve("/wallets/" + id + "/top-ups"))
+                            .header("Content-Type", "application/json")
+                            .header("Idempotency-Key", "load-seed-" + id)
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"amount\":100000000000}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (topUp.statusCode() != 201) {
+                throw new IllegalStateException("funding a wallet failed: " + topUp.body());
+            }
+            ids.add(id);
+        }
+        return ids;
+    }
+
+    private static double pct(long[] sorted, double p) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        return sorted[(int) Math.min(sorted.length - 1, Math.floor(p * sorted.length))] / 1e6;
+    }
+}
