@@ -174,13 +174,17 @@ public final class EmbeddedKafka implements AutoCloseable {
         return command;
     }
 
+    /** This JVM's class path (and module path), absolute, since the child runs in another directory. */
     private static String classPath() {
-        String cp = System.getProperty("java.class.path", "");
-        String mp = System.getProperty("jdk.module.path", "");
-        if (mp.isEmpty()) {
-            return cp;
+        List<String> entries = new ArrayList<>();
+        for (String property : List.of("java.class.path", "jdk.module.path")) {
+            for (String entry : System.getProperty(property, "").split(java.io.File.pathSeparator)) {
+                if (!entry.isEmpty()) {
+                    entries.add(Path.of(entry).toAbsolutePath().toString());
+                }
+            }
         }
-        return cp.isEmpty() ? mp : cp + java.io.File.pathSeparator + mp;
+        return String.join(java.io.File.pathSeparator, entries);
     }
 
     static int freePort() {

@@ -56,6 +56,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
                     .setServerConfig("max_connections", "300")
                     .setServerConfig("shared_buffers", "256MB")
                     .setServerConfig("listen_addresses", "127.0.0.1")
+                    // zonky defaults to synchronous_commit=off; a committed payment must survive a crash.
+                    .setServerConfig("synchronous_commit", "on")
                     .setServerConfig("fsync", "on")
                     .start();
             return new EmbeddedPostgres(server, data);
@@ -134,13 +136,27 @@ public final class EmbeddedPostgres implements AutoCloseable {
         }
         log.warn("stopping PostgreSQL left running on {} (pid {})", data, pid);
         ProcessHandle p = orphan.get();
-        // SIGINT is PostgreSQL's fast shutdown; ProcessHandle only sends SIGTERM (smart shutdown), which
-        // is enough here because the clients of the dead parent are gone.
-        p.destroy();
+        // SIGINT is PostgreSQL's fast shutdown: it rolls back what the dead parent left open and stops at once
+        // (ProcessHandle.destroy would send SIGTERM, a smart shutdown that waits for clients). SIGQUIT, the
+        // immediate shutdown, is the fallback; crash recovery at the next start makes it safe.
         try {
+            signal("INT", pid);
             p.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
         } catch (Exception e) {
-            p.destroyForcibly();
+            try {
+                signal("QUIT", pid);
+                p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception again) {
+                p.destroyForcibly();
+            }
         }
+    }
+
+    private static void signal(String signal, long pid) throws IOException, InterruptedException {
+        new ProcessBuilder("kill", "-" + signal, Long.toString(pid))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start()
+                .waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
     }
 }

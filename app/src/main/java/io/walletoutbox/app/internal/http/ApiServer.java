@@ -17,7 +17,7 @@ public final class ApiServer {
     public record Route(String method, String path) {}
 
     /**
-     * The app with its routes, not started. Every route added is also put in {@code routes} (for the test that
+     * The app with its routes, not started. Every route added is also put in {@code registeredRoutes} (for the test that
      * keeps the OpenAPI document true).
      *
      * @param walletRoutes the wallet API, present when this instance has the {@code api} role
@@ -28,12 +28,12 @@ public final class ApiServer {
             Optional<WalletRoutes> walletRoutes,
             HealthRoutes health,
             List<Consumer<io.javalin.config.JavalinConfig>> extraRoutes,
-            List<Route> routes) {
+            List<Route> registeredRoutes) {
         byte[] openapi = openApiDocument();
         return Javalin.create(config -> {
             config.events.handlerAdded(meta -> {
                 if (meta.getHttpMethod().isHttpMethod()) {
-                    routes.add(new Route(meta.getHttpMethod().name(), meta.getPath()));
+                    registeredRoutes.add(new Route(meta.getHttpMethod().name(), meta.getPath()));
                 }
             });
             config.http.maxRequestSize = ApiLimits.MAX_BODY_BYTES;

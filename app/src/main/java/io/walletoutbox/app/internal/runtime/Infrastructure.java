@@ -1,6 +1,7 @@
 package io.walletoutbox.app.internal.runtime;
 
 import io.walletoutbox.app.internal.config.AppConfig;
+import io.walletoutbox.embedded.DataDirectoryLock;
 import io.walletoutbox.embedded.EmbeddedKafka;
 import io.walletoutbox.embedded.EmbeddedPostgres;
 
@@ -18,6 +19,9 @@ record Infrastructure(
     static final String EMBEDDED_DATABASE = "wallet";
 
     static Infrastructure resolve(AppConfig config, Closer closer, java.io.PrintStream out) {
+        if (config.databaseUrl().isEmpty() || config.kafkaBootstrapServers().isEmpty()) {
+            closer.register(DataDirectoryLock.acquire(config.dataDir()));
+        }
         String jdbcUrl;
         String user;
         String password;
