@@ -6,6 +6,10 @@ public class WalletException extends RuntimeException {
         super(message);
     }
 
+    public WalletException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
     /** No wallet with that id. */
     public static final class WalletNotFound extends WalletException {
         public WalletNotFound(java.util.UUID id) {
@@ -52,6 +56,23 @@ public class WalletException extends RuntimeException {
     public static final class InvalidCursor extends WalletException {
         public InvalidCursor() {
             super("cursor is not valid");
+        }
+    }
+
+    /** An {@code Idempotency-Key} that is empty, too long or not printable ASCII. */
+    public static final class InvalidIdempotencyKey extends WalletException {
+        public InvalidIdempotencyKey(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * A request's hold on its idempotency key ran out and another request with the same key took over before
+     * this one could commit; this one's work was rolled back, nothing of it remains.
+     */
+    public static final class IdempotencyLeaseLost extends WalletException {
+        public IdempotencyLeaseLost(String scope, String key) {
+            super("the hold on idempotency key " + key + " of " + scope + " ran out; the request was rolled back");
         }
     }
 }

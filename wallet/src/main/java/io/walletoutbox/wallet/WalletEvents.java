@@ -1,0 +1,31 @@
+package io.walletoutbox.wallet;
+
+/**
+ * The events the wallet appends to the outbox: topic {@link WalletConfig#eventsTopic()}, aggregate type {@value
+ * #AGGREGATE_TYPE}, aggregate id (the Kafka key) the wallet id, value a JSON object. Amounts are integers in minor
+ * units, times ISO-8601 instants, ids UUID strings.
+ *
+ * <ul>
+ *   <li>{@value #BILL_PAYMENT_REQUESTED}: {@code {"paymentId","walletId","biller","customerRef","amount","currency",
+ *       "requestedAt"}}; a {@code traceparent} header when the request carried one.
+ *   <li>{@value #BILL_PAYMENT_SUCCEEDED}: {@code {"paymentId","walletId","amount","currency","providerReference",
+ *       "completedAt"}}.
+ *   <li>{@value #BILL_PAYMENT_FAILED}: {@code {"paymentId","walletId","amount","currency","reason","completedAt"}};
+ *       the amount was refunded to the wallet in the same transaction.
+ * </ul>
+ */
+public final class WalletEvents {
+    private WalletEvents() {}
+
+    /** The outbox aggregate type of every wallet event. */
+    public static final String AGGREGATE_TYPE = "Wallet";
+
+    /** A payment was debited and waits for the biller. */
+    public static final String BILL_PAYMENT_REQUESTED = "BillPaymentRequested";
+
+    /** The biller was paid; the money moved from clearing to settlement. */
+    public static final String BILL_PAYMENT_SUCCEEDED = "BillPaymentSucceeded";
+
+    /** The biller declined for good; the wallet was refunded. */
+    public static final String BILL_PAYMENT_FAILED = "BillPaymentFailed";
+}
