@@ -1,22 +1,24 @@
 package io.walletoutbox.wallet;
 
 import java.util.Arrays;
-import java.util.Map;
 import java.util.Objects;
 
 /**
- * The response of the first request with an idempotency key, kept to be replayed byte for byte.
+ * The response to the first request with an idempotency key, kept so it can be replayed byte for byte.
  *
  * @param status the HTTP status
- * @param headers response headers worth replaying (e.g. {@code Content-Type}, {@code Location})
+ * @param contentType the {@code Content-Type} of the body (1..200 characters)
  * @param body the body bytes (copied in and out, so the record stays immutable)
  */
-public record StoredResponse(int status, Map<String, String> headers, byte[] body) {
+public record StoredResponse(int status, String contentType, byte[] body) {
     public StoredResponse {
         if (status < 100 || status > 599) {
             throw new IllegalArgumentException("not an HTTP status: " + status);
         }
-        headers = Map.copyOf(Objects.requireNonNull(headers, "headers"));
+        Objects.requireNonNull(contentType, "contentType");
+        if (contentType.isBlank() || contentType.length() > 200) {
+            throw new IllegalArgumentException("contentType must be 1..200 characters");
+        }
         body = Objects.requireNonNull(body, "body").clone();
     }
 
@@ -29,17 +31,17 @@ public record StoredResponse(int status, Map<String, String> headers, byte[] bod
     public boolean equals(Object o) {
         return o instanceof StoredResponse r
                 && status == r.status
-                && headers.equals(r.headers)
+                && contentType.equals(r.contentType)
                 && Arrays.equals(body, r.body);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(status, headers, Arrays.hashCode(body));
+        return Objects.hash(status, contentType, Arrays.hashCode(body));
     }
 
     @Override
     public String toString() {
-        return "StoredResponse[status=" + status + ", headers=" + headers + ", body=" + body.length + " bytes]";
+        return "StoredResponse[status=" + status + ", contentType=" + contentType + ", body=" + body.length + " bytes]";
     }
 }

@@ -8,20 +8,18 @@ import java.util.Objects;
  *
  * @param eventsTopic the Kafka topic of wallet events ({@code wallet.events})
  * @param idempotencyRetention how long a completed {@code Idempotency-Key} is remembered and its response
- *     replayed (default 24 h; 1 minute to 30 days); after that the key may be used again
- * @param idempotencyLease how long a request holding a key may run before another request with the same key may
- *     take over (default 1 minute; 1 s to 1 h). Safe even when exceeded: the work and the stored response
- *     commit in one transaction that first checks the lease is still its own, so a taken-over request rolls back
+ *     replayed: default 24 hours, allowed 1 minute to 30 days. After that the key may be used again.
  */
-public record WalletConfig(String eventsTopic, Duration idempotencyRetention, Duration idempotencyLease) {
-    /** {@code wallet.events}, keys kept 24 h, leases of 1 minute. */
-    public static final WalletConfig DEFAULTS =
-            new WalletConfig("wallet.events", Duration.ofHours(24), Duration.ofMinutes(1));
+public record WalletConfig(String eventsTopic, Duration idempotencyRetention) {
+    /** The default retention of idempotency keys: 24 hours. */
+    public static final Duration DEFAULT_IDEMPOTENCY_RETENTION = Duration.ofHours(24);
+
+    /** {@code wallet.events}, idempotency keys kept 24 hours. */
+    public static final WalletConfig DEFAULTS = new WalletConfig("wallet.events");
 
     public WalletConfig {
         Objects.requireNonNull(eventsTopic, "eventsTopic");
         Objects.requireNonNull(idempotencyRetention, "idempotencyRetention");
-        Objects.requireNonNull(idempotencyLease, "idempotencyLease");
         if (!eventsTopic.matches("[a-zA-Z0-9._-]{1,249}")) {
             throw new IllegalArgumentException("not a valid Kafka topic name: " + eventsTopic);
         }
@@ -30,17 +28,10 @@ public record WalletConfig(String eventsTopic, Duration idempotencyRetention, Du
             throw new IllegalArgumentException(
                     "idempotencyRetention must be 1 minute to 30 days, was " + idempotencyRetention);
         }
-        if (idempotencyLease.compareTo(Duration.ofSeconds(1)) < 0
-                || idempotencyLease.compareTo(Duration.ofHours(1)) > 0) {
-            throw new IllegalArgumentException("idempotencyLease must be 1 s to 1 h, was " + idempotencyLease);
-        }
-        if (idempotencyLease.compareTo(idempotencyRetention) >= 0) {
-            throw new IllegalArgumentException("idempotencyLease must be shorter than idempotencyRetention");
-        }
     }
 
-    /** This configuration with another events topic. */
-    public WalletConfig withEventsTopic(String topic) {
-        return new WalletConfig(topic, idempotencyRetention, idempotencyLease);
+    /** The given topic, idempotency keys kept {@link #DEFAULT_IDEMPOTENCY_RETENTION}. */
+    public WalletConfig(String eventsTopic) {
+        this(eventsTopic, DEFAULT_IDEMPOTENCY_RETENTION);
     }
 }

@@ -3,14 +3,13 @@ package io.walletoutbox.wallet;
 /**
  * The events the wallet appends to the outbox: topic {@link WalletConfig#eventsTopic()}, aggregate type {@value
  * #AGGREGATE_TYPE}, aggregate id (the Kafka key) the wallet id, value a JSON object. Amounts are integers in minor
- * units, times ISO-8601 instants, ids UUID strings.
+ * units, ids UUID strings; the event's time is the outbox event's {@code createdAt} ({@code ce_time}).
  *
  * <ul>
- *   <li>{@value #BILL_PAYMENT_REQUESTED}: {@code {"paymentId","walletId","biller","customerRef","amount","currency",
- *       "requestedAt"}}; a {@code traceparent} header when the request carried one.
- *   <li>{@value #BILL_PAYMENT_SUCCEEDED}: {@code {"paymentId","walletId","amount","currency","providerReference",
- *       "completedAt"}}.
- *   <li>{@value #BILL_PAYMENT_FAILED}: {@code {"paymentId","walletId","amount","currency","reason","completedAt"}};
+ *   <li>{@value #BILL_PAYMENT_REQUESTED}: {@code {"paymentId","walletId","biller","customerRef","amount","currency"}};
+ *       a {@code traceparent} header when the request carried one.
+ *   <li>{@value #BILL_PAYMENT_SUCCEEDED}: {@code {"paymentId","walletId","amount","currency","providerReference"}}.
+ *   <li>{@value #BILL_PAYMENT_FAILED}: {@code {"paymentId","walletId","amount","currency","reason"}};
  *       the amount was refunded to the wallet in the same transaction.
  * </ul>
  */

@@ -65,14 +65,4 @@ public class WalletException extends RuntimeException {
             super(message);
         }
     }
-
-    /**
-     * A request's hold on its idempotency key ran out and another request with the same key took over before
-     * this one could commit; this one's work was rolled back, nothing of it remains.
-     */
-    public static final class IdempotencyLeaseLost extends WalletException {
-        public IdempotencyLeaseLost(String scope, String key) {
-            super("the hold on idempotency key " + key + " of " + scope + " ran out; the request was rolled back");
-        }
-    }
 }

@@ -1,19 +1,15 @@
 package io.walletoutbox.wallet.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.walletoutbox.wallet.IdempotencyKeys;
-import io.walletoutbox.wallet.IdempotencyResult;
-import io.walletoutbox.wallet.IdempotentRequest;
 import io.walletoutbox.wallet.StoredResponse;
 import io.walletoutbox.wallet.WalletConfig;
-import io.walletoutbox.wallet.WalletException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -24,17 +20,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Idempotency keys in the {@code idempotency_key} table. Three short steps: claim the key (a committed lease),
- * run the work and store the response in one transaction that first re-checks the lease under a row lock, and on
- * failure release the key.
+ * Idempotency keys in the {@code idempotency_key} table, written in the same transaction as the request's work.
+ *
+ * <p>Why an advisory lock: without it a second request with the same key would either block on the first one's
+ * uncommitted row until it commits (no 409 ever) or, reading before that commit, run the work a second time. A
+ * transaction-scoped {@code pg_try_advisory_xact_lock} says "in flight" without waiting and is released by commit
+ * or rollback, whatever happens to the process. Its two-int form ({@value #LOCK_CLASS}, hash of scope and key) has
+ * a lock space of its own, apart from the one-bigint form other modules may use. Two different keys whose 32-bit
+ * hashes collide can only make one of them answer 409 while the other runs; the client's retry then succeeds.
  */
 public final class PostgresIdempotencyKeys implements IdempotencyKeys {
     private static final Logger log = LoggerFactory.getLogger(PostgresIdempotencyKeys.class);
+    /** "WLIK" (wallet idempotency key): the advisory lock class of these locks. */
+    static final int LOCK_CLASS = 0x574c494b;
+
     private static final int PURGE_BATCH = 1000;
 
     private final Jdbi jdbi;
     private final WalletConfig config;
-    private final ObjectMapper json = new ObjectMapper();
 
     public PostgresIdempotencyKeys(Jdbi jdbi, WalletConfig config) {
         this.jdbi = Objects.requireNonNull(jdbi, "jdbi");
@@ -42,141 +45,58 @@ public final class PostgresIdempotencyKeys implements IdempotencyKeys {
     }
 
     @Override
-    public IdempotencyResult execute(IdempotentRequest request, Function<Handle, StoredResponse> work) {
-        Objects.requireNonNull(request, "request");
-        Objects.requireNonNull(work, "work");
-        UUID token = UUID.randomUUID();
-        Optional<IdempotencyResult> found = jdbi.inTransaction(h -> claim(h, request, token));
-        if (found.isPresent()) {
-            return found.get();
-        }
-        try {
-            return jdbi.inTransaction(h -> {
-                // The fence: our lease must still be ours, and the row lock keeps a late taker-over waiting
-                // until we commit (it then finds the key COMPLETED and replays).
-                boolean ours = h.createQuery("""
-                                SELECT EXISTS (SELECT 1 FROM idempotency_key
-                                 WHERE scope = :scope AND key = :key AND owner = :token AND state = 'IN_FLIGHT'
-                                 FOR UPDATE)
-                                """)
-                        .bind("scope", request.scope())
-                        .bind("key", request.key())
-                        .bind("token", token)
-                        .mapTo(Boolean.class)
-                        .one();
-                if (!ours) {
-                    throw new WalletException.IdempotencyLeaseLost(request.scope(), request.key());
-                }
-                StoredResponse response = Objects.requireNonNull(work.apply(h), "work returned no response");
-                complete(h, request, token, response);
-                return new IdempotencyResult.Executed(response);
-            });
-        } catch (RuntimeException | Error e) {
-            release(request, token, e);
-            throw e;
-        }
-    }
-
-    /** Takes the key (empty) or says why not. */
-    private Optional<IdempotencyResult> claim(Handle h, IdempotentRequest request, UUID token) {
-        // A new key is inserted; an expired key, or an abandoned lease of the same request, is taken over.
-        Optional<UUID> owner = h.createQuery("""
-                        INSERT INTO idempotency_key AS k (scope, key, fingerprint, state, owner, locked_until,
-                                                          expires_at)
-                        VALUES (:scope, :key, :fingerprint, 'IN_FLIGHT', :token,
-                                now() + :leaseMs * interval '1 millisecond',
-                                now() + :retentionMs * interval '1 millisecond')
-                        ON CONFLICT (scope, key) DO UPDATE
-                           SET fingerprint = excluded.fingerprint, state = 'IN_FLIGHT', owner = excluded.owner,
-                               locked_until = excluded.locked_until, expires_at = excluded.expires_at,
-                               created_at = now(), completed_at = NULL, response_status = NULL,
-                               response_headers = NULL, response_body = NULL
-                         WHERE k.expires_at <= now()
-                            OR (k.state = 'IN_FLIGHT' AND k.locked_until <= now()
-                                AND k.fingerprint = excluded.fingerprint)
-                        RETURNING owner
-                        """)
-                .bind("scope", request.scope())
-                .bind("key", request.key())
-                .bind("fingerprint", request.fingerprint())
-                .bind("token", token)
-                .bind("leaseMs", config.idempotencyLease().toMillis())
-                .bind("retentionMs", config.idempotencyRetention().toMillis())
-                .mapTo(UUID.class)
-                .findOne();
-        if (owner.isPresent()) {
-            return Optional.empty();
-        }
-        // The conflicting row is locked by the INSERT above, so this reads its latest committed state.
-        return Optional.of(h.createQuery("""
-                        SELECT fingerprint, state, response_status, response_headers::text AS headers, response_body
-                        FROM idempotency_key WHERE scope = :scope AND key = :key
-                        """)
-                .bind("scope", request.scope())
-                .bind("key", request.key())
-                .map((rs, ctx) -> {
-                    if (!rs.getString("fingerprint").equals(request.fingerprint())) {
-                        return new IdempotencyResult.KeyReused();
-                    }
-                    if (rs.getString("state").equals("IN_FLIGHT")) {
-                        return (IdempotencyResult) new IdempotencyResult.InFlight();
-                    }
-                    return new IdempotencyResult.Replayed(new StoredResponse(
-                            rs.getInt("response_status"),
-                            headers(rs.getString("headers")),
-                            rs.getBytes("response_body")));
-                })
-                .one());
-    }
-
-    private void complete(Handle h, IdempotentRequest request, UUID token, StoredResponse response) {
-        String headers;
-        try {
-            headers = json.writeValueAsString(response.headers());
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a map of strings always serialises", e);
-        }
-        int updated = h.createUpdate("""
-                        UPDATE idempotency_key
-                           SET state = 'COMPLETED', owner = NULL, locked_until = NULL, completed_at = now(),
-                               response_status = :status, response_headers = CAST(:headers AS jsonb),
-                               response_body = :body
-                         WHERE scope = :scope AND key = :key AND owner = :token AND state = 'IN_FLIGHT'
-                        """)
-                .bind("status", response.status())
-                .bind("headers", headers)
-                .bind("body", response.body())
-                .bind("scope", request.scope())
-                .bind("key", request.key())
-                .bind("token", token)
-                .execute();
-        if (updated != 1) { // impossible while we hold the row lock; never commit work without its response
-            throw new WalletException.IdempotencyLeaseLost(request.scope(), request.key());
-        }
-    }
-
-    /** Frees the key after failed work; if even that fails, the lease running out frees it. */
-    private void release(IdempotentRequest request, UUID token, Throwable cause) {
-        try {
-            jdbi.useHandle(h -> h.createUpdate("""
-                            DELETE FROM idempotency_key
-                             WHERE scope = :scope AND key = :key AND owner = :token AND state = 'IN_FLIGHT'
+    public Result execute(String scope, String key, String fingerprint, Function<Handle, StoredResponse> action) {
+        requireText(scope, "scope");
+        IdempotencyKeys.requireKey(key);
+        requireText(fingerprint, "fingerprint");
+        Objects.requireNonNull(action, "action");
+        return jdbi.inTransaction(h -> {
+            boolean locked = h.createQuery("SELECT pg_try_advisory_xact_lock(:class, :object)")
+                    .bind("class", LOCK_CLASS)
+                    .bind("object", lockObject(scope, key))
+                    .mapTo(Boolean.class)
+                    .one();
+            if (!locked) {
+                return new InFlight();
+            }
+            // Holding the lock, this statement's snapshot sees every earlier request with this key committed.
+            h.createUpdate("DELETE FROM idempotency_key WHERE scope = :scope AND key = :key AND expires_at <= now()")
+                    .bind("scope", scope)
+                    .bind("key", key)
+                    .execute();
+            Optional<Result> earlier = h.createQuery("""
+                            SELECT fingerprint, response_status, response_content_type, response_body
+                            FROM idempotency_key WHERE scope = :scope AND key = :key
                             """)
-                    .bind("scope", request.scope())
-                    .bind("key", request.key())
-                    .bind("token", token)
-                    .execute());
-        } catch (RuntimeException e) {
-            cause.addSuppressed(e);
-        }
-    }
-
-    private Map<String, String> headers(String text) {
-        try {
-            return json.readValue(text, new TypeReference<Map<String, String>>() {});
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("stored response headers are not a JSON object of strings", e);
-        }
+                    .bind("scope", scope)
+                    .bind("key", key)
+                    .map((rs, ctx) -> rs.getString("fingerprint").equals(fingerprint)
+                            ? (Result) new Replayed(new StoredResponse(
+                                    rs.getInt("response_status"),
+                                    rs.getString("response_content_type"),
+                                    rs.getBytes("response_body")))
+                            : new FingerprintMismatch())
+                    .findOne();
+            if (earlier.isPresent()) {
+                return earlier.get();
+            }
+            StoredResponse response = Objects.requireNonNull(action.apply(h), "the action returned no response");
+            h.createUpdate("""
+                            INSERT INTO idempotency_key (scope, key, fingerprint, response_status,
+                                                         response_content_type, response_body, expires_at)
+                            VALUES (:scope, :key, :fingerprint, :status, :contentType, :body,
+                                    now() + :retentionMs * interval '1 millisecond')
+                            """)
+                    .bind("scope", scope)
+                    .bind("key", key)
+                    .bind("fingerprint", fingerprint)
+                    .bind("status", response.status())
+                    .bind("contentType", response.contentType())
+                    .bind("body", response.body())
+                    .bind("retentionMs", config.idempotencyRetention().toMillis())
+                    .execute();
+            return new Executed(response);
+        });
     }
 
     @Override
@@ -195,13 +115,13 @@ public final class PostgresIdempotencyKeys implements IdempotencyKeys {
     }
 
     @Override
-    public AutoCloseable startCleanup(Duration interval) {
-        Objects.requireNonNull(interval, "interval");
-        if (interval.isNegative() || interval.isZero()) {
-            throw new IllegalArgumentException("interval must be positive");
+    public AutoCloseable startPurger(Duration every) {
+        Objects.requireNonNull(every, "every");
+        if (every.isNegative() || every.isZero()) {
+            throw new IllegalArgumentException("every must be positive, was " + every);
         }
         ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("idempotency-key-cleanup").daemon().factory());
+                Thread.ofVirtual().name("idempotency-key-purger").factory());
         executor.scheduleWithFixedDelay(
                 () -> {
                     try {
@@ -210,16 +130,38 @@ public final class PostgresIdempotencyKeys implements IdempotencyKeys {
                             log.info("purged expired idempotency keys count={}", purged);
                         }
                     } catch (RuntimeException e) {
-                        // Not a money path: a missed purge only keeps old keys a little longer.
-                        log.warn("purging expired idempotency keys failed; retrying in {}", interval, e);
+                        // Not a money path: a missed purge only keeps expired keys a little longer.
+                        log.warn("purging expired idempotency keys failed; trying again in {}", every, e);
                     }
                 },
-                interval.toMillis(),
-                interval.toMillis(),
+                every.toMillis(),
+                every.toMillis(),
                 TimeUnit.MILLISECONDS);
         return () -> {
             executor.shutdownNow();
-            executor.awaitTermination(10, TimeUnit.SECONDS);
+            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+                log.warn("the idempotency key purger did not stop within 10 s");
+            }
         };
+    }
+
+    /** The second int of the advisory lock: the first 4 bytes of SHA-256 over scope, NUL, key. */
+    static int lockObject(String scope, String key) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(scope.getBytes(StandardCharsets.UTF_8));
+            sha.update((byte) 0);
+            sha.update(key.getBytes(StandardCharsets.UTF_8));
+            return ByteBuffer.wrap(sha.digest()).getInt();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    private static void requireText(String value, String name) {
+        Objects.requireNonNull(value, name);
+        if (value.isEmpty() || value.length() > 200) {
+            throw new IllegalArgumentException(name + " must be 1..200 characters");
+        }
     }
 }

@@ -20,7 +20,6 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -28,7 +27,6 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 
 /**
  * The ledger on PostgreSQL. Locks are always taken in one order (payment → wallet → clearing → settlement, and
@@ -42,11 +40,13 @@ public final class PostgresWallets implements Wallets {
     private final WalletConfig config;
     private final SystemAccounts systemAccounts = new SystemAccounts();
     private final EventPayloads payloads = new EventPayloads();
+    private final LedgerReads reads;
 
     public PostgresWallets(Jdbi jdbi, OutboxWriter outbox, WalletConfig config) {
         this.jdbi = Objects.requireNonNull(jdbi, "jdbi");
         this.outbox = Objects.requireNonNull(outbox, "outbox");
         this.config = Objects.requireNonNull(config, "config");
+        this.reads = new LedgerReads(jdbi);
     }
 
     @Override
@@ -111,7 +111,7 @@ public final class PostgresWallets implements Wallets {
                     + now.balance() + " above the maximum " + Money.MAX_AMOUNT);
         }
         String currency = credited.get().currency();
-        UUID funding = systemAccounts.id(handle, Kind.FUNDING, currency, walletId);
+        UUID funding = systemAccounts.id(handle, Kind.TOP_UP_FUNDING, currency, walletId);
         SystemAccounts.adjust(handle, funding, Math.negateExact(amount));
         UUID topUpId = UUID.randomUUID();
         Instant now = now();
@@ -244,7 +244,7 @@ public final class PostgresWallets implements Wallets {
                         event(
                                 payment.walletId(),
                                 WalletEvents.BILL_PAYMENT_SUCCEEDED,
-                                payloads.succeeded(payment, paid.reference(), now),
+                                payloads.succeeded(payment, paid.reference()),
                                 now));
             }
             case PaymentOutcome.Declined declined -> {
@@ -269,7 +269,7 @@ public final class PostgresWallets implements Wallets {
                         event(
                                 payment.walletId(),
                                 WalletEvents.BILL_PAYMENT_FAILED,
-                                payloads.failed(payment, declined.reason(), now),
+                                payloads.failed(payment, declined.reason()),
                                 now));
             }
         }
@@ -278,74 +278,12 @@ public final class PostgresWallets implements Wallets {
 
     @Override
     public TransactionPage transactions(UUID walletId, int limit, Optional<String> cursor) {
-        Objects.requireNonNull(walletId, "walletId");
-        Objects.requireNonNull(cursor, "cursor");
-        if (limit < 1 || limit > MAX_PAGE_SIZE) {
-            throw new WalletException.InvalidField("limit must be 1 to " + MAX_PAGE_SIZE);
-        }
-        long before = cursor.map(c -> Cursors.decode(walletId, c)).orElse(Long.MAX_VALUE);
-        return jdbi.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, h -> {
-            currentBalance(h, walletId); // 404 for an unknown wallet
-            // Two index range scans (debit side, credit side), merged; one row more than asked tells if more follow.
-            List<Row> rows = h.createQuery("""
-                            (SELECT id, seq, kind, -amount AS amount, currency, reference, created_at FROM transfer
-                              WHERE debit_account = :wallet AND seq < :before ORDER BY seq DESC LIMIT :n)
-                            UNION ALL
-                            (SELECT id, seq, kind, amount, currency, reference, created_at FROM transfer
-                              WHERE credit_account = :wallet AND seq < :before ORDER BY seq DESC LIMIT :n)
-                            ORDER BY seq DESC LIMIT :n
-                            """)
-                    .bind("wallet", walletId)
-                    .bind("before", before)
-                    .bind("n", limit + 1)
-                    .map((rs, ctx) -> new Row(
-                            rs.getLong("seq"),
-                            new TransactionPage.Entry(
-                                    rs.getObject("id", UUID.class),
-                                    rs.getString("kind"),
-                                    rs.getLong("amount"),
-                                    rs.getString("currency"),
-                                    rs.getObject("reference", UUID.class),
-                                    instant(rs, "created_at"))))
-                    .list();
-            boolean more = rows.size() > limit;
-            List<Row> page = more ? rows.subList(0, limit) : rows;
-            Optional<String> next =
-                    more ? Optional.of(Cursors.encode(walletId, page.getLast().seq())) : Optional.empty();
-            return new TransactionPage(page.stream().map(Row::entry).toList(), next);
-        });
+        return reads.transactions(walletId, limit, cursor);
     }
 
     @Override
     public LedgerAudit audit() {
-        return jdbi.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, h -> {
-            long accounts = h.createQuery("SELECT count(*) FROM account")
-                    .mapTo(Long.class)
-                    .one();
-            long transfers = h.createQuery("SELECT count(*) FROM transfer")
-                    .mapTo(Long.class)
-                    .one();
-            long sum = h.createQuery("SELECT coalesce(sum(balance), 0) FROM account")
-                    .mapTo(java.math.BigDecimal.class)
-                    .one()
-                    .longValueExact();
-            List<UUID> outOfBalance = h.createQuery("""
-                            WITH entries AS (
-                                SELECT credit_account AS account, amount::numeric AS delta FROM transfer
-                                UNION ALL
-                                SELECT debit_account, -amount::numeric FROM transfer)
-                            SELECT a.id FROM account a
-                            LEFT JOIN (SELECT account, sum(delta) AS total FROM entries GROUP BY account) e
-                                   ON e.account = a.id
-                            WHERE a.balance <> coalesce(e.total, 0)
-                            ORDER BY a.id
-                            """).mapTo(UUID.class).list();
-            List<UUID> negative = h.createQuery(
-                            "SELECT id FROM account WHERE kind <> 'FUNDING' AND balance < 0 ORDER BY id")
-                    .mapTo(UUID.class)
-                    .list();
-            return new LedgerAudit(accounts, transfers, sum, outOfBalance, negative);
-        });
+        return reads.audit();
     }
 
     private OutboxEvent event(UUID walletId, String type, String payload, Instant now) {
@@ -403,7 +341,7 @@ public final class PostgresWallets implements Wallets {
                 .execute();
     }
 
-    private static Balance currentBalance(Handle handle, UUID walletId) {
+    static Balance currentBalance(Handle handle, UUID walletId) {
         return handle.createQuery("SELECT currency, balance FROM account WHERE id = :id AND kind = 'WALLET'")
                 .bind("id", walletId)
                 .map((rs, ctx) -> new Balance(rs.getString("currency"), rs.getLong("balance")))
@@ -427,7 +365,7 @@ public final class PostgresWallets implements Wallets {
                 Optional.ofNullable(completed).map(OffsetDateTime::toInstant));
     }
 
-    private static Instant instant(ResultSet rs, String column) throws SQLException {
+    static Instant instant(ResultSet rs, String column) throws SQLException {
         return rs.getObject(column, OffsetDateTime.class).toInstant();
     }
 
@@ -455,9 +393,7 @@ public final class PostgresWallets implements Wallets {
         }
     }
 
-    private record Balance(String currency, long balance) {}
+    record Balance(String currency, long balance) {}
 
     private record PaymentRow(BillPayment payment, UUID clearingAccount) {}
-
-    private record Row(long seq, TransactionPage.Entry entry) {}
 }

@@ -14,7 +14,7 @@ final class SystemAccounts {
     static final int BUCKETS = 16;
 
     enum Kind {
-        FUNDING,
+        TOP_UP_FUNDING,
         BILLER_CLEARING,
         BILLER_SETTLEMENT
     }

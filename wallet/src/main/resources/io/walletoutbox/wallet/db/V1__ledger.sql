@@ -2,13 +2,13 @@
 -- currency, and both balances change in the transaction that inserts it. The database enforces what it can; the
 -- Java code is the second line.
 
--- Accounts: user wallets and, per currency, system accounts. FUNDING is where top-up money comes from (its balance
+-- Accounts: user wallets and, per currency, system accounts. TOP_UP_FUNDING is where top-up money comes from (its balance
 -- is minus all money ever topped up, the only account allowed below zero); BILLER_CLEARING holds the money of
 -- pending payments; BILLER_SETTLEMENT the money of paid ones. System accounts are split into buckets (chosen from
 -- the wallet id) so that concurrent payments of different wallets do not all queue on one hot row.
 CREATE TABLE account (
     id         uuid        PRIMARY KEY,
-    kind       text        NOT NULL CHECK (kind IN ('WALLET', 'FUNDING', 'BILLER_CLEARING', 'BILLER_SETTLEMENT')),
+    kind       text        NOT NULL CHECK (kind IN ('WALLET', 'TOP_UP_FUNDING', 'BILLER_CLEARING', 'BILLER_SETTLEMENT')),
     owner_id   text        CHECK (length(owner_id) BETWEEN 1 AND 64),
     bucket     integer     CHECK (bucket >= 0),
     currency   char(3)     NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
@@ -19,7 +19,7 @@ CREATE TABLE account (
     CONSTRAINT wallet_has_owner CHECK ((kind = 'WALLET') = (owner_id IS NOT NULL)),
     CONSTRAINT system_has_bucket CHECK ((kind = 'WALLET') = (bucket IS NULL)),
     -- I2: no wallet (nor clearing or settlement account) is ever negative
-    CONSTRAINT balance_not_negative CHECK (kind = 'FUNDING' OR balance >= 0),
+    CONSTRAINT balance_not_negative CHECK (kind = 'TOP_UP_FUNDING' OR balance >= 0),
     -- Money.MAX_AMOUNT bounds every wallet balance
     CONSTRAINT wallet_balance_bounded CHECK (kind <> 'WALLET' OR balance <= 1000000000000000)
 );
@@ -103,25 +103,18 @@ $$;
 CREATE TRIGGER bill_payment_guard BEFORE UPDATE OR DELETE ON bill_payment
     FOR EACH ROW EXECUTE FUNCTION bill_payment_transition();
 
--- API idempotency keys (IETF Idempotency-Key draft), scoped (to a wallet today). While a request runs the row is
--- IN_FLIGHT under a lease held by `owner`; the request's own transaction completes it with the response bytes, so
--- the work and the stored response commit together or not at all. Rows live until `expires_at`.
+-- API idempotency keys (IETF Idempotency-Key draft), scoped (to a wallet today). A row is inserted in the same
+-- transaction as the request's work and holds its response, so the two commit together or not at all: a committed
+-- key always has its response, and a crash leaves no half-done key behind. Rows live until `expires_at`.
 CREATE TABLE idempotency_key (
-    scope            text        NOT NULL CHECK (length(scope) BETWEEN 1 AND 200),
-    key              text        NOT NULL CHECK (length(key) BETWEEN 1 AND 255),
-    fingerprint      text        NOT NULL,
-    state            text        NOT NULL CHECK (state IN ('IN_FLIGHT', 'COMPLETED')),
-    owner            uuid,
-    locked_until     timestamptz,
-    response_status  integer     CHECK (response_status BETWEEN 100 AND 599),
-    response_headers jsonb,
-    response_body    bytea,
-    created_at       timestamptz NOT NULL DEFAULT now(),
-    completed_at     timestamptz,
-    expires_at       timestamptz NOT NULL,
-    PRIMARY KEY (scope, key),
-    CHECK ((state = 'IN_FLIGHT') = (owner IS NOT NULL AND locked_until IS NOT NULL)),
-    CHECK ((state = 'COMPLETED') = (response_status IS NOT NULL AND response_headers IS NOT NULL
-                                    AND response_body IS NOT NULL AND completed_at IS NOT NULL))
+    scope                 text        NOT NULL CHECK (length(scope) BETWEEN 1 AND 200),
+    key                   text        NOT NULL CHECK (length(key) BETWEEN 1 AND 255),
+    fingerprint           text        NOT NULL CHECK (length(fingerprint) BETWEEN 1 AND 200),
+    response_status       integer     NOT NULL CHECK (response_status BETWEEN 100 AND 599),
+    response_content_type text        NOT NULL,
+    response_body         bytea       NOT NULL,
+    created_at            timestamptz NOT NULL DEFAULT now(),
+    expires_at            timestamptz NOT NULL,
+    PRIMARY KEY (scope, key)
 );
 CREATE INDEX idempotency_key_expiry ON idempotency_key (expires_at);
