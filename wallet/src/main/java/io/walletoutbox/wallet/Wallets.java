@@ -67,6 +67,8 @@ public interface Wallets {
      *
      * @throws WalletException.PaymentNotFound when there is no such payment
      * @throws WalletException.InvalidField when the reference or reason is empty or too long (200 / 500 chars)
+     * @throws org.jdbi.v3.core.JdbiException when the database refuses, e.g. a refund that would take the wallet
+     *     above {@link Money#MAX_AMOUNT} (the CHECK constraint); nothing is written, the caller should retry later
      */
     boolean recordOutcome(Handle handle, UUID paymentId, PaymentOutcome outcome);
 
