@@ -10,7 +10,7 @@ module io.walletoutbox.wallet {
     requires com.fasterxml.jackson.databind;
     requires flyway.core;
     requires org.slf4j;
-    requires java.sql;
+    requires transitive java.sql;
 
     exports io.walletoutbox.wallet;
 }

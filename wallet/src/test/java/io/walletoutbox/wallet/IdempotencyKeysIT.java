@@ -190,12 +190,15 @@ class IdempotencyKeysIT {
         String scope = "wallet:" + w.id();
         db.keys.execute(scope, "purge-me", "fp", pay(w, 1));
         expire(scope, "purge-me");
-        try (AutoCloseable purger = db.keys.startPurger(Duration.ofMillis(50))) {
+        AutoCloseable purger = db.keys.startPurger(Duration.ofMillis(50));
+        try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (db.count("SELECT count(*) FROM idempotency_key WHERE scope = ?", scope) > 0) {
                 assertTrue(System.nanoTime() < deadline, "the purger did not delete the expired key within 30 s");
                 java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
             }
+        } finally {
+            purger.close();
         }
     }
 
