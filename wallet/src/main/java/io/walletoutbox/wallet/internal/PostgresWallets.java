@@ -250,10 +250,14 @@ public final class PostgresWallets implements Wallets {
             case PaymentOutcome.Declined declined -> {
                 complete(handle, paymentId, "FAILED", null, declined.reason(), now);
                 // The refund: wallet first (lock order), then clearing.
-                handle.createUpdate("UPDATE account SET balance = balance + :amount WHERE id = :id")
+                int refunded = handle.createUpdate("UPDATE account SET balance = balance + :amount WHERE id = :id")
                         .bind("amount", payment.amount())
                         .bind("id", payment.walletId())
                         .execute();
+                if (refunded != 1) { // the foreign key makes this impossible; never drop a refund silently
+                    throw new IllegalStateException(
+                            "wallet " + payment.walletId() + " of payment " + paymentId + " is missing");
+                }
                 SystemAccounts.adjust(handle, clearing, Math.negateExact(payment.amount()));
                 insertTransfer(
                         handle,
