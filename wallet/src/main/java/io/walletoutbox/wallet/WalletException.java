@@ -6,6 +6,10 @@ public class WalletException extends RuntimeException {
         super(message);
     }
 
+    public WalletException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
     /** No wallet with that id. */
     public static final class WalletNotFound extends WalletException {
         public WalletNotFound(java.util.UUID id) {
@@ -52,6 +56,13 @@ public class WalletException extends RuntimeException {
     public static final class InvalidCursor extends WalletException {
         public InvalidCursor() {
             super("cursor is not valid");
+        }
+    }
+
+    /** An {@code Idempotency-Key} that is empty, too long or not printable ASCII. */
+    public static final class InvalidIdempotencyKey extends WalletException {
+        public InvalidIdempotencyKey(String message) {
+            super(message);
         }
     }
 }

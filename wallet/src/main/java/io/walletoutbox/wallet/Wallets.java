@@ -8,61 +8,93 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * Wallets, top-ups and bill payments over the ledger. Every method that changes money runs in one database
- * transaction of its own, except {@link #recordOutcome}, which joins the caller's.
+ * Wallets, top-ups and bill payments over the double-entry ledger. Methods without a {@link Handle} run in one
+ * transaction of their own; methods with one join the caller's open transaction (and refuse a handle without one),
+ * so a caller can commit them together with its own writes, e.g. an idempotency key's stored response.
  */
 public interface Wallets {
 
-    /** Opens an empty wallet. */
+    /**
+     * Opens an empty wallet with a random id.
+     *
+     * @throws WalletException.InvalidField when {@code ownerId} is not 1..64 printable characters
+     * @throws WalletException.InvalidCurrency when {@code currency} is not an ISO 4217 code
+     */
     Wallet create(String ownerId, String currency);
 
     /** The wallet, or empty when there is none with that id. */
     Optional<Wallet> find(UUID walletId);
 
-    /**
-     * Credits {@code amount} (minor units) from the top-up funding account to the wallet.
-     *
-     * @throws WalletException.WalletNotFound when there is no such wallet
-     * @throws WalletException.AmountOutOfRange when the amount is not 1..{@link Money#MAX_AMOUNT} or the
-     *     balance would exceed it
-     */
+    /** {@link #topUp(Handle, UUID, long)} in a transaction of its own. */
     TopUp topUp(UUID walletId, long amount);
 
     /**
-     * In one transaction: the guarded debit of the wallet ({@code balance >= amount}), a transfer wallet → biller
-     * clearing, a {@code PENDING} payment, and the {@code BillPaymentRequested} outbox event (appended after the
-     * wallet row is locked). {@code traceparent}, when present, travels with the event.
+     * Credits {@code amount} (minor units) from the top-up funding account to the wallet, in {@code handle}'s
+     * transaction.
+     *
+     * @throws WalletException.WalletNotFound when there is no such wallet
+     * @throws WalletException.AmountOutOfRange when the amount is not 1..{@link Money#MAX_AMOUNT} or the
+     *     balance would exceed it (nothing is written)
+     */
+    TopUp topUp(Handle handle, UUID walletId, long amount);
+
+    /** {@link #requestBillPayment(Handle, UUID, BillPaymentRequest, Optional)} in a transaction of its own. */
+    BillPayment requestBillPayment(UUID walletId, BillPaymentRequest request, Optional<String> traceparent);
+
+    /**
+     * In {@code handle}'s transaction: the guarded debit of the wallet ({@code balance >= amount}), a transfer
+     * wallet → biller clearing, a {@code PENDING} payment with a random id, and the {@value
+     * WalletEvents#BILL_PAYMENT_REQUESTED} outbox event, appended after the wallet row is locked so that one
+     * wallet's events get outbox positions in commit order. {@code traceparent} (W3C), when present, travels with
+     * the event as a header.
      *
      * @throws WalletException.WalletNotFound when there is no such wallet
      * @throws WalletException.InsufficientFunds when the balance is below the amount (nothing is written)
+     * @throws WalletException.InvalidField when {@code traceparent} is not a W3C traceparent value
      */
-    BillPayment requestBillPayment(UUID walletId, BillPaymentRequest request, Optional<String> traceparent);
+    BillPayment requestBillPayment(
+            Handle handle, UUID walletId, BillPaymentRequest request, Optional<String> traceparent);
 
     /** The payment, or empty. */
     Optional<BillPayment> findPayment(UUID paymentId);
 
     /**
      * Settles a {@code PENDING} payment in the caller's transaction ({@code handle}): paid → {@code SUCCEEDED},
-     * clearing → biller settlement, {@code BillPaymentSucceeded}; declined → {@code FAILED}, clearing → wallet
-     * (the refund), {@code BillPaymentFailed}. Returns false, changing nothing, when the payment is already
-     * terminal (so a redelivered outcome never refunds twice).
+     * clearing → biller settlement, {@value WalletEvents#BILL_PAYMENT_SUCCEEDED}; declined → {@code FAILED},
+     * clearing → wallet (the refund), {@value WalletEvents#BILL_PAYMENT_FAILED}. Returns false, changing nothing,
+     * when the payment is already terminal (so a redelivered outcome never refunds twice). The payment row is
+     * locked until the caller's transaction ends, so concurrent calls for one payment settle it once.
      *
      * @throws WalletException.PaymentNotFound when there is no such payment
+     * @throws WalletException.InvalidField when the reference or reason is empty or too long (200 / 500 chars)
+     * @throws org.jdbi.v3.core.JdbiException when the database refuses, e.g. a refund that would take the wallet
+     *     above {@link Money#MAX_AMOUNT} (the CHECK constraint); nothing is written, the caller should retry later
      */
     boolean recordOutcome(Handle handle, UUID paymentId, PaymentOutcome outcome);
 
     /**
      * One page of the wallet's ledger entries, newest first. {@code cursor} is the opaque {@link
      * TransactionPage#nextCursor()} of the previous page, or empty for the first page. Pages are stable under
-     * concurrent inserts (keyset pagination).
+     * concurrent inserts (keyset pagination over an order that is the wallet's commit order): walking the pages
+     * returns every entry that existed when the walk began exactly once.
      *
      * @throws WalletException.WalletNotFound when there is no such wallet
-     * @throws WalletException.InvalidCursor when the cursor was not made by this method
+     * @throws WalletException.InvalidCursor when the cursor was not made by this method for this wallet
+     * @throws WalletException.InvalidField when {@code limit} is not 1..{@value #MAX_PAGE_SIZE}
      */
     TransactionPage transactions(UUID walletId, int limit, Optional<String> cursor);
 
+    /** The largest page {@link #transactions} returns. */
+    int MAX_PAGE_SIZE = 200;
+
+    /**
+     * Checks the whole ledger (invariants I1, I2) in one snapshot: a full scan, meant for tests, chaos tools and
+     * operators, not for request paths.
+     */
+    LedgerAudit audit();
+
     /** The ledger on PostgreSQL; the schema must have been migrated with {@link WalletSchema#migrate}. */
     static Wallets create(Jdbi jdbi, OutboxWriter outbox, WalletConfig config) {
-        throw new UnsupportedOperationException("ledger not written yet: " + PostgresWallets.class);
+        return new PostgresWallets(jdbi, outbox, config);
     }
 }

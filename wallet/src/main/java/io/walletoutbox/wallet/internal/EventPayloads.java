@@ -1,0 +1,51 @@
+package io.walletoutbox.wallet.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.walletoutbox.wallet.BillPayment;
+
+/** The JSON values of the wallet's events, field for field as {@link io.walletoutbox.wallet.WalletEvents} says. */
+final class EventPayloads {
+    private final ObjectMapper json = new ObjectMapper();
+
+    String requested(BillPayment p) {
+        ObjectNode node = json.createObjectNode();
+        node.put("paymentId", p.id().toString());
+        node.put("walletId", p.walletId().toString());
+        node.put("biller", p.biller());
+        node.put("customerRef", p.customerRef());
+        node.put("amount", p.amount());
+        node.put("currency", p.currency());
+        return write(node);
+    }
+
+    String succeeded(BillPayment p, String providerReference) {
+        ObjectNode node = base(p);
+        node.put("providerReference", providerReference);
+        return write(node);
+    }
+
+    String failed(BillPayment p, String reason) {
+        ObjectNode node = base(p);
+        node.put("reason", reason);
+        return write(node);
+    }
+
+    private ObjectNode base(BillPayment p) {
+        ObjectNode node = json.createObjectNode();
+        node.put("paymentId", p.id().toString());
+        node.put("walletId", p.walletId().toString());
+        node.put("amount", p.amount());
+        node.put("currency", p.currency());
+        return node;
+    }
+
+    private String write(ObjectNode node) {
+        try {
+            return json.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a tree of strings and numbers always serialises", e);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package io.walletoutbox.wallet.internal;
+
+import io.walletoutbox.wallet.LedgerAudit;
+import io.walletoutbox.wallet.TransactionPage;
+import io.walletoutbox.wallet.WalletException;
+import io.walletoutbox.wallet.Wallets;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
+
+/** The ledger's read-only queries: a wallet's entries page by page, and the whole-ledger audit. */
+final class LedgerReads {
+    private final Jdbi jdbi;
+
+    LedgerReads(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    public TransactionPage transactions(UUID walletId, int limit, Optional<String> cursor) {
+        Objects.requireNonNull(walletId, "walletId");
+        Objects.requireNonNull(cursor, "cursor");
+        if (limit < 1 || limit > Wallets.MAX_PAGE_SIZE) {
+            throw new WalletException.InvalidField("limit must be 1 to " + Wallets.MAX_PAGE_SIZE);
+        }
+        long before = cursor.map(c -> Cursors.decode(walletId, c)).orElse(Long.MAX_VALUE);
+        return jdbi.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, h -> {
+            PostgresWallets.currentBalance(h, walletId); // 404 for an unknown wallet
+            // Two index range scans (debit side, credit side), merged; one row more than asked tells if more follow.
+            List<Row> rows = h.createQuery("""
+                            (SELECT id, seq, kind, -amount AS amount, currency, reference, created_at FROM transfer
+                              WHERE debit_account = :wallet AND seq < :before ORDER BY seq DESC LIMIT :n)
+                            UNION ALL
+                            (SELECT id, seq, kind, amount, currency, reference, created_at FROM transfer
+                              WHERE credit_account = :wallet AND seq < :before ORDER BY seq DESC LIMIT :n)
+                            ORDER BY seq DESC LIMIT :n
+                            """)
+                    .bind("wallet", walletId)
+                    .bind("before", before)
+                    .bind("n", limit + 1)
+                    .map((rs, ctx) -> new Row(
+                            rs.getLong("seq"),
+                            new TransactionPage.Entry(
+                                    rs.getObject("id", UUID.class),
+                                    rs.getString("kind"),
+                                    rs.getLong("amount"),
+                                    rs.getString("currency"),
+                                    rs.getObject("reference", UUID.class),
+                                    PostgresWallets.instant(rs, "created_at"))))
+                    .list();
+            boolean more = rows.size() > limit;
+            List<Row> page = more ? rows.subList(0, limit) : rows;
+            Optional<String> next =
+                    more ? Optional.of(Cursors.encode(walletId, page.getLast().seq())) : Optional.empty();
+            return new TransactionPage(page.stream().map(Row::entry).toList(), next);
+        });
+    }
+
+    public LedgerAudit audit() {
+        return jdbi.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, h -> {
+            long accounts = h.createQuery("SELECT count(*) FROM account")
+                    .mapTo(Long.class)
+                    .one();
+            long transfers = h.createQuery("SELECT count(*) FROM transfer")
+                    .mapTo(Long.class)
+                    .one();
+            long sum = h.createQuery("SELECT coalesce(sum(balance), 0) FROM account")
+                    .mapTo(BigDecimal.class)
+                    .one()
+                    .longValueExact();
+            List<UUID> outOfBalance = h.createQuery("""
+                            WITH entries AS (
+                                SELECT credit_account AS account, amount::numeric AS delta FROM transfer
+                                UNION ALL
+                                SELECT debit_account, -amount::numeric FROM transfer)
+                            SELECT a.id FROM account a
+                            LEFT JOIN (SELECT account, sum(delta) AS total FROM entries GROUP BY account) e
+                                   ON e.account = a.id
+                            WHERE a.balance <> coalesce(e.total, 0)
+                            ORDER BY a.id
+                            """).mapTo(UUID.class).list();
+            List<UUID> negative = h.createQuery(
+                            "SELECT id FROM account WHERE kind <> 'TOP_UP_FUNDING' AND balance < 0 ORDER BY id")
+                    .mapTo(UUID.class)
+                    .list();
+            return new LedgerAudit(accounts, transfers, sum, outOfBalance, negative);
+        });
+    }
+
+    private record Row(long seq, TransactionPage.Entry entry) {}
+}

@@ -1,0 +1,57 @@
+package io.walletoutbox.wallet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.NullAndEmptySource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class MoneyTest {
+
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2500, Money.MAX_AMOUNT})
+    void amountsFromOneToTheMaximumAreAccepted(long amount) {
+        assertEquals(amount, Money.requireAmount(amount));
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {0, -1, Money.MAX_AMOUNT + 1, Long.MAX_VALUE, Long.MIN_VALUE})
+    void amountsOutsideTheRangeAreRefused(long amount) {
+        assertThrows(WalletException.AmountOutOfRange.class, () -> Money.requireAmount(amount));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"USD", "EUR", "JPY", "KES"})
+    void iso4217CodesAreAccepted(String code) {
+        assertEquals(code, Money.requireCurrency(code));
+    }
+
+    @ParameterizedTest
+    @NullAndEmptySource
+    @ValueSource(strings = {"usd", "US", "USDX", "XYZ", "US'", " USD"})
+    void otherCurrenciesAreRefused(String code) {
+        assertThrows(WalletException.InvalidCurrency.class, () -> Money.requireCurrency(code));
+    }
+
+    @ParameterizedTest
+    @NullAndEmptySource
+    @ValueSource(strings = {"   ", "a\u0000b", "tab\there", "line\nbreak"})
+    void blankOrControlTextIsRefused(String text) {
+        assertThrows(WalletException.InvalidField.class, () -> Money.requireText(text, "customerRef"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ACC-1001", "O'Brien; DROP TABLE account;--", "caf\u00e9"})
+    void printableTextUpTo64CharactersIsKeptAsIs(String text) {
+        assertEquals(text, Money.requireText(text, "customerRef"));
+        assertEquals("x".repeat(64), Money.requireText("x".repeat(64), "f"));
+        assertThrows(WalletException.InvalidField.class, () -> Money.requireText("x".repeat(65), "f"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {0, -100, Money.MAX_AMOUNT + 1})
+    void aBillPaymentRequestRefusesBadAmounts(long amount) {
+        assertThrows(WalletException.AmountOutOfRange.class, () -> new BillPaymentRequest("wifi", "ACC-1", amount));
+    }
+}

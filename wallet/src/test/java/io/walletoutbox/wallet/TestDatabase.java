@@ -1,0 +1,68 @@
+package io.walletoutbox.wallet;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.outbox.OutboxConfig;
+import io.walletoutbox.outbox.OutboxSchema;
+import io.walletoutbox.outbox.OutboxWriter;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * A fresh database on the shared real PostgreSQL with the outbox and wallet schemas migrated, a pool, and the
+ * stock wallet module on it. One per test class.
+ */
+final class TestDatabase implements AutoCloseable {
+    final HikariDataSource dataSource;
+    final Jdbi jdbi;
+    final AtomicInteger commitsWithEvents = new AtomicInteger();
+    final OutboxWriter outbox;
+    final WalletConfig config = new WalletConfig("wallet.events.test");
+    final Wallets wallets;
+    final IdempotencyKeys keys;
+
+    TestDatabase(String prefix) {
+        SharedInfrastructure infra = SharedInfrastructure.get();
+        HikariConfig hikari = new HikariConfig();
+        hikari.setJdbcUrl(infra.newDatabase(prefix));
+        hikari.setUsername(infra.user());
+        hikari.setPassword("");
+        hikari.setMaximumPoolSize(12);
+        dataSource = new HikariDataSource(hikari);
+        OutboxSchema.migrate(dataSource, OutboxConfig.DEFAULTS);
+        WalletSchema.migrate(dataSource);
+        jdbi = Jdbi.create(dataSource);
+        outbox = OutboxWriter.create(OutboxConfig.DEFAULTS, commitsWithEvents::incrementAndGet);
+        wallets = Wallets.create(jdbi, outbox, config);
+        keys = IdempotencyKeys.create(jdbi, config);
+    }
+
+    Wallet walletWith(long balance) {
+        Wallet w = wallets.create("owner-" + UUID.randomUUID().toString().substring(0, 8), "USD");
+        if (balance > 0) {
+            wallets.topUp(w.id(), balance);
+        }
+        return w;
+    }
+
+    long balance(UUID walletId) {
+        return wallets.find(walletId).orElseThrow().balance();
+    }
+
+    long count(String sql, Object... args) {
+        return jdbi.withHandle(h -> {
+            var query = h.createQuery(sql);
+            for (int i = 0; i < args.length; i++) {
+                query.bind(i, args[i]);
+            }
+            return query.mapTo(Long.class).one();
+        });
+    }
+
+    @Override
+    public void close() {
+        dataSource.close();
+    }
+}
