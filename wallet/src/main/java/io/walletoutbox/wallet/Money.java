@@ -31,13 +31,20 @@ public final class Money {
         return code;
     }
 
-    /** @throws WalletException.InvalidField unless 1..64 characters without control characters */
+    /**
+     * Identifiers (owner ids, billers, customer references): 1..64 characters, starting with a letter or digit,
+     * then letters, digits, spaces and {@code . _ : @ + / # -}. Quotes, semicolons, backslashes and other
+     * characters with a meaning in SQL, shells or markup are refused, so such text never reaches a biller or a
+     * log line, even though every statement binds its parameters.
+     */
+    private static final java.util.regex.Pattern IDENTIFIER =
+            java.util.regex.Pattern.compile("[\\p{L}\\p{N}][\\p{L}\\p{N} ._:@+/#-]{0,63}");
+
+    /** @throws WalletException.InvalidField unless {@code value} is an identifier as described above */
     public static String requireText(String value, String field) {
-        if (value == null
-                || value.isBlank()
-                || value.length() > 64
-                || value.chars().anyMatch(Character::isISOControl)) {
-            throw new WalletException.InvalidField(field + " must be 1 to 64 printable characters");
+        if (value == null || !IDENTIFIER.matcher(value).matches()) {
+            throw new WalletException.InvalidField(field
+                    + " must be 1 to 64 characters: letters, digits, spaces and . _ : @ + / # - (starting with a letter or digit)");
         }
         return value;
     }

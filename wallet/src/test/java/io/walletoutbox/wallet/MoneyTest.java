@@ -36,14 +36,16 @@ class MoneyTest {
 
     @ParameterizedTest
     @NullAndEmptySource
-    @ValueSource(strings = {"   ", "a\u0000b", "tab\there", "line\nbreak"})
-    void blankOrControlTextIsRefused(String text) {
+    @ValueSource(
+            strings = {"   ", "a\u0000b", "tab\there", "line\nbreak", "O'Brien; DROP TABLE account;--", "a\"b", "x\\y",
+                "-leading", " leading"})
+    void blankControlOrMetacharacterTextIsRefused(String text) {
         assertThrows(WalletException.InvalidField.class, () -> Money.requireText(text, "customerRef"));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"ACC-1001", "O'Brien; DROP TABLE account;--", "caf\u00e9"})
-    void printableTextUpTo64CharactersIsKeptAsIs(String text) {
+    @ValueSource(strings = {"ACC-1001", "alice@example.com", "Wi-Fi Co/North #2", "caf\u00e9"})
+    void identifierTextUpTo64CharactersIsKeptAsIs(String text) {
         assertEquals(text, Money.requireText(text, "customerRef"));
         assertEquals("x".repeat(64), Money.requireText("x".repeat(64), "f"));
         assertThrows(WalletException.InvalidField.class, () -> Money.requireText("x".repeat(65), "f"));

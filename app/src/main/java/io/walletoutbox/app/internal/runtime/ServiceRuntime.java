@@ -102,7 +102,7 @@ public final class ServiceRuntime implements AutoCloseable {
         Jdbi jdbi = Jdbi.create(dataSource);
 
         Kafka kafka = closer.register(new Kafka(infra.bootstrapServers()));
-        kafka.requireReachable(30);
+        kafka.requireReachable(15);
         kafka.ensureTopic(config.eventsTopic(), config.topicPartitions());
 
         String instanceId = instanceId();
@@ -202,7 +202,7 @@ public final class ServiceRuntime implements AutoCloseable {
         hc.setPoolName("wallet-outbox");
         hc.setMaximumPoolSize(24);
         hc.setConnectionTimeout(5_000);
-        hc.setInitializationFailTimeout(10_000);
+        hc.setInitializationFailTimeout(3_000);
         hc.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
         try {
             return new HikariDataSource(hc);
