@@ -56,7 +56,6 @@ public final class WalletMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        registries.add(registry);
         for (BillPayment.Status status : BillPayment.Status.values()) {
             Gauge.builder("ledger.payments", this, m -> m.current().payments(status))
                     .strongReference(true)
@@ -65,7 +64,13 @@ public final class WalletMetrics implements MeterBinder {
                     .baseUnit("payments")
                     .register(registry);
         }
-        current().clearing().keySet().forEach(currency -> registerClearing(registry, currency));
+        synchronized (this) {
+            // current() registers the currencies it discovers with the registries bound before this one; this one
+            // gets every known currency here, once, and later discoveries through current().
+            current();
+            currencies.forEach(currency -> registerClearing(registry, currency));
+            registries.add(registry);
+        }
     }
 
     private void registerClearing(MeterRegistry registry, String currency) {
