@@ -1,89 +1,115 @@
 package io.walletoutbox.provider;
 
-import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Duration;
-import java.util.Locale;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The provider module's metrics. Create one, hand it to {@link BillerClient#create} and {@link
  * BillPaymentConsumer#create}, and bind it to the app's registry ({@link #bindTo}); the recording methods are
- * called by this module's components. Meters exist from construction (in an internal composite registry), so
- * nothing is lost before binding.
+ * called by this module's components. Counts and gauges are kept here and read by the registry, so nothing
+ * counted before binding is lost; latencies are recorded into the timers of the registries bound so far.
  */
 public final class ProviderMetrics implements MeterBinder {
     /** Values of the {@code biller.circuit.state} gauge. */
     public static final int CIRCUIT_CLOSED = 0, CIRCUIT_HALF_OPEN = 1, CIRCUIT_OPEN = 2;
 
-    private final CompositeMeterRegistry meters = new CompositeMeterRegistry();
-    private final Counter paid, declined, unknown, error, retries, deadLettered, duplicates, ignored;
-    private final Timer latency;
+    private final LongAdder paid = new LongAdder(), declined = new LongAdder(), unknown = new LongAdder();
+    private final LongAdder error = new LongAdder(), retries = new LongAdder(), deadLettered = new LongAdder();
+    private final LongAdder duplicates = new LongAdder(), ignored = new LongAdder();
+    private final List<Timer> latencies = new CopyOnWriteArrayList<>();
     private final AtomicInteger circuitState = new AtomicInteger(CIRCUIT_CLOSED);
     private final AtomicLong lag = new AtomicLong();
     private final AtomicLong inFlight = new AtomicLong();
     private final AtomicLong awaitingReconciliation = new AtomicLong();
 
-    public ProviderMetrics() {
-        paid = call("paid");
-        declined = call("declined");
-        unknown = call("unknown");
-        error = call("error");
-        retries = Counter.builder("biller.retries")
-                .description("Biller requests repeated with the same idempotency key after a retryable failure")
-                .baseUnit("requests")
-                .register(meters);
-        latency = Timer.builder("biller.call.latency")
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        call(registry, "paid", paid);
+        call(registry, "declined", declined);
+        call(registry, "unknown", unknown);
+        call(registry, "error", error);
+        counter(
+                registry,
+                "biller.retries",
+                retries,
+                "requests",
+                "Biller requests repeated with the same idempotency key after a retryable failure");
+        latencies.add(Timer.builder("biller.call.latency")
                 .description("Duration of one HTTP request to the biller, answered or not")
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofSeconds(30))
-                .register(meters);
+                .register(registry));
         Gauge.builder("biller.circuit.state", circuitState, AtomicInteger::get)
                 .description("Circuit breaker in front of the biller: 0 closed, 1 half-open, 2 open")
-                .register(meters);
-        Gauge.builder("bill.payments.consumer.lag", lag, AtomicLong::get)
-                .description("Records not yet fetched by the bill-payment consumer, summed over its partitions")
-                .baseUnit("records")
-                .register(meters);
-        Gauge.builder("bill.payments.in.flight", inFlight, AtomicLong::get)
-                .description("Records fetched and not yet finished by the bill-payment consumer")
-                .baseUnit("records")
-                .register(meters);
-        Gauge.builder("bill.payments.reconciliation.pending", awaitingReconciliation, AtomicLong::get)
-                .description("Payments whose biller outcome stayed unknown past the horizon, awaiting an operator")
-                .baseUnit("payments")
-                .register(meters);
-        deadLettered = Counter.builder("bill.payments.dead.lettered")
-                .description("Records the bill-payment consumer could not process and sent to the dead-letter topic")
-                .baseUnit("records")
-                .register(meters);
-        duplicates = Counter.builder("bill.payments.duplicates")
-                .description("Redelivered bill-payment events skipped or rolled back because the inbox had them")
-                .baseUnit("events")
-                .register(meters);
-        ignored = Counter.builder("bill.payments.ignored")
-                .description("Records of other event types the bill-payment consumer acknowledged and skipped")
-                .baseUnit("records")
-                .register(meters);
+                .register(registry);
+        gauge(
+                registry,
+                "bill.payments.consumer.lag",
+                lag,
+                "records",
+                "Records not yet fetched by the bill-payment consumer, summed over its partitions");
+        gauge(
+                registry,
+                "bill.payments.in.flight",
+                inFlight,
+                "records",
+                "Records fetched and not yet finished by the bill-payment consumer");
+        gauge(
+                registry,
+                "bill.payments.reconciliation.pending",
+                awaitingReconciliation,
+                "payments",
+                "Payments whose biller outcome stayed unknown past the horizon, awaiting an operator");
+        counter(
+                registry,
+                "bill.payments.dead.lettered",
+                deadLettered,
+                "records",
+                "Records the bill-payment consumer could not process and sent to the dead-letter topic");
+        counter(
+                registry,
+                "bill.payments.duplicates",
+                duplicates,
+                "events",
+                "Redelivered bill-payment events skipped or rolled back because the inbox had them");
+        counter(
+                registry,
+                "bill.payments.ignored",
+                ignored,
+                "records",
+                "Records of other event types the bill-payment consumer acknowledged and skipped");
     }
 
-    private Counter call(String outcome) {
-        return Counter.builder("biller.calls")
+    private static void call(MeterRegistry registry, String outcome, LongAdder adder) {
+        FunctionCounter.builder("biller.calls", adder, LongAdder::sum)
                 .description("Bill payments sent to the biller, by final outcome after retries")
                 .tag("outcome", outcome)
                 .baseUnit("payments")
-                .register(meters);
+                .register(registry);
     }
 
-    @Override
-    public void bindTo(MeterRegistry registry) {
-        meters.add(registry);
+    private static void counter(MeterRegistry registry, String name, LongAdder adder, String unit, String description) {
+        FunctionCounter.builder(name, adder, LongAdder::sum)
+                .description(description)
+                .baseUnit(unit)
+                .register(registry);
+    }
+
+    private static void gauge(MeterRegistry registry, String name, AtomicLong value, String unit, String description) {
+        Gauge.builder(name, value, AtomicLong::get)
+                .description(description)
+                .baseUnit(unit)
+                .register(registry);
     }
 
     /** One {@link BillerClient#pay} ended with {@code outcome}. */
@@ -102,7 +128,9 @@ public final class ProviderMetrics implements MeterBinder {
 
     /** One HTTP request to the biller took {@code d}. */
     public void billerRequest(Duration d) {
-        latency.record(d);
+        for (Timer t : latencies) {
+            t.record(d);
+        }
     }
 
     /** A request is repeated with the same key. */
@@ -147,13 +175,7 @@ public final class ProviderMetrics implements MeterBinder {
 
     @Override
     public String toString() {
-        return String.format(
-                Locale.ROOT,
-                "ProviderMetrics[paid=%.0f declined=%.0f unknown=%.0f retries=%.0f deadLettered=%.0f]",
-                paid.count(),
-                declined.count(),
-                unknown.count(),
-                retries.count(),
-                deadLettered.count());
+        return "ProviderMetrics[paid=" + paid.sum() + " declined=" + declined.sum() + " unknown=" + unknown.sum()
+                + " retries=" + retries.sum() + " deadLettered=" + deadLettered.sum() + "]";
     }
 }
