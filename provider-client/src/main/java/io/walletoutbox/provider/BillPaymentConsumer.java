@@ -50,6 +50,12 @@ public interface BillPaymentConsumer extends AutoCloseable {
     void start();
 
     /**
+     * True between {@link #start} and {@link #close}, unless the poll loop died of an unexpected error (logged);
+     * for the app's readiness check.
+     */
+    boolean isRunning();
+
+    /**
      * Stops polling, gives in-flight records the shutdown grace, commits the finished ones, abandons the rest
      * (they are redelivered) and leaves the group. Idempotent.
      */

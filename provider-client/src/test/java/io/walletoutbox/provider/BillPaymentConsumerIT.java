@@ -92,8 +92,11 @@ class BillPaymentConsumerIT {
         }
         var marker = Payment.of("wallet-a", "ACC-2", 100); // processed after the three copies (same key)
         infra.send(topic, marker);
-        consumer(topic);
+        var consumer = consumer(topic);
+        assertTrue(consumer.isRunning());
         awaitRecorded(marker);
+        consumer.close();
+        assertFalse(consumer.isRunning());
         var rows = outcomes.rowsOf(p.paymentId());
         assertEquals(1, rows.size(), "one outcome");
         assertEquals("paid", rows.getFirst().outcome());

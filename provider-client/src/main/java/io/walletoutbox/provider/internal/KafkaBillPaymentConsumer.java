@@ -19,12 +19,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -59,6 +62,8 @@ public final class KafkaBillPaymentConsumer implements BillPaymentConsumer {
     private final Map<TopicPartition, PartitionProgress> progress = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean stopped;
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private volatile boolean running = true;
     private volatile KafkaConsumer<String, byte[]> consumer;
@@ -116,7 +121,13 @@ public final class KafkaBillPaymentConsumer implements BillPaymentConsumer {
                     inFlight.incrementAndGet();
                     dispatch(new LaneKey(tp, record.key()), new Work(record, p));
                 }
-                commitFinished(progress.keySet());
+                try {
+                    commitFinished(progress.keySet());
+                } catch (CommitFailedException | RebalanceInProgressException | RetriableException e) {
+                    // The group is rebalancing or the coordinator moved: the next poll sorts it out, and offsets
+                    // not committed now are committed later or redelivered (safe: inbox + idempotency key).
+                    log.warn("offset commit failed, will retry: {}", e.toString());
+                }
                 applyBackpressure();
                 reportLag();
             }
@@ -127,7 +138,11 @@ public final class KafkaBillPaymentConsumer implements BillPaymentConsumer {
         } catch (RuntimeException e) {
             log.error("bill-payment consumer poll loop failed; stopping it", e);
         } finally {
-            shutdown();
+            try {
+                shutdown();
+            } finally {
+                stopped = true;
+            }
         }
     }
 
@@ -247,20 +262,28 @@ public final class KafkaBillPaymentConsumer implements BillPaymentConsumer {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            log.info("partitions revoked {}", partitions);
+            log.info("partitions revoked {} member={}", partitions, member());
             release(partitions, true);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            log.warn("partitions lost {}", partitions);
+            log.warn("partitions lost {} member={}", partitions, member());
             release(partitions, false);
         }
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            log.info("partitions assigned {}", partitions);
+            log.info("partitions assigned {} member={}", partitions, member());
             partitions.forEach(tp -> progress.put(tp, new PartitionProgress()));
+        }
+    }
+
+    private String member() {
+        try {
+            return consumer.groupMetadata().memberId();
+        } catch (RuntimeException e) {
+            return "?";
         }
     }
 
@@ -283,7 +306,15 @@ public final class KafkaBillPaymentConsumer implements BillPaymentConsumer {
     }
 
     @Override
+    public boolean isRunning() {
+        return started.get() && !stopped && running;
+    }
+
+    @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         running = false;
         KafkaConsumer<String, byte[]> c = consumer;
         if (c == null) {

@@ -116,7 +116,7 @@ public final class SimulatorServer implements BillerSimulator {
             } else if (path.startsWith(PAYMENTS + "/") && method.equals("GET")) {
                 lookup(ex, path.substring(PAYMENTS.length() + 1));
             } else if (path.equals("/v1/charges") && method.equals("GET")) {
-                send(ex, 200, JSON.valueToTree(ledger.charges()));
+                send(ex, 200, chargesJson(ledger.charges()));
             } else if (path.equals("/v1/faults")) {
                 faultsEndpoint(ex, method);
             } else {
@@ -197,9 +197,29 @@ public final class SimulatorServer implements BillerSimulator {
             problem(ex, 405, "Method Not Allowed", method + " /v1/faults");
             return;
         }
-        ObjectNode out = JSON.valueToTree(faults);
-        out.put("failNext", failNext.get()).put("dropNext", dropNext.get());
+        SimulatorFaults f = faults;
+        ObjectNode out = JSON.createObjectNode()
+                .put("latencyMs", f.latencyMs())
+                .put("errorRate", f.errorRate())
+                .put("timeoutRate", f.timeoutRate())
+                .put("dropResponseRate", f.dropResponseRate())
+                .put("failNext", failNext.get())
+                .put("dropNext", dropNext.get());
         send(ex, 200, out);
+    }
+
+    // Built by hand: no reflection, so nothing to open to Jackson on the module path.
+    private static JsonNode chargesJson(List<BillerCharge> charges) {
+        var array = JSON.createArrayNode();
+        for (BillerCharge c : charges) {
+            array.addObject()
+                    .put("id", c.id())
+                    .put("idempotencyKey", c.idempotencyKey())
+                    .put("customerRef", c.customerRef())
+                    .put("amount", c.amount())
+                    .put("currency", c.currency());
+        }
+        return array;
     }
 
     private static JsonNode readBody(InputStream in) throws IOException {
