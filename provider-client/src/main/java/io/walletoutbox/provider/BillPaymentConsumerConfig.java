@@ -14,7 +14,8 @@ import java.util.Objects;
  * @param poisonAttempts attempts at an unprocessable record before it goes to the dead-letter topic
  * @param unknownRetryInitial first delay before asking the biller again about an unknown outcome; doubles
  * @param unknownRetryMax cap of that delay
- * @param reconciliationHorizon how long an outcome may stay unknown before the payment goes to reconciliation
+ * @param reconciliationHorizon how long an outcome may stay unknown before the payment goes to reconciliation;
+ *     counted from this consumer's first attempt at the record (a restart or a rebalance starts it anew)
  * @param shutdownGrace how long close and a rebalance wait for in-flight records before abandoning them
  * @param kafkaProperties extra consumer properties (security, client id…), applied before this module's own
  */

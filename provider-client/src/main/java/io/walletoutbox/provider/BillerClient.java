@@ -6,7 +6,7 @@ import io.walletoutbox.provider.internal.HttpBillerClient;
  * Pays bills at the biller, idempotently: every request of one payment carries {@code Idempotency-Key = paymentId},
  * so retrying, from any thread or process, never charges twice.
  */
-public interface BillerClient {
+public interface BillerClient extends AutoCloseable {
 
     /**
      * Sends the payment. Retries with exponential backoff and jitter on 5xx, 429, timeouts and connection errors
@@ -18,6 +18,10 @@ public interface BillerClient {
      * interrupted call returns Unknown with the thread's interrupt flag set). Thread-safe.
      */
     BillerOutcome pay(BillPaymentCall call);
+
+    /** Releases the HTTP client's connections and threads; calls in progress fail with an Unknown outcome. */
+    @Override
+    void close();
 
     /** The stock client on the JDK's {@code HttpClient}. */
     static BillerClient create(BillerClientConfig config, ProviderMetrics metrics) {

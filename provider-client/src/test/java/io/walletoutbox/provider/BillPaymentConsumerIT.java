@@ -59,11 +59,14 @@ class BillPaymentConsumerIT {
         return c;
     }
 
+    private BillerClient client(BillerClientConfig config) {
+        var c = BillerClient.create(config, metrics);
+        toClose.add(c);
+        return c;
+    }
+
     private BillPaymentConsumer consumer(String topic) {
-        return consumer(
-                infra.consumerConfig(topic),
-                BillerClient.create(Infra.clientConfig(sim), metrics),
-                ProcessingHook.NONE);
+        return consumer(infra.consumerConfig(topic), client(Infra.clientConfig(sim)), ProcessingHook.NONE);
     }
 
     private long chargesFor(UUID paymentId) {
@@ -118,7 +121,7 @@ class BillPaymentConsumerIT {
         var p = Payment.of("wallet-b", "ACC-3", 700);
         infra.send(topic, p);
         var hookReached = new CountDownLatch(1);
-        var client = BillerClient.create(Infra.clientConfig(sim), metrics);
+        var client = client(Infra.clientConfig(sim));
         var first = consumer(infra.consumerConfig(topic), client, (paymentId, outcome) -> {
             hookReached.countDown();
             throw new IllegalStateException("simulated crash between the biller's 200 and the transaction");
@@ -186,11 +189,9 @@ class BillPaymentConsumerIT {
         try (var hanging = BillerSimulator.start(SimulatorConfig.DEFAULTS
                 .withFaults(new SimulatorFaults(0, 0, 1.0, 0))
                 .withHangTime(Duration.ofSeconds(20)))) {
-            var client = BillerClient.create(
-                    Infra.clientConfig(hanging)
-                            .withRequestTimeout(Duration.ofMillis(150))
-                            .withRetries(2, Duration.ofMillis(10), Duration.ofMillis(20)),
-                    metrics);
+            var client = client(Infra.clientConfig(hanging)
+                    .withRequestTimeout(Duration.ofMillis(150))
+                    .withRetries(2, Duration.ofMillis(10), Duration.ofMillis(20)));
             var config = infra.consumerConfig(topic)
                     .withUnknownRetries(Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofMillis(1500));
             var p = Payment.of("wallet-f", "ACC-7", 4200);

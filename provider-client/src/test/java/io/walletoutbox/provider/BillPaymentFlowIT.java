@@ -99,12 +99,9 @@ class BillPaymentFlowIT {
             var metrics = new ProviderMetrics();
             List<Payment> all = new ArrayList<>();
             var order = publish(topic, 30, 10, all);
-            try (var consumer = BillPaymentConsumer.create(
-                    infra.consumerConfig(topic),
-                    infra.jdbi,
-                    BillerClient.create(Infra.clientConfig(sim), metrics),
-                    outcomes,
-                    metrics)) {
+            try (var client = BillerClient.create(Infra.clientConfig(sim), metrics);
+                    var consumer = BillPaymentConsumer.create(
+                            infra.consumerConfig(topic), infra.jdbi, client, outcomes, metrics)) {
                 long start = System.nanoTime();
                 consumer.start();
                 Await.until(WAIT, "the first outcome", () -> recordedOf(all) > 0);
@@ -133,11 +130,13 @@ class BillPaymentFlowIT {
             var config = infra.consumerConfig(topic);
             List<Payment> all = new ArrayList<>();
             var order = publish(topic, 40, 10, all);
-            var a = BillPaymentConsumer.create(
-                    config, infra.jdbi, BillerClient.create(Infra.clientConfig(sim), metrics), outcomes, metrics);
-            var b = BillPaymentConsumer.create(
-                    config, infra.jdbi, BillerClient.create(Infra.clientConfig(sim), metrics), outcomes, metrics);
-            try (a;
+            var clientA = BillerClient.create(Infra.clientConfig(sim), metrics);
+            var clientB = BillerClient.create(Infra.clientConfig(sim), metrics);
+            var a = BillPaymentConsumer.create(config, infra.jdbi, clientA, outcomes, metrics);
+            var b = BillPaymentConsumer.create(config, infra.jdbi, clientB, outcomes, metrics);
+            try (clientA;
+                    clientB;
+                    a;
                     b) {
                 a.start();
                 Await.until(WAIT, "some outcomes by the first consumer", () -> recordedOf(all) >= 40);

@@ -16,15 +16,22 @@ class BillerClientIT {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final ProviderMetrics metrics = new ProviderMetrics();
     private BillerSimulator sim = BillerSimulator.start(SimulatorConfig.DEFAULTS);
+    private final java.util.List<BillerClient> clients = new java.util.ArrayList<>();
     private BillerClient client;
 
     BillerClientIT() {
         metrics.bindTo(registry);
-        client = BillerClient.create(Infra.clientConfig(sim), metrics);
+        client = track(BillerClient.create(Infra.clientConfig(sim), metrics));
+    }
+
+    private BillerClient track(BillerClient c) {
+        clients.add(c);
+        return c;
     }
 
     @AfterEach
     void stop() {
+        clients.forEach(BillerClient::close);
         sim.close();
     }
 
@@ -88,11 +95,11 @@ class BillerClientIT {
         sim = BillerSimulator.start(SimulatorConfig.DEFAULTS
                 .withFaults(new SimulatorFaults(0, 0, 1.0, 0))
                 .withHangTime(Duration.ofSeconds(20)));
-        client = BillerClient.create(
+        client = track(BillerClient.create(
                 Infra.clientConfig(sim)
                         .withRequestTimeout(Duration.ofMillis(200))
                         .withRetries(2, Duration.ofMillis(10), Duration.ofMillis(20)),
-                metrics);
+                metrics));
         var unknown = assertInstanceOf(BillerOutcome.Unknown.class, client.pay(call("ACC-5")));
         assertTrue(unknown.cause().contains("not charged"), unknown.cause());
         assertEquals(0, sim.charges().size());
@@ -103,11 +110,11 @@ class BillerClientIT {
     void unreachableBillerIsUnknownAndOpensTheCircuit() {
         int port = sim.port();
         sim.close();
-        client = BillerClient.create(
+        client = track(BillerClient.create(
                 BillerClientConfig.defaults(URI.create("http://localhost:" + port))
                         .withRetries(3, Duration.ofMillis(5), Duration.ofMillis(10))
                         .withBreaker(3, Duration.ofSeconds(30)),
-                metrics);
+                metrics));
         assertInstanceOf(BillerOutcome.Unknown.class, client.pay(call("ACC-6")));
         assertEquals(
                 ProviderMetrics.CIRCUIT_OPEN,
@@ -118,11 +125,11 @@ class BillerClientIT {
 
     @Test
     void circuitClosesAgainWhenTheBillerRecovers() {
-        client = BillerClient.create(
+        client = track(BillerClient.create(
                 Infra.clientConfig(sim)
                         .withBreaker(2, Duration.ofMillis(200))
                         .withRetries(2, Duration.ofMillis(5), Duration.ofMillis(5)),
-                metrics);
+                metrics));
         sim.failNext(2);
         assertInstanceOf(BillerOutcome.Unknown.class, client.pay(call("ACC-8")));
         assertEquals(

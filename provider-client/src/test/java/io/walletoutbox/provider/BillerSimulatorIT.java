@@ -1,6 +1,7 @@
 package io.walletoutbox.provider;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -208,5 +209,40 @@ class BillerSimulatorIT {
         sim = BillerSimulator.start(SimulatorConfig.DEFAULTS.withPort(port));
         assertEquals(port, sim.port());
         assertEquals("http://localhost:" + port, sim.baseUrl());
+    }
+
+    @Test
+    void runServesOnThePortOfTheEnvironmentNameUntilInterrupted() throws Exception {
+        int port;
+        try (var socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        var out = new java.io.ByteArrayOutputStream();
+        var previous = System.out;
+        Thread runner;
+        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            runner = Thread.ofPlatform().start(() -> BillerSimulator.run(new String[] {"--HTTP_PORT=" + port}));
+            URI charges = URI.create("http://localhost:" + port + "/v1/charges");
+            Await.until(Duration.ofSeconds(20), "the stand-alone simulator answers", () -> {
+                try {
+                    return http.send(HttpRequest.newBuilder(charges).build(), HttpResponse.BodyHandlers.ofString())
+                                    .statusCode()
+                            == 200;
+                } catch (IOException e) {
+                    return false;
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+        } finally {
+            System.setOut(previous);
+        }
+        assertTrue(
+                out.toString(java.nio.charset.StandardCharsets.UTF_8).contains("http://localhost:" + port),
+                out.toString());
+        runner.interrupt();
+        runner.join(Duration.ofSeconds(20));
+        assertFalse(runner.isAlive());
     }
 }

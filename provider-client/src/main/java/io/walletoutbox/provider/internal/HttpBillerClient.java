@@ -162,6 +162,11 @@ public final class HttpBillerClient implements BillerClient {
                 .toString();
     }
 
+    @Override
+    public void close() {
+        http.shutdownNow();
+    }
+
     /** The breaker's state, for tests. */
     CircuitBreaker.State circuitState() {
         return breaker.state();

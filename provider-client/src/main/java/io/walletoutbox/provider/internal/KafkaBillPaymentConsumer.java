@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
 public final class KafkaBillPaymentConsumer implements BillPaymentConsumer {
     private static final Logger log = LoggerFactory.getLogger(KafkaBillPaymentConsumer.class);
     private static final Duration POLL = Duration.ofMillis(100);
+    // Operators resolve reconciliation entries outside this process: re-read the count now and then.
+    private static final long GAUGE_REFRESH_NANOS = Duration.ofSeconds(30).toNanos();
 
     private record LaneKey(TopicPartition partition, String key) {}
 
@@ -90,7 +92,6 @@ public final class KafkaBillPaymentConsumer implements BillPaymentConsumer {
                 metrics,
                 Objects.requireNonNull(hook, "hook"),
                 deadLetters);
-        metrics.awaitingReconciliation(new PostgresReconciliation(jdbi).countPending());
     }
 
     @Override
@@ -111,8 +112,13 @@ public final class KafkaBillPaymentConsumer implements BillPaymentConsumer {
     }
 
     private void pollLoop() {
+        long gaugeRefreshed = System.nanoTime() - GAUGE_REFRESH_NANOS;
         try {
             while (running) {
+                if (System.nanoTime() - gaugeRefreshed >= GAUGE_REFRESH_NANOS) {
+                    processor.refreshReconciliationGauge();
+                    gaugeRefreshed = System.nanoTime();
+                }
                 var records = consumer.poll(POLL);
                 for (ConsumerRecord<String, byte[]> record : records) {
                     var tp = new TopicPartition(record.topic(), record.partition());

@@ -191,8 +191,16 @@ final class RecordProcessor {
                     throw new DuplicateEvent();
                 }
                 switch (outcome) {
-                    case BillerOutcome.Paid(var reference) -> recorder.paid(h, event.paymentId(), reference);
-                    case BillerOutcome.Declined(var reason) -> recorder.declined(h, event.paymentId(), reason);
+                    case BillerOutcome.Paid(var reference) -> {
+                        if (!recorder.paid(h, event.paymentId(), reference)) {
+                            log.info("payment was settled before paymentId={} outcome=paid", event.paymentId());
+                        }
+                    }
+                    case BillerOutcome.Declined(var reason) -> {
+                        if (!recorder.declined(h, event.paymentId(), reason)) {
+                            log.info("payment was settled before paymentId={} outcome=declined", event.paymentId());
+                        }
+                    }
                     case BillerOutcome.Unknown(var cause) -> {
                         PostgresReconciliation.insert(h, event, cause, attempts, firstAttempt);
                         log.warn(
@@ -211,7 +219,16 @@ final class RecordProcessor {
             return;
         }
         if (outcome instanceof BillerOutcome.Unknown) {
+            refreshReconciliationGauge();
+        }
+    }
+
+    /** Sets the reconciliation gauge from the table; a failure only leaves the gauge stale. */
+    void refreshReconciliationGauge() {
+        try {
             metrics.awaitingReconciliation(new PostgresReconciliation(jdbi).countPending());
+        } catch (RuntimeException e) {
+            log.warn("cannot count payments awaiting reconciliation: {}", e.toString());
         }
     }
 
