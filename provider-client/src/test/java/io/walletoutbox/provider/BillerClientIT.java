@@ -143,4 +143,32 @@ class BillerClientIT {
                 ProviderMetrics.CIRCUIT_CLOSED,
                 registry.find("biller.circuit.state").gauge().value());
     }
+
+    @Test
+    void sendsThePaymentIdAsIdempotencyKeyAndForwardsTraceparent() throws Exception {
+        var seen = new java.util.concurrent.ConcurrentLinkedQueue<com.sun.net.httpserver.Headers>();
+        var stub = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("localhost", 0), 16);
+        stub.createContext("/v1/payments", ex -> {
+            seen.add(ex.getRequestHeaders());
+            byte[] body = "{\"id\":\"stub-1\",\"status\":\"PAID\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(201, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        stub.start();
+        try {
+            client = track(BillerClient.create(
+                    BillerClientConfig.defaults(
+                            URI.create("http://localhost:" + stub.getAddress().getPort())),
+                    metrics));
+            String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+            var call = new BillPaymentCall(UUID.randomUUID(), "ACC-10", 10, "EUR", traceparent);
+            assertEquals(new BillerOutcome.Paid("stub-1"), client.pay(call));
+            var headers = seen.remove();
+            assertEquals(call.paymentId().toString(), headers.getFirst("Idempotency-Key"));
+            assertEquals(traceparent, headers.getFirst("traceparent"));
+        } finally {
+            stub.stop(0);
+        }
+    }
 }
