@@ -7,7 +7,6 @@ import io.walletoutbox.provider.OutcomeRecorder;
 import io.walletoutbox.provider.ProcessingHook;
 import io.walletoutbox.provider.ProviderMetrics;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -48,25 +47,17 @@ public final class KafkaBillPaymentConsumer implements BillPaymentConsumer {
 
     private record LaneKey(TopicPartition partition, String key) {}
 
-    private record Work(ConsumerRecord<String, byte[]> record, PartitionProgress progress) {}
-
-    /** A key's queue; {@code running} while a virtual thread drains it. Guarded by {@link #lanes}. */
-    private static final class Lane {
-        final ArrayDeque<Work> queue = new ArrayDeque<>();
-        boolean running;
-    }
-
     private final BillPaymentConsumerConfig config;
     private final ProviderMetrics metrics;
     private final DeadLetters deadLetters;
     private final RecordProcessor processor;
-    private final Map<LaneKey, Lane> lanes = new HashMap<>();
     private final Map<TopicPartition, PartitionProgress> progress = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean stopped;
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+    private final KeyedLanes<LaneKey> lanes = new KeyedLanes<>(workers);
     private volatile boolean running = true;
     private volatile KafkaConsumer<String, byte[]> consumer;
     private Thread pollThread;
@@ -125,7 +116,7 @@ public final class KafkaBillPaymentConsumer implements BillPaymentConsumer {
                     PartitionProgress p = progress.computeIfAbsent(tp, t -> new PartitionProgress());
                     p.fetched(record.offset());
                     inFlight.incrementAndGet();
-                    dispatch(new LaneKey(tp, record.key()), new Work(record, p));
+                    lanes.submit(new LaneKey(tp, record.key()), () -> run(record, p));
                 }
                 try {
                     commitFinished(progress.keySet());
@@ -152,44 +143,22 @@ public final class KafkaBillPaymentConsumer implements BillPaymentConsumer {
         }
     }
 
-    private void dispatch(LaneKey key, Work work) {
-        synchronized (lanes) {
-            Lane lane = lanes.computeIfAbsent(key, k -> new Lane());
-            lane.queue.add(work);
-            if (!lane.running) {
-                lane.running = true;
-                workers.execute(() -> drain(key, lane));
-            }
+    /** One record on its key's lane: processed to the end, or abandoned when its partition is revoked. */
+    private void run(ConsumerRecord<String, byte[]> record, PartitionProgress p) {
+        boolean done;
+        try {
+            done = !p.revoked() && processor.process(record, p::revoked);
+        } catch (RuntimeException | Error e) {
+            // Not expected (process handles its failures); never commit past it: it is redelivered.
+            log.error("record processing crashed; abandoning it offset={} key={}", record.offset(), record.key(), e);
+            done = false;
         }
-    }
-
-    private void drain(LaneKey key, Lane lane) {
-        while (true) {
-            Work work;
-            synchronized (lanes) {
-                work = lane.queue.poll();
-                if (work == null) {
-                    lane.running = false;
-                    lanes.remove(key);
-                    return;
-                }
-            }
-            long offset = work.record().offset();
-            PartitionProgress p = work.progress();
-            boolean done;
-            try {
-                done = !p.revoked() && processor.process(work.record(), p::revoked);
-            } catch (RuntimeException | Error e) {
-                log.error("record processing crashed; abandoning it offset={} key={}", offset, key.key(), e);
-                done = false;
-            }
-            if (done) {
-                p.finished(offset);
-            } else {
-                p.abandoned(offset);
-            }
-            inFlight.decrementAndGet();
+        if (done) {
+            p.finished(record.offset());
+        } else {
+            p.abandoned(record.offset());
         }
+        inFlight.decrementAndGet();
     }
 
     private void commitFinished(Collection<TopicPartition> partitions) {
