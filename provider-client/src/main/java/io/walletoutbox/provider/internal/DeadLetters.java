@@ -25,14 +25,22 @@ final class DeadLetters implements AutoCloseable {
 
     DeadLetters(String bootstrapServers, String topic, Map<String, String> extra) {
         this.topic = topic;
-        Map<String, Object> props = new HashMap<>(extra);
+        Map<String, Object> props = new HashMap<>();
+        // Only the connection settings of the consumer's extra properties apply to this producer.
+        extra.forEach((k, v) -> {
+            if (k.startsWith("security.")
+                    || k.startsWith("sasl.")
+                    || k.startsWith("ssl.")
+                    || k.equals("client.dns.lookup")) {
+                props.put(k, v);
+            }
+        });
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        props.keySet().removeIf(k -> k.startsWith("group.") || k.startsWith("auto.") || k.startsWith("enable.auto"));
         this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
     }
 
