@@ -6,9 +6,11 @@
 module io.walletoutbox.provider {
     requires transitive io.walletoutbox.outbox;
     requires transitive kafka.clients;
-    requires io.javalin;
+    requires transitive java.sql;
     requires com.fasterxml.jackson.databind;
+    requires flyway.core;
     requires java.net.http;
+    requires jdk.httpserver;
     requires org.slf4j;
 
     exports io.walletoutbox.provider;

@@ -1,0 +1,137 @@
+package io.walletoutbox.provider;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Configuration of the bill-payment consumer.
+ *
+ * @param bootstrapServers Kafka's {@code bootstrap.servers}
+ * @param topic the topic of wallet events; dead letters go to {@code <topic>.dlq}
+ * @param groupId the consumer group (instances sharing it share the partitions)
+ * @param maxInFlight records fetched and unfinished above which fetching pauses (resumes below half)
+ * @param poisonAttempts attempts at an unprocessable record before it goes to the dead-letter topic
+ * @param unknownRetryInitial first delay before asking the biller again about an unknown outcome; doubles
+ * @param unknownRetryMax cap of that delay
+ * @param reconciliationHorizon how long an outcome may stay unknown before the payment goes to reconciliation;
+ *     counted from this consumer's first attempt at the record (a restart or a rebalance starts it anew)
+ * @param shutdownGrace how long close and a rebalance wait for in-flight records before abandoning them
+ * @param kafkaProperties extra consumer properties (security, client id…), applied before this module's own
+ */
+public record BillPaymentConsumerConfig(
+        String bootstrapServers,
+        String topic,
+        String groupId,
+        int maxInFlight,
+        int poisonAttempts,
+        Duration unknownRetryInitial,
+        Duration unknownRetryMax,
+        Duration reconciliationHorizon,
+        Duration shutdownGrace,
+        Map<String, String> kafkaProperties) {
+
+    /** The topic of wallet events. */
+    public static final String DEFAULT_TOPIC = "wallet.events";
+
+    /** The consumer group, also this consumer's name in the inbox. */
+    public static final String DEFAULT_GROUP = "bill-payments";
+
+    public BillPaymentConsumerConfig {
+        Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        Objects.requireNonNull(topic, "topic");
+        Objects.requireNonNull(groupId, "groupId");
+        if (bootstrapServers.isBlank() || topic.isBlank() || groupId.isBlank()) {
+            throw new IllegalArgumentException("bootstrapServers, topic and groupId must not be blank");
+        }
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("maxInFlight must be positive, was " + maxInFlight);
+        }
+        if (poisonAttempts < 1) {
+            throw new IllegalArgumentException("poisonAttempts must be positive, was " + poisonAttempts);
+        }
+        positive("unknownRetryInitial", unknownRetryInitial);
+        positive("unknownRetryMax", unknownRetryMax);
+        positive("reconciliationHorizon", reconciliationHorizon);
+        positive("shutdownGrace", shutdownGrace);
+        if (unknownRetryMax.compareTo(unknownRetryInitial) < 0) {
+            throw new IllegalArgumentException("unknownRetryMax must be at least unknownRetryInitial");
+        }
+        kafkaProperties = Map.copyOf(kafkaProperties);
+    }
+
+    /**
+     * Topic {@code wallet.events}, group {@code bill-payments}, 1,000 records in flight, 3 poison attempts, unknown
+     * outcomes asked again after 1 s doubling to 30 s, for a horizon of 15 minutes, 10 s shutdown grace.
+     */
+    public static BillPaymentConsumerConfig defaults(String bootstrapServers) {
+        return new BillPaymentConsumerConfig(
+                bootstrapServers,
+                DEFAULT_TOPIC,
+                DEFAULT_GROUP,
+                1_000,
+                3,
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(30),
+                Duration.ofMinutes(15),
+                Duration.ofSeconds(10),
+                Map.of());
+    }
+
+    /** This configuration with another topic and group. */
+    public BillPaymentConsumerConfig withTopic(String newTopic, String newGroupId) {
+        return new BillPaymentConsumerConfig(
+                bootstrapServers,
+                newTopic,
+                newGroupId,
+                maxInFlight,
+                poisonAttempts,
+                unknownRetryInitial,
+                unknownRetryMax,
+                reconciliationHorizon,
+                shutdownGrace,
+                kafkaProperties);
+    }
+
+    /** This configuration with other unknown-outcome settings. */
+    public BillPaymentConsumerConfig withUnknownRetries(Duration initial, Duration max, Duration horizon) {
+        return new BillPaymentConsumerConfig(
+                bootstrapServers,
+                topic,
+                groupId,
+                maxInFlight,
+                poisonAttempts,
+                initial,
+                max,
+                horizon,
+                shutdownGrace,
+                kafkaProperties);
+    }
+
+    /** This configuration with another in-flight bound, poison attempts and shutdown grace. */
+    public BillPaymentConsumerConfig withLimits(int newMaxInFlight, int newPoisonAttempts, Duration newGrace) {
+        return new BillPaymentConsumerConfig(
+                bootstrapServers,
+                topic,
+                groupId,
+                newMaxInFlight,
+                newPoisonAttempts,
+                unknownRetryInitial,
+                unknownRetryMax,
+                reconciliationHorizon,
+                newGrace,
+                kafkaProperties);
+    }
+
+    /** The dead-letter topic. */
+    public String deadLetterTopic() {
+        return topic + ".dlq";
+    }
+
+    private static void positive(String name, Duration d) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, was " + d);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package io.walletoutbox.provider;
+
+import io.walletoutbox.provider.internal.HttpBillerClient;
+
+/**
+ * Pays bills at the biller, idempotently: every request of one payment carries {@code Idempotency-Key = paymentId},
+ * so retrying, from any thread or process, never charges twice.
+ */
+public interface BillerClient extends AutoCloseable {
+
+    /**
+     * Sends the payment. Retries with exponential backoff and jitter on 5xx, 429, timeouts and connection errors
+     * (always with the same key), up to the configured attempts, unless the circuit breaker is open. When the
+     * attempts end without an answer and one of them might have reached the biller, asks {@code GET
+     * /v1/payments/{key}}. Returns {@link BillerOutcome.Paid} or {@link BillerOutcome.Declined} only on the
+     * biller's definite word; anything else is {@link BillerOutcome.Unknown} (then the charge may or may not have
+     * happened: the caller retries later with the same call and never refunds). Blocks; interruptible (an
+     * interrupted call returns Unknown with the thread's interrupt flag set). Thread-safe.
+     */
+    BillerOutcome pay(BillPaymentCall call);
+
+    /** Releases the HTTP client's connections and threads; calls in progress fail with an Unknown outcome. */
+    @Override
+    void close();
+
+    /** The stock client on the JDK's {@code HttpClient}. */
+    static BillerClient create(BillerClientConfig config, ProviderMetrics metrics) {
+        return new HttpBillerClient(config, metrics);
+    }
+}

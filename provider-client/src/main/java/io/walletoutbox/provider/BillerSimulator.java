@@ -1,0 +1,71 @@
+package io.walletoutbox.provider;
+
+import io.walletoutbox.provider.internal.SimulatorServer;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Wi-Fi biller stand-in: an HTTP server with the contract of DESIGN.md ("Biller simulator"): idempotent
+ * {@code POST /v1/payments}, {@code GET /v1/payments/{key}}, {@code GET /v1/charges}, and fault injection through
+ * {@code POST /v1/faults} ({@code latencyMs}, {@code errorRate}, {@code timeoutRate}, {@code dropResponseRate},
+ * plus {@code failNext} = N to answer the next N payment requests {@code 503} and {@code dropNext} = N to charge
+ * and drop the next N answers). State lives in memory: a restart forgets every key and charge.
+ */
+public interface BillerSimulator extends AutoCloseable {
+
+    /** Starts a simulator; returns once it accepts connections. */
+    static BillerSimulator start(SimulatorConfig config) {
+        return SimulatorServer.start(config);
+    }
+
+    /**
+     * The {@code provider-sim} entry point: starts a simulator configured by the environment ({@link
+     * SimulatorConfig#fromEnv}), prints where it listens, and blocks until the JVM is stopped. {@code args} are
+     * {@code --NAME=value} overrides of the environment names (for example {@code --HTTP_PORT=9090}).
+     */
+    static void run(String[] args) {
+        var env = new java.util.HashMap<>(System.getenv());
+        for (String arg : args) {
+            if (arg.startsWith("--") && arg.contains("=")) {
+                int eq = arg.indexOf('=');
+                env.put(
+                        arg.substring(2, eq).toUpperCase(java.util.Locale.ROOT).replace('-', '_'),
+                        arg.substring(eq + 1));
+            }
+        }
+        BillerSimulator simulator = start(SimulatorConfig.fromEnv(Map.copyOf(env)));
+        Runtime.getRuntime().addShutdownHook(new Thread(simulator::close, "biller-simulator-stop"));
+        System.out.println("biller simulator listening on " + simulator.baseUrl());
+        try {
+            new java.util.concurrent.CountDownLatch(1).await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            simulator.close();
+        }
+    }
+
+    /** The port it listens on. */
+    int port();
+
+    /** {@code http://localhost:<port>}, without a trailing slash. */
+    String baseUrl();
+
+    /** Every charge made so far, in the order made. */
+    List<BillerCharge> charges();
+
+    /** Replaces the injected faults. */
+    void faults(SimulatorFaults faults);
+
+    /** The faults now injected. */
+    SimulatorFaults faults();
+
+    /** Answers the next {@code n} payment requests {@code 503} without charging. */
+    void failNext(int n);
+
+    /** Charges (or replays) the next {@code n} payment requests and then drops their connections unanswered. */
+    void dropNext(int n);
+
+    /** Stops the server; requests hanging in a timeout fault are released and dropped. */
+    @Override
+    void close();
+}

@@ -1,0 +1,174 @@
+package io.walletoutbox.provider.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.walletoutbox.provider.BillPaymentCall;
+import io.walletoutbox.provider.BillerClient;
+import io.walletoutbox.provider.BillerClientConfig;
+import io.walletoutbox.provider.BillerOutcome;
+import io.walletoutbox.provider.ProviderMetrics;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@link BillerClient} on the JDK's {@code HttpClient} (HTTP/1.1), with retries and a circuit breaker. */
+public final class HttpBillerClient implements BillerClient {
+    private static final Logger log = LoggerFactory.getLogger(HttpBillerClient.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final BillerClientConfig config;
+    private final ProviderMetrics metrics;
+    private final HttpClient http;
+    private final Backoff backoff;
+    private final CircuitBreaker breaker;
+    private final URI payments;
+
+    public HttpBillerClient(BillerClientConfig config, ProviderMetrics metrics) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(config.connectTimeout())
+                .build();
+        this.backoff = new Backoff(config.initialBackoff(), config.maxBackoff());
+        this.breaker = new CircuitBreaker(
+                config.breakerFailureThreshold(), config.breakerOpenFor(), System::nanoTime, metrics::circuitState);
+        String base = config.baseUrl().toString().replaceAll("/+$", "");
+        this.payments = URI.create(base + "/v1/payments");
+    }
+
+    @Override
+    public BillerOutcome pay(BillPaymentCall call) {
+        try {
+            BillerOutcome outcome = attempt(call);
+            metrics.billerCall(outcome);
+            return outcome;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            metrics.billerCallError();
+            return new BillerOutcome.Unknown("interrupted while calling the biller");
+        } catch (RuntimeException e) {
+            metrics.billerCallError();
+            throw e;
+        }
+    }
+
+    private BillerOutcome attempt(BillPaymentCall call) throws InterruptedException {
+        String key = call.paymentId().toString();
+        String body = paymentBody(call);
+        String lastCause = "no attempt made";
+        boolean mayHaveCharged = false;
+        for (int attempt = 1; attempt <= config.maxAttempts(); attempt++) {
+            if (attempt > 1) {
+                metrics.retry();
+                Thread.sleep(
+                        backoff.delay(attempt - 1, ThreadLocalRandom.current().nextDouble()));
+            }
+            if (!breaker.tryAcquire()) {
+                lastCause = "circuit open: " + lastCause;
+                break;
+            }
+            var result = send(post(key, body, call.traceparent()), true);
+            switch (result) {
+                case BillerResponses.Attempt.Definite(var outcome) -> {
+                    return outcome;
+                }
+                case BillerResponses.Attempt.Rejected(var cause) -> {
+                    log.warn("biller rejected payment paymentId={} cause={}", key, cause);
+                    return new BillerOutcome.Unknown("rejected by the biller: " + cause);
+                }
+                case BillerResponses.Attempt.Retryable r -> {
+                    lastCause = r.cause();
+                    mayHaveCharged |= r.mayHaveCharged();
+                    log.debug("biller attempt failed paymentId={} attempt={} cause={}", key, attempt, r.cause());
+                }
+            }
+        }
+        if (!mayHaveCharged) {
+            return new BillerOutcome.Unknown(lastCause);
+        }
+        return status(key, call.traceparent(), lastCause);
+    }
+
+    // The one question that settles an ambiguous payment. It bypasses the breaker: one GET is cheap and the
+    // answer is worth more than the protection.
+    private BillerOutcome status(String key, String traceparent, String lastCause) throws InterruptedException {
+        var builder = HttpRequest.newBuilder(URI.create(payments + "/" + key))
+                .timeout(config.requestTimeout())
+                .GET();
+        if (traceparent != null) {
+            builder.header("traceparent", traceparent);
+        }
+        long start = System.nanoTime();
+        try {
+            HttpResponse<String> response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+            return BillerResponses.ofStatus(response.statusCode(), response.body(), lastCause);
+        } catch (IOException e) {
+            return new BillerOutcome.Unknown(lastCause + "; status query failed: " + e);
+        } finally {
+            metrics.billerRequest(Duration.ofNanos(System.nanoTime() - start));
+        }
+    }
+
+    private BillerResponses.Attempt send(HttpRequest request, boolean guarded) throws InterruptedException {
+        long start = System.nanoTime();
+        BillerResponses.Attempt result;
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            result = BillerResponses.ofPayment(response.statusCode(), response.body());
+        } catch (IOException e) {
+            result = BillerResponses.ofException(e);
+        } catch (InterruptedException | RuntimeException e) {
+            if (guarded) {
+                breaker.failure(); // release the probe slot of a half-open circuit
+            }
+            throw e;
+        } finally {
+            metrics.billerRequest(Duration.ofNanos(System.nanoTime() - start));
+        }
+        if (guarded) {
+            if (result instanceof BillerResponses.Attempt.Retryable r && r.billerDown()) {
+                breaker.failure();
+            } else {
+                breaker.success();
+            }
+        }
+        return result;
+    }
+
+    private HttpRequest post(String key, String body, String traceparent) {
+        var builder = HttpRequest.newBuilder(payments)
+                .timeout(config.requestTimeout())
+                .header("Content-Type", "application/json")
+                .header("Idempotency-Key", key)
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (traceparent != null) {
+            builder.header("traceparent", traceparent);
+        }
+        return builder.build();
+    }
+
+    private static String paymentBody(BillPaymentCall call) {
+        return JSON.createObjectNode()
+                .put("customerRef", call.customerRef())
+                .put("amount", call.amount())
+                .put("currency", call.currency())
+                .toString();
+    }
+
+    @Override
+    public void close() {
+        http.shutdownNow();
+    }
+
+    /** The breaker's state, for tests. */
+    CircuitBreaker.State circuitState() {
+        return breaker.state();
+    }
+}

@@ -1,0 +1,251 @@
+package io.walletoutbox.provider.internal;
+
+import io.walletoutbox.outbox.Inbox;
+import io.walletoutbox.provider.BillPaymentConsumerConfig;
+import io.walletoutbox.provider.BillerClient;
+import io.walletoutbox.provider.BillerOutcome;
+import io.walletoutbox.provider.OutcomeRecorder;
+import io.walletoutbox.provider.ProcessingHook;
+import io.walletoutbox.provider.ProviderException.PoisonRecordException;
+import io.walletoutbox.provider.ProviderMetrics;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Processes one record to the end: paid, declined, sent to reconciliation, ignored or dead-lettered. */
+final class RecordProcessor {
+    private static final Logger log = LoggerFactory.getLogger(RecordProcessor.class);
+    static final String INBOX_CONSUMER = BillPaymentConsumerConfig.DEFAULT_GROUP;
+    private static final Backoff TRANSIENT = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
+
+    /** Thrown inside the transaction to roll it back when a duplicate won the inbox row. */
+    private static final class DuplicateEvent extends RuntimeException {
+        DuplicateEvent() {
+            super(null, null, false, false);
+        }
+    }
+
+    private final BillPaymentConsumerConfig config;
+    private final Jdbi jdbi;
+    private final Inbox inbox;
+    private final BillerClient biller;
+    private final OutcomeRecorder recorder;
+    private final ProviderMetrics metrics;
+    private final ProcessingHook hook;
+    private final DeadLetters deadLetters;
+    private final Backoff unknownBackoff;
+
+    RecordProcessor(
+            BillPaymentConsumerConfig config,
+            Jdbi jdbi,
+            BillerClient biller,
+            OutcomeRecorder recorder,
+            ProviderMetrics metrics,
+            ProcessingHook hook,
+            DeadLetters deadLetters) {
+        this.config = config;
+        this.jdbi = jdbi;
+        this.inbox = Inbox.create();
+        this.biller = biller;
+        this.recorder = recorder;
+        this.metrics = metrics;
+        this.hook = hook;
+        this.deadLetters = deadLetters;
+        this.unknownBackoff = new Backoff(config.unknownRetryInitial(), config.unknownRetryMax());
+    }
+
+    /**
+     * Returns true when the record is done with (its offset may be committed), false when it was abandoned
+     * because {@code cancelled} turned true or the thread was interrupted.
+     */
+    boolean process(ConsumerRecord<String, byte[]> record, BooleanSupplier cancelled) {
+        int poisonAttempts = 0;
+        int failures = 0;
+        Instant firstAttempt = Instant.now();
+        while (!cancelled.getAsBoolean()) {
+            Duration wait;
+            try {
+                return handle(record, cancelled, firstAttempt);
+            } catch (PoisonRecordException e) {
+                poisonAttempts++;
+                if (poisonAttempts < config.poisonAttempts()) {
+                    wait = TRANSIENT.delay(
+                            poisonAttempts, ThreadLocalRandom.current().nextDouble());
+                } else {
+                    try {
+                        deadLetter(record, e, poisonAttempts);
+                        return true;
+                    } catch (RuntimeException sendFailure) {
+                        failures++;
+                        log.warn(
+                                "dead-lettering failed, will retry offset={} error={}",
+                                record.offset(),
+                                sendFailure.toString());
+                        wait = TRANSIENT.delay(
+                                Math.min(failures, 30),
+                                ThreadLocalRandom.current().nextDouble());
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (RuntimeException e) {
+                // Database down, a recorder or hook failure, the dead-letter topic unreachable: transient until
+                // proven otherwise, so retry the same record (never skip it: it may be a payment).
+                failures++;
+                log.warn(
+                        "processing failed, will retry partition={} offset={} key={} attempt={} error={}",
+                        record.partition(),
+                        record.offset(),
+                        record.key(),
+                        failures,
+                        e.toString());
+                wait = TRANSIENT.delay(
+                        Math.min(failures, 30), ThreadLocalRandom.current().nextDouble());
+            }
+            try {
+                if (!pause(wait, cancelled)) {
+                    return false;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private void deadLetter(ConsumerRecord<String, byte[]> record, PoisonRecordException e, int attempts) {
+        log.warn(
+                "dead-lettering record topic={} partition={} offset={} key={} error={}",
+                record.topic(),
+                record.partition(),
+                record.offset(),
+                record.key(),
+                e.getMessage());
+        deadLetters.send(record, e, attempts);
+        metrics.deadLettered();
+    }
+
+    private boolean handle(ConsumerRecord<String, byte[]> record, BooleanSupplier cancelled, Instant firstAttempt)
+            throws InterruptedException {
+        String type = PaymentEvent.header(record.headers(), "ce_type");
+        switch (PaymentEvent.kindOf(type)) {
+            case IGNORED -> {
+                metrics.ignored();
+                return true;
+            }
+            case POISON -> throw new PoisonRecordException("unprocessable ce_type: " + type);
+            case PAYMENT_REQUESTED -> {}
+        }
+        PaymentEvent event = PaymentEvent.parse(record.headers(), record.value());
+        if (jdbi.withHandle(h -> inbox.isProcessed(h, INBOX_CONSUMER, event.eventId()))) {
+            metrics.duplicate();
+            log.debug("skipping processed event eventId={} paymentId={}", event.eventId(), event.paymentId());
+            return true;
+        }
+        int attempts = 0;
+        BillerOutcome outcome;
+        while (true) {
+            if (cancelled.getAsBoolean()) {
+                return false;
+            }
+            attempts++;
+            outcome = biller.pay(event.call());
+            if (!(outcome instanceof BillerOutcome.Unknown unknown)) {
+                break;
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                throw new InterruptedException();
+            }
+            Duration waited = Duration.between(firstAttempt, Instant.now());
+            if (waited.compareTo(config.reconciliationHorizon()) >= 0) {
+                break;
+            }
+            log.info(
+                    "biller outcome unknown, asking again paymentId={} walletId={} attempt={} cause={}",
+                    event.paymentId(),
+                    event.walletId(),
+                    attempts,
+                    unknown.cause());
+            Duration delay = unknownBackoff.delay(
+                    Math.min(attempts, 30), ThreadLocalRandom.current().nextDouble());
+            if (!pause(min(delay, config.reconciliationHorizon().minus(waited)), cancelled)) {
+                return false;
+            }
+        }
+        hook.beforeRecording(event.paymentId(), outcome);
+        record(event, outcome, attempts, firstAttempt);
+        return true;
+    }
+
+    private void record(PaymentEvent event, BillerOutcome outcome, int attempts, Instant firstAttempt) {
+        try {
+            jdbi.useTransaction(h -> {
+                if (!inbox.markProcessed(h, INBOX_CONSUMER, event.eventId())) {
+                    throw new DuplicateEvent();
+                }
+                switch (outcome) {
+                    case BillerOutcome.Paid(var reference) -> {
+                        if (!recorder.paid(h, event.paymentId(), reference)) {
+                            log.info("payment was settled before paymentId={} outcome=paid", event.paymentId());
+                        }
+                    }
+                    case BillerOutcome.Declined(var reason) -> {
+                        if (!recorder.declined(h, event.paymentId(), reason)) {
+                            log.info("payment was settled before paymentId={} outcome=declined", event.paymentId());
+                        }
+                    }
+                    case BillerOutcome.Unknown(var cause) -> {
+                        PostgresReconciliation.insert(h, event, cause, attempts, firstAttempt);
+                        log.warn(
+                                "payment outcome unknown past the horizon, awaiting reconciliation paymentId={}"
+                                        + " walletId={} attempts={} cause={}",
+                                event.paymentId(),
+                                event.walletId(),
+                                attempts,
+                                cause);
+                    }
+                }
+            });
+        } catch (DuplicateEvent e) {
+            metrics.duplicate();
+            log.debug("a duplicate of eventId={} was recorded first", event.eventId());
+            return;
+        }
+        if (outcome instanceof BillerOutcome.Unknown) {
+            refreshReconciliationGauge();
+        }
+    }
+
+    /** Sets the reconciliation gauge from the table; a failure only leaves the gauge stale. */
+    void refreshReconciliationGauge() {
+        try {
+            metrics.awaitingReconciliation(new PostgresReconciliation(jdbi).countPending());
+        } catch (RuntimeException e) {
+            log.warn("cannot count payments awaiting reconciliation: {}", e.toString());
+        }
+    }
+
+    /** Waits {@code d} unless cancelled first (checked every 50 ms); false when cancelled. */
+    private static boolean pause(Duration d, BooleanSupplier cancelled) throws InterruptedException {
+        long deadline = System.nanoTime() + d.toNanos();
+        while (!cancelled.getAsBoolean()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return true;
+            }
+            Thread.sleep(Duration.ofNanos(Math.min(left, 50_000_000L)));
+        }
+        return false;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+}

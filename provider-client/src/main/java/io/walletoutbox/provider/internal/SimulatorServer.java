@@ -1,0 +1,267 @@
+package io.walletoutbox.provider.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.walletoutbox.provider.BillerCharge;
+import io.walletoutbox.provider.BillerSimulator;
+import io.walletoutbox.provider.ProviderException;
+import io.walletoutbox.provider.SimulatorConfig;
+import io.walletoutbox.provider.SimulatorFaults;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The biller simulator on the JDK's HTTP server, one virtual thread per exchange. */
+public final class SimulatorServer implements BillerSimulator {
+    private static final Logger log = LoggerFactory.getLogger(SimulatorServer.class);
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PAYMENTS = "/v1/payments";
+
+    private final SimulatorConfig config;
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final SimulatorLedger ledger;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final AtomicInteger failNext = new AtomicInteger();
+    private final AtomicInteger dropNext = new AtomicInteger();
+    private volatile SimulatorFaults faults;
+
+    private SimulatorServer(SimulatorConfig config, HttpServer server, ExecutorService executor) {
+        this.config = config;
+        this.server = server;
+        this.executor = executor;
+        this.ledger = new SimulatorLedger(config.retention());
+        this.faults = config.faults();
+    }
+
+    /** Binds the port and starts serving. */
+    public static SimulatorServer start(SimulatorConfig config) {
+        HttpServer server;
+        try {
+            server = HttpServer.create(new InetSocketAddress(config.port()), 256);
+        } catch (IOException e) {
+            throw new ProviderException.SimulatorStartException("cannot listen on port " + config.port(), e);
+        }
+        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+        server.setExecutor(executor);
+        var sim = new SimulatorServer(config, server, executor);
+        server.createContext("/", sim::handle);
+        server.start();
+        log.info("biller simulator listening port={} faults={}", sim.port(), config.faults());
+        return sim;
+    }
+
+    @Override
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    @Override
+    public String baseUrl() {
+        return "http://localhost:" + port();
+    }
+
+    @Override
+    public List<BillerCharge> charges() {
+        return ledger.charges();
+    }
+
+    @Override
+    public void faults(SimulatorFaults newFaults) {
+        this.faults = java.util.Objects.requireNonNull(newFaults);
+    }
+
+    @Override
+    public SimulatorFaults faults() {
+        return faults;
+    }
+
+    @Override
+    public void failNext(int n) {
+        failNext.set(Math.max(0, n));
+    }
+
+    @Override
+    public void dropNext(int n) {
+        dropNext.set(Math.max(0, n));
+    }
+
+    @Override
+    public void close() {
+        stopped.countDown();
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            String path = ex.getRequestURI().getPath();
+            String method = ex.getRequestMethod();
+            if (path.equals(PAYMENTS) && method.equals("POST")) {
+                pay(ex);
+            } else if (path.startsWith(PAYMENTS + "/") && method.equals("GET")) {
+                lookup(ex, path.substring(PAYMENTS.length() + 1));
+            } else if (path.equals("/v1/charges") && method.equals("GET")) {
+                send(ex, 200, chargesJson(ledger.charges()));
+            } else if (path.equals("/v1/faults")) {
+                faultsEndpoint(ex, method);
+            } else {
+                problem(ex, 404, "Not Found", "no route " + method + " " + path);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.warn("simulator request failed", e);
+            problem(ex, 500, "Internal Server Error", e.toString());
+        }
+    }
+
+    private void pay(HttpExchange ex) throws IOException, InterruptedException {
+        String key = ex.getRequestHeaders().getFirst("Idempotency-Key");
+        if (key == null || key.isBlank() || key.length() > 255) {
+            problem(ex, 400, "Bad Request", "the Idempotency-Key header is required (1..255 characters)");
+            return;
+        }
+        SimulatorLedger.PaymentRequest request;
+        try {
+            request = SimulatorRequests.payment(readBody(ex.getRequestBody()));
+        } catch (IllegalArgumentException e) {
+            problem(ex, 400, "Bad Request", e.getMessage());
+            return;
+        }
+        SimulatorFaults f = faults;
+        if (f.latencyMs() > 0 && stopped.await(f.latencyMs(), TimeUnit.MILLISECONDS)) {
+            return; // stopping
+        }
+        var random = ThreadLocalRandom.current();
+        if (failNext.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0 || random.nextDouble() < f.errorRate()) {
+            problem(ex, 503, "Service Unavailable", "injected fault");
+            return;
+        }
+        if (random.nextDouble() < f.timeoutRate()) {
+            stopped.await(config.hangTime().toMillis(), TimeUnit.MILLISECONDS);
+            return; // closing the exchange unanswered drops the connection: the client times out first
+        }
+        var result = ledger.pay(key, request, Instant.now());
+        if (dropNext.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0 || random.nextDouble() < f.dropResponseRate()) {
+            log.debug("simulator dropping the response for key={}", key);
+            return;
+        }
+        switch (result) {
+            case SimulatorLedger.Result.Charged(var a) -> sendAnswer(ex, a, a.paid() ? 201 : 422);
+            case SimulatorLedger.Result.Replayed(var a) -> sendAnswer(ex, a, a.paid() ? 201 : 422);
+            case SimulatorLedger.Result.Mismatch() ->
+                problem(ex, 422, "Unprocessable Content", "idempotency key " + key + " was used with another body");
+        }
+    }
+
+    private void lookup(HttpExchange ex, String key) throws IOException {
+        var answer = ledger.find(key, Instant.now());
+        if (answer.isEmpty()) {
+            problem(ex, 404, "Not Found", "no payment with idempotency key " + key);
+        } else {
+            sendAnswer(ex, answer.get(), 200);
+        }
+    }
+
+    private void faultsEndpoint(HttpExchange ex, String method) throws IOException {
+        if (method.equals("POST")) {
+            try {
+                JsonNode body = readBody(ex.getRequestBody());
+                faults = SimulatorRequests.faults(body, faults);
+                if (body.has("failNext")) {
+                    failNext(SimulatorRequests.count(body, "failNext"));
+                }
+                if (body.has("dropNext")) {
+                    dropNext(SimulatorRequests.count(body, "dropNext"));
+                }
+            } catch (IllegalArgumentException e) {
+                problem(ex, 400, "Bad Request", e.getMessage());
+                return;
+            }
+        } else if (!method.equals("GET")) {
+            problem(ex, 405, "Method Not Allowed", method + " /v1/faults");
+            return;
+        }
+        SimulatorFaults f = faults;
+        ObjectNode out = JSON.createObjectNode()
+                .put("latencyMs", f.latencyMs())
+                .put("errorRate", f.errorRate())
+                .put("timeoutRate", f.timeoutRate())
+                .put("dropResponseRate", f.dropResponseRate())
+                .put("failNext", failNext.get())
+                .put("dropNext", dropNext.get());
+        send(ex, 200, out);
+    }
+
+    // Built by hand: no reflection, so nothing to open to Jackson on the module path.
+    private static JsonNode chargesJson(List<BillerCharge> charges) {
+        var array = JSON.createArrayNode();
+        for (BillerCharge c : charges) {
+            array.addObject()
+                    .put("id", c.id())
+                    .put("idempotencyKey", c.idempotencyKey())
+                    .put("customerRef", c.customerRef())
+                    .put("amount", c.amount())
+                    .put("currency", c.currency());
+        }
+        return array;
+    }
+
+    private static JsonNode readBody(InputStream in) throws IOException {
+        byte[] bytes = in.readNBytes(64 * 1024);
+        try {
+            return JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("the body is not JSON");
+        }
+    }
+
+    private static void sendAnswer(HttpExchange ex, SimulatorLedger.Answer a, int status) throws IOException {
+        ObjectNode body = JSON.createObjectNode();
+        if (a.paid()) {
+            body.put("id", a.chargeId()).put("status", "PAID");
+        } else {
+            body.put("status", "DECLINED").put("reason", a.declineReason());
+        }
+        body.put("customerRef", a.request().customerRef())
+                .put("amount", a.request().amount())
+                .put("currency", a.request().currency());
+        send(ex, status, body);
+    }
+
+    private static void problem(HttpExchange ex, int status, String title, String detail) throws IOException {
+        ObjectNode body = JSON.createObjectNode()
+                .put("type", "about:blank")
+                .put("title", title)
+                .put("status", status)
+                .put("detail", detail);
+        ex.getResponseHeaders().set("Content-Type", "application/problem+json");
+        write(ex, status, body);
+    }
+
+    private static void send(HttpExchange ex, int status, JsonNode body) throws IOException {
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        write(ex, status, body);
+    }
+
+    private static void write(HttpExchange ex, int status, JsonNode body) throws IOException {
+        byte[] bytes = JSON.writeValueAsString(body).getBytes(StandardCharsets.UTF_8);
+        ex.sendResponseHeaders(status, bytes.length);
+        ex.getResponseBody().write(bytes);
+    }
+}

@@ -1,0 +1,278 @@
+package io.walletoutbox.provider;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.walletoutbox.provider.Infra.Payment;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The bill-payment consumer with real Kafka, real PostgreSQL and the real biller simulator. */
+class BillPaymentConsumerIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static Infra infra;
+    private static TestOutcomes outcomes;
+
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final ProviderMetrics metrics = new ProviderMetrics();
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private final BillerSimulator sim = BillerSimulator.start(SimulatorConfig.DEFAULTS);
+
+    @BeforeAll
+    static void setUp() {
+        infra = new Infra("consumer");
+        outcomes = new TestOutcomes(infra.jdbi);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        infra.close();
+    }
+
+    BillPaymentConsumerIT() {
+        metrics.bindTo(registry);
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable c : toClose.reversed()) {
+            c.close();
+        }
+        sim.close();
+    }
+
+    private BillPaymentConsumer consumer(BillPaymentConsumerConfig config, BillerClient client, ProcessingHook hook) {
+        var c = BillPaymentConsumer.create(config, infra.jdbi, client, outcomes, metrics, hook);
+        toClose.add(c);
+        c.start();
+        return c;
+    }
+
+    private BillerClient client(BillerClientConfig config) {
+        var c = BillerClient.create(config, metrics);
+        toClose.add(c);
+        return c;
+    }
+
+    private BillPaymentConsumer consumer(String topic) {
+        return consumer(infra.consumerConfig(topic), client(Infra.clientConfig(sim)), ProcessingHook.NONE);
+    }
+
+    private long chargesFor(UUID paymentId) {
+        return sim.charges().stream()
+                .filter(c -> c.idempotencyKey().equals(paymentId.toString()))
+                .count();
+    }
+
+    private void awaitRecorded(Payment p) {
+        Await.until(
+                WAIT,
+                "an outcome for " + p.paymentId(),
+                () -> !outcomes.rowsOf(p.paymentId()).isEmpty());
+    }
+
+    private double counter(String name) {
+        return registry.find(name).functionCounter().count();
+    }
+
+    @Test
+    void sameEventDeliveredThreeTimesChargesOnceAndRecordsOnce() {
+        String topic = infra.topic("three-times", 1);
+        var p = Payment.of("wallet-a", "ACC-1", 2500);
+        for (int i = 0; i < 3; i++) {
+            infra.send(topic, p);
+        }
+        var marker = Payment.of("wallet-a", "ACC-2", 100); // processed after the three copies (same key)
+        infra.send(topic, marker);
+        var consumer = consumer(topic);
+        assertTrue(consumer.isRunning());
+        awaitRecorded(marker);
+        consumer.close();
+        assertFalse(consumer.isRunning());
+        var rows = outcomes.rowsOf(p.paymentId());
+        assertEquals(1, rows.size(), "one outcome");
+        assertEquals("paid", rows.getFirst().outcome());
+        assertEquals(1, chargesFor(p.paymentId()), "one charge");
+        assertEquals(
+                sim.charges().stream()
+                        .filter(c -> c.idempotencyKey().equals(p.paymentId().toString()))
+                        .findFirst()
+                        .orElseThrow()
+                        .id(),
+                rows.getFirst().detail());
+        assertEquals(2, counter("bill.payments.duplicates"));
+        assertTrue(outcomes.inboxHas(p.eventId()));
+    }
+
+    @Test
+    void consumerDyingAfterTheBillersAnswerAndBeforeItsTransactionIsRedeliveredAndChargesOnce() throws Exception {
+        String topic = infra.topic("crash", 1);
+        var p = Payment.of("wallet-b", "ACC-3", 700);
+        infra.send(topic, p);
+        var hookReached = new CountDownLatch(1);
+        var client = client(Infra.clientConfig(sim));
+        var first = consumer(infra.consumerConfig(topic), client, (paymentId, outcome) -> {
+            hookReached.countDown();
+            throw new IllegalStateException("simulated crash between the biller's 200 and the transaction");
+        });
+        assertTrue(hookReached.await(60, TimeUnit.SECONDS), "the biller answered the first consumer");
+        assertEquals(1, chargesFor(p.paymentId()));
+        first.close();
+        assertTrue(outcomes.rowsOf(p.paymentId()).isEmpty(), "the crashed consumer recorded nothing");
+        assertFalse(outcomes.inboxHas(p.eventId()));
+
+        consumer(infra.consumerConfig(topic), client, ProcessingHook.NONE);
+        awaitRecorded(p);
+        var rows = outcomes.rowsOf(p.paymentId());
+        assertEquals(1, rows.size());
+        assertEquals("paid", rows.getFirst().outcome());
+        assertEquals(1, chargesFor(p.paymentId()), "the redelivery replayed the charge, it did not charge again");
+    }
+
+    @Test
+    void chargeThenDropResponseIsRecordedPaidWithOneCharge() {
+        String topic = infra.topic("drop", 1);
+        sim.dropNext(1);
+        var p = Payment.of("wallet-c", "ACC-4", 900);
+        infra.send(topic, p);
+        consumer(topic);
+        awaitRecorded(p);
+        assertEquals("paid", outcomes.rowsOf(p.paymentId()).getFirst().outcome());
+        assertEquals(1, chargesFor(p.paymentId()));
+    }
+
+    @Test
+    void serviceUnavailableTimesNThenOkChargesOnce() {
+        String topic = infra.topic("503s", 1);
+        sim.failNext(6); // more than one call's attempts: the consumer asks again with the same key
+        var p = Payment.of("wallet-d", "ACC-5", 1200);
+        infra.send(topic, p);
+        consumer(topic);
+        awaitRecorded(p);
+        assertEquals(1, outcomes.rowsOf(p.paymentId()).size());
+        assertEquals("paid", outcomes.rowsOf(p.paymentId()).getFirst().outcome());
+        assertEquals(1, chargesFor(p.paymentId()));
+        assertTrue(registry.find("biller.retries").functionCounter().count() >= 5);
+    }
+
+    @Test
+    void declineIsRecordedOnceAndChargesNothing() {
+        String topic = infra.topic("decline", 1);
+        var p = Payment.of("wallet-e", "DECLINE-9", 300);
+        infra.send(topic, p);
+        infra.send(topic, p);
+        var marker = Payment.of("wallet-e", "ACC-6", 100);
+        infra.send(topic, marker);
+        consumer(topic);
+        awaitRecorded(marker);
+        var rows = outcomes.rowsOf(p.paymentId());
+        assertEquals(1, rows.size());
+        assertEquals("declined", rows.getFirst().outcome());
+        assertTrue(rows.getFirst().detail().contains("DECLINE-9"));
+        assertEquals(0, chargesFor(p.paymentId()));
+    }
+
+    @Test
+    void outcomeUnknownPastTheHorizonGoesToReconciliationNotToARefund() {
+        String topic = infra.topic("unknown", 1);
+        try (var hanging = BillerSimulator.start(SimulatorConfig.DEFAULTS
+                .withFaults(new SimulatorFaults(0, 0, 1.0, 0))
+                .withHangTime(Duration.ofSeconds(20)))) {
+            var client = client(Infra.clientConfig(hanging)
+                    .withRequestTimeout(Duration.ofMillis(150))
+                    .withRetries(2, Duration.ofMillis(10), Duration.ofMillis(20)));
+            var config = infra.consumerConfig(topic)
+                    .withUnknownRetries(Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofMillis(1500));
+            var p = Payment.of("wallet-f", "ACC-7", 4200);
+            infra.send(topic, p);
+            var marker = Payment.of("wallet-f", "ACC-8", 100);
+            consumer(config, client, ProcessingHook.NONE);
+            var reconciliation = Reconciliation.create(infra.jdbi);
+            Await.until(
+                    WAIT,
+                    "the payment awaits reconciliation",
+                    () -> reconciliation.pending(100).stream()
+                            .anyMatch(e -> e.paymentId().equals(p.paymentId())));
+            var entry = reconciliation.pending(100).stream()
+                    .filter(e -> e.paymentId().equals(p.paymentId()))
+                    .findFirst()
+                    .orElseThrow();
+            assertEquals(p.eventId(), entry.eventId());
+            assertEquals("wallet-f", entry.walletId());
+            assertEquals(4200, entry.amount());
+            assertTrue(entry.attempts() >= 2, "asked more than once: " + entry.attempts());
+            assertTrue(outcomes.rowsOf(p.paymentId()).isEmpty(), "neither paid nor declined");
+            assertEquals(0, hanging.charges().size());
+            assertTrue(outcomes.inboxHas(p.eventId()), "acknowledged: the partition moves on");
+            assertEquals(
+                    1.0,
+                    registry.find("bill.payments.reconciliation.pending")
+                            .gauge()
+                            .value());
+            assertTrue(reconciliation.countPending() >= 1);
+            hanging.faults(SimulatorFaults.NONE);
+            infra.send(topic, marker);
+            awaitRecorded(marker);
+            assertEquals(1, hanging.charges().size(), "only the later payment charged");
+        }
+    }
+
+    @Test
+    void poisonRecordsGoToTheDeadLetterTopicAndTheNextGoodRecordOfThePartitionIsProcessed() {
+        String topic = infra.topic("poison", 1);
+        infra.send(
+                topic,
+                "wallet-g",
+                "BillPaymentRequested",
+                UUID.randomUUID().toString(),
+                "{not json".getBytes(StandardCharsets.UTF_8));
+        infra.send(
+                topic,
+                "wallet-g",
+                "BillPaymentRequested",
+                null,
+                Payment.of("wallet-g", "ACC-9", 1).json().getBytes(StandardCharsets.UTF_8));
+        infra.send(
+                topic,
+                "wallet-g",
+                "BillPaymentTeleported",
+                UUID.randomUUID().toString(),
+                "{}".getBytes(StandardCharsets.UTF_8));
+        infra.send(
+                topic,
+                "wallet-g",
+                "WalletCreated",
+                UUID.randomUUID().toString(),
+                "{}".getBytes(StandardCharsets.UTF_8));
+        var good = Payment.of("wallet-g", "ACC-10", 500);
+        infra.send(topic, good);
+        consumer(topic);
+        awaitRecorded(good);
+        assertEquals(1, chargesFor(good.paymentId()));
+        var dead = infra.read(topic + ".dlq", 3, WAIT);
+        assertEquals(3, dead.size());
+        for (var r : dead) {
+            assertEquals("wallet-g", r.key());
+            assertTrue(r.headers().lastHeader("dlq_error") != null, "error header");
+            assertTrue(new String(r.headers().lastHeader("dlq_origin").value(), StandardCharsets.UTF_8)
+                    .startsWith(topic + "-0@"));
+        }
+        assertEquals(
+                "{not json",
+                new String(dead.getFirst().value(), StandardCharsets.UTF_8),
+                "the value is kept as it was");
+        assertEquals(3, counter("bill.payments.dead.lettered"));
+        assertEquals(1, counter("bill.payments.ignored"));
+    }
+}

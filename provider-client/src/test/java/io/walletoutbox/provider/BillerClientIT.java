@@ -1,0 +1,174 @@
+package io.walletoutbox.provider;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The biller client against the real simulator, faults included. */
+class BillerClientIT {
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final ProviderMetrics metrics = new ProviderMetrics();
+    private BillerSimulator sim = BillerSimulator.start(SimulatorConfig.DEFAULTS);
+    private final java.util.List<BillerClient> clients = new java.util.ArrayList<>();
+    private BillerClient client;
+
+    BillerClientIT() {
+        metrics.bindTo(registry);
+        client = track(BillerClient.create(Infra.clientConfig(sim), metrics));
+    }
+
+    private BillerClient track(BillerClient c) {
+        clients.add(c);
+        return c;
+    }
+
+    @AfterEach
+    void stop() {
+        clients.forEach(BillerClient::close);
+        sim.close();
+    }
+
+    private static BillPaymentCall call(String customerRef) {
+        return new BillPaymentCall(UUID.randomUUID(), customerRef, 2500, "USD", null);
+    }
+
+    private double count(String name, String... tags) {
+        var c = registry.find(name).tags(tags).functionCounter();
+        return c == null ? -1 : c.count();
+    }
+
+    @Test
+    void paysOnceWithThePaymentIdAsKey() {
+        var call = call("ACC-1");
+        var paid = assertInstanceOf(BillerOutcome.Paid.class, client.pay(call));
+        assertEquals(1, sim.charges().size());
+        assertEquals(call.paymentId().toString(), sim.charges().getFirst().idempotencyKey());
+        assertEquals(sim.charges().getFirst().id(), paid.reference());
+        assertEquals(paid, client.pay(call), "paying again replays");
+        assertEquals(1, sim.charges().size());
+        assertEquals(2, count("biller.calls", "outcome", "paid"));
+        assertTrue(registry.find("biller.call.latency").timer().count() >= 2);
+    }
+
+    @Test
+    void declineIsDefinite() {
+        var d = assertInstanceOf(BillerOutcome.Declined.class, client.pay(call("DECLINE-1")));
+        assertTrue(d.reason().contains("DECLINE-1"));
+        assertEquals(0, sim.charges().size());
+        assertEquals(1, count("biller.calls", "outcome", "declined"));
+    }
+
+    @Test
+    void serviceUnavailableThreeTimesThenOkChargesOnce() {
+        sim.failNext(3);
+        assertInstanceOf(BillerOutcome.Paid.class, client.pay(call("ACC-2")));
+        assertEquals(1, sim.charges().size());
+        assertEquals(3, count("biller.retries"));
+    }
+
+    @Test
+    void chargeThenDropResponseIsPaidByTheRetryWithTheSameKey() {
+        sim.dropNext(1);
+        var paid = assertInstanceOf(BillerOutcome.Paid.class, client.pay(call("ACC-3")));
+        assertEquals(1, sim.charges().size());
+        assertEquals(sim.charges().getFirst().id(), paid.reference());
+    }
+
+    @Test
+    void everyResponseLostIsSettledByTheStatusQuery() {
+        sim.faults(new SimulatorFaults(0, 0, 0, 1.0));
+        var paid = assertInstanceOf(BillerOutcome.Paid.class, client.pay(call("ACC-4")));
+        assertEquals(1, sim.charges().size(), "four attempts, one charge");
+        assertEquals(sim.charges().getFirst().id(), paid.reference());
+    }
+
+    @Test
+    void timeoutsWithoutAChargeAreUnknownAndSaySo() {
+        sim.close();
+        sim = BillerSimulator.start(SimulatorConfig.DEFAULTS
+                .withFaults(new SimulatorFaults(0, 0, 1.0, 0))
+                .withHangTime(Duration.ofSeconds(20)));
+        client = track(BillerClient.create(
+                Infra.clientConfig(sim)
+                        .withRequestTimeout(Duration.ofMillis(200))
+                        .withRetries(2, Duration.ofMillis(10), Duration.ofMillis(20)),
+                metrics));
+        var unknown = assertInstanceOf(BillerOutcome.Unknown.class, client.pay(call("ACC-5")));
+        assertTrue(unknown.cause().contains("not charged"), unknown.cause());
+        assertEquals(0, sim.charges().size());
+        assertEquals(1, count("biller.calls", "outcome", "unknown"));
+    }
+
+    @Test
+    void unreachableBillerIsUnknownAndOpensTheCircuit() {
+        int port = sim.port();
+        sim.close();
+        client = track(BillerClient.create(
+                BillerClientConfig.defaults(URI.create("http://localhost:" + port))
+                        .withRetries(3, Duration.ofMillis(5), Duration.ofMillis(10))
+                        .withBreaker(3, Duration.ofSeconds(30)),
+                metrics));
+        assertInstanceOf(BillerOutcome.Unknown.class, client.pay(call("ACC-6")));
+        assertEquals(
+                ProviderMetrics.CIRCUIT_OPEN,
+                registry.find("biller.circuit.state").gauge().value());
+        var refused = assertInstanceOf(BillerOutcome.Unknown.class, client.pay(call("ACC-7")));
+        assertTrue(refused.cause().startsWith("circuit open"), refused.cause());
+    }
+
+    @Test
+    void circuitClosesAgainWhenTheBillerRecovers() {
+        client = track(BillerClient.create(
+                Infra.clientConfig(sim)
+                        .withBreaker(2, Duration.ofMillis(200))
+                        .withRetries(2, Duration.ofMillis(5), Duration.ofMillis(5)),
+                metrics));
+        sim.failNext(2);
+        assertInstanceOf(BillerOutcome.Unknown.class, client.pay(call("ACC-8")));
+        assertEquals(
+                ProviderMetrics.CIRCUIT_OPEN,
+                registry.find("biller.circuit.state").gauge().value());
+        Await.until(
+                Duration.ofSeconds(10),
+                "the circuit lets a probe through and closes",
+                () -> client.pay(call("ACC-9")) instanceof BillerOutcome.Paid);
+        assertEquals(
+                ProviderMetrics.CIRCUIT_CLOSED,
+                registry.find("biller.circuit.state").gauge().value());
+    }
+
+    @Test
+    void sendsThePaymentIdAsIdempotencyKeyAndForwardsTraceparent() throws Exception {
+        var seen = new java.util.concurrent.ConcurrentLinkedQueue<com.sun.net.httpserver.Headers>();
+        var stub = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("localhost", 0), 16);
+        stub.createContext("/v1/payments", ex -> {
+            seen.add(ex.getRequestHeaders());
+            byte[] body = "{\"id\":\"stub-1\",\"status\":\"PAID\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(201, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        stub.start();
+        try {
+            client = track(BillerClient.create(
+                    BillerClientConfig.defaults(
+                            URI.create("http://localhost:" + stub.getAddress().getPort())),
+                    metrics));
+            String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+            var call = new BillPaymentCall(UUID.randomUUID(), "ACC-10", 10, "EUR", traceparent);
+            assertEquals(new BillerOutcome.Paid("stub-1"), client.pay(call));
+            var headers = seen.remove();
+            assertEquals(call.paymentId().toString(), headers.getFirst("Idempotency-Key"));
+            assertEquals(traceparent, headers.getFirst("traceparent"));
+        } finally {
+            stub.stop(0);
+        }
+    }
+}

@@ -1,0 +1,248 @@
+package io.walletoutbox.provider;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The simulator's HTTP contract (DESIGN.md "Biller simulator"), over real HTTP. */
+class BillerSimulatorIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String BODY = "{\"customerRef\":\"ACC-1001\",\"amount\":2500,\"currency\":\"USD\"}";
+    private final HttpClient http =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private BillerSimulator sim = BillerSimulator.start(SimulatorConfig.DEFAULTS);
+
+    @AfterEach
+    void stop() {
+        sim.close();
+    }
+
+    private HttpResponse<String> post(String path, String key, String body) throws Exception {
+        var b = HttpRequest.newBuilder(URI.create(sim.baseUrl() + path))
+                .timeout(Duration.ofSeconds(5))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (key != null) {
+            b.header("Idempotency-Key", key);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create(sim.baseUrl() + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode json(HttpResponse<String> r) throws IOException {
+        return JSON.readTree(r.body());
+    }
+
+    @Test
+    void secondRequestWithSameKeyReplaysFirstAnswerWithoutASecondCharge() throws Exception {
+        String key = UUID.randomUUID().toString();
+        var first = post("/v1/payments", key, BODY);
+        assertEquals(201, first.statusCode());
+        assertEquals("PAID", json(first).get("status").asText());
+        var second = post("/v1/payments", key, BODY);
+        assertEquals(201, second.statusCode());
+        assertEquals(json(first).get("id"), json(second).get("id"));
+        assertEquals(1, sim.charges().size());
+
+        JsonNode charges = json(get("/v1/charges"));
+        assertEquals(1, charges.size());
+        JsonNode c = charges.get(0);
+        assertEquals(json(first).get("id").asText(), c.get("id").asText());
+        assertEquals(key, c.get("idempotencyKey").asText());
+        assertEquals("ACC-1001", c.get("customerRef").asText());
+        assertEquals(2500, c.get("amount").asLong());
+        assertEquals("USD", c.get("currency").asText());
+    }
+
+    @Test
+    void sameKeyWithAnotherBodyIsUnprocessable() throws Exception {
+        String key = UUID.randomUUID().toString();
+        assertEquals(201, post("/v1/payments", key, BODY).statusCode());
+        var other = post("/v1/payments", key, BODY.replace("2500", "2600"));
+        assertEquals(422, other.statusCode());
+        assertEquals(
+                "application/problem+json",
+                other.headers().firstValue("Content-Type").orElseThrow());
+        assertEquals(1, sim.charges().size());
+    }
+
+    @Test
+    void unknownCustomerIsDeclinedForGoodAndRememberedPerKey() throws Exception {
+        String key = UUID.randomUUID().toString();
+        String body = BODY.replace("ACC-1001", "DECLINE-42");
+        var r = post("/v1/payments", key, body);
+        assertEquals(422, r.statusCode());
+        assertEquals("DECLINED", json(r).get("status").asText());
+        assertTrue(json(r).get("reason").asText().contains("DECLINE-42"));
+        assertEquals(422, post("/v1/payments", key, body).statusCode());
+        var stored = get("/v1/payments/" + key);
+        assertEquals(200, stored.statusCode());
+        assertEquals("DECLINED", json(stored).get("status").asText());
+        assertEquals(0, sim.charges().size());
+    }
+
+    @Test
+    void lookupByKeyFindsTheStoredOutcomeOr404() throws Exception {
+        String key = UUID.randomUUID().toString();
+        assertEquals(404, get("/v1/payments/" + key).statusCode());
+        var paid = post("/v1/payments", key, BODY);
+        var stored = get("/v1/payments/" + key);
+        assertEquals(200, stored.statusCode());
+        assertEquals(json(paid).get("id"), json(stored).get("id"));
+        assertEquals("PAID", json(stored).get("status").asText());
+    }
+
+    @Test
+    void missingKeyOrBadBodyIsBadRequest() throws Exception {
+        assertEquals(400, post("/v1/payments", null, BODY).statusCode());
+        String key = UUID.randomUUID().toString();
+        assertEquals(400, post("/v1/payments", key, "not json").statusCode());
+        assertEquals(400, post("/v1/payments", key, BODY.replace("2500", "-1")).statusCode());
+        assertEquals(
+                400, post("/v1/payments", key, BODY.replace("2500", "25.5")).statusCode());
+        assertEquals(
+                400, post("/v1/payments", key, BODY.replace("USD", "dollars")).statusCode());
+        assertEquals(
+                400,
+                post("/v1/payments", key, BODY.replace("}", ",\"extra\":1}")).statusCode());
+        assertEquals(404, get("/v1/payments/" + key).statusCode(), "a rejected request charges nothing");
+        assertEquals(0, sim.charges().size());
+    }
+
+    @Test
+    void failNextAnswers503ThatManyTimesThenCharges() throws Exception {
+        var set = post("/v1/faults", null, "{\"failNext\":2}");
+        assertEquals(200, set.statusCode());
+        assertEquals(2, json(set).get("failNext").asInt());
+        String key = UUID.randomUUID().toString();
+        assertEquals(503, post("/v1/payments", key, BODY).statusCode());
+        assertEquals(503, post("/v1/payments", key, BODY).statusCode());
+        assertEquals(0, sim.charges().size(), "a 503 charges nothing");
+        assertEquals(201, post("/v1/payments", key, BODY).statusCode());
+        assertEquals(1, sim.charges().size());
+    }
+
+    @Test
+    void faultsAreSetThroughTheApiAndValidated() throws Exception {
+        var r = post(
+                "/v1/faults",
+                null,
+                "{\"latencyMs\":5,\"errorRate\":0.25,\"timeoutRate\":0.0,\"dropResponseRate\":0.5}");
+        assertEquals(200, r.statusCode());
+        assertEquals(new SimulatorFaults(5, 0.25, 0.0, 0.5), sim.faults());
+        assertEquals(400, post("/v1/faults", null, "{\"errorRate\":2}").statusCode());
+        assertEquals(400, post("/v1/faults", null, "{\"bogus\":1}").statusCode());
+        assertEquals(new SimulatorFaults(5, 0.25, 0.0, 0.5), sim.faults(), "a rejected change changes nothing");
+    }
+
+    @Test
+    void droppedResponseStillCharges() throws Exception {
+        sim.faults(new SimulatorFaults(0, 0, 0, 1.0));
+        String key = UUID.randomUUID().toString();
+        assertThrows(IOException.class, () -> post("/v1/payments", key, BODY));
+        assertEquals(1, sim.charges().size());
+        assertEquals(200, get("/v1/payments/" + key).statusCode());
+    }
+
+    @Test
+    void timeoutFaultHangsPastTheClientTimeoutAndChargesNothing() throws Exception {
+        sim.close();
+        sim = BillerSimulator.start(SimulatorConfig.DEFAULTS
+                .withFaults(new SimulatorFaults(0, 0, 1.0, 0))
+                .withHangTime(Duration.ofSeconds(20)));
+        String key = UUID.randomUUID().toString();
+        var request = HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/v1/payments"))
+                .timeout(Duration.ofMillis(300))
+                .header("Idempotency-Key", key)
+                .POST(HttpRequest.BodyPublishers.ofString(BODY))
+                .build();
+        assertThrows(HttpTimeoutException.class, () -> http.send(request, HttpResponse.BodyHandlers.ofString()));
+        assertEquals(404, get("/v1/payments/" + key).statusCode());
+        long start = System.nanoTime();
+        sim.close(); // must not wait for the hanging request
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).toSeconds() < 10);
+    }
+
+    @Test
+    void keysAreForgottenAfterTheRetentionWindow() throws Exception {
+        sim.close();
+        sim = BillerSimulator.start(SimulatorConfig.DEFAULTS.withRetention(Duration.ofMillis(300)));
+        String key = UUID.randomUUID().toString();
+        String firstId = json(post("/v1/payments", key, BODY)).get("id").asText();
+        Await.until(Duration.ofSeconds(10), "the key expires", () -> {
+            try {
+                return get("/v1/payments/" + key).statusCode() == 404;
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        var again = post("/v1/payments", key, BODY);
+        assertEquals(201, again.statusCode());
+        assertNotEquals(firstId, json(again).get("id").asText());
+        assertEquals(2, sim.charges().size());
+    }
+
+    @Test
+    void listensOnTheConfiguredPort() {
+        int port = sim.port();
+        sim.close();
+        sim = BillerSimulator.start(SimulatorConfig.DEFAULTS.withPort(port));
+        assertEquals(port, sim.port());
+        assertEquals("http://localhost:" + port, sim.baseUrl());
+    }
+
+    @Test
+    void runServesOnThePortOfTheEnvironmentNameUntilInterrupted() throws Exception {
+        int port;
+        try (var socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        var out = new java.io.ByteArrayOutputStream();
+        var previous = System.out;
+        Thread runner;
+        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            runner = Thread.ofPlatform().start(() -> BillerSimulator.run(new String[] {"--HTTP_PORT=" + port}));
+            URI charges = URI.create("http://localhost:" + port + "/v1/charges");
+            Await.until(Duration.ofSeconds(20), "the stand-alone simulator answers", () -> {
+                try {
+                    return http.send(HttpRequest.newBuilder(charges).build(), HttpResponse.BodyHandlers.ofString())
+                                    .statusCode()
+                            == 200;
+                } catch (IOException e) {
+                    return false;
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+        } finally {
+            System.setOut(previous);
+        }
+        assertTrue(
+                out.toString(java.nio.charset.StandardCharsets.UTF_8).contains("http://localhost:" + port),
+                out.toString());
+        runner.interrupt();
+        runner.join(Duration.ofSeconds(20));
+        assertFalse(runner.isAlive());
+    }
+}

@@ -1,0 +1,144 @@
+package io.walletoutbox.provider;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.outbox.OutboxConfig;
+import io.walletoutbox.outbox.OutboxSchema;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.jdbi.v3.core.Jdbi;
+
+/** The integration tests' database, topics and producer on the JVM's shared PostgreSQL and Kafka. */
+final class Infra implements AutoCloseable {
+    final SharedInfrastructure shared = SharedInfrastructure.get();
+    final HikariDataSource dataSource;
+    final Jdbi jdbi;
+    final KafkaProducer<String, byte[]> producer;
+
+    Infra(String name) {
+        var cfg = new HikariConfig();
+        cfg.setJdbcUrl(shared.newDatabase(name));
+        cfg.setUsername(shared.user());
+        cfg.setPassword("");
+        cfg.setMaximumPoolSize(20);
+        dataSource = new HikariDataSource(cfg);
+        OutboxSchema.migrate(dataSource, OutboxConfig.DEFAULTS);
+        ProviderSchema.migrate(dataSource);
+        jdbi = Jdbi.create(dataSource);
+        producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", shared.bootstrapServers(), "acks", "all", "linger.ms", 5),
+                new StringSerializer(),
+                new ByteArraySerializer());
+    }
+
+    /** A topic of its own, and its dead-letter topic. */
+    String topic(String prefix, int partitions) {
+        String topic = shared.newTopic(prefix, partitions);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", shared.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic + ".dlq", 1, (short) 1)))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("cannot create the dead-letter topic", e);
+        }
+        return topic;
+    }
+
+    /** A {@code BillPaymentRequested} event as the relay publishes it. */
+    record Payment(UUID eventId, UUID paymentId, String walletId, String customerRef, long amount) {
+        static Payment of(String walletId, String customerRef, long amount) {
+            return new Payment(UUID.randomUUID(), UUID.randomUUID(), walletId, customerRef, amount);
+        }
+
+        String json() {
+            return """
+                    {"paymentId":"%s","walletId":"%s","biller":"wifi","customerRef":"%s","amount":%d,"currency":"USD"}""".formatted(paymentId, walletId, customerRef, amount);
+        }
+    }
+
+    void send(String topic, Payment p) {
+        send(
+                topic,
+                p.walletId(),
+                "BillPaymentRequested",
+                p.eventId().toString(),
+                p.json().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Sends a record; a null {@code ceType} or {@code ceId} leaves that header out. */
+    void send(String topic, String key, String ceType, String ceId, byte[] value) {
+        var headers = new RecordHeaders();
+        if (ceId != null) {
+            headers.add("ce_id", ceId.getBytes(StandardCharsets.UTF_8));
+        }
+        if (ceType != null) {
+            headers.add("ce_type", ceType.getBytes(StandardCharsets.UTF_8));
+        }
+        headers.add("ce_source", "/wallets".getBytes(StandardCharsets.UTF_8));
+        headers.add("content-type", "application/json".getBytes(StandardCharsets.UTF_8));
+        try {
+            producer.send(new ProducerRecord<>(topic, null, key, value, headers))
+                    .get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("send failed", e);
+        }
+    }
+
+    /** Reads the records of {@code topic} until {@code count} arrived or the timeout passed. */
+    List<ConsumerRecord<String, byte[]>> read(String topic, int count, Duration timeout) {
+        var out = new ArrayList<ConsumerRecord<String, byte[]>>();
+        try (var consumer = new KafkaConsumer<>(
+                Map.<String, Object>of(
+                        "bootstrap.servers",
+                        shared.bootstrapServers(),
+                        "group.id",
+                        "test-reader-" + UUID.randomUUID(),
+                        "auto.offset.reset",
+                        "earliest"),
+                new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (out.size() < count && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(100)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    BillPaymentConsumerConfig consumerConfig(String topic) {
+        return BillPaymentConsumerConfig.defaults(shared.bootstrapServers())
+                .withTopic(topic, "bill-payments-" + topic)
+                .withUnknownRetries(Duration.ofMillis(100), Duration.ofMillis(400), Duration.ofMinutes(5))
+                .withLimits(1_000, 2, Duration.ofSeconds(5));
+    }
+
+    static BillerClientConfig clientConfig(BillerSimulator sim) {
+        return BillerClientConfig.defaults(java.net.URI.create(sim.baseUrl()))
+                .withRequestTimeout(Duration.ofSeconds(2))
+                .withRetries(4, Duration.ofMillis(20), Duration.ofMillis(200));
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+        dataSource.close();
+    }
+}
