@@ -1,7 +1,7 @@
 package io.walletoutbox.relay;
 
 import io.walletoutbox.relay.internal.PollingRelayImpl;
-import io.walletoutbox.relay.internal.ShardPublisher;
+import io.walletoutbox.relay.internal.RelayHooks;
 import org.apache.kafka.clients.producer.Producer;
 import org.jdbi.v3.core.Jdbi;
 
@@ -21,6 +21,6 @@ public final class PollingRelay {
      * @param metrics where the relay reports what it does; {@link RelayMetrics#NONE} to report nothing
      */
     public static Relay create(Jdbi jdbi, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics) {
-        return new PollingRelayImpl(new ShardPublisher(jdbi, producer, config, metrics), producer, config);
+        return PollingRelayImpl.create(jdbi, producer, config, metrics, RelayHooks.NONE);
     }
 }
