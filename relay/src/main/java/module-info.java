@@ -6,6 +6,7 @@
 module io.walletoutbox.relay {
     requires transitive io.walletoutbox.outbox;
     requires transitive kafka.clients;
+    requires transitive micrometer.core;
     requires com.fasterxml.jackson.databind;
     requires org.slf4j;
     requires java.sql;

@@ -1,26 +1,65 @@
 package io.walletoutbox.relay;
 
 import io.walletoutbox.relay.internal.PollingRelayImpl;
-import io.walletoutbox.relay.internal.ShardPublisher;
+import io.walletoutbox.relay.internal.RelayHooks;
 import org.apache.kafka.clients.producer.Producer;
 import org.jdbi.v3.core.Jdbi;
 
 /**
  * The polling relay. Each worker repeatedly leases one shard that has events ({@code SELECT … FROM outbox_shard
  * … FOR UPDATE SKIP LOCKED}), reads up to a batch of that shard's oldest events, sends them all, waits for every
- * ack, deletes the acknowledged rows in one statement and commits. The shard lock lives as long as that
- * transaction, so one shard (and hence one key) is published by one relay at a time, in outbox order, while
- * other shards proceed in parallel in this and other instances.
+ * ack, deletes the acknowledged rows in one statement and commits.
+ *
+ * <p><b>Per-key order across instances.</b> Keys hash to shards ({@code OutboxConfig.shardOf}); the shard row's
+ * lock is the lease and lives exactly as long as the publishing transaction, so one shard (and hence one key) is
+ * published by one worker of one instance at a time, oldest position first, while other shards proceed in
+ * parallel in this and other instances. Plain row-level {@code SKIP LOCKED} on the events would not do: two
+ * instances could each hold one event of the same key. Leases are never written down, so there is nothing to
+ * expire or fence: a crashed instance's connection closes and its transaction rolls back at once; a stalled or
+ * partitioned one is ended by PostgreSQL after {@link RelayConfig#stallTimeout()} ({@code
+ * idle_in_transaction_session_timeout}, set for each publishing transaction), and another instance takes the
+ * shard over. Either way its unacknowledged or undeleted rows are published again (at least once; consumers
+ * de-duplicate by {@code ce_id}).
+ *
+ * <p><b>Late commits.</b> The relay never polls by "last id seen": every cycle reads whatever the shard holds,
+ * so an event whose transaction commits after a higher id's is published when it becomes visible. One key's
+ * events get increasing positions in commit order because the writer appends them after locking the aggregate's
+ * row (see {@code OutboxWriter}).
+ *
+ * <p><b>Latency.</b> A worker that found events goes again at once (a full batch also wakes the idle workers);
+ * an idle worker waits from {@link RelayConfig#minPollInterval()} doubling up to {@link
+ * RelayConfig#maxPollInterval()}. In the writer's JVM, {@link Relay#wakeUp()} (wired as the writer's after-commit
+ * hook) ends that wait at once. LISTEN/NOTIFY is deliberately not used: {@code NOTIFY} takes a database-wide lock
+ * when its transaction commits, which serialises every writing transaction under load.
+ *
+ * <p><b>Failures.</b> A failed send leaves its row in the outbox and the worker backs off (exponential, jittered,
+ * {@link RelayConfig#retryBackoff()} to {@link RelayConfig#maxRetryBackoff()}); while Kafka is away the outbox
+ * is the buffer and writers carry on. A record Kafka rejects for good is parked after {@link
+ * RelayConfig#maxAttempts()} rejections; see {@link ParkingPolicy} for what happens to the key's later events and
+ * {@code OutboxAdmin} to retry or discard it. Under {@link ParkingPolicy#SKIP} one batch is pipelined, so if a
+ * send times out while a later event of the same key in the batch is acknowledged (which the idempotent producer
+ * makes unlikely but not impossible), the timed-out event is published after it; the relay logs that. Topics
+ * that need strict order even then use {@link ParkingPolicy#BLOCK}.
+ *
+ * <p><b>A small table.</b> Rows are deleted as soon as they are published, in one statement per batch; the
+ * outbox migration sets an aggressive autovacuum on the table (threshold 1000 dead rows, no cost delay) so that
+ * vacuum keeps pace with the deletes and the (shard, id) index range scans stay short.
  */
 public final class PollingRelay {
     private PollingRelay() {}
 
     /**
-     * A relay over {@code jdbi}'s outbox publishing with {@code producer} (which it closes on close).
+     * A relay over {@code jdbi}'s outbox publishing with {@code producer} (which it closes on close). Not started:
+     * call {@link Relay#start()}.
      *
+     * @param jdbi the outbox database; its pool needs at least {@link RelayConfig#workers()} connections, each
+     *     worker holding one for a whole publishing cycle
+     * @param producer made by {@link KafkaProducers#create} or with {@link KafkaProducers#settings}; its {@code
+     *     delivery.timeout.ms} must be shorter than {@link RelayConfig#stallTimeout()}
+     * @param config the relay's configuration
      * @param metrics where the relay reports what it does; {@link RelayMetrics#NONE} to report nothing
      */
     public static Relay create(Jdbi jdbi, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics) {
-        return new PollingRelayImpl(new ShardPublisher(jdbi, producer, config, metrics), producer, config);
+        return PollingRelayImpl.create(jdbi, producer, config, metrics, RelayHooks.NONE);
     }
 }

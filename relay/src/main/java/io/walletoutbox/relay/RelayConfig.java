@@ -1,21 +1,26 @@
 package io.walletoutbox.relay;
 
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
  * Configuration of the polling relay.
  *
- * @param instanceId name of this relay instance, in logs and metrics
+ * @param instanceId name of this relay instance, in logs and in the metrics' {@code instance} tag
  * @param workers publishing loops (virtual threads) in this instance; each holds at most one shard at a time
  * @param batchSize most events claimed and published in one transaction
  * @param minPollInterval first idle wait; an idle relay doubles it up to {@code maxPollInterval}
  * @param maxPollInterval longest idle wait, so events written by another process are seen within it
  * @param stallTimeout a relay whose transaction stays idle this long (stopped, partitioned) loses its shard
- *     lease: PostgreSQL ends its session, and another instance takes the shard over
+ *     lease: PostgreSQL ends its session, and another instance takes the shard over. Must be longer than the
+ *     producer's {@code delivery.timeout.ms}, since the transaction waits for the acks
  * @param maxAttempts a record Kafka rejects for good this many times is parked
  * @param retryBackoff first wait after a failed publish (Kafka unavailable), doubled up to {@code maxRetryBackoff}
  * @param maxRetryBackoff longest wait between failed publishes
+ * @param parkingPolicies per topic, whether later events of a key wait behind a rejected one; topics not listed
+ *     use {@link ParkingPolicy#SKIP}
  */
 public record RelayConfig(
         String instanceId,
@@ -26,7 +31,8 @@ public record RelayConfig(
         Duration stallTimeout,
         int maxAttempts,
         Duration retryBackoff,
-        Duration maxRetryBackoff) {
+        Duration maxRetryBackoff,
+        Map<String, ParkingPolicy> parkingPolicies) {
 
     public RelayConfig {
         Objects.requireNonNull(instanceId, "instanceId");
@@ -34,10 +40,10 @@ public record RelayConfig(
             throw new IllegalArgumentException("instanceId must not be blank");
         }
         if (workers < 1 || workers > 256) {
-            throw new IllegalArgumentException("workers must be 1..256");
+            throw new IllegalArgumentException("workers must be 1..256, was " + workers);
         }
         if (batchSize < 1 || batchSize > 10_000) {
-            throw new IllegalArgumentException("batchSize must be 1..10000");
+            throw new IllegalArgumentException("batchSize must be 1..10000, was " + batchSize);
         }
         requirePositive(minPollInterval, "minPollInterval");
         requirePositive(maxPollInterval, "maxPollInterval");
@@ -45,14 +51,29 @@ public record RelayConfig(
             throw new IllegalArgumentException("maxPollInterval must be >= minPollInterval");
         }
         requirePositive(stallTimeout, "stallTimeout");
+        if (stallTimeout.toMillis() < 1) {
+            throw new IllegalArgumentException("stallTimeout must be at least 1 ms");
+        }
         if (maxAttempts < 1) {
-            throw new IllegalArgumentException("maxAttempts must be >= 1");
+            throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
         }
         requirePositive(retryBackoff, "retryBackoff");
         requirePositive(maxRetryBackoff, "maxRetryBackoff");
+        if (maxRetryBackoff.compareTo(retryBackoff) < 0) {
+            throw new IllegalArgumentException("maxRetryBackoff must be >= retryBackoff");
+        }
+        Objects.requireNonNull(parkingPolicies, "parkingPolicies");
+        parkingPolicies.forEach((topic, policy) -> {
+            Objects.requireNonNull(topic, "parkingPolicies topic");
+            Objects.requireNonNull(policy, "parkingPolicies policy of " + topic);
+        });
+        parkingPolicies = Map.copyOf(parkingPolicies);
     }
 
-    /** Sensible defaults: 4 workers, batches of 500, idle polling from 5 ms to 500 ms, 30 s stall timeout. */
+    /**
+     * Sensible defaults: 4 workers, batches of 500, idle polling from 5 ms to 500 ms, 30 s stall timeout, parking
+     * after 5 rejections, retries from 100 ms to 10 s, every topic {@link ParkingPolicy#SKIP}.
+     */
     public static RelayConfig defaults(String instanceId) {
         return new RelayConfig(
                 instanceId,
@@ -63,7 +84,30 @@ public record RelayConfig(
                 Duration.ofSeconds(30),
                 5,
                 Duration.ofMillis(100),
-                Duration.ofSeconds(10));
+                Duration.ofSeconds(10),
+                Map.of());
+    }
+
+    /** The parking policy of {@code topic}. */
+    public ParkingPolicy policyOf(String topic) {
+        return parkingPolicies.getOrDefault(topic, ParkingPolicy.SKIP);
+    }
+
+    /** This configuration with {@code topic}'s parking policy set to {@code policy}. */
+    public RelayConfig withParkingPolicy(String topic, ParkingPolicy policy) {
+        var copy = new HashMap<>(parkingPolicies);
+        copy.put(topic, policy);
+        return new RelayConfig(
+                instanceId,
+                workers,
+                batchSize,
+                minPollInterval,
+                maxPollInterval,
+                stallTimeout,
+                maxAttempts,
+                retryBackoff,
+                maxRetryBackoff,
+                copy);
     }
 
     private static void requirePositive(Duration d, String name) {

@@ -2,13 +2,16 @@ package io.walletoutbox.relay.internal;
 
 import io.walletoutbox.relay.Relay;
 import io.walletoutbox.relay.RelayConfig;
+import io.walletoutbox.relay.RelayMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.kafka.clients.producer.Producer;
+import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +36,17 @@ public final class PollingRelayImpl implements Relay {
         this.publisher = publisher;
         this.producer = producer;
         this.config = config;
+    }
+
+    /** A polling relay with test {@code hooks} inside its publishing cycle. */
+    public static Relay create(
+            Jdbi jdbi, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics, RelayHooks hooks) {
+        Objects.requireNonNull(jdbi, "jdbi");
+        Objects.requireNonNull(producer, "producer");
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(hooks, "hooks");
+        return new PollingRelayImpl(new ShardPublisher(jdbi, producer, config, metrics, hooks), producer, config);
     }
 
     @Override
@@ -75,6 +89,10 @@ public final class PollingRelayImpl implements Relay {
                 backoff = config.retryBackoff();
                 if (outcome.claimed() > 0) {
                     idle = config.minPollInterval();
+                    if (outcome.claimed() == config.batchSize()) {
+                        // A full batch means a backlog: get the idle workers going too.
+                        wakeUp();
+                    }
                     continue;
                 }
                 awaitWork(seen, idle);

@@ -2,62 +2,102 @@ package io.walletoutbox.relay.internal;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.walletoutbox.relay.OutboxRecords;
 import io.walletoutbox.relay.OutboxRecords.StoredEvent;
+import io.walletoutbox.relay.ParkingPolicy;
 import io.walletoutbox.relay.RelayConfig;
 import io.walletoutbox.relay.RelayMetrics;
+import io.walletoutbox.relay.internal.BatchSender.Result;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Duration;
-import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.errors.RetriableException;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One publishing cycle: lease a shard, publish its oldest batch, delete what Kafka acknowledged, commit. */
+/**
+ * One publishing cycle, in one transaction: lease a shard ({@code outbox_shard} row, {@code FOR UPDATE SKIP
+ * LOCKED}), read its oldest batch, send it, wait for every answer, delete what Kafka acknowledged in one
+ * statement, count rejections (parking at {@link RelayConfig#maxAttempts()}), commit. The lease is the row lock,
+ * so it ends with the transaction, or when PostgreSQL ends a session left idle in it for {@link
+ * RelayConfig#stallTimeout()}.
+ */
 public final class ShardPublisher {
     private static final Logger log = LoggerFactory.getLogger(ShardPublisher.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {};
 
+    /**
+     * Under BLOCK, an event waits while an earlier event of its key and topic is parked or has been rejected
+     * (attempts > 0). {@code e} is the candidate row; {@code :blockTopics} the topics with that policy.
+     */
+    private static final String NOT_BLOCKED = """
+            NOT (e.topic = ANY(:blockTopics) AND (
+                 EXISTS (SELECT 1 FROM outbox_parked p
+                         WHERE p.topic = e.topic AND p.aggregate_id = e.aggregate_id AND p.id < e.id)
+              OR EXISTS (SELECT 1 FROM outbox_event f
+                         WHERE f.attempts > 0 AND f.shard = e.shard AND f.topic = e.topic
+                           AND f.aggregate_id = e.aggregate_id AND f.id < e.id)))
+            """;
+
     private final Jdbi jdbi;
-    private final Producer<String, byte[]> producer;
     private final RelayConfig config;
     private final RelayMetrics metrics;
+    private final RelayHooks hooks;
+    private final BatchSender sender;
+    private final String[] blockTopics;
+    private final String leaseSql;
+    private final String batchSql;
 
-    public ShardPublisher(Jdbi jdbi, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics) {
+    public ShardPublisher(
+            Jdbi jdbi, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics, RelayHooks hooks) {
         this.jdbi = jdbi;
-        this.producer = producer;
         this.config = config;
         this.metrics = metrics;
+        this.hooks = hooks;
+        this.sender = new BatchSender(producer, config, metrics);
+        this.blockTopics = config.parkingPolicies().entrySet().stream()
+                .filter(e -> e.getValue() == ParkingPolicy.BLOCK)
+                .map(Map.Entry::getKey)
+                .sorted()
+                .toArray(String[]::new);
+        // Without blocking topics the predicate is left out, so the common case is a plain index probe.
+        String filter = blockTopics.length == 0 ? "" : " AND " + NOT_BLOCKED;
+        this.leaseSql = """
+                SELECT s.shard FROM outbox_shard s
+                WHERE EXISTS (SELECT 1 FROM outbox_event e WHERE e.shard = s.shard%s)
+                ORDER BY s.last_published
+                LIMIT 1
+                FOR UPDATE SKIP LOCKED
+                """.formatted(filter);
+        this.batchSql = """
+                SELECT id, event_id, aggregate_type, aggregate_id, event_type, topic, payload,
+                       headers::text AS headers, created_at
+                FROM outbox_event e WHERE e.shard = :shard%s ORDER BY e.id LIMIT :limit
+                """.formatted(filter);
     }
 
-    /** What one cycle did. */
+    /** What one cycle did: events read, acknowledged, failed (retriable or rejected), not sent. */
     public record Outcome(int claimed, int published, int failed) {
         static final Outcome IDLE = new Outcome(0, 0, 0);
     }
 
-    /** Runs one cycle. Returns {@link Outcome#IDLE} when no unleased shard has events. */
+    /** Runs one cycle. Returns {@link Outcome#IDLE} when no unleased shard has events to send. */
     public Outcome publishOnce() {
         return jdbi.inTransaction(handle -> {
             // A stopped or partitioned relay must not keep its shard forever: PostgreSQL ends a session that
-            // stays idle in a transaction this long, which releases the lease.
+            // stays idle in a transaction this long, which releases the lease (and rolls back its deletes).
             handle.execute(
                     "SELECT set_config('idle_in_transaction_session_timeout', ?, true)",
                     config.stallTimeout().toMillis() + "ms");
-            Optional<Integer> shard = leaseShard(handle);
+            Optional<Integer> shard =
+                    bind(handle.createQuery(leaseSql)).mapTo(Integer.class).findOne();
             if (shard.isEmpty()) {
                 return Outcome.IDLE;
             }
@@ -70,22 +110,12 @@ public final class ShardPublisher {
         });
     }
 
-    private Optional<Integer> leaseShard(Handle handle) {
-        return handle.createQuery("""
-                        SELECT s.shard FROM outbox_shard s
-                        WHERE EXISTS (SELECT 1 FROM outbox_event e WHERE e.shard = s.shard)
-                        ORDER BY s.last_published
-                        LIMIT 1
-                        FOR UPDATE SKIP LOCKED
-                        """).mapTo(Integer.class).findOne();
+    private <T extends org.jdbi.v3.core.statement.SqlStatement<T>> T bind(T statement) {
+        return blockTopics.length == 0 ? statement : statement.bind("blockTopics", blockTopics);
     }
 
     private Outcome publishShard(Handle handle, int shard) {
-        List<StoredEvent> batch = handle.createQuery("""
-                        SELECT id, event_id, aggregate_type, aggregate_id, event_type, topic, payload,
-                               headers::text AS headers, created_at
-                        FROM outbox_event WHERE shard = :shard ORDER BY id LIMIT :limit
-                        """)
+        List<StoredEvent> batch = bind(handle.createQuery(batchSql))
                 .bind("shard", shard)
                 .bind("limit", config.batchSize())
                 .map((rs, ctx) -> new StoredEvent(
@@ -99,55 +129,74 @@ public final class ShardPublisher {
                         parseHeaders(rs.getString("headers")),
                         rs.getObject("created_at", OffsetDateTime.class).toInstant()))
                 .list();
-        if (batch.isEmpty()) {
-            return Outcome.IDLE;
-        }
-        metrics.batchClaimed(batch.size());
-        // Hand the whole batch to the producer at once; it pipelines and batches the sends.
-        List<Future<RecordMetadata>> sends = new ArrayList<>(batch.size());
-        for (StoredEvent event : batch) {
-            sends.add(producer.send(OutboxRecords.toRecord(event)));
-        }
-        List<Long> acked = new ArrayList<>(batch.size());
-        List<StoredEvent> rejected = new ArrayList<>();
-        List<String> errors = new ArrayList<>();
-        int retriable = 0;
-        for (int i = 0; i < batch.size(); i++) {
-            StoredEvent event = batch.get(i);
-            try {
-                sends.get(i).get();
-                acked.add(event.position());
-                metrics.published(Duration.between(event.createdAt(), Instant.now()));
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RetriableException) {
-                    retriable++;
-                    metrics.failed(false);
+        int failed = 0;
+        if (!batch.isEmpty()) {
+            metrics.batchClaimed(batch.size());
+            List<Result> results = sender.send(batch);
+            List<Long> acked = new ArrayList<>(batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                if (results.get(i) instanceof Result.Acked) {
+                    acked.add(batch.get(i).position());
                 } else {
-                    rejected.add(event);
-                    errors.add(String.valueOf(e.getCause()));
-                    metrics.failed(true);
+                    failed++;
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new RelayInterruptedException(e);
             }
-        }
-        if (!acked.isEmpty()) {
-            handle.createUpdate("DELETE FROM outbox_event WHERE id = ANY(:ids)")
-                    .bind("ids", acked.toArray(Long[]::new))
-                    .execute();
-        }
-        for (int i = 0; i < rejected.size(); i++) {
-            recordPermanentFailure(handle, rejected.get(i), errors.get(i));
+            if (failed > 0) {
+                warnIfOrderBroken(batch, results);
+            }
+            hooks.afterAcks(shard, acked);
+            if (!acked.isEmpty()) {
+                handle.createUpdate("DELETE FROM outbox_event WHERE id = ANY(:ids)")
+                        .bind("ids", acked.toArray(Long[]::new))
+                        .execute();
+            }
+            for (int i = 0; i < batch.size(); i++) {
+                switch (results.get(i)) {
+                    case Result.Rejected r -> recordRejection(handle, batch.get(i), r.error());
+                    case Result.Retriable r ->
+                        log.warn(
+                                "relay {}: send of event {} failed, will retry: {}",
+                                config.instanceId(),
+                                batch.get(i).eventId(),
+                                r.error());
+                    case Result.Acked a -> {}
+                    case Result.NotSent n -> {}
+                }
+            }
+            // Rotate: the shard goes to the back of the queue, so busy shards cannot starve the others.
         }
         handle.createUpdate("UPDATE outbox_shard SET last_published = clock_timestamp() WHERE shard = :shard")
                 .bind("shard", shard)
                 .execute();
-        return new Outcome(batch.size(), acked.size(), retriable + rejected.size());
+        return new Outcome(batch.size(), batch.size() - failed, failed);
+    }
+
+    /**
+     * Under SKIP a batch is pipelined: if a send failed while a later event of the same key was acknowledged, that
+     * key's order on the topic is broken (the failed one goes out later). Rare with an idempotent producer, and
+     * expected for a rejected event under SKIP; worth an operator's attention when it was a timeout.
+     */
+    private void warnIfOrderBroken(List<StoredEvent> batch, List<Result> results) {
+        var failedKeys = new java.util.HashMap<String, StoredEvent>();
+        for (int i = 0; i < batch.size(); i++) {
+            StoredEvent event = batch.get(i);
+            String key = event.topic() + '\u0000' + event.aggregateId();
+            if (results.get(i) instanceof Result.Retriable) {
+                failedKeys.putIfAbsent(key, event);
+            } else if (results.get(i) instanceof Result.Acked && failedKeys.containsKey(key)) {
+                log.warn(
+                        "relay {}: event {} of key {} was acknowledged after the send of earlier event {} failed;"
+                                + " the earlier one will be published after it",
+                        config.instanceId(),
+                        event.eventId(),
+                        event.aggregateId(),
+                        failedKeys.remove(key).eventId());
+            }
+        }
     }
 
     /** Counts a rejection; at {@code maxAttempts} the event moves to {@code outbox_parked}. */
-    private void recordPermanentFailure(Handle handle, StoredEvent event, String error) {
+    private void recordRejection(Handle handle, StoredEvent event, String error) {
         int attempts = handle.createQuery(
                         "UPDATE outbox_event SET attempts = attempts + 1, last_error = :error WHERE id = :id RETURNING attempts")
                 .bind("error", error)
@@ -156,7 +205,8 @@ public final class ShardPublisher {
                 .one();
         if (attempts < config.maxAttempts()) {
             log.warn(
-                    "Kafka rejected event {} (attempt {} of {}): {}",
+                    "relay {}: Kafka rejected event {} (attempt {} of {}): {}",
+                    config.instanceId(),
                     event.eventId(),
                     attempts,
                     config.maxAttempts(),
@@ -172,9 +222,11 @@ public final class ShardPublisher {
                         """).bind("id", event.position()).execute();
         metrics.parked();
         log.error(
-                "parked event {} of key {} after {} attempts: {}",
+                "relay {}: parked event {} of key {} on topic {} after {} attempts: {}",
+                config.instanceId(),
                 event.eventId(),
                 event.aggregateId(),
+                event.topic(),
                 attempts,
                 error);
     }

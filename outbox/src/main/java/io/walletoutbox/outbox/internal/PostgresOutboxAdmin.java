@@ -1,0 +1,83 @@
+package io.walletoutbox.outbox.internal;
+
+import io.walletoutbox.outbox.OutboxAdmin;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+
+/** {@link OutboxAdmin} over the outbox tables. */
+public final class PostgresOutboxAdmin implements OutboxAdmin {
+    private final Jdbi jdbi;
+
+    public PostgresOutboxAdmin(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    @Override
+    public Status status() {
+        return jdbi.inTransaction(handle -> handle.createQuery("""
+                        SELECT (SELECT count(*) FROM outbox_event) AS backlog,
+                               (SELECT EXTRACT(EPOCH FROM clock_timestamp() - min(created_at)) * 1000000
+                                FROM outbox_event)::bigint AS oldest_micros,
+                               (SELECT count(*) FROM outbox_parked) AS parked
+                        """)
+                .map((rs, ctx) -> {
+                    long micros = rs.getLong("oldest_micros");
+                    return new Status(
+                            rs.getLong("backlog"), Duration.ofNanos(Math.max(0, micros) * 1000), rs.getLong("parked"));
+                })
+                .one());
+    }
+
+    @Override
+    public List<ParkedEvent> listParked(int limit, long afterId) {
+        if (limit < 1 || limit > 1000) {
+            throw new IllegalArgumentException("limit must be 1..1000, was " + limit);
+        }
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        SELECT id, event_id, aggregate_type, aggregate_id, event_type, topic,
+                               octet_length(payload) AS payload_bytes, attempts, last_error, created_at, parked_at
+                        FROM outbox_parked WHERE id > :afterId ORDER BY id LIMIT :limit
+                        """)
+                .bind("afterId", afterId)
+                .bind("limit", limit)
+                .map((rs, ctx) -> new ParkedEvent(
+                        rs.getLong("id"),
+                        rs.getObject("event_id", UUID.class),
+                        rs.getString("aggregate_type"),
+                        rs.getString("aggregate_id"),
+                        rs.getString("event_type"),
+                        rs.getString("topic"),
+                        rs.getInt("payload_bytes"),
+                        rs.getInt("attempts"),
+                        rs.getString("last_error"),
+                        rs.getObject("created_at", OffsetDateTime.class).toInstant(),
+                        rs.getObject("parked_at", OffsetDateTime.class).toInstant()))
+                .list());
+    }
+
+    @Override
+    public boolean retry(long id) {
+        // outbox_event.id is GENERATED ALWAYS: OVERRIDING SYSTEM VALUE puts the event back at its old position,
+        // which no other row can hold (ids are never reused), so the key's order is kept.
+        return jdbi.inTransaction(
+                handle -> handle.createUpdate("""
+                                WITH moved AS (DELETE FROM outbox_parked WHERE id = :id RETURNING *)
+                                INSERT INTO outbox_event (id, event_id, shard, aggregate_type, aggregate_id, event_type,
+                                                          topic, payload, headers, created_at, attempts, last_error)
+                                OVERRIDING SYSTEM VALUE
+                                SELECT id, event_id, shard, aggregate_type, aggregate_id, event_type, topic, payload,
+                                       headers, created_at, 0, NULL FROM moved
+                                """).bind("id", id).execute() == 1);
+    }
+
+    @Override
+    public boolean discard(long id) {
+        return jdbi.withHandle(handle -> handle.createUpdate("DELETE FROM outbox_parked WHERE id = :id")
+                        .bind("id", id)
+                        .execute()
+                == 1);
+    }
+}

@@ -1,0 +1,163 @@
+package io.walletoutbox.relay;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.BaseUnits;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.walletoutbox.outbox.OutboxAdmin;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The relay's metrics. Bind it to a registry, then pass it to {@link PollingRelay#create} as the {@link
+ * RelayMetrics}; events reported before binding are not counted.
+ *
+ * <ul>
+ *   <li>{@code outbox.backlog} (rows), {@code outbox.oldest.age} (seconds), {@code outbox.parked} (rows): gauges
+ *       read from the database through {@link OutboxAdmin#status()}, at most once per {@code statusCacheTtl}
+ *       (2 s by default) however often they are scraped. They describe the whole outbox, so every instance
+ *       reports the same values: aggregate them with {@code max}, not {@code sum}.
+ *   <li>{@code relay.published} (acks received), {@code relay.failed} (tag {@code kind=retriable|permanent}),
+ *       {@code relay.parked}: counters of this instance.
+ *   <li>{@code relay.batch.size}: events per claimed batch. {@code relay.publish.latency}: from the event's
+ *       {@code createdAt} (just before its commit) to Kafka's ack, with a histogram.
+ *   <li>{@code relay.shards.owned}: shard leases this instance holds right now.
+ * </ul>
+ *
+ * <p>Every meter carries the tag {@code instance} (the relay's instance id: one value per process, bounded).
+ */
+public final class RelayMeterBinder implements MeterBinder, RelayMetrics {
+    private final OutboxAdmin admin;
+    private final Tags tags;
+    private final Duration statusCacheTtl;
+    private final Clock clock;
+    private final AtomicInteger shardsOwned = new AtomicInteger();
+    private volatile Counter published;
+    private volatile Counter failedRetriable;
+    private volatile Counter failedPermanent;
+    private volatile Counter parked;
+    private volatile DistributionSummary batchSize;
+    private volatile Timer latency;
+    private OutboxAdmin.Status cached;
+    private long cachedAtMillis;
+
+    /** Metrics of relay instance {@code instanceId}, reading the outbox gauges through {@code admin} every 2 s. */
+    public RelayMeterBinder(OutboxAdmin admin, String instanceId) {
+        this(admin, instanceId, Duration.ofSeconds(2), Clock.systemUTC());
+    }
+
+    /** As {@link #RelayMeterBinder(OutboxAdmin, String)}, with the gauges' cache time and clock given. */
+    public RelayMeterBinder(OutboxAdmin admin, String instanceId, Duration statusCacheTtl, Clock clock) {
+        this.admin = Objects.requireNonNull(admin, "admin");
+        this.tags = Tags.of("instance", Objects.requireNonNull(instanceId, "instanceId"));
+        this.statusCacheTtl = Objects.requireNonNull(statusCacheTtl, "statusCacheTtl");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder("outbox.backlog", this, b -> b.status().backlog())
+                .description("Outbox events committed and not yet acknowledged by Kafka")
+                .baseUnit(BaseUnits.ROWS)
+                .tags(tags)
+                .register(registry);
+        Gauge.builder("outbox.oldest.age", this, b -> b.status().oldestAge().toNanos() / 1e9)
+                .description("Age of the oldest unpublished outbox event")
+                .baseUnit("seconds")
+                .tags(tags)
+                .register(registry);
+        Gauge.builder("outbox.parked", this, b -> b.status().parked())
+                .description("Outbox events Kafka rejected for good, waiting for an operator")
+                .baseUnit(BaseUnits.ROWS)
+                .tags(tags)
+                .register(registry);
+        Gauge.builder("relay.shards.owned", shardsOwned, AtomicInteger::get)
+                .description("Outbox shards this relay instance holds a lease on")
+                .tags(tags)
+                .register(registry);
+        published = Counter.builder("relay.published")
+                .description("Events acknowledged by Kafka")
+                .baseUnit(BaseUnits.EVENTS)
+                .tags(tags)
+                .register(registry);
+        failedRetriable = failedCounter(registry, "retriable");
+        failedPermanent = failedCounter(registry, "permanent");
+        parked = Counter.builder("relay.parked")
+                .description("Events parked after too many rejections")
+                .baseUnit(BaseUnits.EVENTS)
+                .tags(tags)
+                .register(registry);
+        batchSize = DistributionSummary.builder("relay.batch.size")
+                .description("Events per claimed batch")
+                .baseUnit(BaseUnits.EVENTS)
+                .publishPercentileHistogram()
+                .tags(tags)
+                .register(registry);
+        latency = Timer.builder("relay.publish.latency")
+                .description("Time from an event's creation (its commit) to Kafka's acknowledgement")
+                .publishPercentileHistogram()
+                .tags(tags)
+                .register(registry);
+    }
+
+    private Counter failedCounter(MeterRegistry registry, String kind) {
+        return Counter.builder("relay.failed")
+                .description("Failed sends: retriable ones are retried, permanent ones count towards parking")
+                .baseUnit(BaseUnits.EVENTS)
+                .tags(tags.and("kind", kind))
+                .register(registry);
+    }
+
+    /** The outbox status, read at most once per cache time (a failed read propagates to the scrape). */
+    synchronized OutboxAdmin.Status status() {
+        long now = clock.millis();
+        if (cached == null || now - cachedAtMillis >= statusCacheTtl.toMillis()) {
+            cached = admin.status();
+            cachedAtMillis = now;
+        }
+        return cached;
+    }
+
+    @Override
+    public void batchClaimed(int size) {
+        if (batchSize != null) {
+            batchSize.record(size);
+        }
+    }
+
+    @Override
+    public void published(Duration sinceCreated) {
+        Counter counter = published;
+        Timer timer = latency;
+        if (counter != null && timer != null) {
+            counter.increment();
+            timer.record(sinceCreated.isNegative() ? Duration.ZERO : sinceCreated);
+        }
+    }
+
+    @Override
+    public void failed(boolean permanent) {
+        Counter c = permanent ? failedPermanent : failedRetriable;
+        if (c != null) {
+            c.increment();
+        }
+    }
+
+    @Override
+    public void parked() {
+        if (parked != null) {
+            parked.increment();
+        }
+    }
+
+    @Override
+    public void shardsOwned(int delta) {
+        shardsOwned.addAndGet(delta);
+    }
+}

@@ -1,0 +1,145 @@
+package io.walletoutbox.relay.internal;
+
+import io.walletoutbox.relay.OutboxRecords;
+import io.walletoutbox.relay.OutboxRecords.StoredEvent;
+import io.walletoutbox.relay.ParkingPolicy;
+import io.walletoutbox.relay.RelayConfig;
+import io.walletoutbox.relay.RelayMetrics;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+
+/**
+ * Sends one batch and waits for every answer. Events of {@link ParkingPolicy#SKIP} topics are handed to the
+ * producer all at once (it pipelines and batches them; the idempotent producer keeps each partition in order).
+ * Events of {@link ParkingPolicy#BLOCK} topics are sent per key one after the other, each after the previous ack,
+ * and a key stops at its first failure, so no later event of a key overtakes a failed one.
+ */
+final class BatchSender {
+    /** What became of one event. */
+    sealed interface Result {
+        /** Kafka acknowledged it. */
+        record Acked() implements Result {}
+
+        /** It failed for a reason that may pass (broker down, timeout, producer closing): send it again later. */
+        record Retriable(String error) implements Result {}
+
+        /** Kafka rejected this record for good; it counts towards parking. */
+        record Rejected(String error) implements Result {}
+
+        /** Not sent, because an earlier event of its key in a blocking topic failed. */
+        record NotSent() implements Result {}
+    }
+
+    private static final Result ACKED = new Result.Acked();
+    private static final Result NOT_SENT = new Result.NotSent();
+
+    private final Producer<String, byte[]> producer;
+    private final RelayConfig config;
+    private final RelayMetrics metrics;
+
+    BatchSender(Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics) {
+        this.producer = producer;
+        this.config = config;
+        this.metrics = metrics;
+    }
+
+    /** Sends {@code batch} and returns one result per event, in the batch's order. */
+    List<Result> send(List<StoredEvent> batch) {
+        var results = new Result[batch.size()];
+        var pipelined = new ArrayList<Integer>();
+        var chains = new LinkedHashMap<String, List<Integer>>();
+        for (int i = 0; i < batch.size(); i++) {
+            StoredEvent event = batch.get(i);
+            if (config.policyOf(event.topic()) == ParkingPolicy.BLOCK) {
+                chains.computeIfAbsent(event.topic() + '\u0000' + event.aggregateId(), k -> new ArrayList<>())
+                        .add(i);
+            } else {
+                pipelined.add(i);
+            }
+        }
+        var futures = new ArrayList<Future<RecordMetadata>>(pipelined.size());
+        for (int i : pipelined) {
+            futures.add(sendOne(batch.get(i)));
+        }
+        if (!chains.isEmpty()) {
+            sendChains(batch, chains, results);
+        }
+        for (int j = 0; j < pipelined.size(); j++) {
+            results[pipelined.get(j)] = await(futures.get(j));
+        }
+        return List.of(results);
+    }
+
+    /** One virtual thread per blocking key; the executor's close waits for all of them. */
+    private void sendChains(List<StoredEvent> batch, Map<String, List<Integer>> chains, Result[] results) {
+        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (List<Integer> chain : chains.values()) {
+                executor.submit(() -> {
+                    boolean failed = false;
+                    for (int i : chain) {
+                        if (failed) {
+                            results[i] = NOT_SENT;
+                            continue;
+                        }
+                        results[i] = await(sendOne(batch.get(i)));
+                        failed = results[i] != ACKED;
+                    }
+                    return null;
+                });
+            }
+        }
+    }
+
+    private Future<RecordMetadata> sendOne(StoredEvent event) {
+        Instant created = event.createdAt();
+        return producer.send(OutboxRecords.toRecord(event), (metadata, error) -> {
+            if (error == null) {
+                metrics.published(Duration.between(created, Instant.now()));
+            }
+        });
+    }
+
+    private Result await(Future<RecordMetadata> future) {
+        try {
+            future.get();
+            return ACKED;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (isPermanent(cause)) {
+                metrics.failed(true);
+                return new Result.Rejected(String.valueOf(cause));
+            }
+            metrics.failed(false);
+            return new Result.Retriable(String.valueOf(cause));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RelayInterruptedException(e);
+        }
+    }
+
+    /**
+     * Rejections of the record itself, which no retry cures. Anything else (timeouts, a broker away, a producer
+     * closing or resetting its sequence numbers) is retried without counting towards parking.
+     */
+    static boolean isPermanent(Throwable cause) {
+        return cause instanceof RecordTooLargeException
+                || cause instanceof RecordBatchTooLargeException
+                || cause instanceof InvalidTopicException
+                || cause instanceof InvalidRecordException
+                || cause instanceof TopicAuthorizationException;
+    }
+}

@@ -1,0 +1,115 @@
+package io.walletoutbox.relay;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.outbox.OutboxAdmin;
+import io.walletoutbox.outbox.OutboxConfig;
+import io.walletoutbox.outbox.OutboxEvent;
+import io.walletoutbox.outbox.OutboxSchema;
+import io.walletoutbox.outbox.OutboxWriter;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * One fresh outbox database per test, a writer on its own pool, and cleanup of everything the test started
+ * (relays, pools, brokers), newest first.
+ */
+final class RelayFixture implements AutoCloseable {
+    final SharedInfrastructure infra = SharedInfrastructure.get();
+    final String url;
+    final Jdbi jdbi;
+    final OutboxAdmin admin;
+    private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
+    private volatile Runnable afterCommit = () -> {};
+    final OutboxWriter writer;
+
+    RelayFixture(String name) {
+        url = infra.newDatabase(name);
+        HikariDataSource ds = pool("writer", 4);
+        OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS);
+        jdbi = Jdbi.create(ds);
+        admin = OutboxAdmin.create(jdbi);
+        writer = OutboxWriter.create(OutboxConfig.DEFAULTS, () -> afterCommit.run());
+    }
+
+    /** A pool of its own on the test database, closed with the fixture. */
+    HikariDataSource pool(String name, int size) {
+        var config = new HikariConfig();
+        config.setJdbcUrl(url);
+        config.setUsername(infra.user());
+        config.setPassword("");
+        config.setMaximumPoolSize(size);
+        config.setPoolName(name);
+        var ds = new HikariDataSource(config);
+        closeables.push(ds);
+        return ds;
+    }
+
+    /** Runs {@code hook} after each commit of the writer (e.g. a relay's wake-up). */
+    void afterCommit(Runnable hook) {
+        afterCommit = hook;
+    }
+
+    /** Registers {@code closeable} to close with the fixture (before what was registered earlier). */
+    <T extends AutoCloseable> T register(T closeable) {
+        closeables.push(closeable);
+        return closeable;
+    }
+
+    /** Appends {@code events} in one transaction. */
+    void append(List<OutboxEvent> events) {
+        jdbi.useTransaction(h -> events.forEach(e -> writer.append(h, e)));
+    }
+
+    long backlog() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM outbox_event")
+                .mapTo(Long.class)
+                .one());
+    }
+
+    long positionOf(OutboxEvent event) {
+        return jdbi.withHandle(h -> h.createQuery(
+                        "SELECT id FROM outbox_event WHERE event_id = :id UNION ALL SELECT id FROM outbox_parked WHERE event_id = :id")
+                .bind("id", event.id())
+                .mapTo(Long.class)
+                .one());
+    }
+
+    /** Waits until {@code condition} holds; fails the test at the deadline. */
+    static void await(BooleanSupplier condition, Duration timeout, String what) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what, e);
+            }
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        Exception first = null;
+        while (!closeables.isEmpty()) {
+            try {
+                closeables.pop().close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+}
