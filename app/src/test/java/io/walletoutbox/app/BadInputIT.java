@@ -31,7 +31,10 @@ class BadInputIT {
         service = new ServiceHarness("badinput", Map.of("ROLES", "api"));
         var created = service.post("/wallets", "{\"ownerId\":\"carol\",\"currency\":\"USD\"}", null);
         wallet = JSON.readTree(created.body()).get("id").asText();
-        assertEquals(201, service.post("/wallets/" + wallet + "/top-ups", "{\"amount\":1000}", "seed").statusCode());
+        assertEquals(
+                201,
+                service.post("/wallets/" + wallet + "/top-ups", "{\"amount\":1000}", "seed")
+                        .statusCode());
     }
 
     @AfterAll
@@ -52,15 +55,35 @@ class BadInputIT {
                 bad("not an object", "POST", "/wallets", "[1,2]", 400),
                 bad("null body", "POST", "/wallets", "null", 400),
                 bad("empty body", "POST", "/wallets", "", 400),
-                bad("unknown field", "POST", "/wallets", "{\"ownerId\":\"a\",\"currency\":\"USD\",\"admin\":true}", 400),
-                bad("duplicated field", "POST", "/wallets", "{\"ownerId\":\"a\",\"ownerId\":\"b\",\"currency\":\"USD\"}", 400),
+                bad(
+                        "unknown field",
+                        "POST",
+                        "/wallets",
+                        "{\"ownerId\":\"a\",\"currency\":\"USD\",\"admin\":true}",
+                        400),
+                bad(
+                        "duplicated field",
+                        "POST",
+                        "/wallets",
+                        "{\"ownerId\":\"a\",\"ownerId\":\"b\",\"currency\":\"USD\"}",
+                        400),
                 bad("missing currency", "POST", "/wallets", "{\"ownerId\":\"a\"}", 400),
                 bad("number as owner", "POST", "/wallets", "{\"ownerId\":1,\"currency\":\"USD\"}", 400),
                 bad("unknown currency", "POST", "/wallets", "{\"ownerId\":\"a\",\"currency\":\"XYZ\"}", 422),
                 bad("lower-case currency", "POST", "/wallets", "{\"ownerId\":\"a\",\"currency\":\"usd\"}", 422),
                 bad("empty owner", "POST", "/wallets", "{\"ownerId\":\"\",\"currency\":\"USD\"}", 422),
-                bad("owner too long", "POST", "/wallets", "{\"ownerId\":\"" + "a".repeat(65) + "\",\"currency\":\"USD\"}", 422),
-                bad("SQL in owner", "POST", "/wallets", "{\"ownerId\":\"x'; DROP TABLE wallet;--\",\"currency\":\"USD\"}", 422),
+                bad(
+                        "owner too long",
+                        "POST",
+                        "/wallets",
+                        "{\"ownerId\":\"" + "a".repeat(65) + "\",\"currency\":\"USD\"}",
+                        422),
+                bad(
+                        "SQL in owner",
+                        "POST",
+                        "/wallets",
+                        "{\"ownerId\":\"x'; DROP TABLE wallet;--\",\"currency\":\"USD\"}",
+                        422),
                 // top-ups
                 bad("zero", "POST", topUp, "{\"amount\":0}", 422),
                 bad("negative", "POST", topUp, "{\"amount\":-1}", 422),
@@ -83,9 +106,18 @@ class BadInputIT {
                 bad("zero payment", "POST", pay, "{\"amount\":0" + okPay, 422),
                 bad("fraction payment", "POST", pay, "{\"amount\":2.5" + okPay, 400),
                 bad("missing biller", "POST", pay, "{\"amount\":5,\"customerRef\":\"ACC-1\"}", 400),
-                bad("SQL in customerRef", "POST", pay, "{\"amount\":5,\"biller\":\"wifi\",\"customerRef\":\"1; DELETE FROM x\"}", 422),
-                bad("customerRef too long", "POST", pay,
-                        "{\"amount\":5,\"biller\":\"wifi\",\"customerRef\":\"" + "9".repeat(65) + "\"}", 422),
+                bad(
+                        "SQL in customerRef",
+                        "POST",
+                        pay,
+                        "{\"amount\":5,\"biller\":\"wifi\",\"customerRef\":\"1; DELETE FROM x\"}",
+                        422),
+                bad(
+                        "customerRef too long",
+                        "POST",
+                        pay,
+                        "{\"amount\":5,\"biller\":\"wifi\",\"customerRef\":\"" + "9".repeat(65) + "\"}",
+                        422),
                 bad("unknown payment field", "POST", pay, "{\"amount\":5,\"currency\":\"USD\"" + okPay, 400),
                 // reads
                 bad("bad payment id", "GET", "/bill-payments/xyz", null, 400),
@@ -107,8 +139,8 @@ class BadInputIT {
 
     @ParameterizedTest(name = "{0} → {4}")
     @MethodSource("badRequests")
-    void badRequestIsRejectedAndChangesNothing(String name, String method, String path, String body, int status, String key)
-            throws Exception {
+    void badRequestIsRejectedAndChangesNothing(
+            String name, String method, String path, String body, int status, String key) throws Exception {
         Map<String, Long> before = rowCounts();
         var request = HttpRequest.newBuilder(URI.create(service.baseUrl + path.replace("{w}", wallet)));
         if (body != null) {
@@ -117,7 +149,8 @@ class BadInputIT {
         if (key != null) {
             request.header("Idempotency-Key", key);
         }
-        request.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        request.method(
+                method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         HttpResponse<String> response = service.send(request.build());
         assertProblem(response, status);
         assertEquals(before, rowCounts(), name + " wrote nothing");
@@ -125,7 +158,8 @@ class BadInputIT {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("wrongMediaAndSize")
-    void wrongMediaTypeAndHugeBodiesAreRejected(String name, String contentType, byte[] body, int status) throws Exception {
+    void wrongMediaTypeAndHugeBodiesAreRejected(String name, String contentType, byte[] body, int status)
+            throws Exception {
         Map<String, Long> before = rowCounts();
         var request = HttpRequest.newBuilder(URI.create(service.baseUrl + "/wallets/" + wallet + "/top-ups"))
                 .header("Content-Type", contentType)
@@ -146,7 +180,8 @@ class BadInputIT {
 
     private static void assertProblem(HttpResponse<String> response, int status) throws Exception {
         assertEquals(status, response.statusCode(), response.body());
-        assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("application/problem+json"),
+        assertTrue(
+                response.headers().firstValue("Content-Type").orElse("").startsWith("application/problem+json"),
                 "problem+json: " + response.headers().map());
         JsonNode problem = JSON.readTree(response.body());
         assertEquals(status, problem.get("status").asInt());
@@ -159,8 +194,9 @@ class BadInputIT {
     private static Map<String, Long> rowCounts() throws Exception {
         Map<String, Long> counts = new TreeMap<>();
         try (Connection c = DriverManager.getConnection(service.jdbcUrl, "postgres", "");
-                var tables = c.createStatement().executeQuery(
-                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE '%schema_history'")) {
+                var tables = c.createStatement()
+                        .executeQuery(
+                                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE '%schema_history'")) {
             while (tables.next()) {
                 String table = tables.getString(1);
                 try (var count = c.createStatement().executeQuery("SELECT count(*) FROM \"" + table + "\"")) {

@@ -35,8 +35,12 @@ class ConcurrencyIT {
     @Test
     void fiftyConcurrentPaymentsOnTenPaymentsWorthOfMoney() throws Exception {
         String wallet = walletWith(1_000);
-        List<HttpResponse<String>> responses = concurrently(50, i -> service.post("/wallets/" + wallet + "/bill-payments",
-                "{\"biller\":\"wifi\",\"customerRef\":\"ACC-" + i + "\",\"amount\":100}", "pay-" + i));
+        List<HttpResponse<String>> responses = concurrently(
+                50,
+                i -> service.post(
+                        "/wallets/" + wallet + "/bill-payments",
+                        "{\"biller\":\"wifi\",\"customerRef\":\"ACC-" + i + "\",\"amount\":100}",
+                        "pay-" + i));
         long accepted = responses.stream().filter(r -> r.statusCode() == 202).count();
         long refused = responses.stream().filter(r -> r.statusCode() == 422).count();
         assertEquals(10, accepted, "exactly ten payments fit");
@@ -69,8 +73,10 @@ class ConcurrencyIT {
         assertEquals(202, replay.statusCode());
         assertEquals(successes.getFirst(), replay.body(), "replayed byte for byte after completion");
         assertEquals("true", replay.headers().firstValue("Idempotent-Replayed").orElse(""));
-        var other = service.post("/wallets/" + wallet + "/bill-payments",
-                "{\"biller\":\"wifi\",\"customerRef\":\"ACC-1\",\"amount\":200}", "same-key");
+        var other = service.post(
+                "/wallets/" + wallet + "/bill-payments",
+                "{\"biller\":\"wifi\",\"customerRef\":\"ACC-1\",\"amount\":200}",
+                "same-key");
         assertEquals(422, other.statusCode(), other.body());
         assertEquals(900, balance(wallet));
     }
@@ -102,12 +108,16 @@ class ConcurrencyIT {
     private static String walletWith(long amount) throws Exception {
         var created = service.post("/wallets", "{\"ownerId\":\"dave\",\"currency\":\"USD\"}", null);
         String wallet = JSON.readTree(created.body()).get("id").asText();
-        assertEquals(201, service.post("/wallets/" + wallet + "/top-ups", "{\"amount\":" + amount + "}", "seed-" + wallet)
-                .statusCode());
+        assertEquals(
+                201,
+                service.post("/wallets/" + wallet + "/top-ups", "{\"amount\":" + amount + "}", "seed-" + wallet)
+                        .statusCode());
         return wallet;
     }
 
     private static long balance(String wallet) throws Exception {
-        return JSON.readTree(service.get("/wallets/" + wallet).body()).get("balance").asLong();
+        return JSON.readTree(service.get("/wallets/" + wallet).body())
+                .get("balance")
+                .asLong();
     }
 }

@@ -76,10 +76,14 @@ class OpenApiIT {
         check("post", "/wallets", created);
         String wallet = JSON.readTree(created.body()).get("id").asString();
         check("get", "/wallets/{walletId}", service.get("/wallets/" + wallet));
-        check("post", "/wallets/{walletId}/top-ups",
+        check(
+                "post",
+                "/wallets/{walletId}/top-ups",
                 service.post("/wallets/" + wallet + "/top-ups", "{\"amount\":700}", "t-" + wallet));
-        var paid = service.post("/wallets/" + wallet + "/bill-payments",
-                "{\"biller\":\"wifi\",\"customerRef\":\"ACC-9\",\"amount\":300}", "p-" + wallet);
+        var paid = service.post(
+                "/wallets/" + wallet + "/bill-payments",
+                "{\"biller\":\"wifi\",\"customerRef\":\"ACC-9\",\"amount\":300}",
+                "p-" + wallet);
         check("post", "/wallets/{walletId}/bill-payments", paid);
         String payment = JSON.readTree(paid.body()).get("id").asString();
         check("get", "/bill-payments/{paymentId}", service.get("/bill-payments/" + payment));
@@ -92,13 +96,25 @@ class OpenApiIT {
         // problems, too
         check("get", "/wallets/{walletId}", service.get("/wallets/" + UUID.randomUUID()));
         check("get", "/wallets/{walletId}", service.get("/wallets/nope"));
-        check("post", "/wallets/{walletId}/top-ups",
+        check(
+                "post",
+                "/wallets/{walletId}/top-ups",
                 service.post("/wallets/" + wallet + "/top-ups", "{\"amount\":1.5}", "t2-" + wallet));
-        check("post", "/wallets/{walletId}/bill-payments", service.post("/wallets/" + wallet + "/bill-payments",
-                "{\"biller\":\"wifi\",\"customerRef\":\"ACC-9\",\"amount\":999999}", "p2-" + wallet));
+        check(
+                "post",
+                "/wallets/{walletId}/bill-payments",
+                service.post(
+                        "/wallets/" + wallet + "/bill-payments",
+                        "{\"biller\":\"wifi\",\"customerRef\":\"ACC-9\",\"amount\":999999}",
+                        "p2-" + wallet));
         check("post", "/admin/outbox/parked/{id}/retry", service.post("/admin/outbox/parked/12345/retry", "", null));
-        check("delete", "/admin/outbox/parked/{id}", service.send(java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create(service.baseUrl + "/admin/outbox/parked/12345")).DELETE().build()));
+        check(
+                "delete",
+                "/admin/outbox/parked/{id}",
+                service.send(java.net.http.HttpRequest.newBuilder(
+                                java.net.URI.create(service.baseUrl + "/admin/outbox/parked/12345"))
+                        .DELETE()
+                        .build()));
     }
 
     /** Validates {@code response} against the schema documented for its operation and status. */
@@ -106,9 +122,15 @@ class OpenApiIT {
         JsonNode operation = openapi.get("paths").get(path).get(method);
         assertNotNull(operation, method + " " + path + " is documented");
         JsonNode documented = operation.get("responses").get(Integer.toString(response.statusCode()));
-        assertNotNull(documented, method + " " + path + " documents status " + response.statusCode() + ": " + response.body());
+        assertNotNull(
+                documented,
+                method + " " + path + " documents status " + response.statusCode() + ": " + response.body());
         documented = resolve(documented);
-        String contentType = response.headers().firstValue("Content-Type").orElse("").split(";")[0].trim();
+        String contentType = response.headers()
+                .firstValue("Content-Type")
+                .orElse("")
+                .split(";")[0]
+                .trim();
         JsonNode content = documented.get("content");
         if (content == null) {
             assertTrue(response.body().isEmpty(), "no body documented, none sent");
@@ -120,7 +142,9 @@ class OpenApiIT {
                 + openapi.get("components").get("schemas") + ",\"allOf\":[" + media.get("schema") + "]}";
         schema = schema.replace("#/components/schemas/", "#/$defs/");
         List<Error> errors = SCHEMAS.getSchema(schema, InputFormat.JSON).validate(JSON.readTree(response.body()));
-        assertTrue(errors.isEmpty(), method + " " + path + " " + response.statusCode() + ": " + errors + " in " + response.body());
+        assertTrue(
+                errors.isEmpty(),
+                method + " " + path + " " + response.statusCode() + ": " + errors + " in " + response.body());
     }
 
     private static JsonNode resolve(JsonNode node) {

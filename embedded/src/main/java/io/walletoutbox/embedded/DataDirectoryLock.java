@@ -29,16 +29,19 @@ public final class DataDirectoryLock implements AutoCloseable {
     public static DataDirectoryLock acquire(Path directory) {
         try {
             Files.createDirectories(directory);
-            FileChannel channel = FileChannel.open(directory.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileChannel channel =
+                    FileChannel.open(directory.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock = channel.tryLock();
             if (lock == null) {
                 channel.close();
-                throw new EmbeddedInfrastructureException("data directory " + directory.toAbsolutePath().normalize()
-                        + " is in use by another wallet-outbox process; stop it or choose another DATA_DIR");
+                throw new EmbeddedInfrastructureException(
+                        "data directory " + directory.toAbsolutePath().normalize()
+                                + " is in use by another wallet-outbox process; stop it or choose another DATA_DIR");
             }
             return new DataDirectoryLock(channel, lock);
         } catch (IOException e) {
-            throw new EmbeddedInfrastructureException("cannot lock data directory " + directory + ": " + e.getMessage(), e);
+            throw new EmbeddedInfrastructureException(
+                    "cannot lock data directory " + directory + ": " + e.getMessage(), e);
         }
     }
 

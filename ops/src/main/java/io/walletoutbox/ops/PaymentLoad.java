@@ -41,7 +41,8 @@ public final class PaymentLoad {
         int concurrency = Integer.parseInt(args[1]);
         int seconds = Integer.parseInt(args[2]);
         int walletCount = Integer.parseInt(args[3]);
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
         List<String> wallets = createWallets(http, base, walletCount);
         if (args.length > 4) {
@@ -63,9 +64,12 @@ public final class PaymentLoad {
                         i++;
                         long t0 = System.nanoTime();
                         try {
-                            var response = http.send(HttpRequest.newBuilder(base.resolve("/wallets/" + wallet + "/bill-payments"))
+                            var response = http.send(
+                                    HttpRequest.newBuilder(base.resolve("/wallets/" + wallet + "/bill-payments"))
                                             .header("Content-Type", "application/json")
-                                            .header("Idempotency-Key", UUID.randomUUID().toString())
+                                            .header(
+                                                    "Idempotency-Key",
+                                                    UUID.randomUUID().toString())
                                             .POST(HttpRequest.BodyPublishers.ofString(
                                                     "{\"biller\":\"wifi\",\"customerRef\":\"ACC-1001\",\"amount\":1}"))
                                             .build(),
@@ -98,16 +102,19 @@ public final class PaymentLoad {
     private static List<String> createWallets(HttpClient http, URI base, int count) throws Exception {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            var created = http.send(HttpRequest.newBuilder(base.resolve("/wallets"))
+            var created = http.send(
+                    HttpRequest.newBuilder(base.resolve("/wallets"))
                             .header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString("{\"ownerId\":\"load-" + i + "\",\"currency\":\"USD\"}"))
+                            .POST(HttpRequest.BodyPublishers.ofString(
+                                    "{\"ownerId\":\"load-" + i + "\",\"currency\":\"USD\"}"))
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
             if (created.statusCode() != 201) {
                 throw new IllegalStateException("creating a wallet failed: " + created.body());
             }
             String id = JSON.readTree(created.body()).get("id").asText();
-            var topUp = http.send(HttpRequest.newBuilder(base.resolve("/wallets/" + id + "/top-ups"))
+            var topUp = http.send(
+                    HttpRequest.newBuilder(base.resolve("/wallets/" + id + "/top-ups"))
                             .header("Content-Type", "application/json")
                             .header("Idempotency-Key", "load-seed-" + id)
                             .POST(HttpRequest.BodyPublishers.ofString("{\"amount\":100000000000}"))

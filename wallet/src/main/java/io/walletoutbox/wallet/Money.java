@@ -43,8 +43,9 @@ public final class Money {
     /** @throws WalletException.InvalidField unless {@code value} is an identifier as described above */
     public static String requireText(String value, String field) {
         if (value == null || !IDENTIFIER.matcher(value).matches()) {
-            throw new WalletException.InvalidField(field
-                    + " must be 1 to 64 characters: letters, digits, spaces and . _ : @ + / # - (starting with a letter or digit)");
+            throw new WalletException.InvalidField(
+                    field
+                            + " must be 1 to 64 characters: letters, digits, spaces and . _ : @ + / # - (starting with a letter or digit)");
         }
         return value;
     }

@@ -37,8 +37,17 @@ class MoneyTest {
     @ParameterizedTest
     @NullAndEmptySource
     @ValueSource(
-            strings = {"   ", "a\u0000b", "tab\there", "line\nbreak", "O'Brien; DROP TABLE account;--", "a\"b", "x\\y",
-                "-leading", " leading"})
+            strings = {
+                "   ",
+                "a\u0000b",
+                "tab\there",
+                "line\nbreak",
+                "O'Brien; DROP TABLE account;--",
+                "a\"b",
+                "x\\y",
+                "-leading",
+                " leading"
+            })
     void blankControlOrMetacharacterTextIsRefused(String text) {
         assertThrows(WalletException.InvalidField.class, () -> Money.requireText(text, "customerRef"));
     }

@@ -38,7 +38,9 @@ public final class AdminRoutes {
     private void listParked(Context ctx) {
         int limit = Requests.intQuery(ctx, "limit", ApiLimits.DEFAULT_PAGE_SIZE, 1, ApiLimits.MAX_PAGE_SIZE);
         long after = longQuery(ctx, "after");
-        List<Map<String, Object>> items = admin.listParked(limit, after).stream().map(AdminRoutes::parkedJson).toList();
+        List<Map<String, Object>> items = admin.listParked(limit, after).stream()
+                .map(AdminRoutes::parkedJson)
+                .toList();
         Responses.json(ctx, 200, Map.of("items", items));
     }
 

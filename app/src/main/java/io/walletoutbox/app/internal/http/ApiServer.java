@@ -50,7 +50,8 @@ public final class ApiServer {
                     "/metrics",
                     ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                             .result(registry.scrape()));
-            config.routes.get("/openapi.json", ctx -> ctx.contentType(Responses.JSON).result(openapi));
+            config.routes.get(
+                    "/openapi.json", ctx -> ctx.contentType(Responses.JSON).result(openapi));
             walletRoutes.ifPresent(routes -> routes.register(config));
             extraRoutes.forEach(r -> r.accept(config));
         });

@@ -14,7 +14,6 @@ import io.walletoutbox.provider.SimulatorConfig;
 import io.walletoutbox.wallet.PaymentOutcome;
 import io.walletoutbox.wallet.Wallets;
 import java.net.URI;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import javax.sql.DataSource;

@@ -56,7 +56,11 @@ public final class ServiceRuntime implements AutoCloseable {
     private final List<ApiServer.Route> routes;
 
     private ServiceRuntime(
-            Closer closer, Javalin http, Infrastructure infrastructure, Optional<String> simulatorUrl, List<ApiServer.Route> routes) {
+            Closer closer,
+            Javalin http,
+            Infrastructure infrastructure,
+            Optional<String> simulatorUrl,
+            List<ApiServer.Route> routes) {
         this.routes = routes;
         this.closer = closer;
         this.http = http;
@@ -156,7 +160,8 @@ public final class ServiceRuntime implements AutoCloseable {
         try {
             http.start(config.httpPort());
         } catch (RuntimeException e) {
-            throw new StartupException("cannot listen on HTTP port " + config.httpPort() + ": " + Kafka.rootMessage(e), e);
+            throw new StartupException(
+                    "cannot listen on HTTP port " + config.httpPort() + ": " + Kafka.rootMessage(e), e);
         }
         var runtime = new ServiceRuntime(closer, http, infra, simulatorUrl, List.copyOf(routes));
         runtime.printAddresses(config, out);

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Benchmark of POST /wallets/{id}/bill-payments against its floor: the same SQL transaction run by pgbench.
+#
+# Starts the service (embedded PostgreSQL and Kafka, role api only, so only the endpoint's own work is measured),
+# drives CONCURRENCY closed-loop clients for DURATION seconds over WALLETS wallets, then runs pgbench with the
+# same concurrency and duration on the same database, and prints both and their ratio.
+# Usage: ops/bench/payments-bench.sh   (env: CONCURRENCY=16 DURATION=30 WALLETS=200 PORT=18480)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. bin/jdk.sh
+CONCURRENCY=${CONCURRENCY:-16}
+DURATION=${DURATION:-30}
+WALLETS=${WALLETS:-200}
+PORT=${PORT:-18480}
+command -v pgbench >/dev/null || { echo "pgbench is needed (Debian: apt-get install postgresql-client)" >&2; exit 1; }
+
+./mvnw -q -B -DskipTests -Dspotless.check.skip=true package -pl app,ops -am
+work=$(mktemp -d)
+DATA_DIR="$work/data" ROLES=api HTTP_PORT=$PORT "$JAVA_HOME/bin/java" -jar app/target/wallet-outbox.jar >"$work/service.log" 2>&1 &
+service=$!
+trap 'kill $service 2>/dev/null; wait $service 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 120); do
+  curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null && break
+  kill -0 $service 2>/dev/null || { cat "$work/service.log"; exit 1; }
+  sleep 1
+done
+jdbc=$(grep -o 'jdbc:postgresql://[^ ]*' "$work/service.log" | head -1)
+hostport=${jdbc#jdbc:postgresql://}; hostport=${hostport%%/*}
+db=${jdbc##*/}
+PG=(-h "${hostport%:*}" -p "${hostport#*:}" -U postgres "$db")
+
+echo "== HTTP: POST /wallets/{id}/bill-payments, concurrency $CONCURRENCY, ${DURATION}s, $WALLETS wallets"
+api=$("$JAVA_HOME/bin/java" -cp "ops/target/classes:$(cat ops/target/classpath.txt)" io.walletoutbox.ops.PaymentLoad \
+  "http://127.0.0.1:$PORT" "$CONCURRENCY" "$DURATION" "$WALLETS" "$work/wallets.txt")
+echo "$api"
+
+# The wallets of the HTTP run, each with the clearing account its payments used.
+psql -q -v ON_ERROR_STOP=1 "${PG[@]}" <<SQL >/dev/null
+CREATE TABLE bench_wallet (n serial PRIMARY KEY, wallet uuid NOT NULL, clearing uuid);
+\copy bench_wallet (wallet) FROM '$work/wallets.txt'
+UPDATE bench_wallet b SET clearing = (SELECT clearing_account FROM bill_payment p WHERE p.wallet_id = b.wallet LIMIT 1);
+SQL
+
+echo "== pgbench: the same SQL transaction, same database, concurrency $CONCURRENCY, ${DURATION}s"
+pgb=$(pgbench -n -M prepared -c "$CONCURRENCY" -j 2 -T "$DURATION" -D wallets="$WALLETS" -f ops/bench/bill-payment.sql "${PG[@]}" 2>&1)
+echo "$pgb" | grep -E "^(tps|latency|number of failed)"
+api_rate=$(echo "$api" | sed -E 's/.* = ([0-9.]+) payments\/s.*/\1/')
+pg_rate=$(echo "$pgb" | sed -nE 's/^tps = ([0-9.]+).*/\1/p')
+echo "== ratio: API $api_rate payments/s / pgbench $pg_rate tps = $(awk -v a="$api_rate" -v b="$pg_rate" 'BEGIN{printf "%.2f", a/b}')"
