@@ -4,13 +4,14 @@
 # Starts the service (embedded PostgreSQL and Kafka, role api only, so only the endpoint's own work is measured),
 # drives CONCURRENCY closed-loop clients for DURATION seconds over WALLETS wallets, then runs pgbench with the
 # same concurrency and duration on the same database, and prints both and their ratio.
-# Usage: ops/bench/payments-bench.sh   (env: CONCURRENCY=16 DURATION=30 WALLETS=200 PORT=18480)
+# Usage: ops/bench/payments-bench.sh   (env: CONCURRENCY=16 DURATION=30 WALLETS=200 WARMUP=10 PORT=18480)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bin/jdk.sh
 CONCURRENCY=${CONCURRENCY:-16}
 DURATION=${DURATION:-30}
 WALLETS=${WALLETS:-200}
+WARMUP=${WARMUP:-10}
 PORT=${PORT:-18480}
 command -v pgbench >/dev/null || { echo "pgbench is needed (Debian: apt-get install postgresql-client)" >&2; exit 1; }
 
@@ -31,7 +32,7 @@ PG=(-h "${hostport%:*}" -p "${hostport#*:}" -U postgres "$db")
 
 echo "== HTTP: POST /wallets/{id}/bill-payments, concurrency $CONCURRENCY, ${DURATION}s, $WALLETS wallets"
 api=$("$JAVA_HOME/bin/java" -cp "ops/target/classes:$(cat ops/target/classpath.txt)" io.walletoutbox.ops.PaymentLoad \
-  "http://127.0.0.1:$PORT" "$CONCURRENCY" "$DURATION" "$WALLETS" "$work/wallets.txt")
+  "http://127.0.0.1:$PORT" "$CONCURRENCY" "$DURATION" "$WALLETS" "$work/wallets.txt" "$WARMUP")
 echo "$api"
 
 # The wallets of the HTTP run, each with the clearing account its payments used.

@@ -78,6 +78,21 @@ public record BillPaymentConsumerConfig(
                 Map.of());
     }
 
+    /** This configuration with these extra consumer properties (replacing the earlier extras). */
+    public BillPaymentConsumerConfig withKafkaProperties(Map<String, String> properties) {
+        return new BillPaymentConsumerConfig(
+                bootstrapServers,
+                topic,
+                groupId,
+                maxInFlight,
+                poisonAttempts,
+                unknownRetryInitial,
+                unknownRetryMax,
+                reconciliationHorizon,
+                shutdownGrace,
+                properties);
+    }
+
     /** This configuration with another topic and group. */
     public BillPaymentConsumerConfig withTopic(String newTopic, String newGroupId) {
         return new BillPaymentConsumerConfig(

@@ -14,6 +14,7 @@ import io.walletoutbox.provider.SimulatorConfig;
 import io.walletoutbox.wallet.PaymentOutcome;
 import io.walletoutbox.wallet.Wallets;
 import java.net.URI;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -55,7 +56,10 @@ public final class ProviderWiring {
         OutcomeRecorder recorder = new WalletOutcomeRecorder(wallets);
         BillPaymentConsumer consumer = BillPaymentConsumer.create(
                 BillPaymentConsumerConfig.defaults(infra.bootstrapServers())
-                        .withTopic(config.eventsTopic(), BillPaymentConsumerConfig.DEFAULT_GROUP),
+                        .withTopic(config.eventsTopic(), BillPaymentConsumerConfig.DEFAULT_GROUP)
+                        // A consumer that died without leaving the group (kill -9) holds its partitions until the
+                        // session times out: 10 s instead of Kafka's 45 s bounds that stall.
+                        .withKafkaProperties(Map.of("session.timeout.ms", "10000", "heartbeat.interval.ms", "3000")),
                 jdbi,
                 client,
                 recorder,
