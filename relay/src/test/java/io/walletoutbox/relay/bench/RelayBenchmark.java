@@ -28,6 +28,8 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.tools.ProducerPerformance;
@@ -68,6 +70,7 @@ public final class RelayBenchmark {
         // Alternate the two, so that the load of a shared machine hits both alike; report the medians.
         var references = new ArrayList<Double>();
         var relays = new ArrayList<Double>();
+        var ceilings = new ArrayList<Double>();
         try (var ds = new HikariDataSource(pool)) {
             OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS);
             Jdbi jdbi = Jdbi.create(ds);
@@ -77,10 +80,14 @@ public final class RelayBenchmark {
                 String topic = newTopic(bootstrap, "bench-relay", partitions);
                 fill(jdbi, topic, events, size, keys);
                 jdbi.useHandle(h -> h.execute("VACUUM ANALYZE outbox_event"));
-                relays.add(drain(jdbi, bootstrap, topic, events, workers, batch));
+                relays.add(drain(jdbi, kafkaProducer(bootstrap), events, workers, batch));
+                // The same drain with Kafka replaced by an always-acknowledging stub: the database's share.
+                fill(jdbi, topic, events, size, keys);
+                jdbi.useHandle(h -> h.execute("VACUUM ANALYZE outbox_event"));
+                ceilings.add(drain(jdbi, stubProducer(), events, workers, batch));
                 System.out.printf(
-                        "round %d: reference %.0f records/s, relay %.0f events/s%n",
-                        round, references.getLast(), relays.getLast());
+                        "round %d: reference %.0f records/s, relay %.0f events/s, relay without Kafka %.0f events/s%n",
+                        round, references.getLast(), relays.getLast(), ceilings.getLast());
             }
         }
         double reference = median(references);
@@ -92,6 +99,8 @@ public final class RelayBenchmark {
         System.out.printf("  ProducerPerformance: %10.0f records/s   %s%n", reference, references);
         System.out.printf("  polling relay:       %10.0f events/s    %s%n", relay, relays);
         System.out.printf("  ratio relay/reference: %.2f%n", relay / reference);
+        System.out.printf(
+                "  relay with a stub producer (database ceiling): %.0f events/s   %s%n", median(ceilings), ceilings);
         System.exit(0); // the shared infrastructure stops in its shutdown hook
     }
 
@@ -183,7 +192,27 @@ public final class RelayBenchmark {
         return sb.append("\"}").toString();
     }
 
-    private static double drain(Jdbi jdbi, String bootstrap, String topic, int events, int workers, int batch)
+    private static Producer<String, byte[]> kafkaProducer(String bootstrap) {
+        return new KafkaProducer<>(
+                KafkaProducers.settings(bootstrap, "bench-relay", 20_000),
+                new StringSerializer(),
+                new ByteArraySerializer());
+    }
+
+    private static Producer<String, byte[]> stubProducer() {
+        return new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer()) {
+            @Override
+            public synchronized java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(
+                    org.apache.kafka.clients.producer.ProducerRecord<String, byte[]> record,
+                    org.apache.kafka.clients.producer.Callback callback) {
+                var result = super.send(record, callback);
+                clear(); // keep no history: 100,000 records would only cost memory
+                return result;
+            }
+        };
+    }
+
+    private static double drain(Jdbi jdbi, Producer<String, byte[]> producer, int events, int workers, int batch)
             throws InterruptedException {
         var defaults = RelayConfig.defaults("bench-relay");
         var config = new RelayConfig(
@@ -201,10 +230,6 @@ public final class RelayBenchmark {
         var admin = OutboxAdmin.create(jdbi);
         var metrics = new RelayMeterBinder(admin, "bench-relay", Duration.ofMillis(200), Clock.systemUTC());
         metrics.bindTo(registry);
-        var producer = new KafkaProducer<>(
-                KafkaProducers.settings(bootstrap, "bench-relay", 20_000),
-                new StringSerializer(),
-                new ByteArraySerializer());
         var published = registry.get("relay.published").counter();
         long start = System.nanoTime();
         try (Relay relay = PollingRelay.create(jdbi, producer, config, metrics)) {
