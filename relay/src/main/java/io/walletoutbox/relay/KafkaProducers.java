@@ -14,7 +14,8 @@ public final class KafkaProducers {
 
     /**
      * The relay's producer properties (also used by the benchmark's reference run, so both measure the same).
-     * {@code deliveryTimeout} must be shorter than the relay's stall timeout.
+     * A publishing cycle lasts at most about {@code deliveryTimeoutMs} plus {@code max.block.ms} (a third of it,
+     * at most 5 s), which must stay below the relay's {@link RelayConfig#stallTimeout()}.
      */
     public static Map<String, Object> settings(String bootstrapServers, String clientId, int deliveryTimeoutMs) {
         Map<String, Object> p = new HashMap<>();
@@ -28,13 +29,18 @@ public final class KafkaProducers {
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(10_000, deliveryTimeoutMs - 5));
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, deliveryTimeoutMs);
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        // send() waits this long for a topic's metadata while Kafka is away; the relay stops a batch at the first
+        // such failure, so one cycle lasts at most about max.block.ms + delivery.timeout.ms.
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Math.min(5_000, Math.max(100, deliveryTimeoutMs / 3)));
         return p;
     }
 
-    /** A producer with {@link #settings} and the relay's serializers (String key, byte[] value). */
+    /**
+     * A producer with {@link #settings} (delivery timeout 15 s, so a cycle stays within 20 s, below the default
+     * 30 s stall timeout) and the relay's serializers (String key, byte[] value).
+     */
     public static Producer<String, byte[]> create(String bootstrapServers, String clientId) {
         return new KafkaProducer<>(
-                settings(bootstrapServers, clientId, 20_000), new StringSerializer(), new ByteArraySerializer());
+                settings(bootstrapServers, clientId, 15_000), new StringSerializer(), new ByteArraySerializer());
     }
 }

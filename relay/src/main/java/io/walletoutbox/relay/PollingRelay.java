@@ -36,10 +36,12 @@ import org.jdbi.v3.core.Jdbi;
  * {@link RelayConfig#retryBackoff()} to {@link RelayConfig#maxRetryBackoff()}); while Kafka is away the outbox
  * is the buffer and writers carry on. A record Kafka rejects for good is parked after {@link
  * RelayConfig#maxAttempts()} rejections; see {@link ParkingPolicy} for what happens to the key's later events and
- * {@code OutboxAdmin} to retry or discard it. Under {@link ParkingPolicy#SKIP} one batch is pipelined, so if a
- * send times out while a later event of the same key in the batch is acknowledged (which the idempotent producer
- * makes unlikely but not impossible), the timed-out event is published after it; the relay logs that. Topics
- * that need strict order even then use {@link ParkingPolicy#BLOCK}.
+ * {@code OutboxAdmin} to retry or discard it. Under {@link ParkingPolicy#SKIP} one batch is pipelined. A send
+ * the producer fails at once (no metadata: Kafka away) ends the batch there, so no later event overtakes it. What
+ * remains is a send timing out in flight while a later event of the same key in the batch is acknowledged (a
+ * narrow race the idempotent producer makes unlikely, not impossible): the timed-out event is then published
+ * after it, and the relay logs a warning. Topics that need strict order even then use {@link
+ * ParkingPolicy#BLOCK}.
  *
  * <p><b>A small table.</b> Rows are deleted as soon as they are published, in one statement per batch; the
  * outbox migration sets an aggressive autovacuum on the table (threshold 1000 dead rows, no cost delay) so that

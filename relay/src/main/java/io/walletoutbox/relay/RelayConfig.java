@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param maxPollInterval longest idle wait, so events written by another process are seen within it
  * @param stallTimeout a relay whose transaction stays idle this long (stopped, partitioned) loses its shard
  *     lease: PostgreSQL ends its session, and another instance takes the shard over. Must be longer than the
- *     producer's {@code delivery.timeout.ms}, since the transaction waits for the acks
+ *     producer's {@code delivery.timeout.ms} plus {@code max.block.ms}, since the transaction waits for the acks
+ *     (see {@link KafkaProducers#settings})
  * @param maxAttempts a record Kafka rejects for good this many times is parked
  * @param retryBackoff first wait after a failed publish (Kafka unavailable), doubled up to {@code maxRetryBackoff}
  * @param maxRetryBackoff longest wait between failed publishes

@@ -40,7 +40,10 @@ final class BatchSender {
         /** Kafka rejected this record for good; it counts towards parking. */
         record Rejected(String error) implements Result {}
 
-        /** Not sent, because an earlier event of its key in a blocking topic failed. */
+        /**
+         * Not sent: an earlier event of its key in a blocking topic failed, or Kafka could not take records at all
+         * (then the rest of the batch waits for the next cycle).
+         */
         record NotSent() implements Result {}
     }
 
@@ -73,13 +76,21 @@ final class BatchSender {
         }
         var futures = new ArrayList<Future<RecordMetadata>>(pipelined.size());
         for (int i : pipelined) {
-            futures.add(sendOne(batch.get(i)));
+            Future<RecordMetadata> future = sendOne(batch.get(i));
+            futures.add(future);
+            if (failedAtOnce(future)) {
+                // The producer answered at once with a retriable error (typically: no metadata for the topic
+                // within max.block.ms, Kafka away). Sending the rest would block as long again for each event,
+                // far past the stall timeout, and a later event of a key could overtake this one once Kafka is
+                // back. Stop here; the rest of the batch stays in the outbox.
+                break;
+            }
         }
         if (!chains.isEmpty()) {
             sendChains(batch, chains, results);
         }
         for (int j = 0; j < pipelined.size(); j++) {
-            results[pipelined.get(j)] = await(futures.get(j));
+            results[pipelined.get(j)] = j < futures.size() ? await(futures.get(j)) : NOT_SENT;
         }
         return List.of(results);
     }
@@ -102,6 +113,10 @@ final class BatchSender {
                 });
             }
         }
+    }
+
+    private static boolean failedAtOnce(Future<RecordMetadata> future) {
+        return future.state() == Future.State.FAILED && !isPermanent(future.exceptionNow());
     }
 
     private Future<RecordMetadata> sendOne(StoredEvent event) {

@@ -93,8 +93,11 @@ public final class ShardPublisher {
         return jdbi.inTransaction(handle -> {
             // A stopped or partitioned relay must not keep its shard forever: PostgreSQL ends a session that
             // stays idle in a transaction this long, which releases the lease (and rolls back its deletes).
+            // The commit need not wait for its WAL flush: a delete lost in a database crash only means those
+            // events are published again (at least once, as after any crash), never that one is lost.
             handle.execute(
-                    "SELECT set_config('idle_in_transaction_session_timeout', ?, true)",
+                    "SELECT set_config('idle_in_transaction_session_timeout', ?, true),"
+                            + " set_config('synchronous_commit', 'off', true)",
                     config.stallTimeout().toMillis() + "ms");
             Optional<Integer> shard =
                     bind(handle.createQuery(leaseSql)).mapTo(Integer.class).findOne();

@@ -1,17 +1,92 @@
 package io.walletoutbox.relay.internal;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.walletoutbox.relay.OutboxRecords.StoredEvent;
+import io.walletoutbox.relay.RelayConfig;
+import io.walletoutbox.relay.RelayMetrics;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
+/** How one batch's answers are read; the producer is a stub answering at once (no broker involved). */
 class BatchSenderTest {
+
+    /** A producer answering each send at once: a failure for the payloads {@code answer} maps to one, else an ack. */
+    private static final class ScriptedProducer extends MockProducer<String, byte[]> {
+        final List<String> sent = new ArrayList<>();
+        private final Function<String, RuntimeException> answer;
+
+        ScriptedProducer(Function<String, RuntimeException> answer) {
+            super(true, null, new StringSerializer(), new ByteArraySerializer());
+            this.answer = answer;
+        }
+
+        @Override
+        public synchronized Future<RecordMetadata> send(ProducerRecord<String, byte[]> record, Callback callback) {
+            String payload = new String(record.value());
+            sent.add(payload);
+            RuntimeException error = answer.apply(payload);
+            if (error != null) {
+                callback.onCompletion(null, error);
+                return CompletableFuture.failedFuture(error);
+            }
+            var metadata = new RecordMetadata(new TopicPartition(record.topic(), 0), 0, 0, 0, 0, 0);
+            callback.onCompletion(metadata, null);
+            return CompletableFuture.completedFuture(metadata);
+        }
+    }
+
+    private static StoredEvent event(String key, String payload) {
+        return new StoredEvent(
+                1, UUID.randomUUID(), "Thing", key, "ThingChanged", "things", payload, Map.of(), Instant.now());
+    }
+
+    private static BatchSender sender(ScriptedProducer producer) {
+        return new BatchSender(producer, RelayConfig.defaults("test"), RelayMetrics.NONE);
+    }
+
+    @Test
+    void kafkaUnreachableStopsTheBatchAtTheFirstFailure() {
+        var producer = new ScriptedProducer(p -> p.equals("a") ? new TimeoutException("no metadata") : null);
+        var results = sender(producer).send(List.of(event("k", "a"), event("k", "b"), event("j", "c")));
+        assertInstanceOf(BatchSender.Result.Retriable.class, results.get(0));
+        assertInstanceOf(BatchSender.Result.NotSent.class, results.get(1), "b must not overtake a");
+        assertInstanceOf(BatchSender.Result.NotSent.class, results.get(2));
+        assertEquals(List.of("a"), producer.sent, "no more waiting on a broker that is away");
+    }
+
+    @Test
+    void aRecordRejectedForGoodDoesNotStopTheOthers() {
+        var producer = new ScriptedProducer(p -> p.equals("a") ? new RecordTooLargeException("too large") : null);
+        var results = sender(producer).send(List.of(event("k", "a"), event("k", "b")));
+        assertInstanceOf(BatchSender.Result.Rejected.class, results.get(0));
+        assertInstanceOf(BatchSender.Result.Acked.class, results.get(1));
+        assertEquals(List.of("a", "b"), producer.sent);
+    }
+
     @Test
     void onlyRejectionsOfTheRecordItselfCountTowardsParking() {
         assertTrue(BatchSender.isPermanent(new RecordTooLargeException("too large")));

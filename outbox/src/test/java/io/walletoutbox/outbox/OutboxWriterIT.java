@@ -1,0 +1,124 @@
+package io.walletoutbox.outbox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.walletoutbox.embedded.SharedInfrastructure;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The outbox writer and admin against a real PostgreSQL. */
+class OutboxWriterIT {
+    private static Jdbi jdbi;
+    private final AtomicInteger commits = new AtomicInteger();
+    private final OutboxWriter writer = OutboxWriter.create(OutboxConfig.DEFAULTS, commits::incrementAndGet);
+
+    @BeforeAll
+    static void database() {
+        var infra = SharedInfrastructure.get();
+        var config = new HikariConfig();
+        config.setJdbcUrl(infra.newDatabase("outbox_writer"));
+        config.setUsername(infra.user());
+        config.setPassword("");
+        config.setMaximumPoolSize(2);
+        var ds = new HikariDataSource(config); // lives as long as the test JVM
+        OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS);
+        OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS); // a second start finds nothing to do
+        jdbi = Jdbi.create(ds);
+    }
+
+    @BeforeEach
+    void empty() {
+        jdbi.useHandle(h -> h.execute("TRUNCATE outbox_event, outbox_parked"));
+    }
+
+    private static long count(UUID id) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM outbox_event WHERE event_id = :id")
+                .bind("id", id)
+                .mapTo(Long.class)
+                .one());
+    }
+
+    @Test
+    void appendWithoutATransactionFails() {
+        var event = OutboxEvent.of("Thing", "t-1", "ThingChanged", "things", "{}");
+        jdbi.useHandle(h -> assertThrows(OutboxException.NoTransactionException.class, () -> writer.append(h, event)));
+        assertEquals(0, count(event.id()));
+    }
+
+    @Test
+    void eventExistsAndWakesTheRelayOnlyWhenTheTransactionCommits() {
+        var kept = OutboxEvent.of("Thing", "t-1", "ThingChanged", "things", "{\"n\":1}");
+        var dropped = OutboxEvent.of("Thing", "t-1", "ThingChanged", "things", "{\"n\":2}");
+        jdbi.useTransaction(h -> {
+            writer.append(h, kept);
+            assertEquals(0, commits.get(), "not before the commit");
+        });
+        assertEquals(1, commits.get());
+        assertThrows(
+                IllegalStateException.class,
+                () -> jdbi.useTransaction(h -> {
+                    writer.append(h, dropped);
+                    throw new IllegalStateException("business rule failed");
+                }));
+        assertEquals(1, commits.get(), "a rollback wakes nobody");
+        assertEquals(1, count(kept.id()));
+        assertEquals(0, count(dropped.id()));
+    }
+
+    @Test
+    void rowKeepsTheEventAsGivenWithItsShard() {
+        var event = OutboxEvent.of("Thing", "t-42", "ThingChanged", "things", "{ \"spaced\" : \"caf\u00e9\" }")
+                .withHeader("traceparent", "00-abc-def-01");
+        jdbi.useTransaction(h -> writer.append(h, event));
+        var row = jdbi.withHandle(h -> h.createQuery(
+                        "SELECT shard, payload, headers->>'traceparent' AS tp, attempts FROM outbox_event WHERE event_id = :id")
+                .bind("id", event.id())
+                .mapToMap()
+                .one());
+        assertEquals(OutboxConfig.DEFAULTS.shardOf("t-42"), row.get("shard"));
+        assertEquals(event.payload(), row.get("payload"), "byte for byte, not normalised JSON");
+        assertEquals("00-abc-def-01", row.get("tp"));
+        assertEquals(0, row.get("attempts"));
+    }
+
+    @Test
+    void sameEventIdTwiceIsRejected() {
+        var event = OutboxEvent.of("Thing", "t-1", "ThingChanged", "things", "{}");
+        jdbi.useTransaction(h -> writer.append(h, event));
+        assertThrows(
+                OutboxException.DuplicateEventException.class, () -> jdbi.useTransaction(h -> writer.append(h, event)));
+        assertEquals(1, count(event.id()));
+    }
+
+    @Test
+    void adminStatusCountsTheBacklogAndAgesItsOldestEvent() {
+        var admin = OutboxAdmin.create(jdbi);
+        assertEquals(new OutboxAdmin.Status(0, Duration.ZERO, 0), admin.status());
+        Instant tenSecondsAgo = Instant.now().minusSeconds(10).truncatedTo(ChronoUnit.MICROS);
+        var old = new OutboxEvent(
+                UUID.randomUUID(), "Thing", "t-1", "ThingChanged", "things", "{}", Map.of(), tenSecondsAgo);
+        jdbi.useTransaction(h -> {
+            writer.append(h, old);
+            writer.append(h, OutboxEvent.of("Thing", "t-2", "ThingChanged", "things", "{}"));
+        });
+        var status = admin.status();
+        assertEquals(2, status.backlog());
+        assertEquals(0, status.parked());
+        assertTrue(status.oldestAge().compareTo(Duration.ofSeconds(10)) >= 0, status.toString());
+        assertTrue(status.oldestAge().compareTo(Duration.ofMinutes(10)) < 0, status.toString());
+        assertEquals(java.util.List.of(), admin.listParked(100, 0));
+        assertThrows(IllegalArgumentException.class, () -> admin.listParked(0, 0));
+    }
+}
