@@ -8,7 +8,6 @@ module io.walletoutbox.provider {
     requires transitive kafka.clients;
     requires transitive java.sql;
     requires com.fasterxml.jackson.databind;
-    requires flyway.core;
     requires java.net.http;
     requires jdk.httpserver;
     requires org.slf4j;

@@ -8,7 +8,6 @@ module io.walletoutbox.wallet {
     requires transitive org.jdbi.v3.core;
     requires transitive micrometer.core;
     requires com.fasterxml.jackson.databind;
-    requires flyway.core;
     requires org.slf4j;
     requires transitive java.sql;
 

@@ -1,6 +1,5 @@
 package io.walletoutbox.outbox;
 
-import io.walletoutbox.outbox.internal.Migrations;
 import javax.sql.DataSource;
 
 /** The outbox's tables (outbox, parked events, shards, inbox), created and upgraded by versioned migrations. */
@@ -12,7 +11,7 @@ public final class OutboxSchema {
      * safe to call from several processes at once.
      */
     public static void migrate(DataSource dataSource, OutboxConfig config) {
-        Migrations.apply(
+        SchemaMigrations.apply(
                 dataSource,
                 "outbox",
                 "classpath:io/walletoutbox/outbox/db",

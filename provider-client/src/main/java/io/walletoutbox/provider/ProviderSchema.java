@@ -1,6 +1,7 @@
 package io.walletoutbox.provider;
 
-import io.walletoutbox.provider.internal.ProviderMigrations;
+import io.walletoutbox.outbox.SchemaMigrations;
+import java.util.Map;
 import javax.sql.DataSource;
 
 /** The provider module's tables (the reconciliation table), created and upgraded by versioned migrations. */
@@ -12,6 +13,6 @@ public final class ProviderSchema {
      * processes at once. The inbox lives in the outbox schema: migrate that too ({@code OutboxSchema.migrate}).
      */
     public static void migrate(DataSource dataSource) {
-        ProviderMigrations.apply(dataSource);
+        SchemaMigrations.apply(dataSource, "provider", "classpath:io/walletoutbox/provider/db", Map.of());
     }
 }

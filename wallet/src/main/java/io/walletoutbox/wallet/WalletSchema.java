@@ -1,6 +1,7 @@
 package io.walletoutbox.wallet;
 
-import io.walletoutbox.wallet.internal.WalletMigrations;
+import io.walletoutbox.outbox.SchemaMigrations;
+import java.util.Map;
 import javax.sql.DataSource;
 
 /** The wallet's tables (accounts, transfers, bill payments, idempotency keys), by versioned migrations. */
@@ -9,6 +10,6 @@ public final class WalletSchema {
 
     /** Applies pending migrations (history table {@code wallet_schema_history}); safe from several processes. */
     public static void migrate(DataSource dataSource) {
-        WalletMigrations.apply(dataSource);
+        SchemaMigrations.apply(dataSource, "wallet", "classpath:io/walletoutbox/wallet/db", Map.of());
     }
 }
