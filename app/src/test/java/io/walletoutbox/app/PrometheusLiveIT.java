@@ -254,6 +254,16 @@ class PrometheusLiveIT {
         }
     }
 
+    @Test
+    void readinessNamesEveryPart() throws Exception {
+        var ready = service.get("/health/ready");
+        assertEquals(200, ready.statusCode(), ready.body());
+        JsonNode checks = JSON.readTree(ready.body()).path("checks");
+        for (String part : List.of("postgresql", "kafka", "migrations", "consumer")) {
+            assertEquals("UP", checks.path(part).path("status").asText(), part + " in " + ready.body());
+        }
+    }
+
     /** One wallet, a top-up and three payments (two paid, one declined); returns the wallet id. */
     private static String driveTraffic(int i) throws Exception {
         var created = service.post("/wallets", "{\"ownerId\":\"prom-" + i + "\",\"currency\":\"USD\"}", null);
