@@ -1,5 +1,6 @@
 package io.walletoutbox.provider;
 
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.walletoutbox.provider.internal.KafkaBillPaymentConsumer;
 import org.jdbi.v3.core.Jdbi;
 
@@ -54,6 +55,15 @@ public interface BillPaymentConsumer extends AutoCloseable {
      * for the app's readiness check.
      */
     boolean isRunning();
+
+    /**
+     * The Kafka client metrics of this consumer's {@code KafkaConsumer} ({@code kafka.consumer.*}: fetch rates,
+     * per-partition lag, coordinator, …) as a binder the app binds to its registry. Call after {@link #start};
+     * close the returned binder (it is {@link AutoCloseable}) before or with the consumer.
+     *
+     * @throws IllegalStateException when the consumer was not started
+     */
+    MeterBinder clientMetrics();
 
     /**
      * Stops polling, gives in-flight records the shutdown grace, commits the finished ones, abandons the rest

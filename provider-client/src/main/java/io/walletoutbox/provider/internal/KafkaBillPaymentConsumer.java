@@ -1,5 +1,7 @@
 package io.walletoutbox.provider.internal;
 
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.walletoutbox.provider.BillPaymentConsumer;
 import io.walletoutbox.provider.BillPaymentConsumerConfig;
 import io.walletoutbox.provider.BillerClient;
@@ -278,6 +280,15 @@ public final class KafkaBillPaymentConsumer implements BillPaymentConsumer {
                 deadLetters.close();
             }
         }
+    }
+
+    @Override
+    public MeterBinder clientMetrics() {
+        KafkaConsumer<String, byte[]> c = consumer;
+        if (c == null) {
+            throw new IllegalStateException("start the consumer before binding its client metrics");
+        }
+        return new KafkaClientMetrics(c);
     }
 
     @Override

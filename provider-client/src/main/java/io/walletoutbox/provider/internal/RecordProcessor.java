@@ -10,17 +10,22 @@ import io.walletoutbox.provider.ProviderException.PoisonRecordException;
 import io.walletoutbox.provider.ProviderMetrics;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /** Processes one record to the end: paid, declined, sent to reconciliation, ignored or dead-lettered. */
 final class RecordProcessor {
     private static final Logger log = LoggerFactory.getLogger(RecordProcessor.class);
     static final String INBOX_CONSUMER = BillPaymentConsumerConfig.DEFAULT_GROUP;
+    /** The MDC keys set while a record is processed. */
+    static final List<String> MDC_KEYS = List.of("eventId", "paymentId", "walletId", "traceId");
+
     private static final Backoff TRANSIENT = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
 
     /** Thrown inside the transaction to roll it back when a duplicate won the inbox row. */
@@ -64,6 +69,14 @@ final class RecordProcessor {
      * because {@code cancelled} turned true or the thread was interrupted.
      */
     boolean process(ConsumerRecord<String, byte[]> record, BooleanSupplier cancelled) {
+        try {
+            return processWithRetries(record, cancelled);
+        } finally {
+            MDC_KEYS.forEach(MDC::remove);
+        }
+    }
+
+    private boolean processWithRetries(ConsumerRecord<String, byte[]> record, BooleanSupplier cancelled) {
         int poisonAttempts = 0;
         int failures = 0;
         Instant firstAttempt = Instant.now();
@@ -135,6 +148,11 @@ final class RecordProcessor {
     private boolean handle(ConsumerRecord<String, byte[]> record, BooleanSupplier cancelled, Instant firstAttempt)
             throws InterruptedException {
         String type = PaymentEvent.header(record.headers(), "ce_type");
+        // Every log line about this record carries its ids (fields of the JSON log format).
+        String ceId = PaymentEvent.header(record.headers(), "ce_id");
+        if (ceId != null) {
+            MDC.put("eventId", ceId);
+        }
         switch (PaymentEvent.kindOf(type)) {
             case IGNORED -> {
                 metrics.ignored();
@@ -144,6 +162,11 @@ final class RecordProcessor {
             case PAYMENT_REQUESTED -> {}
         }
         PaymentEvent event = PaymentEvent.parse(record.headers(), record.value());
+        MDC.put("paymentId", event.paymentId().toString());
+        MDC.put("walletId", event.walletId());
+        if (event.traceparent() != null && event.traceparent().length() >= 35) {
+            MDC.put("traceId", event.traceparent().substring(3, 35));
+        }
         if (jdbi.withHandle(h -> inbox.isProcessed(h, INBOX_CONSUMER, event.eventId()))) {
             metrics.duplicate();
             log.debug("skipping processed event eventId={} paymentId={}", event.eventId(), event.paymentId());
@@ -218,8 +241,12 @@ final class RecordProcessor {
             log.debug("a duplicate of eventId={} was recorded first", event.eventId());
             return;
         }
-        if (outcome instanceof BillerOutcome.Unknown) {
-            refreshReconciliationGauge();
+        switch (outcome) {
+            case BillerOutcome.Paid(var reference) ->
+                log.info("bill payment paid paymentId={} reference={}", event.paymentId(), reference);
+            case BillerOutcome.Declined(var reason) ->
+                log.info("bill payment declined paymentId={} reason={}", event.paymentId(), reason);
+            case BillerOutcome.Unknown u -> refreshReconciliationGauge();
         }
     }
 

@@ -4,13 +4,18 @@ import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
  * {@code http.server.requests}: a timer per method, route template (never the raw path, so ids never become
- * labels) and status.
+ * labels) and status. Paths no route matches are {@code UNMATCHED}; methods outside the standard set are {@code
+ * OTHER} (a client may send any token as a method, and each would otherwise become a series).
  */
 public final class HttpMetrics {
+    private static final Set<String> METHODS =
+            Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT");
+
     private final MeterRegistry registry;
 
     public HttpMetrics(MeterRegistry registry) {
@@ -20,12 +25,17 @@ public final class HttpMetrics {
     public void register(JavalinConfig config) {
         config.requestLogger.http((ctx, ms) -> Timer.builder("http.server.requests")
                 .description("HTTP requests served, by method, route template and status")
-                .tag("method", ctx.method().name())
+                .tag("method", method(ctx))
                 .tag("uri", template(ctx))
                 .tag("status", Integer.toString(ctx.statusCode()))
                 .publishPercentileHistogram()
                 .register(registry)
                 .record((long) (ms * 1_000_000), TimeUnit.NANOSECONDS));
+    }
+
+    private static String method(Context ctx) {
+        String method = ctx.method().name();
+        return METHODS.contains(method) ? method : "OTHER";
     }
 
     private static String template(Context ctx) {

@@ -16,11 +16,13 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /** The wallet API of DESIGN.md: wallets, top-ups, bill payments and the ledger listing. */
 public final class WalletRoutes {
-    private static final Pattern TRACEPARENT = Pattern.compile("00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
+    private static final Logger log = LoggerFactory.getLogger(WalletRoutes.class);
 
     private final Wallets wallets;
     private final IdempotentExecution idempotency;
@@ -85,12 +87,16 @@ public final class WalletRoutes {
                 required(body.biller(), "biller"),
                 required(body.customerRef(), "customerRef"),
                 required(body.amount(), "amount"));
-        Optional<String> traceparent = Optional.ofNullable(ctx.header("traceparent"))
-                .filter(t -> TRACEPARENT.matcher(t).matches());
-        idempotency.run(ctx, walletId.toString(), key, Json.write(body), handle -> {
-            BillPayment payment = wallets.requestBillPayment(handle, walletId, request, traceparent);
-            return Responses.stored(202, paymentJson(payment));
-        });
+        // Every payment gets a trace: the caller's traceparent, or a new one (see TraceContext).
+        String traceparent = TraceContext.of(ctx);
+        try (var trace = MDC.putCloseable("traceId", TraceContext.traceId(traceparent));
+                var wallet = MDC.putCloseable("walletId", walletId.toString())) {
+            idempotency.run(ctx, walletId.toString(), key, Json.write(body), handle -> {
+                BillPayment payment = wallets.requestBillPayment(handle, walletId, request, Optional.of(traceparent));
+                log.debug("bill payment requested paymentId={}", payment.id());
+                return Responses.stored(202, paymentJson(payment));
+            });
+        }
     }
 
     private void getPayment(Context ctx) {

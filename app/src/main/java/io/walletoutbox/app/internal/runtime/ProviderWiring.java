@@ -1,6 +1,7 @@
 package io.walletoutbox.app.internal.runtime;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.walletoutbox.app.internal.config.AppConfig;
 import io.walletoutbox.provider.BillPaymentConsumer;
 import io.walletoutbox.provider.BillPaymentConsumerConfig;
@@ -32,11 +33,14 @@ public final class ProviderWiring {
         ProviderSchema.migrate(dataSource);
     }
 
+    /** What {@link #start} started: the consumer, and the simulator's base URL when one was started. */
+    record Started(BillPaymentConsumer consumer, Optional<String> simulatorUrl) {}
+
     /**
-     * Starts the bill-payment consumer (and the in-process biller simulator when no biller URL is configured).
-     * Returns the simulator's base URL when one was started.
+     * Starts the bill-payment consumer (and the in-process biller simulator when no biller URL is configured),
+     * and binds the consumer's Kafka client metrics to {@code registry}.
      */
-    static Optional<String> start(
+    static Started start(
             AppConfig config, Infrastructure infra, Jdbi jdbi, Wallets wallets, MeterRegistry registry, Closer closer) {
         Optional<String> simulatorUrl = Optional.empty();
         URI biller;
@@ -66,7 +70,12 @@ public final class ProviderWiring {
                 metrics);
         closer.register(consumer);
         consumer.start();
-        return simulatorUrl;
+        MeterBinder clientMetrics = consumer.clientMetrics();
+        clientMetrics.bindTo(registry);
+        if (clientMetrics instanceof AutoCloseable closeable) {
+            closer.register(closeable);
+        }
+        return new Started(consumer, simulatorUrl);
     }
 
     /** The {@code provider-sim} subcommand: the simulator alone, configured by the environment. */

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -23,6 +24,7 @@ import io.walletoutbox.outbox.OutboxAdmin;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxSchema;
 import io.walletoutbox.outbox.OutboxWriter;
+import io.walletoutbox.provider.BillPaymentConsumer;
 import io.walletoutbox.relay.KafkaProducers;
 import io.walletoutbox.relay.PollingRelay;
 import io.walletoutbox.relay.Relay;
@@ -35,11 +37,13 @@ import io.walletoutbox.wallet.WalletSchema;
 import io.walletoutbox.wallet.Wallets;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
+import org.apache.kafka.clients.producer.Producer;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -128,19 +132,21 @@ public final class ServiceRuntime implements AutoCloseable {
         RelayMeterBinder relayMetrics = new RelayMeterBinder(outboxAdmin, instanceId);
         relayMetrics.bindTo(registry);
         if (config.runs(Role.RELAY)) {
-            Relay relay = PollingRelay.create(
-                    jdbi,
-                    KafkaProducers.create(infra.bootstrapServers(), "relay-" + instanceId),
-                    RelayConfig.defaults(instanceId),
-                    relayMetrics);
+            Producer<String, byte[]> producer = KafkaProducers.create(infra.bootstrapServers(), "relay-" + instanceId);
+            Relay relay = PollingRelay.create(jdbi, producer, RelayConfig.defaults(instanceId), relayMetrics);
             closer.register(relay);
+            // kafka.producer.* client metrics; closed before the relay closes the producer.
+            closer.register(new KafkaClientMetrics(producer)).bindTo(registry);
             relay.start();
             relayRef.set(relay);
         }
 
         Optional<String> simulatorUrl = Optional.empty();
+        Optional<BillPaymentConsumer> consumer = Optional.empty();
         if (config.runs(Role.CONSUMER)) {
-            simulatorUrl = ProviderWiring.start(config, infra, jdbi, wallets, registry, closer);
+            ProviderWiring.Started started = ProviderWiring.start(config, infra, jdbi, wallets, registry, closer);
+            simulatorUrl = started.simulatorUrl();
+            consumer = Optional.of(started.consumer());
         }
 
         Optional<WalletRoutes> walletRoutes = Optional.empty();
@@ -149,9 +155,17 @@ public final class ServiceRuntime implements AutoCloseable {
             closer.register(keys.startPurger(Duration.ofMinutes(10)));
             walletRoutes = Optional.of(new WalletRoutes(wallets, new IdempotentExecution(keys)));
         }
-        List<HealthRoutes.Check> checks = List.of(
+        List<HealthRoutes.Check> checks = new ArrayList<>(List.of(
                 new HealthRoutes.Check("postgresql", () -> probeDatabase(dataSource)),
-                new HealthRoutes.Check("kafka", kafka::probe));
+                new HealthRoutes.Check("kafka", kafka::probe),
+                // Every migration ran before anything was wired and a failed one stops the start, so an instance
+                // that serves this route has its schema applied: the check only names that in the answer.
+                new HealthRoutes.Check("migrations", Optional::empty)));
+        consumer.ifPresent(c -> checks.add(new HealthRoutes.Check(
+                "consumer",
+                () -> c.isRunning()
+                        ? Optional.empty()
+                        : Optional.of("the bill-payment consumer has stopped (see the log)"))));
         AdminRoutes admin = new AdminRoutes(outboxAdmin, wakeRelay);
         List<Consumer<io.javalin.config.JavalinConfig>> extra = List.of(admin::register);
         List<ApiServer.Route> routes = new java.util.concurrent.CopyOnWriteArrayList<>();
