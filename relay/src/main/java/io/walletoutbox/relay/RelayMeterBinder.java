@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code relay.shards.owned}: shard leases this instance holds right now.
  * </ul>
  *
- * <p>Every meter carries the tag {@code instance} (the relay's instance id: one value per process, bounded).
+ * <p>No meter carries an instance tag: Prometheus adds the scrape target's own {@code instance} label, and a
+ * per-process id would start new series at every restart.
  */
 public final class RelayMeterBinder implements MeterBinder, RelayMetrics {
     private final OutboxAdmin admin;
@@ -47,15 +48,15 @@ public final class RelayMeterBinder implements MeterBinder, RelayMetrics {
     private OutboxAdmin.Status cached;
     private long cachedAtMillis;
 
-    /** Metrics of relay instance {@code instanceId}, reading the outbox gauges through {@code admin} every 2 s. */
-    public RelayMeterBinder(OutboxAdmin admin, String instanceId) {
-        this(admin, instanceId, Duration.ofSeconds(2), Clock.systemUTC());
+    /** Metrics of this relay instance, reading the outbox gauges through {@code admin} every 2 s. */
+    public RelayMeterBinder(OutboxAdmin admin) {
+        this(admin, Duration.ofSeconds(2), Clock.systemUTC());
     }
 
-    /** As {@link #RelayMeterBinder(OutboxAdmin, String)}, with the gauges' cache time and clock given. */
-    public RelayMeterBinder(OutboxAdmin admin, String instanceId, Duration statusCacheTtl, Clock clock) {
+    /** As {@link #RelayMeterBinder(OutboxAdmin)}, with the gauges' cache time and clock given. */
+    public RelayMeterBinder(OutboxAdmin admin, Duration statusCacheTtl, Clock clock) {
         this.admin = Objects.requireNonNull(admin, "admin");
-        this.tags = Tags.of("instance", Objects.requireNonNull(instanceId, "instanceId"));
+        this.tags = Tags.empty();
         this.statusCacheTtl = Objects.requireNonNull(statusCacheTtl, "statusCacheTtl");
         this.clock = Objects.requireNonNull(clock, "clock");
     }

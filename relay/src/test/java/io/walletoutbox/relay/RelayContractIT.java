@@ -215,8 +215,7 @@ abstract class RelayContractIT {
         try (var admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             admin.createTopics(List.of(new NewTopic(topic, 4, (short) 1))).all().get();
         }
-        var metrics = new RelayMeterBinder(
-                OutboxAdmin.create(fixture.jdbi), "relay-outage", Duration.ZERO, Clock.systemUTC());
+        var metrics = new RelayMeterBinder(OutboxAdmin.create(fixture.jdbi), Duration.ZERO, Clock.systemUTC());
         var registry = new SimpleMeterRegistry();
         metrics.bindTo(registry);
         start(config("relay-outage"), bootstrap, 5_000, metrics, RelayHooks.NONE);
@@ -324,7 +323,7 @@ abstract class RelayContractIT {
     void rejectedEventIsParkedAndUnderSkipLaterEventsOfItsKeyFlow() throws Exception {
         String topic = smallTopic("contract-skip", 1024);
         var registry = new SimpleMeterRegistry();
-        var metrics = new RelayMeterBinder(fixture.admin, "relay-skip", Duration.ZERO, Clock.systemUTC());
+        var metrics = new RelayMeterBinder(fixture.admin, Duration.ZERO, Clock.systemUTC());
         metrics.bindTo(registry);
         start(config("relay-skip"), fixture.infra.bootstrapServers(), 20_000, metrics, RelayHooks.NONE);
         OutboxEvent e1 = event(topic, "k", 1);

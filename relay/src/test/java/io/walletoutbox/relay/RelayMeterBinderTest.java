@@ -63,7 +63,7 @@ class RelayMeterBinderTest {
     void outboxGaugesReadTheDatabaseAtMostOncePerCacheTime() {
         var admin = new StubAdmin();
         var clock = new MutableClock();
-        var binder = new RelayMeterBinder(admin, "relay-1", Duration.ofSeconds(2), clock);
+        var binder = new RelayMeterBinder(admin, Duration.ofSeconds(2), clock);
         var registry = new SimpleMeterRegistry();
         binder.bindTo(registry);
         assertEquals(10.0, registry.get("outbox.backlog").gauge().value());
@@ -77,7 +77,7 @@ class RelayMeterBinderTest {
 
     @Test
     void relayEventsLandInTaggedMeters() {
-        var binder = new RelayMeterBinder(new StubAdmin(), "relay-1");
+        var binder = new RelayMeterBinder(new StubAdmin());
         var registry = new SimpleMeterRegistry();
         binder.bindTo(registry);
         binder.batchClaimed(7);
@@ -89,12 +89,7 @@ class RelayMeterBinderTest {
         binder.parked();
         binder.shardsOwned(2);
         binder.shardsOwned(-1);
-        assertEquals(
-                2.0,
-                registry.get("relay.published")
-                        .tag("instance", "relay-1")
-                        .counter()
-                        .count());
+        assertEquals(2.0, registry.get("relay.published").counter().count());
         assertEquals(
                 1.0,
                 registry.get("relay.failed").tag("kind", "retriable").counter().count());

@@ -228,7 +228,7 @@ public final class RelayBenchmark {
                 Map.of());
         var registry = new SimpleMeterRegistry();
         var admin = OutboxAdmin.create(jdbi);
-        var metrics = new RelayMeterBinder(admin, "bench-relay", Duration.ofMillis(200), Clock.systemUTC());
+        var metrics = new RelayMeterBinder(admin, Duration.ofMillis(200), Clock.systemUTC());
         metrics.bindTo(registry);
         var published = registry.get("relay.published").counter();
         long start = System.nanoTime();

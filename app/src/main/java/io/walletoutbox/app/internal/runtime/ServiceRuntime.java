@@ -129,7 +129,7 @@ public final class ServiceRuntime implements AutoCloseable {
         new WalletMetrics(jdbi).bindTo(registry);
 
         OutboxAdmin outboxAdmin = OutboxAdmin.create(jdbi);
-        RelayMeterBinder relayMetrics = new RelayMeterBinder(outboxAdmin, instanceId);
+        RelayMeterBinder relayMetrics = new RelayMeterBinder(outboxAdmin);
         relayMetrics.bindTo(registry);
         if (config.runs(Role.RELAY)) {
             Producer<String, byte[]> producer = KafkaProducers.create(infra.bootstrapServers(), "relay-" + instanceId);
