@@ -6,9 +6,9 @@ import org.jdbi.v3.core.Handle;
 /**
  * Writes events to the outbox table inside the caller's transaction.
  *
- * <p>Call {@link #append} after the row that orders the aggregate's events is locked (for a wallet: after the
- * guarded {@code UPDATE} of its balance), so that one aggregate's events get increasing outbox positions in
- * commit order.
+ * <p>Call {@link #append} after the row that orders the aggregate's events is locked (for an account, say: after
+ * the guarded {@code UPDATE} of its balance), so that one aggregate's events get increasing outbox positions in
+ * commit order, which is the order relays publish them in.
  */
 public interface OutboxWriter {
 

@@ -153,21 +153,31 @@ public final class ShardPublisher {
                         .bind("ids", acked.toArray(Long[]::new))
                         .execute();
             }
+            int retriable = 0;
+            String firstError = null;
             for (int i = 0; i < batch.size(); i++) {
                 switch (results.get(i)) {
                     case Result.Rejected r -> recordRejection(handle, batch.get(i), r.error());
-                    case Result.Retriable r ->
-                        log.warn(
-                                "relay {}: send of event {} failed, will retry: {}",
-                                config.instanceId(),
-                                batch.get(i).eventId(),
-                                r.error());
+                    case Result.Retriable r -> {
+                        retriable++;
+                        firstError = firstError == null ? r.error() : firstError;
+                    }
                     case Result.Acked a -> {}
                     case Result.NotSent n -> {}
                 }
             }
-            // Rotate: the shard goes to the back of the queue, so busy shards cannot starve the others.
+            if (retriable > 0) {
+                // One line per cycle, not per event: while Kafka is away every cycle fails alike.
+                log.warn(
+                        "relay {}: {} of {} sends in shard {} failed and will be retried, first error: {}",
+                        config.instanceId(),
+                        retriable,
+                        batch.size(),
+                        shard,
+                        firstError);
+            }
         }
+        // Rotate: the shard goes to the back of the queue, so busy shards cannot starve the others.
         handle.createUpdate("UPDATE outbox_shard SET last_published = clock_timestamp() WHERE shard = :shard")
                 .bind("shard", shard)
                 .execute();

@@ -99,6 +99,11 @@ public final class RelayBenchmark {
         System.out.printf("  ProducerPerformance: %10.0f records/s   %s%n", reference, references);
         System.out.printf("  polling relay:       %10.0f events/s    %s%n", relay, relays);
         System.out.printf("  ratio relay/reference: %.2f%n", relay / reference);
+        var ratios = new ArrayList<Double>();
+        for (int i = 0; i < relays.size(); i++) {
+            ratios.add(Math.round(100 * relays.get(i) / references.get(i)) / 100.0);
+        }
+        System.out.printf("  ratio per round: %s (median %.2f)%n", ratios, median(ratios));
         System.out.printf(
                 "  relay with a stub producer (database ceiling): %.0f events/s   %s%n", median(ceilings), ceilings);
         System.exit(0); // the shared infrastructure stops in its shutdown hook
