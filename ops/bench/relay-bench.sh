@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 # Compile main and test classes of the relay and what it needs (the reactor, no install), and write the test
 # class path of the relay module.
 ./mvnw --batch-mode --no-transfer-progress --quiet -pl relay -am -DskipTests -Dspotless.check.skip=true \
-  test-compile org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
+  test-compile dependency:build-classpath \
   -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
 cp="relay/target/test-classes:relay/target/classes:outbox/target/classes:embedded/target/classes:$(cat relay/target/bench.classpath)"
 exec "$JAVA_HOME/bin/java" -Xmx1g "$@" -cp "$cp" io.walletoutbox.relay.bench.RelayBenchmark
