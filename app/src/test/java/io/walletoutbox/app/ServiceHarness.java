@@ -72,18 +72,7 @@ final class ServiceHarness implements AutoCloseable {
 
     /** Waits until {@code condition} holds, polling; fails the test after {@code timeout}. */
     static void await(Duration timeout, String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted");
-            }
-        }
+        io.walletoutbox.embedded.Conditions.await(timeout, what, condition);
     }
 
     @Override

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.walletoutbox.embedded.Conditions;
 import io.walletoutbox.provider.Infra.Payment;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -76,7 +77,7 @@ class BillPaymentConsumerIT {
     }
 
     private void awaitRecorded(Payment p) {
-        Await.until(
+        Conditions.await(
                 WAIT,
                 "an outcome for " + p.paymentId(),
                 () -> !outcomes.rowsOf(p.paymentId()).isEmpty());
@@ -199,7 +200,7 @@ class BillPaymentConsumerIT {
             var marker = Payment.of("wallet-f", "ACC-8", 100);
             consumer(config, client, ProcessingHook.NONE);
             var reconciliation = Reconciliation.create(infra.jdbi);
-            Await.until(
+            Conditions.await(
                     WAIT,
                     "the payment awaits reconciliation",
                     () -> reconciliation.pending(100).stream()

@@ -2,6 +2,7 @@ package io.walletoutbox.provider;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.walletoutbox.embedded.Conditions;
 import io.walletoutbox.provider.Infra.Payment;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -104,9 +105,9 @@ class BillPaymentFlowIT {
                             infra.consumerConfig(topic), infra.jdbi, client, outcomes, metrics)) {
                 long start = System.nanoTime();
                 consumer.start();
-                Await.until(WAIT, "the first outcome", () -> recordedOf(all) > 0);
+                Conditions.await(WAIT, "the first outcome", () -> recordedOf(all) > 0);
                 long first = System.nanoTime();
-                Await.until(WAIT, "all 300 outcomes", () -> recordedOf(all) == all.size());
+                Conditions.await(WAIT, "all 300 outcomes", () -> recordedOf(all) == all.size());
                 long end = System.nanoTime();
                 double seconds = (end - first) / 1e9;
                 System.out.printf(
@@ -139,11 +140,11 @@ class BillPaymentFlowIT {
                     a;
                     b) {
                 a.start();
-                Await.until(WAIT, "some outcomes by the first consumer", () -> recordedOf(all) >= 40);
+                Conditions.await(WAIT, "some outcomes by the first consumer", () -> recordedOf(all) >= 40);
                 b.start(); // joins the group: partitions move while payments are in flight
-                Await.until(WAIT, "more outcomes with two consumers", () -> recordedOf(all) >= 200);
+                Conditions.await(WAIT, "more outcomes with two consumers", () -> recordedOf(all) >= 200);
                 a.close(); // leaves the group: its partitions move to b
-                Await.until(WAIT, "all outcomes", () -> recordedOf(all) == all.size());
+                Conditions.await(WAIT, "all outcomes", () -> recordedOf(all) == all.size());
             }
             assertExactlyOnceInOrder(all, order, sim);
         }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.walletoutbox.embedded.Conditions;
 import java.net.URI;
 import java.time.Duration;
 import java.util.UUID;
@@ -135,7 +136,7 @@ class BillerClientIT {
         assertEquals(
                 ProviderMetrics.CIRCUIT_OPEN,
                 registry.find("biller.circuit.state").gauge().value());
-        Await.until(
+        Conditions.await(
                 Duration.ofSeconds(10),
                 "the circuit lets a probe through and closes",
                 () -> client.pay(call("ACC-9")) instanceof BillerOutcome.Paid);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.walletoutbox.embedded.Conditions;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -189,7 +190,7 @@ class BillerSimulatorIT {
         sim = BillerSimulator.start(SimulatorConfig.DEFAULTS.withRetention(Duration.ofMillis(300)));
         String key = UUID.randomUUID().toString();
         String firstId = json(post("/v1/payments", key, BODY)).get("id").asText();
-        Await.until(Duration.ofSeconds(10), "the key expires", () -> {
+        Conditions.await(Duration.ofSeconds(10), "the key expires", () -> {
             try {
                 return get("/v1/payments/" + key).statusCode() == 404;
             } catch (Exception e) {
@@ -224,7 +225,7 @@ class BillerSimulatorIT {
         try {
             runner = Thread.ofPlatform().start(() -> BillerSimulator.run(new String[] {"--HTTP_PORT=" + port}));
             URI charges = URI.create("http://localhost:" + port + "/v1/charges");
-            Await.until(Duration.ofSeconds(20), "the stand-alone simulator answers", () -> {
+            Conditions.await(Duration.ofSeconds(20), "the stand-alone simulator answers", () -> {
                 try {
                     return http.send(HttpRequest.newBuilder(charges).build(), HttpResponse.BodyHandlers.ofString())
                                     .statusCode()

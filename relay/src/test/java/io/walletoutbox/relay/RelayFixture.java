@@ -82,18 +82,7 @@ final class RelayFixture implements AutoCloseable {
 
     /** Waits until {@code condition} holds; fails the test at the deadline. */
     static void await(BooleanSupplier condition, Duration timeout, String what) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what, e);
-            }
-        }
+        io.walletoutbox.embedded.Conditions.await(timeout, what, condition);
     }
 
     @Override
