@@ -23,6 +23,7 @@ import java.util.Set;
  * @param roles what this instance runs
  * @param relayMode how outbox events reach Kafka
  * @param logFormat {@code text} or {@code json}
+ * @param idempotencyRetention how long Idempotency-Keys and their responses are kept
  */
 public record AppConfig(
         Optional<String> databaseUrl,
@@ -36,7 +37,8 @@ public record AppConfig(
         RelayMode relayMode,
         String eventsTopic,
         int topicPartitions,
-        String logFormat) {
+        String logFormat,
+        java.time.Duration idempotencyRetention) {
 
     /** What an instance runs; one jar, any subset. */
     public enum Role {
@@ -64,7 +66,8 @@ public record AppConfig(
         RELAY_MODE("polling", "polling (outbox table, SKIP LOCKED shard leases) or cdc (write-ahead log)"),
         EVENTS_TOPIC("wallet.events", "Kafka topic of wallet events"),
         TOPIC_PARTITIONS("8", "partitions of the events topic when the service creates it"),
-        LOG_FORMAT("text", "log format: text or json");
+        LOG_FORMAT("text", "log format: text or json"),
+        IDEMPOTENCY_RETENTION_HOURS("24", "hours an Idempotency-Key and its response are kept (1 to 720)");
 
         final String fallback;
         final String description;
@@ -137,7 +140,8 @@ public record AppConfig(
                 relayMode(get(values, Setting.RELAY_MODE)),
                 topic(get(values, Setting.EVENTS_TOPIC)),
                 partitions(get(values, Setting.TOPIC_PARTITIONS)),
-                logFormat(get(values, Setting.LOG_FORMAT)));
+                logFormat(get(values, Setting.LOG_FORMAT)),
+                retention(get(values, Setting.IDEMPOTENCY_RETENTION_HOURS)));
     }
 
     /** True when this instance runs {@code role}. */
@@ -246,6 +250,18 @@ public record AppConfig(
             return n;
         } catch (NumberFormatException e) {
             throw new ConfigException("TOPIC_PARTITIONS must be 1..1000, was '" + value + "'");
+        }
+    }
+
+    private static java.time.Duration retention(String value) {
+        try {
+            int hours = Integer.parseInt(value);
+            if (hours < 1 || hours > 720) {
+                throw new NumberFormatException();
+            }
+            return java.time.Duration.ofHours(hours);
+        } catch (NumberFormatException e) {
+            throw new ConfigException("IDEMPOTENCY_RETENTION_HOURS must be 1..720, was '" + value + "'");
         }
     }
 

@@ -123,8 +123,7 @@ public final class ServiceRuntime implements AutoCloseable {
             }
         };
         OutboxWriter outbox = OutboxWriter.create(outboxConfig, wakeRelay);
-        WalletConfig walletConfig =
-                new WalletConfig(config.eventsTopic(), WalletConfig.DEFAULTS.idempotencyRetention());
+        WalletConfig walletConfig = new WalletConfig(config.eventsTopic(), config.idempotencyRetention());
         Wallets wallets = Wallets.create(jdbi, outbox, walletConfig);
         new WalletMetrics(jdbi).bindTo(registry);
 

@@ -20,6 +20,7 @@ class AppConfigTest {
         assertEquals(Set.of(AppConfig.Role.API, AppConfig.Role.RELAY, AppConfig.Role.CONSUMER), c.roles());
         assertEquals(AppConfig.RelayMode.POLLING, c.relayMode());
         assertEquals("wallet.events", c.eventsTopic());
+        assertEquals(java.time.Duration.ofHours(24), c.idempotencyRetention());
     }
 
     @Test
@@ -53,6 +54,7 @@ class AppConfigTest {
         assertMessage("ROLES must be a comma-separated subset", Map.of("ROLES", "api,cook"));
         assertMessage("RELAY_MODE must be polling or cdc", Map.of("RELAY_MODE", "push"));
         assertMessage("LOG_FORMAT must be text or json", Map.of("LOG_FORMAT", "xml"));
+        assertMessage("IDEMPOTENCY_RETENTION_HOURS must be 1..720", Map.of("IDEMPOTENCY_RETENTION_HOURS", "0"));
         var unknown =
                 assertThrows(ConfigException.class, () -> AppConfig.load(Map.of(), new String[] {"--colour=red"}));
         assertTrue(unknown.getMessage().startsWith("unknown option --colour"), unknown.getMessage());
