@@ -90,6 +90,7 @@ class OpenApiIT {
         check("get", "/wallets/{walletId}/transactions", service.get("/wallets/" + wallet + "/transactions?limit=1"));
         check("get", "/admin/outbox", service.get("/admin/outbox"));
         check("get", "/admin/outbox/parked", service.get("/admin/outbox/parked"));
+        check("get", "/admin/reconciliation", service.get("/admin/reconciliation"));
         check("get", "/health/live", service.get("/health/live"));
         check("get", "/health/ready", service.get("/health/ready"));
 

@@ -3,6 +3,8 @@ package io.walletoutbox.app.internal.http;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.walletoutbox.outbox.OutboxAdmin;
+import io.walletoutbox.provider.Reconciliation;
+import io.walletoutbox.provider.ReconciliationEntry;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,11 +13,13 @@ import java.util.Objects;
 /** The outbox's operator endpoints: status, and parked (dead-lettered) events to list, retry or discard. */
 public final class AdminRoutes {
     private final OutboxAdmin admin;
+    private final Reconciliation reconciliation;
     private final Runnable wakeRelay;
 
     /** @param wakeRelay called after a retry so an idle relay in this process publishes at once */
-    public AdminRoutes(OutboxAdmin admin, Runnable wakeRelay) {
+    public AdminRoutes(OutboxAdmin admin, Reconciliation reconciliation, Runnable wakeRelay) {
         this.admin = Objects.requireNonNull(admin, "admin");
+        this.reconciliation = Objects.requireNonNull(reconciliation, "reconciliation");
         this.wakeRelay = Objects.requireNonNull(wakeRelay, "wakeRelay");
     }
 
@@ -24,6 +28,35 @@ public final class AdminRoutes {
         config.routes.get("/admin/outbox/parked", this::listParked);
         config.routes.post("/admin/outbox/parked/{id}/retry", this::retry);
         config.routes.delete("/admin/outbox/parked/{id}", this::discard);
+        config.routes.get("/admin/reconciliation", this::pendingReconciliation);
+    }
+
+    /** Payments whose biller outcome stayed unknown past the horizon: never refunded, waiting for an operator. */
+    private void pendingReconciliation(Context ctx) {
+        int limit = Requests.intQuery(ctx, "limit", ApiLimits.DEFAULT_PAGE_SIZE, 1, ApiLimits.MAX_PAGE_SIZE);
+        List<Map<String, Object>> items = reconciliation.pending(limit).stream()
+                .map(AdminRoutes::reconciliationJson)
+                .toList();
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("pending", reconciliation.countPending());
+        json.put("items", items);
+        Responses.json(ctx, 200, json);
+    }
+
+    private static Map<String, Object> reconciliationJson(ReconciliationEntry e) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("paymentId", e.paymentId().toString());
+        json.put("eventId", e.eventId().toString());
+        json.put("walletId", e.walletId());
+        json.put("biller", e.biller());
+        json.put("customerRef", e.customerRef());
+        json.put("amount", e.amount());
+        json.put("currency", e.currency());
+        json.put("lastCause", e.lastCause());
+        json.put("attempts", e.attempts());
+        json.put("firstAttemptAt", e.firstAttemptAt().toString());
+        json.put("recordedAt", e.recordedAt().toString());
+        return json;
     }
 
     private void status(Context ctx) {

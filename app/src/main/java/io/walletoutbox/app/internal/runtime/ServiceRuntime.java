@@ -25,6 +25,7 @@ import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxSchema;
 import io.walletoutbox.outbox.OutboxWriter;
 import io.walletoutbox.provider.BillPaymentConsumer;
+import io.walletoutbox.provider.Reconciliation;
 import io.walletoutbox.relay.KafkaProducers;
 import io.walletoutbox.relay.PollingRelay;
 import io.walletoutbox.relay.Relay;
@@ -165,7 +166,7 @@ public final class ServiceRuntime implements AutoCloseable {
                 () -> c.isRunning()
                         ? Optional.empty()
                         : Optional.of("the bill-payment consumer has stopped (see the log)"))));
-        AdminRoutes admin = new AdminRoutes(outboxAdmin, wakeRelay);
+        AdminRoutes admin = new AdminRoutes(outboxAdmin, Reconciliation.create(jdbi), wakeRelay);
         List<Consumer<io.javalin.config.JavalinConfig>> extra = List.of(admin::register);
         List<ApiServer.Route> routes = new java.util.concurrent.CopyOnWriteArrayList<>();
         Javalin http = ApiServer.create(registry, walletRoutes, new HealthRoutes(checks), extra, routes);
