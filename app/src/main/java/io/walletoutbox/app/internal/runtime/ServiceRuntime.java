@@ -21,6 +21,7 @@ import io.walletoutbox.app.internal.http.IdempotentExecution;
 import io.walletoutbox.app.internal.http.WalletRoutes;
 import io.walletoutbox.outbox.OutboxAdmin;
 import io.walletoutbox.outbox.OutboxConfig;
+import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.outbox.OutboxSchema;
 import io.walletoutbox.outbox.OutboxWriter;
 import io.walletoutbox.relay.KafkaProducers;
@@ -28,6 +29,10 @@ import io.walletoutbox.relay.PollingRelay;
 import io.walletoutbox.relay.Relay;
 import io.walletoutbox.relay.RelayConfig;
 import io.walletoutbox.relay.RelayMeterBinder;
+import io.walletoutbox.relay.cdc.CdcConfig;
+import io.walletoutbox.relay.cdc.CdcMeterBinder;
+import io.walletoutbox.relay.cdc.CdcRelay;
+import io.walletoutbox.relay.cdc.CdcSlots;
 import io.walletoutbox.wallet.IdempotencyKeys;
 import io.walletoutbox.wallet.WalletConfig;
 import io.walletoutbox.wallet.WalletMetrics;
@@ -80,9 +85,6 @@ public final class ServiceRuntime implements AutoCloseable {
     }
 
     private static ServiceRuntime start(AppConfig config, PrintStream out, Closer closer) {
-        if (config.relayMode() == AppConfig.RelayMode.CDC) {
-            throw new StartupException("RELAY_MODE=cdc is not available in this build yet; use polling");
-        }
         Infrastructure infra = Infrastructure.resolve(config, closer, out);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         closer.register(registry::close);
@@ -118,7 +120,17 @@ public final class ServiceRuntime implements AutoCloseable {
                 relay.wakeUp();
             }
         };
-        OutboxWriter outbox = OutboxWriter.create(outboxConfig, wakeRelay);
+        boolean cdc = config.relayMode() == AppConfig.RelayMode.CDC;
+        CdcConfig cdcConfig = cdc ? cdcConfig(instanceId, infra) : null; // only read in cdc mode
+        if (cdc) {
+            // Every instance, whatever its roles, makes sure the slot exists before it writes: the WAL keeps an
+            // event for the relay only from the slot's creation on.
+            CdcSlots.ensurePublication(jdbi, cdcConfig);
+            CdcSlots.ensureSlot(jdbi, cdcConfig);
+            new CdcMeterBinder(jdbi, cdcConfig).bindTo(registry);
+        }
+        OutboxWriter outbox =
+                OutboxWriter.create(outboxConfig, cdc ? OutboxMode.LOGICAL_MESSAGE : OutboxMode.TABLE, wakeRelay);
         WalletConfig walletConfig =
                 new WalletConfig(config.eventsTopic(), WalletConfig.DEFAULTS.idempotencyRetention());
         Wallets wallets = Wallets.create(jdbi, outbox, walletConfig);
@@ -128,11 +140,10 @@ public final class ServiceRuntime implements AutoCloseable {
         RelayMeterBinder relayMetrics = new RelayMeterBinder(outboxAdmin, instanceId);
         relayMetrics.bindTo(registry);
         if (config.runs(Role.RELAY)) {
-            Relay relay = PollingRelay.create(
-                    jdbi,
-                    KafkaProducers.create(infra.bootstrapServers(), "relay-" + instanceId),
-                    RelayConfig.defaults(instanceId),
-                    relayMetrics);
+            var producer = KafkaProducers.create(infra.bootstrapServers(), "relay-" + instanceId);
+            Relay relay = cdc
+                    ? CdcRelay.create(jdbi, producer, cdcConfig, relayMetrics)
+                    : PollingRelay.create(jdbi, producer, RelayConfig.defaults(instanceId), relayMetrics);
             closer.register(relay);
             relay.start();
             relayRef.set(relay);
@@ -230,6 +241,14 @@ public final class ServiceRuntime implements AutoCloseable {
 
     static String redact(String jdbcUrl) {
         return jdbcUrl.replaceAll("(?i)password=[^&]*", "password=***");
+    }
+
+    private static CdcConfig cdcConfig(String instanceId, Infrastructure infra) {
+        try {
+            return CdcConfig.defaults(instanceId, infra.jdbcUrl(), infra.user(), infra.password());
+        } catch (IllegalArgumentException e) {
+            throw new StartupException("RELAY_MODE=cdc: " + e.getMessage(), e);
+        }
     }
 
     private static String instanceId() {
