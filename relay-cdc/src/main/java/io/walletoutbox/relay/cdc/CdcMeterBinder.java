@@ -46,6 +46,7 @@ public final class CdcMeterBinder implements MeterBinder {
                 .description("WAL the relay's replication slot holds back: current WAL position - confirmed position")
                 .baseUnit(BaseUnits.BYTES)
                 .tags(tags)
+                .strongReference(true) // callers need not keep the binder
                 .register(registry);
     }
 
