@@ -172,6 +172,8 @@ public final class CdcRelayImpl implements Relay {
         p.setProperty("key.converter.schemas.enable", "false");
         p.setProperty("value.converter.schemas.enable", "false");
         p.setProperty("errors.max.retries", "0");
+        // While another instance (or a killed one's lingering WAL sender) holds the slot, try again every 2 s.
+        p.setProperty("slot.retry.delay.ms", "2000");
         return p;
     }
 
