@@ -6,6 +6,7 @@
 module io.walletoutbox.app {
     requires io.walletoutbox.wallet;
     requires io.walletoutbox.relay;
+    requires io.walletoutbox.relay.cdc;
     requires io.walletoutbox.provider;
     requires io.walletoutbox.embedded;
     requires io.javalin;

@@ -1,10 +1,13 @@
 package io.walletoutbox.outbox;
 
+import io.walletoutbox.outbox.internal.LogicalMessageOutboxWriter;
 import io.walletoutbox.outbox.internal.PostgresOutboxWriter;
+import java.util.Objects;
 import org.jdbi.v3.core.Handle;
 
 /**
- * Writes events to the outbox table inside the caller's transaction.
+ * Writes events to the outbox (a table, or the write-ahead log: see {@link OutboxMode}) inside the caller's
+ * transaction.
  *
  * <p>Call {@link #append} after the row that orders the aggregate's events is locked (for an account, say: after
  * the guarded {@code UPDATE} of its balance), so that one aggregate's events get increasing outbox positions in
@@ -30,5 +33,19 @@ public interface OutboxWriter {
      */
     static OutboxWriter create(OutboxConfig config, Runnable afterCommit) {
         return new PostgresOutboxWriter(config, afterCommit);
+    }
+
+    /**
+     * The stock writer for PostgreSQL in {@code mode}: {@link OutboxMode#TABLE} is {@link #create(OutboxConfig,
+     * Runnable)}, for the polling relay; {@link OutboxMode#LOGICAL_MESSAGE} writes each event as a transactional
+     * logical decoding message for the CDC relay, and leaves no row behind. In that mode an event id appended
+     * twice is not detected ({@link OutboxException.DuplicateEventException} is never thrown): consumers
+     * de-duplicate by event id anyway.
+     */
+    static OutboxWriter create(OutboxConfig config, OutboxMode mode, Runnable afterCommit) {
+        return switch (Objects.requireNonNull(mode, "mode")) {
+            case TABLE -> new PostgresOutboxWriter(config, afterCommit);
+            case LOGICAL_MESSAGE -> new LogicalMessageOutboxWriter(afterCommit);
+        };
     }
 }

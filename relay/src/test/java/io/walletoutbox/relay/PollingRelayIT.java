@@ -2,23 +2,40 @@ package io.walletoutbox.relay;
 
 import static io.walletoutbox.relay.RelayFixture.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.walletoutbox.outbox.OutboxAdmin;
 import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.relay.internal.PollingRelayImpl;
 import io.walletoutbox.relay.internal.RelayHooks;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.config.ConfigResource;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
 
-/** The relay contract for the polling relay, plus what only it has: shard leases that expire, in-process wake-up. */
+/**
+ * The relay contract for the polling relay, plus what only it has: shard leases that expire, in-process wake-up,
+ * a crash between the acks and the delete (a seam inside its publishing cycle), and parking policies with retry
+ * to the original outbox position.
+ */
 class PollingRelayIT extends RelayContractIT {
 
     @Override
@@ -97,6 +114,167 @@ class PollingRelayIT extends RelayContractIT {
             fixture.append(List.of(second));
             var records = reader.awaitCount(2, Duration.ofSeconds(20));
             assertEquals(List.of(first.id(), second.id()), ids(records));
+        }
+    }
+
+    @Test
+    void relayCrashAfterAckPublishesTheBatchAgainAndLosesNothing() {
+        String topic = fixture.infra.newTopic("contract-crash", 4);
+        var crashed = new CopyOnWriteArrayList<Long>();
+        var once = new AtomicBoolean();
+        RelayHooks crashOnce = new RelayHooks() {
+            @Override
+            public void afterAcks(int shard, List<Long> ackedPositions) {
+                if (!ackedPositions.isEmpty() && once.compareAndSet(false, true)) {
+                    crashed.addAll(ackedPositions);
+                    throw new IllegalStateException("simulated crash between ack and delete");
+                }
+            }
+        };
+        start(config("relay-crash"), fixture.infra.bootstrapServers(), 20_000, RelayMetrics.NONE, crashOnce);
+        var events = new ArrayList<OutboxEvent>();
+        for (int i = 0; i < 40; i++) {
+            events.add(event(topic, "k" + (i % 4), i / 4));
+        }
+        fixture.append(events);
+        await(() -> fixture.backlog() == 0, LONG, "an empty outbox");
+        assertFalse(crashed.isEmpty(), "the hook crashed one cycle");
+        int expected = events.size() + crashed.size();
+        try (var reader = new TopicReader(fixture.infra.bootstrapServers(), topic)) {
+            var records = reader.awaitCount(expected, LONG);
+            assertEquals(expected, reader.endOffsetTotal(), "each event of the crashed batch exactly twice");
+            var all = new HashSet<UUID>();
+            events.forEach(e -> all.add(e.id()));
+            assertEquals(all, new HashSet<>(ids(records)), "nothing lost");
+            assertFirstDeliveriesInKeyOrder(records);
+        }
+    }
+
+    /** A topic on the shared broker that takes records of at most {@code maxMessageBytes}. */
+    String smallTopic(String prefix, int maxMessageBytes) throws Exception {
+        String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+        try (var admin = Admin.create(Map.of("bootstrap.servers", fixture.infra.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(name, 2, (short) 1)
+                            .configs(Map.of("max.message.bytes", Integer.toString(maxMessageBytes)))))
+                    .all()
+                    .get();
+        }
+        return name;
+    }
+
+    /** A payload Kafka cannot compress below a few kilobytes. */
+    static OutboxEvent tooLarge(String topic, String key, int seq) {
+        var random = new java.util.Random(seq);
+        var text = new StringBuilder();
+        for (int i = 0; i < 8000; i++) {
+            text.append((char) ('a' + random.nextInt(26)));
+        }
+        return OutboxEvent.of(
+                "Thing",
+                key,
+                "ThingChanged",
+                topic,
+                "{\"key\":\"" + key + "\",\"seq\":" + seq + ",\"junk\":\"" + text + "\"}");
+    }
+
+    @Test
+    void rejectedEventIsParkedAndUnderSkipLaterEventsOfItsKeyFlow() throws Exception {
+        String topic = smallTopic("contract-skip", 1024);
+        var registry = new SimpleMeterRegistry();
+        var metrics = new RelayMeterBinder(fixture.admin, Duration.ZERO, Clock.systemUTC());
+        metrics.bindTo(registry);
+        start(config("relay-skip"), fixture.infra.bootstrapServers(), 20_000, metrics, RelayHooks.NONE);
+        OutboxEvent e1 = event(topic, "k", 1);
+        OutboxEvent e2 = tooLarge(topic, "k", 2);
+        OutboxEvent e3 = event(topic, "k", 3);
+        fixture.append(List.of(e1, e2, e3));
+        long position = fixture.positionOf(e2);
+        try (var reader = new TopicReader(fixture.infra.bootstrapServers(), topic)) {
+            var records = reader.awaitCount(2, LONG);
+            assertEquals(List.of(e1.id(), e3.id()), ids(records), "the key's later event was not held back");
+        }
+        await(() -> fixture.admin.status().parked() == 1 && fixture.backlog() == 0, LONG, "e2 parked");
+        var parked = fixture.admin.listParked(10, 0);
+        assertEquals(1, parked.size());
+        var p = parked.getFirst();
+        assertEquals(position, p.id(), "parked under its outbox position");
+        assertEquals(e2.id(), p.eventId());
+        assertEquals(3, p.attempts());
+        assertTrue(p.lastError().contains("RecordTooLarge"), p.lastError());
+        assertTrue(p.payloadBytes() > 8000);
+        assertEquals(List.of(), fixture.admin.listParked(10, p.id()), "next page");
+        assertEquals(1.0, registry.get("relay.parked").counter().count());
+        assertEquals(
+                3.0,
+                registry.get("relay.failed").tag("kind", "permanent").counter().count());
+        assertEquals(1.0, registry.get("outbox.parked").gauge().value());
+
+        assertFalse(fixture.admin.retry(position + 1000), "unknown id");
+        assertFalse(fixture.admin.discard(position + 1000), "unknown id");
+        assertTrue(fixture.admin.retry(position));
+        assertEquals(position, fixture.positionOf(e2), "back at its old position");
+        await(() -> registry.get("relay.parked").counter().count() == 2.0, LONG, "e2 parked again");
+        await(() -> fixture.admin.status().parked() == 1, LONG, "e2 parked again");
+        assertTrue(fixture.admin.discard(position));
+        assertFalse(fixture.admin.discard(position), "gone");
+        var status = fixture.admin.status();
+        assertEquals(new OutboxAdmin.Status(0, Duration.ZERO, 0), status);
+    }
+
+    @Test
+    void underBlockLaterEventsOfTheKeyWaitUntilTheParkedOneIsRetried() throws Exception {
+        String topic = smallTopic("contract-block", 1024);
+        String markers = fixture.infra.newTopic("contract-marker", 1);
+        start(config("relay-block").withParkingPolicy(topic, ParkingPolicy.BLOCK));
+        OutboxEvent b1 = event(topic, "k", 1);
+        OutboxEvent b2 = tooLarge(topic, "k", 2);
+        OutboxEvent b3 = event(topic, "k", 3);
+        OutboxEvent other = event(topic, "other", 1);
+        fixture.append(List.of(b1, b2, b3, other));
+        long position = fixture.positionOf(b2);
+        await(() -> fixture.admin.status().parked() == 1, LONG, "b2 parked");
+        // A later event of the same key (so the same shard) on a SKIP topic: once it is out, the relay has read
+        // that shard after the parking, and b3 was still held back.
+        OutboxEvent marker = event(markers, "k", 4);
+        fixture.append(List.of(marker));
+        try (var markerReader = new TopicReader(fixture.infra.bootstrapServers(), markers)) {
+            markerReader.awaitCount(1, LONG);
+        }
+        assertEquals(1, fixture.backlog(), "b3 waits in the outbox");
+        try (var reader = new TopicReader(fixture.infra.bootstrapServers(), topic)) {
+            var records = reader.awaitCount(2, LONG);
+            assertEquals(Set.of(b1.id(), other.id()), new HashSet<>(ids(records)), "other keys flow, b3 waits");
+            assertEquals(2, reader.endOffsetTotal());
+
+            try (var admin = Admin.create(Map.of("bootstrap.servers", fixture.infra.bootstrapServers()))) {
+                var resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+                admin.incrementalAlterConfigs(Map.of(
+                                resource,
+                                List.of(new AlterConfigOp(
+                                        new ConfigEntry("max.message.bytes", "1048576"), AlterConfigOp.OpType.SET))))
+                        .all()
+                        .get();
+                await(() -> "1048576".equals(maxMessageBytes(admin, resource)), LONG, "the topic to take b2");
+            }
+            assertTrue(fixture.admin.retry(position));
+            var all = reader.awaitCount(4, LONG);
+            var keyK = all.stream().filter(r -> r.key().equals("k")).toList();
+            assertEquals(List.of(b1.id(), b2.id(), b3.id()), ids(keyK), "the key's order kept");
+        }
+        await(() -> fixture.backlog() == 0, LONG, "an empty outbox");
+        assertEquals(0, fixture.admin.status().parked());
+    }
+
+    private static String maxMessageBytes(Admin admin, ConfigResource resource) {
+        try {
+            return admin.describeConfigs(List.of(resource))
+                    .all()
+                    .get()
+                    .get(resource)
+                    .get("max.message.bytes")
+                    .value();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 

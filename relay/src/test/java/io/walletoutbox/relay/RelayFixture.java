@@ -6,6 +6,7 @@ import io.walletoutbox.embedded.SharedInfrastructure;
 import io.walletoutbox.outbox.OutboxAdmin;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxEvent;
+import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.outbox.OutboxSchema;
 import io.walletoutbox.outbox.OutboxWriter;
 import java.time.Duration;
@@ -13,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -28,13 +30,20 @@ final class RelayFixture implements AutoCloseable {
     private volatile Runnable afterCommit = () -> {};
     final OutboxWriter writer;
 
+    private final java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong acked = new java.util.concurrent.atomic.AtomicLong();
+
     RelayFixture(String name) {
+        this(name, OutboxMode.TABLE);
+    }
+
+    RelayFixture(String name, OutboxMode mode) {
         url = infra.newDatabase(name);
         HikariDataSource ds = pool("writer", 4);
         OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS);
         jdbi = Jdbi.create(ds);
         admin = OutboxAdmin.create(jdbi);
-        writer = OutboxWriter.create(OutboxConfig.DEFAULTS, () -> afterCommit.run());
+        writer = OutboxWriter.create(OutboxConfig.DEFAULTS, mode, () -> afterCommit.run());
     }
 
     /** A pool of its own on the test database, closed with the fixture. */
@@ -63,7 +72,54 @@ final class RelayFixture implements AutoCloseable {
 
     /** Appends {@code events} in one transaction. */
     void append(List<OutboxEvent> events) {
-        jdbi.useTransaction(h -> events.forEach(e -> writer.append(h, e)));
+        jdbi.useTransaction(h -> events.forEach(e -> appendIn(h, e)));
+    }
+
+    /** Appends {@code event} in {@code handle}'s open transaction (counted as written even if it rolls back). */
+    void appendIn(Handle handle, OutboxEvent event) {
+        writer.append(handle, event);
+        written.incrementAndGet();
+    }
+
+    /** Events appended so far. */
+    long written() {
+        return written.get();
+    }
+
+    /** Acknowledgements reported by the relays started through {@link #countingAcks}, duplicates included. */
+    long acked() {
+        return acked.get();
+    }
+
+    /** {@code metrics}, also counting each acknowledgement in {@link #acked()}. */
+    RelayMetrics countingAcks(RelayMetrics metrics) {
+        return new RelayMetrics() {
+            @Override
+            public void batchClaimed(int size) {
+                metrics.batchClaimed(size);
+            }
+
+            @Override
+            public void published(Duration sinceCreated) {
+                acked.incrementAndGet();
+                metrics.published(sinceCreated);
+            }
+
+            @Override
+            public void failed(boolean permanent) {
+                metrics.failed(permanent);
+            }
+
+            @Override
+            public void parked() {
+                metrics.parked();
+            }
+
+            @Override
+            public void shardsOwned(int delta) {
+                metrics.shardsOwned(delta);
+            }
+        };
     }
 
     long backlog() {

@@ -22,6 +22,7 @@ import io.walletoutbox.app.internal.http.IdempotentExecution;
 import io.walletoutbox.app.internal.http.WalletRoutes;
 import io.walletoutbox.outbox.OutboxAdmin;
 import io.walletoutbox.outbox.OutboxConfig;
+import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.outbox.OutboxSchema;
 import io.walletoutbox.outbox.OutboxWriter;
 import io.walletoutbox.provider.BillPaymentConsumer;
@@ -31,6 +32,10 @@ import io.walletoutbox.relay.PollingRelay;
 import io.walletoutbox.relay.Relay;
 import io.walletoutbox.relay.RelayConfig;
 import io.walletoutbox.relay.RelayMeterBinder;
+import io.walletoutbox.relay.cdc.CdcConfig;
+import io.walletoutbox.relay.cdc.CdcMeterBinder;
+import io.walletoutbox.relay.cdc.CdcRelay;
+import io.walletoutbox.relay.cdc.CdcSlots;
 import io.walletoutbox.wallet.IdempotencyKeys;
 import io.walletoutbox.wallet.WalletConfig;
 import io.walletoutbox.wallet.WalletMetrics;
@@ -85,9 +90,6 @@ public final class ServiceRuntime implements AutoCloseable {
     }
 
     private static ServiceRuntime start(AppConfig config, PrintStream out, Closer closer) {
-        if (config.relayMode() == AppConfig.RelayMode.CDC) {
-            throw new StartupException("RELAY_MODE=cdc is not available in this build yet; use polling");
-        }
         Infrastructure infra = Infrastructure.resolve(config, closer, out);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         closer.register(registry::close);
@@ -123,7 +125,17 @@ public final class ServiceRuntime implements AutoCloseable {
                 relay.wakeUp();
             }
         };
-        OutboxWriter outbox = OutboxWriter.create(outboxConfig, wakeRelay);
+        boolean cdc = config.relayMode() == AppConfig.RelayMode.CDC;
+        CdcConfig cdcConfig = cdc ? cdcConfig(instanceId, infra) : null; // only read in cdc mode
+        if (cdc) {
+            // Every instance, whatever its roles, makes sure the slot exists before it writes: the WAL keeps an
+            // event for the relay only from the slot's creation on.
+            CdcSlots.ensurePublication(jdbi, cdcConfig);
+            CdcSlots.ensureSlot(jdbi, cdcConfig);
+            new CdcMeterBinder(jdbi, cdcConfig).bindTo(registry);
+        }
+        OutboxWriter outbox =
+                OutboxWriter.create(outboxConfig, cdc ? OutboxMode.LOGICAL_MESSAGE : OutboxMode.TABLE, wakeRelay);
         WalletConfig walletConfig = new WalletConfig(config.eventsTopic(), config.idempotencyRetention());
         Wallets wallets = Wallets.create(jdbi, outbox, walletConfig);
         new WalletMetrics(jdbi).bindTo(registry);
@@ -133,7 +145,9 @@ public final class ServiceRuntime implements AutoCloseable {
         relayMetrics.bindTo(registry);
         if (config.runs(Role.RELAY)) {
             Producer<String, byte[]> producer = KafkaProducers.create(infra.bootstrapServers(), "relay-" + instanceId);
-            Relay relay = PollingRelay.create(jdbi, producer, RelayConfig.defaults(instanceId), relayMetrics);
+            Relay relay = cdc
+                    ? CdcRelay.create(jdbi, producer, cdcConfig, relayMetrics)
+                    : PollingRelay.create(jdbi, producer, RelayConfig.defaults(instanceId), relayMetrics);
             closer.register(relay);
             // kafka.producer.* client metrics; closed before the relay closes the producer.
             closer.register(new KafkaClientMetrics(producer)).bindTo(registry);
@@ -244,6 +258,14 @@ public final class ServiceRuntime implements AutoCloseable {
 
     static String redact(String jdbcUrl) {
         return jdbcUrl.replaceAll("(?i)password=[^&]*", "password=***");
+    }
+
+    private static CdcConfig cdcConfig(String instanceId, Infrastructure infra) {
+        try {
+            return CdcConfig.defaults(instanceId, infra.jdbcUrl(), infra.user(), infra.password());
+        } catch (IllegalArgumentException e) {
+            throw new StartupException("RELAY_MODE=cdc: " + e.getMessage(), e);
+        }
     }
 
     private static String instanceId() {

@@ -1,0 +1,134 @@
+package io.walletoutbox.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.relay.cdc.CdcConfig;
+import io.walletoutbox.relay.cdc.CdcSlots;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The payment flow with {@code RELAY_MODE=cdc}: events go out as logical decoding messages, read from the WAL by
+ * the CDC relay; the outbox table is never written. The slot (cluster-wide) is dropped at the end.
+ */
+class WalletFlowCdcIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static ServiceHarness service;
+
+    @BeforeAll
+    static void start() {
+        service = new ServiceHarness("flow_cdc", Map.of("RELAY_MODE", "cdc"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (service == null) {
+            return;
+        }
+        service.close();
+        var infra = SharedInfrastructure.get();
+        Jdbi jdbi = Jdbi.create(service.jdbcUrl, infra.user(), "");
+        var config = CdcConfig.defaults("cleanup", service.jdbcUrl, infra.user(), "");
+        ServiceHarness.await(
+                Duration.ofSeconds(30),
+                "the slot to be released",
+                () -> jdbi.withHandle(h -> h.createQuery(
+                                "SELECT NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = :s AND active)")
+                        .bind("s", config.slotName())
+                        .mapTo(Boolean.class)
+                        .one()));
+        CdcSlots.drop(jdbi, config);
+    }
+
+    @Test
+    void paidAndDeclinedPaymentsSettleThroughTheWriteAheadLog() throws Exception {
+        String wallet = createWalletWith(5_000);
+        var paid = service.post(
+                "/wallets/" + wallet + "/bill-payments",
+                "{\"biller\":\"wifi\",\"customerRef\":\"ACC-1001\",\"amount\":2500}",
+                "pay-" + wallet);
+        assertEquals(202, paid.statusCode(), paid.body());
+        var declined = service.post(
+                "/wallets/" + wallet + "/bill-payments",
+                "{\"biller\":\"wifi\",\"customerRef\":\"DECLINE-7\",\"amount\":400}",
+                "decline-" + wallet);
+        assertEquals(202, declined.statusCode(), declined.body());
+        assertEquals(2100, balanceOf(wallet), "both debited in their request's transaction");
+        String paidId = JSON.readTree(paid.body()).get("id").asText();
+        String declinedId = JSON.readTree(declined.body()).get("id").asText();
+
+        ServiceHarness.await(Duration.ofSeconds(60), "payment to succeed", () -> "SUCCEEDED".equals(statusOf(paidId)));
+        ServiceHarness.await(Duration.ofSeconds(60), "payment to fail", () -> "FAILED".equals(statusOf(declinedId)));
+        assertEquals(2500, balanceOf(wallet), "the declined one refunded exactly once");
+
+        JsonNode charges = JSON.readTree(get(service.runtime.simulatorUrl().orElseThrow() + "/v1/charges"));
+        long mine = 0;
+        for (JsonNode charge : charges) {
+            if (charge.get("idempotencyKey").asText().equals(paidId)) {
+                mine++;
+            }
+        }
+        assertEquals(1, mine, "the biller charged the payment exactly once");
+
+        Jdbi jdbi = Jdbi.create(service.jdbcUrl, SharedInfrastructure.get().user(), "");
+        long rows = jdbi.withHandle(
+                h -> h.createQuery("SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'outbox_event'")
+                        .mapTo(Long.class)
+                        .one());
+        assertEquals(0, rows, "no outbox row was ever inserted in cdc mode");
+        // Four events went out (two requests, a success, a failure) and were confirmed: the gauge reads the slot.
+        String metrics = service.get("/metrics").body();
+        var gauge = Pattern.compile("relay_cdc_slot_retained_wal_bytes\\{[^}]*} ([0-9.E+-]+)")
+                .matcher(metrics);
+        assertTrue(gauge.find(), "retained WAL gauge exported");
+        assertTrue(Double.parseDouble(gauge.group(1)) >= 0, "the slot exists: " + gauge.group(1));
+    }
+
+    private String createWalletWith(long amount) throws Exception {
+        var created = service.post("/wallets", "{\"ownerId\":\"alice\",\"currency\":\"USD\"}", null);
+        assertEquals(201, created.statusCode(), created.body());
+        String wallet = JSON.readTree(created.body()).get("id").asText();
+        var topUp = service.post("/wallets/" + wallet + "/top-ups", "{\"amount\":" + amount + "}", "top-" + wallet);
+        assertEquals(201, topUp.statusCode(), topUp.body());
+        return wallet;
+    }
+
+    private static long balanceOf(String wallet) {
+        try {
+            return JSON.readTree(service.get("/wallets/" + wallet).body())
+                    .get("balance")
+                    .asLong();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String statusOf(String payment) {
+        try {
+            return JSON.readTree(service.get("/bill-payments/" + payment).body())
+                    .get("status")
+                    .asText();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String get(String url) throws Exception {
+        return HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())
+                .body();
+    }
+}

@@ -1,0 +1,69 @@
+package io.walletoutbox.outbox.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.walletoutbox.outbox.OutboxEvent;
+import io.walletoutbox.outbox.OutboxException;
+import io.walletoutbox.outbox.OutboxMode;
+import io.walletoutbox.outbox.OutboxWriter;
+import java.sql.Timestamp;
+import java.util.Objects;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Writes each event as a transactional logical decoding message ({@code pg_logical_emit_message(true, …)}): it
+ * is decoded at its transaction's commit, in commit order, and vanishes with a rollback, like a row would.
+ *
+ * <p>The message is a JSON document built by PostgreSQL itself, so that {@code createdAt} goes through the same
+ * {@code timestamptz} conversion (rounding to microseconds) as the table writer's column, and the CDC relay's
+ * {@code ce_time} is byte for byte the polling relay's: {@code {"eventId", "aggregateType", "aggregateId",
+ * "type", "topic", "payload", "headers", "createdAtMicros"}} (epoch microseconds).
+ */
+public final class LogicalMessageOutboxWriter implements OutboxWriter {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Runnable afterCommit;
+
+    public LogicalMessageOutboxWriter(Runnable afterCommit) {
+        this.afterCommit = Objects.requireNonNull(afterCommit, "afterCommit");
+    }
+
+    @Override
+    public void append(Handle handle, OutboxEvent event) {
+        Objects.requireNonNull(handle, "handle");
+        Objects.requireNonNull(event, "event");
+        if (!handle.isInTransaction()) {
+            throw new OutboxException.NoTransactionException();
+        }
+        String headers;
+        try {
+            headers = JSON.writeValueAsString(event.headers());
+        } catch (JsonProcessingException e) {
+            throw new OutboxException("headers are not serialisable", e);
+        }
+        handle.createQuery("""
+                        SELECT pg_logical_emit_message(true, :prefix, json_build_object(
+                            'eventId', CAST(:eventId AS uuid),
+                            'aggregateType', CAST(:aggregateType AS text),
+                            'aggregateId', CAST(:aggregateId AS text),
+                            'type', CAST(:type AS text),
+                            'topic', CAST(:topic AS text),
+                            'payload', CAST(:payload AS text),
+                            'headers', CAST(:headers AS jsonb),
+                            'createdAtMicros',
+                                CAST(EXTRACT(EPOCH FROM CAST(:createdAt AS timestamptz)) * 1000000 AS bigint))::text)
+                        """)
+                .bind("prefix", OutboxMode.MESSAGE_PREFIX)
+                .bind("eventId", event.id())
+                .bind("aggregateType", event.aggregateType())
+                .bind("aggregateId", event.aggregateId())
+                .bind("type", event.type())
+                .bind("topic", event.topic())
+                .bind("payload", event.payload())
+                .bind("headers", headers)
+                .bind("createdAt", Timestamp.from(event.createdAt()))
+                .mapTo(String.class)
+                .one();
+        handle.afterCommit(afterCommit);
+    }
+}

@@ -1,0 +1,154 @@
+package io.walletoutbox.relay.cdc;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Configuration of the CDC relay.
+ *
+ * @param instanceId name of this relay instance, in logs, thread names and the metrics' {@code instance} tag
+ * @param jdbcUrl the outbox database, {@code jdbc:postgresql://host[:port]/database}; Debezium opens a replication
+ *     connection to it, so the user needs the {@code REPLICATION} attribute (or to be a superuser)
+ * @param user database user
+ * @param password database password (may be empty)
+ * @param slotName the logical replication slot, created at start when absent; one per database and relay
+ *     deployment: the slot admits one reader at a time, so further instances wait as standbys
+ * @param publicationName the publication, created at start when absent; it lists no table, since the outbox
+ *     events are logical decoding messages, which {@code pgoutput} sends whatever the publication holds
+ * @param offsetsTable the table that keeps Debezium's offsets (created when absent)
+ * @param heartbeatInterval how often the relay writes a tiny non-transactional WAL message and confirms it, so an
+ *     idle outbox does not hold back WAL that other databases of the cluster write
+ * @param maxBatchSize most change events handed to the relay at once
+ * @param pollInterval how long Debezium waits for more changes before handing over a smaller batch
+ * @param maxAttempts a record Kafka rejects for good this many times is parked in {@code outbox_parked}
+ * @param retryBackoff first wait after a failed send (Kafka away), doubled up to {@code maxRetryBackoff}
+ * @param maxRetryBackoff longest wait between failed sends
+ */
+public record CdcConfig(
+        String instanceId,
+        String jdbcUrl,
+        String user,
+        String password,
+        String slotName,
+        String publicationName,
+        String offsetsTable,
+        Duration heartbeatInterval,
+        int maxBatchSize,
+        Duration pollInterval,
+        int maxAttempts,
+        Duration retryBackoff,
+        Duration maxRetryBackoff) {
+
+    private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+    private static final Pattern URL = Pattern.compile("jdbc:postgresql://([^/?]+)/([^/?]+)(\\?.*)?");
+
+    public CdcConfig {
+        Objects.requireNonNull(instanceId, "instanceId");
+        if (instanceId.isBlank()) {
+            throw new IllegalArgumentException("instanceId must not be blank");
+        }
+        Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+        if (!URL.matcher(jdbcUrl).matches()) {
+            throw new IllegalArgumentException(
+                    "jdbcUrl must be jdbc:postgresql://host[:port]/database, was " + jdbcUrl);
+        }
+        Objects.requireNonNull(user, "user");
+        Objects.requireNonNull(password, "password");
+        requireIdentifier(slotName, "slotName");
+        requireIdentifier(publicationName, "publicationName");
+        requireIdentifier(offsetsTable, "offsetsTable");
+        requirePositive(heartbeatInterval, "heartbeatInterval");
+        if (maxBatchSize < 1 || maxBatchSize > 100_000) {
+            throw new IllegalArgumentException("maxBatchSize must be 1..100000, was " + maxBatchSize);
+        }
+        requirePositive(pollInterval, "pollInterval");
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
+        }
+        requirePositive(retryBackoff, "retryBackoff");
+        requirePositive(maxRetryBackoff, "maxRetryBackoff");
+        if (maxRetryBackoff.compareTo(retryBackoff) < 0) {
+            throw new IllegalArgumentException("maxRetryBackoff must be >= retryBackoff");
+        }
+    }
+
+    /**
+     * Sensible defaults: slot {@code walletoutbox_outbox}, publication {@code walletoutbox_outbox}, offsets in
+     * {@code relay_cdc_offset}, a heartbeat every 10 s, batches of up to 2048 events, 10 ms poll interval,
+     * parking after 5 rejections, retries from 100 ms to 10 s.
+     */
+    public static CdcConfig defaults(String instanceId, String jdbcUrl, String user, String password) {
+        return new CdcConfig(
+                instanceId,
+                jdbcUrl,
+                user,
+                password,
+                "walletoutbox_outbox",
+                "walletoutbox_outbox",
+                "relay_cdc_offset",
+                Duration.ofSeconds(10),
+                2048,
+                Duration.ofMillis(10),
+                5,
+                Duration.ofMillis(100),
+                Duration.ofSeconds(10));
+    }
+
+    /** This configuration with another slot and publication name. */
+    public CdcConfig withSlot(String slot, String publication) {
+        return new CdcConfig(
+                instanceId,
+                jdbcUrl,
+                user,
+                password,
+                slot,
+                publication,
+                offsetsTable,
+                heartbeatInterval,
+                maxBatchSize,
+                pollInterval,
+                maxAttempts,
+                retryBackoff,
+                maxRetryBackoff);
+    }
+
+    /** The host of {@link #jdbcUrl()}. */
+    public String host() {
+        return URI.create("pg://" + hostPort()).getHost();
+    }
+
+    /** The port of {@link #jdbcUrl()}, 5432 when it names none. */
+    public int port() {
+        int port = URI.create("pg://" + hostPort()).getPort();
+        return port < 0 ? 5432 : port;
+    }
+
+    /** The database name of {@link #jdbcUrl()}. */
+    public String database() {
+        var m = URL.matcher(jdbcUrl);
+        m.matches();
+        return m.group(2);
+    }
+
+    private String hostPort() {
+        var m = URL.matcher(jdbcUrl);
+        m.matches();
+        return m.group(1);
+    }
+
+    private static void requireIdentifier(String value, String name) {
+        Objects.requireNonNull(value, name);
+        if (!IDENTIFIER.matcher(value).matches()) {
+            throw new IllegalArgumentException(name + " must be a lower-case SQL identifier, was " + value);
+        }
+    }
+
+    private static void requirePositive(Duration d, String name) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive");
+        }
+    }
+}

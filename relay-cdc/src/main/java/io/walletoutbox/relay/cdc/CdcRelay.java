@@ -1,0 +1,49 @@
+package io.walletoutbox.relay.cdc;
+
+import io.walletoutbox.relay.Relay;
+import io.walletoutbox.relay.RelayMetrics;
+import io.walletoutbox.relay.cdc.internal.CdcRelayImpl;
+import org.apache.kafka.clients.producer.Producer;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The CDC relay: Debezium's embedded PostgreSQL connector reads the outbox's logical decoding messages (written by
+ * {@code OutboxWriter} in {@code OutboxMode.LOGICAL_MESSAGE}) from a replication slot, in commit order, and the
+ * relay publishes each as the record {@code OutboxRecords.toRecord} makes, byte for byte the polling relay's.
+ *
+ * <p><b>At least once.</b> A batch of change events is sent, every ack awaited, and only then are its offsets
+ * committed (to {@link CdcConfig#offsetsTable()}, in the same database) and the slot's confirmed position moved
+ * past it. A crash in between replays the events after the last committed offset (at most one batch, {@link
+ * CdcConfig#maxBatchSize()}); consumers de-duplicate by {@code ce_id}.
+ *
+ * <p><b>Order.</b> Messages are decoded in commit order, and one reader holds a slot, so one key's events are sent
+ * in commit order by one producer (idempotent, so retries keep a partition's order). A send that fails is sent
+ * again with everything after it in the batch. Further instances with the same slot wait as standbys: starting the
+ * engine fails while the slot is active, and they try again after a back-off.
+ *
+ * <p><b>Rejected records.</b> A record Kafka rejects for good is retried up to {@link CdcConfig#maxAttempts()} and
+ * then parked in {@code outbox_parked} (its position is its WAL position), so later events keep flowing, as under
+ * the polling relay's {@code SKIP} policy.
+ *
+ * <p><b>WAL hygiene.</b> The slot keeps WAL from its confirmed position on. The relay confirms after every batch,
+ * and every {@link CdcConfig#heartbeatInterval()} writes a non-transactional message of its own and confirms it,
+ * so an idle outbox lets the server recycle WAL. {@link CdcMeterBinder} reports what the slot retains.
+ */
+public final class CdcRelay {
+    private CdcRelay() {}
+
+    /**
+     * A CDC relay, not started: {@link Relay#start()} creates the publication when absent, and Debezium creates the
+     * slot when absent. {@link Relay#wakeUp()} does nothing (the WAL stream needs no wake-up); {@link Relay#close()}
+     * stops the engine and closes {@code producer}; it keeps the slot, so a restart resumes where it stopped (see
+     * {@link CdcSlots#drop} to leave CDC).
+     *
+     * @param jdbi the outbox database, for the publication and for parking rejected events
+     * @param producer made by {@code KafkaProducers}: idempotent, {@code acks=all}
+     * @param config the relay's configuration
+     * @param metrics where the relay reports what it does
+     */
+    public static Relay create(Jdbi jdbi, Producer<String, byte[]> producer, CdcConfig config, RelayMetrics metrics) {
+        return new CdcRelayImpl(jdbi, producer, config, metrics);
+    }
+}

@@ -1,0 +1,50 @@
+package io.walletoutbox.relay;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.walletoutbox.relay.cdc.CdcConfig;
+import io.walletoutbox.relay.cdc.CdcRelay;
+import java.time.Duration;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * A CDC relay alone in its process, for the crash test: {@code CdcRelayMain jdbcUrl user bootstrapServers slot
+ * batchSize}. Prints {@code started} once its slot exists, then runs until killed.
+ */
+public final class CdcRelayMain {
+    private CdcRelayMain() {}
+
+    public static void main(String[] args) throws Exception {
+        String url = args[0];
+        String user = args[1];
+        String bootstrap = args[2];
+        String slot = args[3];
+        int batch = Integer.parseInt(args[4]);
+        var defaults = CdcConfig.defaults("crash-relay", url, user, "");
+        var config = new CdcConfig(
+                "crash-relay",
+                url,
+                user,
+                "",
+                slot,
+                slot,
+                defaults.offsetsTable(),
+                Duration.ofSeconds(1),
+                batch,
+                defaults.pollInterval(),
+                defaults.maxAttempts(),
+                Duration.ofMillis(50),
+                Duration.ofSeconds(1));
+        var pool = new HikariConfig();
+        pool.setJdbcUrl(url);
+        pool.setUsername(user);
+        pool.setPassword("");
+        pool.setMaximumPoolSize(2);
+        var jdbi = Jdbi.create(new HikariDataSource(pool));
+        var relay = CdcRelay.create(jdbi, KafkaProducers.create(bootstrap, "crash-relay"), config, RelayMetrics.NONE);
+        relay.start();
+        System.out.println("started");
+        System.out.flush();
+        Thread.currentThread().join(); // until killed
+    }
+}

@@ -1,0 +1,380 @@
+package io.walletoutbox.relay.cdc.bench;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.outbox.OutboxConfig;
+import io.walletoutbox.outbox.OutboxEvent;
+import io.walletoutbox.outbox.OutboxMode;
+import io.walletoutbox.outbox.OutboxSchema;
+import io.walletoutbox.outbox.OutboxWriter;
+import io.walletoutbox.relay.KafkaProducers;
+import io.walletoutbox.relay.PollingRelay;
+import io.walletoutbox.relay.Relay;
+import io.walletoutbox.relay.RelayConfig;
+import io.walletoutbox.relay.RelayMetrics;
+import io.walletoutbox.relay.cdc.CdcConfig;
+import io.walletoutbox.relay.cdc.CdcRelay;
+import io.walletoutbox.relay.cdc.CdcSlots;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * Polling relay vs CDC relay in the same run, against the same embedded PostgreSQL and broker (run by {@code
+ * ops/bench/cdc-bench.sh}):
+ *
+ * <ol>
+ *   <li>drain: {@code events} (100,000) events of {@code size} (300) bytes over {@code keys} (1000) keys written
+ *       beforehand (the table for polling; logical decoding messages behind an existing slot for CDC), then the
+ *       relay started; events/s from the relay's start to the last ack;
+ *   <li>latency: {@code rate} (1000) events/s written one per transaction for {@code seconds} (20) with the relay
+ *       running; p50/p99 of the time from the event's {@code createdAt} (taken just before its commit) to Kafka's
+ *       ack. The polling relay runs twice: woken by the writer after each commit (same JVM, as the app does), and
+ *       polling only (a relay in another process);
+ *   <li>footprint: WAL written and outbox table size for the drain's events, per mode, plus insert-and-delete in
+ *       one transaction (the alternative to logical messages).
+ * </ol>
+ */
+public final class CdcBenchmark {
+    private CdcBenchmark() {}
+
+    record Drain(double eventsPerSecond, long walBytes, long tableBytesAfter) {}
+
+    record Latency(double achievedRate, long p50Micros, long p99Micros, long count) {}
+
+    public static void main(String[] args) throws Exception {
+        int events = Integer.getInteger("events", 100_000);
+        int size = Integer.getInteger("size", 300);
+        int keys = Integer.getInteger("keys", 1000);
+        int rate = Integer.getInteger("rate", 1000);
+        int seconds = Integer.getInteger("seconds", 20);
+        var infra = SharedInfrastructure.get();
+        String bootstrap = infra.bootstrapServers();
+
+        var out = new StringBuilder();
+        Drain polling;
+        Drain cdc;
+        long insertDeleteWal;
+        Latency pollingWoken;
+        Latency pollingPolls;
+        Latency cdcLatency;
+        try (var db = database(infra, "bench_polling")) {
+            Jdbi jdbi = Jdbi.create(db);
+            polling = drainPolling(jdbi, bootstrap, events, size, keys);
+            insertDeleteWal = insertAndDelete(jdbi, events, size, keys);
+            pollingWoken = latency(jdbi, bootstrap, OutboxMode.TABLE, null, rate, seconds, keys, size, true);
+            pollingPolls = latency(jdbi, bootstrap, OutboxMode.TABLE, null, rate, seconds, keys, size, false);
+        }
+        String cdcUrl = infra.newDatabase("bench_cdc");
+        try (var db = database(infra, cdcUrl)) {
+            Jdbi jdbi = Jdbi.create(db);
+            var config = CdcConfig.defaults("bench-cdc", cdcUrl, infra.user(), "")
+                    .withSlot("bench_cdc_" + ProcessHandle.current().pid(), "bench_cdc");
+            try {
+                cdc = drainCdc(jdbi, bootstrap, config, events, size, keys);
+                cdcLatency =
+                        latency(jdbi, bootstrap, OutboxMode.LOGICAL_MESSAGE, config, rate, seconds, keys, size, true);
+            } finally {
+                awaitInactive(jdbi, config.slotName());
+                CdcSlots.drop(jdbi, config);
+            }
+        }
+        out.append(String.format(
+                "%ncdc-bench: %d events of %d-byte payloads over %d keys; latency at %d events/s for %d s;"
+                        + " same PostgreSQL 17 and broker, same producer settings%n",
+                events, size, keys, rate, seconds));
+        out.append(String.format(
+                "  drain          polling %8.0f events/s   cdc %8.0f events/s   cdc/polling %.2f%n",
+                polling.eventsPerSecond(), cdc.eventsPerSecond(), cdc.eventsPerSecond() / polling.eventsPerSecond()));
+        out.append(String.format(
+                "  latency p50/p99 (createdAt -> ack)  polling woken by writer %s   polling alone %s   cdc %s%n",
+                fmt(pollingWoken), fmt(pollingPolls), fmt(cdcLatency)));
+        out.append(String.format(
+                "  WAL per event   table insert + relay delete %d B   insert+delete in one tx %d B   logical message"
+                        + " + offsets %d B%n",
+                polling.walBytes() / events, insertDeleteWal / events, cdc.walBytes() / events));
+        out.append(String.format(
+                "  outbox table after the drain (before vacuum)  polling %d kB   cdc %d kB%n",
+                polling.tableBytesAfter() / 1024, cdc.tableBytesAfter() / 1024));
+        System.out.print(out);
+        System.exit(0); // the shared infrastructure stops in its shutdown hook
+    }
+
+    private static String fmt(Latency l) {
+        return String.format(
+                "%.1f/%.1f ms (%d events, %.0f/s)",
+                l.p50Micros() / 1000.0, l.p99Micros() / 1000.0, l.count(), l.achievedRate());
+    }
+
+    private static HikariDataSource database(SharedInfrastructure infra, String nameOrUrl) {
+        String url = nameOrUrl.startsWith("jdbc:") ? nameOrUrl : infra.newDatabase(nameOrUrl);
+        var pool = new HikariConfig();
+        pool.setJdbcUrl(url + (url.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true");
+        pool.setUsername(infra.user());
+        pool.setPassword("");
+        pool.setMaximumPoolSize(16);
+        var ds = new HikariDataSource(pool);
+        OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS);
+        return ds;
+    }
+
+    private static String newTopic(String bootstrap, String name) throws Exception {
+        String topic = name + "-" + UUID.randomUUID().toString().substring(0, 8);
+        try (var admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(List.of(new NewTopic(topic, 8, (short) 1))).all().get();
+        }
+        return topic;
+    }
+
+    private static long walLsn(Jdbi jdbi) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT CAST(pg_current_wal_lsn() - '0/0' AS bigint)")
+                .mapTo(Long.class)
+                .one());
+    }
+
+    private static long tableBytes(Jdbi jdbi) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT pg_total_relation_size('outbox_event')")
+                .mapTo(Long.class)
+                .one());
+    }
+
+    static String payload(int seq, int size) {
+        var sb = new StringBuilder(size).append("{\"seq\":").append(seq).append(",\"data\":\"");
+        var random = new java.util.Random(seq);
+        while (sb.length() < size - 2) {
+            sb.append((char) ('A' + random.nextInt(26)));
+        }
+        return sb.append("\"}").toString();
+    }
+
+    /** Writes {@code events} through the mode's writer, 1000 per transaction. */
+    private static void fill(Jdbi jdbi, OutboxMode mode, String topic, int events, int size, int keys) {
+        var writer = OutboxWriter.create(OutboxConfig.DEFAULTS, mode, () -> {});
+        long start = System.nanoTime();
+        for (int from = 0; from < events; from += 1000) {
+            int first = from;
+            jdbi.useTransaction(h -> {
+                for (int i = first; i < Math.min(events, first + 1000); i++) {
+                    writer.append(
+                            h, OutboxEvent.of("Bench", "key-" + (i % keys), "BenchEvent", topic, payload(i, size)));
+                }
+            });
+        }
+        System.out.printf("%s: wrote %d events in %d ms%n", mode, events, millisSince(start));
+    }
+
+    private static Drain drainPolling(Jdbi jdbi, String bootstrap, int events, int size, int keys) throws Exception {
+        String topic = newTopic(bootstrap, "bench-polling");
+        long wal0 = walLsn(jdbi);
+        fill(jdbi, OutboxMode.TABLE, topic, events, size, keys);
+        jdbi.useHandle(h -> h.execute("ANALYZE outbox_event"));
+        var acks = new AtomicLong();
+        var config = pollingConfig();
+        long start = System.nanoTime();
+        try (Relay relay = PollingRelay.create(
+                jdbi, KafkaProducers.create(bootstrap, "bench-polling"), config, counting(acks, null))) {
+            relay.start();
+            awaitCount(acks, events);
+            while (jdbi.withHandle(h -> h.createQuery("SELECT EXISTS (SELECT 1 FROM outbox_event)")
+                    .mapTo(Boolean.class)
+                    .one())) {
+                Thread.sleep(5);
+            }
+        }
+        double rate = events / ((System.nanoTime() - start) / 1e9);
+        long wal = walLsn(jdbi) - wal0;
+        long table = tableBytes(jdbi);
+        System.out.printf("polling: drained in %d ms%n", millisSince(start));
+        jdbi.useHandle(h -> h.execute("VACUUM outbox_event"));
+        return new Drain(rate, wal, table);
+    }
+
+    /** The WAL of writing the events with insert-and-delete in one transaction, for comparison. */
+    private static long insertAndDelete(Jdbi jdbi, int events, int size, int keys) {
+        var writer = OutboxWriter.create(OutboxConfig.DEFAULTS, OutboxMode.TABLE, () -> {});
+        long wal0 = walLsn(jdbi);
+        for (int from = 0; from < events; from += 1000) {
+            int first = from;
+            jdbi.useTransaction(h -> {
+                var ids = new ArrayList<UUID>();
+                for (int i = first; i < Math.min(events, first + 1000); i++) {
+                    var e = OutboxEvent.of("Bench", "key-" + (i % keys), "BenchEvent", "t", payload(i, size));
+                    writer.append(h, e);
+                    ids.add(e.id());
+                }
+                h.createUpdate("DELETE FROM outbox_event WHERE event_id = ANY(:ids)")
+                        .bind("ids", ids.toArray(UUID[]::new))
+                        .execute();
+            });
+        }
+        long wal = walLsn(jdbi) - wal0;
+        jdbi.useHandle(h -> h.execute("VACUUM outbox_event"));
+        return wal;
+    }
+
+    private static Drain drainCdc(Jdbi jdbi, String bootstrap, CdcConfig config, int events, int size, int keys)
+            throws Exception {
+        String topic = newTopic(bootstrap, "bench-cdc");
+        CdcSlots.ensurePublication(jdbi, config);
+        CdcSlots.ensureSlot(jdbi, config);
+        long wal0 = walLsn(jdbi);
+        fill(jdbi, OutboxMode.LOGICAL_MESSAGE, topic, events, size, keys);
+        var acks = new AtomicLong();
+        long start = System.nanoTime();
+        long firstAck;
+        try (Relay relay =
+                CdcRelay.create(jdbi, KafkaProducers.create(bootstrap, "bench-cdc"), config, counting(acks, null))) {
+            relay.start();
+            while (acks.get() == 0) {
+                Thread.sleep(1);
+            }
+            firstAck = System.nanoTime();
+            awaitCount(acks, events);
+        }
+        long end = System.nanoTime();
+        System.out.printf(
+                "cdc: drained in %d ms (engine start to first ack %d ms)%n",
+                (end - start) / 1_000_000, (firstAck - start) / 1_000_000);
+        long wal = walLsn(jdbi) - wal0;
+        return new Drain(events / ((end - start) / 1e9), wal, tableBytes(jdbi));
+    }
+
+    private static Latency latency(
+            Jdbi jdbi,
+            String bootstrap,
+            OutboxMode mode,
+            CdcConfig cdc,
+            int rate,
+            int seconds,
+            int keys,
+            int size,
+            boolean wakeUp)
+            throws Exception {
+        String topic = newTopic(bootstrap, "bench-latency");
+        var latencies = new ConcurrentLinkedQueue<Long>();
+        var acks = new AtomicLong();
+        var relayRef = new AtomicReference<Relay>();
+        var writer = OutboxWriter.create(OutboxConfig.DEFAULTS, mode, () -> {
+            if (wakeUp && relayRef.get() != null) {
+                relayRef.get().wakeUp();
+            }
+        });
+        var producer = KafkaProducers.create(bootstrap, "bench-latency");
+        Relay relay = cdc == null
+                ? PollingRelay.create(jdbi, producer, pollingConfig(), counting(acks, latencies))
+                : CdcRelay.create(jdbi, producer, cdc, counting(acks, latencies));
+        int total = rate * seconds;
+        var next = new AtomicInteger();
+        long start;
+        try (relay) {
+            relay.start();
+            relayRef.set(relay);
+            // Warm-up: one event through, so connections and metadata are ready; not counted.
+            jdbi.useTransaction(h -> writer.append(h, OutboxEvent.of("Bench", "warm", "BenchEvent", topic, "{}")));
+            awaitCount(acks, 1);
+            latencies.clear();
+            acks.set(0);
+            start = System.nanoTime();
+            long t0 = start;
+            try (var pool = Executors.newFixedThreadPool(4)) {
+                for (int w = 0; w < 4; w++) {
+                    pool.submit(() -> {
+                        for (int i; (i = next.getAndIncrement()) < total; ) {
+                            long due = t0 + i * 1_000_000_000L / rate;
+                            long wait = due - System.nanoTime();
+                            if (wait > 0) {
+                                TimeUnit.NANOSECONDS.sleep(wait); // pacing the offered load, not waiting for a result
+                            }
+                            int seq = i;
+                            jdbi.useTransaction(h -> writer.append(
+                                    h,
+                                    OutboxEvent.of(
+                                            "Bench", "key-" + (seq % keys), "BenchEvent", topic, payload(seq, size))));
+                        }
+                        return null;
+                    });
+                }
+            }
+            double achieved = total / ((System.nanoTime() - start) / 1e9);
+            awaitCount(acks, total);
+            var sorted = latencies.stream().sorted().toList();
+            var result = new Latency(
+                    achieved,
+                    sorted.get(sorted.size() / 2),
+                    sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * 0.99) - 1)),
+                    sorted.size());
+            System.out.printf(
+                    "%s%s latency: p50 %d us, p99 %d us%n",
+                    mode,
+                    cdc == null ? (wakeUp ? " (woken)" : " (polling only)") : "",
+                    result.p50Micros(),
+                    result.p99Micros());
+            return result;
+        }
+    }
+
+    private static RelayConfig pollingConfig() {
+        var d = RelayConfig.defaults("bench-polling");
+        return new RelayConfig(
+                "bench-polling",
+                8,
+                500,
+                d.minPollInterval(),
+                d.maxPollInterval(),
+                d.stallTimeout(),
+                d.maxAttempts(),
+                d.retryBackoff(),
+                d.maxRetryBackoff(),
+                Map.of());
+    }
+
+    private static RelayMetrics counting(AtomicLong acks, ConcurrentLinkedQueue<Long> latencies) {
+        return new RelayMetrics() {
+            @Override
+            public void published(Duration sinceCreated) {
+                if (latencies != null) {
+                    latencies.add(sinceCreated.toNanos() / 1000);
+                }
+                acks.incrementAndGet();
+            }
+        };
+    }
+
+    private static void awaitCount(AtomicLong acks, long count) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        while (acks.get() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("only " + acks.get() + " of " + count + " acks after 10 minutes");
+            }
+            Thread.sleep(2);
+        }
+    }
+
+    private static void awaitInactive(Jdbi jdbi, String slot) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline
+                && jdbi.withHandle(h -> h.createQuery(
+                                "SELECT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = :s AND active)")
+                        .bind("s", slot)
+                        .mapTo(Boolean.class)
+                        .one())) {
+            Thread.sleep(100);
+        }
+    }
+
+    private static long millisSince(long start) {
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+}
