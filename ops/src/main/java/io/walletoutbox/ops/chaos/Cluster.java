@@ -2,7 +2,9 @@ package io.walletoutbox.ops.chaos;
 
 import io.walletoutbox.embedded.EmbeddedKafka;
 import io.walletoutbox.embedded.EmbeddedPostgres;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -61,7 +63,7 @@ final class Cluster implements AutoCloseable {
     private final Path kafkaDir;
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private EmbeddedPostgres postgres;
+    private Process postgres;
     private int pgPort;
     private EmbeddedKafka kafka;
     private int kafkaPort;
@@ -84,8 +86,7 @@ final class Cluster implements AutoCloseable {
     static Cluster start(Path work, Path jar) throws IOException {
         Files.createDirectories(work.resolve("logs"));
         Cluster c = new Cluster(work, jar);
-        c.postgres = EmbeddedPostgres.start(c.pgDir, 0);
-        c.pgPort = c.postgres.port();
+        c.startPostgres(0);
         c.kafka = EmbeddedKafka.start(c.kafkaDir, 0);
         c.kafkaPort = Integer.parseInt(c.kafka.bootstrapServers().replaceAll(".*:", ""));
         c.simPort = freePort();
@@ -104,7 +105,45 @@ final class Cluster implements AutoCloseable {
         this.logPrefix = name;
         this.database = db;
         this.topic = eventsTopic;
-        postgres.createDatabaseIfAbsent(db);
+        try (Connection c = DriverManager.getConnection(
+                        "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres", EmbeddedPostgres.USER, "");
+                var s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + db); // db is a plain identifier made by the suite
+            // The embedded server is started with synchronous_commit=off on its command line (the library's
+            // default wins over EmbeddedPostgres' setServerConfig), which loses acknowledged commits in an
+            // immediate shutdown. The suite tests the service against a durably configured PostgreSQL, as in
+            // production; a per-database setting outranks the command line. CHAOS_PG_ASYNC_COMMIT=1 keeps the
+            // embedded default (to show the loss).
+            if (!"1".equals(System.getenv("CHAOS_PG_ASYNC_COMMIT"))) {
+                s.execute("ALTER DATABASE " + db + " SET synchronous_commit = on");
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create database " + db + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Starts PostgreSQL in a JVM of its own ({@link PostgresHost}) on {@code port} and waits until it is up. */
+    private void startPostgres(int port) throws IOException {
+        postgres = new ProcessBuilder(
+                        java.toString(),
+                        "-Xmx128m",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        PostgresHost.class.getName(),
+                        pgDir.toString(),
+                        Integer.toString(port))
+                .redirectError(ProcessBuilder.Redirect.appendTo(
+                        logFile("postgres-host").toFile()))
+                .start();
+        var out = new BufferedReader(new InputStreamReader(postgres.getInputStream()));
+        String line;
+        while ((line = out.readLine()) != null && !line.startsWith("READY ")) {
+            // progress lines, if any
+        }
+        if (line == null) {
+            throw new IllegalStateException("PostgreSQL did not start; see " + logFile("postgres-host"));
+        }
+        pgPort = Integer.parseInt(line.substring("READY ".length()).trim());
     }
 
     String topic() {
@@ -259,8 +298,9 @@ final class Cluster implements AutoCloseable {
     }
 
     /** Starts PostgreSQL again on the same directory and port (crash recovery). */
-    void restartPostgres() {
-        postgres = EmbeddedPostgres.start(pgDir, pgPort);
+    void restartPostgres() throws Exception {
+        postgres.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        startPostgres(pgPort);
     }
 
     static void signal(long pid, String signal) throws Exception {
@@ -414,9 +454,12 @@ final class Cluster implements AutoCloseable {
         }
         try {
             if (postgres != null) {
-                postgres.close();
+                postgres.getOutputStream().close(); // PostgresHost stops the server when its input closes
+                if (!postgres.waitFor(60, TimeUnit.SECONDS)) {
+                    postgres.destroyForcibly();
+                }
             }
-        } catch (RuntimeException e) {
+        } catch (IOException | InterruptedException e) {
             System.err.println("stopping PostgreSQL: " + e);
         }
     }
