@@ -82,10 +82,23 @@ public final class ChaosMain {
         int failed = 0;
         int skipped = 0;
         int n = 0;
-        try (Cluster cluster = Cluster.start(work, jar)) {
+        // Short mode must end within 10 minutes (CI); long mode within 3 hours. A scenario not started in time is
+        // reported NOT RUN and fails the suite.
+        long budget = Duration.ofMinutes(longMode ? 180 : 10).toNanos();
+        long perScenario = Duration.ofSeconds(longMode ? 150 : 60).toNanos();
+        Cluster cluster = Cluster.start(work, jar);
+        Thread closer = new Thread(cluster::close, "chaos-shutdown");
+        Runtime.getRuntime().addShutdownHook(closer); // Ctrl-C or SIGTERM: no service process is left behind
+        try {
             for (long seed = firstSeed; seed < firstSeed + seeds; seed++) {
                 for (Scenario scenario : scenarios) {
                     n++;
+                    if (System.nanoTime() - started + perScenario > budget) {
+                        System.out.println("scenario=" + scenario.name() + " seed=" + seed
+                                + " NOT RUN: the time budget of the mode is spent");
+                        failed++;
+                        continue;
+                    }
                     String result = runOne(cluster, scenario, seed, load, n);
                     System.out.println(result);
                     System.out.flush();
@@ -96,6 +109,9 @@ public final class ChaosMain {
                     }
                 }
             }
+        } finally {
+            cluster.close();
+            Runtime.getRuntime().removeShutdownHook(closer);
         }
         System.out.printf(
                 "chaos: %d run(s), %d failed, %d skipped, %.0f s%n",

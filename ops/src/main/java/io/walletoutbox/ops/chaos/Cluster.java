@@ -73,6 +73,7 @@ final class Cluster implements AutoCloseable {
     private String database;
     private String topic;
     private String logPrefix = "setup";
+    private boolean closed;
 
     private Cluster(Path work, Path jar) {
         this.work = work;
@@ -433,7 +434,11 @@ final class Cluster implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         for (Service s : services.values()) {
             if (s.alive()) {
                 s.process.destroyForcibly();
