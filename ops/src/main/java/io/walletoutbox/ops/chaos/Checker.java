@@ -1,0 +1,457 @@
+package io.walletoutbox.ops.chaos;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Checks invariants I1–I6 of DESIGN.md from the outside, after quiescence: from the database (SQL only, none
+ * of the service's code), every record of the events topic and the biller's {@code /v1/charges}. Each check
+ * collects its violations as text; an empty list is a pass.
+ */
+final class Checker {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One record of the topic, in partition order. */
+    record Event(int partition, long offset, String key, String ceId, String ceType, JsonNode value) {}
+
+    /** What the scenario knows beyond the database. */
+    record Expectations(Set<UUID> acknowledged, String customerTag, Set<String> poisonIds, int poisonRecords) {}
+
+    private final Map<String, List<String>> violations = new LinkedHashMap<>();
+
+    Checker() {
+        for (String i : List.of("I1", "I2", "I3", "I4", "I5", "I6")) {
+            violations.put(i, new ArrayList<>());
+        }
+    }
+
+    Map<String, List<String>> violations() {
+        return violations;
+    }
+
+    private void fail(String invariant, String text) {
+        List<String> list = violations.get(invariant);
+        if (list.size() < 20) {
+            list.add(text);
+        } else if (list.size() == 20) {
+            list.add("…");
+        }
+    }
+
+    /**
+     * Waits until nothing is left to do: the outbox is empty and no payment is PENDING unless it is awaiting
+     * reconciliation, twice in a row one second apart, or {@code timeout} passed. Returns the seconds waited.
+     */
+    static double awaitQuiescence(Supplier<Connection> db, Duration timeout) {
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        int quiet = 0;
+        while (System.nanoTime() < deadline && quiet < 2) {
+            try (Connection c = db.get();
+                    var s = c.createStatement();
+                    ResultSet rs = s.executeQuery("""
+                            SELECT (SELECT count(*) FROM outbox_event)
+                                 + (SELECT count(*) FROM bill_payment p WHERE status = 'PENDING'
+                                      AND NOT EXISTS (SELECT 1 FROM provider_reconciliation r
+                                                      WHERE r.payment_id = p.id))""")) {
+                rs.next();
+                quiet = rs.getLong(1) == 0 ? quiet + 1 : 0;
+            } catch (Exception e) {
+                quiet = 0; // database restarting
+            }
+            Cluster.sleep(1000);
+        }
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    /** Reads every record of {@code topic} from the beginning to the current end. */
+    static List<Event> readTopic(String bootstrap, String topic) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<Event> events = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(i -> new TopicPartition(topic, i.partition()))
+                    .toList();
+            if (parts.isEmpty()) {
+                return events;
+            }
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = consumer.endOffsets(parts, Duration.ofSeconds(30));
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (System.nanoTime() < deadline && parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    JsonNode value;
+                    try {
+                        value = JSON.readTree(r.value());
+                    } catch (Exception e) {
+                        value = null;
+                    }
+                    events.add(new Event(
+                            r.partition(), r.offset(), r.key(), header(r, "ce_id"), header(r, "ce_type"), value));
+                }
+            }
+            if (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                throw new IllegalStateException("could not read topic " + topic + " to its end");
+            }
+        }
+        return events;
+    }
+
+    private static String header(ConsumerRecord<String, byte[]> r, String name) {
+        Header h = r.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    private record Payment(UUID id, UUID wallet, long amount, String status, String customerRef, boolean reconciling) {}
+
+    /** Runs every check. */
+    void check(Connection c, List<Event> topic, String chargesJson, Expectations x) throws Exception {
+        Map<UUID, Payment> payments = new LinkedHashMap<>();
+        try (var s = c.createStatement();
+                ResultSet rs = s.executeQuery("""
+                        SELECT p.id, p.wallet_id, p.amount, p.status, p.customer_ref,
+                               EXISTS (SELECT 1 FROM provider_reconciliation r WHERE r.payment_id = p.id
+                                       AND r.resolved_at IS NULL) AS reconciling
+                        FROM bill_payment p""")) {
+            while (rs.next()) {
+                UUID id = rs.getObject(1, UUID.class);
+                payments.put(
+                        id,
+                        new Payment(
+                                id,
+                                rs.getObject(2, UUID.class),
+                                rs.getLong(3),
+                                rs.getString(4),
+                                rs.getString(5),
+                                rs.getBoolean(6)));
+            }
+        }
+        checkMoney(c);
+        checkPayments(c, payments, x);
+        checkCharges(payments, chargesJson, x);
+        checkDelivery(c, payments, topic, x);
+        checkOrder(c, payments, topic);
+    }
+
+    /** I1 and I2. */
+    private void checkMoney(Connection c) throws SQLException {
+        long total = single(c, "SELECT coalesce(sum(balance), 0) FROM account");
+        if (total != 0) {
+            fail("I1", "sum of all balances is " + total + ", not 0");
+        }
+        try (var s = c.createStatement();
+                ResultSet rs = s.executeQuery("""
+                        SELECT a.id, a.kind, a.balance, coalesce(cr.s, 0) - coalesce(dr.s, 0) AS entries
+                        FROM account a
+                        LEFT JOIN (SELECT credit_account AS id, sum(amount) AS s FROM transfer GROUP BY 1) cr
+                               ON cr.id = a.id
+                        LEFT JOIN (SELECT debit_account AS id, sum(amount) AS s FROM transfer GROUP BY 1) dr
+                               ON dr.id = a.id
+                        WHERE a.balance <> coalesce(cr.s, 0) - coalesce(dr.s, 0)""")) {
+            while (rs.next()) {
+                fail(
+                        "I1",
+                        rs.getString(2) + " account " + rs.getString(1) + " balance " + rs.getLong(3)
+                                + " ≠ credits − debits " + rs.getLong(4));
+            }
+        }
+        long negative = single(c, "SELECT count(*) FROM account WHERE kind <> 'TOP_UP_FUNDING' AND balance < 0");
+        if (negative > 0) {
+            fail("I2", negative + " wallet/system accounts below zero");
+        }
+    }
+
+    /** I3: debited once, one terminal state, refunded at most once and only when declined. */
+    private void checkPayments(Connection c, Map<UUID, Payment> payments, Expectations x) throws SQLException {
+        for (UUID id : x.acknowledged()) {
+            if (!payments.containsKey(id)) {
+                fail("I3", "payment " + id + " was acknowledged (202) but does not exist");
+            }
+        }
+        Map<UUID, Map<String, Integer>> transfers = new HashMap<>();
+        try (var s = c.createStatement();
+                ResultSet rs = s.executeQuery("""
+                        SELECT t.reference, t.kind, count(*), bool_and(t.amount = p.amount),
+                               bool_and(CASE t.kind WHEN 'BILL_PAYMENT' THEN t.debit_account = p.wallet_id
+                                                    WHEN 'REFUND' THEN t.credit_account = p.wallet_id
+                                                    ELSE t.debit_account = p.clearing_account END),
+                               bool_or(p.id IS NULL)
+                        FROM transfer t LEFT JOIN bill_payment p ON p.id = t.reference
+                        WHERE t.kind <> 'TOP_UP' GROUP BY 1, 2""")) {
+            while (rs.next()) {
+                UUID ref = rs.getObject(1, UUID.class);
+                if (rs.getBoolean(6)) {
+                    fail("I3", rs.getString(2) + " transfer for unknown payment " + ref);
+                    continue;
+                }
+                if (!rs.getBoolean(4) || !rs.getBoolean(5)) {
+                    fail("I3", rs.getString(2) + " transfer of payment " + ref + " has a wrong amount or account");
+                }
+                transfers.computeIfAbsent(ref, k -> new HashMap<>()).put(rs.getString(2), rs.getInt(3));
+            }
+        }
+        for (Payment p : payments.values()) {
+            Map<String, Integer> t = transfers.getOrDefault(p.id(), Map.of());
+            int debits = t.getOrDefault("BILL_PAYMENT", 0);
+            int settlements = t.getOrDefault("SETTLEMENT", 0);
+            int refunds = t.getOrDefault("REFUND", 0);
+            if (debits != 1) {
+                fail("I3", "payment " + p.id() + " debited " + debits + " times");
+            }
+            switch (p.status()) {
+                case "SUCCEEDED" -> {
+                    if (settlements != 1 || refunds != 0) {
+                        fail(
+                                "I3",
+                                "SUCCEEDED payment " + p.id() + " has " + settlements + " settlements, " + refunds
+                                        + " refunds");
+                    }
+                    if (p.customerRef().startsWith("DECLINE")) {
+                        fail("I3", "payment " + p.id() + " to a declined customer SUCCEEDED");
+                    }
+                }
+                case "FAILED" -> {
+                    if (refunds != 1 || settlements != 0) {
+                        fail(
+                                "I3",
+                                "FAILED payment " + p.id() + " has " + refunds + " refunds, " + settlements
+                                        + " settlements");
+                    }
+                    if (!p.customerRef().startsWith("DECLINE")) {
+                        fail(
+                                "I3",
+                                "payment " + p.id() + " FAILED (refunded) though the biller never declines "
+                                        + p.customerRef());
+                    }
+                }
+                default -> {
+                    if (!p.reconciling()) {
+                        fail("I3", "payment " + p.id() + " still " + p.status() + " and not in reconciliation");
+                    }
+                    if (settlements + refunds != 0) {
+                        fail("I3", "PENDING payment " + p.id() + " has an outcome transfer");
+                    }
+                }
+            }
+        }
+    }
+
+    /** I4: at most one charge per payment, exactly one iff SUCCEEDED (by idempotency key = payment id). */
+    private void checkCharges(Map<UUID, Payment> payments, String chargesJson, Expectations x) throws Exception {
+        Map<String, Integer> charges = new HashMap<>();
+        Map<String, Long> amounts = new HashMap<>();
+        for (JsonNode ch : JSON.readTree(chargesJson)) {
+            String ref = ch.path("customerRef").asText();
+            if (!ref.contains("-" + x.customerTag() + "-")) {
+                continue; // another scenario's payment
+            }
+            String key = ch.path("idempotencyKey").asText();
+            charges.merge(key, 1, Integer::sum);
+            amounts.put(key, ch.path("amount").asLong());
+            UUID id;
+            try {
+                id = UUID.fromString(key);
+            } catch (IllegalArgumentException e) {
+                fail("I4", "charge with key " + key + " that is no payment id");
+                continue;
+            }
+            if (!payments.containsKey(id)) {
+                fail("I4", "charge for payment " + key + " that does not exist");
+            }
+        }
+        for (Payment p : payments.values()) {
+            int n = charges.getOrDefault(p.id().toString(), 0);
+            if (n > 1) {
+                fail("I4", "payment " + p.id() + " charged " + n + " times");
+            }
+            if (n == 1 && amounts.get(p.id().toString()) != p.amount()) {
+                fail("I4", "payment " + p.id() + " charged a different amount");
+            }
+            if (p.status().equals("SUCCEEDED") && n != 1) {
+                fail("I4", "SUCCEEDED payment " + p.id() + " charged " + n + " times");
+            }
+            if (p.status().equals("FAILED") && n != 0) {
+                fail("I4", "FAILED (refunded) payment " + p.id() + " was charged");
+            }
+        }
+    }
+
+    /** I5: every committed event reached Kafka and every payment request was processed. */
+    private void checkDelivery(Connection c, Map<UUID, Payment> payments, List<Event> topic, Expectations x)
+            throws SQLException {
+        long left = single(c, "SELECT count(*) FROM outbox_event");
+        if (left > 0) {
+            fail("I5", left + " events still in the outbox");
+        }
+        Set<String> inbox = new HashSet<>();
+        try (var s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT event_id FROM inbox WHERE consumer = 'bill-payments'")) {
+            while (rs.next()) {
+                inbox.add(rs.getString(1));
+            }
+        }
+        Set<UUID> requested = new HashSet<>();
+        Set<UUID> outcomes = new HashSet<>();
+        for (Event e : topic) {
+            if (x.poisonIds().contains(e.ceId())) {
+                continue;
+            }
+            if (e.ceId() == null || e.value() == null) {
+                fail("I5", "record " + e.partition() + "/" + e.offset() + " without ce_id or JSON value");
+                continue;
+            }
+            UUID payment = UUID.fromString(e.value().path("paymentId").asText());
+            if (!payments.containsKey(payment)) {
+                fail("I5", "event " + e.ceId() + " for a payment that is not committed: " + payment);
+            }
+            switch (e.ceType()) {
+                case "BillPaymentRequested" -> {
+                    requested.add(payment);
+                    if (!inbox.contains(e.ceId())) {
+                        fail("I5", "BillPaymentRequested " + e.ceId() + " (payment " + payment + ") not in the inbox");
+                    }
+                }
+                case "BillPaymentSucceeded", "BillPaymentFailed" -> outcomes.add(payment);
+                default -> fail("I5", "unexpected event type " + e.ceType());
+            }
+        }
+        for (Payment p : payments.values()) {
+            if (!requested.contains(p.id())) {
+                fail("I5", "BillPaymentRequested of payment " + p.id() + " never reached the topic");
+            }
+            if (!p.status().equals("PENDING") && !outcomes.contains(p.id())) {
+                fail("I5", "the outcome event of " + p.status() + " payment " + p.id() + " never reached the topic");
+            }
+        }
+    }
+
+    /**
+     * I6: per wallet, the topic's order of requests (first occurrence of each ce_id) is the commit order of the
+     * payments (transfer seq: written after the wallet row is locked), and outcomes were recorded, and
+     * published, in request order.
+     */
+    private void checkOrder(Connection c, Map<UUID, Payment> payments, List<Event> topic) throws SQLException {
+        Map<UUID, List<UUID>> requestOrder = new HashMap<>();
+        Map<UUID, List<UUID>> outcomeOrder = new HashMap<>();
+        try (var s = c.createStatement();
+                ResultSet rs = s.executeQuery("""
+                        SELECT p.wallet_id, t.reference, t.kind FROM transfer t JOIN bill_payment p ON p.id = t.reference
+                        WHERE t.kind IN ('BILL_PAYMENT', 'SETTLEMENT', 'REFUND') ORDER BY t.seq""")) {
+            while (rs.next()) {
+                UUID wallet = rs.getObject(1, UUID.class);
+                UUID payment = rs.getObject(2, UUID.class);
+                (rs.getString(3).equals("BILL_PAYMENT") ? requestOrder : outcomeOrder)
+                        .computeIfAbsent(wallet, k -> new ArrayList<>())
+                        .add(payment);
+            }
+        }
+        Map<UUID, List<UUID>> topicRequests = new HashMap<>();
+        Map<UUID, List<UUID>> topicOutcomes = new HashMap<>();
+        Set<String> seen = new HashSet<>();
+        List<Event> ordered = new ArrayList<>(topic);
+        ordered.sort((a, b) -> a.partition() != b.partition()
+                ? Integer.compare(a.partition(), b.partition())
+                : Long.compare(a.offset(), b.offset()));
+        for (Event e : ordered) {
+            if (e.value() == null || e.ceId() == null || !seen.add(e.ceId()) || e.ceType() == null) {
+                continue;
+            }
+            UUID wallet;
+            UUID payment;
+            try {
+                wallet = UUID.fromString(e.key());
+                payment = UUID.fromString(e.value().path("paymentId").asText());
+            } catch (RuntimeException ex) {
+                continue; // a poison record; I5 reports malformed ones
+            }
+            switch (e.ceType()) {
+                case "BillPaymentRequested" ->
+                    topicRequests
+                            .computeIfAbsent(wallet, k -> new ArrayList<>())
+                            .add(payment);
+                case "BillPaymentSucceeded", "BillPaymentFailed" ->
+                    topicOutcomes
+                            .computeIfAbsent(wallet, k -> new ArrayList<>())
+                            .add(payment);
+                default -> {}
+            }
+        }
+        for (var entry : requestOrder.entrySet()) {
+            UUID wallet = entry.getKey();
+            List<UUID> commits = entry.getValue();
+            List<UUID> published = topicRequests.getOrDefault(wallet, List.of());
+            if (!published.equals(commits)) {
+                fail(
+                        "I6",
+                        "wallet " + wallet + ": requests published in another order than committed ("
+                                + firstDifference(commits, published) + ")");
+            }
+            List<UUID> outcomes = outcomeOrder.getOrDefault(wallet, List.of());
+            List<UUID> expected = commits.stream().filter(outcomes::contains).toList();
+            if (!outcomes.equals(expected)) {
+                fail(
+                        "I6",
+                        "wallet " + wallet + ": outcomes recorded out of request order ("
+                                + firstDifference(expected, outcomes) + ")");
+            }
+            List<UUID> publishedOutcomes = topicOutcomes.getOrDefault(wallet, List.of());
+            if (!publishedOutcomes.equals(outcomes)) {
+                fail(
+                        "I6",
+                        "wallet " + wallet + ": outcome events published in another order than recorded ("
+                                + firstDifference(outcomes, publishedOutcomes) + ")");
+            }
+        }
+        for (UUID wallet : topicRequests.keySet()) {
+            if (!requestOrder.containsKey(wallet)) {
+                fail("I6", "requests published for wallet " + wallet + " that has no committed payment");
+            }
+        }
+    }
+
+    private static String firstDifference(List<UUID> expected, List<UUID> actual) {
+        for (int i = 0; i < Math.max(expected.size(), actual.size()); i++) {
+            UUID e = i < expected.size() ? expected.get(i) : null;
+            UUID a = i < actual.size() ? actual.get(i) : null;
+            if (e == null || !e.equals(a)) {
+                return "position " + i + ": expected " + e + ", found " + a + "; " + expected.size() + " vs "
+                        + actual.size() + " entries";
+            }
+        }
+        return "equal";
+    }
+
+    private static long single(Connection c, String sql) throws SQLException {
+        try (var s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
