@@ -52,7 +52,7 @@ public final class CdcBenchmark {
 
     record Drain(double eventsPerSecond, long walBytes, long tableBytesAfter) {}
 
-    record Latency(double achievedRate, long p50Micros, long p99Micros, long count) {}
+    record Latency(double achievedRate, long p50Micros, long p99Micros, long count, String slowSeconds) {}
 
     public static void main(String[] args) throws Exception {
         int events = Integer.getInteger("events", 100_000);
@@ -264,6 +264,7 @@ public final class CdcBenchmark {
             throws Exception {
         String topic = newTopic(bootstrap, "bench-latency");
         var latencies = new ConcurrentLinkedQueue<Long>();
+        var acksAt = new ConcurrentLinkedQueue<long[]>();
         var acks = new AtomicLong();
         var relayRef = new AtomicReference<Relay>();
         var writer = OutboxWriter.create(OutboxConfig.DEFAULTS, mode, () -> {
@@ -273,8 +274,8 @@ public final class CdcBenchmark {
         });
         var producer = KafkaProducers.create(bootstrap, "bench-latency");
         Relay relay = cdc == null
-                ? PollingRelay.create(jdbi, producer, pollingConfig(), counting(acks, latencies))
-                : CdcRelay.create(jdbi, producer, cdc, counting(acks, latencies));
+                ? PollingRelay.create(jdbi, producer, pollingConfig(), counting(acks, latencies, acksAt))
+                : CdcRelay.create(jdbi, producer, cdc, counting(acks, latencies, acksAt));
         int total = rate * seconds;
         var next = new AtomicInteger();
         long start;
@@ -285,6 +286,7 @@ public final class CdcBenchmark {
             jdbi.useTransaction(h -> writer.append(h, OutboxEvent.of("Bench", "warm", "BenchEvent", topic, "{}")));
             awaitCount(acks, 1);
             latencies.clear();
+            acksAt.clear();
             acks.set(0);
             start = System.nanoTime();
             long t0 = start;
@@ -314,13 +316,15 @@ public final class CdcBenchmark {
                     achieved,
                     sorted.get(sorted.size() / 2),
                     sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * 0.99) - 1)),
-                    sorted.size());
+                    sorted.size(),
+                    slowSeconds(acksAt, start));
             System.out.printf(
-                    "%s%s latency: p50 %d us, p99 %d us%n",
+                    "%s%s latency: p50 %d us, p99 %d us; per second of the run, acks with latency > 100 ms: %s%n",
                     mode,
                     cdc == null ? (wakeUp ? " (woken)" : " (polling only)") : "",
                     result.p50Micros(),
-                    result.p99Micros());
+                    result.p99Micros(),
+                    result.slowSeconds());
             return result;
         }
     }
@@ -341,15 +345,34 @@ public final class CdcBenchmark {
     }
 
     private static RelayMetrics counting(AtomicLong acks, ConcurrentLinkedQueue<Long> latencies) {
+        return counting(acks, latencies, null);
+    }
+
+    private static RelayMetrics counting(
+            AtomicLong acks, ConcurrentLinkedQueue<Long> latencies, ConcurrentLinkedQueue<long[]> acksAt) {
         return new RelayMetrics() {
             @Override
             public void published(Duration sinceCreated) {
                 if (latencies != null) {
                     latencies.add(sinceCreated.toNanos() / 1000);
                 }
+                if (acksAt != null) {
+                    acksAt.add(new long[] {System.nanoTime(), sinceCreated.toMillis()});
+                }
                 acks.incrementAndGet();
             }
         };
+    }
+
+    /** For each second of the run that had acks slower than 100 ms: "second:count". */
+    private static String slowSeconds(ConcurrentLinkedQueue<long[]> acksAt, long start) {
+        var slow = new java.util.TreeMap<Long, Integer>();
+        for (long[] a : acksAt) {
+            if (a[1] > 100) {
+                slow.merge((a[0] - start) / 1_000_000_000L, 1, Integer::sum);
+            }
+        }
+        return slow.isEmpty() ? "none" : slow.toString();
     }
 
     private static void awaitCount(AtomicLong acks, long count) throws InterruptedException {
