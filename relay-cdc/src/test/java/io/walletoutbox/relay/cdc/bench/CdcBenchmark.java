@@ -82,13 +82,18 @@ public final class CdcBenchmark {
             Jdbi jdbi = Jdbi.create(db);
             var config = CdcConfig.defaults("bench-cdc", cdcUrl, infra.user(), "")
                     .withSlot("bench_cdc_" + ProcessHandle.current().pid(), "bench_cdc");
+            // A slot of its own for each phase: a restarted relay replays the tail it had not confirmed (at least
+            // once), and those old events would count as slow acks of the latency run.
+            var latencyConfig = config.withSlot(config.slotName() + "_lat", "bench_cdc");
             try {
                 cdc = drainCdc(jdbi, bootstrap, config, events, size, keys);
-                cdcLatency =
-                        latency(jdbi, bootstrap, OutboxMode.LOGICAL_MESSAGE, config, rate, seconds, keys, size, true);
+                cdcLatency = latency(
+                        jdbi, bootstrap, OutboxMode.LOGICAL_MESSAGE, latencyConfig, rate, seconds, keys, size, true);
             } finally {
                 awaitInactive(jdbi, config.slotName());
                 CdcSlots.drop(jdbi, config);
+                awaitInactive(jdbi, latencyConfig.slotName());
+                CdcSlots.drop(jdbi, latencyConfig);
             }
         }
         out.append(String.format(
