@@ -42,7 +42,7 @@ public record CdcConfig(
         Duration maxRetryBackoff) {
 
     private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
-    private static final Pattern URL = Pattern.compile("jdbc:postgresql://([^/?]+)/([^/?]+)(\\?.*)?");
+    private static final Pattern URL = Pattern.compile("jdbc:postgresql://([^/?,]+)/([^/?]+)(\\?.*)?");
 
     public CdcConfig {
         Objects.requireNonNull(instanceId, "instanceId");

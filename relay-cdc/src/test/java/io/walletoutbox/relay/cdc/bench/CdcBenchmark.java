@@ -52,7 +52,7 @@ public final class CdcBenchmark {
 
     record Drain(double eventsPerSecond, long walBytes, long tableBytesAfter) {}
 
-    record Latency(double achievedRate, long p50Micros, long p99Micros, long count) {}
+    record Latency(double achievedRate, long p50Micros, long p99Micros, long count, String slowSeconds) {}
 
     public static void main(String[] args) throws Exception {
         int events = Integer.getInteger("events", 100_000);
@@ -82,13 +82,18 @@ public final class CdcBenchmark {
             Jdbi jdbi = Jdbi.create(db);
             var config = CdcConfig.defaults("bench-cdc", cdcUrl, infra.user(), "")
                     .withSlot("bench_cdc_" + ProcessHandle.current().pid(), "bench_cdc");
+            // A slot of its own for each phase: a restarted relay replays the tail it had not confirmed (at least
+            // once), and those old events would count as slow acks of the latency run.
+            var latencyConfig = config.withSlot(config.slotName() + "_lat", "bench_cdc");
             try {
                 cdc = drainCdc(jdbi, bootstrap, config, events, size, keys);
-                cdcLatency =
-                        latency(jdbi, bootstrap, OutboxMode.LOGICAL_MESSAGE, config, rate, seconds, keys, size, true);
+                cdcLatency = latency(
+                        jdbi, bootstrap, OutboxMode.LOGICAL_MESSAGE, latencyConfig, rate, seconds, keys, size, true);
             } finally {
                 awaitInactive(jdbi, config.slotName());
                 CdcSlots.drop(jdbi, config);
+                awaitInactive(jdbi, latencyConfig.slotName());
+                CdcSlots.drop(jdbi, latencyConfig);
             }
         }
         out.append(String.format(
@@ -264,6 +269,7 @@ public final class CdcBenchmark {
             throws Exception {
         String topic = newTopic(bootstrap, "bench-latency");
         var latencies = new ConcurrentLinkedQueue<Long>();
+        var acksAt = new ConcurrentLinkedQueue<long[]>();
         var acks = new AtomicLong();
         var relayRef = new AtomicReference<Relay>();
         var writer = OutboxWriter.create(OutboxConfig.DEFAULTS, mode, () -> {
@@ -273,8 +279,8 @@ public final class CdcBenchmark {
         });
         var producer = KafkaProducers.create(bootstrap, "bench-latency");
         Relay relay = cdc == null
-                ? PollingRelay.create(jdbi, producer, pollingConfig(), counting(acks, latencies))
-                : CdcRelay.create(jdbi, producer, cdc, counting(acks, latencies));
+                ? PollingRelay.create(jdbi, producer, pollingConfig(), counting(acks, latencies, acksAt))
+                : CdcRelay.create(jdbi, producer, cdc, counting(acks, latencies, acksAt));
         int total = rate * seconds;
         var next = new AtomicInteger();
         long start;
@@ -285,6 +291,7 @@ public final class CdcBenchmark {
             jdbi.useTransaction(h -> writer.append(h, OutboxEvent.of("Bench", "warm", "BenchEvent", topic, "{}")));
             awaitCount(acks, 1);
             latencies.clear();
+            acksAt.clear();
             acks.set(0);
             start = System.nanoTime();
             long t0 = start;
@@ -314,13 +321,15 @@ public final class CdcBenchmark {
                     achieved,
                     sorted.get(sorted.size() / 2),
                     sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * 0.99) - 1)),
-                    sorted.size());
+                    sorted.size(),
+                    slowSeconds(acksAt, start));
             System.out.printf(
-                    "%s%s latency: p50 %d us, p99 %d us%n",
+                    "%s%s latency: p50 %d us, p99 %d us; per second of the run, acks with latency > 100 ms: %s%n",
                     mode,
                     cdc == null ? (wakeUp ? " (woken)" : " (polling only)") : "",
                     result.p50Micros(),
-                    result.p99Micros());
+                    result.p99Micros(),
+                    result.slowSeconds());
             return result;
         }
     }
@@ -341,15 +350,34 @@ public final class CdcBenchmark {
     }
 
     private static RelayMetrics counting(AtomicLong acks, ConcurrentLinkedQueue<Long> latencies) {
+        return counting(acks, latencies, null);
+    }
+
+    private static RelayMetrics counting(
+            AtomicLong acks, ConcurrentLinkedQueue<Long> latencies, ConcurrentLinkedQueue<long[]> acksAt) {
         return new RelayMetrics() {
             @Override
             public void published(Duration sinceCreated) {
                 if (latencies != null) {
                     latencies.add(sinceCreated.toNanos() / 1000);
                 }
+                if (acksAt != null) {
+                    acksAt.add(new long[] {System.nanoTime(), sinceCreated.toMillis()});
+                }
                 acks.incrementAndGet();
             }
         };
+    }
+
+    /** For each second of the run that had acks slower than 100 ms: "second:count". */
+    private static String slowSeconds(ConcurrentLinkedQueue<long[]> acksAt, long start) {
+        var slow = new java.util.TreeMap<Long, Integer>();
+        for (long[] a : acksAt) {
+            if (a[1] > 100) {
+                slow.merge((a[0] - start) / 1_000_000_000L, 1, Integer::sum);
+            }
+        }
+        return slow.isEmpty() ? "none" : slow.toString();
     }
 
     private static void awaitCount(AtomicLong acks, long count) throws InterruptedException {

@@ -1,0 +1,37 @@
+package io.walletoutbox.relay.cdc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+class CdcConfigTest {
+
+    @Test
+    void hostPortAndDatabaseComeFromTheJdbcUrl() {
+        var c = CdcConfig.defaults("i", "jdbc:postgresql://db.example:6543/wallet?sslmode=require", "u", "p");
+        assertEquals("db.example", c.host());
+        assertEquals(6543, c.port());
+        assertEquals("wallet", c.database());
+        var d = CdcConfig.defaults("i", "jdbc:postgresql://localhost/wallet", "u", "");
+        assertEquals(5432, d.port());
+    }
+
+    @Test
+    void namesThatGoIntoSqlMustBePlainIdentifiers() {
+        var c = CdcConfig.defaults("i", "jdbc:postgresql://localhost/wallet", "u", "");
+        assertThrows(IllegalArgumentException.class, () -> c.withSlot("Slot", "p"));
+        assertThrows(IllegalArgumentException.class, () -> c.withSlot("s", "p; DROP TABLE x"));
+        assertThrows(IllegalArgumentException.class, () -> c.withSlot("a".repeat(64), "p"));
+        assertEquals("s_1", c.withSlot("s_1", "p").slotName());
+    }
+
+    @Test
+    void rejectsUrlsDebeziumCannotConnectTo() {
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> CdcConfig.defaults("i", "jdbc:mysql://localhost/wallet", "u", ""));
+        assertThrows(
+                IllegalArgumentException.class, () -> CdcConfig.defaults("i", "jdbc:postgresql://h1,h2/db", "u", ""));
+    }
+}
