@@ -144,7 +144,7 @@ public final class ServiceRuntime implements AutoCloseable {
         RelayMeterBinder relayMetrics = new RelayMeterBinder(outboxAdmin);
         relayMetrics.bindTo(registry);
         if (config.runs(Role.RELAY)) {
-            Producer<String, byte[]> producer = KafkaProducers.create(infra.bootstrapServers(), "relay-" + instanceId);
+            Producer<String, byte[]> producer = KafkaProducers.create(infra.bootstrapServers(), "wallet-outbox-relay");
             Relay relay = cdc
                     ? CdcRelay.create(jdbi, producer, cdcConfig, relayMetrics)
                     : PollingRelay.create(jdbi, producer, RelayConfig.defaults(instanceId), relayMetrics);
