@@ -390,9 +390,25 @@ final class Scenarios {
                     .orElse("relay with RELAY_MODE=cdc did not start");
             return Optional.of(reason.strip());
         }
-        r.cluster.stop(r.service("relay-a"));
-        r.cluster.stop(r.service("relay-b"));
-        r.fault("polling relays stopped, CDC relay running");
+        // Every writer must be in cdc mode too (the api writes requests, the consumers outcomes): they then emit
+        // logical decoding messages instead of outbox rows. The polling relays stop for good.
+        for (Service s : r.cluster.services()) {
+            if (s == probe) {
+                continue;
+            }
+            boolean wasRunning = s.alive();
+            r.cluster.stop(s);
+            if (s.name.startsWith("relay-") || !wasRunning) {
+                continue;
+            }
+            Service cdc = r.cluster.define(s.name, s.roles, Map.of("RELAY_MODE", "cdc"));
+            r.cluster.launch(cdc);
+            if (!r.cluster.awaitReady(cdc, Duration.ofSeconds(90))) {
+                throw new IllegalStateException(
+                        s.name + " with RELAY_MODE=cdc did not start: " + r.cluster.logTail(cdc, 5));
+            }
+        }
+        r.fault("polling relays stopped; api, consumers and CDC relay running with RELAY_MODE=cdc");
         r.startLoad();
         r.sleepUntil(r.between(0.2, 0.5));
         r.cluster.kill9(probe);
