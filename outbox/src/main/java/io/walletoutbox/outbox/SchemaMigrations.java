@@ -1,18 +1,19 @@
 package io.walletoutbox.outbox;
 
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
 
 /**
  * Runs one module's versioned migrations (Flyway) with a history table of its own ({@code <name>_schema_history}),
- * so modules sharing a database migrate independently. Safe from several processes at once: every call holds one
- * PostgreSQL advisory lock, shared by all modules, for its whole run. Flyway's own lock covers one history table
- * only, and two processes starting on an empty database would otherwise race in deciding whether to baseline.
+ * so modules sharing a database migrate independently. Safe from several processes at once: Flyway serialises
+ * migrations on an existing history table; the one race it leaves, two processes on an empty database both
+ * deciding to create or baseline a history table, fails one of them, which then tries again and finds the table.
  */
 public final class SchemaMigrations {
+    private static final int ATTEMPTS = 5;
+
     private SchemaMigrations() {}
 
     /**
@@ -20,16 +21,13 @@ public final class SchemaMigrations {
      *
      * @param name the module's name: the history table is {@code <name>_schema_history}
      * @param placeholders values for {@code ${…}} placeholders in the scripts
+     * @throws FlywayException when the migrations still fail after a few attempts
      */
     public static void apply(DataSource dataSource, String name, String location, Map<String, String> placeholders) {
         if (!name.matches("[a-z][a-z0-9_]{0,40}")) {
             throw new IllegalArgumentException("not a plain module name: " + name);
         }
-        try (Connection lock = dataSource.getConnection()) {
-            try (var s = lock.prepareStatement("SELECT pg_advisory_lock(?)")) {
-                s.setLong(1, LOCK_KEY);
-                s.execute();
-            }
+        for (int attempt = 1; ; attempt++) {
             try {
                 Flyway.configure(SchemaMigrations.class.getClassLoader())
                         .dataSource(dataSource)
@@ -40,17 +38,19 @@ public final class SchemaMigrations {
                         .baselineVersion("0")
                         .load()
                         .migrate();
-            } finally {
-                try (var s = lock.prepareStatement("SELECT pg_advisory_unlock(?)")) {
-                    s.setLong(1, LOCK_KEY);
-                    s.execute();
+                return;
+            } catch (FlywayException e) {
+                if (attempt == ATTEMPTS) {
+                    throw e;
+                }
+                // Another process may be creating the history table right now: give it a moment, then look again.
+                try {
+                    Thread.sleep(200L * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
                 }
             }
-        } catch (SQLException e) {
-            throw new OutboxException("could not lock the database for migrating " + name + ": " + e.getMessage(), e);
         }
     }
-
-    /** The advisory lock key of schema migrations (an arbitrary constant: "walletoutbox-migrations"). */
-    private static final long LOCK_KEY = 0x77616c6c65746d67L;
 }
