@@ -71,6 +71,43 @@ final class ServiceHarness implements AutoCloseable {
     }
 
     /** Waits until {@code condition} holds, polling; fails the test after {@code timeout}. */
+    /** Opens a USD wallet and tops it up with {@code amount}, asserting both answers. */
+    String walletWith(long amount) {
+        var created = post("/wallets", "{\"ownerId\":\"alice\",\"currency\":\"USD\"}", null);
+        org.junit.jupiter.api.Assertions.assertEquals(201, created.statusCode(), created.body());
+        String wallet = field(created.body(), "id");
+        var topUp = post("/wallets/" + wallet + "/top-ups", "{\"amount\":" + amount + "}", "top-" + wallet);
+        org.junit.jupiter.api.Assertions.assertEquals(201, topUp.statusCode(), topUp.body());
+        org.junit.jupiter.api.Assertions.assertEquals(Long.toString(amount), field(topUp.body(), "balance"));
+        return wallet;
+    }
+
+    /** The wallet's balance, read over HTTP. */
+    long balance(String wallet) {
+        return Long.parseLong(field(get("/wallets/" + wallet).body(), "balance"));
+    }
+
+    /** The payment's status, read over HTTP. */
+    String status(String payment) {
+        return field(get("/bill-payments/" + payment).body(), "status");
+    }
+
+    /** The body of a GET of an absolute URL (the biller simulator's, say). */
+    String getAbsolute(String url) {
+        return send(HttpRequest.newBuilder(URI.create(url)).GET().build()).body();
+    }
+
+    private static String field(String json, String name) {
+        try {
+            return JSON.readTree(json).get(name).asText();
+        } catch (java.io.IOException e) {
+            throw new AssertionError("not JSON: " + json, e);
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+
     static void await(Duration timeout, String what, BooleanSupplier condition) {
         io.walletoutbox.embedded.Conditions.await(timeout, what, condition);
     }

@@ -8,10 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.walletoutbox.embedded.SharedInfrastructure;
 import io.walletoutbox.relay.cdc.CdcConfig;
 import io.walletoutbox.relay.cdc.CdcSlots;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -55,7 +51,7 @@ class WalletFlowCdcIT {
 
     @Test
     void paidAndDeclinedPaymentsSettleThroughTheWriteAheadLog() throws Exception {
-        String wallet = createWalletWith(5_000);
+        String wallet = service.walletWith(5_000);
         var paid = service.post(
                 "/wallets/" + wallet + "/bill-payments",
                 "{\"biller\":\"wifi\",\"customerRef\":\"ACC-1001\",\"amount\":2500}",
@@ -66,15 +62,18 @@ class WalletFlowCdcIT {
                 "{\"biller\":\"wifi\",\"customerRef\":\"DECLINE-7\",\"amount\":400}",
                 "decline-" + wallet);
         assertEquals(202, declined.statusCode(), declined.body());
-        assertEquals(2100, balanceOf(wallet), "both debited in their request's transaction");
+        assertEquals(2100, service.balance(wallet), "both debited in their request's transaction");
         String paidId = JSON.readTree(paid.body()).get("id").asText();
         String declinedId = JSON.readTree(declined.body()).get("id").asText();
 
-        ServiceHarness.await(Duration.ofSeconds(60), "payment to succeed", () -> "SUCCEEDED".equals(statusOf(paidId)));
-        ServiceHarness.await(Duration.ofSeconds(60), "payment to fail", () -> "FAILED".equals(statusOf(declinedId)));
-        assertEquals(2500, balanceOf(wallet), "the declined one refunded exactly once");
+        ServiceHarness.await(
+                Duration.ofSeconds(60), "payment to succeed", () -> "SUCCEEDED".equals(service.status(paidId)));
+        ServiceHarness.await(
+                Duration.ofSeconds(60), "payment to fail", () -> "FAILED".equals(service.status(declinedId)));
+        assertEquals(2500, service.balance(wallet), "the declined one refunded exactly once");
 
-        JsonNode charges = JSON.readTree(get(service.runtime.simulatorUrl().orElseThrow() + "/v1/charges"));
+        JsonNode charges =
+                JSON.readTree(service.getAbsolute(service.runtime.simulatorUrl().orElseThrow() + "/v1/charges"));
         long mine = 0;
         for (JsonNode charge : charges) {
             if (charge.get("idempotencyKey").asText().equals(paidId)) {
@@ -95,40 +94,5 @@ class WalletFlowCdcIT {
                 .matcher(metrics);
         assertTrue(gauge.find(), "retained WAL gauge exported");
         assertTrue(Double.parseDouble(gauge.group(1)) >= 0, "the slot exists: " + gauge.group(1));
-    }
-
-    private String createWalletWith(long amount) throws Exception {
-        var created = service.post("/wallets", "{\"ownerId\":\"alice\",\"currency\":\"USD\"}", null);
-        assertEquals(201, created.statusCode(), created.body());
-        String wallet = JSON.readTree(created.body()).get("id").asText();
-        var topUp = service.post("/wallets/" + wallet + "/top-ups", "{\"amount\":" + amount + "}", "top-" + wallet);
-        assertEquals(201, topUp.statusCode(), topUp.body());
-        return wallet;
-    }
-
-    private static long balanceOf(String wallet) {
-        try {
-            return JSON.readTree(service.get("/wallets/" + wallet).body())
-                    .get("balance")
-                    .asLong();
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    private static String statusOf(String payment) {
-        try {
-            return JSON.readTree(service.get("/bill-payments/" + payment).body())
-                    .get("status")
-                    .asText();
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    private static String get(String url) throws Exception {
-        return HttpClient.newHttpClient()
-                .send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())
-                .body();
     }
 }
