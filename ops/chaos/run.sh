@@ -22,7 +22,7 @@ for ((i = 0; i < ${#args[@]}; i++)); do
 done
 keep=1
 if [[ -z "$work" ]]; then
-  work=$(mktemp -d /tmp/chaos.XXXXXX)
+  work=$(mktemp -d -t chaos.XXXXXX)
   args+=(--work "$work")
   keep=0
 fi

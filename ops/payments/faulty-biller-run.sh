@@ -12,7 +12,7 @@ PORT=${PORT:-18580}
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   bin/mvn -q -B -DskipTests -Dspotless.check.skip=true package -pl app,ops -am
 fi
-work=$(mktemp -d /tmp/faulty-biller.XXXXXX)
+work=$(mktemp -d -t faulty-biller.XXXXXX)
 DATA_DIR="$work/data" HTTP_PORT=$PORT "$JAVA_HOME/bin/java" -Xmx768m -jar app/target/wallet-outbox.jar >"$work/service.log" 2>&1 &
 service=$!
 cleanup() { kill $service 2>/dev/null || true; wait $service 2>/dev/null || true; rm -rf "$work"; }
