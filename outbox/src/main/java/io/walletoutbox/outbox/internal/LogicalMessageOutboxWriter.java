@@ -1,9 +1,6 @@
 package io.walletoutbox.outbox.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.walletoutbox.outbox.OutboxEvent;
-import io.walletoutbox.outbox.OutboxException;
 import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.outbox.OutboxWriter;
 import java.sql.Timestamp;
@@ -20,8 +17,6 @@ import org.jdbi.v3.core.Handle;
  * "type", "topic", "payload", "headers", "createdAtMicros"}} (epoch microseconds).
  */
 public final class LogicalMessageOutboxWriter implements OutboxWriter {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final Runnable afterCommit;
 
     public LogicalMessageOutboxWriter(Runnable afterCommit) {
@@ -30,17 +25,7 @@ public final class LogicalMessageOutboxWriter implements OutboxWriter {
 
     @Override
     public void append(Handle handle, OutboxEvent event) {
-        Objects.requireNonNull(handle, "handle");
-        Objects.requireNonNull(event, "event");
-        if (!handle.isInTransaction()) {
-            throw new OutboxException.NoTransactionException();
-        }
-        String headers;
-        try {
-            headers = JSON.writeValueAsString(event.headers());
-        } catch (JsonProcessingException e) {
-            throw new OutboxException("headers are not serialisable", e);
-        }
+        String headers = AppendChecks.requireTransactionAndHeaders(handle, event);
         handle.createQuery("""
                         SELECT pg_logical_emit_message(true, :prefix, json_build_object(
                             'eventId', CAST(:eventId AS uuid),

@@ -1,7 +1,5 @@
 package io.walletoutbox.outbox.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxException;
@@ -13,8 +11,6 @@ import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /** Inserts outbox rows with plain SQL in the caller's transaction. */
 public final class PostgresOutboxWriter implements OutboxWriter {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final OutboxConfig config;
     private final Runnable afterCommit;
 
@@ -25,17 +21,7 @@ public final class PostgresOutboxWriter implements OutboxWriter {
 
     @Override
     public void append(Handle handle, OutboxEvent event) {
-        Objects.requireNonNull(handle, "handle");
-        Objects.requireNonNull(event, "event");
-        if (!handle.isInTransaction()) {
-            throw new OutboxException.NoTransactionException();
-        }
-        String headers;
-        try {
-            headers = JSON.writeValueAsString(event.headers());
-        } catch (JsonProcessingException e) {
-            throw new OutboxException("headers are not serialisable", e);
-        }
+        String headers = AppendChecks.requireTransactionAndHeaders(handle, event);
         try {
             handle.createUpdate("""
                             INSERT INTO outbox_event (event_id, shard, aggregate_type, aggregate_id, event_type, topic,
