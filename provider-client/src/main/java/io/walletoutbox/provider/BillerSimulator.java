@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * The Wi-Fi biller stand-in: an HTTP server with the contract of DESIGN.md ("Biller simulator"): idempotent
- * {@code POST /v1/payments}, {@code GET /v1/payments/{key}}, {@code GET /v1/charges}, and fault injection through
+ * {@code POST /v1/payments}, {@code GET /v1/payments/{key}}, {@code GET /v1/charges}, {@code GET /v1/answers}, and fault injection through
  * {@code POST /v1/faults} ({@code latencyMs}, {@code errorRate}, {@code timeoutRate}, {@code dropResponseRate},
  * plus {@code failNext} = N to answer the next N payment requests {@code 503} and {@code dropNext} = N to charge
  * and drop the next N answers). State lives in memory: a restart forgets every key and charge.
@@ -52,6 +52,13 @@ public interface BillerSimulator extends AutoCloseable {
 
     /** Every charge made so far, in the order made. */
     List<BillerCharge> charges();
+
+    /**
+     * How many times each idempotency key's definitive answer (paid or declined) was written back, also served
+     * as {@code GET /v1/answers}. A dropped or timed-out request is not counted, so a count above one means the
+     * caller asked again after it had been answered: it processed the payment twice.
+     */
+    Map<String, Integer> answers();
 
     /** Replaces the injected faults. */
     void faults(SimulatorFaults faults);

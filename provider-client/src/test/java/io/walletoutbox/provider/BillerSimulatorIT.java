@@ -16,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -141,6 +142,34 @@ class BillerSimulatorIT {
         assertEquals(0, sim.charges().size(), "a 503 charges nothing");
         assertEquals(201, post("/v1/payments", key, BODY).statusCode());
         assertEquals(1, sim.charges().size());
+    }
+
+    @Test
+    void answersCountEachDefinitiveAnswerWrittenBackNotFaultsOrDrops() throws Exception {
+        String paid = UUID.randomUUID().toString();
+        String declined = UUID.randomUUID().toString();
+        sim.failNext(1);
+        assertEquals(503, post("/v1/payments", paid, BODY).statusCode());
+        sim.dropNext(1);
+        assertThrows(IOException.class, () -> post("/v1/payments", paid, BODY));
+        assertEquals(Map.of(), sim.answers(), "neither a 503 nor a dropped answer counts");
+        assertEquals(201, post("/v1/payments", paid, BODY).statusCode());
+        assertEquals(201, post("/v1/payments", paid, BODY).statusCode());
+        assertEquals(
+                422,
+                post("/v1/payments", declined, BODY.replace("ACC-1001", "DECLINE-7"))
+                        .statusCode());
+        assertEquals(
+                422, post("/v1/payments", paid, BODY.replace("2500", "2600")).statusCode());
+        assertEquals(200, get("/v1/payments/" + paid).statusCode());
+
+        assertEquals(Map.of(paid, 2, declined, 1), sim.answers(), "the mismatch and the lookup do not count");
+        JsonNode answers = json(get("/v1/answers"));
+        assertEquals(2, answers.size());
+        assertEquals(paid, answers.get(0).get("idempotencyKey").asText());
+        assertEquals(2, answers.get(0).get("answered").asInt());
+        assertEquals(declined, answers.get(1).get("idempotencyKey").asText());
+        assertEquals(1, answers.get(1).get("answered").asInt());
     }
 
     @Test

@@ -151,8 +151,10 @@ public final class ChaosMain {
                 checker.check(
                         c,
                         topic,
-                        cluster.simCharges(),
-                        new Checker.Expectations(expected, tag, r.poisonIds, r.poisonRecords));
+                        cluster.simGet("/v1/charges"),
+                        cluster.simGet("/v1/answers"),
+                        new Checker.Expectations(
+                                expected, tag, r.poisonIds, r.poisonRecords, scenario.repeatsAllowed()));
             }
             if (r.poisonRecords > 0) {
                 long dead = Checker.readTopic(cluster.bootstrap(), cluster.topic() + ".dlq").stream()
@@ -176,7 +178,9 @@ public final class ChaosMain {
                     .append(topic.size())
                     .append("(dup ")
                     .append(duplicates)
-                    .append(")");
+                    .append(") repeats=")
+                    .append(checker.repeatedAnswers())
+                    .append(scenario.repeatsAllowed() ? "(allowed)" : "");
             StringBuilder details = new StringBuilder();
             for (var e : checker.violations().entrySet()) {
                 line.append(' ').append(e.getKey()).append('=');

@@ -36,10 +36,19 @@ final class Checker {
     /** One record of the topic, in partition order. */
     record Event(int partition, long offset, String key, String ceId, String ceType, JsonNode value) {}
 
-    /** What the scenario knows beyond the database. */
-    record Expectations(Set<UUID> acknowledged, String customerTag, Set<String> poisonIds, int poisonRecords) {}
+    /**
+     * What the scenario knows beyond the database. {@code repeatsAllowed}: the scenario fails a consumer, its
+     * database or its biller calls between an answer and the consumer's commit, so a payment may be asked again.
+     */
+    record Expectations(
+            Set<UUID> acknowledged,
+            String customerTag,
+            Set<String> poisonIds,
+            int poisonRecords,
+            boolean repeatsAllowed) {}
 
     private final Map<String, List<String>> violations = new LinkedHashMap<>();
+    private int repeatedAnswers;
 
     Checker() {
         for (String i : List.of("I1", "I2", "I3", "I4", "I5", "I6")) {
@@ -49,6 +58,11 @@ final class Checker {
 
     Map<String, List<String>> violations() {
         return violations;
+    }
+
+    /** How many times, over all payments, the biller answered a payment it had answered before. */
+    int repeatedAnswers() {
+        return repeatedAnswers;
     }
 
     private void fail(String invariant, String text) {
@@ -130,8 +144,12 @@ final class Checker {
 
     private record Payment(UUID id, UUID wallet, long amount, String status, String customerRef, boolean reconciling) {}
 
-    /** Runs every check. */
-    void check(Connection c, List<Event> topic, String chargesJson, Expectations x) throws Exception {
+    /**
+     * Runs every check. {@code chargesJson} and {@code answersJson} are the simulator's {@code /v1/charges} and
+     * {@code /v1/answers}.
+     */
+    void check(Connection c, List<Event> topic, String chargesJson, String answersJson, Expectations x)
+            throws Exception {
         Map<UUID, Payment> payments = new LinkedHashMap<>();
         try (var s = c.createStatement();
                 ResultSet rs = s.executeQuery("""
@@ -156,6 +174,7 @@ final class Checker {
         checkPayments(c, payments, x);
         checkCharges(payments, chargesJson, x);
         checkDelivery(c, payments, topic, x);
+        checkProcessedOnce(payments, answersJson, x);
         checkOrder(c, payments, topic);
     }
 
@@ -347,6 +366,35 @@ final class Checker {
             }
             if (!p.status().equals("PENDING") && !outcomes.contains(p.id())) {
                 fail("I5", "the outcome event of " + p.status() + " payment " + p.id() + " never reached the topic");
+            }
+        }
+    }
+
+    /**
+     * I5, processed once: the biller answered each payment once. The consumer asks again only when it never got
+     * the answer (a 503, a dropped or timed-out request: not counted by the simulator) or could not commit it; a
+     * redelivered event (a relay's duplicate, a rebalance) must stop at the inbox. A consumer that skipped its
+     * inbox check would leave money intact (the biller's idempotency key and the PENDING guard absorb it) but ask
+     * the biller again for every duplicate on the topic: this is the check that sees it.
+     */
+    private void checkProcessedOnce(Map<UUID, Payment> payments, String answersJson, Expectations x) throws Exception {
+        for (JsonNode a : JSON.readTree(answersJson)) {
+            UUID id;
+            try {
+                id = UUID.fromString(a.path("idempotencyKey").asText());
+            } catch (IllegalArgumentException e) {
+                continue; // I4 reports keys that are no payment id
+            }
+            int n = a.path("answered").asInt();
+            if (!payments.containsKey(id) || n <= 1) {
+                continue; // another scenario's payment, or answered once
+            }
+            repeatedAnswers += n - 1;
+            if (!x.repeatsAllowed()) {
+                fail(
+                        "I5",
+                        "payment " + id + " processed " + n + " times: the biller answered it " + n
+                                + " times, though no consumer, database or biller call failed");
             }
         }
     }

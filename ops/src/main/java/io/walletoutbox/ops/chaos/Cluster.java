@@ -332,14 +332,15 @@ final class Cluster implements AutoCloseable {
                 + "\"failNext\":0,\"dropNext\":0}");
     }
 
-    String simCharges() throws Exception {
+    /** The simulator's answer to {@code GET path} ({@code /v1/charges}, {@code /v1/answers}). */
+    String simGet(String path) throws Exception {
         var r = http.send(
-                HttpRequest.newBuilder(URI.create(simUrl() + "/v1/charges"))
+                HttpRequest.newBuilder(URI.create(simUrl() + path))
                         .timeout(Duration.ofSeconds(30))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
-            throw new IllegalStateException("GET /v1/charges → " + r.statusCode());
+            throw new IllegalStateException("GET " + path + " → " + r.statusCode());
         }
         return r.body();
     }

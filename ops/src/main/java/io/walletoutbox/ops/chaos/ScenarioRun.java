@@ -47,9 +47,9 @@ final class ScenarioRun {
         this.driver = new Driver(() -> cluster.service("api").port);
     }
 
-    /** Records a fault with the time since the load started. */
+    /** Records a fault with the time since the load started ({@code @setup} before it started). */
     void fault(String text) {
-        faults.add(String.format("%s@%.1fs", text, (System.nanoTime() - t0) / 1e9));
+        faults.add(t0 == 0 ? text + "@setup" : String.format("%s@%.1fs", text, (System.nanoTime() - t0) / 1e9));
     }
 
     Service service(String name) {

@@ -4,7 +4,9 @@ import io.walletoutbox.provider.BillerCharge;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,6 +40,7 @@ final class SimulatorLedger {
     private final Duration retention;
     private final Map<String, Answer> byKey = new HashMap<>();
     private final List<BillerCharge> charges = new ArrayList<>();
+    private final Map<String, Integer> answered = new LinkedHashMap<>();
     private Instant lastPurge = Instant.EPOCH;
 
     SimulatorLedger(Duration retention) {
@@ -68,6 +71,16 @@ final class SimulatorLedger {
 
     synchronized List<BillerCharge> charges() {
         return List.copyOf(charges);
+    }
+
+    /** Counts one definitive answer (paid or declined) written back for {@code key}. */
+    synchronized void answered(String key) {
+        answered.merge(key, 1, Integer::sum);
+    }
+
+    /** How many times each key's definitive answer was written back, in the order keys were first answered. */
+    synchronized Map<String, Integer> answers() {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(answered));
     }
 
     private Answer live(String key, Instant now) {

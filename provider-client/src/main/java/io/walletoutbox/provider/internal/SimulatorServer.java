@@ -16,6 +16,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -81,6 +82,11 @@ public final class SimulatorServer implements BillerSimulator {
     }
 
     @Override
+    public Map<String, Integer> answers() {
+        return ledger.answers();
+    }
+
+    @Override
     public void faults(SimulatorFaults newFaults) {
         this.faults = java.util.Objects.requireNonNull(newFaults);
     }
@@ -117,6 +123,8 @@ public final class SimulatorServer implements BillerSimulator {
                 lookup(ex, path.substring(PAYMENTS.length() + 1));
             } else if (path.equals("/v1/charges") && method.equals("GET")) {
                 send(ex, 200, chargesJson(ledger.charges()));
+            } else if (path.equals("/v1/answers") && method.equals("GET")) {
+                send(ex, 200, answersJson(ledger.answers()));
             } else if (path.equals("/v1/faults")) {
                 faultsEndpoint(ex, method);
             } else {
@@ -162,11 +170,18 @@ public final class SimulatorServer implements BillerSimulator {
             return;
         }
         switch (result) {
-            case SimulatorLedger.Result.Charged(var a) -> sendAnswer(ex, a, a.paid() ? 201 : 422);
-            case SimulatorLedger.Result.Replayed(var a) -> sendAnswer(ex, a, a.paid() ? 201 : 422);
+            case SimulatorLedger.Result.Charged(var a) -> answer(ex, key, a);
+            case SimulatorLedger.Result.Replayed(var a) -> answer(ex, key, a);
             case SimulatorLedger.Result.Mismatch() ->
                 problem(ex, 422, "Unprocessable Content", "idempotency key " + key + " was used with another body");
         }
+    }
+
+    /** Writes a payment's definitive answer and counts it once the answer is out (a failed write is not counted). */
+    private void answer(HttpExchange ex, String key, SimulatorLedger.Answer a) throws IOException {
+        sendAnswer(ex, a, a.paid() ? 201 : 422);
+        ex.getResponseBody().flush();
+        ledger.answered(key);
     }
 
     private void lookup(HttpExchange ex, String key) throws IOException {
@@ -219,6 +234,12 @@ public final class SimulatorServer implements BillerSimulator {
                     .put("amount", c.amount())
                     .put("currency", c.currency());
         }
+        return array;
+    }
+
+    private static JsonNode answersJson(Map<String, Integer> answers) {
+        var array = JSON.createArrayNode();
+        answers.forEach((key, n) -> array.addObject().put("idempotencyKey", key).put("answered", n));
         return array;
     }
 
