@@ -112,23 +112,26 @@ final class ScenarioRun {
         return loadThread != null && loadThread.isAlive();
     }
 
-    /** Polls {@code sql} (one count) until it is positive or {@code timeout} passes. */
-    boolean awaitSql(String sql, Duration timeout) {
+    /** Polls {@code sql} (one text column) until it returns rows or {@code timeout} passes; returns them. */
+    List<String> awaitNames(String sql, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
+            List<String> names = new ArrayList<>();
             try (Connection c = db();
                     var s = c.createStatement();
                     var rs = s.executeQuery(sql)) {
-                rs.next();
-                if (rs.getLong(1) > 0) {
-                    return true;
+                while (rs.next()) {
+                    names.add(rs.getString(1));
                 }
             } catch (Exception e) {
                 // retry
             }
+            if (!names.isEmpty()) {
+                return names;
+            }
             Cluster.sleep(50);
         }
-        return false;
+        return List.of();
     }
 
     void sql(String sql) throws SQLException {

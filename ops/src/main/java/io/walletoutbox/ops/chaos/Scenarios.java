@@ -40,11 +40,11 @@ final class Scenarios {
         Optional<String> run(ScenarioRun r) throws Exception;
     }
 
-    /** A trigger function that sleeps inside the statement of one service (by application_name). */
+    /** A trigger function that sleeps inside the statements of the services whose application_name is LIKE arg 0. */
     private static final String PAUSE_FUNCTION = """
             CREATE OR REPLACE FUNCTION chaos_pause() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
-                IF current_setting('application_name') = TG_ARGV[0] THEN
+                IF current_setting('application_name') LIKE TG_ARGV[0] THEN
                     PERFORM pg_sleep(TG_ARGV[1]::float8);
                 END IF;
                 RETURN NULL;
@@ -89,24 +89,28 @@ final class Scenarios {
     }
 
     private static Optional<String> relayKillAfterAck(ScenarioRun r) throws Exception {
-        // Widen the window between Kafka's ack and the delete: relay-a's DELETE sleeps, after its sends were acked.
+        // Widen the window between Kafka's ack and the delete: a relay's DELETE sleeps, after its sends were acked.
+        // Both relays get the trigger: whichever publishes is caught (one relay polling at its shortest interval
+        // can take every event while the other backs off, so waiting for a chosen one could wait forever).
         r.sql(PAUSE_FUNCTION);
         r.sql("CREATE TRIGGER chaos_relay_pause BEFORE DELETE ON outbox_event FOR EACH STATEMENT "
-                + "EXECUTE FUNCTION chaos_pause('relay-a', '6')");
+                + "EXECUTE FUNCTION chaos_pause('relay-%', '6')");
         r.startLoad();
         r.sleepUntil(r.between(0.1, 0.4));
-        boolean caught = r.awaitSql(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'relay-a' AND wait_event = 'PgSleep'",
+        List<String> caught = r.awaitNames(
+                "SELECT DISTINCT application_name FROM pg_stat_activity WHERE application_name LIKE 'relay-%' "
+                        + "AND wait_event = 'PgSleep' ORDER BY application_name",
                 Duration.ofSeconds(30));
-        if (!caught) {
-            throw new IllegalStateException("relay-a never reached the delete of acknowledged rows");
+        if (caught.isEmpty()) {
+            throw new IllegalStateException("no relay reached the delete of acknowledged rows");
         }
-        r.cluster.kill9(r.service("relay-a"));
-        r.fault("kill -9 relay-a after ack, before delete");
+        Service relay = r.service(caught.get(r.rnd.nextInt(caught.size())));
+        r.cluster.kill9(relay);
+        r.fault("kill -9 " + relay.name + " after ack, before delete");
         r.sql("DROP TRIGGER chaos_relay_pause ON outbox_event");
         Cluster.sleep(1000 + r.rnd.nextInt(2000));
-        r.cluster.launch(r.service("relay-a"));
-        r.fault("relay-a restarted");
+        r.cluster.launch(relay);
+        r.fault(relay.name + " restarted");
         r.awaitLoad();
         return Optional.empty();
     }
@@ -286,26 +290,28 @@ final class Scenarios {
     }
 
     private static Optional<String> consumerKillAfterCharge(ScenarioRun r) throws Exception {
-        // Widen the window between the biller's answer and the commit: consumer-a's inbox insert (the first
-        // statement of its outcome transaction) sleeps.
+        // Widen the window between the biller's answer and the commit: a consumer's inbox insert (the first
+        // statement of its outcome transaction) sleeps. Both consumers get the trigger, and one caught there is
+        // killed (the group decides which consumer owns the wallets' partitions).
         r.sql(PAUSE_FUNCTION);
         r.sql("CREATE TRIGGER chaos_consumer_pause AFTER INSERT ON inbox FOR EACH ROW "
-                + "EXECUTE FUNCTION chaos_pause('consumer-a', '6')");
+                + "EXECUTE FUNCTION chaos_pause('consumer-%', '6')");
         r.startLoad();
         r.sleepUntil(r.between(0.1, 0.4));
-        boolean caught = r.awaitSql(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'consumer-a' "
-                        + "AND wait_event = 'PgSleep'",
+        List<String> caught = r.awaitNames(
+                "SELECT DISTINCT application_name FROM pg_stat_activity WHERE application_name LIKE 'consumer-%' "
+                        + "AND wait_event = 'PgSleep' ORDER BY application_name",
                 Duration.ofSeconds(30));
-        if (!caught) {
-            throw new IllegalStateException("consumer-a never reached its outcome transaction");
+        if (caught.isEmpty()) {
+            throw new IllegalStateException("no consumer reached its outcome transaction");
         }
-        r.cluster.kill9(r.service("consumer-a"));
-        r.fault("kill -9 consumer-a after the biller answered, before its transaction committed");
+        Service consumer = r.service(caught.get(r.rnd.nextInt(caught.size())));
+        r.cluster.kill9(consumer);
+        r.fault("kill -9 " + consumer.name + " after the biller answered, before its transaction committed");
         r.sql("DROP TRIGGER chaos_consumer_pause ON inbox");
         Cluster.sleep(1000 + r.rnd.nextInt(2000));
-        r.cluster.launch(r.service("consumer-a"));
-        r.fault("consumer-a restarted");
+        r.cluster.launch(consumer);
+        r.fault(consumer.name + " restarted");
         r.awaitLoad();
         return Optional.empty();
     }
