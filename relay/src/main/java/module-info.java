@@ -12,4 +12,7 @@ module io.walletoutbox.relay {
     requires java.sql;
 
     exports io.walletoutbox.relay;
+    // The CDC relay sends its batches with the polling relay's sender (one piece of per-key ordering logic).
+    exports io.walletoutbox.relay.internal to
+            io.walletoutbox.relay.cdc;
 }

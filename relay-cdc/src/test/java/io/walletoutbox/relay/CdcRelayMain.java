@@ -34,7 +34,8 @@ public final class CdcRelayMain {
                 defaults.pollInterval(),
                 defaults.maxAttempts(),
                 Duration.ofMillis(50),
-                Duration.ofSeconds(1));
+                Duration.ofSeconds(1),
+                java.util.Map.of());
         var pool = new HikariConfig();
         pool.setJdbcUrl(url);
         pool.setUsername(user);

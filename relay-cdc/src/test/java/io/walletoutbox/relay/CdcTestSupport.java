@@ -29,7 +29,8 @@ public final class CdcTestSupport {
                         defaults.pollInterval(),
                         relay.maxAttempts(),
                         relay.retryBackoff(),
-                        relay.maxRetryBackoff())
+                        relay.maxRetryBackoff(),
+                        relay.parkingPolicies())
                 .withSlot(name, name);
     }
 

@@ -33,6 +33,9 @@ final class ScenarioRun {
     final Set<UUID> toolPayments = new HashSet<>();
     List<UUID> wallets = List.of();
     double declineShare = 0.1;
+    /** Why the scenario cannot run in this build, when its body finds out. */
+    String skipReason;
+
     private Thread loadThread;
     private Throwable loadFailure;
     private long t0;

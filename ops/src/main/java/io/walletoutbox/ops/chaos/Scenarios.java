@@ -65,7 +65,8 @@ final class Scenarios {
                 new Scenario("consumer-churn", List.of(), false, Scenarios::consumerChurn),
                 new Scenario("biller-faults", List.of(), true, Scenarios::billerFaults),
                 new Scenario("poison-record", List.of(), false, Scenarios::poison),
-                new Scenario("cdc-relay-kill9", List.of(), false, Scenarios::cdcRelayKill));
+                new Scenario("cdc-relay-kill9", List.of(), false, Scenarios::cdcRelayKill),
+                new Scenario("cdc-broker-sigstop", List.of(), false, Scenarios::cdcBrokerSigstop));
     }
 
     private static Optional<String> apiKill(ScenarioRun r) throws Exception {
@@ -390,22 +391,50 @@ final class Scenarios {
     }
 
     private static Optional<String> cdcRelayKill(ScenarioRun r) throws Exception {
-        // The CDC relay replaces both polling relays: stop them, start one with RELAY_MODE=cdc.
-        Service probe = r.cluster.define("relay-cdc", "relay", Map.of("RELAY_MODE", "cdc"));
-        r.cluster.launch(probe);
-        if (!r.cluster.awaitReady(probe, Duration.ofSeconds(90))) {
-            String tail = r.cluster.logTail(probe, 5);
-            r.cluster.stop(probe);
-            String reason = tail.lines()
+        Optional<Service> relay = switchToCdc(r);
+        if (relay.isEmpty()) {
+            return Optional.of(r.skipReason);
+        }
+        r.startLoad();
+        r.sleepUntil(r.between(0.2, 0.5));
+        r.cluster.kill9(relay.get());
+        r.fault("kill -9 relay-cdc");
+        Cluster.sleep(1000 + r.rnd.nextInt(2000));
+        r.cluster.launch(relay.get());
+        r.fault("relay-cdc restarted");
+        r.awaitLoad();
+        return Optional.empty();
+    }
+
+    private static Optional<String> cdcBrokerSigstop(ScenarioRun r) throws Exception {
+        Optional<Service> relay = switchToCdc(r);
+        if (relay.isEmpty()) {
+            return Optional.of(r.skipReason);
+        }
+        return brokerSigstop(r);
+    }
+
+    /**
+     * The CDC relay replaces both polling relays: starts one with RELAY_MODE=cdc, then restarts every writer (the
+     * api writes requests, the consumers outcomes) in cdc mode too, so they emit logical decoding messages
+     * instead of outbox rows; the polling relays stop for good. Empty, with {@link ScenarioRun#skipReason} set,
+     * when the CDC relay cannot start in this build.
+     */
+    private static Optional<Service> switchToCdc(ScenarioRun r) throws Exception {
+        Service relay = r.cluster.define("relay-cdc", "relay", Map.of("RELAY_MODE", "cdc"));
+        r.cluster.launch(relay);
+        if (!r.cluster.awaitReady(relay, Duration.ofSeconds(90))) {
+            String tail = r.cluster.logTail(relay, 5);
+            r.cluster.stop(relay);
+            r.skipReason = tail.lines()
                     .filter(l -> l.contains("cdc"))
                     .findFirst()
-                    .orElse("relay with RELAY_MODE=cdc did not start");
-            return Optional.of(reason.strip());
+                    .orElse("relay with RELAY_MODE=cdc did not start")
+                    .strip();
+            return Optional.empty();
         }
-        // Every writer must be in cdc mode too (the api writes requests, the consumers outcomes): they then emit
-        // logical decoding messages instead of outbox rows. The polling relays stop for good.
         for (Service s : r.cluster.services()) {
-            if (s == probe) {
+            if (s == relay) {
                 continue;
             }
             boolean wasRunning = s.alive();
@@ -421,14 +450,6 @@ final class Scenarios {
             }
         }
         r.fault("polling relays stopped; api, consumers and CDC relay running with RELAY_MODE=cdc");
-        r.startLoad();
-        r.sleepUntil(r.between(0.2, 0.5));
-        r.cluster.kill9(probe);
-        r.fault("kill -9 relay-cdc");
-        Cluster.sleep(1000 + r.rnd.nextInt(2000));
-        r.cluster.launch(probe);
-        r.fault("relay-cdc restarted");
-        r.awaitLoad();
-        return Optional.empty();
+        return Optional.of(relay);
     }
 }

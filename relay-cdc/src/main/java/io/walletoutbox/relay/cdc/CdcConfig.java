@@ -1,7 +1,10 @@
 package io.walletoutbox.relay.cdc;
 
+import io.walletoutbox.relay.ParkingPolicy;
 import java.net.URI;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -25,6 +28,12 @@ import java.util.regex.Pattern;
  * @param maxAttempts a record Kafka rejects for good this many times is parked in {@code outbox_parked}
  * @param retryBackoff first wait after a failed send (Kafka away), doubled up to {@code maxRetryBackoff}
  * @param maxRetryBackoff longest wait between failed sends
+ * @param parkingPolicies per topic, {@link ParkingPolicy#BLOCK} to send a key's events one after the other, each
+ *     after the previous one's ack, and stop the key at its first failure, so no event of a key overtakes an
+ *     earlier one that failed (a timeout while Kafka is away), at a round trip per event of one key; topics not
+ *     listed use {@link ParkingPolicy#SKIP} (a batch pipelined, as fast as the producer goes). Unlike the polling
+ *     relay, a parked event does not hold its key's later events back: the WAL stream is one sequence for every
+ *     key, and holding one key would hold them all
  */
 public record CdcConfig(
         String instanceId,
@@ -39,7 +48,8 @@ public record CdcConfig(
         Duration pollInterval,
         int maxAttempts,
         Duration retryBackoff,
-        Duration maxRetryBackoff) {
+        Duration maxRetryBackoff,
+        Map<String, ParkingPolicy> parkingPolicies) {
 
     private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
     private static final Pattern URL = Pattern.compile("jdbc:postgresql://([^/?,]+)/([^/?]+)(\\?.*)?");
@@ -72,12 +82,18 @@ public record CdcConfig(
         if (maxRetryBackoff.compareTo(retryBackoff) < 0) {
             throw new IllegalArgumentException("maxRetryBackoff must be >= retryBackoff");
         }
+        Objects.requireNonNull(parkingPolicies, "parkingPolicies");
+        parkingPolicies.forEach((topic, policy) -> {
+            Objects.requireNonNull(topic, "parkingPolicies topic");
+            Objects.requireNonNull(policy, "parkingPolicies policy of " + topic);
+        });
+        parkingPolicies = Map.copyOf(parkingPolicies);
     }
 
     /**
      * Sensible defaults: slot {@code walletoutbox_outbox}, publication {@code walletoutbox_outbox}, offsets in
      * {@code relay_cdc_offset}, a heartbeat every 10 s, batches of up to 2048 events, 10 ms poll interval,
-     * parking after 5 rejections, retries from 100 ms to 10 s.
+     * parking after 5 rejections, retries from 100 ms to 10 s, every topic {@link ParkingPolicy#SKIP}.
      */
     public static CdcConfig defaults(String instanceId, String jdbcUrl, String user, String password) {
         return new CdcConfig(
@@ -93,7 +109,8 @@ public record CdcConfig(
                 Duration.ofMillis(10),
                 5,
                 Duration.ofMillis(100),
-                Duration.ofSeconds(10));
+                Duration.ofSeconds(10),
+                Map.of());
     }
 
     /** This configuration with another slot and publication name. */
@@ -111,7 +128,34 @@ public record CdcConfig(
                 pollInterval,
                 maxAttempts,
                 retryBackoff,
-                maxRetryBackoff);
+                maxRetryBackoff,
+                parkingPolicies);
+    }
+
+    /** This configuration with {@code policy} for {@code topic}. */
+    public CdcConfig withParkingPolicy(String topic, ParkingPolicy policy) {
+        var policies = new HashMap<>(parkingPolicies);
+        policies.put(topic, policy);
+        return new CdcConfig(
+                instanceId,
+                jdbcUrl,
+                user,
+                password,
+                slotName,
+                publicationName,
+                offsetsTable,
+                heartbeatInterval,
+                maxBatchSize,
+                pollInterval,
+                maxAttempts,
+                retryBackoff,
+                maxRetryBackoff,
+                policies);
+    }
+
+    /** The parking policy of {@code topic}. */
+    public ParkingPolicy policyOf(String topic) {
+        return parkingPolicies.getOrDefault(topic, ParkingPolicy.SKIP);
     }
 
     /** The host of {@link #jdbcUrl()}. */

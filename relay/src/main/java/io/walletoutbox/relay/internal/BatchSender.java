@@ -3,7 +3,6 @@ package io.walletoutbox.relay.internal;
 import io.walletoutbox.relay.OutboxRecords;
 import io.walletoutbox.relay.OutboxRecords.StoredEvent;
 import io.walletoutbox.relay.ParkingPolicy;
-import io.walletoutbox.relay.RelayConfig;
 import io.walletoutbox.relay.RelayMetrics;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Function;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.InvalidRecordException;
@@ -23,14 +23,15 @@ import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 
 /**
- * Sends one batch and waits for every answer. Events of {@link ParkingPolicy#SKIP} topics are handed to the
+ * Sends one batch and waits for every answer (used by the polling relay, and by the CDC relay through a qualified
+ * export). Events of {@link ParkingPolicy#SKIP} topics are handed to the
  * producer all at once (it pipelines and batches them; the idempotent producer keeps each partition in order).
  * Events of {@link ParkingPolicy#BLOCK} topics are sent per key one after the other, each after the previous ack,
  * and a key stops at its first failure, so no later event of a key overtakes a failed one.
  */
-final class BatchSender {
+public final class BatchSender {
     /** What became of one event. */
-    sealed interface Result {
+    public sealed interface Result {
         /** Kafka acknowledged it. */
         record Acked() implements Result {}
 
@@ -51,23 +52,28 @@ final class BatchSender {
     private static final Result NOT_SENT = new Result.NotSent();
 
     private final Producer<String, byte[]> producer;
-    private final RelayConfig config;
+    private final Function<String, ParkingPolicy> policyOf;
     private final RelayMetrics metrics;
 
-    BatchSender(Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics) {
+    /** A sender whose blocking topics are those {@code policyOf} maps to {@link ParkingPolicy#BLOCK}. */
+    public BatchSender(
+            Producer<String, byte[]> producer, Function<String, ParkingPolicy> policyOf, RelayMetrics metrics) {
         this.producer = producer;
-        this.config = config;
+        this.policyOf = policyOf;
         this.metrics = metrics;
     }
 
-    /** Sends {@code batch} and returns one result per event, in the batch's order. */
-    List<Result> send(List<StoredEvent> batch) {
+    /**
+     * Sends {@code batch} and returns one result per event, in the batch's order. Throws {@link
+     * RelayInterruptedException} when the calling thread is interrupted while it waits.
+     */
+    public List<Result> send(List<StoredEvent> batch) {
         var results = new Result[batch.size()];
         var pipelined = new ArrayList<Integer>();
         var chains = new LinkedHashMap<String, List<Integer>>();
         for (int i = 0; i < batch.size(); i++) {
             StoredEvent event = batch.get(i);
-            if (config.policyOf(event.topic()) == ParkingPolicy.BLOCK) {
+            if (policyOf.apply(event.topic()) == ParkingPolicy.BLOCK) {
                 chains.computeIfAbsent(event.topic() + '\u0000' + event.aggregateId(), k -> new ArrayList<>())
                         .add(i);
             } else {
@@ -150,7 +156,7 @@ final class BatchSender {
      * Rejections of the record itself, which no retry cures. Anything else (timeouts, a broker away, a producer
      * closing or resetting its sequence numbers) is retried without counting towards parking.
      */
-    static boolean isPermanent(Throwable cause) {
+    public static boolean isPermanent(Throwable cause) {
         return cause instanceof RecordTooLargeException
                 || cause instanceof RecordBatchTooLargeException
                 || cause instanceof InvalidTopicException

@@ -1,7 +1,7 @@
 package io.walletoutbox.relay.internal;
 
 /** The relay was closed while waiting for Kafka; the transaction rolls back and the rows stay. */
-final class RelayInterruptedException extends RuntimeException {
+public final class RelayInterruptedException extends RuntimeException {
     RelayInterruptedException(InterruptedException cause) {
         super("relay interrupted", cause);
     }

@@ -61,7 +61,7 @@ public final class ShardPublisher {
         this.config = config;
         this.metrics = metrics;
         this.hooks = hooks;
-        this.sender = new BatchSender(producer, config, metrics);
+        this.sender = new BatchSender(producer, config::policyOf, metrics);
         this.blockTopics = config.parkingPolicies().entrySet().stream()
                 .filter(e -> e.getValue() == ParkingPolicy.BLOCK)
                 .map(Map.Entry::getKey)

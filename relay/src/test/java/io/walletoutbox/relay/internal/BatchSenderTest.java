@@ -65,7 +65,7 @@ class BatchSenderTest {
     }
 
     private static BatchSender sender(ScriptedProducer producer) {
-        return new BatchSender(producer, RelayConfig.defaults("test"), RelayMetrics.NONE);
+        return new BatchSender(producer, RelayConfig.defaults("test")::policyOf, RelayMetrics.NONE);
     }
 
     @Test

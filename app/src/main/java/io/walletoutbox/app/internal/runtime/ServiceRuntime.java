@@ -127,7 +127,7 @@ public final class ServiceRuntime implements AutoCloseable {
             }
         };
         boolean cdc = config.relayMode() == AppConfig.RelayMode.CDC;
-        CdcConfig cdcConfig = cdc ? cdcConfig(instanceId, infra) : null; // only read in cdc mode
+        CdcConfig cdcConfig = cdc ? cdcConfig(instanceId, infra, config.eventsTopic()) : null; // only read in cdc mode
         if (cdc) {
             // Every instance, whatever its roles, makes sure the slot exists before it writes: the WAL keeps an
             // event for the relay only from the slot's creation on.
@@ -272,9 +272,11 @@ public final class ServiceRuntime implements AutoCloseable {
         return jdbcUrl.replaceAll("(?i)password=[^&]*", "password=***");
     }
 
-    private static CdcConfig cdcConfig(String instanceId, Infrastructure infra) {
+    /** The CDC relay's configuration: the events topic {@link ParkingPolicy#BLOCK}, as for the polling relay. */
+    private static CdcConfig cdcConfig(String instanceId, Infrastructure infra, String eventsTopic) {
         try {
-            return CdcConfig.defaults(instanceId, infra.jdbcUrl(), infra.user(), infra.password());
+            return CdcConfig.defaults(instanceId, infra.jdbcUrl(), infra.user(), infra.password())
+                    .withParkingPolicy(eventsTopic, ParkingPolicy.BLOCK);
         } catch (IllegalArgumentException e) {
             throw new StartupException("RELAY_MODE=cdc: " + e.getMessage(), e);
         }

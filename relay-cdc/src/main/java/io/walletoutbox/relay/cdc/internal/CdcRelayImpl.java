@@ -6,12 +6,13 @@ import io.debezium.engine.ChangeEvent;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.format.Json;
 import io.walletoutbox.outbox.OutboxMode;
-import io.walletoutbox.relay.OutboxRecords;
 import io.walletoutbox.relay.OutboxRecords.StoredEvent;
 import io.walletoutbox.relay.Relay;
 import io.walletoutbox.relay.RelayMetrics;
 import io.walletoutbox.relay.cdc.CdcConfig;
 import io.walletoutbox.relay.cdc.CdcSlots;
+import io.walletoutbox.relay.internal.BatchSender;
+import io.walletoutbox.relay.internal.RelayInterruptedException;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,17 +24,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.InvalidRecordException;
-import org.apache.kafka.common.errors.InvalidTopicException;
-import org.apache.kafka.common.errors.RecordBatchTooLargeException;
-import org.apache.kafka.common.errors.RecordTooLargeException;
-import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +46,7 @@ public final class CdcRelayImpl implements Relay {
     private final Producer<String, byte[]> producer;
     private final CdcConfig config;
     private final RelayMetrics metrics;
+    private final BatchSender sender;
     private final Object lock = new Object();
     private final AtomicReference<DebeziumEngine<ChangeEvent<String, String>>> engine = new AtomicReference<>();
     private Thread supervisor;
@@ -63,6 +57,7 @@ public final class CdcRelayImpl implements Relay {
         this.producer = Objects.requireNonNull(producer, "producer");
         this.config = Objects.requireNonNull(config, "config");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.sender = new BatchSender(producer, config::policyOf, metrics);
     }
 
     @Override
@@ -199,82 +194,73 @@ public final class CdcRelayImpl implements Relay {
     }
 
     /**
-     * Sends {@code events} until every one is acknowledged (or parked): a failure sends it again with everything
-     * after it, after a back-off. Throws {@link InterruptedException} when the relay is closed meanwhile, so the
-     * batch's offsets are not committed.
+     * Sends {@code events} until every one is acknowledged (or parked), with the polling relay's {@link
+     * BatchSender}: what failed, and in a blocking topic what its key's failure held back, is sent again after a
+     * back-off, in order. Throws {@link InterruptedException} when the relay is closed meanwhile, so the batch's
+     * offsets are not committed.
      */
     private void publish(List<StoredEvent> events) throws InterruptedException {
-        int from = 0;
-        var attempts = new HashMap<Integer, Integer>();
+        List<StoredEvent> pending = events;
+        var attempts = new HashMap<UUID, Integer>();
         Duration backoff = config.retryBackoff();
-        while (from < events.size()) {
+        while (!pending.isEmpty()) {
             if (!running) {
                 throw new InterruptedException("relay closed");
             }
-            var futures = new ArrayList<Future<RecordMetadata>>(events.size() - from);
-            for (int i = from; i < events.size(); i++) {
-                Future<RecordMetadata> future = send(events.get(i));
-                futures.add(future);
-                if (future.state() == Future.State.FAILED && !isPermanent(future.exceptionNow())) {
-                    break; // Kafka away: sending the rest would only block as long again for each
-                }
+            List<BatchSender.Result> results;
+            try {
+                results = sender.send(pending);
+            } catch (RelayInterruptedException e) {
+                throw new InterruptedException("relay closed");
             }
-            int failedAt = -1;
-            Throwable error = null;
-            for (int j = 0; j < futures.size(); j++) {
-                try {
-                    futures.get(j).get();
-                } catch (ExecutionException e) {
-                    if (failedAt < 0) {
-                        failedAt = from + j;
-                        error = e.getCause();
+            var again = new ArrayList<StoredEvent>();
+            int retriable = 0;
+            String firstError = null;
+            for (int i = 0; i < pending.size(); i++) {
+                StoredEvent event = pending.get(i);
+                switch (results.get(i)) {
+                    case BatchSender.Result.Acked a -> {}
+                    case BatchSender.Result.Rejected r -> {
+                        int n = attempts.merge(event.eventId(), 1, Integer::sum);
+                        if (n >= config.maxAttempts()) {
+                            park(event, n, r.error());
+                        } else {
+                            log.warn(
+                                    "CDC relay {}: Kafka rejected event {} (attempt {} of {}): {}",
+                                    config.instanceId(),
+                                    event.eventId(),
+                                    n,
+                                    config.maxAttempts(),
+                                    r.error());
+                            again.add(event);
+                        }
                     }
+                    case BatchSender.Result.Retriable r -> {
+                        retriable++;
+                        firstError = firstError == null ? r.error() : firstError;
+                        again.add(event);
+                    }
+                    case BatchSender.Result.NotSent n -> again.add(event);
                 }
             }
-            if (failedAt < 0 && from + futures.size() == events.size()) {
+            if (again.isEmpty()) {
                 return;
             }
-            if (failedAt < 0) {
-                failedAt = from + futures.size();
-            }
-            StoredEvent failed = events.get(failedAt);
-            if (error != null && isPermanent(error)) {
-                metrics.failed(true);
-                int n = attempts.merge(failedAt, 1, Integer::sum);
-                if (n >= config.maxAttempts()) {
-                    park(failed, n, String.valueOf(error));
-                    from = failedAt + 1;
-                    continue;
-                }
+            if (retriable > 0) {
+                // One line per round, not per event: while Kafka is away every round fails alike.
                 log.warn(
-                        "CDC relay {}: Kafka rejected event {} (attempt {} of {}): {}",
+                        "CDC relay {}: {} of {} sends failed, {} events will be sent again in about {}; first error: {}",
                         config.instanceId(),
-                        failed.eventId(),
-                        n,
-                        config.maxAttempts(),
-                        error.toString());
-            } else {
-                metrics.failed(false);
-                log.warn(
-                        "CDC relay {}: send of event {} failed, will retry in {}: {}",
-                        config.instanceId(),
-                        failed.eventId(),
+                        retriable,
+                        pending.size(),
+                        again.size(),
                         backoff,
-                        String.valueOf(error));
+                        firstError);
             }
-            from = failedAt;
+            pending = again;
             sleep(jitter(backoff));
             backoff = min(backoff.multipliedBy(2), config.maxRetryBackoff());
         }
-    }
-
-    private Future<RecordMetadata> send(StoredEvent event) {
-        Instant created = event.createdAt();
-        return producer.send(OutboxRecords.toRecord(event), (metadata, error) -> {
-            if (error == null) {
-                metrics.published(Duration.between(created, Instant.now()));
-            }
-        });
     }
 
     private void park(StoredEvent event, int attempts, String error) {
@@ -351,15 +337,6 @@ public final class CdcRelayImpl implements Relay {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** Rejections of the record itself, which no retry cures (as the polling relay's). */
-    static boolean isPermanent(Throwable cause) {
-        return cause instanceof RecordTooLargeException
-                || cause instanceof RecordBatchTooLargeException
-                || cause instanceof InvalidTopicException
-                || cause instanceof InvalidRecordException
-                || cause instanceof TopicAuthorizationException;
     }
 
     private void sleep(Duration d) {
