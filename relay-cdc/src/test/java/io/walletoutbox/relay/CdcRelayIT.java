@@ -1,11 +1,21 @@
 package io.walletoutbox.relay;
 
+import static io.walletoutbox.relay.RelayFixture.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.relay.cdc.CdcConfig;
 import io.walletoutbox.relay.cdc.CdcRelay;
 import io.walletoutbox.relay.internal.RelayHooks;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 import org.apache.kafka.clients.producer.Producer;
 import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.Test;
 
 /**
  * The relay contract for the CDC relay: events written as logical decoding messages, read from a slot of the
@@ -35,5 +45,47 @@ class CdcRelayIT extends RelayContractIT {
     @Override
     protected long backlog() {
         return Math.max(0, fixture.written() - fixture.acked());
+    }
+
+    /**
+     * A record Kafka rejects for good is retried {@code maxAttempts} times and parked; unlike the polling relay,
+     * the key's later events are not held back behind it even under BLOCK (the WAL stream is one sequence for
+     * every key). Under BLOCK the later event still waits until the rejected one is parked: it never overtakes it
+     * while it is being retried.
+     */
+    @Test
+    void rejectedEventIsParkedAndTheKeysLaterEventFollowsIt() throws Exception {
+        String topic = smallTopic("cdc-park", 1024);
+        var registry = new SimpleMeterRegistry();
+        var metrics = new RelayMeterBinder(fixture.admin, Duration.ZERO, Clock.systemUTC());
+        metrics.bindTo(registry);
+        start(
+                config("relay-park").withParkingPolicy(topic, ParkingPolicy.BLOCK),
+                fixture.infra.bootstrapServers(),
+                20_000,
+                metrics,
+                RelayHooks.NONE);
+        OutboxEvent e1 = event(topic, "k", 1);
+        OutboxEvent e2 = tooLarge(topic, "k", 2);
+        OutboxEvent e3 = event(topic, "k", 3);
+        fixture.append(List.of(e1, e2, e3));
+        try (var reader = new TopicReader(fixture.infra.bootstrapServers(), topic)) {
+            var records = reader.awaitCount(2, LONG);
+            assertEquals(List.of(e1.id(), e3.id()), ids(records));
+        }
+        await(() -> fixture.admin.status().parked() == 1, LONG, "e2 parked");
+        var parked = fixture.admin.listParked(10, 0);
+        assertEquals(1, parked.size());
+        var p = parked.getFirst();
+        assertEquals(e2.id(), p.eventId());
+        assertEquals(topic, p.topic());
+        assertEquals(3, p.attempts());
+        assertTrue(p.lastError().contains("RecordTooLarge"), p.lastError());
+        assertEquals(1.0, registry.get("relay.parked").counter().count());
+        assertEquals(
+                3.0,
+                registry.get("relay.failed").tag("kind", "permanent").counter().count());
+        // e3 went out only after e2's last attempt: it was sent once, in its key's order.
+        assertEquals(2.0, registry.get("relay.published").counter().count());
     }
 }

@@ -25,7 +25,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.config.ConfigResource;
 import org.jdbi.v3.core.Jdbi;
@@ -148,33 +147,6 @@ class PollingRelayIT extends RelayContractIT {
             assertEquals(all, new HashSet<>(ids(records)), "nothing lost");
             assertFirstDeliveriesInKeyOrder(records);
         }
-    }
-
-    /** A topic on the shared broker that takes records of at most {@code maxMessageBytes}. */
-    String smallTopic(String prefix, int maxMessageBytes) throws Exception {
-        String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-        try (var admin = Admin.create(Map.of("bootstrap.servers", fixture.infra.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(name, 2, (short) 1)
-                            .configs(Map.of("max.message.bytes", Integer.toString(maxMessageBytes)))))
-                    .all()
-                    .get();
-        }
-        return name;
-    }
-
-    /** A payload Kafka cannot compress below a few kilobytes. */
-    static OutboxEvent tooLarge(String topic, String key, int seq) {
-        var random = new java.util.Random(seq);
-        var text = new StringBuilder();
-        for (int i = 0; i < 8000; i++) {
-            text.append((char) ('a' + random.nextInt(26)));
-        }
-        return OutboxEvent.of(
-                "Thing",
-                key,
-                "ThingChanged",
-                topic,
-                "{\"key\":\"" + key + "\",\"seq\":" + seq + ",\"junk\":\"" + text + "\"}");
     }
 
     @Test
