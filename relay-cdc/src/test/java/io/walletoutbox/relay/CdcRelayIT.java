@@ -4,14 +4,11 @@ import static io.walletoutbox.relay.RelayFixture.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.relay.cdc.CdcConfig;
 import io.walletoutbox.relay.cdc.CdcRelay;
 import io.walletoutbox.relay.internal.RelayHooks;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.clients.producer.Producer;
 import org.jdbi.v3.core.Jdbi;
@@ -56,15 +53,10 @@ class CdcRelayIT extends RelayContractIT {
     @Test
     void rejectedEventIsParkedAndTheKeysLaterEventFollowsIt() throws Exception {
         String topic = smallTopic("cdc-park", 1024);
-        var registry = new SimpleMeterRegistry();
-        var metrics = new RelayMeterBinder(fixture.admin, Duration.ZERO, Clock.systemUTC());
-        metrics.bindTo(registry);
-        start(
+        var registry = startMetered(
                 config("relay-park").withParkingPolicy(topic, ParkingPolicy.BLOCK),
                 fixture.infra.bootstrapServers(),
-                20_000,
-                metrics,
-                RelayHooks.NONE);
+                20_000);
         OutboxEvent e1 = event(topic, "k", 1);
         OutboxEvent e2 = tooLarge(topic, "k", 2);
         OutboxEvent e3 = event(topic, "k", 3);

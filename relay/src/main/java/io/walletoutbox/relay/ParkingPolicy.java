@@ -1,5 +1,9 @@
 package io.walletoutbox.relay;
 
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+
 /**
  * What happens to the later events of a key when one of its events is rejected by Kafka for good (a record too
  * large for the topic, an invalid topic): chosen per topic in {@link RelayConfig#parkingPolicies()}.
@@ -24,5 +28,23 @@ public enum ParkingPolicy {
      * go in parallel), and stops that key at its first failure, retriable or not; so a blocking topic also keeps
      * strict per-key order when a send times out.
      */
-    BLOCK
+    BLOCK;
+
+    /** {@code policies} checked (no null topic or policy) and copied; for the relays' configurations. */
+    public static Map<String, ParkingPolicy> copyOf(Map<String, ParkingPolicy> policies) {
+        Objects.requireNonNull(policies, "parkingPolicies");
+        policies.forEach((topic, policy) -> {
+            Objects.requireNonNull(topic, "parkingPolicies topic");
+            Objects.requireNonNull(policy, "parkingPolicies policy of " + topic);
+        });
+        return Map.copyOf(policies);
+    }
+
+    /** {@code policies} with {@code topic} set to {@code policy}. */
+    public static Map<String, ParkingPolicy> with(
+            Map<String, ParkingPolicy> policies, String topic, ParkingPolicy policy) {
+        var copy = new HashMap<>(policies);
+        copy.put(topic, policy);
+        return copy;
+    }
 }

@@ -1,7 +1,6 @@
 package io.walletoutbox.relay;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -63,12 +62,7 @@ public record RelayConfig(
         if (maxRetryBackoff.compareTo(retryBackoff) < 0) {
             throw new IllegalArgumentException("maxRetryBackoff must be >= retryBackoff");
         }
-        Objects.requireNonNull(parkingPolicies, "parkingPolicies");
-        parkingPolicies.forEach((topic, policy) -> {
-            Objects.requireNonNull(topic, "parkingPolicies topic");
-            Objects.requireNonNull(policy, "parkingPolicies policy of " + topic);
-        });
-        parkingPolicies = Map.copyOf(parkingPolicies);
+        parkingPolicies = ParkingPolicy.copyOf(parkingPolicies);
     }
 
     /**
@@ -96,8 +90,6 @@ public record RelayConfig(
 
     /** This configuration with {@code topic}'s parking policy set to {@code policy}. */
     public RelayConfig withParkingPolicy(String topic, ParkingPolicy policy) {
-        var copy = new HashMap<>(parkingPolicies);
-        copy.put(topic, policy);
         return new RelayConfig(
                 instanceId,
                 workers,
@@ -108,7 +100,7 @@ public record RelayConfig(
                 maxAttempts,
                 retryBackoff,
                 maxRetryBackoff,
-                copy);
+                ParkingPolicy.with(parkingPolicies, topic, policy));
     }
 
     private static void requirePositive(Duration d, String name) {

@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.walletoutbox.outbox.OutboxAdmin;
 import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.relay.internal.PollingRelayImpl;
 import io.walletoutbox.relay.internal.RelayHooks;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -152,10 +150,7 @@ class PollingRelayIT extends RelayContractIT {
     @Test
     void rejectedEventIsParkedAndUnderSkipLaterEventsOfItsKeyFlow() throws Exception {
         String topic = smallTopic("contract-skip", 1024);
-        var registry = new SimpleMeterRegistry();
-        var metrics = new RelayMeterBinder(fixture.admin, Duration.ZERO, Clock.systemUTC());
-        metrics.bindTo(registry);
-        start(config("relay-skip"), fixture.infra.bootstrapServers(), 20_000, metrics, RelayHooks.NONE);
+        var registry = startMetered(config("relay-skip"), fixture.infra.bootstrapServers(), 20_000);
         OutboxEvent e1 = event(topic, "k", 1);
         OutboxEvent e2 = tooLarge(topic, "k", 2);
         OutboxEvent e3 = event(topic, "k", 3);

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.walletoutbox.embedded.EmbeddedKafka;
-import io.walletoutbox.outbox.OutboxAdmin;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxMode;
@@ -115,6 +114,15 @@ abstract class RelayContractIT {
         fixture.register(relay);
         relay.start();
         return relay;
+    }
+
+    /** Starts a relay (as {@link #start(RelayConfig, String, int, RelayMetrics, RelayHooks)}) metered into the result. */
+    SimpleMeterRegistry startMetered(RelayConfig config, String bootstrapServers, int deliveryTimeoutMs) {
+        var registry = new SimpleMeterRegistry();
+        var metrics = new RelayMeterBinder(fixture.admin, Duration.ZERO, Clock.systemUTC());
+        metrics.bindTo(registry);
+        start(config, bootstrapServers, deliveryTimeoutMs, metrics, RelayHooks.NONE);
+        return registry;
     }
 
     Relay start(RelayConfig config) {
@@ -261,15 +269,8 @@ abstract class RelayContractIT {
                     .all()
                     .get();
         }
-        var metrics = new RelayMeterBinder(OutboxAdmin.create(fixture.jdbi), Duration.ZERO, Clock.systemUTC());
-        var registry = new SimpleMeterRegistry();
-        metrics.bindTo(registry);
-        start(
-                config("relay-outage").withParkingPolicy(topics.get(1), ParkingPolicy.BLOCK),
-                bootstrap,
-                5_000,
-                metrics,
-                RelayHooks.NONE);
+        var registry = startMetered(
+                config("relay-outage").withParkingPolicy(topics.get(1), ParkingPolicy.BLOCK), bootstrap, 5_000);
         var before = new ArrayList<OutboxEvent>();
         for (int i = 0; i < 100; i++) {
             for (String topic : topics) {

@@ -3,7 +3,6 @@ package io.walletoutbox.relay.cdc;
 import io.walletoutbox.relay.ParkingPolicy;
 import java.net.URI;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -82,12 +81,7 @@ public record CdcConfig(
         if (maxRetryBackoff.compareTo(retryBackoff) < 0) {
             throw new IllegalArgumentException("maxRetryBackoff must be >= retryBackoff");
         }
-        Objects.requireNonNull(parkingPolicies, "parkingPolicies");
-        parkingPolicies.forEach((topic, policy) -> {
-            Objects.requireNonNull(topic, "parkingPolicies topic");
-            Objects.requireNonNull(policy, "parkingPolicies policy of " + topic);
-        });
-        parkingPolicies = Map.copyOf(parkingPolicies);
+        parkingPolicies = ParkingPolicy.copyOf(parkingPolicies);
     }
 
     /**
@@ -115,6 +109,15 @@ public record CdcConfig(
 
     /** This configuration with another slot and publication name. */
     public CdcConfig withSlot(String slot, String publication) {
+        return copy(slot, publication, parkingPolicies);
+    }
+
+    /** This configuration with {@code policy} for {@code topic}. */
+    public CdcConfig withParkingPolicy(String topic, ParkingPolicy policy) {
+        return copy(slotName, publicationName, ParkingPolicy.with(parkingPolicies, topic, policy));
+    }
+
+    private CdcConfig copy(String slot, String publication, Map<String, ParkingPolicy> policies) {
         return new CdcConfig(
                 instanceId,
                 jdbcUrl,
@@ -122,27 +125,6 @@ public record CdcConfig(
                 password,
                 slot,
                 publication,
-                offsetsTable,
-                heartbeatInterval,
-                maxBatchSize,
-                pollInterval,
-                maxAttempts,
-                retryBackoff,
-                maxRetryBackoff,
-                parkingPolicies);
-    }
-
-    /** This configuration with {@code policy} for {@code topic}. */
-    public CdcConfig withParkingPolicy(String topic, ParkingPolicy policy) {
-        var policies = new HashMap<>(parkingPolicies);
-        policies.put(topic, policy);
-        return new CdcConfig(
-                instanceId,
-                jdbcUrl,
-                user,
-                password,
-                slotName,
-                publicationName,
                 offsetsTable,
                 heartbeatInterval,
                 maxBatchSize,

@@ -3,6 +3,7 @@ package io.walletoutbox.relay.cdc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.walletoutbox.relay.ParkingPolicy;
 import org.junit.jupiter.api.Test;
 
 class CdcConfigTest {
@@ -33,5 +34,18 @@ class CdcConfigTest {
                 () -> CdcConfig.defaults("i", "jdbc:mysql://localhost/wallet", "u", ""));
         assertThrows(
                 IllegalArgumentException.class, () -> CdcConfig.defaults("i", "jdbc:postgresql://h1,h2/db", "u", ""));
+    }
+
+    @Test
+    void topicsAreSkipUnlessSetToBlockAndThePolicySurvivesOtherChanges() {
+        var c = CdcConfig.defaults("i", "jdbc:postgresql://localhost/wallet", "u", "");
+        assertEquals(ParkingPolicy.SKIP, c.policyOf("wallet.events"));
+        var blocking = c.withParkingPolicy("wallet.events", ParkingPolicy.BLOCK);
+        assertEquals(ParkingPolicy.BLOCK, blocking.policyOf("wallet.events"));
+        assertEquals(ParkingPolicy.SKIP, blocking.policyOf("other"));
+        assertEquals(ParkingPolicy.SKIP, c.policyOf("wallet.events"), "the original is unchanged");
+        assertEquals(ParkingPolicy.BLOCK, blocking.withSlot("s_2", "p").policyOf("wallet.events"));
+        assertThrows(NullPointerException.class, () -> c.withParkingPolicy(null, ParkingPolicy.BLOCK));
+        assertThrows(NullPointerException.class, () -> c.withParkingPolicy("t", null));
     }
 }
