@@ -54,11 +54,11 @@ public interface BillerSimulator extends AutoCloseable {
     List<BillerCharge> charges();
 
     /**
-     * How many times each idempotency key's definitive answer (paid or declined) was written back, also served
-     * as {@code GET /v1/answers}. A dropped or timed-out request is not counted, so a count above one means the
-     * caller asked again after it had been answered: it processed the payment twice.
+     * Every idempotency key answered and how often (paid or declined; 503s, dropped and timed-out requests do not
+     * count), in the order keys were first answered; also served as {@code GET /v1/answers}. A payment asked again
+     * after its outcome was recorded means the caller processed it twice.
      */
-    Map<String, Integer> answers();
+    List<AnsweredKey> answers();
 
     /** Replaces the injected faults. */
     void faults(SimulatorFaults faults);

@@ -83,6 +83,14 @@ class BillPaymentConsumerIT {
                 () -> !outcomes.rowsOf(p.paymentId()).isEmpty());
     }
 
+    /** How many times the biller answered {@code paymentId}. */
+    private int answered(UUID paymentId) {
+        return sim.answers().stream()
+                .filter(a -> a.idempotencyKey().equals(paymentId.toString()))
+                .mapToInt(AnsweredKey::answered)
+                .sum();
+    }
+
     private double counter(String name) {
         return registry.find(name).functionCounter().count();
     }
@@ -105,10 +113,7 @@ class BillPaymentConsumerIT {
         assertEquals(1, rows.size(), "one outcome");
         assertEquals("paid", rows.getFirst().outcome());
         assertEquals(1, chargesFor(p.paymentId()), "one charge");
-        assertEquals(
-                1,
-                sim.answers().get(p.paymentId().toString()),
-                "the copies were skipped by the inbox, not replayed at the biller");
+        assertEquals(1, answered(p.paymentId()), "the copies were skipped by the inbox, not replayed at the biller");
         assertEquals(
                 sim.charges().stream()
                         .filter(c -> c.idempotencyKey().equals(p.paymentId().toString()))
@@ -144,7 +149,7 @@ class BillPaymentConsumerIT {
         assertEquals("paid", rows.getFirst().outcome());
         assertEquals(1, chargesFor(p.paymentId()), "the redelivery replayed the charge, it did not charge again");
         // The crashed consumer may have retried before it closed; the redelivery asked at least once more.
-        assertTrue(sim.answers().get(p.paymentId().toString()) >= 2, "the redelivery asked the biller again");
+        assertTrue(answered(p.paymentId()) >= 2, "the redelivery asked the biller again");
     }
 
     @Test

@@ -16,7 +16,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
-import java.util.Map;
+import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -152,7 +153,8 @@ class BillerSimulatorIT {
         assertEquals(503, post("/v1/payments", paid, BODY).statusCode());
         sim.dropNext(1);
         assertThrows(IOException.class, () -> post("/v1/payments", paid, BODY));
-        assertEquals(Map.of(), sim.answers(), "neither a 503 nor a dropped answer counts");
+        assertEquals(List.of(), sim.answers(), "neither a 503 nor a dropped answer counts");
+        Instant before = Instant.now();
         assertEquals(201, post("/v1/payments", paid, BODY).statusCode());
         assertEquals(201, post("/v1/payments", paid, BODY).statusCode());
         assertEquals(
@@ -163,13 +165,24 @@ class BillerSimulatorIT {
                 422, post("/v1/payments", paid, BODY.replace("2500", "2600")).statusCode());
         assertEquals(200, get("/v1/payments/" + paid).statusCode());
 
-        assertEquals(Map.of(paid, 2, declined, 1), sim.answers(), "the mismatch and the lookup do not count");
-        JsonNode answers = json(get("/v1/answers"));
-        assertEquals(2, answers.size());
-        assertEquals(paid, answers.get(0).get("idempotencyKey").asText());
-        assertEquals(2, answers.get(0).get("answered").asInt());
-        assertEquals(declined, answers.get(1).get("idempotencyKey").asText());
-        assertEquals(1, answers.get(1).get("answered").asInt());
+        var answers = sim.answers();
+        assertEquals(
+                List.of(paid, declined),
+                answers.stream().map(AnsweredKey::idempotencyKey).toList(),
+                "the mismatch and the lookup do not count");
+        assertEquals(2, answers.get(0).answered());
+        assertEquals(1, answers.get(1).answered());
+        assertFalse(answers.get(0).lastAnsweredAt().isBefore(before));
+        assertFalse(answers.get(1).lastAnsweredAt().isBefore(answers.get(0).lastAnsweredAt()));
+        JsonNode served = json(get("/v1/answers"));
+        assertEquals(2, served.size());
+        assertEquals(paid, served.get(0).get("idempotencyKey").asText());
+        assertEquals(2, served.get(0).get("answered").asInt());
+        assertEquals(
+                answers.get(0).lastAnsweredAt(),
+                Instant.parse(served.get(0).get("lastAnsweredAt").asText()));
+        assertEquals(declined, served.get(1).get("idempotencyKey").asText());
+        assertEquals(1, served.get(1).get("answered").asInt());
     }
 
     @Test

@@ -7,6 +7,8 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -36,16 +38,8 @@ final class Checker {
     /** One record of the topic, in partition order. */
     record Event(int partition, long offset, String key, String ceId, String ceType, JsonNode value) {}
 
-    /**
-     * What the scenario knows beyond the database. {@code repeatsAllowed}: the scenario fails a consumer, its
-     * database or its biller calls between an answer and the consumer's commit, so a payment may be asked again.
-     */
-    record Expectations(
-            Set<UUID> acknowledged,
-            String customerTag,
-            Set<String> poisonIds,
-            int poisonRecords,
-            boolean repeatsAllowed) {}
+    /** What the scenario knows beyond the database. */
+    record Expectations(Set<UUID> acknowledged, String customerTag, Set<String> poisonIds, int poisonRecords) {}
 
     private final Map<String, List<String>> violations = new LinkedHashMap<>();
     private int repeatedAnswers;
@@ -170,11 +164,19 @@ final class Checker {
                                 rs.getBoolean(6)));
             }
         }
+        Map<String, Instant> inbox = new HashMap<>();
+        try (var s = c.createStatement();
+                ResultSet rs =
+                        s.executeQuery("SELECT event_id, processed_at FROM inbox WHERE consumer = 'bill-payments'")) {
+            while (rs.next()) {
+                inbox.put(rs.getString(1), rs.getObject(2, OffsetDateTime.class).toInstant());
+            }
+        }
         checkMoney(c);
         checkPayments(c, payments, x);
         checkCharges(payments, chargesJson, x);
-        checkDelivery(c, payments, topic, x);
-        checkProcessedOnce(payments, answersJson, x);
+        checkDelivery(c, payments, topic, inbox, x);
+        checkProcessedOnce(payments, topic, inbox, answersJson);
         checkOrder(c, payments, topic);
     }
 
@@ -322,18 +324,12 @@ final class Checker {
     }
 
     /** I5: every committed event reached Kafka and every payment request was processed. */
-    private void checkDelivery(Connection c, Map<UUID, Payment> payments, List<Event> topic, Expectations x)
+    private void checkDelivery(
+            Connection c, Map<UUID, Payment> payments, List<Event> topic, Map<String, Instant> inbox, Expectations x)
             throws SQLException {
         long left = single(c, "SELECT count(*) FROM outbox_event");
         if (left > 0) {
             fail("I5", left + " events still in the outbox");
-        }
-        Set<String> inbox = new HashSet<>();
-        try (var s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT event_id FROM inbox WHERE consumer = 'bill-payments'")) {
-            while (rs.next()) {
-                inbox.add(rs.getString(1));
-            }
         }
         Set<UUID> requested = new HashSet<>();
         Set<UUID> outcomes = new HashSet<>();
@@ -352,7 +348,7 @@ final class Checker {
             switch (e.ceType()) {
                 case "BillPaymentRequested" -> {
                     requested.add(payment);
-                    if (!inbox.contains(e.ceId())) {
+                    if (!inbox.containsKey(e.ceId())) {
                         fail("I5", "BillPaymentRequested " + e.ceId() + " (payment " + payment + ") not in the inbox");
                     }
                 }
@@ -371,13 +367,29 @@ final class Checker {
     }
 
     /**
-     * I5, processed once: the biller answered each payment once. The consumer asks again only when it never got
-     * the answer (a 503, a dropped or timed-out request: not counted by the simulator) or could not commit it; a
-     * redelivered event (a relay's duplicate, a rebalance) must stop at the inbox. A consumer that skipped its
-     * inbox check would leave money intact (the biller's idempotency key and the PENDING guard absorb it) but ask
-     * the biller again for every duplicate on the topic: this is the check that sees it.
+     * I5, processed once: no payment was asked of the biller again after its outcome was recorded (the inbox row of
+     * its request, written first in the consumer's outcome transaction, at that transaction's start). The consumer
+     * asks again only when it never got an answer (a 503, a dropped or timed-out request: not counted by the
+     * simulator) or could not commit one (a crash, the database restarting): all before the transaction that
+     * records the outcome. A redelivered event (a relay's duplicate, a rebalance) must stop at the inbox. A consumer
+     * that skipped its inbox check would leave money intact (the biller's idempotency key and the PENDING guard
+     * absorb the duplicate) but ask the biller again for every duplicate on the topic: this is the check that sees
+     * it. Both clocks are this machine's (the simulator's answer time is taken before it writes the answer).
      */
-    private void checkProcessedOnce(Map<UUID, Payment> payments, String answersJson, Expectations x) throws Exception {
+    private void checkProcessedOnce(
+            Map<UUID, Payment> payments, List<Event> topic, Map<String, Instant> inbox, String answersJson)
+            throws Exception {
+        Map<UUID, String> requestIds = new HashMap<>();
+        for (Event e : topic) {
+            if ("BillPaymentRequested".equals(e.ceType()) && e.value() != null && e.ceId() != null) {
+                try {
+                    requestIds.putIfAbsent(
+                            UUID.fromString(e.value().path("paymentId").asText()), e.ceId());
+                } catch (IllegalArgumentException ex) {
+                    // a poison record; I5 reports malformed ones
+                }
+            }
+        }
         for (JsonNode a : JSON.readTree(answersJson)) {
             UUID id;
             try {
@@ -390,11 +402,13 @@ final class Checker {
                 continue; // another scenario's payment, or answered once
             }
             repeatedAnswers += n - 1;
-            if (!x.repeatsAllowed()) {
+            Instant recorded = inbox.get(requestIds.get(id));
+            Instant last = Instant.parse(a.path("lastAnsweredAt").asText());
+            if (recorded != null && last.isAfter(recorded)) {
                 fail(
                         "I5",
-                        "payment " + id + " processed " + n + " times: the biller answered it " + n
-                                + " times, though no consumer, database or biller call failed");
+                        "payment " + id + " processed twice: the biller answered it again at " + last
+                                + ", after its outcome was recorded at " + recorded + " (" + n + " answers)");
             }
         }
     }

@@ -27,13 +27,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 final class Scenarios {
     private Scenarios() {}
 
-    /**
-     * A scenario: its name, extra services beyond the standard set, whether it may make a consumer ask the biller
-     * again after an answer (it fails a consumer, its database or its biller calls between the biller's answer
-     * and the consumer's commit; everywhere else the inbox must stop a redelivered event before the biller), and
-     * its body.
-     */
-    record Scenario(String name, List<String> extraConsumers, boolean repeatsAllowed, Body body) {}
+    /** A scenario: its name, extra services beyond the standard set, and its body. */
+    record Scenario(String name, List<String> extraConsumers, Body body) {}
 
     @FunctionalInterface
     interface Body {
@@ -53,20 +48,19 @@ final class Scenarios {
 
     static List<Scenario> all() {
         return List.of(
-                new Scenario("api-kill9", List.of(), false, Scenarios::apiKill),
-                new Scenario("relay-kill9-after-ack", List.of(), false, Scenarios::relayKillAfterAck),
-                new Scenario("relay-sigstop-order", List.of(), false, Scenarios::relaySigstop),
-                new Scenario("outbox-late-commit", List.of(), false, Scenarios::lateCommit),
-                new Scenario("broker-sigstop", List.of(), false, Scenarios::brokerSigstop),
-                new Scenario("broker-kill9-restart", List.of(), false, Scenarios::brokerKill),
-                new Scenario("postgres-immediate-restart", List.of(), true, Scenarios::postgresRestart),
-                new Scenario(
-                        "consumer-kill9-after-charge", List.of("consumer-b"), true, Scenarios::consumerKillAfterCharge),
-                new Scenario("consumer-churn", List.of(), false, Scenarios::consumerChurn),
-                new Scenario("biller-faults", List.of(), true, Scenarios::billerFaults),
-                new Scenario("poison-record", List.of(), false, Scenarios::poison),
-                new Scenario("cdc-relay-kill9", List.of(), false, Scenarios::cdcRelayKill),
-                new Scenario("cdc-broker-sigstop", List.of(), false, Scenarios::cdcBrokerSigstop));
+                new Scenario("api-kill9", List.of(), Scenarios::apiKill),
+                new Scenario("relay-kill9-after-ack", List.of(), Scenarios::relayKillAfterAck),
+                new Scenario("relay-sigstop-order", List.of(), Scenarios::relaySigstop),
+                new Scenario("outbox-late-commit", List.of(), Scenarios::lateCommit),
+                new Scenario("broker-sigstop", List.of(), Scenarios::brokerSigstop),
+                new Scenario("broker-kill9-restart", List.of(), Scenarios::brokerKill),
+                new Scenario("postgres-immediate-restart", List.of(), Scenarios::postgresRestart),
+                new Scenario("consumer-kill9-after-charge", List.of("consumer-b"), Scenarios::consumerKillAfterCharge),
+                new Scenario("consumer-churn", List.of(), Scenarios::consumerChurn),
+                new Scenario("biller-faults", List.of(), Scenarios::billerFaults),
+                new Scenario("poison-record", List.of(), Scenarios::poison),
+                new Scenario("cdc-relay-kill9", List.of(), Scenarios::cdcRelayKill),
+                new Scenario("cdc-broker-sigstop", List.of(), Scenarios::cdcBrokerSigstop));
     }
 
     private static Optional<String> apiKill(ScenarioRun r) throws Exception {

@@ -1,10 +1,10 @@
 package io.walletoutbox.provider.internal;
 
+import io.walletoutbox.provider.AnsweredKey;
 import io.walletoutbox.provider.BillerCharge;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,7 +40,7 @@ final class SimulatorLedger {
     private final Duration retention;
     private final Map<String, Answer> byKey = new HashMap<>();
     private final List<BillerCharge> charges = new ArrayList<>();
-    private final Map<String, Integer> answered = new LinkedHashMap<>();
+    private final Map<String, AnsweredKey> answered = new LinkedHashMap<>();
     private Instant lastPurge = Instant.EPOCH;
 
     SimulatorLedger(Duration retention) {
@@ -73,14 +73,14 @@ final class SimulatorLedger {
         return List.copyOf(charges);
     }
 
-    /** Counts one definitive answer (paid or declined) written back for {@code key}. */
-    synchronized void answered(String key) {
-        answered.merge(key, 1, Integer::sum);
+    /** Counts one definitive answer (paid or declined) written back for {@code key} at {@code at}. */
+    synchronized void answered(String key, Instant at) {
+        answered.merge(key, new AnsweredKey(key, 1, at), (a, b) -> new AnsweredKey(key, a.answered() + 1, at));
     }
 
-    /** How many times each key's definitive answer was written back, in the order keys were first answered. */
-    synchronized Map<String, Integer> answers() {
-        return Collections.unmodifiableMap(new LinkedHashMap<>(answered));
+    /** Every key answered, in the order keys were first answered. */
+    synchronized List<AnsweredKey> answers() {
+        return List.copyOf(answered.values());
     }
 
     private Answer live(String key, Instant now) {

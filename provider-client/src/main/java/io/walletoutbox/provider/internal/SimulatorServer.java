@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.walletoutbox.provider.AnsweredKey;
 import io.walletoutbox.provider.BillerCharge;
 import io.walletoutbox.provider.BillerSimulator;
 import io.walletoutbox.provider.ProviderException;
@@ -16,7 +17,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -82,7 +82,7 @@ public final class SimulatorServer implements BillerSimulator {
     }
 
     @Override
-    public Map<String, Integer> answers() {
+    public List<AnsweredKey> answers() {
         return ledger.answers();
     }
 
@@ -177,11 +177,15 @@ public final class SimulatorServer implements BillerSimulator {
         }
     }
 
-    /** Writes a payment's definitive answer and counts it once the answer is out (a failed write is not counted). */
+    /**
+     * Writes a payment's definitive answer and counts it once it is out (a failed write is not counted), with the
+     * time it was about to be written: the caller cannot have acted on it before then.
+     */
     private void answer(HttpExchange ex, String key, SimulatorLedger.Answer a) throws IOException {
+        Instant at = Instant.now();
         sendAnswer(ex, a, a.paid() ? 201 : 422);
         ex.getResponseBody().flush();
-        ledger.answered(key);
+        ledger.answered(key, at);
     }
 
     private void lookup(HttpExchange ex, String key) throws IOException {
@@ -237,9 +241,14 @@ public final class SimulatorServer implements BillerSimulator {
         return array;
     }
 
-    private static JsonNode answersJson(Map<String, Integer> answers) {
+    private static JsonNode answersJson(List<AnsweredKey> answers) {
         var array = JSON.createArrayNode();
-        answers.forEach((key, n) -> array.addObject().put("idempotencyKey", key).put("answered", n));
+        for (AnsweredKey a : answers) {
+            array.addObject()
+                    .put("idempotencyKey", a.idempotencyKey())
+                    .put("answered", a.answered())
+                    .put("lastAnsweredAt", a.lastAnsweredAt().toString());
+        }
         return array;
     }
 
