@@ -211,6 +211,7 @@ public final class ChaosMain {
         } finally {
             try {
                 cluster.stopAll();
+                cluster.dropSlots();
             } catch (Exception e) {
                 System.err.println("stopping services: " + e);
             }

@@ -163,6 +163,29 @@ final class Cluster implements AutoCloseable {
     }
 
     /** A new JDBC connection to the scenario's database (the tool's own, application_name chaos-tool). */
+    /**
+     * Drops the replication slots of this scenario's database, once its services stopped (a CDC relay's WAL sender
+     * may linger a moment): a slot nobody reads keeps every WAL segment the rest of the run writes.
+     */
+    void dropSlots() throws SQLException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (true) {
+            try (Connection c = db();
+                    var s = c.createStatement()) {
+                s.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+                        + " WHERE database = current_database() AND NOT active");
+                try (var rs = s.executeQuery(
+                        "SELECT count(*) FROM pg_replication_slots WHERE database = current_database()")) {
+                    rs.next();
+                    if (rs.getLong(1) == 0 || System.nanoTime() > deadline) {
+                        return;
+                    }
+                }
+            }
+            sleep(200);
+        }
+    }
+
     Connection db() throws SQLException {
         return DriverManager.getConnection(jdbcUrl("chaos-tool"), EmbeddedPostgres.USER, "");
     }

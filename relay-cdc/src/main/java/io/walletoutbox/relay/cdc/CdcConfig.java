@@ -85,17 +85,20 @@ public record CdcConfig(
     }
 
     /**
-     * Sensible defaults: slot {@code walletoutbox_outbox}, publication {@code walletoutbox_outbox}, offsets in
-     * {@code relay_cdc_offset}, a heartbeat every 10 s, batches of up to 2048 events, 10 ms poll interval,
-     * parking after 5 rejections, retries from 100 ms to 10 s, every topic {@link ParkingPolicy#SKIP}.
+     * Sensible defaults: slot {@code walletoutbox_<database>} (slot names are shared by every database of a
+     * PostgreSQL cluster, so two deployments on two databases of one cluster must not share one; see {@link
+     * #defaultSlotName}), publication {@code walletoutbox_outbox} (a publication belongs to its database), offsets in
+     * {@code relay_cdc_offset}, a heartbeat every 10 s, batches of up to 2048 events, 10 ms poll interval, parking
+     * after 5 rejections, retries from 100 ms to 10 s, every topic {@link ParkingPolicy#SKIP}.
      */
     public static CdcConfig defaults(String instanceId, String jdbcUrl, String user, String password) {
+        var url = URL.matcher(jdbcUrl == null ? "" : jdbcUrl);
         return new CdcConfig(
                 instanceId,
                 jdbcUrl,
                 user,
                 password,
-                "walletoutbox_outbox",
+                url.matches() ? defaultSlotName(url.group(2)) : "walletoutbox_outbox", // a bad URL fails below
                 "walletoutbox_outbox",
                 "relay_cdc_offset",
                 Duration.ofSeconds(10),
@@ -105,6 +108,16 @@ public record CdcConfig(
                 Duration.ofMillis(100),
                 Duration.ofSeconds(10),
                 Map.of());
+    }
+
+    /**
+     * {@code walletoutbox_} and the database's name in lower case, every character but {@code a-z0-9_} made
+     * {@code _}, cut to PostgreSQL's 63 characters.
+     */
+    public static String defaultSlotName(String database) {
+        String name =
+                "walletoutbox_" + database.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+        return name.length() > 63 ? name.substring(0, 63) : name;
     }
 
     /** This configuration with another slot and publication name. */

@@ -28,24 +28,37 @@ public final class CdcSlots {
      * Creates the slot of {@code config} ({@code pgoutput}) when absent. From the moment it exists, the server keeps
      * every change committed after it for the relay, so a relay creates it before it reports itself started:
      * events committed after {@code start()} returned are never missed, even when the engine starts later. Creating a
-     * logical slot waits for the transactions running at that moment to end.
+     * logical slot waits for the transactions running at that moment to end. A slot of that name that belongs to
+     * another database (slot names are cluster-wide) or plugin is refused with an {@link IllegalStateException}.
      */
     public static void ensureSlot(Jdbi jdbi, CdcConfig config) {
         jdbi.useHandle(h -> {
-            boolean exists = h.createQuery("SELECT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = :slot)")
+            var existing = h.createQuery("""
+                            SELECT coalesce(database, '') || ' ' || coalesce(plugin, '') FROM pg_replication_slots
+                            WHERE slot_name = :slot""")
                     .bind("slot", config.slotName())
-                    .mapTo(Boolean.class)
-                    .one();
-            if (!exists) {
-                try {
-                    h.createQuery("SELECT lsn::text FROM pg_create_logical_replication_slot(:slot, 'pgoutput')")
-                            .bind("slot", config.slotName())
-                            .mapTo(String.class)
-                            .one();
-                } catch (RuntimeException e) {
-                    if (!isDuplicate(e)) {
-                        throw e; // another instance creating the same slot at the same time is fine
-                    }
+                    .mapTo(String.class)
+                    .findOne();
+            if (existing.isPresent()) {
+                String expected = h.createQuery("SELECT current_database() || ' pgoutput'")
+                        .mapTo(String.class)
+                        .one();
+                if (!existing.get().equals(expected)) {
+                    // Slot names are cluster-wide: another database's relay (or another tool) owns this one.
+                    throw new IllegalStateException("replication slot " + config.slotName() + " exists for another"
+                            + " database or plugin (" + existing.get().strip() + "), not for this one (" + expected
+                            + "); give this deployment a slot of its own");
+                }
+                return;
+            }
+            try {
+                h.createQuery("SELECT lsn::text FROM pg_create_logical_replication_slot(:slot, 'pgoutput')")
+                        .bind("slot", config.slotName())
+                        .mapTo(String.class)
+                        .one();
+            } catch (RuntimeException e) {
+                if (!isDuplicate(e)) {
+                    throw e; // another instance creating the same slot at the same time is fine
                 }
             }
         });

@@ -48,4 +48,21 @@ class CdcConfigTest {
         assertThrows(NullPointerException.class, () -> c.withParkingPolicy(null, ParkingPolicy.BLOCK));
         assertThrows(NullPointerException.class, () -> c.withParkingPolicy("t", null));
     }
+
+    @Test
+    void theDefaultSlotIsNamedAfterTheDatabase() {
+        assertEquals(
+                "walletoutbox_wallet",
+                CdcConfig.defaults("i", "jdbc:postgresql://localhost/wallet", "u", "")
+                        .slotName());
+        assertEquals(
+                "walletoutbox_wallet_eu_2",
+                CdcConfig.defaults("i", "jdbc:postgresql://localhost/Wallet-EU.2?ssl=true", "u", "")
+                        .slotName());
+        assertEquals(63, CdcConfig.defaultSlotName("d".repeat(80)).length());
+        assertEquals(
+                "walletoutbox_outbox",
+                CdcConfig.defaults("i", "jdbc:postgresql://localhost/wallet", "u", "")
+                        .publicationName());
+    }
 }

@@ -1,0 +1,42 @@
+package io.walletoutbox.relay;
+
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.walletoutbox.outbox.OutboxMode;
+import io.walletoutbox.relay.cdc.CdcConfig;
+import io.walletoutbox.relay.cdc.CdcSlots;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Replication slot names are shared by every database of a PostgreSQL cluster. A relay must not take (or wait
+ * forever on) a slot of its name that another database's deployment owns: it is refused with a clear message.
+ */
+class CdcSlotsIT {
+
+    @Test
+    void aSlotOfTheSameNameInAnotherDatabaseIsRefusedNotShared() throws Exception {
+        try (var fixture = new RelayFixture("cdc_slots", OutboxMode.LOGICAL_MESSAGE)) {
+            CdcConfig ours =
+                    CdcTestSupport.config("slots", fixture.url, fixture.infra.user(), RelayContractIT.config("slots"));
+            String otherUrl = fixture.infra.newDatabase("cdc_slots_other");
+            Jdbi other = Jdbi.create(otherUrl, fixture.infra.user(), "");
+            CdcConfig theirs = CdcConfig.defaults("other", otherUrl, fixture.infra.user(), "")
+                    .withSlot(ours.slotName(), ours.publicationName());
+            CdcSlots.ensureSlot(other, theirs); // the other database takes the name first
+            fixture.register(() -> CdcSlots.drop(other, theirs));
+
+            var refused = assertThrows(IllegalStateException.class, () -> CdcSlots.ensureSlot(fixture.jdbi, ours));
+            assertTrue(refused.getMessage().contains(ours.slotName()), refused.getMessage());
+            assertTrue(refused.getMessage().contains("another database"), refused.getMessage());
+            CdcSlots.ensureSlot(other, theirs); // its owner finds it as before
+
+            // The defaults give each database a slot of its own.
+            CdcConfig ourDefaults = CdcConfig.defaults("slots", fixture.url, fixture.infra.user(), "");
+            CdcConfig theirDefaults = CdcConfig.defaults("other", otherUrl, fixture.infra.user(), "");
+            assertNotEquals(ourDefaults.slotName(), theirDefaults.slotName());
+        }
+    }
+}
