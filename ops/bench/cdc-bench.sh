@@ -3,7 +3,7 @@
 # and broker: events/s draining 100,000 events of ~300 bytes, commit->Kafka latency p50/p99 at a fixed 1,000
 # events/s, and the WAL and table footprint of each way of writing the outbox.
 # Tunables as -D system properties after the script name, e.g.: ops/bench/cdc-bench.sh -Devents=50000 -Dseconds=30
-# (events, size, keys, rate, seconds; see CdcBenchmark).
+# (events, size, keys, rate, seconds, policy=SKIP|BLOCK; see CdcBenchmark).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bin/jdk.sh

@@ -9,6 +9,7 @@ import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.outbox.OutboxSchema;
 import io.walletoutbox.outbox.OutboxWriter;
 import io.walletoutbox.relay.KafkaProducers;
+import io.walletoutbox.relay.ParkingPolicy;
 import io.walletoutbox.relay.PollingRelay;
 import io.walletoutbox.relay.Relay;
 import io.walletoutbox.relay.RelayConfig;
@@ -46,9 +47,14 @@ import org.jdbi.v3.core.Jdbi;
  *   <li>footprint: WAL written and outbox table size for the drain's events, per mode, plus insert-and-delete in
  *       one transaction (the alternative to logical messages).
  * </ol>
+ *
+ * <p>{@code policy} ({@code SKIP}) is the parking policy of every benchmark topic, for both relays: {@code BLOCK}
+ * measures what the service runs for its events topic (a key's events one after the other).
  */
 public final class CdcBenchmark {
     private CdcBenchmark() {}
+
+    private static final ParkingPolicy POLICY = ParkingPolicy.valueOf(System.getProperty("policy", "SKIP"));
 
     record Drain(double eventsPerSecond, long walBytes, long tableBytesAfter) {}
 
@@ -98,8 +104,8 @@ public final class CdcBenchmark {
         }
         out.append(String.format(
                 "%ncdc-bench: %d events of %d-byte payloads over %d keys; latency at %d events/s for %d s;"
-                        + " same PostgreSQL 17 and broker, same producer settings%n",
-                events, size, keys, rate, seconds));
+                        + " topics %s; same PostgreSQL 17 and broker, same producer settings%n",
+                events, size, keys, rate, seconds, POLICY));
         out.append(String.format(
                 "  drain          polling %8.0f events/s   cdc %8.0f events/s   cdc/polling %.2f%n",
                 polling.eventsPerSecond(), cdc.eventsPerSecond(), cdc.eventsPerSecond() / polling.eventsPerSecond()));
@@ -186,7 +192,7 @@ public final class CdcBenchmark {
         fill(jdbi, OutboxMode.TABLE, topic, events, size, keys);
         jdbi.useHandle(h -> h.execute("ANALYZE outbox_event"));
         var acks = new AtomicLong();
-        var config = pollingConfig();
+        var config = pollingConfig().withParkingPolicy(topic, POLICY);
         long start = System.nanoTime();
         try (Relay relay = PollingRelay.create(
                 jdbi, KafkaProducers.create(bootstrap, "bench-polling"), config, counting(acks, null))) {
@@ -239,8 +245,11 @@ public final class CdcBenchmark {
         var acks = new AtomicLong();
         long start = System.nanoTime();
         long firstAck;
-        try (Relay relay =
-                CdcRelay.create(jdbi, KafkaProducers.create(bootstrap, "bench-cdc"), config, counting(acks, null))) {
+        try (Relay relay = CdcRelay.create(
+                jdbi,
+                KafkaProducers.create(bootstrap, "bench-cdc"),
+                config.withParkingPolicy(topic, POLICY),
+                counting(acks, null))) {
             relay.start();
             while (acks.get() == 0) {
                 Thread.sleep(1);
@@ -279,8 +288,13 @@ public final class CdcBenchmark {
         });
         var producer = KafkaProducers.create(bootstrap, "bench-latency");
         Relay relay = cdc == null
-                ? PollingRelay.create(jdbi, producer, pollingConfig(), counting(acks, latencies, acksAt))
-                : CdcRelay.create(jdbi, producer, cdc, counting(acks, latencies, acksAt));
+                ? PollingRelay.create(
+                        jdbi,
+                        producer,
+                        pollingConfig().withParkingPolicy(topic, POLICY),
+                        counting(acks, latencies, acksAt))
+                : CdcRelay.create(
+                        jdbi, producer, cdc.withParkingPolicy(topic, POLICY), counting(acks, latencies, acksAt));
         int total = rate * seconds;
         var next = new AtomicInteger();
         long start;
