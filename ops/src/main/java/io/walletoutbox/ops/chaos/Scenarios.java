@@ -87,25 +87,41 @@ final class Scenarios {
         // Widen the window between Kafka's ack and the delete: a relay's DELETE sleeps, after its sends were acked.
         // Both relays get the trigger: whichever publishes is caught (one relay polling at its shortest interval
         // can take every event while the other backs off, so waiting for a chosen one could wait forever).
+        return killWhereStatementsPause(
+                r,
+                "relay",
+                "BEFORE DELETE ON outbox_event FOR EACH STATEMENT",
+                "outbox_event",
+                "after ack, before delete",
+                "the delete of acknowledged rows");
+    }
+
+    /**
+     * Makes the statements of every service named {@code role-…} sleep in a trigger ({@code timing}, on {@code
+     * table}), starts the load, kills -9 one service caught sleeping there (seeded choice), drops the trigger and
+     * restarts that service after a short pause.
+     */
+    private static Optional<String> killWhereStatementsPause(
+            ScenarioRun r, String role, String timing, String table, String where, String window) throws Exception {
+        String trigger = "chaos_" + role + "_pause";
         r.sql(PAUSE_FUNCTION);
-        r.sql("CREATE TRIGGER chaos_relay_pause BEFORE DELETE ON outbox_event FOR EACH STATEMENT "
-                + "EXECUTE FUNCTION chaos_pause('relay-%', '6')");
+        r.sql("CREATE TRIGGER " + trigger + " " + timing + " EXECUTE FUNCTION chaos_pause('" + role + "-%', '6')");
         r.startLoad();
         r.sleepUntil(r.between(0.1, 0.4));
         List<String> caught = r.awaitNames(
-                "SELECT DISTINCT application_name FROM pg_stat_activity WHERE application_name LIKE 'relay-%' "
-                        + "AND wait_event = 'PgSleep' ORDER BY application_name",
+                "SELECT DISTINCT application_name FROM pg_stat_activity WHERE application_name LIKE '" + role
+                        + "-%' AND wait_event = 'PgSleep' ORDER BY application_name",
                 Duration.ofSeconds(30));
         if (caught.isEmpty()) {
-            throw new IllegalStateException("no relay reached the delete of acknowledged rows");
+            throw new IllegalStateException("no " + role + " reached " + window);
         }
-        Service relay = r.service(caught.get(r.rnd.nextInt(caught.size())));
-        r.cluster.kill9(relay);
-        r.fault("kill -9 " + relay.name + " after ack, before delete");
-        r.sql("DROP TRIGGER chaos_relay_pause ON outbox_event");
+        Service victim = r.service(caught.get(r.rnd.nextInt(caught.size())));
+        r.cluster.kill9(victim);
+        r.fault("kill -9 " + victim.name + " " + where);
+        r.sql("DROP TRIGGER " + trigger + " ON " + table);
         Cluster.sleep(1000 + r.rnd.nextInt(2000));
-        r.cluster.launch(relay);
-        r.fault(relay.name + " restarted");
+        r.cluster.launch(victim);
+        r.fault(victim.name + " restarted");
         r.awaitLoad();
         return Optional.empty();
     }
@@ -288,27 +304,13 @@ final class Scenarios {
         // Widen the window between the biller's answer and the commit: a consumer's inbox insert (the first
         // statement of its outcome transaction) sleeps. Both consumers get the trigger, and one caught there is
         // killed (the group decides which consumer owns the wallets' partitions).
-        r.sql(PAUSE_FUNCTION);
-        r.sql("CREATE TRIGGER chaos_consumer_pause AFTER INSERT ON inbox FOR EACH ROW "
-                + "EXECUTE FUNCTION chaos_pause('consumer-%', '6')");
-        r.startLoad();
-        r.sleepUntil(r.between(0.1, 0.4));
-        List<String> caught = r.awaitNames(
-                "SELECT DISTINCT application_name FROM pg_stat_activity WHERE application_name LIKE 'consumer-%' "
-                        + "AND wait_event = 'PgSleep' ORDER BY application_name",
-                Duration.ofSeconds(30));
-        if (caught.isEmpty()) {
-            throw new IllegalStateException("no consumer reached its outcome transaction");
-        }
-        Service consumer = r.service(caught.get(r.rnd.nextInt(caught.size())));
-        r.cluster.kill9(consumer);
-        r.fault("kill -9 " + consumer.name + " after the biller answered, before its transaction committed");
-        r.sql("DROP TRIGGER chaos_consumer_pause ON inbox");
-        Cluster.sleep(1000 + r.rnd.nextInt(2000));
-        r.cluster.launch(consumer);
-        r.fault(consumer.name + " restarted");
-        r.awaitLoad();
-        return Optional.empty();
+        return killWhereStatementsPause(
+                r,
+                "consumer",
+                "AFTER INSERT ON inbox FOR EACH ROW",
+                "inbox",
+                "after the biller answered, before its transaction committed",
+                "its outcome transaction");
     }
 
     private static Optional<String> consumerChurn(ScenarioRun r) throws Exception {

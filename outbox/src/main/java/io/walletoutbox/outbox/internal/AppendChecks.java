@@ -4,10 +4,14 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxException;
+import java.sql.Timestamp;
 import java.util.Objects;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.SqlStatement;
 
-/** What every outbox writer does before it writes: check the caller's transaction, serialise the headers. */
+/**
+ * What every outbox writer does: check the caller's transaction, serialise the headers, bind the event's fields.
+ */
 final class AppendChecks {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -29,5 +33,22 @@ final class AppendChecks {
         } catch (JsonProcessingException e) {
             throw new OutboxException("headers are not serialisable", e);
         }
+    }
+
+    /**
+     * Binds the event's fields under the names every writer's statement uses ({@code :eventId}, {@code
+     * :aggregateType}, {@code :aggregateId}, {@code :type}, {@code :topic}, {@code :payload}, {@code :headers} (the
+     * JSON of {@link #requireTransactionAndHeaders}), {@code :createdAt}).
+     */
+    static <T extends SqlStatement<T>> T bindEvent(T statement, OutboxEvent event, String headers) {
+        return statement
+                .bind("eventId", event.id())
+                .bind("aggregateType", event.aggregateType())
+                .bind("aggregateId", event.aggregateId())
+                .bind("type", event.type())
+                .bind("topic", event.topic())
+                .bind("payload", event.payload())
+                .bind("headers", headers)
+                .bind("createdAt", Timestamp.from(event.createdAt()));
     }
 }

@@ -3,7 +3,6 @@ package io.walletoutbox.outbox.internal;
 import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.outbox.OutboxWriter;
-import java.sql.Timestamp;
 import java.util.Objects;
 import org.jdbi.v3.core.Handle;
 
@@ -26,27 +25,18 @@ public final class LogicalMessageOutboxWriter implements OutboxWriter {
     @Override
     public void append(Handle handle, OutboxEvent event) {
         String headers = AppendChecks.requireTransactionAndHeaders(handle, event);
-        handle.createQuery("""
-                        SELECT pg_logical_emit_message(true, :prefix, json_build_object(
-                            'eventId', CAST(:eventId AS uuid),
-                            'aggregateType', CAST(:aggregateType AS text),
-                            'aggregateId', CAST(:aggregateId AS text),
-                            'type', CAST(:type AS text),
-                            'topic', CAST(:topic AS text),
-                            'payload', CAST(:payload AS text),
-                            'headers', CAST(:headers AS jsonb),
-                            'createdAtMicros',
-                                CAST(EXTRACT(EPOCH FROM CAST(:createdAt AS timestamptz)) * 1000000 AS bigint))::text)
-                        """)
-                .bind("prefix", OutboxMode.MESSAGE_PREFIX)
-                .bind("eventId", event.id())
-                .bind("aggregateType", event.aggregateType())
-                .bind("aggregateId", event.aggregateId())
-                .bind("type", event.type())
-                .bind("topic", event.topic())
-                .bind("payload", event.payload())
-                .bind("headers", headers)
-                .bind("createdAt", Timestamp.from(event.createdAt()))
+        AppendChecks.bindEvent(handle.createQuery("""
+                                SELECT pg_logical_emit_message(true, :prefix, json_build_object(
+                                    'eventId', CAST(:eventId AS uuid),
+                                    'aggregateType', CAST(:aggregateType AS text),
+                                    'aggregateId', CAST(:aggregateId AS text),
+                                    'type', CAST(:type AS text),
+                                    'topic', CAST(:topic AS text),
+                                    'payload', CAST(:payload AS text),
+                                    'headers', CAST(:headers AS jsonb),
+                                    'createdAtMicros',
+                                        CAST(EXTRACT(EPOCH FROM CAST(:createdAt AS timestamptz)) * 1000000 AS bigint))::text)
+                                """).bind("prefix", OutboxMode.MESSAGE_PREFIX), event, headers)
                 .mapTo(String.class)
                 .one();
         handle.afterCommit(afterCommit);

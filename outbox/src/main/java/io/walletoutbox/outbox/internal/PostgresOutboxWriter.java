@@ -4,7 +4,6 @@ import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxException;
 import io.walletoutbox.outbox.OutboxWriter;
-import java.sql.Timestamp;
 import java.util.Objects;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
@@ -23,21 +22,13 @@ public final class PostgresOutboxWriter implements OutboxWriter {
     public void append(Handle handle, OutboxEvent event) {
         String headers = AppendChecks.requireTransactionAndHeaders(handle, event);
         try {
-            handle.createUpdate("""
+            AppendChecks.bindEvent(
+                            handle.createUpdate("""
                             INSERT INTO outbox_event (event_id, shard, aggregate_type, aggregate_id, event_type, topic,
                                                       payload, headers, created_at)
                             VALUES (:eventId, :shard, :aggregateType, :aggregateId, :type, :topic, :payload,
                                     CAST(:headers AS jsonb), :createdAt)
-                            """)
-                    .bind("eventId", event.id())
-                    .bind("shard", config.shardOf(event.aggregateId()))
-                    .bind("aggregateType", event.aggregateType())
-                    .bind("aggregateId", event.aggregateId())
-                    .bind("type", event.type())
-                    .bind("topic", event.topic())
-                    .bind("payload", event.payload())
-                    .bind("headers", headers)
-                    .bind("createdAt", Timestamp.from(event.createdAt()))
+                            """).bind("shard", config.shardOf(event.aggregateId())), event, headers)
                     .execute();
         } catch (UnableToExecuteStatementException e) {
             if (SqlStates.isUniqueViolation(e)) {
