@@ -16,4 +16,6 @@ module io.walletoutbox.app {
     requires com.fasterxml.jackson.databind;
     requires org.slf4j;
     requires java.net.http;
+    requires com.nimbusds.jose.jwt;
+    requires io.github.bucket4j.core;
 }

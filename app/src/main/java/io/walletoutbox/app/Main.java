@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * {@code java -jar wallet-outbox.jar [flags]} runs the service; {@code java -jar wallet-outbox.jar provider-sim}
- * runs the biller simulator alone. A start that fails prints one line and exits with a non-zero code, having
+ * runs the biller simulator alone; {@code java -jar wallet-outbox.jar dev-issuer} runs the development OIDC issuer
+ * alone (for tools and tests; never for production). A start that fails prints one line and exits with a non-zero code, having
  * stopped whatever it had started.
  */
 public final class Main {
@@ -20,6 +21,11 @@ public final class Main {
         if (args.length > 0 && args[0].equals("provider-sim")) {
             configureLogging(env.getOrDefault("LOG_FORMAT", "text"));
             ProviderWiring.runSimulator(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("dev-issuer")) {
+            configureLogging(env.getOrDefault("LOG_FORMAT", "text"));
+            io.walletoutbox.embedded.DevIssuer.run(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
@@ -69,6 +75,7 @@ public final class Main {
     private static void printHelp() {
         System.out.println("usage: java -jar wallet-outbox.jar [options]      run the service");
         System.out.println("       java -jar wallet-outbox.jar provider-sim   run the biller simulator alone");
+        System.out.println("       java -jar wallet-outbox.jar dev-issuer     run the development token issuer alone");
         System.out.println("options (each also read from the environment variable of the same name):");
         for (AppConfig.Setting s : AppConfig.Setting.values()) {
             System.out.printf(
@@ -76,6 +83,9 @@ public final class Main {
                     s.flag(),
                     s.name(),
                     s.description() + (s.fallback().isEmpty() ? "" : " (default " + s.fallback() + ")"));
+            if (s.secret()) {
+                System.out.printf("  %-28s %-20s %s%n", s.flag() + "-file", s.name() + "_FILE", "file holding " + s.name());
+            }
         }
     }
 }

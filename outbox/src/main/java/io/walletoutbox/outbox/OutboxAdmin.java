@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -36,12 +37,21 @@ public interface OutboxAdmin {
     boolean retry(long id);
 
     /**
+     * {@link #retry(long)} inside the caller's transaction on {@code handle} (so an operator's audit record commits
+     * with it, or neither does).
+     */
+    boolean retry(Handle handle, long id);
+
+    /**
      * Deletes parked event {@code id} for good; under the {@code BLOCK} policy this releases the key's later
      * events.
      *
      * @return false when no parked event has that id
      */
     boolean discard(long id);
+
+    /** {@link #discard(long)} inside the caller's transaction on {@code handle}. */
+    boolean discard(Handle handle, long id);
 
     /** The stock implementation for PostgreSQL. */
     static OutboxAdmin create(Jdbi jdbi) {

@@ -38,6 +38,16 @@ class RelayMeterBinderTest {
         public boolean discard(long id) {
             return false;
         }
+
+        @Override
+        public boolean retry(org.jdbi.v3.core.Handle handle, long id) {
+            return false;
+        }
+
+        @Override
+        public boolean discard(org.jdbi.v3.core.Handle handle, long id) {
+            return false;
+        }
     }
 
     private static final class MutableClock extends Clock {

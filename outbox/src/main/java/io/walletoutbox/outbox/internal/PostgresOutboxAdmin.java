@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /** {@link OutboxAdmin} over the outbox tables. */
@@ -60,24 +61,33 @@ public final class PostgresOutboxAdmin implements OutboxAdmin {
 
     @Override
     public boolean retry(long id) {
+        return jdbi.inTransaction(handle -> retry(handle, id));
+    }
+
+    @Override
+    public boolean retry(Handle handle, long id) {
         // outbox_event.id is GENERATED ALWAYS: OVERRIDING SYSTEM VALUE puts the event back at its old position,
         // which no other row can hold (ids are never reused), so the key's order is kept.
-        return jdbi.inTransaction(
-                handle -> handle.createUpdate("""
+        return handle.createUpdate("""
                                 WITH moved AS (DELETE FROM outbox_parked WHERE id = :id RETURNING *)
                                 INSERT INTO outbox_event (id, event_id, shard, aggregate_type, aggregate_id, event_type,
                                                           topic, payload, headers, created_at, attempts, last_error)
                                 OVERRIDING SYSTEM VALUE
                                 SELECT id, event_id, shard, aggregate_type, aggregate_id, event_type, topic, payload,
                                        headers, created_at, 0, NULL FROM moved
-                                """).bind("id", id).execute() == 1);
+                                """).bind("id", id).execute() == 1;
     }
 
     @Override
     public boolean discard(long id) {
-        return jdbi.withHandle(handle -> handle.createUpdate("DELETE FROM outbox_parked WHERE id = :id")
+        return jdbi.withHandle(handle -> discard(handle, id));
+    }
+
+    @Override
+    public boolean discard(Handle handle, long id) {
+        return handle.createUpdate("DELETE FROM outbox_parked WHERE id = :id")
                         .bind("id", id)
                         .execute()
-                == 1);
+                == 1;
     }
 }

@@ -13,13 +13,20 @@ import java.util.Set;
 /**
  * The service's configuration, from environment variables and the same names as command-line flags ({@code
  * DATABASE_URL} ↔ {@code --database-url}); flags win. Validated here, so a bad value stops the start with one
- * clear line. Absent addresses mean "start it embedded".
+ * clear line. Absent addresses mean "start it embedded". Secrets (see {@link Setting#secret()}) may also come from
+ * files ({@code DATABASE_PASSWORD_FILE}); {@link #toString()} never shows them.
  *
  * @param databaseUrl JDBC URL of an external PostgreSQL; empty → embedded
  * @param kafkaBootstrapServers an external Kafka; empty → embedded broker
- * @param providerBaseUrl the biller's base URL; empty → the simulator is started in-process
- * @param httpPort port of the HTTP API, metrics and health (0 = any free port)
- * @param dataDir where embedded PostgreSQL and Kafka keep their data
+ * @param kafkaSecurity the Kafka client security settings as given (by setting name; secrets included)
+ * @param providerBaseUrl the biller's base URL; empty → the simulator is started in-process (embedded mode only)
+ * @param providerApiKey the credential sent to the biller
+ * @param httpPort port of the public HTTP API (0 = any free port)
+ * @param managementPort port of metrics, health and admin (0 = any free port)
+ * @param auth how access tokens are validated; an empty issuer → the embedded development issuer
+ * @param limits per-principal and per-address request limits
+ * @param dailyPaymentLimit per-wallet daily bill-payment amount, minor units
+ * @param dataDir where embedded PostgreSQL, Kafka and the development issuer keep their data
  * @param roles what this instance runs
  * @param relayMode how outbox events reach Kafka
  * @param logFormat {@code text} or {@code json}
@@ -30,8 +37,14 @@ public record AppConfig(
         String databaseUser,
         String databasePassword,
         Optional<String> kafkaBootstrapServers,
+        Map<String, String> kafkaSecurity,
         Optional<URI> providerBaseUrl,
+        Optional<String> providerApiKey,
         int httpPort,
+        int managementPort,
+        Auth auth,
+        Limits limits,
+        long dailyPaymentLimit,
         Path dataDir,
         Set<Role> roles,
         RelayMode relayMode,
@@ -39,6 +52,36 @@ public record AppConfig(
         int topicPartitions,
         String logFormat,
         java.time.Duration idempotencyRetention) {
+
+    /**
+     * Token validation settings.
+     *
+     * @param issuer the exact {@code iss} of accepted tokens; empty → the development issuer (embedded mode only)
+     * @param jwksUrl where the issuer's keys are; empty → from its discovery document
+     * @param audience a value {@code aud} must contain
+     */
+    public record Auth(Optional<URI> issuer, Optional<URI> jwksUrl, String audience) {
+        public Auth {
+            Objects.requireNonNull(issuer, "issuer");
+            Objects.requireNonNull(jwksUrl, "jwksUrl");
+            Objects.requireNonNull(audience, "audience");
+        }
+    }
+
+    /**
+     * Request limits, per instance.
+     *
+     * @param perSecond requests per second a principal may make (token bucket refill)
+     * @param burst the bucket's size
+     * @param authFailuresPerSecond refused tokens per second one client address may send (burst four times that)
+     */
+    public record Limits(int perSecond, int burst, int authFailuresPerSecond) {
+        public Limits {
+            if (perSecond < 1 || burst < 1 || authFailuresPerSecond < 1) {
+                throw new ConfigException("rate limits must be positive");
+            }
+        }
+    }
 
     /** What an instance runs; one jar, any subset. */
     public enum Role {
@@ -53,15 +96,37 @@ public record AppConfig(
         CDC
     }
 
-    /** Every setting: its name (environment variable; the flag is the kebab-case of it), default and meaning. */
+    /**
+     * Every setting: its name (environment variable; the flag is the kebab-case of it), default and meaning. A
+     * secret setting is also read from the file named by {@code NAME_FILE} ({@code --name-file}), and its value is
+     * never printed.
+     */
     public enum Setting {
         DATABASE_URL("", "JDBC URL of PostgreSQL (jdbc:postgresql://host:5432/db); unset: embedded PostgreSQL"),
         DATABASE_USER("postgres", "database user"),
-        DATABASE_PASSWORD("", "database password"),
+        DATABASE_PASSWORD("", "database password (secret; or DATABASE_PASSWORD_FILE)", true),
         KAFKA_BOOTSTRAP_SERVERS("", "Kafka bootstrap servers (host:port,…); unset: embedded broker"),
-        PROVIDER_BASE_URL("", "base URL of the biller API; unset: the biller simulator runs in-process"),
-        HTTP_PORT("8080", "port of the HTTP API, /metrics and /health"),
-        DATA_DIR("./data", "directory of the embedded PostgreSQL and Kafka data"),
+        KAFKA_SECURITY_PROTOCOL("", "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (every Kafka client)"),
+        KAFKA_SASL_MECHANISM("", "SASL mechanism: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, …"),
+        KAFKA_SASL_JAAS_CONFIG("", "SASL JAAS configuration line (secret; or KAFKA_SASL_JAAS_CONFIG_FILE)", true),
+        KAFKA_SSL_TRUSTSTORE_LOCATION("", "truststore file for TLS to Kafka"),
+        KAFKA_SSL_TRUSTSTORE_PASSWORD("", "truststore password (secret)", true),
+        KAFKA_SSL_KEYSTORE_LOCATION("", "keystore file for TLS client authentication to Kafka"),
+        KAFKA_SSL_KEYSTORE_PASSWORD("", "keystore password (secret)", true),
+        KAFKA_SSL_KEY_PASSWORD("", "private key password (secret)", true),
+        KAFKA_CLIENT_PROPERTIES_FILE("", "Kafka client properties file applied to every client (settings above win)"),
+        PROVIDER_BASE_URL("", "base URL of the biller API; required outside embedded mode (consumer role)"),
+        PROVIDER_API_KEY("", "credential sent to the biller on every call (secret; or PROVIDER_API_KEY_FILE)", true),
+        HTTP_PORT("8080", "port of the public API and /openapi.json"),
+        MANAGEMENT_PORT("9090", "port of /metrics, /health/* and /admin/* (admin needs scope wallet:admin)"),
+        AUTH_ISSUER("", "OIDC issuer URL of the access tokens; required outside embedded mode"),
+        AUTH_JWKS_URL("", "JWKS URL of the issuer; unset: from the issuer's discovery document"),
+        AUTH_AUDIENCE("wallet-api", "audience every access token must name in aud"),
+        RATE_LIMIT_PER_SECOND("50", "requests per second per principal (per instance)"),
+        RATE_LIMIT_BURST("100", "burst of requests per principal (per instance)"),
+        AUTH_FAILURE_RATE_LIMIT("5", "refused tokens per second per client address before 429 (burst 4x)"),
+        DAILY_PAYMENT_LIMIT("1000000", "per-wallet daily bill-payment amount in minor units (UTC day)"),
+        DATA_DIR("./data", "directory of the embedded PostgreSQL, Kafka and development issuer data"),
         ROLES("api,relay,consumer", "what this instance runs: any of api, relay, consumer"),
         RELAY_MODE("polling", "polling (outbox table, SKIP LOCKED shard leases) or cdc (write-ahead log)"),
         EVENTS_TOPIC("wallet.events", "Kafka topic of wallet events"),
@@ -71,10 +136,16 @@ public record AppConfig(
 
         final String fallback;
         final String description;
+        final boolean secret;
 
         Setting(String fallback, String description) {
+            this(fallback, description, false);
+        }
+
+        Setting(String fallback, String description, boolean secret) {
             this.fallback = fallback;
             this.description = description;
+            this.secret = secret;
         }
 
         /** The command-line flag of this setting. */
@@ -89,12 +160,21 @@ public record AppConfig(
         public String description() {
             return description;
         }
+
+        /** True for passwords, keys and credentials: read also from {@code NAME_FILE}, never printed. */
+        public boolean secret() {
+            return secret;
+        }
     }
 
     public AppConfig {
         Objects.requireNonNull(databaseUrl);
         Objects.requireNonNull(kafkaBootstrapServers);
         Objects.requireNonNull(providerBaseUrl);
+        Objects.requireNonNull(providerApiKey);
+        Objects.requireNonNull(auth);
+        Objects.requireNonNull(limits);
+        kafkaSecurity = Map.copyOf(kafkaSecurity);
         roles = Set.copyOf(roles);
         if (roles.isEmpty()) {
             throw new ConfigException("ROLES must name at least one of api, relay, consumer");
@@ -104,10 +184,15 @@ public record AppConfig(
     /** Reads the configuration: {@code args} (flags) over {@code env} over defaults. */
     public static AppConfig load(Map<String, String> env, String[] args) {
         Map<Setting, String> values = new java.util.EnumMap<>(Setting.class);
+        Map<Setting, String> files = new java.util.EnumMap<>(Setting.class);
         for (Setting s : Setting.values()) {
             String v = env.get(s.name());
             if (v != null && !v.isBlank()) {
-                values.put(s, v.trim());
+                values.put(s, s.secret ? v : v.trim());
+            }
+            String file = s.secret ? env.get(s.name() + "_FILE") : null;
+            if (file != null && !file.isBlank()) {
+                files.put(s, file.trim());
             }
         }
         for (int i = 0; i < args.length; i++) {
@@ -119,22 +204,69 @@ public record AppConfig(
                 name = arg.substring(0, eq);
                 value = arg.substring(eq + 1);
             }
-            Setting setting = byFlag(name);
+            boolean fromFile = name.endsWith("-file") && byFlagOrNull(name) == null;
+            Setting setting = fromFile ? byFlag(name.substring(0, name.length() - "-file".length())) : byFlag(name);
+            if (fromFile && !setting.secret) {
+                throw new ConfigException("unknown option " + name);
+            }
             if (value == null) {
                 if (i + 1 >= args.length) {
                     throw new ConfigException(name + " needs a value");
                 }
                 value = args[++i];
             }
-            values.put(setting, value.trim());
+            if (fromFile) {
+                files.put(setting, value.trim());
+                values.remove(setting);
+            } else {
+                values.put(setting, setting.secret ? value : value.trim());
+                files.remove(setting);
+            }
+        }
+        for (var file : files.entrySet()) {
+            if (values.containsKey(file.getKey())) {
+                throw new ConfigException("set " + file.getKey() + " or " + file.getKey() + "_FILE, not both");
+            }
+            values.put(file.getKey(), readSecret(file.getKey(), file.getValue()));
+        }
+        Map<String, String> kafkaSecurity = new java.util.LinkedHashMap<>();
+        for (Setting s : Setting.values()) {
+            if ((s.name().startsWith("KAFKA_S") || s == Setting.KAFKA_CLIENT_PROPERTIES_FILE) && values.containsKey(s)) {
+                kafkaSecurity.put(s.name(), values.get(s));
+            }
+        }
+        if (values.containsKey(Setting.DATABASE_URL) && !values.containsKey(Setting.AUTH_ISSUER)) {
+            throw new ConfigException("AUTH_ISSUER is required outside embedded mode (DATABASE_URL is set): the OIDC"
+                    + " issuer whose access tokens this service accepts");
+        }
+        if (values.containsKey(Setting.DATABASE_URL)
+                && !values.containsKey(Setting.PROVIDER_BASE_URL)
+                && roles(get(values, Setting.ROLES)).contains(Role.CONSUMER)) {
+            throw new ConfigException("PROVIDER_BASE_URL is required outside embedded mode (DATABASE_URL is set):"
+                    + " the biller simulator runs in-process only in embedded mode");
         }
         return new AppConfig(
                 Optional.ofNullable(values.get(Setting.DATABASE_URL)).map(AppConfig::checkDatabaseUrl),
                 get(values, Setting.DATABASE_USER),
                 get(values, Setting.DATABASE_PASSWORD),
                 Optional.ofNullable(values.get(Setting.KAFKA_BOOTSTRAP_SERVERS)).map(AppConfig::checkBootstrap),
-                Optional.ofNullable(values.get(Setting.PROVIDER_BASE_URL)).map(AppConfig::checkBaseUrl),
-                port(get(values, Setting.HTTP_PORT)),
+                kafkaSecurity,
+                Optional.ofNullable(values.get(Setting.PROVIDER_BASE_URL))
+                        .map(v -> checkBaseUrl(Setting.PROVIDER_BASE_URL, v)),
+                Optional.ofNullable(values.get(Setting.PROVIDER_API_KEY)),
+                port(Setting.HTTP_PORT, get(values, Setting.HTTP_PORT)),
+                port(Setting.MANAGEMENT_PORT, get(values, Setting.MANAGEMENT_PORT)),
+                new Auth(
+                        Optional.ofNullable(values.get(Setting.AUTH_ISSUER))
+                                .map(v -> checkBaseUrl(Setting.AUTH_ISSUER, v)),
+                        Optional.ofNullable(values.get(Setting.AUTH_JWKS_URL))
+                                .map(v -> checkBaseUrl(Setting.AUTH_JWKS_URL, v)),
+                        audience(get(values, Setting.AUTH_AUDIENCE))),
+                new Limits(
+                        positive(Setting.RATE_LIMIT_PER_SECOND, values, 1_000_000),
+                        positive(Setting.RATE_LIMIT_BURST, values, 1_000_000),
+                        positive(Setting.AUTH_FAILURE_RATE_LIMIT, values, 1_000_000)),
+                positive(Setting.DAILY_PAYMENT_LIMIT, values, Long.MAX_VALUE / 4),
                 Path.of(get(values, Setting.DATA_DIR)),
                 roles(get(values, Setting.ROLES)),
                 relayMode(get(values, Setting.RELAY_MODE)),
@@ -144,6 +276,59 @@ public record AppConfig(
                 retention(get(values, Setting.IDEMPOTENCY_RETENTION_HOURS)));
     }
 
+    /** True outside embedded mode: the database is external ({@code DATABASE_URL} set). */
+    public boolean external() {
+        return databaseUrl.isPresent();
+    }
+
+    /** The configuration without any secret value (for logs and messages). */
+    @Override
+    public String toString() {
+        return "AppConfig[database=" + databaseUrl.map(AppConfig::redactUrl).orElse("embedded") + ", user="
+                + databaseUser + ", kafka=" + kafkaBootstrapServers.orElse("embedded") + ", kafkaSecurity="
+                + kafkaSecurity.keySet() + ", provider=" + providerBaseUrl.map(URI::toString).orElse("simulator")
+                + ", httpPort=" + httpPort + ", managementPort=" + managementPort + ", auth=" + auth + ", limits="
+                + limits + ", roles=" + roles + ", relayMode=" + relayMode + "]";
+    }
+
+    /** A JDBC URL with any password parameter masked. */
+    public static String redactUrl(String jdbcUrl) {
+        return jdbcUrl.replaceAll("(?i)password=[^&]*", "password=***");
+    }
+
+    private static String readSecret(Setting setting, String file) {
+        try {
+            String content = java.nio.file.Files.readString(Path.of(file));
+            return content.endsWith("\n") ? content.substring(0, content.length() - 1).stripTrailing() : content;
+        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+            throw new ConfigException(setting + "_FILE names a file that cannot be read: " + file);
+        }
+    }
+
+    private static long positive(Setting s, Map<Setting, String> values, long max) {
+        String value = get(values, s);
+        try {
+            long n = Long.parseLong(value);
+            if (n < 1 || n > max) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(s + " must be a whole number from 1 to " + max + ", was '" + value + "'");
+        }
+    }
+
+    private static int positive(Setting s, Map<Setting, String> values, int max) {
+        return (int) positive(s, values, (long) max);
+    }
+
+    private static String audience(String value) {
+        if (value.isBlank() || value.length() > 200 || value.chars().anyMatch(Character::isISOControl)) {
+            throw new ConfigException("AUTH_AUDIENCE must be 1 to 200 printable characters");
+        }
+        return value;
+    }
+
     /** True when this instance runs {@code role}. */
     public boolean runs(Role role) {
         return roles.contains(role);
@@ -151,6 +336,13 @@ public record AppConfig(
 
     private static String get(Map<Setting, String> values, Setting s) {
         return values.getOrDefault(s, s.fallback);
+    }
+
+    private static Setting byFlagOrNull(String flag) {
+        return Arrays.stream(Setting.values())
+                .filter(s -> s.flag().equals(flag))
+                .findFirst()
+                .orElse(null);
     }
 
     private static Setting byFlag(String flag) {
@@ -184,20 +376,22 @@ public record AppConfig(
         return servers;
     }
 
-    private static URI checkBaseUrl(String url) {
+    private static URI checkBaseUrl(Setting setting, String url) {
         try {
             URI uri = URI.create(url);
-            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+                    || uri.getHost() == null
+                    || uri.getUserInfo() != null) {
                 throw new IllegalArgumentException();
             }
             return uri;
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(
-                    "PROVIDER_BASE_URL must be an http(s) URL such as http://localhost:8081, was '" + url + "'");
+            throw new ConfigException(setting + " must be an http(s) URL such as http://localhost:8081, was '"
+                    + url.replaceAll("//[^/@]*@", "//***@") + "'");
         }
     }
 
-    private static int port(String value) {
+    private static int port(Setting setting, String value) {
         try {
             int port = Integer.parseInt(value);
             if (port < 0 || port > 65535) {
@@ -205,7 +399,7 @@ public record AppConfig(
             }
             return port;
         } catch (NumberFormatException e) {
-            throw new ConfigException("HTTP_PORT must be a port number 0..65535, was '" + value + "'");
+            throw new ConfigException(setting + " must be a port number 0..65535, was '" + value + "'");
         }
     }
 

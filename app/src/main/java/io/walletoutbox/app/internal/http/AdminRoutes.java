@@ -2,6 +2,9 @@ package io.walletoutbox.app.internal.http;
 
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import io.walletoutbox.app.internal.audit.AuditLog;
+import io.walletoutbox.app.internal.auth.Access;
+import io.walletoutbox.app.internal.auth.Authentication;
 import io.walletoutbox.outbox.OutboxAdmin;
 import io.walletoutbox.provider.Reconciliation;
 import io.walletoutbox.provider.ReconciliationEntry;
@@ -9,26 +12,77 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import org.jdbi.v3.core.Jdbi;
 
-/** The outbox's operator endpoints: status, and parked (dead-lettered) events to list, retry or discard. */
+/**
+ * The operator endpoints of the management port, all behind scope {@code wallet:admin}: outbox status, parked
+ * (dead-lettered) events to list, retry or discard, payments waiting for reconciliation, and the audit log. Every
+ * action is written to the audit log in the same transaction as its effect.
+ */
 public final class AdminRoutes {
+    private final Jdbi jdbi;
     private final OutboxAdmin admin;
     private final Reconciliation reconciliation;
+    private final AuditLog audit;
     private final Runnable wakeRelay;
 
+    /** Request body of a retry (reason optional) or a discard (reason required). */
+    record ReasonBody(String reason) {}
+
     /** @param wakeRelay called after a retry so an idle relay in this process publishes at once */
-    public AdminRoutes(OutboxAdmin admin, Reconciliation reconciliation, Runnable wakeRelay) {
+    public AdminRoutes(
+            Jdbi jdbi, OutboxAdmin admin, Reconciliation reconciliation, AuditLog audit, Runnable wakeRelay) {
+        this.jdbi = Objects.requireNonNull(jdbi, "jdbi");
         this.admin = Objects.requireNonNull(admin, "admin");
         this.reconciliation = Objects.requireNonNull(reconciliation, "reconciliation");
+        this.audit = Objects.requireNonNull(audit, "audit");
         this.wakeRelay = Objects.requireNonNull(wakeRelay, "wakeRelay");
     }
 
     public void register(JavalinConfig config) {
-        config.routes.get("/admin/outbox", this::status);
-        config.routes.get("/admin/outbox/parked", this::listParked);
-        config.routes.post("/admin/outbox/parked/{id}/retry", this::retry);
-        config.routes.delete("/admin/outbox/parked/{id}", this::discard);
-        config.routes.get("/admin/reconciliation", this::pendingReconciliation);
+        config.routes.get("/admin/outbox", this::status, Access.ADMIN);
+        config.routes.get("/admin/outbox/parked", this::listParked, Access.ADMIN);
+        config.routes.post("/admin/outbox/parked/{id}/retry", this::retry, Access.ADMIN);
+        config.routes.delete("/admin/outbox/parked/{id}", this::discard, Access.ADMIN);
+        config.routes.get("/admin/reconciliation", this::pendingReconciliation, Access.ADMIN);
+        config.routes.get("/admin/audit", this::auditLog, Access.ADMIN);
+    }
+
+    private void auditLog(Context ctx) {
+        int limit = Requests.intQuery(ctx, "limit", ApiLimits.DEFAULT_PAGE_SIZE, 1, ApiLimits.MAX_PAGE_SIZE);
+        long after = longQuery(ctx, "after");
+        List<Map<String, Object>> items = audit.list(limit, after).stream()
+                .map(e -> {
+                    Map<String, Object> json = new LinkedHashMap<>();
+                    json.put("id", e.id());
+                    json.put("at", e.at().toString());
+                    json.put("actor", e.actor());
+                    json.put("action", e.action());
+                    json.put("target", e.target());
+                    json.put("reason", e.reason().orElse(null));
+                    return json;
+                })
+                .toList();
+        Responses.json(ctx, 200, Map.of("items", items));
+    }
+
+    /** The reason in the body: required for discards, optional for retries; 1 to 500 printable characters. */
+    private static Optional<String> reason(Context ctx, boolean required) {
+        Optional<String> reason = Optional.empty();
+        if (ctx.bodyAsBytes().length > 0) {
+            reason = Optional.ofNullable(Json.read(Requests.jsonBody(ctx), ReasonBody.class).reason());
+        }
+        if (reason.isEmpty() && required) {
+            throw ApiException.badRequest("a reason is required: send {\"reason\":\"…\"}");
+        }
+        reason.ifPresent(r -> {
+            if (r.isBlank() || r.length() > 500 || r.chars().anyMatch(c -> Character.isISOControl(c) && c != '\n')) {
+                throw ApiException.unprocessable(
+                        "invalid-field", "Invalid field", "reason must be 1 to 500 characters without control characters");
+            }
+        });
+        return reason;
     }
 
     /** Payments whose biller outcome stayed unknown past the horizon: never refunded, waiting for an operator. */
@@ -79,7 +133,16 @@ public final class AdminRoutes {
 
     private void retry(Context ctx) {
         long id = parkedId(ctx);
-        if (!admin.retry(id)) {
+        Optional<String> reason = reason(ctx, false);
+        String actor = Authentication.principal(ctx).audited();
+        boolean done = jdbi.inTransaction(h -> {
+            if (!admin.retry(h, id)) {
+                return false;
+            }
+            audit.record(h, actor, "outbox.parked.retry", "parked:" + id, reason);
+            return true;
+        });
+        if (!done) {
             throw ApiException.notFound("no parked event " + id);
         }
         wakeRelay.run();
@@ -88,7 +151,16 @@ public final class AdminRoutes {
 
     private void discard(Context ctx) {
         long id = parkedId(ctx);
-        if (!admin.discard(id)) {
+        Optional<String> reason = reason(ctx, true);
+        String actor = Authentication.principal(ctx).audited();
+        boolean done = jdbi.inTransaction(h -> {
+            if (!admin.discard(h, id)) {
+                return false;
+            }
+            audit.record(h, actor, "outbox.parked.discard", "parked:" + id, reason);
+            return true;
+        });
+        if (!done) {
             throw ApiException.notFound("no parked event " + id);
         }
         ctx.status(204);

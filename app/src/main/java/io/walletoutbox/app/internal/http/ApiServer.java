@@ -2,59 +2,88 @@ package io.walletoutbox.app.internal.http;
 
 import io.javalin.Javalin;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.walletoutbox.app.internal.auth.Access;
+import io.walletoutbox.app.internal.auth.Authentication;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
-/** Builds the one Javalin app: the API of the enabled roles, admin, health and metrics routes. */
+/**
+ * Builds the two Javalin apps: the public API (wallet routes and {@code /openapi.json}) and the management server
+ * ({@code /metrics}, {@code /health/*}, {@code /admin/*}). Both put every route behind {@link Authentication}.
+ */
 public final class ApiServer {
     private ApiServer() {}
 
     /** Where the OpenAPI document of the API lives on the class path. */
     public static final String OPENAPI_RESOURCE = "/io/walletoutbox/app/openapi.json";
 
-    /** A registered route: method and path template. */
-    public record Route(String method, String path) {}
+    /** A registered route: method and path template, and whether it is on the management port. */
+    public record Route(String method, String path, boolean management) {}
 
     /**
-     * The app with its routes, not started. Every route added is also put in {@code registeredRoutes} (for the test that
-     * keeps the OpenAPI document true).
+     * The public app, not started: the wallet API of the enabled roles and {@code /openapi.json}. Every route added
+     * is also put in {@code registeredRoutes} (for the test that keeps the OpenAPI document true).
      *
      * @param walletRoutes the wallet API, present when this instance has the {@code api} role
-     * @param extraRoutes further route groups (admin)
      */
     public static Javalin create(
             PrometheusMeterRegistry registry,
+            Authentication authentication,
             Optional<WalletRoutes> walletRoutes,
-            HealthRoutes health,
-            List<Consumer<io.javalin.config.JavalinConfig>> extraRoutes,
             List<Route> registeredRoutes) {
         byte[] openapi = openApiDocument();
         return Javalin.create(config -> {
-            config.events.handlerAdded(meta -> {
-                if (meta.getHttpMethod().isHttpMethod()) {
-                    registeredRoutes.add(new Route(meta.getHttpMethod().name(), meta.getPath()));
-                }
-            });
-            config.http.maxRequestSize = ApiLimits.MAX_BODY_BYTES;
-            config.http.prefer405over404 = true;
-            config.http.defaultContentType = Responses.JSON;
-            config.router.ignoreTrailingSlashes = true;
-            config.concurrency.useVirtualThreads = true;
-            config.startup.showJavalinBanner = false;
-            config.jetty.modifyServer(server -> server.setStopTimeout(5_000));
-            Problems.register(config);
-            new HttpMetrics(registry).register(config);
+            common(config, registry, authentication, registeredRoutes, false);
+            config.routes.get(
+                    "/openapi.json", ctx -> ctx.contentType(Responses.JSON).result(openapi), Access.OPEN);
+            walletRoutes.ifPresent(routes -> routes.register(config));
+        });
+    }
+
+    /**
+     * The management app, not started: metrics and health without a token (probes, Prometheus), and the operator
+     * routes behind scope {@code wallet:admin}.
+     */
+    public static Javalin management(
+            PrometheusMeterRegistry registry,
+            Authentication authentication,
+            HealthRoutes health,
+            List<Consumer<io.javalin.config.JavalinConfig>> adminRoutes,
+            List<Route> registeredRoutes) {
+        return Javalin.create(config -> {
+            common(config, registry, authentication, registeredRoutes, true);
             health.register(config);
             config.routes.get(
                     "/metrics",
                     ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
-                            .result(registry.scrape()));
-            config.routes.get(
-                    "/openapi.json", ctx -> ctx.contentType(Responses.JSON).result(openapi));
-            walletRoutes.ifPresent(routes -> routes.register(config));
-            extraRoutes.forEach(r -> r.accept(config));
+                            .result(registry.scrape()),
+                    Access.OPEN);
+            adminRoutes.forEach(r -> r.accept(config));
         });
+    }
+
+    private static void common(
+            io.javalin.config.JavalinConfig config,
+            PrometheusMeterRegistry registry,
+            Authentication authentication,
+            List<Route> registeredRoutes,
+            boolean management) {
+        config.events.handlerAdded(meta -> {
+            if (meta.getHttpMethod().isHttpMethod()) {
+                registeredRoutes.add(new Route(meta.getHttpMethod().name(), meta.getPath(), management));
+            }
+        });
+        config.http.maxRequestSize = ApiLimits.MAX_BODY_BYTES;
+        config.http.prefer405over404 = true;
+        config.http.defaultContentType = Responses.JSON;
+        config.router.ignoreTrailingSlashes = true;
+        config.concurrency.useVirtualThreads = true;
+        config.startup.showJavalinBanner = false;
+        config.jetty.modifyServer(server -> server.setStopTimeout(5_000));
+        Problems.register(config);
+        new HttpMetrics(registry).register(config);
+        authentication.register(config);
     }
 
     private static byte[] openApiDocument() {

@@ -24,8 +24,11 @@ public final class HealthRoutes {
     }
 
     public void register(JavalinConfig config) {
-        config.routes.get("/health/live", ctx -> Responses.json(ctx, 200, Map.of("status", "UP")));
-        config.routes.get("/health/ready", this::ready);
+        config.routes.get(
+                "/health/live",
+                ctx -> Responses.json(ctx, 200, Map.of("status", "UP")),
+                io.walletoutbox.app.internal.auth.Access.OPEN);
+        config.routes.get("/health/ready", this::ready, io.walletoutbox.app.internal.auth.Access.OPEN);
     }
 
     private void ready(Context ctx) {

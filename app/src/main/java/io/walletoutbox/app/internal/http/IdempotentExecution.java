@@ -45,6 +45,16 @@ public final class IdempotentExecution {
         }
     }
 
+    /** Hex SHA-256 of a text. */
+    static String digest(String text) {
+        try {
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** SHA-256 over method, path and the exact body bytes. */
     static String fingerprint(String method, String path, byte[] body) {
         try {

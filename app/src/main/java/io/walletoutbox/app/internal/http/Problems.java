@@ -24,8 +24,10 @@ public final class Problems {
 
     /** Registers the exception and error handlers. */
     public static void register(JavalinConfig config) {
-        config.routes.exception(
-                ApiException.class, (e, ctx) -> write(ctx, e.status(), e.type(), e.title(), e.getMessage()));
+        config.routes.exception(ApiException.class, (e, ctx) -> {
+            e.headers().forEach(ctx::header);
+            write(ctx, e.status(), e.type(), e.title(), e.getMessage());
+        });
         config.routes.exception(WalletException.class, (e, ctx) -> fromWallet(e, ctx));
         config.routes.exception(
                 HttpResponseException.class, (e, ctx) -> fromJavalin(e.getStatus(), e.getMessage(), ctx));

@@ -2,6 +2,9 @@ package io.walletoutbox.app.internal.http;
 
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import io.walletoutbox.app.internal.auth.Access;
+import io.walletoutbox.app.internal.auth.Authentication;
+import io.walletoutbox.app.internal.auth.Principal;
 import io.walletoutbox.wallet.BillPayment;
 import io.walletoutbox.wallet.BillPaymentRequest;
 import io.walletoutbox.wallet.Money;
@@ -20,7 +23,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
-/** The wallet API of DESIGN.md: wallets, top-ups, bill payments and the ledger listing. */
+/**
+ * The wallet API of DESIGN.md: wallets, top-ups, bill payments and the ledger listing. Every route needs a token
+ * (see {@link io.walletoutbox.app.internal.auth.Authentication}); a wallet and its payments and ledger are visible
+ * only to its owner (the {@code sub} that created it) — to anyone else they answer 404, exactly as if they did not
+ * exist. Top-ups need scope {@code wallet:fund}. Idempotency keys are scoped to the principal and the wallet.
+ */
 public final class WalletRoutes {
     private static final Logger log = LoggerFactory.getLogger(WalletRoutes.class);
 
@@ -43,17 +51,37 @@ public final class WalletRoutes {
 
     /** Adds the routes. */
     public void register(JavalinConfig config) {
-        config.routes.post("/wallets", this::createWallet);
-        config.routes.get("/wallets/{walletId}", this::getWallet);
-        config.routes.post("/wallets/{walletId}/top-ups", this::topUp);
-        config.routes.post("/wallets/{walletId}/bill-payments", this::payBill);
-        config.routes.get("/wallets/{walletId}/transactions", this::transactions);
-        config.routes.get("/bill-payments/{paymentId}", this::getPayment);
+        config.routes.post("/wallets", this::createWallet, Access.USER);
+        config.routes.get("/wallets/{walletId}", this::getWallet, Access.USER);
+        config.routes.post("/wallets/{walletId}/top-ups", this::topUp, Access.FUND);
+        config.routes.post("/wallets/{walletId}/bill-payments", this::payBill, Access.USER);
+        config.routes.get("/wallets/{walletId}/transactions", this::transactions, Access.USER);
+        config.routes.get("/bill-payments/{paymentId}", this::getPayment, Access.USER);
+    }
+
+    /** The wallet if the caller owns it; otherwise 404, the same answer as for a wallet that does not exist. */
+    private Wallet owned(Context ctx, UUID walletId) {
+        String subject = Authentication.principal(ctx).subject();
+        return wallets.find(walletId)
+                .filter(w -> w.ownerId().equals(subject))
+                .orElseThrow(() -> new WalletException.WalletNotFound(walletId));
+    }
+
+    /**
+     * The scope of an Idempotency-Key: the wallet and (a digest of) the principal, so one caller's key can never
+     * replay another's answer.
+     */
+    static String keyScope(Principal principal, UUID walletId) {
+        return walletId + "/" + IdempotentExecution.digest(principal.subject()).substring(0, 32);
     }
 
     private void createWallet(Context ctx) {
+        Principal principal = Authentication.principal(ctx);
         CreateWallet body = Json.read(Requests.jsonBody(ctx), CreateWallet.class);
-        String ownerId = Money.requireText(required(body.ownerId(), "ownerId"), "ownerId");
+        if (body.ownerId() != null && !body.ownerId().equals(principal.subject())) {
+            throw ApiException.forbidden("a wallet is opened for the caller: ownerId must be omitted or equal the token's sub");
+        }
+        String ownerId = Money.requireText(principal.subject(), "sub"); // TODO-MERGE requireOwnerId
         String currency = Money.requireCurrency(required(body.currency(), "currency"));
         Wallet wallet = wallets.create(ownerId, currency);
         ctx.header("Location", "/wallets/" + wallet.id());
@@ -61,9 +89,7 @@ public final class WalletRoutes {
     }
 
     private void getWallet(Context ctx) {
-        UUID id = Requests.uuid(ctx, "walletId");
-        Wallet wallet = wallets.find(id).orElseThrow(() -> new WalletException.WalletNotFound(id));
-        Responses.json(ctx, 200, walletJson(wallet));
+        Responses.json(ctx, 200, walletJson(owned(ctx, Requests.uuid(ctx, "walletId"))));
     }
 
     private void topUp(Context ctx) {
@@ -72,7 +98,8 @@ public final class WalletRoutes {
         byte[] raw = Requests.jsonBody(ctx);
         TopUpBody body = Json.read(raw, TopUpBody.class);
         long amount = Money.requireAmount(required(body.amount(), "amount"));
-        idempotency.run(ctx, walletId.toString(), key, Json.write(body), handle -> {
+        String scope = keyScope(Authentication.principal(ctx), walletId);
+        idempotency.run(ctx, scope, key, Json.write(body), handle -> {
             TopUp topUp = wallets.topUp(handle, walletId, amount);
             return Responses.stored(201, topUpJson(topUp));
         });
@@ -80,6 +107,7 @@ public final class WalletRoutes {
 
     private void payBill(Context ctx) {
         UUID walletId = Requests.uuid(ctx, "walletId");
+        owned(ctx, walletId);
         String key = Requests.idempotencyKey(ctx);
         byte[] raw = Requests.jsonBody(ctx);
         BillPaymentBody body = Json.read(raw, BillPaymentBody.class);
@@ -91,7 +119,8 @@ public final class WalletRoutes {
         String traceparent = TraceContext.of(ctx);
         try (var trace = MDC.putCloseable("traceId", TraceContext.traceId(traceparent));
                 var wallet = MDC.putCloseable("walletId", walletId.toString())) {
-            idempotency.run(ctx, walletId.toString(), key, Json.write(body), handle -> {
+            String scope = keyScope(Authentication.principal(ctx), walletId);
+            idempotency.run(ctx, scope, key, Json.write(body), handle -> {
                 BillPayment payment = wallets.requestBillPayment(handle, walletId, request, Optional.of(traceparent));
                 log.debug("bill payment requested paymentId={}", payment.id());
                 return Responses.stored(202, paymentJson(payment));
@@ -101,12 +130,18 @@ public final class WalletRoutes {
 
     private void getPayment(Context ctx) {
         UUID id = Requests.uuid(ctx, "paymentId");
-        BillPayment payment = wallets.findPayment(id).orElseThrow(() -> new WalletException.PaymentNotFound(id));
+        String subject = Authentication.principal(ctx).subject();
+        BillPayment payment = wallets.findPayment(id)
+                .filter(p -> wallets.find(p.walletId())
+                        .map(w -> w.ownerId().equals(subject))
+                        .orElse(false))
+                .orElseThrow(() -> new WalletException.PaymentNotFound(id));
         Responses.json(ctx, 200, paymentJson(payment));
     }
 
     private void transactions(Context ctx) {
         UUID walletId = Requests.uuid(ctx, "walletId");
+        owned(ctx, walletId);
         int limit = Requests.intQuery(ctx, "limit", ApiLimits.DEFAULT_PAGE_SIZE, 1, ApiLimits.MAX_PAGE_SIZE);
         Optional<String> cursor = Optional.ofNullable(ctx.queryParam("cursor")).filter(c -> !c.isEmpty());
         TransactionPage page = wallets.transactions(walletId, limit, cursor);

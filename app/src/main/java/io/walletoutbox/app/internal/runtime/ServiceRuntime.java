@@ -15,11 +15,17 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.walletoutbox.app.internal.config.AppConfig;
 import io.walletoutbox.app.internal.config.AppConfig.Role;
+import io.walletoutbox.app.internal.audit.AuditLog;
+import io.walletoutbox.app.internal.auth.Authentication;
+import io.walletoutbox.app.internal.auth.OidcDiscovery;
+import io.walletoutbox.app.internal.auth.RateLimiter;
+import io.walletoutbox.app.internal.auth.TokenVerifier;
 import io.walletoutbox.app.internal.http.AdminRoutes;
 import io.walletoutbox.app.internal.http.ApiServer;
 import io.walletoutbox.app.internal.http.HealthRoutes;
 import io.walletoutbox.app.internal.http.IdempotentExecution;
 import io.walletoutbox.app.internal.http.WalletRoutes;
+import io.walletoutbox.embedded.DevIssuer;
 import io.walletoutbox.outbox.OutboxAdmin;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxMode;
@@ -43,6 +49,7 @@ import io.walletoutbox.wallet.WalletMetrics;
 import io.walletoutbox.wallet.WalletSchema;
 import io.walletoutbox.wallet.Wallets;
 import java.io.PrintStream;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,22 +68,30 @@ import org.jdbi.v3.core.Jdbi;
 public final class ServiceRuntime implements AutoCloseable {
     private final Closer closer;
     private final Javalin http;
+    private final Javalin management;
     private final Infrastructure infrastructure;
     private final Optional<String> simulatorUrl;
-
+    private final Issuer issuer;
     private final List<ApiServer.Route> routes;
+
+    /** The issuer whose tokens this instance accepts; {@code development} when it runs it itself. */
+    record Issuer(String url, URI jwks, boolean development) {}
 
     private ServiceRuntime(
             Closer closer,
             Javalin http,
+            Javalin management,
             Infrastructure infrastructure,
             Optional<String> simulatorUrl,
+            Issuer issuer,
             List<ApiServer.Route> routes) {
         this.routes = routes;
         this.closer = closer;
         this.http = http;
+        this.management = management;
         this.infrastructure = infrastructure;
         this.simulatorUrl = simulatorUrl;
+        this.issuer = issuer;
     }
 
     /** Starts the service described by {@code config}; progress and addresses go to {@code out}. */
@@ -111,7 +126,15 @@ public final class ServiceRuntime implements AutoCloseable {
         OutboxSchema.migrate(dataSource, outboxConfig);
         WalletSchema.migrate(dataSource);
         ProviderWiring.migrate(dataSource);
+        AuditLog.migrate(dataSource);
         Jdbi jdbi = Jdbi.create(dataSource);
+        Issuer issuer = issuer(config, closer);
+        Authentication authentication = new Authentication(
+                new TokenVerifier(issuer.url(), issuer.jwks(), config.auth().audience()),
+                new RateLimiter(
+                        config.limits().perSecond(),
+                        config.limits().burst(),
+                        config.limits().authFailuresPerSecond()));
 
         Kafka kafka = closer.register(new Kafka(infra.bootstrapServers()));
         kafka.requireReachable(15);
@@ -181,25 +204,66 @@ public final class ServiceRuntime implements AutoCloseable {
                 () -> c.isRunning()
                         ? Optional.empty()
                         : Optional.of("the bill-payment consumer has stopped (see the log)"))));
-        AdminRoutes admin = new AdminRoutes(outboxAdmin, Reconciliation.create(jdbi), wakeRelay);
-        List<Consumer<io.javalin.config.JavalinConfig>> extra = List.of(admin::register);
+        AdminRoutes admin =
+                new AdminRoutes(jdbi, outboxAdmin, Reconciliation.create(jdbi), new AuditLog(jdbi), wakeRelay);
+        List<Consumer<io.javalin.config.JavalinConfig>> adminRoutes = List.of(admin::register);
         List<ApiServer.Route> routes = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Javalin http = ApiServer.create(registry, walletRoutes, new HealthRoutes(checks), extra, routes);
+        Javalin management =
+                ApiServer.management(registry, authentication, new HealthRoutes(checks), adminRoutes, routes);
+        closer.register(management::stop);
+        listen(management, config.managementPort(), "MANAGEMENT_PORT");
+        Javalin http = ApiServer.create(registry, authentication, walletRoutes, routes);
         closer.register(http::stop);
-        try {
-            http.start(config.httpPort());
-        } catch (RuntimeException e) {
-            throw new StartupException(
-                    "cannot listen on HTTP port " + config.httpPort() + ": " + Kafka.rootMessage(e), e);
-        }
-        var runtime = new ServiceRuntime(closer, http, infra, simulatorUrl, List.copyOf(routes));
+        listen(http, config.httpPort(), "HTTP_PORT");
+        var runtime = new ServiceRuntime(closer, http, management, infra, simulatorUrl, issuer, List.copyOf(routes));
         runtime.printAddresses(config, out);
         return runtime;
     }
 
-    /** The port the HTTP server listens on. */
+    private static void listen(Javalin app, int port, String setting) {
+        try {
+            app.start(port);
+        } catch (RuntimeException e) {
+            throw new StartupException(
+                    "cannot listen on " + setting + " " + port + ": " + Kafka.rootMessage(e), e);
+        }
+    }
+
+    /**
+     * The issuer whose tokens are accepted: {@code AUTH_ISSUER} (keys from {@code AUTH_JWKS_URL} or its discovery
+     * document), or, in embedded mode without one, a development issuer on loopback with its keys in {@code
+     * DATA_DIR/issuer}. Tokens of either are validated the same way, through the JWKS.
+     */
+    private static Issuer issuer(AppConfig config, Closer closer) {
+        String url;
+        boolean development = config.auth().issuer().isEmpty();
+        if (development) {
+            DevIssuer dev = closer.register(DevIssuer.start(config.dataDir().resolve("issuer"), "127.0.0.1", 0));
+            url = dev.issuer();
+        } else {
+            url = config.auth().issuer().get().toString();
+        }
+        try {
+            URI jwks = config.auth().jwksUrl().orElseGet(() -> OidcDiscovery.jwksUri(url, Duration.ofSeconds(15)));
+            return new Issuer(url, jwks, development);
+        } catch (OidcDiscovery.DiscoveryException e) {
+            throw new StartupException("AUTH_ISSUER: " + e.getMessage(), e);
+        }
+    }
+
+    /** The port the public HTTP API listens on. */
     public int httpPort() {
         return http.port();
+    }
+
+    /** The port of metrics, health and admin. */
+    public int managementPort() {
+        return management.port();
+    }
+
+    /** The issuer whose tokens this instance accepts. */
+    public String issuerUrl() {
+        return issuer.url();
     }
 
     /** Every HTTP route this instance serves (method, path template). */
@@ -218,8 +282,16 @@ public final class ServiceRuntime implements AutoCloseable {
                         .map(r -> r.name().toLowerCase())
                         .sorted()
                         .toList() + ")");
-        out.println("  HTTP API     http://localhost:" + http.port() + "  (metrics /metrics, health /health/ready)");
-        out.println("  PostgreSQL   " + infrastructure.jdbcUrl()
+        out.println("  HTTP API     http://localhost:" + http.port() + "  (bearer tokens; /openapi.json)");
+        out.println("  management   http://localhost:" + management.port()
+                + "  (/metrics, /health/ready; /admin/* with scope wallet:admin)");
+        if (issuer.development()) {
+            out.println("  issuer       " + issuer.url() + "  DEVELOPMENT ISSUER: anyone on this machine can mint tokens;"
+                    + " set AUTH_ISSUER in production (tokens: bin/token alice)");
+        } else {
+            out.println("  issuer       " + issuer.url());
+        }
+        out.println("  PostgreSQL   " + AppConfig.redactUrl(infrastructure.jdbcUrl())
                 + (infrastructure.embeddedDatabase() ? "  (embedded, user postgres)" : ""));
         out.println("  Kafka        " + infrastructure.bootstrapServers()
                 + (infrastructure.embeddedKafka() ? "  (embedded broker)" : "") + "  topic " + config.eventsTopic());

@@ -1,0 +1,154 @@
+package io.walletoutbox.app.internal.auth;
+
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jose.util.DefaultResourceRetriever;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.proc.ConfigurableJWTProcessor;
+import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.text.ParseException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Validates OAuth 2.0 bearer access tokens (signed JWTs, RFC 9068 where the issuer uses it) in-process against the
+ * issuer's published keys: pinned asymmetric algorithms (RS256, ES256, PS256; {@code none} and HMAC are refused),
+ * the exact {@code iss}, an {@code aud} containing the configured audience, {@code exp}/{@code nbf} within 60 s of
+ * skew, and a {@code sub}. Keys come from the JWKS URL through nimbus' remote JWK source: cached for five minutes,
+ * refreshed ahead of expiry and when a token names an unknown {@code kid} (at most every few seconds), and kept
+ * through an issuer outage (tokens signed with cached keys still validate; unknown keys fail closed).
+ */
+public final class TokenVerifier {
+    /** The only signature algorithms accepted. */
+    public static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256, JWSAlgorithm.PS256);
+    /** Clock skew allowed on {@code exp} and {@code nbf}. */
+    public static final Duration MAX_CLOCK_SKEW = Duration.ofSeconds(60);
+
+    private final ConfigurableJWTProcessor<SecurityContext> processor;
+
+    /**
+     * @param issuer the exact {@code iss} accepted
+     * @param jwksUrl the issuer's JWKS
+     * @param audience a value {@code aud} must contain
+     */
+    public TokenVerifier(String issuer, URI jwksUrl, String audience) {
+        Objects.requireNonNull(issuer, "issuer");
+        Objects.requireNonNull(jwksUrl, "jwksUrl");
+        Objects.requireNonNull(audience, "audience");
+        JWKSource<SecurityContext> keys;
+        try {
+            keys = JWKSourceBuilder.<SecurityContext>create(
+                            jwksUrl.toURL(), new DefaultResourceRetriever(2_000, 2_000, 512 * 1024))
+                    .cache(Duration.ofMinutes(5).toMillis(), Duration.ofSeconds(5).toMillis())
+                    .refreshAheadCache(true)
+                    // An unknown kid refreshes the set, but not more often than this.
+                    .rateLimited(Duration.ofSeconds(2).toMillis())
+                    .retrying(true)
+                    // Issuer down: keep the last keys for a day rather than refuse every user.
+                    .outageTolerant(Duration.ofHours(24).toMillis())
+                    .build();
+        } catch (MalformedURLException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("not a JWKS URL: " + jwksUrl, e);
+        }
+        DefaultJWTProcessor<SecurityContext> p = new DefaultJWTProcessor<>();
+        p.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(
+                new JOSEObjectType("at+jwt"), new JOSEObjectType("application/at+jwt"), JOSEObjectType.JWT, null));
+        p.setJWSKeySelector(new JWSVerificationKeySelector<>(ALGORITHMS, keys));
+        DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(
+                Set.of(audience),
+                new JWTClaimsSet.Builder().issuer(issuer).build(),
+                Set.of("iss", "sub", "exp"),
+                null);
+        claims.setMaxClockSkew((int) MAX_CLOCK_SKEW.toSeconds());
+        p.setJWTClaimsSetVerifier(claims);
+        this.processor = p;
+    }
+
+    /**
+     * The principal of a valid token.
+     *
+     * @throws InvalidTokenException for any token that is not valid; its message is safe to show the client
+     */
+    public Principal verify(String token) {
+        if (token == null || token.isEmpty() || token.length() > 16 * 1024) {
+            throw new InvalidTokenException("the access token is missing or too long");
+        }
+        JWTClaimsSet claims;
+        try {
+            claims = processor.process(token, null);
+        } catch (ParseException e) {
+            throw new InvalidTokenException("the access token is not a signed JWT");
+        } catch (com.nimbusds.jose.proc.BadJOSEException e) {
+            throw new InvalidTokenException(describe(e));
+        } catch (com.nimbusds.jose.JOSEException e) {
+            throw new InvalidTokenException("the access token's signature could not be checked");
+        } catch (RuntimeException e) {
+            throw new InvalidTokenException("the access token could not be validated");
+        }
+        String subject = claims.getSubject();
+        if (subject == null || subject.isBlank() || subject.length() > 255) {
+            throw new InvalidTokenException("the access token has no valid sub");
+        }
+        String clientId = stringClaim(claims, "client_id");
+        if (clientId.isEmpty()) {
+            clientId = stringClaim(claims, "azp");
+        }
+        return new Principal(subject, scopes(claims), clientId);
+    }
+
+    private static String describe(Exception e) {
+        String m = String.valueOf(e.getMessage());
+        if (m.contains("expired")) {
+            return "the access token has expired";
+        }
+        if (m.contains("before use time") || m.contains("nbf")) {
+            return "the access token is not valid yet";
+        }
+        if (m.contains("iss")) {
+            return "the access token was issued by an issuer this service does not trust";
+        }
+        if (m.contains("aud")) {
+            return "the access token is not meant for this service (aud)";
+        }
+        if (m.contains("sub")) {
+            return "the access token has no sub";
+        }
+        if (m.contains("algorithm") || m.contains("Unsecured")) {
+            return "the access token is not signed with an accepted algorithm (RS256, ES256, PS256)";
+        }
+        if (m.contains("type")) {
+            return "the access token has an unexpected typ";
+        }
+        return "the access token's signature is not valid or its key is unknown";
+    }
+
+    private static String stringClaim(JWTClaimsSet claims, String name) {
+        Object v = claims.getClaim(name);
+        return v instanceof String s && s.length() <= 255 ? s : "";
+    }
+
+    static Set<String> scopes(JWTClaimsSet claims) {
+        Set<String> scopes = new LinkedHashSet<>();
+        for (String name : List.of("scope", "scp")) {
+            Object v = claims.getClaim(name);
+            if (v instanceof String s) {
+                scopes.addAll(Arrays.stream(s.split(" ")).filter(x -> !x.isEmpty()).toList());
+            } else if (v instanceof List<?> list) {
+                list.stream().filter(String.class::isInstance).map(String.class::cast).forEach(scopes::add);
+            }
+        }
+        return scopes;
+    }
+}
