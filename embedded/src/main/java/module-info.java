@@ -1,8 +1,8 @@
 /**
  * Real infrastructure without Docker: an embedded PostgreSQL (binaries from Maven Central) and Apache Kafka's
- * own broker in KRaft mode, run as a child process. Used by the embedded runtime of the app and by the
- * integration tests, which share one PostgreSQL and one broker per JVM through {@link
- * io.walletoutbox.embedded.SharedInfrastructure}.
+ * own broker in KRaft mode, run as a child process, plus a development OAuth2/OIDC issuer ({@link
+ * io.walletoutbox.embedded.DevIssuer}). Used by the embedded runtime of the app and by the integration tests, which
+ * share one PostgreSQL and one broker per JVM through {@link io.walletoutbox.embedded.SharedInfrastructure}.
  */
 module io.walletoutbox.embedded {
     requires transitive java.sql;
@@ -10,6 +10,8 @@ module io.walletoutbox.embedded {
     requires org.postgresql.jdbc;
     requires kafka.clients;
     requires org.slf4j;
+    requires transitive com.nimbusds.jose.jwt; // DevIssuer.mint(JWTClaimsSet)
+    requires jdk.httpserver;
 
     exports io.walletoutbox.embedded;
 }
