@@ -84,7 +84,8 @@ public final class Main {
                     s.name(),
                     s.description() + (s.fallback().isEmpty() ? "" : " (default " + s.fallback() + ")"));
             if (s.secret()) {
-                System.out.printf("  %-28s %-20s %s%n", s.flag() + "-file", s.name() + "_FILE", "file holding " + s.name());
+                System.out.printf(
+                        "  %-28s %-20s %s%n", s.flag() + "-file", s.name() + "_FILE", "file holding " + s.name());
             }
         }
     }

@@ -106,7 +106,7 @@ class ConcurrencyIT {
     }
 
     private static String walletWith(long amount) throws Exception {
-        var created = service.post("/wallets", "{\"ownerId\":\"dave\",\"currency\":\"USD\"}", null);
+        var created = service.post("/wallets", "{\"currency\":\"USD\"}", null);
         String wallet = JSON.readTree(created.body()).get("id").asText();
         assertEquals(
                 201,

@@ -82,7 +82,7 @@ class PrometheusLiveIT {
                     scrape_timeout: 1s
                     static_configs:
                       - targets: ["127.0.0.1:%d"]
-                """.formatted(alertsFile().toAbsolutePath(), service.runtime.httpPort()));
+                """.formatted(alertsFile().toAbsolutePath(), service.runtime.managementPort()));
         prometheus = new ProcessBuilder(
                         binary.toString(),
                         "--config.file=" + config,
@@ -266,7 +266,7 @@ class PrometheusLiveIT {
 
     /** One wallet, a top-up and three payments (two paid, one declined); returns the wallet id. */
     private static String driveTraffic(int i) throws Exception {
-        var created = service.post("/wallets", "{\"ownerId\":\"prom-" + i + "\",\"currency\":\"USD\"}", null);
+        var created = service.post("/wallets", "{\"currency\":\"USD\"}", null);
         assertEquals(201, created.statusCode(), created.body());
         String wallet = JSON.readTree(created.body()).path("id").asText();
         var topUp = service.post("/wallets/" + wallet + "/top-ups", "{\"amount\":10000}", "top-" + wallet);

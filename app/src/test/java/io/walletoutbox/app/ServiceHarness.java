@@ -3,6 +3,8 @@ package io.walletoutbox.app;
 import io.walletoutbox.app.internal.config.AppConfig;
 import io.walletoutbox.app.internal.runtime.ServiceRuntime;
 import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.provider.BillerSimulator;
+import io.walletoutbox.provider.SimulatorConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -18,13 +20,26 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Starts the assembled service in-process, exactly as {@code Main} does, against the shared PostgreSQL and Kafka
- * (external mode: a database and a topic of its own), and talks to it over HTTP.
+ * (external mode: a database and a topic of its own, the tests' development issuer as {@code AUTH_ISSUER}, a biller
+ * simulator of its own as {@code PROVIDER_BASE_URL}), and talks to it over HTTP.
+ *
+ * <p>Requests made through {@link #get}, {@link #post} and {@link #send} carry a token unless they have one: the user
+ * {@link #USER}'s, a funding token on {@code …/top-ups}, an operator's on {@code /admin/…}. Paths of the management
+ * port ({@code /metrics}, {@code /health/…}, {@code /admin/…}) go to it. {@link #sendRaw} sends a request as it is.
  */
 final class ServiceHarness implements AutoCloseable {
+    /** The user the harness acts as by default. */
+    static final String USER = "alice";
+
     final ServiceRuntime runtime;
     final String baseUrl;
+    final String managementUrl;
     final String topic;
     final String jdbcUrl;
+    /** The biller simulator this service pays (its own, unless PROVIDER_BASE_URL was given). */
+    final String simulatorUrl;
+
+    private final AutoCloseable simulator;
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -37,20 +52,46 @@ final class ServiceHarness implements AutoCloseable {
         env.put("DATABASE_USER", infra.user());
         env.put("KAFKA_BOOTSTRAP_SERVERS", infra.bootstrapServers());
         env.put("HTTP_PORT", "0");
+        env.put("MANAGEMENT_PORT", "0");
         env.put("EVENTS_TOPIC", topic);
+        env.put("AUTH_ISSUER", TestTokens.issuer().issuer());
+        // The tests drive hundreds of requests per second as one user: the limits have tests of their own.
+        env.put("RATE_LIMIT_PER_SECOND", "100000");
+        env.put("RATE_LIMIT_BURST", "100000");
         env.putAll(extraEnv);
+        BillerSimulator sim = null;
+        if (!env.containsKey("PROVIDER_BASE_URL")) {
+            sim = BillerSimulator.start(SimulatorConfig.DEFAULTS.withPort(0));
+            env.put("PROVIDER_BASE_URL", sim.baseUrl());
+        }
+        this.simulator = sim;
+        this.simulatorUrl = env.get("PROVIDER_BASE_URL");
         AppConfig config = AppConfig.load(env, new String[0]);
-        this.runtime = ServiceRuntime.start(
-                config, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        try {
+            this.runtime = ServiceRuntime.start(
+                    config, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+            if (sim != null) {
+                sim.close();
+            }
+            throw e;
+        }
         this.baseUrl = "http://localhost:" + runtime.httpPort();
+        this.managementUrl = "http://localhost:" + runtime.managementPort();
+    }
+
+    /** The base URL a path is served on: the management port for metrics, health and admin. */
+    String urlOf(String path) {
+        boolean management = path.startsWith("/metrics") || path.startsWith("/health/") || path.startsWith("/admin/");
+        return (management ? managementUrl : baseUrl) + path;
     }
 
     HttpResponse<String> get(String path) {
-        return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).GET().build());
+        return send(HttpRequest.newBuilder(URI.create(urlOf(path))).GET().build());
     }
 
     HttpResponse<String> post(String path, String json, String idempotencyKey) {
-        var builder = HttpRequest.newBuilder(URI.create(baseUrl + path))
+        var builder = HttpRequest.newBuilder(URI.create(urlOf(path)))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json));
         if (idempotencyKey != null) {
@@ -59,7 +100,22 @@ final class ServiceHarness implements AutoCloseable {
         return send(builder.build());
     }
 
+    /** Sends {@code request}, adding the default token for its path when it has no Authorization header. */
     HttpResponse<String> send(HttpRequest request) {
+        if (request.headers().firstValue("Authorization").isPresent()) {
+            return sendRaw(request);
+        }
+        String path = request.uri().getPath();
+        String token = path.endsWith("/top-ups")
+                ? TestTokens.funding()
+                : path.startsWith("/admin/") ? TestTokens.admin() : TestTokens.token(USER);
+        return sendRaw(HttpRequest.newBuilder(request, (name, value) -> true)
+                .header("Authorization", "Bearer " + token)
+                .build());
+    }
+
+    /** Sends {@code request} exactly as it is (no token added). */
+    HttpResponse<String> sendRaw(HttpRequest request) {
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
@@ -70,10 +126,9 @@ final class ServiceHarness implements AutoCloseable {
         }
     }
 
-    /** Waits until {@code condition} holds, polling; fails the test after {@code timeout}. */
     /** Opens a USD wallet and tops it up with {@code amount}, asserting both answers. */
     String walletWith(long amount) {
-        var created = post("/wallets", "{\"ownerId\":\"alice\",\"currency\":\"USD\"}", null);
+        var created = post("/wallets", "{\"currency\":\"USD\"}", null);
         org.junit.jupiter.api.Assertions.assertEquals(201, created.statusCode(), created.body());
         String wallet = field(created.body(), "id");
         var topUp = post("/wallets/" + wallet + "/top-ups", "{\"amount\":" + amount + "}", "top-" + wallet);
@@ -112,8 +167,20 @@ final class ServiceHarness implements AutoCloseable {
         io.walletoutbox.embedded.Conditions.await(timeout, what, condition);
     }
 
+    /** Waits until {@code condition} holds, polling; fails the test after {@code timeout}. */
+    static void awaitTrue(Duration timeout, String what, BooleanSupplier condition) {
+        await(timeout, what, condition);
+    }
+
     @Override
     public void close() {
         runtime.close();
+        if (simulator != null) {
+            try {
+                simulator.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
     }
 }

@@ -72,8 +72,7 @@ class WalletFlowCdcIT {
                 Duration.ofSeconds(60), "payment to fail", () -> "FAILED".equals(service.status(declinedId)));
         assertEquals(2500, service.balance(wallet), "the declined one refunded exactly once");
 
-        JsonNode charges =
-                JSON.readTree(service.getAbsolute(service.runtime.simulatorUrl().orElseThrow() + "/v1/charges"));
+        JsonNode charges = JSON.readTree(service.getAbsolute(service.simulatorUrl + "/v1/charges"));
         long mine = 0;
         for (JsonNode charge : charges) {
             if (charge.get("idempotencyKey").asText().equals(paidId)) {

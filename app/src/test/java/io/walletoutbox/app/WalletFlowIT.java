@@ -49,8 +49,7 @@ class WalletFlowIT {
         assertTrue(done.hasNonNull("providerReference"), done.toString());
         assertEquals(2500, service.balance(wallet));
 
-        JsonNode charges =
-                JSON.readTree(service.getAbsolute(service.runtime.simulatorUrl().orElseThrow() + "/v1/charges"));
+        JsonNode charges = JSON.readTree(service.getAbsolute(service.simulatorUrl + "/v1/charges"));
         long mine = 0;
         for (JsonNode charge : charges) {
             if (charge.get("idempotencyKey").asText().equals(id)) {

@@ -66,7 +66,7 @@ public final class Authentication {
             throw tooMany(wait.getAsLong(), "the rate limit of this principal is exhausted");
         }
         if (roles.isEmpty()) {
-            log.error("route {} {} declares no access rule: refused", ctx.method(), ctx.endpoint().path());
+            log.error("route {} {} declares no access rule: refused", ctx.method(), ctx.path());
             throw forbidden(null, "this operation is not available");
         }
         if (roles.contains(Access.FUND) && !principal.has(Principal.FUND)) {

@@ -67,8 +67,8 @@ public final class OidcDiscovery {
                 throw new DiscoveryException("the discovery document at " + document + " is not usable");
             }
             if (Instant.now().isAfter(deadline)) {
-                throw new DiscoveryException("cannot read the OIDC discovery document at " + document + " ("
-                        + lastProblem + ")");
+                throw new DiscoveryException(
+                        "cannot read the OIDC discovery document at " + document + " (" + lastProblem + ")");
             }
             try {
                 Thread.sleep(500);

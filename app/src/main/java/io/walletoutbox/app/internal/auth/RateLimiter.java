@@ -72,11 +72,13 @@ public final class RateLimiter {
         if (buckets.size() >= MAX_TRACKED) {
             buckets.values().removeIf(b -> b.getAvailableTokens() >= capacity);
         }
-        return buckets.computeIfAbsent(key, k -> Bucket.builder()
-                .addLimit(Bandwidth.builder()
-                        .capacity(capacity)
-                        .refillGreedy(perSecond, Duration.ofSeconds(1))
-                        .build())
-                .build());
+        return buckets.computeIfAbsent(
+                key,
+                k -> Bucket.builder()
+                        .addLimit(Bandwidth.builder()
+                                .capacity(capacity)
+                                .refillGreedy(perSecond, Duration.ofSeconds(1))
+                                .build())
+                        .build());
     }
 }

@@ -32,7 +32,8 @@ import java.util.Set;
  */
 public final class TokenVerifier {
     /** The only signature algorithms accepted. */
-    public static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256, JWSAlgorithm.PS256);
+    public static final Set<JWSAlgorithm> ALGORITHMS =
+            Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256, JWSAlgorithm.PS256);
     /** Clock skew allowed on {@code exp} and {@code nbf}. */
     public static final Duration MAX_CLOCK_SKEW = Duration.ofSeconds(60);
 
@@ -51,7 +52,9 @@ public final class TokenVerifier {
         try {
             keys = JWKSourceBuilder.<SecurityContext>create(
                             jwksUrl.toURL(), new DefaultResourceRetriever(2_000, 2_000, 512 * 1024))
-                    .cache(Duration.ofMinutes(5).toMillis(), Duration.ofSeconds(5).toMillis())
+                    .cache(
+                            Duration.ofMinutes(5).toMillis(),
+                            Duration.ofSeconds(5).toMillis())
                     .refreshAheadCache(true)
                     // An unknown kid refreshes the set, but not more often than this.
                     .rateLimited(Duration.ofSeconds(2).toMillis())
@@ -67,10 +70,7 @@ public final class TokenVerifier {
                 new JOSEObjectType("at+jwt"), new JOSEObjectType("application/at+jwt"), JOSEObjectType.JWT, null));
         p.setJWSKeySelector(new JWSVerificationKeySelector<>(ALGORITHMS, keys));
         DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(
-                Set.of(audience),
-                new JWTClaimsSet.Builder().issuer(issuer).build(),
-                Set.of("iss", "sub", "exp"),
-                null);
+                Set.of(audience), new JWTClaimsSet.Builder().issuer(issuer).build(), Set.of("iss", "sub", "exp"), null);
         claims.setMaxClockSkew((int) MAX_CLOCK_SKEW.toSeconds());
         p.setJWTClaimsSetVerifier(claims);
         this.processor = p;
@@ -144,9 +144,13 @@ public final class TokenVerifier {
         for (String name : List.of("scope", "scp")) {
             Object v = claims.getClaim(name);
             if (v instanceof String s) {
-                scopes.addAll(Arrays.stream(s.split(" ")).filter(x -> !x.isEmpty()).toList());
+                scopes.addAll(
+                        Arrays.stream(s.split(" ")).filter(x -> !x.isEmpty()).toList());
             } else if (v instanceof List<?> list) {
-                list.stream().filter(String.class::isInstance).map(String.class::cast).forEach(scopes::add);
+                list.stream()
+                        .filter(String.class::isInstance)
+                        .map(String.class::cast)
+                        .forEach(scopes::add);
             }
         }
         return scopes;

@@ -231,7 +231,8 @@ public record AppConfig(
         }
         Map<String, String> kafkaSecurity = new java.util.LinkedHashMap<>();
         for (Setting s : Setting.values()) {
-            if ((s.name().startsWith("KAFKA_S") || s == Setting.KAFKA_CLIENT_PROPERTIES_FILE) && values.containsKey(s)) {
+            if ((s.name().startsWith("KAFKA_S") || s == Setting.KAFKA_CLIENT_PROPERTIES_FILE)
+                    && values.containsKey(s)) {
                 kafkaSecurity.put(s.name(), values.get(s));
             }
         }
@@ -286,7 +287,8 @@ public record AppConfig(
     public String toString() {
         return "AppConfig[database=" + databaseUrl.map(AppConfig::redactUrl).orElse("embedded") + ", user="
                 + databaseUser + ", kafka=" + kafkaBootstrapServers.orElse("embedded") + ", kafkaSecurity="
-                + kafkaSecurity.keySet() + ", provider=" + providerBaseUrl.map(URI::toString).orElse("simulator")
+                + kafkaSecurity.keySet() + ", provider="
+                + providerBaseUrl.map(URI::toString).orElse("simulator")
                 + ", httpPort=" + httpPort + ", managementPort=" + managementPort + ", auth=" + auth + ", limits="
                 + limits + ", roles=" + roles + ", relayMode=" + relayMode + "]";
     }
@@ -299,7 +301,9 @@ public record AppConfig(
     private static String readSecret(Setting setting, String file) {
         try {
             String content = java.nio.file.Files.readString(Path.of(file));
-            return content.endsWith("\n") ? content.substring(0, content.length() - 1).stripTrailing() : content;
+            return content.endsWith("\n")
+                    ? content.substring(0, content.length() - 1).stripTrailing()
+                    : content;
         } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
             throw new ConfigException(setting + "_FILE names a file that cannot be read: " + file);
         }

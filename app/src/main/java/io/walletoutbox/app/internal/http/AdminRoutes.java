@@ -71,7 +71,8 @@ public final class AdminRoutes {
     private static Optional<String> reason(Context ctx, boolean required) {
         Optional<String> reason = Optional.empty();
         if (ctx.bodyAsBytes().length > 0) {
-            reason = Optional.ofNullable(Json.read(Requests.jsonBody(ctx), ReasonBody.class).reason());
+            reason = Optional.ofNullable(
+                    Json.read(Requests.jsonBody(ctx), ReasonBody.class).reason());
         }
         if (reason.isEmpty() && required) {
             throw ApiException.badRequest("a reason is required: send {\"reason\":\"…\"}");
@@ -79,7 +80,9 @@ public final class AdminRoutes {
         reason.ifPresent(r -> {
             if (r.isBlank() || r.length() > 500 || r.chars().anyMatch(c -> Character.isISOControl(c) && c != '\n')) {
                 throw ApiException.unprocessable(
-                        "invalid-field", "Invalid field", "reason must be 1 to 500 characters without control characters");
+                        "invalid-field",
+                        "Invalid field",
+                        "reason must be 1 to 500 characters without control characters");
             }
         });
         return reason;

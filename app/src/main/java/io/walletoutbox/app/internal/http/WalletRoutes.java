@@ -79,7 +79,8 @@ public final class WalletRoutes {
         Principal principal = Authentication.principal(ctx);
         CreateWallet body = Json.read(Requests.jsonBody(ctx), CreateWallet.class);
         if (body.ownerId() != null && !body.ownerId().equals(principal.subject())) {
-            throw ApiException.forbidden("a wallet is opened for the caller: ownerId must be omitted or equal the token's sub");
+            throw ApiException.forbidden(
+                    "a wallet is opened for the caller: ownerId must be omitted or equal the token's sub");
         }
         String ownerId = Money.requireText(principal.subject(), "sub"); // TODO-MERGE requireOwnerId
         String currency = Money.requireCurrency(required(body.currency(), "currency"));

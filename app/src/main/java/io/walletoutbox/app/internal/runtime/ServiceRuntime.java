@@ -13,13 +13,13 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.walletoutbox.app.internal.config.AppConfig;
-import io.walletoutbox.app.internal.config.AppConfig.Role;
 import io.walletoutbox.app.internal.audit.AuditLog;
 import io.walletoutbox.app.internal.auth.Authentication;
 import io.walletoutbox.app.internal.auth.OidcDiscovery;
 import io.walletoutbox.app.internal.auth.RateLimiter;
 import io.walletoutbox.app.internal.auth.TokenVerifier;
+import io.walletoutbox.app.internal.config.AppConfig;
+import io.walletoutbox.app.internal.config.AppConfig.Role;
 import io.walletoutbox.app.internal.http.AdminRoutes;
 import io.walletoutbox.app.internal.http.ApiServer;
 import io.walletoutbox.app.internal.http.HealthRoutes;
@@ -224,8 +224,7 @@ public final class ServiceRuntime implements AutoCloseable {
         try {
             app.start(port);
         } catch (RuntimeException e) {
-            throw new StartupException(
-                    "cannot listen on " + setting + " " + port + ": " + Kafka.rootMessage(e), e);
+            throw new StartupException("cannot listen on " + setting + " " + port + ": " + Kafka.rootMessage(e), e);
         }
     }
 
@@ -286,8 +285,9 @@ public final class ServiceRuntime implements AutoCloseable {
         out.println("  management   http://localhost:" + management.port()
                 + "  (/metrics, /health/ready; /admin/* with scope wallet:admin)");
         if (issuer.development()) {
-            out.println("  issuer       " + issuer.url() + "  DEVELOPMENT ISSUER: anyone on this machine can mint tokens;"
-                    + " set AUTH_ISSUER in production (tokens: bin/token alice)");
+            out.println(
+                    "  issuer       " + issuer.url() + "  DEVELOPMENT ISSUER: anyone on this machine can mint tokens;"
+                            + " set AUTH_ISSUER in production (tokens: bin/token alice)");
         } else {
             out.println("  issuer       " + issuer.url());
         }
