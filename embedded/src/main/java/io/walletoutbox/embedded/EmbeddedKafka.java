@@ -7,13 +7,25 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,14 +39,24 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static final String BROKER_MAIN = "io.walletoutbox.embedded.internal.BrokerMain";
     private static final String STORAGE_TOOL = "kafka.tools.StorageTool";
 
+    /** The SASL mechanism a broker of {@link #startWithScram} requires. */
+    public static final String SCRAM_MECHANISM = "SCRAM-SHA-256";
+
+    /** The security protocol of a broker of {@link #startWithScram}: SASL without TLS (loopback only). */
+    public static final String SASL_PROTOCOL = "SASL_PLAINTEXT";
+
+    private static final Pattern CREDENTIAL = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
     private final Process process;
     private final int port;
     private final Path directory;
+    private final Map<String, Object> clientProperties;
 
-    private EmbeddedKafka(Process process, int port, Path directory) {
+    private EmbeddedKafka(Process process, int port, Path directory, Map<String, Object> clientProperties) {
         this.process = process;
         this.port = port;
         this.directory = directory;
+        this.clientProperties = Map.copyOf(clientProperties);
     }
 
     /**
@@ -45,14 +67,54 @@ public final class EmbeddedKafka implements AutoCloseable {
      */
     public static EmbeddedKafka start(Path directory, int port) {
         Objects.requireNonNull(directory, "directory");
-        Path dir = directory.toAbsolutePath();
+        return launch(directory.toAbsolutePath(), port, null, null);
+    }
+
+    /**
+     * Starts a broker whose client listener (127.0.0.1, a free port: {@link #bootstrapServers()}) requires SASL
+     * authentication with {@value #SCRAM_MECHANISM} over plain TCP ({@value #SASL_PROTOCOL}), with its log in
+     * {@code directory}, and waits until {@code user} can authenticate with {@code password}. A client without
+     * these credentials cannot even read metadata; a client with them may do anything (the broker has no
+     * authorizer). The credentials are (re)set at every start, so a directory may be reused with others.
+     *
+     * <p>A client connects with {@link #clientProperties()}; the service with {@link #serviceEnvironment()}.
+     *
+     * @param user letters, digits, {@code . _ -}; at most 64
+     * @param password the same characters; at most 64
+     * @throws EmbeddedInfrastructureException when it does not accept the credentials within two minutes
+     */
+    public static EmbeddedKafka startWithScram(Path directory, String user, String password) {
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(user, "user");
+        Objects.requireNonNull(password, "password");
+        if (!CREDENTIAL.matcher(user).matches() || !CREDENTIAL.matcher(password).matches()) {
+            throw new IllegalArgumentException("user and password must be 1 to 64 of A-Z a-z 0-9 . _ -");
+        }
+        return launch(directory.toAbsolutePath(), 0, user, password);
+    }
+
+    /** The {@code sasl.jaas.config} line of a SCRAM client authenticating as {@code user}. */
+    public static String scramJaasConfig(String user, String password) {
+        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user + "\" password=\""
+                + password + "\";";
+    }
+
+    private static EmbeddedKafka launch(Path dir, int port, String user, String password) {
+        boolean scram = user != null;
         try {
             Path logDir = dir.resolve("log");
             Files.createDirectories(logDir);
             int brokerPort = port == 0 ? freePort() : port;
             int controllerPort = freePort();
+            // A SCRAM broker also listens, without authentication, on a port it does not hand to clients: the
+            // fixture's own way in to set the credentials (which live in the cluster's metadata) once it runs.
+            int internalPort = scram ? freePort() : brokerPort;
             Path props = dir.resolve("server.properties");
-            Files.writeString(props, serverProperties(logDir, brokerPort, controllerPort));
+            Files.writeString(
+                    props,
+                    scram
+                            ? scramServerProperties(logDir, brokerPort, internalPort, controllerPort)
+                            : serverProperties(logDir, brokerPort, controllerPort));
             Path logback = dir.resolve("broker-logback.xml");
             Files.writeString(logback, brokerLogback(dir.resolve("broker.log")));
             if (!Files.exists(logDir.resolve("meta.properties"))) {
@@ -72,9 +134,26 @@ public final class EmbeddedKafka implements AutoCloseable {
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("broker.out").toFile())
                     .start();
-            var kafka = new EmbeddedKafka(process, brokerPort, dir);
+            Map<String, Object> clientProperties = scram
+                    ? Map.of(
+                            CommonClientConfigs.SECURITY_PROTOCOL_CONFIG,
+                            SASL_PROTOCOL,
+                            SaslConfigs.SASL_MECHANISM,
+                            SCRAM_MECHANISM,
+                            SaslConfigs.SASL_JAAS_CONFIG,
+                            scramJaasConfig(user, password))
+                    : Map.of();
+            var kafka = new EmbeddedKafka(process, brokerPort, dir, clientProperties);
             try {
-                kafka.awaitReady(Duration.ofMinutes(2));
+                Duration timeout = Duration.ofMinutes(2);
+                long deadline = System.nanoTime() + timeout.toNanos();
+                if (scram) {
+                    String internal = "127.0.0.1:" + internalPort;
+                    kafka.awaitReady(internal, Map.of(), deadline, timeout);
+                    upsertScramCredential(internal, user, password);
+                }
+                // For a SCRAM broker: until the credential reached the broker's cache, authentication fails.
+                kafka.awaitReady(kafka.bootstrapServers(), clientProperties, deadline, timeout);
             } catch (RuntimeException e) {
                 kafka.close();
                 throw e;
@@ -85,9 +164,39 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    /** {@code host:port} for {@code bootstrap.servers}. */
+    /** {@code host:port} for {@code bootstrap.servers}: the client listener (SASL for {@link #startWithScram}). */
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
+    }
+
+    /**
+     * What a client adds to its configuration to connect: empty for a plain broker; {@code security.protocol},
+     * {@code sasl.mechanism} and {@code sasl.jaas.config} (with the credentials) for a broker of {@link
+     * #startWithScram}.
+     */
+    public Map<String, Object> clientProperties() {
+        return clientProperties;
+    }
+
+    /** The {@code sasl.jaas.config} clients of a broker of {@link #startWithScram} use; empty for a plain broker. */
+    public Optional<String> saslJaasConfig() {
+        return Optional.ofNullable((String) clientProperties.get(SaslConfigs.SASL_JAAS_CONFIG));
+    }
+
+    /**
+     * The service's settings (environment variables) that make it use this broker: {@code
+     * KAFKA_BOOTSTRAP_SERVERS}, and for a broker of {@link #startWithScram} {@code KAFKA_SECURITY_PROTOCOL}, {@code
+     * KAFKA_SASL_MECHANISM} and {@code KAFKA_SASL_JAAS_CONFIG}.
+     */
+    public Map<String, String> serviceEnvironment() {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrapServers());
+        saslJaasConfig().ifPresent(jaas -> {
+            env.put("KAFKA_SECURITY_PROTOCOL", SASL_PROTOCOL);
+            env.put("KAFKA_SASL_MECHANISM", SCRAM_MECHANISM);
+            env.put("KAFKA_SASL_JAAS_CONFIG", jaas);
+        });
+        return Collections.unmodifiableMap(env);
     }
 
     /** The operating-system process of the broker (for tests that stop or kill it). */
@@ -110,13 +219,14 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private void awaitReady(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    /** Waits until an admin client of {@code bootstrap} with {@code extra} properties sees the cluster's node. */
+    private void awaitReady(String bootstrap, Map<String, Object> extra, long deadline, Duration timeout) {
         RuntimeException last = null;
-        try (Admin admin = Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000))) {
+        Map<String, Object> config = new HashMap<>(extra);
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000);
+        try (Admin admin = Admin.create(config)) {
             while (System.nanoTime() < deadline) {
                 if (!process.isAlive()) {
                     throw new EmbeddedInfrastructureException("Kafka broker exited with code " + process.exitValue()
@@ -129,12 +239,39 @@ public final class EmbeddedKafka implements AutoCloseable {
                             .isEmpty()) {
                         return;
                     }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new EmbeddedInfrastructureException("interrupted while waiting for the Kafka broker", e);
                 } catch (Exception e) {
                     last = new RuntimeException(e);
+                    if (e.getCause() instanceof AuthenticationException) {
+                        // Fails at once, unlike an absent broker: pause before asking again.
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+                    }
                 }
             }
         }
-        throw new EmbeddedInfrastructureException("Kafka broker did not answer within " + timeout, last);
+        throw new EmbeddedInfrastructureException(
+                "Kafka broker did not answer at " + bootstrap + " within " + timeout, last);
+    }
+
+    /** Sets {@code user}'s {@value #SCRAM_MECHANISM} credential through the unauthenticated internal listener. */
+    private static void upsertScramCredential(String internalBootstrap, String user, String password) {
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                internalBootstrap,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                30_000))) {
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(
+                            user, new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), password)))
+                    .all()
+                    .get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EmbeddedInfrastructureException("interrupted while setting the SCRAM credential", e);
+        } catch (Exception e) {
+            throw new EmbeddedInfrastructureException("could not set the SCRAM credential of " + user, e);
+        }
     }
 
     private static void runTool(Path dir, Path logback, List<String> args) throws IOException {
@@ -221,6 +358,36 @@ public final class EmbeddedKafka implements AutoCloseable {
                 num.io.threads=4
                 background.threads=2
                 """.formatted(brokerPort, controllerPort, logDir.toString().replace("\\", "/"));
+    }
+
+    /**
+     * A broker whose CLIENT listener requires SASL/SCRAM-SHA-256; INTERNAL (plain, not advertised to clients of
+     * CLIENT) carries the broker's own traffic and the fixture's credential set-up. The SCRAM server needs a JAAS
+     * entry on its listener, without options: it checks clients against the credentials in the metadata.
+     */
+    private static String scramServerProperties(Path logDir, int clientPort, int internalPort, int controllerPort) {
+        String plain = serverProperties(logDir, clientPort, controllerPort);
+        StringBuilder out = new StringBuilder();
+        for (String line : plain.split("\n")) {
+            if (line.startsWith("listeners=")
+                    || line.startsWith("advertised.listeners=")
+                    || line.startsWith("inter.broker.listener.name=")
+                    || line.startsWith("listener.security.protocol.map=")) {
+                continue;
+            }
+            out.append(line).append('\n');
+        }
+        out.append("""
+                listeners=CLIENT://127.0.0.1:%1$d,INTERNAL://127.0.0.1:%2$d,CONTROLLER://127.0.0.1:%3$d
+                advertised.listeners=CLIENT://127.0.0.1:%1$d,INTERNAL://127.0.0.1:%2$d
+                inter.broker.listener.name=INTERNAL
+                listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT
+                sasl.enabled.mechanisms=SCRAM-SHA-256
+                listener.name.client.sasl.enabled.mechanisms=SCRAM-SHA-256
+                listener.name.client.scram-sha-256.sasl.jaas.config=\
+                org.apache.kafka.common.security.scram.ScramLoginModule required;
+                """.formatted(clientPort, internalPort, controllerPort));
+        return out.toString();
     }
 
     private static String brokerLogback(Path logFile) {

@@ -18,7 +18,17 @@ public final class KafkaProducers {
      * at most 5 s), which must stay below the relay's {@link RelayConfig#stallTimeout()}.
      */
     public static Map<String, Object> settings(String bootstrapServers, String clientId, int deliveryTimeoutMs) {
-        Map<String, Object> p = new HashMap<>();
+        return settings(bootstrapServers, clientId, deliveryTimeoutMs, Map.of());
+    }
+
+    /**
+     * As {@link #settings(String, String, int)}, on top of {@code extra} client properties (connection security:
+     * {@code security.protocol}, {@code sasl.*}, {@code ssl.*}). The relay's own settings win over {@code extra},
+     * so no extra property can weaken {@code acks=all}, idempotence or the timeouts.
+     */
+    public static Map<String, Object> settings(
+            String bootstrapServers, String clientId, int deliveryTimeoutMs, Map<String, ?> extra) {
+        Map<String, Object> p = new HashMap<>(extra);
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -40,7 +50,15 @@ public final class KafkaProducers {
      * 30 s stall timeout) and the relay's serializers (String key, byte[] value).
      */
     public static Producer<String, byte[]> create(String bootstrapServers, String clientId) {
+        return create(bootstrapServers, clientId, Map.of());
+    }
+
+    /**
+     * As {@link #create(String, String)}, with {@code extra} client properties (connection security) applied
+     * before the relay's own settings; see {@link #settings(String, String, int, Map)}.
+     */
+    public static Producer<String, byte[]> create(String bootstrapServers, String clientId, Map<String, ?> extra) {
         return new KafkaProducer<>(
-                settings(bootstrapServers, clientId, 15_000), new StringSerializer(), new ByteArraySerializer());
+                settings(bootstrapServers, clientId, 15_000, extra), new StringSerializer(), new ByteArraySerializer());
     }
 }

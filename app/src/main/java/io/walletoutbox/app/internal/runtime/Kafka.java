@@ -1,5 +1,6 @@
 package io.walletoutbox.app.internal.runtime;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -8,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /** The service's own Kafka administration: checking the broker answers, creating the events topic. */
@@ -16,16 +18,21 @@ final class Kafka implements AutoCloseable {
     private final String bootstrapServers;
 
     Kafka(String bootstrapServers) {
+        this(bootstrapServers, Map.of());
+    }
+
+    /**
+     * An admin client of {@code bootstrapServers} with {@code extra} client properties (security: {@code
+     * KafkaSecurity.clientProperties()}), applied before this client's own timeouts and id.
+     */
+    Kafka(String bootstrapServers, Map<String, ?> extra) {
         this.bootstrapServers = bootstrapServers;
-        this.admin = Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                3000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-                5000,
-                AdminClientConfig.CLIENT_ID_CONFIG,
-                "wallet-outbox-admin"));
+        Map<String, Object> props = new HashMap<>(extra);
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000);
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
+        props.put(AdminClientConfig.CLIENT_ID_CONFIG, "wallet-outbox-admin");
+        this.admin = Admin.create(props);
     }
 
     /** Fails with a clear message when no broker answers within {@code seconds}. */
@@ -36,7 +43,16 @@ final class Kafka implements AutoCloseable {
             try {
                 admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
                 return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StartupException("interrupted while waiting for Kafka at " + bootstrapServers);
             } catch (Exception e) {
+                if (rootCause(e) instanceof AuthenticationException) {
+                    // Wrong credentials or certificates do not heal by waiting: say so at once.
+                    throw new StartupException("Kafka at " + bootstrapServers
+                            + " refused this service's credentials (check the KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_* and"
+                            + " KAFKA_SSL_* settings): " + rootMessage(e));
+                }
                 last = e;
             }
         }
@@ -73,11 +89,16 @@ final class Kafka implements AutoCloseable {
     }
 
     static String rootMessage(Throwable e) {
+        Throwable t = rootCause(e);
+        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+    }
+
+    private static Throwable rootCause(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
-        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+        return t;
     }
 
     @Override
