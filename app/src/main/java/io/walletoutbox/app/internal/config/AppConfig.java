@@ -18,7 +18,7 @@ import java.util.Set;
  *
  * @param databaseUrl JDBC URL of an external PostgreSQL; empty → embedded
  * @param kafkaBootstrapServers an external Kafka; empty → embedded broker
- * @param kafkaSecurity the Kafka client security settings as given (by setting name; secrets included)
+ * @param kafkaSecurity the Kafka client security properties (TLS, SASL) every Kafka client gets
  * @param providerBaseUrl the biller's base URL; empty → the simulator is started in-process (embedded mode only)
  * @param providerApiKey the credential sent to the biller
  * @param httpPort port of the public HTTP API (0 = any free port)
@@ -37,7 +37,7 @@ public record AppConfig(
         String databaseUser,
         String databasePassword,
         Optional<String> kafkaBootstrapServers,
-        Map<String, String> kafkaSecurity,
+        KafkaSecurity kafkaSecurity,
         Optional<URI> providerBaseUrl,
         Optional<String> providerApiKey,
         int httpPort,
@@ -174,7 +174,7 @@ public record AppConfig(
         Objects.requireNonNull(providerApiKey);
         Objects.requireNonNull(auth);
         Objects.requireNonNull(limits);
-        kafkaSecurity = Map.copyOf(kafkaSecurity);
+        Objects.requireNonNull(kafkaSecurity);
         roles = Set.copyOf(roles);
         if (roles.isEmpty()) {
             throw new ConfigException("ROLES must name at least one of api, relay, consumer");
@@ -236,6 +236,10 @@ public record AppConfig(
                 kafkaSecurity.put(s.name(), values.get(s));
             }
         }
+        if (!kafkaSecurity.isEmpty() && !values.containsKey(Setting.KAFKA_BOOTSTRAP_SERVERS)) {
+            throw new ConfigException("Kafka security settings (" + String.join(", ", kafkaSecurity.keySet())
+                    + ") need KAFKA_BOOTSTRAP_SERVERS: the embedded broker is plaintext on loopback");
+        }
         if (values.containsKey(Setting.DATABASE_URL) && !values.containsKey(Setting.AUTH_ISSUER)) {
             throw new ConfigException("AUTH_ISSUER is required outside embedded mode (DATABASE_URL is set): the OIDC"
                     + " issuer whose access tokens this service accepts");
@@ -251,7 +255,7 @@ public record AppConfig(
                 get(values, Setting.DATABASE_USER),
                 get(values, Setting.DATABASE_PASSWORD),
                 Optional.ofNullable(values.get(Setting.KAFKA_BOOTSTRAP_SERVERS)).map(AppConfig::checkBootstrap),
-                kafkaSecurity,
+                KafkaSecurity.load(name -> Optional.ofNullable(kafkaSecurity.get(name))),
                 Optional.ofNullable(values.get(Setting.PROVIDER_BASE_URL))
                         .map(v -> checkBaseUrl(Setting.PROVIDER_BASE_URL, v)),
                 Optional.ofNullable(values.get(Setting.PROVIDER_API_KEY)),
@@ -287,7 +291,7 @@ public record AppConfig(
     public String toString() {
         return "AppConfig[database=" + databaseUrl.map(AppConfig::redactUrl).orElse("embedded") + ", user="
                 + databaseUser + ", kafka=" + kafkaBootstrapServers.orElse("embedded") + ", kafkaSecurity="
-                + kafkaSecurity.keySet() + ", provider="
+                + kafkaSecurity + ", provider="
                 + providerBaseUrl.map(URI::toString).orElse("simulator")
                 + ", httpPort=" + httpPort + ", managementPort=" + managementPort + ", auth=" + auth + ", limits="
                 + limits + ", roles=" + roles + ", relayMode=" + relayMode + "]";

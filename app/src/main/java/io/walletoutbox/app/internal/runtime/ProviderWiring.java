@@ -58,12 +58,16 @@ public final class ProviderWiring {
             closer.register(closeable);
         }
         OutcomeRecorder recorder = new WalletOutcomeRecorder(wallets);
+        Map<String, String> kafkaProperties =
+                new java.util.HashMap<>(config.kafkaSecurity().properties());
+        // A consumer that died without leaving the group (kill -9) holds its partitions until the session times
+        // out: 10 s instead of Kafka's 45 s bounds that stall.
+        kafkaProperties.put("session.timeout.ms", "10000");
+        kafkaProperties.put("heartbeat.interval.ms", "3000");
         BillPaymentConsumer consumer = BillPaymentConsumer.create(
                 BillPaymentConsumerConfig.defaults(infra.bootstrapServers())
                         .withTopic(config.eventsTopic(), BillPaymentConsumerConfig.DEFAULT_GROUP)
-                        // A consumer that died without leaving the group (kill -9) holds its partitions until the
-                        // session times out: 10 s instead of Kafka's 45 s bounds that stall.
-                        .withKafkaProperties(Map.of("session.timeout.ms", "10000", "heartbeat.interval.ms", "3000")),
+                        .withKafkaProperties(kafkaProperties),
                 jdbi,
                 client,
                 recorder,

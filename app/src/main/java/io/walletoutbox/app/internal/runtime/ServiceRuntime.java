@@ -48,8 +48,11 @@ import io.walletoutbox.wallet.WalletConfig;
 import io.walletoutbox.wallet.WalletMetrics;
 import io.walletoutbox.wallet.WalletSchema;
 import io.walletoutbox.wallet.Wallets;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -136,7 +139,8 @@ public final class ServiceRuntime implements AutoCloseable {
                         config.limits().burst(),
                         config.limits().authFailuresPerSecond()));
 
-        Kafka kafka = closer.register(new Kafka(infra.bootstrapServers()));
+        Kafka kafka = closer.register(
+                new Kafka(infra.bootstrapServers(), config.kafkaSecurity().clientProperties()));
         kafka.requireReachable(15);
         kafka.ensureTopic(config.eventsTopic(), config.topicPartitions());
 
@@ -168,7 +172,10 @@ public final class ServiceRuntime implements AutoCloseable {
         RelayMeterBinder relayMetrics = new RelayMeterBinder(outboxAdmin);
         relayMetrics.bindTo(registry);
         if (config.runs(Role.RELAY)) {
-            Producer<String, byte[]> producer = KafkaProducers.create(infra.bootstrapServers(), "wallet-outbox-relay");
+            Producer<String, byte[]> producer = KafkaProducers.create(
+                    infra.bootstrapServers(),
+                    "wallet-outbox-relay",
+                    config.kafkaSecurity().clientProperties());
             Relay relay = cdc
                     ? CdcRelay.create(jdbi, producer, cdcConfig, relayMetrics)
                     : PollingRelay.create(jdbi, producer, relayConfig(instanceId, config.eventsTopic()), relayMetrics);
@@ -237,7 +244,8 @@ public final class ServiceRuntime implements AutoCloseable {
         String url;
         boolean development = config.auth().issuer().isEmpty();
         if (development) {
-            DevIssuer dev = closer.register(DevIssuer.start(config.dataDir().resolve("issuer"), "127.0.0.1", 0));
+            Path dir = config.dataDir().resolve("issuer");
+            DevIssuer dev = closer.register(startDevIssuer(dir));
             url = dev.issuer();
         } else {
             url = config.auth().issuer().get().toString();
@@ -248,6 +256,31 @@ public final class ServiceRuntime implements AutoCloseable {
         } catch (OidcDiscovery.DiscoveryException e) {
             throw new StartupException("AUTH_ISSUER: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The development issuer on the port it had last time (its URL is the tokens' {@code iss}, so tokens minted
+     * before a restart stay valid), or on any free port when that one is taken.
+     */
+    private static DevIssuer startDevIssuer(Path dir) {
+        int previous = 0;
+        try {
+            Path file = dir.resolve(DevIssuer.ISSUER_URL_FILE);
+            if (Files.exists(file)) {
+                previous =
+                        Math.max(0, URI.create(Files.readString(file).strip()).getPort());
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            previous = 0;
+        }
+        if (previous > 0) {
+            try {
+                return DevIssuer.start(dir, "127.0.0.1", previous);
+            } catch (RuntimeException e) {
+                // taken by something else now: a new port (tokens minted before no longer validate)
+            }
+        }
+        return DevIssuer.start(dir, "127.0.0.1", 0);
     }
 
     /** The port the public HTTP API listens on. */
