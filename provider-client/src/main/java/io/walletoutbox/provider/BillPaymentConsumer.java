@@ -12,6 +12,12 @@ import org.jdbi.v3.core.Jdbi;
  * outcome through {@link OutcomeRecorder} (a concurrent duplicate that won the inbox row rolls this one back).
  * An unknown outcome is never recorded as a decline: the payment is asked about again with backoff and, past the
  * reconciliation horizon, written to the reconciliation table (see {@link Reconciliation}) with the inbox row.
+ * A {@link BillerOutcome.ConfigurationFault} ({@code 401}/{@code 403} from the biller, or {@code 404} on its
+ * payments route) is neither: nothing is recorded, the payment stays pending and is asked again with the same
+ * backoff, without end, and the fault restarts the reconciliation horizon, so a credential outage never floods
+ * reconciliation. It holds up the records after it on the same wallet until the configuration is fixed; the
+ * client's circuit opens, and the {@code biller.config.faults} counter (alert {@code BillerConfigurationFault})
+ * tells the operator.
  * {@code BillPaymentSucceeded}/{@code BillPaymentFailed} and event types not starting with {@code BillPayment} are
  * acknowledged and ignored; records that cannot be processed (bad JSON, missing headers, unknown {@code
  * BillPayment…} type) go to {@code <topic>.dlq} after the configured attempts.

@@ -15,7 +15,10 @@ import java.util.Objects;
  * @param unknownRetryInitial first delay before asking the biller again about an unknown outcome; doubles
  * @param unknownRetryMax cap of that delay
  * @param reconciliationHorizon how long an outcome may stay unknown before the payment goes to reconciliation;
- *     counted from this consumer's first attempt at the record (a restart or a rebalance starts it anew)
+ *     counted from this consumer's first attempt at the record (a restart or a rebalance starts it anew). A
+ *     {@linkplain BillerOutcome.ConfigurationFault configuration fault} (the biller refusing the credential or
+ *     the URL) restarts it: such a payment is retried with backoff for as long as the fault lasts and never sent
+ *     to reconciliation for it; the {@code BillerConfigurationFault} alert tells the operator instead
  * @param shutdownGrace how long close and a rebalance wait for in-flight records before abandoning them
  * @param kafkaProperties extra consumer properties (security, client id…), applied before this module's own
  */

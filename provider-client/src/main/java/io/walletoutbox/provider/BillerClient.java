@@ -13,8 +13,13 @@ public interface BillerClient extends AutoCloseable {
      * (always with the same key), up to the configured attempts, unless the circuit breaker is open. When the
      * attempts end without an answer and one of them might have reached the biller, asks {@code GET
      * /v1/payments/{key}}. Returns {@link BillerOutcome.Paid} or {@link BillerOutcome.Declined} only on the
-     * biller's definite word; anything else is {@link BillerOutcome.Unknown} (then the charge may or may not have
-     * happened: the caller retries later with the same call and never refunds). Blocks; interruptible (an
+     * biller's definite word. A {@code 401} or {@code 403} (to the payment or the status query) or a {@code 404}
+     * to the payment is returned at once as {@link BillerOutcome.ConfigurationFault} (logged as one WARN line with
+     * the payment id and status, counted in {@code biller.config.faults}, and counted as a failure by the circuit
+     * breaker; while a circuit opened that way stays open, calls return a ConfigurationFault without a request).
+     * Anything else is {@link BillerOutcome.Unknown} (then the charge may or may not have happened: the caller
+     * retries later with the same call and never refunds). Every request carries the configured {@linkplain
+     * BillerClientConfig#apiKey() credential} as {@code Authorization: Bearer …}. Blocks; interruptible (an
      * interrupted call returns Unknown with the thread's interrupt flag set). Thread-safe.
      */
     BillerOutcome pay(BillPaymentCall call);

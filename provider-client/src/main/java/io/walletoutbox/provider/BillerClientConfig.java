@@ -3,6 +3,7 @@ package io.walletoutbox.provider;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Configuration of the biller client.
@@ -15,6 +16,10 @@ import java.util.Objects;
  * @param maxBackoff cap of the delay between retries
  * @param breakerFailureThreshold consecutive failed requests that open the circuit
  * @param breakerOpenFor how long an open circuit refuses requests before letting one probe through
+ * @param apiKey the biller credential; when present, every request to the biller (payments and status queries)
+ *     carries {@code Authorization: Bearer <apiKey>}. Printable ASCII without spaces. {@link #toString()} never
+ *     shows it, and no error message of this module contains it. A biller answering {@code 401}/{@code 403} is a
+ *     {@link BillerOutcome.ConfigurationFault}.
  */
 public record BillerClientConfig(
         URI baseUrl,
@@ -24,10 +29,13 @@ public record BillerClientConfig(
         Duration initialBackoff,
         Duration maxBackoff,
         int breakerFailureThreshold,
-        Duration breakerOpenFor) {
+        Duration breakerOpenFor,
+        Optional<String> apiKey) {
 
     public BillerClientConfig {
         Objects.requireNonNull(baseUrl, "baseUrl");
+        Objects.requireNonNull(apiKey, "apiKey");
+        apiKey.ifPresent(BillerClientConfig::checkApiKey);
         if (!"http".equals(baseUrl.getScheme()) && !"https".equals(baseUrl.getScheme())) {
             throw new IllegalArgumentException("baseUrl must be http(s), was " + baseUrl);
         }
@@ -47,9 +55,31 @@ public record BillerClientConfig(
         }
     }
 
+    /** A configuration without a credential (the constructor before {@code apiKey} existed). */
+    public BillerClientConfig(
+            URI baseUrl,
+            Duration connectTimeout,
+            Duration requestTimeout,
+            int maxAttempts,
+            Duration initialBackoff,
+            Duration maxBackoff,
+            int breakerFailureThreshold,
+            Duration breakerOpenFor) {
+        this(
+                baseUrl,
+                connectTimeout,
+                requestTimeout,
+                maxAttempts,
+                initialBackoff,
+                maxBackoff,
+                breakerFailureThreshold,
+                breakerOpenFor,
+                Optional.empty());
+    }
+
     /**
      * Connect 2 s, request 5 s, 5 attempts, backoff 100 ms doubling to 2 s, circuit opens after 20 consecutive
-     * failures for 5 s.
+     * failures for 5 s; no credential.
      */
     public static BillerClientConfig defaults(URI baseUrl) {
         return new BillerClientConfig(
@@ -73,7 +103,8 @@ public record BillerClientConfig(
                 initialBackoff,
                 maxBackoff,
                 breakerFailureThreshold,
-                breakerOpenFor);
+                breakerOpenFor,
+                apiKey);
     }
 
     /** This configuration with other retry settings. */
@@ -86,7 +117,8 @@ public record BillerClientConfig(
                 initial,
                 max,
                 breakerFailureThreshold,
-                breakerOpenFor);
+                breakerOpenFor,
+                apiKey);
     }
 
     /** This configuration with another circuit breaker. */
@@ -99,7 +131,53 @@ public record BillerClientConfig(
                 initialBackoff,
                 maxBackoff,
                 failureThreshold,
-                openFor);
+                openFor,
+                apiKey);
+    }
+
+    /**
+     * This configuration with another biller credential ({@link Optional#empty()}: send none). The app passes
+     * {@code PROVIDER_API_KEY} or the content of {@code PROVIDER_API_KEY_FILE} here.
+     *
+     * @throws IllegalArgumentException when the key is blank or has spaces or control characters (the message
+     *     does not contain the key)
+     */
+    public BillerClientConfig withApiKey(Optional<String> key) {
+        return new BillerClientConfig(
+                baseUrl,
+                connectTimeout,
+                requestTimeout,
+                maxAttempts,
+                initialBackoff,
+                maxBackoff,
+                breakerFailureThreshold,
+                breakerOpenFor,
+                key);
+    }
+
+    /** Every component, the credential shown only as {@code apiKey=<redacted>} or {@code apiKey=<none>}. */
+    @Override
+    public String toString() {
+        return "BillerClientConfig[baseUrl=" + baseUrl + ", connectTimeout=" + connectTimeout + ", requestTimeout="
+                + requestTimeout + ", maxAttempts=" + maxAttempts + ", initialBackoff=" + initialBackoff
+                + ", maxBackoff=" + maxBackoff + ", breakerFailureThreshold=" + breakerFailureThreshold
+                + ", breakerOpenFor=" + breakerOpenFor + ", apiKey=" + (apiKey.isPresent() ? "<redacted>" : "<none>")
+                + "]";
+    }
+
+    // Header-safe: HTTP would refuse control characters anyway, and a space would split the Bearer credential.
+    // The message names the rule, never the value.
+    static void checkApiKey(String key) {
+        if (key.isEmpty() || key.length() > 4096) {
+            throw new IllegalArgumentException("apiKey must be 1..4096 characters");
+        }
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c < 0x21 || c > 0x7e) {
+                throw new IllegalArgumentException(
+                        "apiKey must be printable ASCII without spaces (bad character at index " + i + ")");
+            }
+        }
     }
 
     private static void positive(String name, Duration d) {

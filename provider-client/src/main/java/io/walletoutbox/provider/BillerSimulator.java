@@ -3,13 +3,22 @@ package io.walletoutbox.provider;
 import io.walletoutbox.provider.internal.SimulatorServer;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The Wi-Fi biller stand-in: an HTTP server with the contract of DESIGN.md ("Biller simulator"): idempotent
  * {@code POST /v1/payments}, {@code GET /v1/payments/{key}}, {@code GET /v1/charges}, {@code GET /v1/answers}, and fault injection through
  * {@code POST /v1/faults} ({@code latencyMs}, {@code errorRate}, {@code timeoutRate}, {@code dropResponseRate},
- * plus {@code failNext} = N to answer the next N payment requests {@code 503} and {@code dropNext} = N to charge
- * and drop the next N answers). State lives in memory: a restart forgets every key and charge.
+ * plus {@code failNext} = N to answer the next N payment requests {@code 503}, {@code dropNext} = N to charge
+ * and drop the next N answers, and {@code requireApiKey} = a key, or {@code null} for none; {@code GET
+ * /v1/faults} reports {@code apiKeyRequired} but never the key). State lives in memory: a restart forgets every
+ * key and charge.
+ *
+ * <p>When an API key is required ({@link SimulatorConfig#requiredApiKey}, {@link #requireApiKey}), the two
+ * payment routes answer {@code 401} problem JSON with {@code WWW-Authenticate: Bearer} to a request without
+ * {@code Authorization: Bearer <key>} or with another key (compared in constant time), before anything else
+ * happens: nothing is charged or answered. The test endpoints ({@code /v1/charges}, {@code /v1/answers},
+ * {@code /v1/faults}) need no key. It listens on {@link SimulatorConfig#bindAddress} (loopback by default).
  */
 public interface BillerSimulator extends AutoCloseable {
 
@@ -35,7 +44,8 @@ public interface BillerSimulator extends AutoCloseable {
         }
         BillerSimulator simulator = start(SimulatorConfig.fromEnv(Map.copyOf(env)));
         Runtime.getRuntime().addShutdownHook(new Thread(simulator::close, "biller-simulator-stop"));
-        System.out.println("biller simulator listening on " + simulator.baseUrl());
+        System.out.println("biller simulator listening on " + simulator.baseUrl()
+                + (simulator.apiKeyRequired() ? " (API key required)" : ""));
         try {
             new java.util.concurrent.CountDownLatch(1).await();
         } catch (InterruptedException e) {
@@ -47,7 +57,10 @@ public interface BillerSimulator extends AutoCloseable {
     /** The port it listens on. */
     int port();
 
-    /** {@code http://localhost:<port>}, without a trailing slash. */
+    /**
+     * {@code http://localhost:<port>} (bound to loopback, the default, or to every interface), else {@code
+     * http://<bound address>:<port>}; without a trailing slash.
+     */
     String baseUrl();
 
     /** Every charge made so far, in the order made. */
@@ -71,6 +84,17 @@ public interface BillerSimulator extends AutoCloseable {
 
     /** Charges (or replays) the next {@code n} payment requests and then drops their connections unanswered. */
     void dropNext(int n);
+
+    /**
+     * From now on, requires {@code key} on the payment routes ({@link Optional#empty()}: requires none); for tests
+     * that make the biller refuse the client's credential for a while, then accept it again.
+     *
+     * @throws IllegalArgumentException when the key is blank or has spaces or control characters
+     */
+    void requireApiKey(Optional<String> key);
+
+    /** True while the payment routes require an API key. */
+    boolean apiKeyRequired();
 
     /** Stops the server; requests hanging in a timeout fault are released and dropped. */
     @Override

@@ -7,10 +7,12 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Collectors;
 
 /**
  * The provider module's metrics. Create one, hand it to {@link BillerClient#create} and {@link
@@ -22,7 +24,13 @@ public final class ProviderMetrics implements MeterBinder {
     /** Values of the {@code biller.circuit.state} gauge. */
     public static final int CIRCUIT_CLOSED = 0, CIRCUIT_HALF_OPEN = 1, CIRCUIT_OPEN = 2;
 
+    /** The {@code status} values of {@code biller.config.faults}; fixed, so each series exists from the start. */
+    private static final List<String> CONFIG_FAULT_STATUSES = List.of("401", "403", "404");
+
     private final LongAdder paid = new LongAdder(), declined = new LongAdder(), unknown = new LongAdder();
+    private final LongAdder configFault = new LongAdder();
+    private final Map<String, LongAdder> configFaults =
+            CONFIG_FAULT_STATUSES.stream().collect(Collectors.toUnmodifiableMap(s -> s, s -> new LongAdder()));
     private final LongAdder error = new LongAdder(), retries = new LongAdder(), deadLettered = new LongAdder();
     private final LongAdder duplicates = new LongAdder(), ignored = new LongAdder();
     private final List<Timer> latencies = new CopyOnWriteArrayList<>();
@@ -37,6 +45,16 @@ public final class ProviderMetrics implements MeterBinder {
         call(registry, "declined", declined);
         call(registry, "unknown", unknown);
         call(registry, "error", error);
+        call(registry, "config_fault", configFault);
+        for (String status : CONFIG_FAULT_STATUSES) {
+            FunctionCounter.builder("biller.config.faults", configFaults.get(status), LongAdder::sum)
+                    .description("Biller answers that refused this service rather than a payment (401/403: the"
+                            + " credential; 404 on POST /v1/payments: the URL); the payment stays pending and is"
+                            + " retried")
+                    .tag("status", status)
+                    .baseUnit("responses")
+                    .register(registry);
+        }
         counter(
                 registry,
                 "biller.retries",
@@ -118,6 +136,18 @@ public final class ProviderMetrics implements MeterBinder {
             case BillerOutcome.Paid p -> paid.increment();
             case BillerOutcome.Declined d -> declined.increment();
             case BillerOutcome.Unknown u -> unknown.increment();
+            case BillerOutcome.ConfigurationFault f -> configFault.increment();
+        }
+    }
+
+    /**
+     * The biller answered {@code status} ({@code 401}, {@code 403}, or {@code 404} on the payments route): a
+     * configuration fault. Other statuses are not counted here.
+     */
+    public void billerConfigurationFault(int status) {
+        LongAdder adder = configFaults.get(Integer.toString(status));
+        if (adder != null) {
+            adder.increment();
         }
     }
 
@@ -176,6 +206,7 @@ public final class ProviderMetrics implements MeterBinder {
     @Override
     public String toString() {
         return "ProviderMetrics[paid=" + paid.sum() + " declined=" + declined.sum() + " unknown=" + unknown.sum()
-                + " retries=" + retries.sum() + " deadLettered=" + deadLettered.sum() + "]";
+                + " configFault=" + configFault.sum() + " retries=" + retries.sum() + " deadLettered="
+                + deadLettered.sum() + "]";
     }
 }

@@ -9,8 +9,10 @@ import io.walletoutbox.embedded.Conditions;
 import io.walletoutbox.provider.Infra.Payment;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -238,6 +240,61 @@ class BillPaymentConsumerIT {
             awaitRecorded(marker);
             assertEquals(1, hanging.charges().size(), "only the later payment charged");
         }
+    }
+
+    @Test
+    void billerRefusingTheCredentialKeepsThePaymentPendingOutOfReconciliationAndPaysOnceWhenAcceptedAgain() {
+        String topic = infra.topic("config-fault", 1);
+        String ourKey = "biller-key-1";
+        sim.requireApiKey(Optional.of("rotated-at-the-biller")); // the biller stopped accepting our key
+        var client =
+                client(Infra.clientConfig(sim).withApiKey(Optional.of(ourKey)).withBreaker(2, Duration.ofMillis(300)));
+        Duration horizon = Duration.ofMillis(500);
+        var config =
+                infra.consumerConfig(topic).withUnknownRetries(Duration.ofMillis(50), Duration.ofMillis(200), horizon);
+        var p = Payment.of("wallet-h", "ACC-11", 3100);
+        Instant sent = Instant.now();
+        infra.send(topic, p);
+        consumer(config, client, ProcessingHook.NONE);
+        var circuit = registry.find("biller.circuit.state").gauge();
+        Conditions.await(WAIT, "the refusals open the circuit", () -> circuit.value() == ProviderMetrics.CIRCUIT_OPEN);
+        var refused = registry.find("biller.config.faults").tag("status", "401").functionCounter();
+        Conditions.await(
+                WAIT,
+                "the biller refused the key for several horizons",
+                () -> refused.count() >= 4
+                        && Duration.between(sent, Instant.now()).compareTo(horizon.multipliedBy(4)) > 0);
+
+        var reconciliation = Reconciliation.create(infra.jdbi);
+        assertTrue(
+                reconciliation.pending(1_000).stream()
+                        .noneMatch(e -> e.paymentId().equals(p.paymentId())),
+                "a configuration fault never sends the payment to reconciliation");
+        assertTrue(outcomes.rowsOf(p.paymentId()).isEmpty(), "neither paid nor declined (no refund): still pending");
+        assertFalse(outcomes.inboxHas(p.eventId()), "not acknowledged: still being retried");
+        assertEquals(0, chargesFor(p.paymentId()));
+        assertTrue(registry.find("biller.calls")
+                        .tag("outcome", "config_fault")
+                        .functionCounter()
+                        .count()
+                >= 4);
+        assertEquals(
+                0,
+                registry.find("biller.calls")
+                        .tag("outcome", "declined")
+                        .functionCounter()
+                        .count());
+
+        sim.requireApiKey(Optional.of(ourKey)); // the operator fixed the credential
+        awaitRecorded(p);
+        var rows = outcomes.rowsOf(p.paymentId());
+        assertEquals(1, rows.size());
+        assertEquals("paid", rows.getFirst().outcome());
+        assertEquals(1, chargesFor(p.paymentId()), "charged exactly once");
+        assertTrue(outcomes.inboxHas(p.eventId()));
+        assertTrue(reconciliation.pending(1_000).stream()
+                .noneMatch(e -> e.paymentId().equals(p.paymentId())));
+        assertEquals(ProviderMetrics.CIRCUIT_CLOSED, circuit.value());
     }
 
     @Test

@@ -8,6 +8,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.walletoutbox.embedded.Conditions;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -171,5 +173,126 @@ class BillerClientIT {
         } finally {
             stub.stop(0);
         }
+    }
+
+    private double configFaults(String status) {
+        return count("biller.config.faults", "status", status);
+    }
+
+    @Test
+    void sendsTheApiKeyAsBearerOnPaymentsAndOnStatusQueries() throws Exception {
+        var seen = new java.util.concurrent.ConcurrentLinkedQueue<String>();
+        var stub = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("localhost", 0), 16);
+        stub.createContext("/v1/payments", ex -> {
+            seen.add(ex.getRequestMethod() + " " + ex.getRequestHeaders().getFirst("Authorization"));
+            // Every payment answers 500 (it may have charged), so the client asks for the key's status.
+            boolean post = ex.getRequestMethod().equals("POST");
+            byte[] body = (post ? "{}" : "{\"id\":\"stub-2\",\"status\":\"PAID\"}")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(post ? 500 : 200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        stub.start();
+        try {
+            client = track(BillerClient.create(
+                    BillerClientConfig.defaults(URI.create(
+                                    "http://localhost:" + stub.getAddress().getPort()))
+                            .withRetries(2, Duration.ofMillis(5), Duration.ofMillis(5))
+                            .withApiKey(Optional.of("k-123.abc")),
+                    metrics));
+            assertEquals(new BillerOutcome.Paid("stub-2"), client.pay(call("ACC-11")));
+            assertEquals(
+                    List.of("POST Bearer k-123.abc", "POST Bearer k-123.abc", "GET Bearer k-123.abc"),
+                    List.copyOf(seen));
+        } finally {
+            stub.stop(0);
+        }
+    }
+
+    @Test
+    void withoutAKeyNoAuthorizationHeaderIsSent() throws Exception {
+        var seen = new java.util.concurrent.ConcurrentLinkedQueue<Optional<String>>();
+        var stub = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("localhost", 0), 16);
+        stub.createContext("/v1/payments", ex -> {
+            seen.add(Optional.ofNullable(ex.getRequestHeaders().getFirst("Authorization")));
+            byte[] body = "{\"id\":\"stub-3\",\"status\":\"PAID\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(201, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        stub.start();
+        try {
+            client = track(BillerClient.create(
+                    BillerClientConfig.defaults(
+                            URI.create("http://localhost:" + stub.getAddress().getPort())),
+                    metrics));
+            assertEquals(new BillerOutcome.Paid("stub-3"), client.pay(call("ACC-12")));
+            assertEquals(List.of(Optional.empty()), List.copyOf(seen));
+        } finally {
+            stub.stop(0);
+        }
+    }
+
+    @Test
+    void theSimulatorChargesTheClientThatSendsItsKeyAlsoThroughTheStatusQuery() {
+        sim.requireApiKey(Optional.of("sim-key-1"));
+        client = track(BillerClient.create(Infra.clientConfig(sim).withApiKey(Optional.of("sim-key-1")), metrics));
+        assertInstanceOf(BillerOutcome.Paid.class, client.pay(call("ACC-13")));
+        // Every answer lost: only the status query, which needs the key as well, can settle it.
+        sim.faults(new SimulatorFaults(0, 0, 0, 1.0));
+        var paid = assertInstanceOf(BillerOutcome.Paid.class, client.pay(call("ACC-14")));
+        assertEquals(2, sim.charges().size());
+        assertEquals(sim.charges().get(1).id(), paid.reference());
+        assertEquals(0, configFaults("401"));
+    }
+
+    @Test
+    void missingOrWrongKeyIsAConfigurationFaultNotADeclineAndChargesNothing() {
+        sim.requireApiKey(Optional.of("sim-key-2"));
+        var fault = assertInstanceOf(BillerOutcome.ConfigurationFault.class, client.pay(call("ACC-15")));
+        assertEquals(401, fault.status());
+        assertTrue(fault.cause().contains("401"), fault.cause());
+        client = track(BillerClient.create(Infra.clientConfig(sim).withApiKey(Optional.of("old-key")), metrics));
+        var wrong = assertInstanceOf(BillerOutcome.ConfigurationFault.class, client.pay(call("ACC-16")));
+        assertEquals(401, wrong.status());
+        assertTrue(!wrong.cause().contains("old-key"), wrong.cause());
+        assertEquals(0, sim.charges().size());
+        assertEquals(0, sim.answers().size());
+        assertEquals(2, configFaults("401"));
+        assertEquals(0, configFaults("403"));
+        assertEquals(2, count("biller.calls", "outcome", "config_fault"));
+        assertEquals(0, count("biller.calls", "outcome", "declined"));
+        assertEquals(0, count("biller.retries"), "not retried within the call: the caller retries with backoff");
+    }
+
+    @Test
+    void configurationFaultsOpenTheCircuitWhichThenStillReportsAConfigurationFault() {
+        sim.requireApiKey(Optional.of("sim-key-3"));
+        client = track(BillerClient.create(Infra.clientConfig(sim).withBreaker(2, Duration.ofSeconds(30)), metrics));
+        assertInstanceOf(BillerOutcome.ConfigurationFault.class, client.pay(call("ACC-17")));
+        assertEquals(
+                ProviderMetrics.CIRCUIT_CLOSED,
+                registry.find("biller.circuit.state").gauge().value());
+        assertInstanceOf(BillerOutcome.ConfigurationFault.class, client.pay(call("ACC-18")));
+        assertEquals(
+                ProviderMetrics.CIRCUIT_OPEN,
+                registry.find("biller.circuit.state").gauge().value());
+        var whileOpen = assertInstanceOf(BillerOutcome.ConfigurationFault.class, client.pay(call("ACC-19")));
+        assertEquals(401, whileOpen.status());
+        assertTrue(whileOpen.cause().startsWith("circuit open"), whileOpen.cause());
+        assertEquals(2, configFaults("401"), "the open circuit sent no request");
+    }
+
+    @Test
+    void wrongRouteIsAConfigurationFault() {
+        client = track(BillerClient.create(
+                BillerClientConfig.defaults(URI.create(sim.baseUrl() + "/no-such-prefix"))
+                        .withRetries(3, Duration.ofMillis(5), Duration.ofMillis(5)),
+                metrics));
+        var fault = assertInstanceOf(BillerOutcome.ConfigurationFault.class, client.pay(call("ACC-20")));
+        assertEquals(404, fault.status());
+        assertEquals(1, configFaults("404"));
+        assertEquals(0, sim.charges().size());
     }
 }

@@ -18,8 +18,10 @@ import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** The simulator's HTTP contract (DESIGN.md "Biller simulator"), over real HTTP. */
@@ -287,5 +289,119 @@ class BillerSimulatorIT {
         runner.interrupt();
         runner.join(Duration.ofSeconds(20));
         assertFalse(runner.isAlive());
+    }
+
+    private HttpResponse<String> postWithAuthorization(String key, String authorization) throws Exception {
+        var b = HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/v1/payments"))
+                .timeout(Duration.ofSeconds(5))
+                .header("Content-Type", "application/json")
+                .header("Idempotency-Key", key)
+                .POST(HttpRequest.BodyPublishers.ofString(BODY));
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> getWithAuthorization(String path, String authorization) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create(sim.baseUrl() + path))
+                        .header("Authorization", authorization)
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void assertUnauthorized(HttpResponse<String> r) throws IOException {
+        assertEquals(401, r.statusCode(), r.body());
+        assertTrue(
+                r.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"),
+                r.headers().map().toString());
+        assertEquals(
+                "application/problem+json",
+                r.headers().firstValue("Content-Type").orElse(""));
+        assertEquals(401, json(r).get("status").asInt());
+    }
+
+    @Test
+    void requiredApiKeyRefusesMissingAndWrongKeysWith401AndChargesNothing() throws Exception {
+        sim.close();
+        sim = BillerSimulator.start(SimulatorConfig.DEFAULTS.withRequiredApiKey(Optional.of("the-key")));
+        assertTrue(sim.apiKeyRequired());
+        String key = UUID.randomUUID().toString();
+        assertUnauthorized(postWithAuthorization(key, null));
+        var wrong = postWithAuthorization(key, "Bearer the-kez");
+        assertUnauthorized(wrong);
+        assertTrue(wrong.headers().firstValue("WWW-Authenticate").orElseThrow().contains("invalid_token"));
+        assertUnauthorized(postWithAuthorization(key, "Bearer the-key-and-more"));
+        assertUnauthorized(postWithAuthorization(key, "Basic dGhlLWtleQ=="));
+        assertUnauthorized(postWithAuthorization(key, "the-key"));
+        assertUnauthorized(get("/v1/payments/" + key));
+        assertEquals(0, sim.charges().size(), "no refused request charged");
+        assertEquals(0, sim.answers().size());
+
+        var ok = postWithAuthorization(key, "bearer the-key"); // the scheme is case-insensitive (RFC 9110)
+        assertEquals(201, ok.statusCode(), ok.body());
+        assertEquals(
+                200,
+                getWithAuthorization("/v1/payments/" + key, "Bearer the-key").statusCode());
+        assertUnauthorized(getWithAuthorization("/v1/payments/" + key, "Bearer nope"));
+        assertEquals(1, sim.charges().size());
+        assertEquals(200, get("/v1/charges").statusCode(), "the test endpoints need no key");
+    }
+
+    @Test
+    void theRequiredKeyCanBeFlippedAtRuntimeAndIsNeverShown() throws Exception {
+        var set = post("/v1/faults", null, "{\"requireApiKey\":\"flip-key-7\"}");
+        assertEquals(200, set.statusCode(), set.body());
+        assertTrue(json(set).get("apiKeyRequired").asBoolean());
+        assertFalse(set.body().contains("flip-key-7"), set.body());
+        assertFalse(get("/v1/faults").body().contains("flip-key-7"));
+        String key = UUID.randomUUID().toString();
+        assertUnauthorized(post("/v1/payments", key, BODY));
+        assertEquals(201, postWithAuthorization(key, "Bearer flip-key-7").statusCode());
+
+        assertEquals(400, post("/v1/faults", null, "{\"requireApiKey\":\"\"}").statusCode());
+        assertEquals(400, post("/v1/faults", null, "{\"requireApiKey\":7}").statusCode());
+        var cleared = post("/v1/faults", null, "{\"requireApiKey\":null}");
+        assertFalse(json(cleared).get("apiKeyRequired").asBoolean());
+        assertEquals(
+                201, post("/v1/payments", UUID.randomUUID().toString(), BODY).statusCode());
+
+        sim.requireApiKey(Optional.of("java-key"));
+        assertUnauthorized(post("/v1/payments", UUID.randomUUID().toString(), BODY));
+        sim.requireApiKey(Optional.empty());
+        assertFalse(sim.apiKeyRequired());
+        assertEquals(
+                201, post("/v1/payments", UUID.randomUUID().toString(), BODY).statusCode());
+        assertEquals(3, sim.charges().size());
+    }
+
+    @Test
+    void listensOnLoopbackUnlessToldOtherwise() throws Exception {
+        java.net.InetAddress external = null;
+        for (var nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+            if (nic.isUp() && !nic.isLoopback()) {
+                for (var a : java.util.Collections.list(nic.getInetAddresses())) {
+                    if (a instanceof java.net.Inet4Address) {
+                        external = a;
+                    }
+                }
+            }
+        }
+        Assumptions.assumeTrue(external != null, "this machine has no non-loopback IPv4 address");
+        int port = sim.port();
+        var target = new java.net.InetSocketAddress(external, port);
+        try (var socket = new java.net.Socket()) {
+            assertThrows(java.net.ConnectException.class, () -> socket.connect(target, 2_000));
+        }
+        sim.close();
+        sim = BillerSimulator.start(
+                SimulatorConfig.DEFAULTS.withBindAddress(java.net.InetAddress.getByName("0.0.0.0")));
+        try (var socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(external, sim.port()), 2_000);
+            assertTrue(socket.isConnected(), "bound to every interface, it is reachable there");
+        }
+        assertEquals("http://localhost:" + sim.port(), sim.baseUrl());
     }
 }

@@ -1,13 +1,20 @@
 package io.walletoutbox.provider;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ConfigTest {
 
@@ -49,6 +56,87 @@ class ConfigTest {
                 IllegalArgumentException.class, () -> ok.withRetries(3, Duration.ofSeconds(2), Duration.ofSeconds(1)));
         assertThrows(IllegalArgumentException.class, () -> ok.withRequestTimeout(Duration.ZERO));
         assertThrows(IllegalArgumentException.class, () -> ok.withBreaker(0, Duration.ofSeconds(1)));
+    }
+
+    @Test
+    void clientConfigCarriesTheApiKeyButNeverPrintsIt() {
+        String key = "sk_live_4f9a1c0e7b2d";
+        var c = BillerClientConfig.defaults(URI.create("https://biller.example"))
+                .withApiKey(Optional.of(key));
+        assertEquals(Optional.of(key), c.apiKey());
+        assertFalse(c.toString().contains(key), c.toString());
+        assertFalse(c.toString().contains("4f9a"), c.toString());
+        assertTrue(c.toString().contains("apiKey=<redacted>"), c.toString());
+        assertTrue(c.toString().contains("https://biller.example"), "the rest is still shown: " + c);
+        assertEquals(
+                Optional.of(key),
+                c.withRetries(2, Duration.ofMillis(1), Duration.ofMillis(2)).apiKey());
+        assertEquals(Optional.of(key), c.withBreaker(2, Duration.ofSeconds(1)).apiKey());
+        assertEquals(
+                Optional.of(key), c.withRequestTimeout(Duration.ofSeconds(1)).apiKey());
+        var none = c.withApiKey(Optional.empty());
+        assertEquals(Optional.empty(), none.apiKey());
+        assertTrue(none.toString().contains("apiKey=<none>"), none.toString());
+        assertEquals(
+                Optional.empty(),
+                new BillerClientConfig(
+                                URI.create("http://localhost:1"),
+                                Duration.ofSeconds(1),
+                                Duration.ofSeconds(1),
+                                1,
+                                Duration.ofMillis(1),
+                                Duration.ofMillis(1),
+                                1,
+                                Duration.ofSeconds(1))
+                        .apiKey(),
+                "the constructor without a key still works");
+    }
+
+    @Test
+    void badApiKeysAreRefusedWithoutEchoingThem() {
+        var ok = BillerClientConfig.defaults(URI.create("http://localhost:8081"));
+        for (String bad : new String[] {"", "two words-secret", "line\nbreak-secret", "tab\tsecret"}) {
+            var e = assertThrows(IllegalArgumentException.class, () -> ok.withApiKey(Optional.of(bad)));
+            assertFalse(e.getMessage().contains("secret"), e.getMessage());
+        }
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> SimulatorConfig.DEFAULTS.withRequiredApiKey(Optional.of("has space-secret")));
+    }
+
+    @Test
+    void simulatorListensOnLoopbackByDefaultAndNeverPrintsItsKey(@TempDir Path dir) throws Exception {
+        assertTrue(SimulatorConfig.DEFAULTS.bindAddress().isLoopbackAddress());
+        assertEquals("127.0.0.1", SimulatorConfig.DEFAULTS.bindAddress().getHostAddress());
+        assertEquals(Optional.empty(), SimulatorConfig.DEFAULTS.requiredApiKey());
+        assertEquals(
+                "127.0.0.1", SimulatorConfig.fromEnv(Map.of()).bindAddress().getHostAddress());
+        var open = SimulatorConfig.fromEnv(Map.of("BIND_ADDRESS", "0.0.0.0", "API_KEY", "sim-secret-1"));
+        assertTrue(open.bindAddress().isAnyLocalAddress());
+        assertEquals(Optional.of("sim-secret-1"), open.requiredApiKey());
+        assertFalse(open.toString().contains("sim-secret-1"), open.toString());
+        assertTrue(open.toString().contains("requiredApiKey=<redacted>"), open.toString());
+
+        Path file = dir.resolve("key");
+        Files.writeString(file, "file-secret-2\n");
+        var fromFile = SimulatorConfig.fromEnv(Map.of("API_KEY_FILE", file.toString()));
+        assertEquals(Optional.of("file-secret-2"), fromFile.requiredApiKey());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> SimulatorConfig.fromEnv(Map.of("API_KEY", "a", "API_KEY_FILE", file.toString())));
+        var missing = assertThrows(
+                IllegalArgumentException.class,
+                () -> SimulatorConfig.fromEnv(
+                        Map.of("API_KEY_FILE", dir.resolve("absent").toString())));
+        assertTrue(missing.getMessage().contains("API_KEY_FILE"), missing.getMessage());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> SimulatorConfig.fromEnv(Map.of("BIND_ADDRESS", "no-such-host.invalid")));
+        assertEquals(
+                InetAddress.getByName("::1"),
+                SimulatorConfig.DEFAULTS
+                        .withBindAddress(InetAddress.getByName("::1"))
+                        .bindAddress());
     }
 
     @Test

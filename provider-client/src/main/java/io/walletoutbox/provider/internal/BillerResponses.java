@@ -27,6 +27,18 @@ public final class BillerResponses {
 
         /** Another try would get the same answer; the charge did not happen (4xx other than a decline). */
         record Rejected(String cause) implements Attempt {}
+
+        /**
+         * The biller refused the caller, not the payment ({@code 401}, {@code 403}, or {@code 404} on the payments
+         * route): nothing was charged by this request; the configuration must change. Counts against the circuit
+         * breaker.
+         */
+        record ConfigurationFault(int status, String cause) implements Attempt {}
+    }
+
+    /** True for the statuses that show a configuration fault on {@code POST /v1/payments}. */
+    public static boolean isConfigurationFault(int status) {
+        return status == 401 || status == 403 || status == 404;
     }
 
     /** Classifies an answer to {@code POST /v1/payments}. */
@@ -54,6 +66,9 @@ public final class BillerResponses {
             // The same key is being processed right now (another instance's request): ask again later.
             return new Attempt.Retryable("409 key in use", true, false);
         }
+        if (isConfigurationFault(status)) {
+            return new Attempt.ConfigurationFault(status, configurationCause(status, body));
+        }
         return new Attempt.Rejected(status + " " + abbreviate(body));
     }
 
@@ -65,8 +80,9 @@ public final class BillerResponses {
     }
 
     /**
-     * Classifies an answer to {@code GET /v1/payments/{key}}: the stored outcome, or an Unknown saying whether
-     * the biller has no record of the key.
+     * Classifies an answer to {@code GET /v1/payments/{key}}: the stored outcome, a configuration fault ({@code
+     * 401}/{@code 403}; a {@code 404} here means the key never charged), or an Unknown saying whether the biller
+     * has no record of the key.
      */
     public static BillerOutcome ofStatus(int status, String body, String previousCause) {
         if (status == 200) {
@@ -81,11 +97,23 @@ public final class BillerResponses {
                 return new BillerOutcome.Declined(reason == null ? "declined" : reason);
             }
         }
+        if (status == 401 || status == 403) {
+            return new BillerOutcome.ConfigurationFault(status, configurationCause(status, body));
+        }
         if (status == 404) {
             return new BillerOutcome.Unknown(
                     "biller has no payment for this key (not charged, safe to retry); last error: " + previousCause);
         }
         return new BillerOutcome.Unknown(previousCause + "; status query answered " + status);
+    }
+
+    private static String configurationCause(int status, String body) {
+        String what = switch (status) {
+            case 401 -> "the biller refused the credential (401: missing or wrong API key)";
+            case 403 -> "the biller forbids this client (403: credential lacks the right)";
+            default -> "the biller has no such route (" + status + ": wrong base URL?)";
+        };
+        return what + " " + abbreviate(body);
     }
 
     private static JsonNode parse(String body) {

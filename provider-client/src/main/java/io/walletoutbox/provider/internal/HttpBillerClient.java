@@ -7,7 +7,9 @@ import io.walletoutbox.provider.BillerClientConfig;
 import io.walletoutbox.provider.BillerOutcome;
 import io.walletoutbox.provider.ProviderMetrics;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -28,6 +30,10 @@ public final class HttpBillerClient implements BillerClient {
     private final Backoff backoff;
     private final CircuitBreaker breaker;
     private final URI payments;
+    private final String authorization;
+    // The last configuration fault the biller answered, cleared by any other answer: while the circuit it opened
+    // stays open, calls report a configuration fault rather than an unknown outcome.
+    private volatile BillerOutcome.ConfigurationFault lastConfigurationFault;
 
     public HttpBillerClient(BillerClientConfig config, ProviderMetrics metrics) {
         this.config = Objects.requireNonNull(config, "config");
@@ -41,6 +47,24 @@ public final class HttpBillerClient implements BillerClient {
                 config.breakerFailureThreshold(), config.breakerOpenFor(), System::nanoTime, metrics::circuitState);
         String base = config.baseUrl().toString().replaceAll("/+$", "");
         this.payments = URI.create(base + "/v1/payments");
+        this.authorization = config.apiKey().map(k -> "Bearer " + k).orElse(null);
+        if (authorization != null && "http".equals(config.baseUrl().getScheme()) && !isLoopback(config.baseUrl())) {
+            log.warn(
+                    "the biller credential is sent over plain http to {}; use https",
+                    config.baseUrl().getHost());
+        }
+    }
+
+    private static boolean isLoopback(URI uri) {
+        String host = uri.getHost();
+        if (host == null || host.equals("localhost")) {
+            return true;
+        }
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     @Override
@@ -71,6 +95,11 @@ public final class HttpBillerClient implements BillerClient {
                         backoff.delay(attempt - 1, ThreadLocalRandom.current().nextDouble()));
             }
             if (!breaker.tryAcquire()) {
+                var fault = lastConfigurationFault;
+                if (fault != null) {
+                    return new BillerOutcome.ConfigurationFault(
+                            fault.status(), "circuit open after a configuration fault: " + fault.cause());
+                }
                 lastCause = "circuit open: " + lastCause;
                 break;
             }
@@ -78,6 +107,9 @@ public final class HttpBillerClient implements BillerClient {
             switch (result) {
                 case BillerResponses.Attempt.Definite(var outcome) -> {
                     return outcome;
+                }
+                case BillerResponses.Attempt.ConfigurationFault(var status, var cause) -> {
+                    return configurationFault(key, "POST", status, cause);
                 }
                 case BillerResponses.Attempt.Rejected(var cause) -> {
                     log.warn("biller rejected payment paymentId={} cause={}", key, cause);
@@ -105,10 +137,18 @@ public final class HttpBillerClient implements BillerClient {
         if (traceparent != null) {
             builder.header("traceparent", traceparent);
         }
+        if (authorization != null) {
+            builder.header("Authorization", authorization);
+        }
         long start = System.nanoTime();
         try {
             HttpResponse<String> response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
-            return BillerResponses.ofStatus(response.statusCode(), response.body(), lastCause);
+            var outcome = BillerResponses.ofStatus(response.statusCode(), redact(response.body()), lastCause);
+            if (outcome instanceof BillerOutcome.ConfigurationFault(var status, var cause)) {
+                return configurationFault(key, "GET", status, cause);
+            }
+            lastConfigurationFault = null;
+            return outcome;
         } catch (IOException e) {
             return new BillerOutcome.Unknown(lastCause + "; status query failed: " + e);
         } finally {
@@ -121,7 +161,7 @@ public final class HttpBillerClient implements BillerClient {
         BillerResponses.Attempt result;
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            result = BillerResponses.ofPayment(response.statusCode(), response.body());
+            result = BillerResponses.ofPayment(response.statusCode(), redact(response.body()));
         } catch (IOException e) {
             result = BillerResponses.ofException(e);
         } catch (InterruptedException | RuntimeException e) {
@@ -132,14 +172,43 @@ public final class HttpBillerClient implements BillerClient {
         } finally {
             metrics.billerRequest(Duration.ofNanos(System.nanoTime() - start));
         }
+        if (!(result instanceof BillerResponses.Attempt.ConfigurationFault)) {
+            lastConfigurationFault = null;
+        }
         if (guarded) {
-            if (result instanceof BillerResponses.Attempt.Retryable r && r.billerDown()) {
+            // A configuration fault fails every request alike: it opens the circuit as an outage would, so a
+            // wrong credential does not hammer the biller.
+            if ((result instanceof BillerResponses.Attempt.Retryable r && r.billerDown())
+                    || result instanceof BillerResponses.Attempt.ConfigurationFault) {
                 breaker.failure();
             } else {
                 breaker.success();
             }
         }
         return result;
+    }
+
+    /** Counts, logs (one WARN line, never the credential) and remembers a configuration fault. */
+    private BillerOutcome.ConfigurationFault configurationFault(String key, String method, int status, String cause) {
+        var fault = new BillerOutcome.ConfigurationFault(status, cause);
+        lastConfigurationFault = fault;
+        metrics.billerConfigurationFault(status);
+        log.warn(
+                "biller configuration fault, payment stays pending and is retried paymentId={} status={} request={}"
+                        + " credentialSent={} cause={}",
+                key,
+                status,
+                method,
+                authorization != null,
+                cause);
+        return fault;
+    }
+
+    // A biller echoing the Authorization header must not put the credential into a log line or an outcome.
+    private String redact(String body) {
+        return body == null || config.apiKey().isEmpty()
+                ? body
+                : body.replace(config.apiKey().get(), "<redacted>");
     }
 
     private HttpRequest post(String key, String body, String traceparent) {
@@ -150,6 +219,9 @@ public final class HttpBillerClient implements BillerClient {
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (traceparent != null) {
             builder.header("traceparent", traceparent);
+        }
+        if (authorization != null) {
+            builder.header("Authorization", authorization);
         }
         return builder.build();
     }

@@ -19,7 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
-/** Processes one record to the end: paid, declined, sent to reconciliation, ignored or dead-lettered. */
+/**
+ * Processes one record to the end: paid, declined, sent to reconciliation, ignored or dead-lettered. A biller
+ * configuration fault ends none of these: the record is retried with backoff until the biller accepts us again.
+ */
 final class RecordProcessor {
     private static final Logger log = LoggerFactory.getLogger(RecordProcessor.class);
     static final String INBOX_CONSUMER = BillPaymentConsumerConfig.DEFAULT_GROUP;
@@ -173,33 +176,63 @@ final class RecordProcessor {
             return true;
         }
         int attempts = 0;
+        // The reconciliation horizon counts only time the outcome stayed unknown: a configuration fault (the
+        // biller refusing our credential or URL) says nothing about the payment, so it restarts the horizon
+        // instead of letting a credential outage send every pending payment to reconciliation.
+        Instant horizonStart = firstAttempt;
         BillerOutcome outcome;
+        retry:
         while (true) {
             if (cancelled.getAsBoolean()) {
                 return false;
             }
             attempts++;
             outcome = biller.pay(event.call());
-            if (!(outcome instanceof BillerOutcome.Unknown unknown)) {
-                break;
-            }
-            if (Thread.currentThread().isInterrupted()) {
-                throw new InterruptedException();
-            }
-            Duration waited = Duration.between(firstAttempt, Instant.now());
-            if (waited.compareTo(config.reconciliationHorizon()) >= 0) {
-                break;
-            }
-            log.info(
-                    "biller outcome unknown, asking again paymentId={} walletId={} attempt={} cause={}",
-                    event.paymentId(),
-                    event.walletId(),
-                    attempts,
-                    unknown.cause());
-            Duration delay = unknownBackoff.delay(
-                    Math.min(attempts, 30), ThreadLocalRandom.current().nextDouble());
-            if (!pause(min(delay, config.reconciliationHorizon().minus(waited)), cancelled)) {
-                return false;
+            switch (outcome) {
+                case BillerOutcome.Paid p -> {
+                    break retry;
+                }
+                case BillerOutcome.Declined d -> {
+                    break retry;
+                }
+                case BillerOutcome.ConfigurationFault fault -> {
+                    // The client logged the fault (one WARN line per biller answer) and counted it; keep retrying
+                    // with backoff, for as long as it takes an operator to fix the configuration.
+                    if (Thread.currentThread().isInterrupted()) {
+                        throw new InterruptedException();
+                    }
+                    log.debug(
+                            "biller configuration fault, asking again paymentId={} attempt={} status={}",
+                            event.paymentId(),
+                            attempts,
+                            fault.status());
+                    if (!pause(retryDelay(attempts), cancelled)) {
+                        return false;
+                    }
+                    horizonStart = Instant.now();
+                }
+                case BillerOutcome.Unknown unknown -> {
+                    if (Thread.currentThread().isInterrupted()) {
+                        throw new InterruptedException();
+                    }
+                    Duration waited = Duration.between(horizonStart, Instant.now());
+                    if (waited.compareTo(config.reconciliationHorizon()) >= 0) {
+                        break retry;
+                    }
+                    log.info(
+                            "biller outcome unknown, asking again paymentId={} walletId={} attempt={} cause={}",
+                            event.paymentId(),
+                            event.walletId(),
+                            attempts,
+                            unknown.cause());
+                    if (!pause(
+                            min(
+                                    retryDelay(attempts),
+                                    config.reconciliationHorizon().minus(waited)),
+                            cancelled)) {
+                        return false;
+                    }
+                }
             }
         }
         hook.beforeRecording(event.paymentId(), outcome);
@@ -234,6 +267,8 @@ final class RecordProcessor {
                                 attempts,
                                 cause);
                     }
+                    case BillerOutcome.ConfigurationFault f ->
+                        throw new IllegalStateException("a configuration fault is retried, never recorded");
                 }
             });
         } catch (DuplicateEvent e) {
@@ -247,7 +282,13 @@ final class RecordProcessor {
             case BillerOutcome.Declined(var reason) ->
                 log.info("bill payment declined paymentId={} reason={}", event.paymentId(), reason);
             case BillerOutcome.Unknown u -> refreshReconciliationGauge();
+            case BillerOutcome.ConfigurationFault f -> {}
         }
+    }
+
+    private Duration retryDelay(int attempts) {
+        return unknownBackoff.delay(
+                Math.min(attempts, 30), ThreadLocalRandom.current().nextDouble());
     }
 
     /** Sets the reconciliation gauge from the table; a failure only leaves the gauge stale. */

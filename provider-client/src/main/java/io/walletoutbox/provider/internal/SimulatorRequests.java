@@ -3,6 +3,7 @@ package io.walletoutbox.provider.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.walletoutbox.provider.SimulatorFaults;
 import java.util.Iterator;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -10,8 +11,8 @@ import java.util.regex.Pattern;
 final class SimulatorRequests {
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
     private static final Set<String> PAYMENT_FIELDS = Set.of("customerRef", "amount", "currency");
-    private static final Set<String> FAULT_FIELDS =
-            Set.of("latencyMs", "errorRate", "timeoutRate", "dropResponseRate", "failNext", "dropNext");
+    private static final Set<String> FAULT_FIELDS = Set.of(
+            "latencyMs", "errorRate", "timeoutRate", "dropResponseRate", "failNext", "dropNext", "requireApiKey");
 
     private SimulatorRequests() {}
 
@@ -56,6 +57,18 @@ final class SimulatorRequests {
             throw new IllegalArgumentException(name + " must be a non-negative integer");
         }
         return n.asInt();
+    }
+
+    /** A key to require (a non-blank string) or none ({@code null}); the messages never show the value. */
+    static Optional<String> apiKey(JsonNode body, String name) {
+        JsonNode n = body.get(name);
+        if (n.isNull()) {
+            return Optional.empty();
+        }
+        if (!n.isTextual() || n.asText().isBlank()) {
+            throw new IllegalArgumentException(name + " must be a non-blank string, or null to require none");
+        }
+        return Optional.of(n.asText());
     }
 
     private static double rate(JsonNode body, String name, double fallback) {

@@ -13,10 +13,17 @@ import io.walletoutbox.provider.SimulatorConfig;
 import io.walletoutbox.provider.SimulatorFaults;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,6 +47,9 @@ public final class SimulatorServer implements BillerSimulator {
     private final AtomicInteger failNext = new AtomicInteger();
     private final AtomicInteger dropNext = new AtomicInteger();
     private volatile SimulatorFaults faults;
+    // Only the key's SHA-256 is kept: comparing digests takes the same time whatever the presented key (length
+    // included), and the key itself is never held where a heap dump or a toString could show it.
+    private volatile Optional<byte[]> requiredKeyDigest;
 
     private SimulatorServer(SimulatorConfig config, HttpServer server, ExecutorService executor) {
         this.config = config;
@@ -47,22 +57,29 @@ public final class SimulatorServer implements BillerSimulator {
         this.executor = executor;
         this.ledger = new SimulatorLedger(config.retention());
         this.faults = config.faults();
+        this.requiredKeyDigest = config.requiredApiKey().map(SimulatorServer::sha256);
     }
 
     /** Binds the port and starts serving. */
     public static SimulatorServer start(SimulatorConfig config) {
         HttpServer server;
         try {
-            server = HttpServer.create(new InetSocketAddress(config.port()), 256);
+            server = HttpServer.create(new InetSocketAddress(config.bindAddress(), config.port()), 256);
         } catch (IOException e) {
-            throw new ProviderException.SimulatorStartException("cannot listen on port " + config.port(), e);
+            throw new ProviderException.SimulatorStartException(
+                    "cannot listen on " + config.bindAddress().getHostAddress() + " port " + config.port(), e);
         }
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(executor);
         var sim = new SimulatorServer(config, server, executor);
         server.createContext("/", sim::handle);
         server.start();
-        log.info("biller simulator listening port={} faults={}", sim.port(), config.faults());
+        log.info(
+                "biller simulator listening address={} port={} apiKeyRequired={} faults={}",
+                config.bindAddress().getHostAddress(),
+                sim.port(),
+                config.requiredApiKey().isPresent(),
+                config.faults());
         return sim;
     }
 
@@ -71,9 +88,31 @@ public final class SimulatorServer implements BillerSimulator {
         return server.getAddress().getPort();
     }
 
+    /**
+     * {@code http://localhost:<port>} when bound to IPv4 loopback or every interface (the JDK resolves {@code
+     * localhost} to {@code 127.0.0.1} first), else the bound address itself.
+     */
     @Override
     public String baseUrl() {
-        return "http://localhost:" + port();
+        InetAddress bound = config.bindAddress();
+        if (bound.isAnyLocalAddress() || (bound.isLoopbackAddress() && !(bound instanceof Inet6Address))) {
+            return "http://localhost:" + port();
+        }
+        String host = bound.getHostAddress();
+        return "http://" + (bound instanceof Inet6Address ? "[" + host.replaceAll("%.*$", "") + "]" : host) + ":"
+                + port();
+    }
+
+    @Override
+    public boolean apiKeyRequired() {
+        return requiredKeyDigest.isPresent();
+    }
+
+    @Override
+    public void requireApiKey(Optional<String> key) {
+        Objects.requireNonNull(key, "key");
+        // The same rules as a configured key; the message never shows it.
+        requiredKeyDigest = config.withRequiredApiKey(key).requiredApiKey().map(SimulatorServer::sha256);
     }
 
     @Override
@@ -117,6 +156,11 @@ public final class SimulatorServer implements BillerSimulator {
         try (ex) {
             String path = ex.getRequestURI().getPath();
             String method = ex.getRequestMethod();
+            boolean paymentsApi = (path.equals(PAYMENTS) && method.equals("POST"))
+                    || (path.startsWith(PAYMENTS + "/") && method.equals("GET"));
+            if (paymentsApi && !authorized(ex)) {
+                return;
+            }
             if (path.equals(PAYMENTS) && method.equals("POST")) {
                 pay(ex);
             } else if (path.startsWith(PAYMENTS + "/") && method.equals("GET")) {
@@ -135,6 +179,41 @@ public final class SimulatorServer implements BillerSimulator {
         } catch (RuntimeException e) {
             log.warn("simulator request failed", e);
             problem(ex, 500, "Internal Server Error", e.toString());
+        }
+    }
+
+    /**
+     * True when no key is required or the request carries {@code Authorization: Bearer <the key>}; otherwise
+     * answers {@code 401} with {@code WWW-Authenticate: Bearer} (RFC 6750) and returns false. Nothing is charged.
+     */
+    private boolean authorized(HttpExchange ex) throws IOException {
+        Optional<byte[]> required = requiredKeyDigest;
+        if (required.isEmpty()) {
+            return true;
+        }
+        String header = ex.getRequestHeaders().getFirst("Authorization");
+        if (header == null || header.isBlank()) {
+            ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"biller\"");
+            problem(ex, 401, "Unauthorized", "an API key is required: Authorization: Bearer <key>");
+            return false;
+        }
+        String h = header.strip();
+        boolean bearer =
+                h.length() > 7 && h.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ");
+        byte[] presented = sha256(bearer ? h.substring(7).strip() : "");
+        if (!bearer || !MessageDigest.isEqual(presented, required.get())) {
+            ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"biller\", error=\"invalid_token\"");
+            problem(ex, 401, "Unauthorized", "the API key is not valid");
+            return false;
+        }
+        return true;
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError("every JDK has SHA-256", e);
         }
     }
 
@@ -208,6 +287,9 @@ public final class SimulatorServer implements BillerSimulator {
                 if (body.has("dropNext")) {
                     dropNext(SimulatorRequests.count(body, "dropNext"));
                 }
+                if (body.has("requireApiKey")) {
+                    requireApiKey(SimulatorRequests.apiKey(body, "requireApiKey"));
+                }
             } catch (IllegalArgumentException e) {
                 problem(ex, 400, "Bad Request", e.getMessage());
                 return;
@@ -223,7 +305,8 @@ public final class SimulatorServer implements BillerSimulator {
                 .put("timeoutRate", f.timeoutRate())
                 .put("dropResponseRate", f.dropResponseRate())
                 .put("failNext", failNext.get())
-                .put("dropNext", dropNext.get());
+                .put("dropNext", dropNext.get())
+                .put("apiKeyRequired", apiKeyRequired());
         send(ex, 200, out);
     }
 

@@ -46,6 +46,30 @@ class BillerResponsesTest {
     }
 
     @Test
+    void unauthorizedForbiddenAndNoRouteAreConfigurationFaultsNotRejectionsOrDeclines() {
+        for (int status : new int[] {401, 403, 404}) {
+            var a = assertInstanceOf(
+                    Attempt.ConfigurationFault.class,
+                    BillerResponses.ofPayment(status, "{\"status\":\"DECLINED\",\"reason\":\"x\"}"));
+            assertEquals(status, a.status());
+            assertTrue(a.cause().contains(Integer.toString(status)), a.cause());
+        }
+    }
+
+    @Test
+    void statusQueryAnswering401Or403IsAConfigurationFaultBut404StillMeansNeverCharged() {
+        assertEquals(
+                401,
+                assertInstanceOf(BillerOutcome.ConfigurationFault.class, BillerResponses.ofStatus(401, "", "timeout"))
+                        .status());
+        assertEquals(
+                403,
+                assertInstanceOf(BillerOutcome.ConfigurationFault.class, BillerResponses.ofStatus(403, "", "timeout"))
+                        .status());
+        assertInstanceOf(BillerOutcome.Unknown.class, BillerResponses.ofStatus(404, "", "timeout"));
+    }
+
+    @Test
     void serverErrorsAreRetryableAndMayHaveCharged() {
         for (int status : new int[] {500, 502, 503, 504}) {
             var a = assertInstanceOf(Attempt.Retryable.class, BillerResponses.ofPayment(status, ""));
