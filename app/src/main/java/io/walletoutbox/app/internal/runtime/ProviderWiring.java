@@ -53,7 +53,15 @@ public final class ProviderWiring {
         }
         ProviderMetrics metrics = new ProviderMetrics();
         metrics.bindTo(registry);
-        BillerClient client = BillerClient.create(BillerClientConfig.defaults(biller), metrics);
+        BillerClient client;
+        try {
+            client = BillerClient.create(
+                    BillerClientConfig.defaults(biller)
+                            .withApiKey(config.providerApiKey().map(String::strip)),
+                    metrics);
+        } catch (IllegalArgumentException e) {
+            throw new StartupException("PROVIDER_API_KEY: " + e.getMessage(), e);
+        }
         if (client instanceof AutoCloseable closeable) {
             closer.register(closeable);
         }
