@@ -240,17 +240,7 @@ public record AppConfig(
             throw new ConfigException("Kafka security settings (" + String.join(", ", kafkaSecurity.keySet())
                     + ") need KAFKA_BOOTSTRAP_SERVERS: the embedded broker is plaintext on loopback");
         }
-        if (values.containsKey(Setting.DATABASE_URL) && !values.containsKey(Setting.AUTH_ISSUER)) {
-            throw new ConfigException("AUTH_ISSUER is required outside embedded mode (DATABASE_URL is set): the OIDC"
-                    + " issuer whose access tokens this service accepts");
-        }
-        if (values.containsKey(Setting.DATABASE_URL)
-                && !values.containsKey(Setting.PROVIDER_BASE_URL)
-                && roles(get(values, Setting.ROLES)).contains(Role.CONSUMER)) {
-            throw new ConfigException("PROVIDER_BASE_URL is required outside embedded mode (DATABASE_URL is set):"
-                    + " the biller simulator runs in-process only in embedded mode");
-        }
-        return new AppConfig(
+        AppConfig config = new AppConfig(
                 Optional.ofNullable(values.get(Setting.DATABASE_URL)).map(AppConfig::checkDatabaseUrl),
                 get(values, Setting.DATABASE_USER),
                 get(values, Setting.DATABASE_PASSWORD),
@@ -279,6 +269,23 @@ public record AppConfig(
                 partitions(get(values, Setting.TOPIC_PARTITIONS)),
                 logFormat(get(values, Setting.LOG_FORMAT)),
                 retention(get(values, Setting.IDEMPOTENCY_RETENTION_HOURS)));
+        requireSafeDefaults(config);
+        return config;
+    }
+
+    /**
+     * Outside embedded mode nothing insecure starts by default: the development issuer and the in-process biller
+     * simulator run only in embedded mode, so an external deployment must name its issuer and its biller.
+     */
+    private static void requireSafeDefaults(AppConfig config) {
+        if (config.external() && config.auth().issuer().isEmpty()) {
+            throw new ConfigException("AUTH_ISSUER is required outside embedded mode (DATABASE_URL is set): the OIDC"
+                    + " issuer whose access tokens this service accepts");
+        }
+        if (config.external() && config.providerBaseUrl().isEmpty() && config.runs(Role.CONSUMER)) {
+            throw new ConfigException("PROVIDER_BASE_URL is required outside embedded mode (DATABASE_URL is set):"
+                    + " the biller simulator runs in-process only in embedded mode");
+        }
     }
 
     /** True outside embedded mode: the database is external ({@code DATABASE_URL} set). */

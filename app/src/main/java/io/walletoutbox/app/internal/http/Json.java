@@ -75,28 +75,49 @@ public final class Json {
         return MAPPER;
     }
 
-    /** A one-line client-facing description without Jackson's source excerpts. */
-    private static String describe(JsonProcessingException e) {
-        String message = e.getOriginalMessage();
-        if (message == null) {
-            message = "malformed JSON";
-        }
-        int cut = message.indexOf(" (for ");
-        if (cut > 0) {
-            message = message.substring(0, cut);
-        }
-        message = message.replaceAll("\\s+", " ");
-        if (message.length() > 300) {
-            message = message.substring(0, 300) + "…";
-        }
-        if (e.getLocation() != null && e.getLocation().getLineNr() > 0) {
-            message += " (line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr() + ")";
-        }
-        String path = e instanceof com.fasterxml.jackson.databind.JsonMappingException m
+    /**
+     * A one-line description that says what the client must change, never Jackson's internals (class names,
+     * coercion settings, source excerpts).
+     */
+    static String describe(JsonProcessingException e) {
+        String field = e instanceof com.fasterxml.jackson.databind.JsonMappingException m
                         && !m.getPath().isEmpty()
-                ? " at field '" + m.getPath().getLast().getFieldName() + "'"
+                        && m.getPath().getLast().getFieldName() != null
+                ? m.getPath().getLast().getFieldName()
+                : null;
+        String where = e.getLocation() != null && e.getLocation().getLineNr() > 0
+                ? " (line " + e.getLocation().getLineNr() + ", column "
+                        + e.getLocation().getColumnNr() + ")"
                 : "";
-        return "invalid JSON" + path + ": " + message;
+        String message = String.valueOf(e.getOriginalMessage());
+        if (e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException u) {
+            return "unknown field '" + clip(u.getPropertyName()) + "'" + where;
+        }
+        if (message.startsWith("Duplicate field")) {
+            return "a field appears twice" + where;
+        }
+        if (e instanceof com.fasterxml.jackson.core.exc.InputCoercionException || message.contains("out of range")) {
+            return (field == null ? "a number" : "field '" + field + "'") + " is out of range" + where;
+        }
+        if (e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException mi && field != null) {
+            Class<?> target = mi.getTargetType();
+            if (target == Long.class || target == long.class || target == Integer.class || target == int.class) {
+                return "field '" + field + "' must be a whole number (amounts are integers in minor units, e.g."
+                        + " 2500 for 25.00)" + where;
+            }
+            if (target == String.class) {
+                return "field '" + field + "' must be a string" + where;
+            }
+            return "field '" + field + "' has the wrong type" + where;
+        }
+        if (e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException) {
+            return "the request body must be one JSON object" + where;
+        }
+        return "malformed JSON" + where;
+    }
+
+    private static String clip(String s) {
+        String clean = String.valueOf(s).replaceAll("\\p{Cntrl}", "?");
+        return clean.length() > 64 ? clean.substring(0, 64) + "…" : clean;
     }
 }

@@ -37,6 +37,7 @@ class AppConfigTest {
         AppConfig c = AppConfig.load(
                 Map.of(
                         "DATABASE_URL", "jdbc:postgresql://db:5432/wallet",
+                        "AUTH_ISSUER", "https://issuer.example",
                         "KAFKA_BOOTSTRAP_SERVERS", "k1:9092,k2:9092",
                         "PROVIDER_BASE_URL", "http://biller:8081"),
                 new String[0]);
@@ -72,5 +73,71 @@ class AppConfigTest {
         var e = assertThrows(ConfigException.class, () -> AppConfig.load(env, new String[0]));
         assertTrue(e.getMessage().startsWith(expected), e.getMessage());
         assertTrue(!e.getMessage().contains("\n"), "one line");
+    }
+
+    @Test
+    void outsideEmbeddedModeTheIssuerAndTheBillerMustBeNamed() {
+        assertMessage(
+                "AUTH_ISSUER is required outside embedded mode",
+                Map.of("DATABASE_URL", "jdbc:postgresql://db:5432/wallet", "PROVIDER_BASE_URL", "http://b:1"));
+        assertMessage(
+                "PROVIDER_BASE_URL is required outside embedded mode",
+                Map.of("DATABASE_URL", "jdbc:postgresql://db:5432/wallet", "AUTH_ISSUER", "https://i.example"));
+        // an instance without the consumer role calls no biller
+        AppConfig api = AppConfig.load(
+                Map.of(
+                        "DATABASE_URL", "jdbc:postgresql://db:5432/wallet",
+                        "AUTH_ISSUER", "https://i.example",
+                        "ROLES", "api,relay"),
+                new String[0]);
+        assertTrue(api.providerBaseUrl().isEmpty());
+        // embedded mode: the development issuer and the simulator
+        AppConfig embedded = AppConfig.load(Map.of(), new String[0]);
+        assertTrue(embedded.auth().issuer().isEmpty());
+        assertEquals("wallet-api", embedded.auth().audience());
+        assertEquals(9090, embedded.managementPort());
+    }
+
+    @Test
+    void secretsComeFromFilesAndNeverShowInMessagesOrToString(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = dir.resolve("db-password");
+        java.nio.file.Files.writeString(file, "s3cr3t-from-file\n");
+        AppConfig c = AppConfig.load(
+                Map.of(
+                        "DATABASE_URL", "jdbc:postgresql://db:5432/wallet?password=s3cr3t-in-url",
+                        "DATABASE_PASSWORD_FILE", file.toString(),
+                        "AUTH_ISSUER", "https://i.example",
+                        "PROVIDER_BASE_URL", "http://b:1",
+                        "PROVIDER_API_KEY", "s3cr3t-key"),
+                new String[0]);
+        assertEquals("s3cr3t-from-file", c.databasePassword());
+        assertEquals("s3cr3t-key", c.providerApiKey().orElseThrow());
+        assertTrue(!c.toString().contains("s3cr3t"), c.toString());
+        var both = assertThrows(
+                ConfigException.class,
+                () -> AppConfig.load(
+                        Map.of("DATABASE_PASSWORD", "x", "DATABASE_PASSWORD_FILE", file.toString()), new String[0]));
+        assertTrue(both.getMessage().contains("not both"), both.getMessage());
+        var missing = assertThrows(
+                ConfigException.class,
+                () -> AppConfig.load(Map.of(), new String[] {
+                    "--database-password-file", dir.resolve("none").toString()
+                }));
+        assertTrue(missing.getMessage().startsWith("DATABASE_PASSWORD_FILE names a file"), missing.getMessage());
+        var url = assertThrows(
+                ConfigException.class,
+                () -> AppConfig.load(Map.of("DATABASE_URL", "postgres://h/db?password=s3cr3t-in-url"), new String[0]));
+        assertTrue(!url.getMessage().contains("s3cr3t"), url.getMessage());
+        assertThrows(ConfigException.class, () -> AppConfig.load(Map.of(), new String[] {"--http-port-file", "x"}));
+    }
+
+    @Test
+    void limitsAndPortsAreChecked() {
+        assertMessage("MANAGEMENT_PORT must be a port number", Map.of("MANAGEMENT_PORT", "-1"));
+        assertMessage("RATE_LIMIT_PER_SECOND must be a whole number", Map.of("RATE_LIMIT_PER_SECOND", "0"));
+        assertMessage("DAILY_PAYMENT_LIMIT must be a whole number", Map.of("DAILY_PAYMENT_LIMIT", "1.5"));
+        assertMessage("AUTH_ISSUER must be an http(s) URL", Map.of("AUTH_ISSUER", "issuer"));
+        assertMessage("Kafka security settings", Map.of("KAFKA_SECURITY_PROTOCOL", "SASL_SSL"));
     }
 }
