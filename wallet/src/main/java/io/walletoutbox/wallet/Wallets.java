@@ -79,7 +79,8 @@ public interface Wallets {
     /**
      * Settles a {@code PENDING} payment in the caller's transaction ({@code handle}): paid → {@code SUCCEEDED},
      * clearing → biller settlement, {@value WalletEvents#BILL_PAYMENT_SUCCEEDED}; declined → {@code FAILED},
-     * clearing → wallet (the refund), {@value WalletEvents#BILL_PAYMENT_FAILED}. Returns false, changing nothing,
+     * clearing → wallet (the refund, which also frees the amount from the wallet's daily limit if the payment was
+     * made on the current UTC day), {@value WalletEvents#BILL_PAYMENT_FAILED}. Returns false, changing nothing,
      * when the payment is already terminal (so a redelivered outcome never refunds twice). The payment row is
      * locked until the caller's transaction ends, so concurrent calls for one payment settle it once.
      *

@@ -205,6 +205,17 @@ class DailyLimitIT {
         assertEquals(5000 - 1000, db.balance(w.id()));
     }
 
+    /** An instance whose clock lags behind midnight cannot reopen yesterday's room once the counter moved on. */
+    @Test
+    void aLaggingClockCountsAgainstTheNewerDayAndNeverTurnsTheCounterBack() {
+        Wallet w = db.walletWith(5000);
+        clock.set(Instant.parse("2031-05-18T00:00:01Z"));
+        pay(w, LIMIT);
+        clock.set(Instant.parse("2031-05-17T23:59:59Z")); // another instance, a little behind
+        var refused = assertThrows(WalletException.DailyLimitExceeded.class, () -> pay(w, 1));
+        assertEquals(LIMIT, refused.usedToday());
+    }
+
     /** A counter row left by an earlier day (adjusted directly, as after a quiet night) counts as nothing today. */
     @Test
     void aCounterOfAnEarlierDayCountsAsNothing() {

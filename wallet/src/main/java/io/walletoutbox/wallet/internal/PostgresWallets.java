@@ -388,6 +388,9 @@ public final class PostgresWallets implements Wallets {
      * day} stay within the daily limit, adding the amount to that day's counter, in one statement. It locks the
      * wallet row until commit, which orders this wallet's outbox events and serialises concurrent payments of one
      * wallet: each re-checks both guards on the row the previous one committed. When refused, nothing is written.
+     *
+     * <p>The counter's day never goes back: should another instance's clock already have moved it to the next day,
+     * this payment counts against that day (the stricter choice), and its refund then frees nothing.
      */
     private Balance debit(Handle handle, UUID walletId, long amount, LocalDate day) {
         long limit = config.dailyPaymentLimit();
@@ -395,10 +398,10 @@ public final class PostgresWallets implements Wallets {
             // used + amount <= limit, written without overflow: used <= MAX_AMOUNT and limit - amount >= -MAX_AMOUNT.
             Optional<Balance> debited = handle.createQuery("""
                             UPDATE account SET balance = balance - :amount,
-                                   spend_day = :day,
-                                   spend_amount = CASE WHEN spend_day = :day THEN spend_amount ELSE 0 END + :amount
+                                   spend_day = greatest(spend_day, :day),
+                                   spend_amount = CASE WHEN spend_day >= :day THEN spend_amount ELSE 0 END + :amount
                             WHERE id = :id AND kind = 'WALLET' AND balance >= :amount
-                              AND CASE WHEN spend_day = :day THEN spend_amount ELSE 0 END <= :headroom
+                              AND CASE WHEN spend_day >= :day THEN spend_amount ELSE 0 END <= :headroom
                             RETURNING currency, balance
                             """)
                     .bind("amount", amount)
@@ -412,7 +415,7 @@ public final class PostgresWallets implements Wallets {
             }
             // Refused: find out why under the row lock, so the answer cannot change before this transaction ends.
             Spend now = handle.createQuery("""
-                            SELECT balance, CASE WHEN spend_day = :day THEN spend_amount ELSE 0 END AS used
+                            SELECT balance, CASE WHEN spend_day >= :day THEN spend_amount ELSE 0 END AS used
                             FROM account WHERE id = :id AND kind = 'WALLET' FOR NO KEY UPDATE
                             """)
                     .bind("day", day)

@@ -9,7 +9,8 @@
 -- A sum over bill_payment would cost a second statement and grow with the wallet's payments of the day; a separate
 -- table would cost a second statement, a second row lock to order against the wallet's, and rows to purge.
 -- spend_day is the UTC day (of the paying service's clock, which also stamps bill_payment.created_at) that
--- spend_amount counts; NULL until the wallet first pays.
+-- spend_amount counts; NULL until the wallet first pays; it never goes back (with clocks that disagree around
+-- midnight, a lagging instance's payment counts against the newer day).
 ALTER TABLE account ADD COLUMN spend_day date;
 ALTER TABLE account ADD COLUMN spend_amount bigint NOT NULL DEFAULT 0;
 ALTER TABLE account ADD CONSTRAINT spend_amount_bounded CHECK (spend_amount BETWEEN 0 AND 1000000000000000);
