@@ -4,7 +4,7 @@ import java.util.Currency;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-/** Rules for amounts, currencies and short texts, shared by the API and the ledger. */
+/** Rules for amounts, currencies, owner ids and short texts, shared by the API and the ledger. */
 public final class Money {
     private Money() {}
 
@@ -32,7 +32,7 @@ public final class Money {
     }
 
     /**
-     * Identifiers (owner ids, billers, customer references): 1..64 characters, starting with a letter or digit,
+     * Identifiers (billers, customer references; owner ids have {@link #requireOwnerId}): 1..64 characters, starting with a letter or digit,
      * then letters, digits, spaces and {@code . _ : @ + / # -}. Quotes, semicolons, backslashes and other
      * characters with a meaning in SQL, shells or markup are refused, so such text never reaches a biller or a
      * log line, even though every statement binds its parameters.
@@ -48,5 +48,40 @@ public final class Money {
                             + " must be 1 to 64 characters: letters, digits, spaces and . _ : @ + / # - (starting with a letter or digit)");
         }
         return value;
+    }
+
+    /** The longest owner id, in characters (Unicode code points). */
+    public static final int MAX_OWNER_ID_LENGTH = 255;
+
+    /**
+     * Owner ids are the {@code sub} of the owner's OAuth access token, so they are whatever the issuer makes
+     * ({@code auth0|5f7c…}, UUIDs, e-mail addresses, {@code service-account-x}): 1..{@value #MAX_OWNER_ID_LENGTH}
+     * characters, any of them except control characters ({@code \p{Cc}}) and unpaired surrogates, neither starting
+     * nor ending with whitespace. Compared exactly (case and all), never normalised; every statement binds them as
+     * parameters. Other identifiers keep the narrower {@link #requireText}.
+     *
+     * @throws WalletException.InvalidField unless {@code value} is such an owner id
+     */
+    public static String requireOwnerId(String value) {
+        if (value == null
+                || value.isEmpty()
+                || value.codePointCount(0, value.length()) > MAX_OWNER_ID_LENGTH
+                || value.codePoints().anyMatch(Money::forbiddenInOwnerId)
+                || blank(value.codePointAt(0))
+                || blank(value.codePointBefore(value.length()))) {
+            throw new WalletException.InvalidField("ownerId must be 1 to " + MAX_OWNER_ID_LENGTH
+                    + " characters without control characters or leading or trailing whitespace");
+        }
+        return value;
+    }
+
+    // codePoints() joins well-formed surrogate pairs, so a SURROGATE here is an unpaired one (not storable as UTF-8).
+    private static boolean forbiddenInOwnerId(int codePoint) {
+        int type = Character.getType(codePoint);
+        return type == Character.CONTROL || type == Character.SURROGATE;
+    }
+
+    private static boolean blank(int codePoint) {
+        return Character.isWhitespace(codePoint) || Character.isSpaceChar(codePoint);
     }
 }

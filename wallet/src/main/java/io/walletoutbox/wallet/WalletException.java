@@ -31,6 +31,52 @@ public class WalletException extends RuntimeException {
         }
     }
 
+    /**
+     * The payment would take the wallet's bill payments of the current UTC day ({@code PENDING} or {@code
+     * SUCCEEDED}) above {@link WalletConfig#dailyPaymentLimit()}. Nothing was written. The API answers {@code 422}
+     * (problem type {@code daily-limit-exceeded}); the amounts are in the wallet's minor units.
+     */
+    public static final class DailyLimitExceeded extends WalletException {
+        private final java.util.UUID walletId;
+        private final long limit;
+        private final long usedToday;
+        private final long requested;
+
+        public DailyLimitExceeded(java.util.UUID walletId, long limit, long usedToday, long requested) {
+            super("the daily bill-payment limit is " + limit + ": " + usedToday + " already paid today (UTC), "
+                    + requested + " requested, at most " + Math.max(0, limit - usedToday) + " more may be paid today");
+            this.walletId = java.util.Objects.requireNonNull(walletId, "walletId");
+            this.limit = limit;
+            this.usedToday = usedToday;
+            this.requested = requested;
+        }
+
+        /** The wallet whose limit was reached. */
+        public java.util.UUID walletId() {
+            return walletId;
+        }
+
+        /** The daily limit in force. */
+        public long limit() {
+            return limit;
+        }
+
+        /** The amount of the wallet's pending and succeeded bill payments of the current UTC day. */
+        public long usedToday() {
+            return usedToday;
+        }
+
+        /** The refused payment's amount. */
+        public long requested() {
+            return requested;
+        }
+
+        /** What may still be paid today: {@code max(0, limit - usedToday)}. */
+        public long remaining() {
+            return Math.max(0, limit - usedToday);
+        }
+    }
+
     /** An amount (or a resulting balance) is outside 1..{@link Money#MAX_AMOUNT}. */
     public static final class AmountOutOfRange extends WalletException {
         public AmountOutOfRange(String message) {

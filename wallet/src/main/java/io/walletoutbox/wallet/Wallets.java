@@ -15,15 +15,23 @@ import org.jdbi.v3.core.Jdbi;
 public interface Wallets {
 
     /**
-     * Opens an empty wallet with a random id.
+     * Opens an empty wallet with a random id, owned by {@code ownerId} (the {@code sub} of the owner's access token).
+     * The owner never changes (the database refuses it), so an ownership check made before an action stays true.
      *
-     * @throws WalletException.InvalidField when {@code ownerId} is not 1..64 printable characters
+     * @throws WalletException.InvalidField when {@code ownerId} is not an owner id ({@link Money#requireOwnerId})
      * @throws WalletException.InvalidCurrency when {@code currency} is not an ISO 4217 code
      */
     Wallet create(String ownerId, String currency);
 
-    /** The wallet, or empty when there is none with that id. */
+    /** The wallet, or empty when there is none with that id. One primary-key lookup. */
     Optional<Wallet> find(UUID walletId);
+
+    /**
+     * The wallet if it exists and {@code ownerId} owns it (exact comparison), else empty: another owner's wallet is
+     * indistinguishable from a missing one. One primary-key lookup; use it as the ownership check before acting on
+     * a wallet (owners never change).
+     */
+    Optional<Wallet> find(UUID walletId, String ownerId);
 
     /** {@link #topUp(Handle, UUID, long)} in a transaction of its own. */
     TopUp topUp(UUID walletId, long amount);
@@ -42,7 +50,9 @@ public interface Wallets {
     BillPayment requestBillPayment(UUID walletId, BillPaymentRequest request, Optional<String> traceparent);
 
     /**
-     * In {@code handle}'s transaction: the guarded debit of the wallet ({@code balance >= amount}), a transfer
+     * In {@code handle}'s transaction: the guarded debit of the wallet ({@code balance >= amount}, and the wallet's
+     * bill payments of the current UTC day that are {@code PENDING} or {@code SUCCEEDED}, plus this amount, at most
+     * {@link WalletConfig#dailyPaymentLimit()}; race-free, checked in the same statement as the balance), a transfer
      * wallet → biller clearing, a {@code PENDING} payment with a random id, and the {@value
      * WalletEvents#BILL_PAYMENT_REQUESTED} outbox event, appended after the wallet row is locked so that one
      * wallet's events get outbox positions in commit order. {@code traceparent} (W3C), when present, travels with
@@ -50,6 +60,8 @@ public interface Wallets {
      *
      * @throws WalletException.WalletNotFound when there is no such wallet
      * @throws WalletException.InsufficientFunds when the balance is below the amount (nothing is written)
+     * @throws WalletException.DailyLimitExceeded when the payment would pass the daily limit (nothing is written;
+     *     when the balance is short too, {@code InsufficientFunds} is thrown instead)
      * @throws WalletException.InvalidField when {@code traceparent} is not a W3C traceparent value
      */
     BillPayment requestBillPayment(
@@ -59,9 +71,16 @@ public interface Wallets {
     Optional<BillPayment> findPayment(UUID paymentId);
 
     /**
+     * The payment if it exists and its wallet is owned by {@code ownerId}, else empty: another owner's payment is
+     * indistinguishable from a missing one. One statement (two primary-key lookups).
+     */
+    Optional<BillPayment> findPayment(UUID paymentId, String ownerId);
+
+    /**
      * Settles a {@code PENDING} payment in the caller's transaction ({@code handle}): paid → {@code SUCCEEDED},
      * clearing → biller settlement, {@value WalletEvents#BILL_PAYMENT_SUCCEEDED}; declined → {@code FAILED},
-     * clearing → wallet (the refund), {@value WalletEvents#BILL_PAYMENT_FAILED}. Returns false, changing nothing,
+     * clearing → wallet (the refund, which also frees the amount from the wallet's daily limit if the payment was
+     * made on the current UTC day), {@value WalletEvents#BILL_PAYMENT_FAILED}. Returns false, changing nothing,
      * when the payment is already terminal (so a redelivered outcome never refunds twice). The payment row is
      * locked until the caller's transaction ends, so concurrent calls for one payment settle it once.
      *
@@ -83,6 +102,16 @@ public interface Wallets {
      * @throws WalletException.InvalidField when {@code limit} is not 1..{@value #MAX_PAGE_SIZE}
      */
     TransactionPage transactions(UUID walletId, int limit, Optional<String> cursor);
+
+    /**
+     * {@link #transactions(UUID, int, Optional)} of a wallet owned by {@code ownerId}, the ownership checked in the
+     * page's own snapshot, at no extra cost.
+     *
+     * @throws WalletException.WalletNotFound when there is no such wallet or another owner owns it (the same answer)
+     * @throws WalletException.InvalidCursor when the cursor was not made by this method for this wallet
+     * @throws WalletException.InvalidField when {@code limit} is not 1..{@value #MAX_PAGE_SIZE}
+     */
+    TransactionPage transactions(UUID walletId, String ownerId, int limit, Optional<String> cursor);
 
     /** The largest page {@link #transactions} returns. */
     int MAX_PAGE_SIZE = 200;

@@ -3,6 +3,7 @@ package io.walletoutbox.wallet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -58,6 +59,53 @@ class MoneyTest {
         assertEquals(text, Money.requireText(text, "customerRef"));
         assertEquals("x".repeat(64), Money.requireText("x".repeat(64), "f"));
         assertThrows(WalletException.InvalidField.class, () -> Money.requireText("x".repeat(65), "f"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "auth0|5f7c8ec7c33c6c004bbafe82",
+                "0b6e8f3e-3c0f-4b5e-9d8a-2f1d7c5a9e41",
+                "alice@example.com",
+                "service-account-x",
+                "a",
+                "with inner  spaces",
+                "O'Brien;\"\\<>",
+                "caf\u00e9 \ud83d\udcb3"
+            })
+    void tokenSubjectsAreOwnerIdsAsTheyAre(String subject) {
+        assertEquals(subject, Money.requireOwnerId(subject));
+    }
+
+    @ParameterizedTest
+    @NullAndEmptySource
+    @ValueSource(
+            strings = {
+                " ",
+                " alice",
+                "alice ",
+                "alice\n",
+                "\talice",
+                "\u00a0alice", // no-break space
+                "alice\u3000", // ideographic space
+                "a\u0000b",
+                "a\u001fb",
+                "a\u007fb",
+                "a\u0085b", // C1 control
+                "a\ud83db", // unpaired high surrogate
+                "a\udcb3" // unpaired low surrogate
+            })
+    void ownerIdsWithControlsUnpairedSurrogatesOrOuterWhitespaceAreRefused(String subject) {
+        assertThrows(WalletException.InvalidField.class, () -> Money.requireOwnerId(subject));
+    }
+
+    @Test
+    void ownerIdsAreUpTo255CodePoints() {
+        assertEquals(255, Money.requireOwnerId("x".repeat(255)).length());
+        String emoji = "\ud83d\udcb3".repeat(255); // 255 code points, 510 chars
+        assertEquals(emoji, Money.requireOwnerId(emoji));
+        assertThrows(WalletException.InvalidField.class, () -> Money.requireOwnerId("x".repeat(256)));
+        assertThrows(WalletException.InvalidField.class, () -> Money.requireOwnerId(emoji + "x"));
     }
 
     @ParameterizedTest

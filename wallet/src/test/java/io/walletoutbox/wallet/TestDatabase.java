@@ -6,6 +6,7 @@ import io.walletoutbox.embedded.SharedInfrastructure;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxSchema;
 import io.walletoutbox.outbox.OutboxWriter;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jdbi.v3.core.Jdbi;
@@ -58,6 +59,33 @@ final class TestDatabase implements AutoCloseable {
                 query.bind(i, args[i]);
             }
             return query.mapTo(Long.class).one();
+        });
+    }
+
+    /**
+     * A digest of every row of every table (migration history aside): equal before and after an operation means it
+     * changed no row anywhere.
+     */
+    String everyRow() {
+        return jdbi.withHandle(h -> {
+            List<String> tables = h.createQuery("""
+                            SELECT quote_ident(tablename) FROM pg_tables
+                            WHERE schemaname = current_schema() AND tablename NOT LIKE '%schema_history'
+                            ORDER BY tablename
+                            """).mapTo(String.class).list();
+            var digest = new StringBuilder();
+            for (String table : tables) {
+                // table names come from the catalog, quoted by quote_ident
+                digest.append(table)
+                        .append('=')
+                        .append(h.createQuery(
+                                        "SELECT count(*) || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM "
+                                                + table + " t")
+                                .mapTo(String.class)
+                                .one())
+                        .append('\n');
+            }
+            return digest.toString();
         });
     }
 

@@ -21,6 +21,23 @@ class ValuesTest {
         assertThrows(IllegalArgumentException.class, () -> new WalletConfig("t", Duration.ofSeconds(59)));
         assertThrows(IllegalArgumentException.class, () -> new WalletConfig("t", Duration.ofDays(31)));
         assertThrows(NullPointerException.class, () -> new WalletConfig("t", null));
+        assertEquals(1_000_000, WalletConfig.DEFAULT_DAILY_PAYMENT_LIMIT);
+        assertEquals(WalletConfig.DEFAULT_DAILY_PAYMENT_LIMIT, WalletConfig.DEFAULTS.dailyPaymentLimit());
+        assertEquals(
+                WalletConfig.DEFAULT_DAILY_PAYMENT_LIMIT,
+                new WalletConfig("t", Duration.ofHours(1)).dailyPaymentLimit());
+        WalletConfig limited = WalletConfig.DEFAULTS.withDailyPaymentLimit(5000);
+        assertEquals(5000, limited.dailyPaymentLimit());
+        assertEquals(WalletConfig.DEFAULTS.eventsTopic(), limited.eventsTopic());
+        assertEquals(WalletConfig.DEFAULTS.idempotencyRetention(), limited.idempotencyRetention());
+        assertEquals(
+                Money.MAX_AMOUNT,
+                WalletConfig.DEFAULTS.withDailyPaymentLimit(Money.MAX_AMOUNT).dailyPaymentLimit());
+        assertThrows(IllegalArgumentException.class, () -> WalletConfig.DEFAULTS.withDailyPaymentLimit(0));
+        assertThrows(IllegalArgumentException.class, () -> WalletConfig.DEFAULTS.withDailyPaymentLimit(-1));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> WalletConfig.DEFAULTS.withDailyPaymentLimit(Money.MAX_AMOUNT + 1));
     }
 
     @Test

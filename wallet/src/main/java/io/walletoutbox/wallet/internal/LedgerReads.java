@@ -20,15 +20,26 @@ final class LedgerReads {
         this.jdbi = jdbi;
     }
 
-    public TransactionPage transactions(UUID walletId, int limit, Optional<String> cursor) {
+    /** The page; with an {@code owner}, a wallet of another owner is {@link WalletException.WalletNotFound}. */
+    public TransactionPage transactions(UUID walletId, Optional<String> owner, int limit, Optional<String> cursor) {
         Objects.requireNonNull(walletId, "walletId");
+        Objects.requireNonNull(owner, "owner");
         Objects.requireNonNull(cursor, "cursor");
         if (limit < 1 || limit > Wallets.MAX_PAGE_SIZE) {
             throw new WalletException.InvalidField("limit must be 1 to " + Wallets.MAX_PAGE_SIZE);
         }
         long before = cursor.map(c -> Cursors.decode(walletId, c)).orElse(Long.MAX_VALUE);
         return jdbi.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, h -> {
-            PostgresWallets.currentBalance(h, walletId); // 404 for an unknown wallet
+            Optional<String> walletOwner = h.createQuery(
+                            "SELECT owner_id FROM account WHERE id = :wallet AND kind = 'WALLET'")
+                    .bind("wallet", walletId)
+                    .mapTo(String.class)
+                    .findOne();
+            boolean found = walletOwner.isPresent()
+                    && owner.map(walletOwner.get()::equals).orElse(true);
+            if (!found) { // 404 for an unknown wallet, and for another owner's exactly the same
+                throw new WalletException.WalletNotFound(walletId);
+            }
             // Two index range scans (debit side, credit side), merged; one row more than asked tells if more follow.
             List<Row> rows = h.createQuery("""
                             (SELECT id, seq, kind, -amount AS amount, currency, reference, created_at FROM transfer

@@ -17,8 +17,11 @@ import io.walletoutbox.wallet.Wallets;
 import io.walletoutbox.wallet.internal.SystemAccounts.Kind;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Objects;
@@ -31,6 +34,10 @@ import org.jdbi.v3.core.Jdbi;
 /**
  * The ledger on PostgreSQL. Locks are always taken in one order (payment → wallet → clearing → settlement, and
  * wallet → funding), so concurrent transfers never deadlock.
+ *
+ * <p>The daily payment limit is a counter on the wallet's row ({@code spend_day}, {@code spend_amount}; see the
+ * migration {@code V3__daily_payment_spend.sql} for why there): the guarded debit adds to it and refuses to pass the
+ * limit in the same statement, the refund of a declined payment of that day subtracts from it.
  */
 public final class PostgresWallets implements Wallets {
     private static final Pattern TRACEPARENT = Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
@@ -38,20 +45,27 @@ public final class PostgresWallets implements Wallets {
     private final Jdbi jdbi;
     private final OutboxWriter outbox;
     private final WalletConfig config;
+    private final Clock clock;
     private final SystemAccounts systemAccounts = new SystemAccounts();
     private final EventPayloads payloads = new EventPayloads();
     private final LedgerReads reads;
 
     public PostgresWallets(Jdbi jdbi, OutboxWriter outbox, WalletConfig config) {
+        this(jdbi, outbox, config, Clock.systemUTC());
+    }
+
+    /** With the clock that stamps rows and says which UTC day a payment counts for (tests move it). */
+    public PostgresWallets(Jdbi jdbi, OutboxWriter outbox, WalletConfig config, Clock clock) {
         this.jdbi = Objects.requireNonNull(jdbi, "jdbi");
         this.outbox = Objects.requireNonNull(outbox, "outbox");
         this.config = Objects.requireNonNull(config, "config");
+        this.clock = Objects.requireNonNull(clock, "clock");
         this.reads = new LedgerReads(jdbi);
     }
 
     @Override
     public Wallet create(String ownerId, String currency) {
-        Money.requireText(ownerId, "ownerId");
+        Money.requireOwnerId(ownerId);
         Money.requireCurrency(currency);
         UUID id = UUID.randomUUID();
         Instant now = now();
@@ -75,12 +89,21 @@ public final class PostgresWallets implements Wallets {
                         WHERE id = :id AND kind = 'WALLET'
                         """)
                 .bind("id", walletId)
-                .map((rs, ctx) -> new Wallet(
-                        rs.getObject("id", UUID.class),
-                        rs.getString("owner_id"),
-                        rs.getString("currency"),
-                        rs.getLong("balance"),
-                        instant(rs, "created_at")))
+                .map((rs, ctx) -> wallet(rs))
+                .findOne());
+    }
+
+    @Override
+    public Optional<Wallet> find(UUID walletId, String ownerId) {
+        Objects.requireNonNull(walletId, "walletId");
+        Objects.requireNonNull(ownerId, "ownerId");
+        return jdbi.withHandle(h -> h.createQuery("""
+                        SELECT id, owner_id, currency, balance, created_at FROM account
+                        WHERE id = :id AND kind = 'WALLET' AND owner_id = :owner
+                        """)
+                .bind("id", walletId)
+                .bind("owner", ownerId)
+                .map((rs, ctx) -> wallet(rs))
                 .findOne());
     }
 
@@ -132,25 +155,10 @@ public final class PostgresWallets implements Wallets {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(traceparent, "traceparent");
         traceparent.ifPresent(PostgresWallets::requireTraceparent);
-        // The guarded debit: it locks the wallet row until commit, which orders this wallet's outbox events.
-        Optional<Balance> debited = handle.createQuery("""
-                        UPDATE account SET balance = balance - :amount
-                        WHERE id = :id AND kind = 'WALLET' AND balance >= :amount
-                        RETURNING currency, balance
-                        """)
-                .bind("amount", request.amount())
-                .bind("id", walletId)
-                .map((rs, ctx) -> new Balance(rs.getString("currency"), rs.getLong("balance")))
-                .findOne();
-        if (debited.isEmpty()) {
-            Balance now = currentBalance(handle, walletId);
-            throw new WalletException.InsufficientFunds(
-                    "balance " + now.balance() + " is below the amount " + request.amount());
-        }
-        String currency = debited.get().currency();
+        Instant now = now();
+        String currency = debit(handle, walletId, request.amount(), utcDay(now)).currency();
         UUID clearing = systemAccounts.id(handle, Kind.BILLER_CLEARING, currency, walletId);
         SystemAccounts.adjust(handle, clearing, request.amount());
-        Instant now = now();
         var payment = new BillPayment(
                 UUID.randomUUID(),
                 walletId,
@@ -191,6 +199,21 @@ public final class PostgresWallets implements Wallets {
         Objects.requireNonNull(paymentId, "paymentId");
         return jdbi.withHandle(h -> h.createQuery("SELECT * FROM bill_payment WHERE id = :id")
                 .bind("id", paymentId)
+                .map((rs, ctx) -> payment(rs))
+                .findOne());
+    }
+
+    @Override
+    public Optional<BillPayment> findPayment(UUID paymentId, String ownerId) {
+        Objects.requireNonNull(paymentId, "paymentId");
+        Objects.requireNonNull(ownerId, "ownerId");
+        // Two primary-key lookups in one statement: another owner's payment reads exactly like a missing one.
+        return jdbi.withHandle(h -> h.createQuery("""
+                        SELECT p.* FROM bill_payment p JOIN account a ON a.id = p.wallet_id
+                        WHERE p.id = :id AND a.owner_id = :owner
+                        """)
+                .bind("id", paymentId)
+                .bind("owner", ownerId)
                 .map((rs, ctx) -> payment(rs))
                 .findOne());
     }
@@ -249,9 +272,18 @@ public final class PostgresWallets implements Wallets {
             }
             case PaymentOutcome.Declined declined -> {
                 complete(handle, paymentId, "FAILED", null, declined.reason(), now);
-                // The refund: wallet first (lock order), then clearing.
-                int refunded = handle.createUpdate("UPDATE account SET balance = balance + :amount WHERE id = :id")
+                // The refund: wallet first (lock order), then clearing. It frees the amount from the daily limit
+                // if the payment counts on the wallet's counter, i.e. was made on the counter's day; never below
+                // zero, so a refund is never refused over the counter.
+                int refunded = handle.createUpdate("""
+                                UPDATE account SET balance = balance + :amount,
+                                       spend_amount = CASE WHEN spend_day = :day
+                                                           THEN greatest(spend_amount - :amount, 0)
+                                                           ELSE spend_amount END
+                                WHERE id = :id
+                                """)
                         .bind("amount", payment.amount())
+                        .bind("day", utcDay(payment.createdAt()))
                         .bind("id", payment.walletId())
                         .execute();
                 if (refunded != 1) { // the foreign key makes this impossible; never drop a refund silently
@@ -282,7 +314,13 @@ public final class PostgresWallets implements Wallets {
 
     @Override
     public TransactionPage transactions(UUID walletId, int limit, Optional<String> cursor) {
-        return reads.transactions(walletId, limit, cursor);
+        return reads.transactions(walletId, Optional.empty(), limit, cursor);
+    }
+
+    @Override
+    public TransactionPage transactions(UUID walletId, String ownerId, int limit, Optional<String> cursor) {
+        Objects.requireNonNull(ownerId, "ownerId");
+        return reads.transactions(walletId, Optional.of(ownerId), limit, cursor);
     }
 
     @Override
@@ -345,12 +383,75 @@ public final class PostgresWallets implements Wallets {
                 .execute();
     }
 
+    /**
+     * The guarded debit: takes {@code amount} from the wallet if its balance covers it and its payments of {@code
+     * day} stay within the daily limit, adding the amount to that day's counter, in one statement. It locks the
+     * wallet row until commit, which orders this wallet's outbox events and serialises concurrent payments of one
+     * wallet: each re-checks both guards on the row the previous one committed. When refused, nothing is written.
+     *
+     * <p>The counter's day never goes back: should another instance's clock already have moved it to the next day,
+     * this payment counts against that day (the stricter choice), and its refund then frees nothing.
+     */
+    private Balance debit(Handle handle, UUID walletId, long amount, LocalDate day) {
+        long limit = config.dailyPaymentLimit();
+        for (int attempt = 1; ; attempt++) {
+            // used + amount <= limit, written without overflow: used <= MAX_AMOUNT and limit - amount >= -MAX_AMOUNT.
+            Optional<Balance> debited = handle.createQuery("""
+                            UPDATE account SET balance = balance - :amount,
+                                   spend_day = greatest(spend_day, :day),
+                                   spend_amount = CASE WHEN spend_day >= :day THEN spend_amount ELSE 0 END + :amount
+                            WHERE id = :id AND kind = 'WALLET' AND balance >= :amount
+                              AND CASE WHEN spend_day >= :day THEN spend_amount ELSE 0 END <= :headroom
+                            RETURNING currency, balance
+                            """)
+                    .bind("amount", amount)
+                    .bind("day", day)
+                    .bind("headroom", limit - amount)
+                    .bind("id", walletId)
+                    .map((rs, ctx) -> new Balance(rs.getString("currency"), rs.getLong("balance")))
+                    .findOne();
+            if (debited.isPresent()) {
+                return debited.get();
+            }
+            // Refused: find out why under the row lock, so the answer cannot change before this transaction ends.
+            Spend now = handle.createQuery("""
+                            SELECT balance, CASE WHEN spend_day >= :day THEN spend_amount ELSE 0 END AS used
+                            FROM account WHERE id = :id AND kind = 'WALLET' FOR NO KEY UPDATE
+                            """)
+                    .bind("day", day)
+                    .bind("id", walletId)
+                    .map((rs, ctx) -> new Spend(rs.getLong("balance"), rs.getLong("used")))
+                    .findOne()
+                    .orElseThrow(() -> new WalletException.WalletNotFound(walletId));
+            if (now.balance() < amount) {
+                throw new WalletException.InsufficientFunds(
+                        "balance " + now.balance() + " is below the amount " + amount);
+            }
+            if (now.used() > limit - amount) {
+                throw new WalletException.DailyLimitExceeded(walletId, limit, now.used(), amount);
+            }
+            // A concurrent refund made room between the two statements; under the lock the debit now succeeds.
+            if (attempt == 2) {
+                throw new IllegalStateException("wallet " + walletId + ": the guarded debit failed under its lock");
+            }
+        }
+    }
+
     static Balance currentBalance(Handle handle, UUID walletId) {
         return handle.createQuery("SELECT currency, balance FROM account WHERE id = :id AND kind = 'WALLET'")
                 .bind("id", walletId)
                 .map((rs, ctx) -> new Balance(rs.getString("currency"), rs.getLong("balance")))
                 .findOne()
                 .orElseThrow(() -> new WalletException.WalletNotFound(walletId));
+    }
+
+    private static Wallet wallet(ResultSet rs) throws SQLException {
+        return new Wallet(
+                rs.getObject("id", UUID.class),
+                rs.getString("owner_id"),
+                rs.getString("currency"),
+                rs.getLong("balance"),
+                instant(rs, "created_at"));
     }
 
     private static BillPayment payment(ResultSet rs) throws SQLException {
@@ -374,8 +475,13 @@ public final class PostgresWallets implements Wallets {
     }
 
     /** Microseconds, PostgreSQL's precision, so what is returned equals what is read back. */
-    private static Instant now() {
-        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MICROS);
+    }
+
+    /** The day a payment made at {@code instant} counts for. */
+    private static LocalDate utcDay(Instant instant) {
+        return LocalDate.ofInstant(instant, ZoneOffset.UTC);
     }
 
     private static void requireTransaction(Handle handle) {
@@ -398,6 +504,8 @@ public final class PostgresWallets implements Wallets {
     }
 
     record Balance(String currency, long balance) {}
+
+    private record Spend(long balance, long used) {}
 
     private record PaymentRow(BillPayment payment, UUID clearingAccount) {}
 }
