@@ -22,7 +22,7 @@ class ConcurrencyIT {
 
     @BeforeAll
     static void start() {
-        service = new ServiceHarness("concurrency", Map.of("ROLES", "api"));
+        service = new ServiceHarness("concurrency", Map.of("ROLES", "api", "DAILY_PAYMENT_LIMIT", "10000"));
     }
 
     @AfterAll
@@ -51,6 +51,31 @@ class ConcurrencyIT {
             }
         }
         assertEquals(0, balance(wallet));
+    }
+
+    @Test
+    void concurrentPaymentsOverTheDailyLimitOnlyThoseWithinItSucceed() throws Exception {
+        String wallet = walletWith(50_000);
+        // DAILY_PAYMENT_LIMIT is 10,000 for this service: 30 payments of 1,500 → exactly 6 fit (9,000).
+        List<HttpResponse<String>> responses = concurrently(
+                30,
+                i -> service.post(
+                        "/wallets/" + wallet + "/bill-payments",
+                        "{\"biller\":\"wifi\",\"customerRef\":\"ACC-" + i + "\",\"amount\":1500}",
+                        "limit-" + i));
+        assertEquals(6, responses.stream().filter(r -> r.statusCode() == 202).count());
+        for (var r : responses) {
+            if (r.statusCode() != 202) {
+                assertEquals(422, r.statusCode(), r.body());
+                assertTrue(r.body().contains("/problems/daily-limit-exceeded"), r.body());
+            }
+        }
+        assertEquals(50_000 - 9_000, balance(wallet), "never more than the limit is debited");
+        var more = service.post(
+                "/wallets/" + wallet + "/bill-payments",
+                "{\"biller\":\"wifi\",\"customerRef\":\"ACC-X\",\"amount\":1000}",
+                "limit-last");
+        assertEquals(202, more.statusCode(), "1,000 still fits in the day's 10,000: " + more.body());
     }
 
     @Test

@@ -261,7 +261,7 @@ public record AppConfig(
                         positive(Setting.RATE_LIMIT_PER_SECOND, values, 1_000_000),
                         positive(Setting.RATE_LIMIT_BURST, values, 1_000_000),
                         positive(Setting.AUTH_FAILURE_RATE_LIMIT, values, 1_000_000)),
-                positive(Setting.DAILY_PAYMENT_LIMIT, values, Long.MAX_VALUE / 4),
+                positive(Setting.DAILY_PAYMENT_LIMIT, values, io.walletoutbox.wallet.Money.MAX_AMOUNT),
                 Path.of(get(values, Setting.DATA_DIR)),
                 roles(get(values, Setting.ROLES)),
                 relayMode(get(values, Setting.RELAY_MODE)),

@@ -62,6 +62,8 @@ public final class Problems {
                 write(ctx, 404, "payment-not-found", "Bill payment not found", nf.getMessage());
             case WalletException.InsufficientFunds f ->
                 write(ctx, 422, "insufficient-funds", "Insufficient funds", f.getMessage());
+            case WalletException.DailyLimitExceeded d ->
+                write(ctx, 422, "daily-limit-exceeded", "Daily payment limit exceeded", d.getMessage());
             case WalletException.AmountOutOfRange a ->
                 write(ctx, 422, "invalid-amount", "Invalid amount", a.getMessage());
             case WalletException.InvalidCurrency c ->

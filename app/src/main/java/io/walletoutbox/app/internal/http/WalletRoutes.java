@@ -61,9 +61,7 @@ public final class WalletRoutes {
 
     /** The wallet if the caller owns it; otherwise 404, the same answer as for a wallet that does not exist. */
     private Wallet owned(Context ctx, UUID walletId) {
-        String subject = Authentication.principal(ctx).subject();
-        return wallets.find(walletId)
-                .filter(w -> w.ownerId().equals(subject))
+        return wallets.find(walletId, Authentication.principal(ctx).subject())
                 .orElseThrow(() -> new WalletException.WalletNotFound(walletId));
     }
 
@@ -82,7 +80,7 @@ public final class WalletRoutes {
             throw ApiException.forbidden(
                     "a wallet is opened for the caller: ownerId must be omitted or equal the token's sub");
         }
-        String ownerId = Money.requireText(principal.subject(), "sub"); // TODO-MERGE requireOwnerId
+        String ownerId = Money.requireOwnerId(principal.subject());
         String currency = Money.requireCurrency(required(body.currency(), "currency"));
         Wallet wallet = wallets.create(ownerId, currency);
         ctx.header("Location", "/wallets/" + wallet.id());
@@ -131,21 +129,18 @@ public final class WalletRoutes {
 
     private void getPayment(Context ctx) {
         UUID id = Requests.uuid(ctx, "paymentId");
-        String subject = Authentication.principal(ctx).subject();
-        BillPayment payment = wallets.findPayment(id)
-                .filter(p -> wallets.find(p.walletId())
-                        .map(w -> w.ownerId().equals(subject))
-                        .orElse(false))
+        BillPayment payment = wallets.findPayment(
+                        id, Authentication.principal(ctx).subject())
                 .orElseThrow(() -> new WalletException.PaymentNotFound(id));
         Responses.json(ctx, 200, paymentJson(payment));
     }
 
     private void transactions(Context ctx) {
         UUID walletId = Requests.uuid(ctx, "walletId");
-        owned(ctx, walletId);
         int limit = Requests.intQuery(ctx, "limit", ApiLimits.DEFAULT_PAGE_SIZE, 1, ApiLimits.MAX_PAGE_SIZE);
         Optional<String> cursor = Optional.ofNullable(ctx.queryParam("cursor")).filter(c -> !c.isEmpty());
-        TransactionPage page = wallets.transactions(walletId, limit, cursor);
+        TransactionPage page =
+                wallets.transactions(walletId, Authentication.principal(ctx).subject(), limit, cursor);
         List<Map<String, Object>> items =
                 page.items().stream().map(WalletRoutes::entryJson).toList();
         Map<String, Object> json = new LinkedHashMap<>();

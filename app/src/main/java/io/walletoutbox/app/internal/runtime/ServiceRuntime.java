@@ -164,7 +164,13 @@ public final class ServiceRuntime implements AutoCloseable {
         }
         OutboxWriter outbox =
                 OutboxWriter.create(outboxConfig, cdc ? OutboxMode.LOGICAL_MESSAGE : OutboxMode.TABLE, wakeRelay);
-        WalletConfig walletConfig = new WalletConfig(config.eventsTopic(), config.idempotencyRetention());
+        WalletConfig walletConfig;
+        try {
+            walletConfig = new WalletConfig(config.eventsTopic(), config.idempotencyRetention())
+                    .withDailyPaymentLimit(config.dailyPaymentLimit());
+        } catch (IllegalArgumentException e) {
+            throw new StartupException("DAILY_PAYMENT_LIMIT: " + e.getMessage(), e);
+        }
         Wallets wallets = Wallets.create(jdbi, outbox, walletConfig);
         new WalletMetrics(jdbi).bindTo(registry);
 
