@@ -212,9 +212,11 @@ class OpenApiIT {
                 "delete",
                 "/admin/outbox/parked/{id}",
                 service.send(java.net.http.HttpRequest.newBuilder(
-                                java.net.URI.create(service.baseUrl + "/admin/outbox/parked/12345"))
-                        .DELETE()
+                                java.net.URI.create(service.urlOf("/admin/outbox/parked/12345")))
+                        .header("Content-Type", "application/json")
+                        .method("DELETE", java.net.http.HttpRequest.BodyPublishers.ofString("{\"reason\":\"test\"}"))
                         .build()));
+        check("get", "/admin/audit", service.get("/admin/audit"));
     }
 
     /**

@@ -135,38 +135,35 @@ public final class AdminRoutes {
     }
 
     private void retry(Context ctx) {
-        long id = parkedId(ctx);
-        Optional<String> reason = reason(ctx, false);
-        String actor = Authentication.principal(ctx).audited();
-        boolean done = jdbi.inTransaction(h -> {
-            if (!admin.retry(h, id)) {
-                return false;
-            }
-            audit.record(h, actor, "outbox.parked.retry", "parked:" + id, reason);
-            return true;
-        });
-        if (!done) {
-            throw ApiException.notFound("no parked event " + id);
-        }
+        parkedAction(ctx, "outbox.parked.retry", false, admin::retry);
         wakeRelay.run();
         ctx.status(204);
     }
 
     private void discard(Context ctx) {
+        parkedAction(ctx, "outbox.parked.discard", true, admin::discard);
+        ctx.status(204);
+    }
+
+    /** Runs an action on parked event {@code id} and records it in the audit log, in one transaction; 404 if none. */
+    private void parkedAction(
+            Context ctx,
+            String action,
+            boolean reasonRequired,
+            java.util.function.BiPredicate<org.jdbi.v3.core.Handle, Long> effect) {
         long id = parkedId(ctx);
-        Optional<String> reason = reason(ctx, true);
+        Optional<String> reason = reason(ctx, reasonRequired);
         String actor = Authentication.principal(ctx).audited();
         boolean done = jdbi.inTransaction(h -> {
-            if (!admin.discard(h, id)) {
+            if (!effect.test(h, id)) {
                 return false;
             }
-            audit.record(h, actor, "outbox.parked.discard", "parked:" + id, reason);
+            audit.record(h, actor, action, "parked:" + id, reason);
             return true;
         });
         if (!done) {
             throw ApiException.notFound("no parked event " + id);
         }
-        ctx.status(204);
     }
 
     private static long parkedId(Context ctx) {
