@@ -53,7 +53,8 @@ public final class Main {
                             "wallet-outbox-shutdown"));
         } catch (RuntimeException e) {
             System.err.println("wallet-outbox: failed to start: " + oneLine(e));
-            System.exit(1);
+            System.exit(
+                    e instanceof io.walletoutbox.app.internal.runtime.StartupException s && s.misconfigured() ? 2 : 1);
         }
     }
 

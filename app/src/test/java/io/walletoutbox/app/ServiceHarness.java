@@ -54,6 +54,7 @@ final class ServiceHarness implements AutoCloseable {
         env.put("HTTP_PORT", "0");
         env.put("MANAGEMENT_PORT", "0");
         env.put("EVENTS_TOPIC", topic);
+        env.put("TOPIC_PARTITIONS", "4");
         env.put("AUTH_ISSUER", TestTokens.issuer().issuer());
         // The tests drive hundreds of requests per second as one user: the limits have tests of their own.
         env.put("RATE_LIMIT_PER_SECOND", "100000");

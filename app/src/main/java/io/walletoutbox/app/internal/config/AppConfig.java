@@ -29,6 +29,8 @@ import java.util.Set;
  * @param dataDir where embedded PostgreSQL, Kafka and the development issuer keep their data
  * @param roles what this instance runs
  * @param relayMode how outbox events reach Kafka
+ * @param topicReplicationFactor replication factor of the topics; empty → by cluster size
+ * @param topicMinInsyncReplicas {@code min.insync.replicas} of the topics; empty → by cluster size
  * @param logFormat {@code text} or {@code json}
  * @param idempotencyRetention how long Idempotency-Keys and their responses are kept
  */
@@ -50,6 +52,8 @@ public record AppConfig(
         RelayMode relayMode,
         String eventsTopic,
         int topicPartitions,
+        Optional<Integer> topicReplicationFactor,
+        Optional<Integer> topicMinInsyncReplicas,
         String logFormat,
         java.time.Duration idempotencyRetention) {
 
@@ -130,7 +134,12 @@ public record AppConfig(
         ROLES("api,relay,consumer", "what this instance runs: any of api, relay, consumer"),
         RELAY_MODE("polling", "polling (outbox table, SKIP LOCKED shard leases) or cdc (write-ahead log)"),
         EVENTS_TOPIC("wallet.events", "Kafka topic of wallet events"),
-        TOPIC_PARTITIONS("8", "partitions of the events topic when the service creates it"),
+        TOPIC_PARTITIONS("8", "partitions of the events topic (an existing topic must have at least these)"),
+        TOPIC_REPLICATION_FACTOR(
+                "",
+                "replication factor of the events and dead-letter topics; unset: 3 on a cluster of"
+                        + " three or more brokers, else 1 (an existing events topic must have at least this)"),
+        TOPIC_MIN_INSYNC_REPLICAS("", "min.insync.replicas of the topics; unset: 2 on three or more brokers, else 1"),
         LOG_FORMAT("text", "log format: text or json"),
         IDEMPOTENCY_RETENTION_HOURS("24", "hours an Idempotency-Key and its response are kept (1 to 720)");
 
@@ -267,6 +276,10 @@ public record AppConfig(
                 relayMode(get(values, Setting.RELAY_MODE)),
                 topic(get(values, Setting.EVENTS_TOPIC)),
                 partitions(get(values, Setting.TOPIC_PARTITIONS)),
+                Optional.ofNullable(values.get(Setting.TOPIC_REPLICATION_FACTOR))
+                        .map(v -> (int) positive(Setting.TOPIC_REPLICATION_FACTOR, values, 32L)),
+                Optional.ofNullable(values.get(Setting.TOPIC_MIN_INSYNC_REPLICAS))
+                        .map(v -> (int) positive(Setting.TOPIC_MIN_INSYNC_REPLICAS, values, 32L)),
                 logFormat(get(values, Setting.LOG_FORMAT)),
                 retention(get(values, Setting.IDEMPOTENCY_RETENTION_HOURS)));
         requireSafeDefaults(config);

@@ -8,7 +8,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 
@@ -60,18 +64,100 @@ final class Kafka implements AutoCloseable {
                 + (last == null ? "" : ": " + rootMessage(last)));
     }
 
-    /** Creates the topic with {@code partitions} partitions unless it exists. */
-    void ensureTopic(String topic, int partitions) {
+    /**
+     * How the service's topics are provisioned: partitions, replication factor and {@code min.insync.replicas};
+     * empty replication settings mean "by cluster size" (3 and 2 on a cluster of at least three brokers, else 1 and 1).
+     */
+    record TopicPolicy(int partitions, Optional<Integer> replicationFactor, Optional<Integer> minInsyncReplicas) {}
+
+    /** What was provisioned: the settings in force. */
+    record Provisioned(int partitions, int replicationFactor, int minInsyncReplicas) {}
+
+    /**
+     * Creates {@code topic} (the events topic) and {@code deadLetterTopic} unless they exist, with the policy's
+     * partitions, replication factor and {@code min.insync.replicas}, and checks an existing events topic against
+     * them: fewer partitions, a lower replication factor or a lower {@code min.insync.replicas} than configured stops
+     * the start ({@link StartupException#misconfiguration}). The service never relies on auto-creation.
+     */
+    Provisioned provision(String topic, String deadLetterTopic, TopicPolicy policy) {
+        int brokers;
         try {
-            admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty())))
+            brokers = admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).size();
+        } catch (Exception e) {
+            throw new StartupException("could not describe the Kafka cluster: " + rootMessage(e), e);
+        }
+        int rf = policy.replicationFactor().orElse(brokers >= 3 ? 3 : 1);
+        int minIsr = policy.minInsyncReplicas().orElse(brokers >= 3 ? 2 : 1);
+        if (minIsr > rf) {
+            throw StartupException.misconfiguration("TOPIC_MIN_INSYNC_REPLICAS " + minIsr
+                    + " is above the replication factor " + rf + ": no write could ever be acknowledged");
+        }
+        if (rf > brokers) {
+            throw StartupException.misconfiguration("TOPIC_REPLICATION_FACTOR " + rf + " needs at least " + rf
+                    + " brokers; the cluster at " + bootstrapServers + " has " + brokers);
+        }
+        for (String name : List.of(topic, deadLetterTopic)) {
+            create(name, policy.partitions(), rf, minIsr);
+        }
+        check(topic, policy.partitions(), rf, minIsr);
+        return new Provisioned(policy.partitions(), rf, minIsr);
+    }
+
+    private void create(String topic, int partitions, int rf, int minIsr) {
+        try {
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) rf)
+                            .configs(Map.of(
+                                    TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG,
+                                    Integer.toString(minIsr),
+                                    TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG,
+                                    "false"))))
                     .all()
                     .get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new StartupException("could not create Kafka topic " + topic + ": " + rootMessage(e));
+                throw new StartupException("could not create Kafka topic " + topic + ": " + rootMessage(e), e);
             }
         } catch (Exception e) {
-            throw new StartupException("could not create Kafka topic " + topic + ": " + rootMessage(e));
+            throw new StartupException("could not create Kafka topic " + topic + ": " + rootMessage(e), e);
+        }
+    }
+
+    private void check(String topic, int partitions, int rf, int minIsr) {
+        TopicDescription description;
+        Config config;
+        try {
+            description = admin.describeTopics(List.of(topic))
+                    .allTopicNames()
+                    .get(10, TimeUnit.SECONDS)
+                    .get(topic);
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            config = admin.describeConfigs(List.of(resource))
+                    .all()
+                    .get(10, TimeUnit.SECONDS)
+                    .get(resource);
+        } catch (Exception e) {
+            throw new StartupException("could not describe Kafka topic " + topic + ": " + rootMessage(e), e);
+        }
+        int actualPartitions = description.partitions().size();
+        int actualRf = description.partitions().stream()
+                .mapToInt(p -> p.replicas().size())
+                .min()
+                .orElse(0);
+        var entry = config.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+        int actualMinIsr = entry == null ? 1 : Integer.parseInt(entry.value());
+        if (actualPartitions < partitions) {
+            throw StartupException.misconfiguration("Kafka topic " + topic + " has " + actualPartitions
+                    + " partitions, fewer than TOPIC_PARTITIONS " + partitions
+                    + " (add partitions with kafka-topics --alter, or lower the setting)");
+        }
+        if (actualRf < rf) {
+            throw StartupException.misconfiguration("Kafka topic " + topic + " has replication factor " + actualRf
+                    + ", below the required " + rf + " (TOPIC_REPLICATION_FACTOR): reassign its partitions first");
+        }
+        if (actualMinIsr < minIsr) {
+            throw StartupException.misconfiguration("Kafka topic " + topic + " has min.insync.replicas " + actualMinIsr
+                    + ", below the required " + minIsr + " (TOPIC_MIN_INSYNC_REPLICAS): kafka-configs --alter"
+                    + " --entity-type topics --entity-name " + topic + " --add-config min.insync.replicas=" + minIsr);
         }
     }
 

@@ -142,7 +142,11 @@ public final class ServiceRuntime implements AutoCloseable {
         Kafka kafka = closer.register(
                 new Kafka(infra.bootstrapServers(), config.kafkaSecurity().clientProperties()));
         kafka.requireReachable(15);
-        kafka.ensureTopic(config.eventsTopic(), config.topicPartitions());
+        Kafka.Provisioned topics = kafka.provision(
+                config.eventsTopic(),
+                config.eventsTopic() + ".dlq",
+                new Kafka.TopicPolicy(
+                        config.topicPartitions(), config.topicReplicationFactor(), config.topicMinInsyncReplicas()));
 
         String instanceId = instanceId();
         AtomicReference<Relay> relayRef = new AtomicReference<>();
@@ -229,7 +233,7 @@ public final class ServiceRuntime implements AutoCloseable {
         closer.register(http::stop);
         listen(http, config.httpPort(), "HTTP_PORT");
         var runtime = new ServiceRuntime(closer, http, management, infra, simulatorUrl, issuer, List.copyOf(routes));
-        runtime.printAddresses(config, out);
+        runtime.printAddresses(config, out, topics);
         return runtime;
     }
 
@@ -314,7 +318,7 @@ public final class ServiceRuntime implements AutoCloseable {
         return simulatorUrl;
     }
 
-    private void printAddresses(AppConfig config, PrintStream out) {
+    private void printAddresses(AppConfig config, PrintStream out, Kafka.Provisioned topics) {
         out.println("wallet-outbox is up (roles "
                 + config.roles().stream()
                         .map(r -> r.name().toLowerCase())
@@ -333,7 +337,9 @@ public final class ServiceRuntime implements AutoCloseable {
         out.println("  PostgreSQL   " + AppConfig.redactUrl(infrastructure.jdbcUrl())
                 + (infrastructure.embeddedDatabase() ? "  (embedded, user postgres)" : ""));
         out.println("  Kafka        " + infrastructure.bootstrapServers()
-                + (infrastructure.embeddedKafka() ? "  (embedded broker)" : "") + "  topic " + config.eventsTopic());
+                + (infrastructure.embeddedKafka() ? "  (embedded broker)" : "") + "  topic " + config.eventsTopic()
+                + " (" + topics.partitions() + " partitions, replication " + topics.replicationFactor()
+                + ", min.insync.replicas " + topics.minInsyncReplicas() + ")");
         simulatorUrl.ifPresent(url -> out.println("  biller sim   " + url));
         config.providerBaseUrl().ifPresent(url -> out.println("  biller       " + url));
         out.flush();
