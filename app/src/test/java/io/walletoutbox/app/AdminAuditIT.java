@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -44,7 +45,8 @@ class AdminAuditIT {
         HttpResponse<String> noReason = delete(parked, null);
         assertEquals(400, noReason.statusCode(), noReason.body());
         assertEquals(1, count("SELECT count(*) FROM outbox_parked WHERE id = " + parked), "nothing discarded");
-        assertEquals(0, count("SELECT count(*) FROM admin_audit"), "nothing audited");
+        assertEquals(
+                0, count("SELECT count(*) FROM admin_audit WHERE target = 'parked:" + parked + "'"), "nothing audited");
 
         HttpResponse<String> byUser = service.send(request(parked, "{\"reason\":\"x\"}", TestTokens.token("alice")));
         assertEquals(403, byUser.statusCode(), byUser.body());
@@ -65,7 +67,15 @@ class AdminAuditIT {
         assertEquals(204, retried.statusCode(), retried.body());
         assertEquals(1, count("SELECT count(*) FROM outbox_event WHERE id = " + other), "back in the outbox");
 
-        JsonNode items = JSON.readTree(service.get("/admin/audit").body()).get("items");
+        List<JsonNode> items = new java.util.ArrayList<>();
+        JSON.readTree(service.get("/admin/audit?limit=1000").body())
+                .get("items")
+                .forEach(item -> {
+                    String target = item.get("target").asText();
+                    if (target.equals("parked:" + parked) || target.equals("parked:" + other)) {
+                        items.add(item);
+                    }
+                });
         assertEquals(2, items.size(), items.toString());
         assertEquals("outbox.parked.discard", items.get(0).get("action").asText());
         assertEquals("parked:" + parked, items.get(0).get("target").asText());
@@ -89,6 +99,33 @@ class AdminAuditIT {
             }
         }
         assertTrue(count("SELECT count(*) FROM admin_audit WHERE reason = 'cleanup'") == 1);
+    }
+
+    @Test
+    void retentionPurgesOnlyRecordsOlderThanItsCutOff() throws Exception {
+        try (Connection c = connect()) {
+            c.createStatement()
+                    .execute("INSERT INTO admin_audit (at, actor, action, target, reason) VALUES"
+                            + " (now() - interval '500 days', 'old-op', 'outbox.parked.discard', 'parked:1', 'old'),"
+                            + " (now() - interval '10 days', 'new-op', 'outbox.parked.discard', 'parked:2', 'new')");
+        }
+        var audit = new io.walletoutbox.app.internal.audit.AuditLog(org.jdbi.v3.core.Jdbi.create(
+                service.jdbcUrl,
+                io.walletoutbox.embedded.SharedInfrastructure.get().user(),
+                ""));
+        assertEquals(1, audit.purge(java.time.Duration.ofDays(400)));
+        assertEquals(0, count("SELECT count(*) FROM admin_audit WHERE actor = 'old-op'"));
+        assertEquals(1, count("SELECT count(*) FROM admin_audit WHERE actor = 'new-op'"));
+        try (Connection c = connect()) {
+            // outside the purge's own transaction the cut-off is not set: even old rows cannot be deleted
+            c.createStatement()
+                    .execute("INSERT INTO admin_audit (at, actor, action, target) VALUES"
+                            + " (now() - interval '900 days', 'older-op', 'outbox.parked.retry', 'parked:3')");
+            SQLException refused = assertThrows(
+                    SQLException.class,
+                    () -> c.createStatement().execute("DELETE FROM admin_audit WHERE actor = 'older-op'"));
+            assertTrue(refused.getMessage().contains("append-only"), refused.getMessage());
+        }
     }
 
     private static HttpResponse<String> delete(long id, String body) {

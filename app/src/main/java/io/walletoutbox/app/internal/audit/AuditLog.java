@@ -55,6 +55,35 @@ public final class AuditLog {
                 reason.orElse("-"));
     }
 
+    /**
+     * Deletes the records older than {@code retention}, in batches; returns how many. The table's trigger lets a
+     * DELETE through only below the cut-off this transaction names, so younger records cannot be removed.
+     */
+    public long purge(java.time.Duration retention) {
+        Instant cutoff = Instant.now().minus(retention);
+        long total = 0;
+        while (true) {
+            int deleted = jdbi.inTransaction(h -> {
+                h.createUpdate("SELECT set_config('walletoutbox.audit_purge_before', :cutoff, true)")
+                        .bind("cutoff", cutoff.toString())
+                        .execute();
+                return h.createUpdate("""
+                                DELETE FROM admin_audit WHERE id IN
+                                    (SELECT id FROM admin_audit WHERE at < :cutoff ORDER BY at LIMIT 1000)
+                                """)
+                        .bind("cutoff", OffsetDateTime.ofInstant(cutoff, java.time.ZoneOffset.UTC))
+                        .execute();
+            });
+            total += deleted;
+            if (deleted < 1000) {
+                if (total > 0) {
+                    log.info("audit records purged count={} olderThan={}", total, cutoff);
+                }
+                return total;
+            }
+        }
+    }
+
     /** Entries in id order after {@code afterId}, at most {@code limit}. */
     public List<Entry> list(int limit, long afterId) {
         return jdbi.withHandle(h -> h.createQuery("""

@@ -33,6 +33,7 @@ import java.util.Set;
  * @param topicMinInsyncReplicas {@code min.insync.replicas} of the topics; empty → by cluster size
  * @param logFormat {@code text} or {@code json}
  * @param idempotencyRetention how long Idempotency-Keys and their responses are kept
+ * @param retention reconciliation horizon and interval, inbox and audit retention
  */
 public record AppConfig(
         Optional<String> databaseUrl,
@@ -55,7 +56,22 @@ public record AppConfig(
         Optional<Integer> topicReplicationFactor,
         Optional<Integer> topicMinInsyncReplicas,
         String logFormat,
-        java.time.Duration idempotencyRetention) {
+        java.time.Duration idempotencyRetention,
+        Retention retention) {
+
+    /**
+     * How long things are kept and waited for.
+     *
+     * @param reconciliationAfter an unknown biller outcome older than this goes to reconciliation
+     * @param reconciliationInterval how often the reconciliation job re-asks the biller per entry
+     * @param inbox how long processed event ids are kept
+     * @param audit how long operator audit records are kept
+     */
+    public record Retention(
+            java.time.Duration reconciliationAfter,
+            java.time.Duration reconciliationInterval,
+            java.time.Duration inbox,
+            java.time.Duration audit) {}
 
     /**
      * Token validation settings.
@@ -140,6 +156,13 @@ public record AppConfig(
                 "replication factor of the events and dead-letter topics; unset: 3 on a cluster of"
                         + " three or more brokers, else 1 (an existing events topic must have at least this)"),
         TOPIC_MIN_INSYNC_REPLICAS("", "min.insync.replicas of the topics; unset: 2 on three or more brokers, else 1"),
+        RECONCILIATION_AFTER(
+                "15m", "how long a biller outcome may stay unknown before the payment goes to reconciliation"),
+        RECONCILIATION_INTERVAL(
+                "1m", "how often the reconciliation job asks the biller again about an unresolved payment"),
+        INBOX_RETENTION(
+                "30d", "how long processed event ids are kept for de-duplication (longer than the topic's retention)"),
+        AUDIT_RETENTION("400d", "how long operator audit records are kept"),
         LOG_FORMAT("text", "log format: text or json"),
         IDEMPOTENCY_RETENTION_HOURS("24", "hours an Idempotency-Key and its response are kept (1 to 720)");
 
@@ -281,7 +304,12 @@ public record AppConfig(
                 Optional.ofNullable(values.get(Setting.TOPIC_MIN_INSYNC_REPLICAS))
                         .map(v -> (int) positive(Setting.TOPIC_MIN_INSYNC_REPLICAS, values, 32L)),
                 logFormat(get(values, Setting.LOG_FORMAT)),
-                retention(get(values, Setting.IDEMPOTENCY_RETENTION_HOURS)));
+                retention(get(values, Setting.IDEMPOTENCY_RETENTION_HOURS)),
+                new Retention(
+                        duration(Setting.RECONCILIATION_AFTER, values, java.time.Duration.ofSeconds(1)),
+                        duration(Setting.RECONCILIATION_INTERVAL, values, java.time.Duration.ofSeconds(1)),
+                        duration(Setting.INBOX_RETENTION, values, java.time.Duration.ofHours(1)),
+                        duration(Setting.AUDIT_RETENTION, values, java.time.Duration.ofDays(1))));
         requireSafeDefaults(config);
         return config;
     }
@@ -348,6 +376,27 @@ public record AppConfig(
 
     private static int positive(Setting s, Map<Setting, String> values, int max) {
         return (int) positive(s, values, (long) max);
+    }
+
+    /** A duration written {@code 500ms}, {@code 5s}, {@code 15m}, {@code 1h} or {@code 30d}; at least {@code min}. */
+    static java.time.Duration duration(Setting s, Map<Setting, String> values, java.time.Duration min) {
+        String value = get(values, s);
+        var m = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m|h|d)").matcher(value.trim());
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            java.time.Duration d = switch (m.group(2)) {
+                case "ms" -> java.time.Duration.ofMillis(n);
+                case "s" -> java.time.Duration.ofSeconds(n);
+                case "m" -> java.time.Duration.ofMinutes(n);
+                case "h" -> java.time.Duration.ofHours(n);
+                default -> java.time.Duration.ofDays(n);
+            };
+            if (d.compareTo(min) >= 0 && d.compareTo(java.time.Duration.ofDays(3650)) <= 0) {
+                return d;
+            }
+        }
+        throw new ConfigException(s + " must be a duration such as 5s, 15m, 1h or 30d, at least "
+                + min.toString().substring(2).toLowerCase(Locale.ROOT) + ", was '" + value + "'");
     }
 
     private static String audience(String value) {

@@ -221,8 +221,12 @@ public final class ServiceRuntime implements AutoCloseable {
                 () -> c.isRunning()
                         ? Optional.empty()
                         : Optional.of("the bill-payment consumer has stopped (see the log)"))));
-        AdminRoutes admin =
-                new AdminRoutes(jdbi, outboxAdmin, Reconciliation.create(jdbi), new AuditLog(jdbi), wakeRelay);
+        AuditLog audit = new AuditLog(jdbi);
+        closer.register(new RetentionJob(
+                List.of(new RetentionJob.Purge(
+                        "admin_audit", () -> audit.purge(config.retention().audit()))),
+                Duration.ofMinutes(10)));
+        AdminRoutes admin = new AdminRoutes(jdbi, outboxAdmin, Reconciliation.create(jdbi), audit, wakeRelay);
         List<Consumer<io.javalin.config.JavalinConfig>> adminRoutes = List.of(admin::register);
         List<ApiServer.Route> routes = new java.util.concurrent.CopyOnWriteArrayList<>();
         Javalin management =
