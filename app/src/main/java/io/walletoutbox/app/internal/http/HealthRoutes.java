@@ -9,8 +9,9 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * {@code /health/live} (the process answers) and {@code /health/ready} (every dependency answers: 200, or 503
- * naming each failing part).
+ * {@code /health/live} (every background part of this instance — consumer poll loop, relay workers, reconciliation
+ * job — is still running: 200, or 503 naming the dead part, so an orchestrator restarts the process) and {@code
+ * /health/ready} (every dependency answers: 200, or 503 naming each failing part).
  */
 public final class HealthRoutes {
 
@@ -18,20 +19,27 @@ public final class HealthRoutes {
     public record Check(String name, Supplier<Optional<String>> probe) {}
 
     private final List<Check> checks;
+    private final List<Check> liveness;
 
-    public HealthRoutes(List<Check> checks) {
+    /**
+     * @param checks readiness: the dependencies
+     * @param liveness the parts whose death only a restart cures
+     */
+    public HealthRoutes(List<Check> checks, List<Check> liveness) {
         this.checks = List.copyOf(checks);
+        this.liveness = List.copyOf(liveness);
     }
 
     public void register(JavalinConfig config) {
-        config.routes.get(
-                "/health/live",
-                ctx -> Responses.json(ctx, 200, Map.of("status", "UP")),
-                io.walletoutbox.app.internal.auth.Access.OPEN);
+        config.routes.get("/health/live", ctx -> answer(ctx, liveness), io.walletoutbox.app.internal.auth.Access.OPEN);
         config.routes.get("/health/ready", this::ready, io.walletoutbox.app.internal.auth.Access.OPEN);
     }
 
     private void ready(Context ctx) {
+        answer(ctx, checks);
+    }
+
+    private static void answer(Context ctx, List<Check> checks) {
         Map<String, Object> parts = new LinkedHashMap<>();
         boolean up = true;
         for (Check check : checks) {

@@ -216,11 +216,16 @@ public final class ServiceRuntime implements AutoCloseable {
                 // Every migration ran before anything was wired and a failed one stops the start, so an instance
                 // that serves this route has its schema applied: the check only names that in the answer.
                 new HealthRoutes.Check("migrations", Optional::empty)));
-        consumer.ifPresent(c -> checks.add(new HealthRoutes.Check(
-                "consumer",
-                () -> c.isRunning()
-                        ? Optional.empty()
-                        : Optional.of("the bill-payment consumer has stopped (see the log)"))));
+        List<HealthRoutes.Check> liveness = new ArrayList<>();
+        consumer.ifPresent(c -> {
+            HealthRoutes.Check running = new HealthRoutes.Check(
+                    "consumer",
+                    () -> c.isRunning()
+                            ? Optional.empty()
+                            : Optional.of("the bill-payment consumer has stopped (see the log)"));
+            checks.add(running);
+            liveness.add(running);
+        });
         AuditLog audit = new AuditLog(jdbi);
         closer.register(new RetentionJob(
                 List.of(new RetentionJob.Purge(
@@ -230,7 +235,7 @@ public final class ServiceRuntime implements AutoCloseable {
         List<Consumer<io.javalin.config.JavalinConfig>> adminRoutes = List.of(admin::register);
         List<ApiServer.Route> routes = new java.util.concurrent.CopyOnWriteArrayList<>();
         Javalin management =
-                ApiServer.management(registry, authentication, new HealthRoutes(checks), adminRoutes, routes);
+                ApiServer.management(registry, authentication, new HealthRoutes(checks, liveness), adminRoutes, routes);
         closer.register(management::stop);
         listen(management, config.managementPort(), "MANAGEMENT_PORT");
         Javalin http = ApiServer.create(registry, authentication, walletRoutes, routes);
