@@ -64,6 +64,15 @@ public final class WalletMetrics implements MeterBinder {
                     .baseUnit("payments")
                     .register(registry);
         }
+        Gauge.builder(
+                        "ledger.payments.pending.oldest.age",
+                        this,
+                        m -> m.current().oldestPendingSeconds())
+                .strongReference(true)
+                .description("Age of the oldest PENDING bill payment (0 when none): money held for a payment that has"
+                        + " not reached SUCCEEDED or FAILED")
+                .baseUnit("seconds")
+                .register(registry);
         synchronized (this) {
             // current() registers the currencies it discovers with the registries bound before this one; this one
             // gets every known currency here, once, and later discoveries through current().
@@ -112,15 +121,20 @@ public final class WalletMetrics implements MeterBinder {
                         .map((rs, ctx) -> Map.entry(rs.getString("currency"), rs.getBigDecimal("held")))
                         .stream()
                         .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
-                return new Snapshot(payments, clearing, true);
+                double oldest = h.createQuery("""
+                                SELECT coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)
+                                FROM bill_payment WHERE status = 'PENDING'
+                                """).mapTo(Double.class).one();
+                return new Snapshot(payments, clearing, oldest, true);
             });
         } catch (RuntimeException e) {
             log.warn("reading the ledger gauges failed; they report NaN until it works again", e);
-            return new Snapshot(Map.of(), Map.of(), false);
+            return new Snapshot(Map.of(), Map.of(), Double.NaN, false);
         }
     }
 
-    private record Snapshot(Map<String, Long> byStatus, Map<String, BigDecimal> clearing, boolean ok) {
+    private record Snapshot(
+            Map<String, Long> byStatus, Map<String, BigDecimal> clearing, double oldestPendingSeconds, boolean ok) {
         double payments(BillPayment.Status status) {
             return ok ? byStatus.getOrDefault(status.name(), 0L) : Double.NaN;
         }

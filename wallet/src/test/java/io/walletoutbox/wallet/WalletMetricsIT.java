@@ -2,6 +2,7 @@ package io.walletoutbox.wallet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -48,6 +49,29 @@ class WalletMetricsIT {
         // the status read above found the new currencies and registered their gauges
         assertEquals(300, gauge(registry, "ledger.clearing.balance", "currency", "USD"));
         assertEquals(40, gauge(registry, "ledger.clearing.balance", "currency", "EUR"));
+    }
+
+    @Test
+    void oldestPendingAgeIsZeroWithoutPendingPaymentsAndGrowsWithTheOldestOne() {
+        var registry = new SimpleMeterRegistry();
+        new WalletMetrics(db.jdbi, Duration.ZERO).bindTo(registry);
+        assertEquals(
+                0, registry.get("ledger.payments.pending.oldest.age").gauge().value());
+        pay(db.walletWith(1000), 100);
+        // the oldest one's age grows with the clock (a younger one does not hide it)
+        io.walletoutbox.embedded.Conditions.await(
+                Duration.ofSeconds(10),
+                "the oldest pending payment to be a second old",
+                () -> registry.get("ledger.payments.pending.oldest.age").gauge().value() >= 1.0);
+        pay(db.walletWith(1000), 100);
+        double age = registry.get("ledger.payments.pending.oldest.age").gauge().value();
+        assertTrue(age >= 1.0 && age < 60, "oldest pending age " + age);
+        db.jdbi.useTransaction(h -> h.createQuery("SELECT id FROM bill_payment WHERE status = 'PENDING'")
+                .mapTo(java.util.UUID.class)
+                .list()
+                .forEach(id -> db.wallets.recordOutcome(h, id, new PaymentOutcome.Paid("r"))));
+        assertEquals(
+                0, registry.get("ledger.payments.pending.oldest.age").gauge().value());
     }
 
     @Test
