@@ -106,6 +106,8 @@ class BadInputIT {
                 bad("zero payment", "POST", pay, "{\"amount\":0" + okPay, 422),
                 bad("fraction payment", "POST", pay, "{\"amount\":2.5" + okPay, 400),
                 bad("missing biller", "POST", pay, "{\"amount\":5,\"customerRef\":\"ACC-1\"}", 400),
+                bad("unknown biller", "POST", pay, "{\"amount\":5,\"biller\":\"gas\",\"customerRef\":\"ACC-1\"}", 422),
+                bad("biller not a string", "POST", pay, "{\"amount\":5,\"biller\":7,\"customerRef\":\"ACC-1\"}", 400),
                 bad(
                         "SQL in customerRef",
                         "POST",

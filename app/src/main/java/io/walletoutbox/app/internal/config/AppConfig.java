@@ -4,6 +4,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -21,6 +22,7 @@ import java.util.Set;
  * @param kafkaSecurity the Kafka client security properties (TLS, SASL) every Kafka client gets
  * @param providerBaseUrl the biller's base URL; empty → the simulator is started in-process (embedded mode only)
  * @param providerApiKey the credential sent to the biller
+ * @param billers the billers payments may name, in order
  * @param httpPort port of the public HTTP API (0 = any free port)
  * @param managementPort port of metrics, health and admin (0 = any free port)
  * @param auth how access tokens are validated; an empty issuer → the embedded development issuer
@@ -43,6 +45,7 @@ public record AppConfig(
         KafkaSecurity kafkaSecurity,
         Optional<URI> providerBaseUrl,
         Optional<String> providerApiKey,
+        List<BillerSettings> billers,
         int httpPort,
         int managementPort,
         Auth auth,
@@ -137,6 +140,8 @@ public record AppConfig(
         KAFKA_CLIENT_PROPERTIES_FILE("", "Kafka client properties file applied to every client (settings above win)"),
         PROVIDER_BASE_URL("", "base URL of the biller API; required outside embedded mode (consumer role)"),
         PROVIDER_API_KEY("", "credential sent to the biller on every call (secret; or PROVIDER_API_KEY_FILE)", true),
+        BILLERS("wifi,power", "billers payments may name: ids, or id=url entries (others use PROVIDER_BASE_URL)"),
+        BILLERS_FILE("", "properties file of per-biller <id>.url, <id>.api-key, <id>.timeout, <id>.key-retention"),
         HTTP_PORT("8080", "port of the public API and /openapi.json"),
         MANAGEMENT_PORT("9090", "port of /metrics, /health/* and /admin/* (admin needs scope wallet:admin)"),
         AUTH_ISSUER("", "OIDC issuer URL of the access tokens; required outside embedded mode"),
@@ -204,6 +209,7 @@ public record AppConfig(
         Objects.requireNonNull(kafkaBootstrapServers);
         Objects.requireNonNull(providerBaseUrl);
         Objects.requireNonNull(providerApiKey);
+        billers = List.copyOf(billers);
         Objects.requireNonNull(auth);
         Objects.requireNonNull(limits);
         Objects.requireNonNull(kafkaSecurity);
@@ -281,6 +287,8 @@ public record AppConfig(
                 Optional.ofNullable(values.get(Setting.PROVIDER_BASE_URL))
                         .map(v -> checkBaseUrl(Setting.PROVIDER_BASE_URL, v)),
                 Optional.ofNullable(values.get(Setting.PROVIDER_API_KEY)),
+                BillerSettings.parse(
+                        get(values, Setting.BILLERS), Optional.ofNullable(values.get(Setting.BILLERS_FILE))),
                 port(Setting.HTTP_PORT, get(values, Setting.HTTP_PORT)),
                 port(Setting.MANAGEMENT_PORT, get(values, Setting.MANAGEMENT_PORT)),
                 new Auth(
@@ -323,7 +331,12 @@ public record AppConfig(
             throw new ConfigException("AUTH_ISSUER is required outside embedded mode (DATABASE_URL is set): the OIDC"
                     + " issuer whose access tokens this service accepts");
         }
-        if (config.external() && config.providerBaseUrl().isEmpty() && config.runs(Role.CONSUMER)) {
+        boolean everyBillerHasAUrl =
+                config.billers().stream().allMatch(b -> b.url().isPresent());
+        if (config.external()
+                && config.providerBaseUrl().isEmpty()
+                && !everyBillerHasAUrl
+                && config.runs(Role.CONSUMER)) {
             throw new ConfigException("PROVIDER_BASE_URL is required outside embedded mode (DATABASE_URL is set):"
                     + " the biller simulator runs in-process only in embedded mode");
         }
@@ -378,25 +391,29 @@ public record AppConfig(
         return (int) positive(s, values, (long) max);
     }
 
-    /** A duration written {@code 500ms}, {@code 5s}, {@code 15m}, {@code 1h} or {@code 30d}; at least {@code min}. */
+    /** A duration written {@code 500ms}, {@code 5s}, {@code 15m}, {@code 1h} or {@code 30d} (at most ten years). */
+    static Optional<java.time.Duration> parseDuration(String value) {
+        var m = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m|h|d)").matcher(value.trim());
+        if (!m.matches()) {
+            return Optional.empty();
+        }
+        long n = Long.parseLong(m.group(1));
+        java.time.Duration d = switch (m.group(2)) {
+            case "ms" -> java.time.Duration.ofMillis(n);
+            case "s" -> java.time.Duration.ofSeconds(n);
+            case "m" -> java.time.Duration.ofMinutes(n);
+            case "h" -> java.time.Duration.ofHours(n);
+            default -> java.time.Duration.ofDays(n);
+        };
+        return d.compareTo(java.time.Duration.ofDays(3650)) <= 0 ? Optional.of(d) : Optional.empty();
+    }
+
     static java.time.Duration duration(Setting s, Map<Setting, String> values, java.time.Duration min) {
         String value = get(values, s);
-        var m = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m|h|d)").matcher(value.trim());
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            java.time.Duration d = switch (m.group(2)) {
-                case "ms" -> java.time.Duration.ofMillis(n);
-                case "s" -> java.time.Duration.ofSeconds(n);
-                case "m" -> java.time.Duration.ofMinutes(n);
-                case "h" -> java.time.Duration.ofHours(n);
-                default -> java.time.Duration.ofDays(n);
-            };
-            if (d.compareTo(min) >= 0 && d.compareTo(java.time.Duration.ofDays(3650)) <= 0) {
-                return d;
-            }
-        }
-        throw new ConfigException(s + " must be a duration such as 5s, 15m, 1h or 30d, at least "
-                + min.toString().substring(2).toLowerCase(Locale.ROOT) + ", was '" + value + "'");
+        return parseDuration(value)
+                .filter(d -> d.compareTo(min) >= 0)
+                .orElseThrow(() -> new ConfigException(s + " must be a duration such as 5s, 15m, 1h or 30d, at least "
+                        + min.toString().substring(2).toLowerCase(Locale.ROOT) + ", was '" + value + "'"));
     }
 
     private static String audience(String value) {

@@ -34,10 +34,13 @@ public final class WalletRoutes {
 
     private final Wallets wallets;
     private final IdempotentExecution idempotency;
+    private final java.util.Set<String> billers;
 
-    public WalletRoutes(Wallets wallets, IdempotentExecution idempotency) {
+    /** @param billers the ids of the billers a payment may name; any other answers 422 {@code unknown-biller} */
+    public WalletRoutes(Wallets wallets, IdempotentExecution idempotency, java.util.Set<String> billers) {
         this.wallets = Objects.requireNonNull(wallets, "wallets");
         this.idempotency = Objects.requireNonNull(idempotency, "idempotency");
+        this.billers = java.util.Set.copyOf(billers);
     }
 
     /** Request body of {@code POST /wallets}. */
@@ -110,6 +113,12 @@ public final class WalletRoutes {
         String key = Requests.idempotencyKey(ctx);
         byte[] raw = Requests.jsonBody(ctx);
         BillPaymentBody body = Json.read(raw, BillPaymentBody.class);
+        if (body.biller() != null && !billers.contains(body.biller())) {
+            throw ApiException.unprocessable(
+                    "unknown-biller",
+                    "Unknown biller",
+                    "biller must be one of " + billers.stream().sorted().toList());
+        }
         var request = new BillPaymentRequest(
                 required(body.biller(), "biller"),
                 required(body.customerRef(), "customerRef"),

@@ -208,7 +208,12 @@ public final class ServiceRuntime implements AutoCloseable {
         if (config.runs(Role.API)) {
             IdempotencyKeys keys = IdempotencyKeys.create(jdbi, walletConfig);
             closer.register(keys.startPurger(Duration.ofMinutes(10)));
-            walletRoutes = Optional.of(new WalletRoutes(wallets, new IdempotentExecution(keys)));
+            walletRoutes = Optional.of(new WalletRoutes(
+                    wallets,
+                    new IdempotentExecution(keys),
+                    config.billers().stream()
+                            .map(io.walletoutbox.app.internal.config.BillerSettings::id)
+                            .collect(java.util.stream.Collectors.toSet())));
         }
         List<HealthRoutes.Check> checks = new ArrayList<>(List.of(
                 new HealthRoutes.Check("postgresql", () -> probeDatabase(dataSource)),

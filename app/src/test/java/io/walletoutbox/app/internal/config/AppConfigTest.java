@@ -140,4 +140,29 @@ class AppConfigTest {
         assertMessage("AUTH_ISSUER must be an http(s) URL", Map.of("AUTH_ISSUER", "issuer"));
         assertMessage("Kafka security settings", Map.of("KAFKA_SECURITY_PROTOCOL", "SASL_SSL"));
     }
+
+    @Test
+    void billersComeFromTheListAndTheirFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        AppConfig defaults = AppConfig.load(Map.of(), new String[0]);
+        assertEquals(
+                java.util.List.of("wifi", "power"),
+                defaults.billers().stream().map(BillerSettings::id).toList());
+        java.nio.file.Path file = dir.resolve("billers.properties");
+        java.nio.file.Files.writeString(file, "power.api-key=s3cr3t-power\npower.key-retention=7d\nwifi.timeout=3s\n");
+        AppConfig c = AppConfig.load(
+                Map.of("BILLERS", "wifi=http://wifi:8081,power", "BILLERS_FILE", file.toString()), new String[0]);
+        assertEquals("wifi", c.billers().get(0).id());
+        assertEquals("wifi", c.billers().get(0).url().orElseThrow().getHost());
+        assertEquals(
+                java.time.Duration.ofSeconds(3), c.billers().get(0).timeout().orElseThrow());
+        assertEquals("s3cr3t-power", c.billers().get(1).apiKey().orElseThrow());
+        assertEquals(
+                java.time.Duration.ofDays(7), c.billers().get(1).keyRetention().orElseThrow());
+        assertTrue(!c.billers().toString().contains("s3cr3t"), c.billers().toString());
+        assertMessage("BILLERS: 'Wi Fi' is not a biller id", Map.of("BILLERS", "Wi Fi"));
+        assertMessage("BILLERS names 'wifi' twice", Map.of("BILLERS", "wifi,wifi"));
+        java.nio.file.Files.writeString(file, "gas.url=http://gas:1\n");
+        assertMessage(
+                "BILLERS_FILE configures 'gas', which BILLERS does not list", Map.of("BILLERS_FILE", file.toString()));
+    }
 }
