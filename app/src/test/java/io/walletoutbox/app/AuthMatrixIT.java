@@ -45,8 +45,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The access matrix of issue 12: every route of both ports × every kind of caller (ten kinds of invalid token and
- * four valid principals) → the expected status. Every refusal is problem+json (a 401 also says {@code
+ * The access matrix of issue 12: every route of both ports × every kind of caller (eleven kinds of invalid token
+ * and four valid principals) → the expected status. Every refusal is problem+json (a 401 also says {@code
  * WWW-Authenticate: Bearer … error="invalid_token"}), nothing answers 5xx, and no request that is not meant to write
  * changes the row count of any table of the service's database.
  *
@@ -76,6 +76,7 @@ class AuthMatrixIT {
         HS256_WITH_PUBLIC_KEY(true, "accepted algorithm"),
         TAMPERED_SIGNATURE(true, "signature"),
         UNKNOWN_KID(true, null),
+        NO_SUBJECT(true, "lacks a required claim"),
         OWNER(false, null),
         ANOTHER_USER(false, null),
         FUNDING(false, null),
@@ -359,6 +360,11 @@ class AuthMatrixIT {
         foreign.sign(new RSASSASigner(stranger));
         headers.put(Column.UNKNOWN_KID, bearer(foreign.serialize()));
 
+        headers.put(
+                Column.NO_SUBJECT,
+                bearer(issuer.mint(claims(OWNER, now, now.plus(Duration.ofHours(1)))
+                        .subject(null)
+                        .build())));
         headers.put(Column.OWNER, bearer(TestTokens.token(OWNER)));
         headers.put(Column.ANOTHER_USER, bearer(TestTokens.token(STRANGER)));
         headers.put(Column.FUNDING, bearer(TestTokens.funding()));
