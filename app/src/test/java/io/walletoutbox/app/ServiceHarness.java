@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -113,6 +114,39 @@ final class ServiceHarness implements AutoCloseable {
         return sendRaw(HttpRequest.newBuilder(request, (name, value) -> true)
                 .header("Authorization", "Bearer " + token)
                 .build());
+    }
+
+    /**
+     * Sends {@code method path} (on the port {@link #urlOf} picks) exactly as given: {@code authorization} as the
+     * whole Authorization header (none when null), {@code json} as the body (none when null), an Idempotency-Key
+     * when not null.
+     */
+    HttpResponse<String> request(String method, String path, String authorization, String json, String idempotencyKey) {
+        var builder = HttpRequest.newBuilder(URI.create(urlOf(path)))
+                .timeout(Duration.ofSeconds(30))
+                .method(
+                        method,
+                        json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+        if (json != null) {
+            builder.header("Content-Type", "application/json");
+        }
+        if (authorization != null) {
+            builder.header("Authorization", authorization);
+        }
+        if (idempotencyKey != null) {
+            builder.header("Idempotency-Key", idempotencyKey);
+        }
+        return sendRaw(builder.build());
+    }
+
+    /** {@link #request} with {@code Bearer token}. */
+    HttpResponse<String> requestAs(String token, String method, String path, String json) {
+        return request(
+                method,
+                path,
+                "Bearer " + token,
+                json,
+                json == null ? null : UUID.randomUUID().toString());
     }
 
     /** Sends {@code request} exactly as it is (no token added). */

@@ -12,6 +12,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.proc.ConfigurableJWTProcessor;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import com.nimbusds.jwt.proc.ExpiredJWTException;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.text.ParseException;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 
@@ -108,27 +110,36 @@ public final class TokenVerifier {
         return new Principal(subject, scopes(claims), clientId);
     }
 
-    private static String describe(Exception e) {
-        String m = String.valueOf(e.getMessage());
-        if (m.contains("expired")) {
+    /**
+     * A detail for the client from nimbus' refusal. Matched on the exception type and nimbus' own message prefixes,
+     * lower-cased: loose substring tests misfire ("missing" contains "iss", "Expired JWT" is capitalised).
+     */
+    static String describe(Exception e) {
+        if (e instanceof ExpiredJWTException) {
             return "the access token has expired";
         }
-        if (m.contains("before use time") || m.contains("nbf")) {
+        String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+        if (m.startsWith("jwt before use time")) {
             return "the access token is not valid yet";
         }
-        if (m.contains("iss")) {
-            return "the access token was issued by an issuer this service does not trust";
+        if (m.startsWith("jwt missing required claims")) {
+            return "the access token lacks a required claim (iss, sub and exp are required)";
         }
-        if (m.contains("aud")) {
+        if (m.startsWith("jwt missing required aud") || m.startsWith("jwt aud ")) {
             return "the access token is not meant for this service (aud)";
         }
-        if (m.contains("sub")) {
-            return "the access token has no sub";
+        if (m.startsWith("jwt iss ")) {
+            return "the access token was issued by an issuer this service does not trust";
         }
-        if (m.contains("algorithm") || m.contains("Unsecured")) {
+        if (m.contains("unsecured") || m.startsWith("plain jwt")) {
             return "the access token is not signed with an accepted algorithm (RS256, ES256, PS256)";
         }
-        if (m.contains("type")) {
+        if (m.contains("another algorithm expected")) {
+            // nimbus says this both for a refused algorithm and for a kid the issuer does not publish
+            return "the access token is not signed by a key of the issuer with an accepted algorithm (RS256, ES256,"
+                    + " PS256)";
+        }
+        if (m.contains("typ")) {
             return "the access token has an unexpected typ";
         }
         return "the access token's signature is not valid or its key is unknown";
