@@ -262,9 +262,11 @@ class SecretsIT {
                     down.add(r);
                     return r.statusCode() == 503;
                 });
-                // The 503 is what probes act on. (Its body should name the failing check; today the 503 error
-                // handler of Problems replaces the health document with a generic problem.)
+                // The 503 is what probes act on; its body names the failing check.
                 assertEquals(503, down.getLast().statusCode());
+                assertTrue(
+                        down.getLast().body().contains("\"postgresql\":{\"status\":\"DOWN\""),
+                        down.getLast().body());
                 var metrics = call("GET", management + "/metrics", null, null);
                 assertTrue(metrics.statusCode() < 600);
                 answers.add(metrics.body());

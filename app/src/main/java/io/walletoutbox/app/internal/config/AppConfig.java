@@ -455,7 +455,7 @@ public record AppConfig(
         if (!url.matches("jdbc:postgresql://[^/\\s]+(/[^\\s?]*)?(\\?\\S*)?")) {
             throw new ConfigException(
                     "DATABASE_URL must be a JDBC URL such as jdbc:postgresql://localhost:5432/wallet, was '"
-                            + url.replaceAll("password=[^&]*", "password=***") + "'");
+                            + redactUrl(url) + "'");
         }
         return url;
     }

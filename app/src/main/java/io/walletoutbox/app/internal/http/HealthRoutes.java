@@ -51,7 +51,13 @@ public final class HealthRoutes {
             }
             parts.put(
                     check.name(),
-                    failure.map(f -> Map.of("status", "DOWN", "detail", f)).orElse(Map.of("status", "UP")));
+                    failure.<Map<String, Object>>map(f -> {
+                                Map<String, Object> down = new LinkedHashMap<>();
+                                down.put("status", "DOWN");
+                                down.put("detail", f);
+                                return down;
+                            })
+                            .orElse(Map.of("status", "UP")));
             up &= failure.isEmpty();
         }
         Map<String, Object> body = new LinkedHashMap<>();

@@ -42,7 +42,10 @@ public final class Problems {
         });
         for (int status : new int[] {400, 404, 405, 413, 415, 500, 503}) {
             config.routes.error(status, ctx -> {
-                if (!PROBLEM_JSON.equals(ctx.res().getContentType()) && !isProblem(ctx)) {
+                // A handler that wrote its own answer (health: 503 naming the failing parts) keeps it.
+                if (!PROBLEM_JSON.equals(ctx.res().getContentType())
+                        && !isProblem(ctx)
+                        && ctx.resultInputStream() == null) {
                     fromJavalin(status, null, ctx);
                 }
             });
