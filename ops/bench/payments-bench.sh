@@ -30,7 +30,7 @@ DATA_DIR="$work/data" ROLES=api HTTP_PORT=$PORT MANAGEMENT_PORT=$MANAGEMENT_PORT
   DAILY_PAYMENT_LIMIT=${DAILY_PAYMENT_LIMIT:-1000000000000} \
   "$JAVA_HOME/bin/java" -jar app/target/wallet-outbox.jar >"$work/service.log" 2>&1 &
 service=$!
-trap 'kill $service 2>/dev/null; wait $service 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $service 2>/dev/null; wait $service 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 120); do
   curl -sf "http://127.0.0.1:$MANAGEMENT_PORT/health/ready" >/dev/null && break
   kill -0 $service 2>/dev/null || { cat "$work/service.log"; exit 1; }

@@ -79,7 +79,10 @@ public final class TokenBench {
             sink += verify.invoke(token).hashCode();
         }
         double micros = (System.nanoTime() - start) / 1e3 / iterations;
-        System.out.printf("  %-8s %d validations: %.1f µs each (%d)%n", label, iterations, micros, sink & 1);
+        if (sink == 42) {
+            System.out.print(""); // keeps the results live
+        }
+        System.out.printf("  %-8s %d validations: %.1f µs each%n", label, iterations, micros);
         return micros;
     }
 }
