@@ -4,7 +4,13 @@
 # Starts the service (embedded PostgreSQL and Kafka, role api only, so only the endpoint's own work is measured),
 # drives CONCURRENCY closed-loop clients for DURATION seconds over WALLETS wallets, then runs pgbench with the
 # same concurrency and duration on the same database, and prints both and their ratio.
-# Usage: ops/bench/payments-bench.sh   (env: CONCURRENCY=16 DURATION=30 WALLETS=200 WARMUP=10 PORT=18480)
+# With tokens, as any client: the service (embedded mode) runs its development issuer, or trusts AUTH_ISSUER when
+# that is set; the load opens each wallet for a user of its own and pays with that user's token (fetched once,
+# before the measurement), so every request is authenticated and authorized by the service (token validated
+# against the issuer's JWKS, per-principal rate limit with the service's defaults, ownership check) and per-user
+# limits never throttle it. DAILY_PAYMENT_LIMIT is raised (the load pays 1 minor unit per payment, but many).
+# Usage: ops/bench/payments-bench.sh
+#   (env: CONCURRENCY=16 DURATION=30 WALLETS=200 WARMUP=10 PORT=18480 MANAGEMENT_PORT=PORT+1; SKIP_BUILD=1)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bin/jdk.sh
@@ -13,15 +19,20 @@ DURATION=${DURATION:-30}
 WALLETS=${WALLETS:-200}
 WARMUP=${WARMUP:-10}
 PORT=${PORT:-18480}
+MANAGEMENT_PORT=${MANAGEMENT_PORT:-$((PORT + 1))}
 command -v pgbench >/dev/null || { echo "pgbench is needed (Debian: apt-get install postgresql-client)" >&2; exit 1; }
 
-./mvnw -q -B -DskipTests -Dspotless.check.skip=true package -pl app,ops -am
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+  ./mvnw -q -B -DskipTests -Dspotless.check.skip=true package -pl app,ops -am
+fi
 work=$(mktemp -d)
-DATA_DIR="$work/data" ROLES=api HTTP_PORT=$PORT "$JAVA_HOME/bin/java" -jar app/target/wallet-outbox.jar >"$work/service.log" 2>&1 &
+DATA_DIR="$work/data" ROLES=api HTTP_PORT=$PORT MANAGEMENT_PORT=$MANAGEMENT_PORT \
+  DAILY_PAYMENT_LIMIT=${DAILY_PAYMENT_LIMIT:-1000000000000} \
+  "$JAVA_HOME/bin/java" -jar app/target/wallet-outbox.jar >"$work/service.log" 2>&1 &
 service=$!
-trap 'kill $service 2>/dev/null; wait $service 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $service 2>/dev/null; wait $service 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 120); do
-  curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null && break
+  curl -sf "http://127.0.0.1:$MANAGEMENT_PORT/health/ready" >/dev/null && break
   kill -0 $service 2>/dev/null || { cat "$work/service.log"; exit 1; }
   sleep 1
 done
@@ -30,8 +41,11 @@ hostport=${jdbc#jdbc:postgresql://}; hostport=${hostport%%/*}
 db=${jdbc##*/}
 PG=(-h "${hostport%:*}" -p "${hostport#*:}" -U postgres "$db")
 
-echo "== HTTP: POST /wallets/{id}/bill-payments, concurrency $CONCURRENCY, ${DURATION}s, $WALLETS wallets"
-api=$("$JAVA_HOME/bin/java" -cp "ops/target/classes:$(cat ops/target/classpath.txt)" io.walletoutbox.ops.PaymentLoad \
+# The issuer whose tokens the service accepts: AUTH_ISSUER, or the development issuer it started.
+issuer=${AUTH_ISSUER:-$(cat "$work/data/issuer/issuer-url" 2>/dev/null || true)}
+[[ -n "$issuer" ]] || { echo "the service wrote no issuer URL" >&2; cat "$work/service.log"; exit 1; }
+echo "== HTTP: POST /wallets/{id}/bill-payments, concurrency $CONCURRENCY, ${DURATION}s, $WALLETS wallets, tokens of $issuer"
+api=$(AUTH_ISSUER="$issuer" "$JAVA_HOME/bin/java" -cp "ops/target/classes:$(cat ops/target/classpath.txt)" io.walletoutbox.ops.PaymentLoad \
   "http://127.0.0.1:$PORT" "$CONCURRENCY" "$DURATION" "$WALLETS" "$work/wallets.txt" "$WARMUP")
 echo "$api"
 

@@ -9,8 +9,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -19,6 +21,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * next request when the previous answered, over {@code wallets} wallets, for {@code seconds}. Prints requests per
  * second and latency percentiles; exits non-zero when any request failed. Loopback only: the base URL must be on
  * this machine.
+ *
+ * <p>Tokens: wallet {@code i} is opened by user {@code load-i} and paid from with that user's token (so the load is
+ * spread over as many principals as wallets, and per-principal rate limits apply per wallet); the top-ups use a
+ * funding service's token (scope {@code wallet:fund}). The issuer is the one the environment names ({@code
+ * AUTH_TOKEN_URL} or {@code AUTH_ISSUER}; see {@link Tokens#fromEnvironment}). Tokens are fetched once per user
+ * before the load starts and reused (they are valid for an hour), so the issuer is not part of the measurement.
  *
  * <p>Usage: {@code PaymentLoad <baseUrl> <concurrency> <seconds> <wallets> [walletIdsFile] [warmupSeconds]}. The
  * tool creates and funds the wallets (writing their ids to the file when given), then runs the same load unmeasured
@@ -45,10 +53,13 @@ public final class PaymentLoad {
         int walletCount = Integer.parseInt(args[3]);
         HttpClient http =
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        Tokens tokens = Tokens.fromEnvironment(null);
 
-        List<String> wallets = createWallets(http, base, walletCount);
+        List<Wallet> wallets = createWallets(http, base, tokens, walletCount);
         if (args.length > 4) {
-            java.nio.file.Files.write(java.nio.file.Path.of(args[4]), wallets);
+            java.nio.file.Files.write(
+                    java.nio.file.Path.of(args[4]),
+                    wallets.stream().map(Wallet::id).toList());
         }
         int warmup = args.length > 5 ? Integer.parseInt(args[5]) : 10;
         if (warmup > 0) {
@@ -60,25 +71,36 @@ public final class PaymentLoad {
                 .sorted()
                 .toArray();
         System.out.printf(
-                "api: %d payments in %.1f s = %.1f payments/s at concurrency %d; latency p50 %.2f ms, p99 %.2f ms; %d failed%n",
+                "api: %d payments in %.1f s = %.1f payments/s at concurrency %d; latency p50 %.2f ms, p99 %.2f ms;"
+                        + " %d failed%s%n",
                 result.ok(),
                 result.seconds(),
                 result.ok() / result.seconds(),
                 concurrency,
                 pct(all, 0.50),
                 pct(all, 0.99),
-                result.failed());
+                result.failed(),
+                result.failures().isEmpty() ? "" : " " + result.failures());
         if (result.failed() > 0) {
             System.exit(1);
         }
     }
 
-    private record Result(long ok, long failed, double seconds, ConcurrentLinkedQueue<long[]> latencies) {}
+    /** A wallet of the load and the Authorization header of its owner. */
+    private record Wallet(String id, String authorization) {}
 
-    private static Result run(HttpClient http, URI base, List<String> wallets, int concurrency, int seconds)
+    private record Result(
+            long ok,
+            long failed,
+            Map<String, Long> failures,
+            double seconds,
+            ConcurrentLinkedQueue<long[]> latencies) {}
+
+    private static Result run(HttpClient http, URI base, List<Wallet> wallets, int concurrency, int seconds)
             throws InterruptedException {
         AtomicLong ok = new AtomicLong();
         AtomicLong failed = new AtomicLong();
+        Map<String, Long> failures = new ConcurrentSkipListMap<>();
         ConcurrentLinkedQueue<long[]> latencies = new ConcurrentLinkedQueue<>();
         long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
         long started = System.nanoTime();
@@ -89,12 +111,13 @@ public final class PaymentLoad {
                     List<Long> mine = new ArrayList<>();
                     long i = 0;
                     while (System.nanoTime() < end) {
-                        String wallet = wallets.get((int) ((worker + i * concurrency) % wallets.size()));
+                        Wallet wallet = wallets.get((int) ((worker + i * concurrency) % wallets.size()));
                         i++;
                         long t0 = System.nanoTime();
                         try {
                             var response = http.send(
-                                    HttpRequest.newBuilder(base.resolve("/wallets/" + wallet + "/bill-payments"))
+                                    HttpRequest.newBuilder(base.resolve("/wallets/" + wallet.id() + "/bill-payments"))
+                                            .header("Authorization", wallet.authorization())
                                             .header("Content-Type", "application/json")
                                             .header(
                                                     "Idempotency-Key",
@@ -107,9 +130,11 @@ public final class PaymentLoad {
                                 ok.incrementAndGet();
                             } else {
                                 failed.incrementAndGet();
+                                failures.merge("HTTP " + response.statusCode(), 1L, Long::sum);
                             }
                         } catch (Exception e) {
                             failed.incrementAndGet();
+                            failures.merge(e.getClass().getSimpleName(), 1L, Long::sum);
                         }
                         mine.add(System.nanoTime() - t0);
                     }
@@ -118,17 +143,19 @@ public final class PaymentLoad {
                 });
             }
         }
-        return new Result(ok.get(), failed.get(), (System.nanoTime() - started) / 1e9, latencies);
+        return new Result(ok.get(), failed.get(), failures, (System.nanoTime() - started) / 1e9, latencies);
     }
 
-    private static List<String> createWallets(HttpClient http, URI base, int count) throws Exception {
-        List<String> ids = new ArrayList<>();
+    private static List<Wallet> createWallets(HttpClient http, URI base, Tokens tokens, int count) throws Exception {
+        List<Wallet> ids = new ArrayList<>();
+        String funding = tokens.bearer("load-funding", Tokens.FUND);
         for (int i = 0; i < count; i++) {
+            String owner = tokens.bearer("load-" + i);
             var created = http.send(
                     HttpRequest.newBuilder(base.resolve("/wallets"))
+                            .header("Authorization", owner)
                             .header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString(
-                                    "{\"ownerId\":\"load-" + i + "\",\"currency\":\"USD\"}"))
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"currency\":\"USD\"}"))
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
             if (created.statusCode() != 201) {
@@ -137,6 +164,7 @@ public final class PaymentLoad {
             String id = JSON.readTree(created.body()).get("id").asText();
             var topUp = http.send(
                     HttpRequest.newBuilder(base.resolve("/wallets/" + id + "/top-ups"))
+                            .header("Authorization", funding)
                             .header("Content-Type", "application/json")
                             .header("Idempotency-Key", "load-seed-" + id)
                             .POST(HttpRequest.BodyPublishers.ofString("{\"amount\":100000000000}"))
@@ -145,7 +173,7 @@ public final class PaymentLoad {
             if (topUp.statusCode() != 201) {
                 throw new IllegalStateException("funding a wallet failed: " + topUp.body());
             }
-            ids.add(id);
+            ids.add(new Wallet(id, owner));
         }
         return ids;
     }

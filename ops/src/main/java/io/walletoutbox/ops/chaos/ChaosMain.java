@@ -19,7 +19,10 @@ import java.util.UUID;
  * The chaos suite: runs every scenario (or those named) with one or more seeds against the fat jar run as
  * separate processes by role, and prints one line per scenario and seed:
  *
- * <pre>scenario=api-kill9 seed=1 payments=40 faults=[…] I1=ok I2=ok I3=ok I4=ok I5=ok I6=ok secs=31</pre>
+ * <pre>scenario=api-kill9 seed=1 payments=40 intruder=41(401:17 403:12 404:12) faults=[…] I1=ok … I6=ok AUTH=ok secs=31</pre>
+ *
+ * <p>{@code AUTH} is the check that no request without a valid token (or with a token not allowed to do it) changed
+ * anything: see {@link Intruder} and {@link Checker#checkIntrusions}.
  *
  * Exits 1 on any violation or scenario error, 2 on bad arguments. Usage: {@code ChaosMain [--short|--long]
  * [--seeds N] [--seed S] [--scenario a,b] --jar app/target/wallet-outbox.jar [--work DIR]}. {@code --seed S}
@@ -147,6 +150,7 @@ public final class ChaosMain {
             Set<UUID> expected = new HashSet<>(r.driver.acknowledged);
             expected.addAll(r.toolPayments);
             List<Checker.Event> topic = Checker.readTopic(cluster.bootstrap(), cluster.topic());
+            String intrusions = "";
             try (Connection c = r.db()) {
                 checker.check(
                         c,
@@ -154,6 +158,11 @@ public final class ChaosMain {
                         cluster.simGet("/v1/charges"),
                         cluster.simGet("/v1/answers"),
                         new Checker.Expectations(expected, tag, r.poisonIds, r.poisonRecords));
+                if (r.intruder != null) {
+                    var attempts = r.intruder.attempts();
+                    intrusions = " intruder=" + attempts.size() + "("
+                            + checker.checkIntrusions(c, topic, attempts, new HashSet<>(r.wallets)) + ")";
+                }
             }
             if (r.poisonRecords > 0) {
                 long dead = Checker.readTopic(cluster.bootstrap(), cluster.topic() + ".dlq").stream()
@@ -171,6 +180,7 @@ public final class ChaosMain {
             StringBuilder line = new StringBuilder(head)
                     .append(" payments=")
                     .append(expected.size())
+                    .append(intrusions)
                     .append(" faults=")
                     .append(r.faults)
                     .append(" topic=")

@@ -1,7 +1,9 @@
 package io.walletoutbox.ops.chaos;
 
+import io.walletoutbox.embedded.DevIssuer;
 import io.walletoutbox.embedded.EmbeddedKafka;
 import io.walletoutbox.embedded.EmbeddedPostgres;
+import io.walletoutbox.ops.Tokens;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -30,20 +32,37 @@ import java.util.concurrent.TimeUnit;
  * (embedded binaries), a real Kafka broker (KRaft, a child JVM), the biller simulator ({@code provider-sim}) and
  * service instances of the fat jar by role. Each scenario gets its own database and topic; the infrastructure
  * lives for the whole run and is killed, stopped and restarted by the scenarios.
+ *
+ * <p>Identity: a development issuer runs in this process (loopback) for the whole run; every service gets it as
+ * {@code AUTH_ISSUER} and validates its tokens through its JWKS like any issuer's; the driver's tokens are minted
+ * by it ({@link #tokens()}). A second issuer with another key ({@link #foreignIssuer()}) signs forged tokens.
+ * Each service process has its own public ({@code HTTP_PORT}) and management ({@code MANAGEMENT_PORT}) port.
  */
 final class Cluster implements AutoCloseable {
-    /** One service process: its name (also its PostgreSQL {@code application_name}), roles and HTTP port. */
+    /**
+     * Limits the suite sets for every service: the daily bill-payment limit far above any scenario's spending (the
+     * wallets hold 10^9 minor units each). The per-principal rate limits keep the service's defaults: every wallet
+     * has an owner of its own, so no principal comes near them.
+     */
+    static final Map<String, String> LIMITS = Map.of("DAILY_PAYMENT_LIMIT", "1000000000000");
+
+    /**
+     * One service process: its name (also its PostgreSQL {@code application_name}), roles, public (API) port and
+     * management port (health, metrics, admin).
+     */
     static final class Service {
         final String name;
         final String roles;
         final int port;
+        final int managementPort;
         final Map<String, String> extraEnv;
         Process process;
 
-        Service(String name, String roles, int port, Map<String, String> extraEnv) {
+        Service(String name, String roles, int port, int managementPort, Map<String, String> extraEnv) {
             this.name = name;
             this.roles = roles;
             this.port = port;
+            this.managementPort = managementPort;
             this.extraEnv = extraEnv;
         }
 
@@ -69,6 +88,9 @@ final class Cluster implements AutoCloseable {
     private int kafkaPort;
     private Process simulator;
     private int simPort;
+    private DevIssuer issuer;
+    private DevIssuer foreignIssuer;
+    private Tokens tokens;
     private final Map<String, Service> services = new LinkedHashMap<>();
     private String database;
     private String topic;
@@ -87,6 +109,9 @@ final class Cluster implements AutoCloseable {
     static Cluster start(Path work, Path jar) throws IOException {
         Files.createDirectories(work.resolve("logs"));
         Cluster c = new Cluster(work, jar);
+        c.issuer = DevIssuer.start(work.resolve("issuer"), "127.0.0.1", 0);
+        c.foreignIssuer = DevIssuer.start(work.resolve("foreign-issuer"), "127.0.0.1", 0);
+        c.tokens = Tokens.minting(c.issuer);
         c.startPostgres(0);
         c.kafka = EmbeddedKafka.start(c.kafkaDir, 0);
         c.kafkaPort = Integer.parseInt(c.kafka.bootstrapServers().replaceAll(".*:", ""));
@@ -150,6 +175,21 @@ final class Cluster implements AutoCloseable {
         return topic;
     }
 
+    /** The issuer every service trusts ({@code AUTH_ISSUER}). */
+    DevIssuer issuer() {
+        return issuer;
+    }
+
+    /** An issuer no service trusts: its key signs forged tokens (see {@link Intruder}). */
+    DevIssuer foreignIssuer() {
+        return foreignIssuer;
+    }
+
+    /** Tokens of {@link #issuer()}. */
+    Tokens tokens() {
+        return tokens;
+    }
+
     String bootstrap() {
         return "127.0.0.1:" + kafkaPort;
     }
@@ -197,7 +237,7 @@ final class Cluster implements AutoCloseable {
 
     /** Declares a service (not started). */
     Service define(String name, String roles, Map<String, String> extraEnv) {
-        Service s = new Service(name, roles, freePort(), extraEnv);
+        Service s = new Service(name, roles, freePort(), freePort(), extraEnv);
         services.put(name, s);
         return s;
     }
@@ -222,6 +262,9 @@ final class Cluster implements AutoCloseable {
         env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap());
         env.put("PROVIDER_BASE_URL", simUrl());
         env.put("HTTP_PORT", Integer.toString(s.port));
+        env.put("MANAGEMENT_PORT", Integer.toString(s.managementPort));
+        env.put("AUTH_ISSUER", issuer.issuer());
+        env.putAll(LIMITS);
         env.put("ROLES", s.roles);
         env.put("EVENTS_TOPIC", topic);
         env.put("DATA_DIR", work.resolve("service-data").toString());
@@ -229,9 +272,12 @@ final class Cluster implements AutoCloseable {
         s.process = launch(logPrefix + "-" + s.name, env, List.of());
     }
 
-    /** Waits until {@code s} answers {@code /health/ready}; false when it exited or did not answer in time. */
+    /**
+     * Waits until {@code s} answers {@code /health/ready} on its management port; false when it exited or did not
+     * answer in time.
+     */
     boolean awaitReady(Service s, Duration timeout) {
-        return awaitHttp(URI.create("http://127.0.0.1:" + s.port + "/health/ready"), timeout, s.process);
+        return awaitHttp(URI.create("http://127.0.0.1:" + s.managementPort + "/health/ready"), timeout, s.process);
     }
 
     /**
@@ -391,7 +437,23 @@ final class Cluster implements AutoCloseable {
                 "DATABASE_USER",
                 "DATABASE_PASSWORD",
                 "KAFKA_BOOTSTRAP_SERVERS",
+                "KAFKA_CLIENT_PROPERTIES_FILE",
+                "KAFKA_SECURITY_PROTOCOL",
                 "PROVIDER_BASE_URL",
+                "PROVIDER_API_KEY",
+                "PROVIDER_API_KEY_FILE",
+                "HTTP_PORT",
+                "MANAGEMENT_PORT",
+                "AUTH_ISSUER",
+                "AUTH_JWKS_URL",
+                "AUTH_AUDIENCE",
+                "RATE_LIMIT_PER_SECOND",
+                "RATE_LIMIT_BURST",
+                "AUTH_FAILURE_RATE_LIMIT",
+                "DAILY_PAYMENT_LIMIT",
+                "API_KEY",
+                "API_KEY_FILE",
+                "BIND_ADDRESS",
                 "ROLES",
                 "RELAY_MODE",
                 "EVENTS_TOPIC",
@@ -469,6 +531,12 @@ final class Cluster implements AutoCloseable {
         }
         if (simulator != null) {
             simulator.destroyForcibly();
+        }
+        if (issuer != null) {
+            issuer.close();
+        }
+        if (foreignIssuer != null) {
+            foreignIssuer.close();
         }
         try {
             if (kafka != null) {

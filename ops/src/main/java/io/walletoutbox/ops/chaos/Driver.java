@@ -1,6 +1,7 @@
 package io.walletoutbox.ops.chaos;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.walletoutbox.ops.Tokens;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -9,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
@@ -19,8 +21,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
 
 /**
- * Drives the API over HTTP: creates and funds wallets, then sends a seeded plan of bill payments spread over a
- * duration. A request that fails (the API killed, a timeout, a 5xx, a 409) is retried with the same
+ * Drives the API over HTTP with bearer tokens: creates wallets, each for a user of its own (the token's {@code sub}
+ * owns it, so per-principal rate limits never throttle the load), funds them with a funding service's token (scope
+ * {@code wallet:fund}), then sends a seeded plan of bill payments spread over a duration, each with its wallet
+ * owner's token. A request that fails (the API killed, a timeout, a 5xx, a 409, a 429) is retried with the same
  * Idempotency-Key until it is answered or a deadline passes, so each planned payment is made at most once and
  * every {@code 202} the API gave is remembered: those payments must exist at the end (I3).
  */
@@ -32,28 +36,47 @@ final class Driver {
 
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** The subject of the funding service that tops the wallets up. */
+    static final String FUNDING_SUBJECT = "chaos-funding";
+
     private final IntSupplier apiPort;
+    private final Tokens tokens;
+    /** The owner (token subject) of every wallet this driver created. */
+    final Map<UUID, String> owners = new ConcurrentHashMap<>();
+
     final Set<UUID> acknowledged = ConcurrentHashMap.newKeySet();
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicLong unanswered = new AtomicLong();
     final AtomicLong retries = new AtomicLong();
 
-    Driver(IntSupplier apiPort) {
+    Driver(IntSupplier apiPort, Tokens tokens) {
         this.apiPort = apiPort;
+        this.tokens = tokens;
     }
 
     private URI api(String path) {
         return URI.create("http://127.0.0.1:" + apiPort.getAsInt() + path);
     }
 
-    /** Creates {@code n} wallets, each topped up with {@code funds}. */
+    /**
+     * Creates {@code n} wallets, the i-th for user {@code tag-i} (with that user's token), each topped up with
+     * {@code funds} by the funding service.
+     */
     List<UUID> createWallets(int n, String tag, long funds) throws Exception {
         List<UUID> ids = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            String body =
-                    send("POST", "/wallets", null, "{\"ownerId\":\"" + tag + "-" + i + "\",\"currency\":\"USD\"}", 201);
+            String owner = tag + "-" + i;
+            String body = send("POST", "/wallets", owner, null, null, "{\"currency\":\"USD\"}", 201);
             UUID id = UUID.fromString(JSON.readTree(body).get("id").asText());
-            send("POST", "/wallets/" + id + "/top-ups", "fund-" + id, "{\"amount\":" + funds + "}", 201);
+            owners.put(id, owner);
+            send(
+                    "POST",
+                    "/wallets/" + id + "/top-ups",
+                    FUNDING_SUBJECT,
+                    Tokens.FUND,
+                    "fund-" + id,
+                    "{\"amount\":" + funds + "}",
+                    201);
             ids.add(id);
         }
         return ids;
@@ -110,6 +133,7 @@ final class Driver {
                 try {
                     var r = http.send(
                             HttpRequest.newBuilder(api("/wallets/" + p.wallet() + "/bill-payments"))
+                                    .header("Authorization", tokens.bearer(owners.get(p.wallet())))
                                     .header("Content-Type", "application/json")
                                     .header("Idempotency-Key", p.key())
                                     .timeout(Duration.ofSeconds(30))
@@ -121,7 +145,7 @@ final class Driver {
                                 JSON.readTree(r.body()).get("id").asText()));
                         return;
                     }
-                    if (r.statusCode() == 409 || r.statusCode() >= 500) {
+                    if (r.statusCode() == 409 || r.statusCode() == 429 || r.statusCode() >= 500) {
                         continue;
                     }
                     throw new IllegalStateException(
@@ -136,13 +160,18 @@ final class Driver {
         }
     }
 
-    /** Sends one request, retrying transient failures for up to a minute; returns the body of the expected status. */
-    private String send(String method, String path, String key, String body, int expect) throws Exception {
+    /**
+     * Sends one request with a token of {@code subject} (and {@code scope}, when not null), retrying transient
+     * failures (no answer, 409, 429, 5xx) for up to a minute; returns the body of the expected status.
+     */
+    private String send(String method, String path, String subject, String scope, String key, String body, int expect)
+            throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         Exception last = null;
         while (System.nanoTime() < deadline) {
             try {
                 var b = HttpRequest.newBuilder(api(path))
+                        .header("Authorization", scope == null ? tokens.bearer(subject) : tokens.bearer(subject, scope))
                         .header("Content-Type", "application/json")
                         .timeout(Duration.ofSeconds(15))
                         .method(method, HttpRequest.BodyPublishers.ofString(body));
@@ -153,7 +182,7 @@ final class Driver {
                 if (r.statusCode() == expect) {
                     return r.body();
                 }
-                if (r.statusCode() != 409 && r.statusCode() < 500) {
+                if (r.statusCode() != 409 && r.statusCode() != 429 && r.statusCode() < 500) {
                     throw new IllegalStateException(method + " " + path + " → " + r.statusCode() + " " + r.body());
                 }
                 last = new IllegalStateException(method + " " + path + " → " + r.statusCode());

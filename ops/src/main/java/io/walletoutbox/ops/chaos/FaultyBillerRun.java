@@ -2,6 +2,7 @@ package io.walletoutbox.ops.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.walletoutbox.ops.Tokens;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,7 +24,9 @@ import java.util.UUID;
  * charges == SUCCEEDED and money is conserved (and, beyond the issue, unless I1–I6 hold).
  *
  * <p>Usage: {@code FaultyBillerRun <apiPort> <simulatorUrl> <jdbcUrl> <bootstrap> <topic> [seed]} (loopback only;
- * {@code ops/payments/faulty-biller-run.sh} starts the service and calls this).
+ * {@code ops/payments/faulty-biller-run.sh} starts the service and calls this). Tokens come from the issuer the
+ * environment names ({@code AUTH_TOKEN_URL} or {@code AUTH_ISSUER}, see {@link Tokens#fromEnvironment}): each
+ * wallet is opened by a user of its own and funded by a funding service (scope {@code wallet:fund}).
  */
 public final class FaultyBillerRun {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -57,7 +60,9 @@ public final class FaultyBillerRun {
                 HttpResponse.BodyHandlers.ofString());
         System.out.println("biller faults: " + faults.body());
 
-        Driver driver = new Driver(() -> apiPort);
+        Tokens tokens = Tokens.fromEnvironment(null);
+        System.out.println("tokens from " + tokens);
+        Driver driver = new Driver(() -> apiPort, tokens);
         String tag = "fb" + seed;
         List<UUID> wallets = driver.createWallets(WALLETS, "faulty-" + tag, FUNDS);
         long before;

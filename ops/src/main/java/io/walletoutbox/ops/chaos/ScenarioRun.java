@@ -36,8 +36,13 @@ final class ScenarioRun {
     /** Why the scenario cannot run in this build, when its body finds out. */
     String skipReason;
 
+    /** Sends requests without a valid token beside the load; null until the load starts. */
+    Intruder intruder;
+
     private Thread loadThread;
-    private Throwable loadFailure;
+    private Thread intruderThread;
+    private volatile Throwable loadFailure;
+    private volatile Throwable intruderFailure;
     private long t0;
 
     ScenarioRun(Cluster cluster, String name, long seed, Load load, String tag) {
@@ -47,7 +52,7 @@ final class ScenarioRun {
         this.rnd = new Random(seed * 1_000_003L + name.hashCode());
         this.load = load;
         this.tag = tag;
-        this.driver = new Driver(() -> cluster.service("api").port);
+        this.driver = new Driver(() -> cluster.service("api").port, cluster.tokens());
     }
 
     /** Records a fault with the time since the load started ({@code @setup} before it started). */
@@ -67,7 +72,10 @@ final class ScenarioRun {
         }
     }
 
-    /** Creates the wallets and starts sending the payment plan in the background. */
+    /**
+     * Creates the wallets and starts sending the payment plan in the background, and beside it the {@link
+     * Intruder}'s requests, which stop when the load has finished.
+     */
     void startLoad() throws Exception {
         wallets = driver.createWallets(load.wallets(), "chaos-" + tag, 1_000_000_000L);
         var plan = Driver.plan(rnd, wallets, load.payments(), tag, declineShare);
@@ -77,6 +85,24 @@ final class ScenarioRun {
                 driver.run(plan, load.duration(), load.workers(), Duration.ofSeconds(120));
             } catch (Throwable e) {
                 loadFailure = e;
+            }
+        });
+        intruder = new Intruder(
+                cluster.issuer(),
+                cluster.foreignIssuer(),
+                cluster.tokens(),
+                () -> cluster.service("api").port,
+                () -> cluster.service("api").managementPort,
+                driver.owners,
+                wallets,
+                tag,
+                // its own stream: the scenario's seeded choices stay those of earlier versions of the suite
+                seed * 1_000_003L + name.hashCode() + 1);
+        intruderThread = Thread.ofPlatform().name("intruder").start(() -> {
+            try {
+                intruder.run(loadThread::isAlive);
+            } catch (Throwable e) {
+                intruderFailure = e;
             }
         });
     }
@@ -106,8 +132,12 @@ final class ScenarioRun {
         if (loadThread.isAlive()) {
             throw new IllegalStateException("the load did not finish in 5 minutes");
         }
+        intruderThread.join(Duration.ofSeconds(30));
         if (loadFailure != null) {
             throw new IllegalStateException("load failed: " + loadFailure, loadFailure);
+        }
+        if (intruderThread.isAlive() || intruderFailure != null) {
+            throw new IllegalStateException("the intruder failed: " + intruderFailure, intruderFailure);
         }
     }
 
