@@ -41,15 +41,7 @@ class ExternalIssuerIT {
 
     @AfterAll
     static void stop() {
-        try {
-            if (service != null) {
-                service.close();
-            }
-        } finally {
-            if (issuer != null) {
-                issuer.close();
-            }
-        }
+        ServiceHarness.closeAll(service, issuer);
     }
 
     @Test

@@ -42,15 +42,7 @@ class KeyRotationIT {
 
     @AfterAll
     static void stop() {
-        try {
-            if (service != null) {
-                service.close();
-            }
-        } finally {
-            if (issuer != null) {
-                issuer.close();
-            }
-        }
+        ServiceHarness.closeAll(service, issuer);
     }
 
     @Test

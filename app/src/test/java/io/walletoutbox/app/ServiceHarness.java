@@ -207,6 +207,27 @@ final class ServiceHarness implements AutoCloseable {
         await(timeout, what, condition);
     }
 
+    /** Closes each non-null resource in order, all of them even when one fails; rethrows the first failure. */
+    static void closeAll(AutoCloseable... resources) {
+        RuntimeException first = null;
+        for (AutoCloseable r : resources) {
+            try {
+                if (r != null) {
+                    r.close();
+                }
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e instanceof RuntimeException re ? re : new IllegalStateException(e);
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
     @Override
     public void close() {
         runtime.close();
