@@ -175,7 +175,8 @@ class ReconciliationIT {
             assertEquals(1, outcomes.rowsOf(p.paymentId()).size());
             assertEquals("paid", outcomes.rowsOf(p.paymentId()).getFirst().outcome());
             assertEquals(1, charges(p.paymentId()), "charged again, once");
-            assertEquals(1, reconciliation.find(p.paymentId()).orElseThrow().recharges());
+            // Asked to charge again at least once (more when the first request met a still-open circuit), charged once.
+            assertTrue(reconciliation.find(p.paymentId()).orElseThrow().recharges() >= 1);
         }
         assertEquals(5, resolved("job", "paid"));
         assertEquals(0, resolved("operator", "paid"));
@@ -203,7 +204,9 @@ class ReconciliationIT {
     @Test
     void aPaymentNeverChargedPastTheBillersKeyRetentionIsFailedAndRefundedOnce() {
         String topic = infra.topic("retention", 1);
-        var billers = billers(fast(sim).withKeyRetention(Duration.ofSeconds(2)));
+        // Short, but longer than the consumer's group join: the record's publication (before the join) bounds the
+        // moment a charge may have been made, and the first 404 must be within the retention of it.
+        var billers = billers(fast(sim).withKeyRetention(Duration.ofSeconds(8)));
         var reconciliation = Reconciliation.create(infra.jdbi, billers, outcomes, metrics);
         sim.faults(new SimulatorFaults(0, 1.0, 0, 0)); // refuses every payment; its status answers 404
         consumer(topic, billers);
