@@ -284,7 +284,9 @@ class FailureClassesIT {
             up.add(p);
             infra.send(topic, p);
         }
+        // Fetched a few at a time, so that the down biller's records alone would reach the in-flight bound.
         var config = infra.consumerConfig(topic)
+                .withKafkaProperties(Map.of("max.poll.records", "5"))
                 .withLimits(8, 2, Duration.ofSeconds(5))
                 .withUnknownRetries(Duration.ofMillis(100), Duration.ofMillis(400), Duration.ofMinutes(5));
         long start = System.nanoTime();
