@@ -10,7 +10,8 @@ import java.util.Objects;
  * @param bootstrapServers Kafka's {@code bootstrap.servers}
  * @param topic the topic of wallet events; dead letters go to {@code <topic>.dlq}
  * @param groupId the consumer group (instances sharing it share the partitions)
- * @param maxInFlight records fetched and unfinished above which fetching pauses (resumes below half)
+ * @param maxInFlight records fetched and unfinished above which fetching pauses (resumes below half); records held
+ *     up by a failing biller or database do not count (see {@link #maxHeld()})
  * @param poisonAttempts attempts at an unprocessable record before it goes to the dead-letter topic
  * @param unknownRetryInitial first delay before asking the biller again about an unknown outcome; doubles
  * @param unknownRetryMax cap of that delay
@@ -21,6 +22,11 @@ import java.util.Objects;
  *     to reconciliation for it; the {@code BillerConfigurationFault} alert tells the operator instead
  * @param shutdownGrace how long close and a rebalance wait for in-flight records before abandoning them
  * @param kafkaProperties extra consumer properties (security, client id…), applied before this module's own
+ * @param maxRecordRetry how long one record may keep failing transiently (database, recorder, dead-letter topic
+ *     unreachable) before its payment is escalated: put in reconciliation with the error, and the record completed
+ *     (inbox row, offset) so the wallet's later payments proceed; the reconciliation job then settles it. Time
+ *     spent on a configuration fault does not count (such a record is never escalated), nor does time waiting
+ *     on an unknown biller outcome (that is what {@code reconciliationHorizon} bounds). Default 5 minutes
  */
 public record BillPaymentConsumerConfig(
         String bootstrapServers,
@@ -32,7 +38,11 @@ public record BillPaymentConsumerConfig(
         Duration unknownRetryMax,
         Duration reconciliationHorizon,
         Duration shutdownGrace,
-        Map<String, String> kafkaProperties) {
+        Map<String, String> kafkaProperties,
+        Duration maxRecordRetry) {
+
+    /** The {@link #maxRecordRetry} of {@link #defaults}. */
+    public static final Duration DEFAULT_MAX_RECORD_RETRY = Duration.ofMinutes(5);
 
     /** The topic of wallet events. */
     public static final String DEFAULT_TOPIC = "wallet.events";
@@ -61,11 +71,39 @@ public record BillPaymentConsumerConfig(
             throw new IllegalArgumentException("unknownRetryMax must be at least unknownRetryInitial");
         }
         kafkaProperties = Map.copyOf(kafkaProperties);
+        positive("maxRecordRetry", maxRecordRetry);
+    }
+
+    /** A configuration with the default {@link #maxRecordRetry} (the constructor before it existed). */
+    public BillPaymentConsumerConfig(
+            String bootstrapServers,
+            String topic,
+            String groupId,
+            int maxInFlight,
+            int poisonAttempts,
+            Duration unknownRetryInitial,
+            Duration unknownRetryMax,
+            Duration reconciliationHorizon,
+            Duration shutdownGrace,
+            Map<String, String> kafkaProperties) {
+        this(
+                bootstrapServers,
+                topic,
+                groupId,
+                maxInFlight,
+                poisonAttempts,
+                unknownRetryInitial,
+                unknownRetryMax,
+                reconciliationHorizon,
+                shutdownGrace,
+                kafkaProperties,
+                DEFAULT_MAX_RECORD_RETRY);
     }
 
     /**
      * Topic {@code wallet.events}, group {@code bill-payments}, 1,000 records in flight, 3 poison attempts, unknown
-     * outcomes asked again after 1 s doubling to 30 s, for a horizon of 15 minutes, 10 s shutdown grace.
+     * outcomes asked again after 1 s doubling to 30 s, for a horizon of 15 minutes, 10 s shutdown grace, transient
+     * failures escalated after 5 minutes.
      */
     public static BillPaymentConsumerConfig defaults(String bootstrapServers) {
         return new BillPaymentConsumerConfig(
@@ -78,7 +116,8 @@ public record BillPaymentConsumerConfig(
                 Duration.ofSeconds(30),
                 Duration.ofMinutes(15),
                 Duration.ofSeconds(10),
-                Map.of());
+                Map.of(),
+                DEFAULT_MAX_RECORD_RETRY);
     }
 
     /** This configuration with these extra consumer properties (replacing the earlier extras). */
@@ -93,7 +132,8 @@ public record BillPaymentConsumerConfig(
                 unknownRetryMax,
                 reconciliationHorizon,
                 shutdownGrace,
-                properties);
+                properties,
+                maxRecordRetry);
     }
 
     /** This configuration with another topic and group. */
@@ -108,7 +148,8 @@ public record BillPaymentConsumerConfig(
                 unknownRetryMax,
                 reconciliationHorizon,
                 shutdownGrace,
-                kafkaProperties);
+                kafkaProperties,
+                maxRecordRetry);
     }
 
     /** This configuration with other unknown-outcome settings. */
@@ -123,7 +164,8 @@ public record BillPaymentConsumerConfig(
                 max,
                 horizon,
                 shutdownGrace,
-                kafkaProperties);
+                kafkaProperties,
+                maxRecordRetry);
     }
 
     /** This configuration with another in-flight bound, poison attempts and shutdown grace. */
@@ -138,7 +180,33 @@ public record BillPaymentConsumerConfig(
                 unknownRetryMax,
                 reconciliationHorizon,
                 newGrace,
-                kafkaProperties);
+                kafkaProperties,
+                maxRecordRetry);
+    }
+
+    /** This configuration with another {@link #maxRecordRetry}. */
+    public BillPaymentConsumerConfig withMaxRecordRetry(Duration bound) {
+        return new BillPaymentConsumerConfig(
+                bootstrapServers,
+                topic,
+                groupId,
+                maxInFlight,
+                poisonAttempts,
+                unknownRetryInitial,
+                unknownRetryMax,
+                reconciliationHorizon,
+                shutdownGrace,
+                kafkaProperties,
+                bound);
+    }
+
+    /**
+     * Records in flight above which fetching pauses even when they are all held up by a failing biller or database:
+     * twenty times {@link #maxInFlight}. Held records do not count against {@code maxInFlight} itself, so a biller
+     * that is down never stops the other billers' payments from being fetched.
+     */
+    public int maxHeld() {
+        return (int) Math.min(Integer.MAX_VALUE, 20L * maxInFlight);
     }
 
     /** The dead-letter topic. */

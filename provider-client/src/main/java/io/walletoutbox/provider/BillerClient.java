@@ -1,6 +1,7 @@
 package io.walletoutbox.provider;
 
 import io.walletoutbox.provider.internal.HttpBillerClient;
+import java.util.UUID;
 
 /**
  * Pays bills at the biller, idempotently: every request of one payment carries {@code Idempotency-Key = paymentId},
@@ -24,12 +25,29 @@ public interface BillerClient extends AutoCloseable {
      */
     BillerOutcome pay(BillPaymentCall call);
 
+    /**
+     * Asks the biller what became of payment {@code paymentId} ({@code GET /v1/payments/{paymentId}}, the
+     * idempotency key), once, without charging: {@link BillerOutcome.Paid} or {@link BillerOutcome.Declined} (the
+     * stored definite answer), {@link BillerOutcome.NotCharged} ({@code 404}: no payment under the key), {@link
+     * BillerOutcome.ConfigurationFault} ({@code 401}/{@code 403}) or {@link BillerOutcome.Unknown} (no answer).
+     * Not guarded by the circuit breaker (one GET is cheap). Blocks; interruptible as {@link #pay}. Thread-safe.
+     */
+    BillerOutcome status(UUID paymentId);
+
     /** Releases the HTTP client's connections and threads; calls in progress fail with an Unknown outcome. */
     @Override
     void close();
 
-    /** The stock client on the JDK's {@code HttpClient}. */
+    /** The stock client on the JDK's {@code HttpClient}, reporting as biller {@value Billers#DEFAULT_ID}. */
     static BillerClient create(BillerClientConfig config, ProviderMetrics metrics) {
-        return new HttpBillerClient(config, metrics);
+        return create(Billers.DEFAULT_ID, config, metrics);
+    }
+
+    /**
+     * The stock client on the JDK's {@code HttpClient} for biller {@code billerId} (the {@code biller} tag of its
+     * circuit-breaker gauge).
+     */
+    static BillerClient create(String billerId, BillerClientConfig config, ProviderMetrics metrics) {
+        return new HttpBillerClient(billerId, config, metrics);
     }
 }

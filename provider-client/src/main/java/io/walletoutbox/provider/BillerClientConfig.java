@@ -20,6 +20,10 @@ import java.util.Optional;
  *     carries {@code Authorization: Bearer <apiKey>}. Printable ASCII without spaces. {@link #toString()} never
  *     shows it, and no error message of this module contains it. A biller answering {@code 401}/{@code 403} is a
  *     {@link BillerOutcome.ConfigurationFault}.
+ * @param keyRetention how long the biller remembers an idempotency key (its answer to a repeated key): while a
+ *     payment's first attempt is younger than this, a {@code 404} to the status query proves nothing was charged
+ *     and the reconciliation job charges again with the same key; once it has passed, a payment the biller has no
+ *     record of is failed and refunded instead (see {@link ReconciliationJob}). Default 24 hours
  */
 public record BillerClientConfig(
         URI baseUrl,
@@ -30,7 +34,11 @@ public record BillerClientConfig(
         Duration maxBackoff,
         int breakerFailureThreshold,
         Duration breakerOpenFor,
-        Optional<String> apiKey) {
+        Optional<String> apiKey,
+        Duration keyRetention) {
+
+    /** The {@link #keyRetention} of {@link #defaults}: 24 hours. */
+    public static final Duration DEFAULT_KEY_RETENTION = Duration.ofHours(24);
 
     public BillerClientConfig {
         Objects.requireNonNull(baseUrl, "baseUrl");
@@ -44,6 +52,7 @@ public record BillerClientConfig(
         positive("initialBackoff", initialBackoff);
         positive("maxBackoff", maxBackoff);
         positive("breakerOpenFor", breakerOpenFor);
+        positive("keyRetention", keyRetention);
         if (maxAttempts < 1 || maxAttempts > 100) {
             throw new IllegalArgumentException("maxAttempts must be 1..100, was " + maxAttempts);
         }
@@ -53,6 +62,30 @@ public record BillerClientConfig(
         if (breakerFailureThreshold < 1) {
             throw new IllegalArgumentException("breakerFailureThreshold must be positive");
         }
+    }
+
+    /** A configuration with the default key retention (the constructor before {@code keyRetention} existed). */
+    public BillerClientConfig(
+            URI baseUrl,
+            Duration connectTimeout,
+            Duration requestTimeout,
+            int maxAttempts,
+            Duration initialBackoff,
+            Duration maxBackoff,
+            int breakerFailureThreshold,
+            Duration breakerOpenFor,
+            Optional<String> apiKey) {
+        this(
+                baseUrl,
+                connectTimeout,
+                requestTimeout,
+                maxAttempts,
+                initialBackoff,
+                maxBackoff,
+                breakerFailureThreshold,
+                breakerOpenFor,
+                apiKey,
+                DEFAULT_KEY_RETENTION);
     }
 
     /** A configuration without a credential (the constructor before {@code apiKey} existed). */
@@ -79,7 +112,7 @@ public record BillerClientConfig(
 
     /**
      * Connect 2 s, request 5 s, 5 attempts, backoff 100 ms doubling to 2 s, circuit opens after 20 consecutive
-     * failures for 5 s; no credential.
+     * failures for 5 s; no credential; keys remembered 24 hours.
      */
     public static BillerClientConfig defaults(URI baseUrl) {
         return new BillerClientConfig(
@@ -104,7 +137,8 @@ public record BillerClientConfig(
                 maxBackoff,
                 breakerFailureThreshold,
                 breakerOpenFor,
-                apiKey);
+                apiKey,
+                keyRetention);
     }
 
     /** This configuration with other retry settings. */
@@ -118,7 +152,8 @@ public record BillerClientConfig(
                 max,
                 breakerFailureThreshold,
                 breakerOpenFor,
-                apiKey);
+                apiKey,
+                keyRetention);
     }
 
     /** This configuration with another circuit breaker. */
@@ -132,7 +167,8 @@ public record BillerClientConfig(
                 maxBackoff,
                 failureThreshold,
                 openFor,
-                apiKey);
+                apiKey,
+                keyRetention);
     }
 
     /**
@@ -152,7 +188,23 @@ public record BillerClientConfig(
                 maxBackoff,
                 breakerFailureThreshold,
                 breakerOpenFor,
-                key);
+                key,
+                keyRetention);
+    }
+
+    /** This configuration with another idempotency-key retention of the biller. */
+    public BillerClientConfig withKeyRetention(Duration retention) {
+        return new BillerClientConfig(
+                baseUrl,
+                connectTimeout,
+                requestTimeout,
+                maxAttempts,
+                initialBackoff,
+                maxBackoff,
+                breakerFailureThreshold,
+                breakerOpenFor,
+                apiKey,
+                retention);
     }
 
     /** Every component, the credential shown only as {@code apiKey=<redacted>} or {@code apiKey=<none>}. */
@@ -162,7 +214,7 @@ public record BillerClientConfig(
                 + requestTimeout + ", maxAttempts=" + maxAttempts + ", initialBackoff=" + initialBackoff
                 + ", maxBackoff=" + maxBackoff + ", breakerFailureThreshold=" + breakerFailureThreshold
                 + ", breakerOpenFor=" + breakerOpenFor + ", apiKey=" + (apiKey.isPresent() ? "<redacted>" : "<none>")
-                + "]";
+                + ", keyRetention=" + keyRetention + "]";
     }
 
     // Header-safe: HTTP would refuse control characters anyway, and a space would split the Bearer credential.

@@ -10,7 +10,8 @@ import java.util.Optional;
  * {@code POST /v1/payments}, {@code GET /v1/payments/{key}}, {@code GET /v1/charges}, {@code GET /v1/answers}, and fault injection through
  * {@code POST /v1/faults} ({@code latencyMs}, {@code errorRate}, {@code timeoutRate}, {@code dropResponseRate},
  * plus {@code failNext} = N to answer the next N payment requests {@code 503}, {@code dropNext} = N to charge
- * and drop the next N answers, and {@code requireApiKey} = a key, or {@code null} for none; {@code GET
+ * and drop the next N answers, {@code failStatus} = true to answer status queries {@code 503}, and {@code
+ * requireApiKey} = a key, or {@code null} for none; {@code GET
  * /v1/faults} reports {@code apiKeyRequired} but never the key). State lives in memory: a restart forgets every
  * key and charge.
  *
@@ -84,6 +85,19 @@ public interface BillerSimulator extends AutoCloseable {
 
     /** Charges (or replays) the next {@code n} payment requests and then drops their connections unanswered. */
     void dropNext(int n);
+
+    /**
+     * While {@code failing}, {@code GET /v1/payments/{key}} answers {@code 503} (also {@code "failStatus": true} in
+     * {@code POST /v1/faults}): with the payment faults, a biller that can neither be paid nor asked.
+     */
+    void failStatus(boolean failing);
+
+    /**
+     * From now on, declines carry {@code reason} instead of {@code unknown customer <ref>} ({@link
+     * Optional#empty()}: the default again); for tests of how clients clean a biller's text (any characters, any
+     * length).
+     */
+    void declineReason(Optional<String> reason);
 
     /**
      * From now on, requires {@code key} on the payment routes ({@link Optional#empty()}: requires none); for tests

@@ -7,9 +7,39 @@ import org.jdbi.v3.core.Handle;
  * Where the bill-payment consumer reports definite outcomes; the app wires it to the wallet module. Both methods
  * run inside the consumer's open transaction on {@code handle}, together with the inbox row of the event: write
  * everything (payment state, ledger entries, the follow-up outbox event) through that handle and do not commit.
- * Throwing rolls the whole transaction back and the event is processed again later.
+ * Throwing rolls the whole transaction back. An exception is a transient failure (the event is processed again
+ * later, and escalated to reconciliation past the consumer's {@code maxRecordRetry}) unless it is a {@link
+ * ProviderException.OutcomeRefused} (the ledger refuses for good: the payment is unknown, or the value can never
+ * be recorded) or carries a {@link java.sql.SQLException} of SQLSTATE class {@code 22} (data exception) or
+ * {@code 23} (integrity constraint violation, except {@code 23505}, a unique violation that a concurrent writer
+ * may cause): those are permanent, and the record is dead-lettered (see {@link DeadLetterReason}).
+ *
+ * <p>The reconciliation job and {@link Reconciliation#resolve} call the same two methods, in their own
+ * transaction, to settle a payment in reconciliation.
  */
 public interface OutcomeRecorder {
+
+    /** What the ledger knows of a payment, for {@link #lookup}. */
+    enum Lookup {
+        /** The payment exists and awaits its outcome. */
+        PENDING,
+        /** The payment exists and is settled already (nothing to pay). */
+        SETTLED,
+        /** No such payment: the record is not this ledger's (another deployment's, or a forged one). */
+        NOT_FOUND,
+        /** The recorder does not look payments up (the default): the consumer proceeds. */
+        UNCHECKED
+    }
+
+    /**
+     * Called by the consumer on {@code handle} (no transaction needed) before it sends a payment to the biller:
+     * {@link Lookup#NOT_FOUND} dead-letters the record ({@link DeadLetterReason#UNKNOWN_PAYMENT}) without calling
+     * the biller, so a foreign record never charges anyone; {@link Lookup#SETTLED} acknowledges it (inbox row)
+     * without calling the biller. The default, {@link Lookup#UNCHECKED}, always proceeds.
+     */
+    default Lookup lookup(Handle handle, UUID paymentId) {
+        return Lookup.UNCHECKED;
+    }
 
     /**
      * The biller charged payment {@code paymentId}; {@code reference} is its payment id. Returns true when this

@@ -32,4 +32,43 @@ public class ProviderException extends RuntimeException {
             super(message, cause);
         }
     }
+
+    /**
+     * Thrown by an {@link OutcomeRecorder} to say the ledger refuses an outcome for good: the payment does not exist
+     * ({@link DeadLetterReason#UNKNOWN_PAYMENT}) or the value can never be recorded ({@link
+     * DeadLetterReason#LEDGER_REFUSED}). The consumer then dead-letters the record instead of retrying it; see
+     * {@link BillPaymentConsumer}.
+     */
+    public static final class OutcomeRefused extends ProviderException {
+        private final DeadLetterReason reason;
+
+        /**
+         * A refusal for {@code reason} ({@link DeadLetterReason#UNKNOWN_PAYMENT} or {@link
+         * DeadLetterReason#LEDGER_REFUSED}).
+         */
+        public OutcomeRefused(DeadLetterReason reason, String message, Throwable cause) {
+            super(message, cause);
+            if (reason != DeadLetterReason.UNKNOWN_PAYMENT && reason != DeadLetterReason.LEDGER_REFUSED) {
+                throw new IllegalArgumentException(
+                        "a ledger refuses with unknown-payment or ledger-refused, not " + reason);
+            }
+            this.reason = reason;
+        }
+
+        /** The payment is not in the ledger. */
+        public static OutcomeRefused unknownPayment(java.util.UUID paymentId, Throwable cause) {
+            return new OutcomeRefused(
+                    DeadLetterReason.UNKNOWN_PAYMENT, "no payment " + paymentId + " in the ledger", cause);
+        }
+
+        /** The ledger can never record this outcome ({@code message} says why). */
+        public static OutcomeRefused ledgerRefused(String message, Throwable cause) {
+            return new OutcomeRefused(DeadLetterReason.LEDGER_REFUSED, message, cause);
+        }
+
+        /** Why the outcome was refused. */
+        public DeadLetterReason reason() {
+            return reason;
+        }
+    }
 }

@@ -6,12 +6,15 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntConsumer;
 import java.util.stream.Collectors;
 
 /**
@@ -31,16 +34,68 @@ public final class ProviderMetrics implements MeterBinder {
     private final LongAdder configFault = new LongAdder();
     private final Map<String, LongAdder> configFaults =
             CONFIG_FAULT_STATUSES.stream().collect(Collectors.toUnmodifiableMap(s -> s, s -> new LongAdder()));
-    private final LongAdder error = new LongAdder(), retries = new LongAdder(), deadLettered = new LongAdder();
+    private final LongAdder error = new LongAdder(), retries = new LongAdder();
+    private final Map<DeadLetterReason, LongAdder> deadLettered = adders(DeadLetterReason.values());
     private final LongAdder duplicates = new LongAdder(), ignored = new LongAdder();
     private final List<Timer> latencies = new CopyOnWriteArrayList<>();
-    private final AtomicInteger circuitState = new AtomicInteger(CIRCUIT_CLOSED);
+    // Per biller, created when its client is; registered with every registry bound before or after.
+    private final Map<String, AtomicInteger> circuitStates = new ConcurrentHashMap<>();
+    private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
     private final AtomicLong lag = new AtomicLong();
     private final AtomicLong inFlight = new AtomicLong();
+    private final AtomicLong held = new AtomicLong();
     private final AtomicLong awaitingReconciliation = new AtomicLong();
+    private final AtomicLong oldestReconciliationSeconds = new AtomicLong();
+    private final Map<Escalation, LongAdder> escalated = adders(Escalation.values());
+    private final Map<String, LongAdder> resolved = new LinkedHashMap<>();
+
+    /** Why a payment was put in reconciliation: the {@code reason} tag of {@code bill.payments.reconciliation.escalated}. */
+    public enum Escalation {
+        /** The biller's outcome stayed unknown past the reconciliation horizon. */
+        UNKNOWN_OUTCOME,
+        /** Recording failed (database, recorder) for longer than the consumer's {@code maxRecordRetry}. */
+        TRANSIENT_FAILURE,
+        /** The ledger refused the outcome. */
+        LEDGER_REFUSED,
+        /** The payment's biller is not configured. */
+        UNKNOWN_BILLER;
+
+        /** Lower case, dashes: {@code unknown-outcome}, … */
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    /** Who resolved a reconciliation entry: the {@code how} tag of {@code bill.payments.reconciliation.resolved}. */
+    public static final List<String> RESOLVED_BY = List.of("job", "operator");
+
+    /**
+     * How an entry was settled: the {@code outcome} tag ({@code paid}; {@code declined}: the biller declined, or an
+     * operator said so; {@code not-charged}: failed and refunded because the biller never charged and its key
+     * retention passed).
+     */
+    public static final List<String> RESOLVED_OUTCOMES = List.of("paid", "declined", "not-charged");
+
+    public ProviderMetrics() {
+        for (String how : RESOLVED_BY) {
+            for (String outcome : RESOLVED_OUTCOMES) {
+                resolved.put(how + "/" + outcome, new LongAdder());
+            }
+        }
+    }
+
+    private static <E extends Enum<E>> Map<E, LongAdder> adders(E[] values) {
+        Map<E, LongAdder> map = new LinkedHashMap<>();
+        for (E e : values) {
+            map.put(e, new LongAdder());
+        }
+        return Map.copyOf(map);
+    }
 
     @Override
     public void bindTo(MeterRegistry registry) {
+        registries.add(registry);
+        circuitStates.forEach((biller, state) -> registerCircuit(registry, biller, state));
         call(registry, "paid", paid);
         call(registry, "declined", declined);
         call(registry, "unknown", unknown);
@@ -67,9 +122,6 @@ public final class ProviderMetrics implements MeterBinder {
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofSeconds(30))
                 .register(registry));
-        Gauge.builder("biller.circuit.state", circuitState, AtomicInteger::get)
-                .description("Circuit breaker in front of the biller: 0 closed, 1 half-open, 2 open")
-                .register(registry);
         gauge(
                 registry,
                 "bill.payments.consumer.lag",
@@ -84,16 +136,48 @@ public final class ProviderMetrics implements MeterBinder {
                 "Records fetched and not yet finished by the bill-payment consumer");
         gauge(
                 registry,
+                "bill.payments.held",
+                held,
+                "records",
+                "Records in flight held up by a failing biller or database (retrying, or queued behind such a record"
+                        + " of the same wallet); they do not count against the fetch bound");
+        gauge(
+                registry,
                 "bill.payments.reconciliation.pending",
                 awaitingReconciliation,
                 "payments",
-                "Payments whose biller outcome stayed unknown past the horizon, awaiting an operator");
-        counter(
+                "Unresolved reconciliation entries: payments neither settled nor refunded that the reconciliation job"
+                        + " keeps asking the biller about, or that wait for an operator");
+        gauge(
                 registry,
-                "bill.payments.dead.lettered",
-                deadLettered,
-                "records",
-                "Records the bill-payment consumer could not process and sent to the dead-letter topic");
+                "bill.payments.reconciliation.oldest.age",
+                oldestReconciliationSeconds,
+                "seconds",
+                "Age of the oldest unresolved reconciliation entry (0 when there is none)");
+        for (var e : escalated.entrySet()) {
+            FunctionCounter.builder("bill.payments.reconciliation.escalated", e.getValue(), LongAdder::sum)
+                    .description("Payments put in reconciliation, by why")
+                    .tag("reason", e.getKey().label())
+                    .baseUnit("payments")
+                    .register(registry);
+        }
+        for (var e : resolved.entrySet()) {
+            String[] parts = e.getKey().split("/");
+            FunctionCounter.builder("bill.payments.reconciliation.resolved", e.getValue(), LongAdder::sum)
+                    .description("Reconciliation entries settled, by who (the job or an operator) and how")
+                    .tag("how", parts[0])
+                    .tag("outcome", parts[1])
+                    .baseUnit("payments")
+                    .register(registry);
+        }
+        for (var e : deadLettered.entrySet()) {
+            FunctionCounter.builder("bill.payments.dead.lettered", e.getValue(), LongAdder::sum)
+                    .description("Records the bill-payment consumer gave up on for good and sent to the dead-letter"
+                            + " topic, by reason")
+                    .tag("reason", e.getKey().label())
+                    .baseUnit("records")
+                    .register(registry);
+        }
         counter(
                 registry,
                 "bill.payments.duplicates",
@@ -136,6 +220,7 @@ public final class ProviderMetrics implements MeterBinder {
             case BillerOutcome.Paid p -> paid.increment();
             case BillerOutcome.Declined d -> declined.increment();
             case BillerOutcome.Unknown u -> unknown.increment();
+            case BillerOutcome.NotCharged n -> unknown.increment();
             case BillerOutcome.ConfigurationFault f -> configFault.increment();
         }
     }
@@ -168,9 +253,29 @@ public final class ProviderMetrics implements MeterBinder {
         retries.increment();
     }
 
-    /** The circuit breaker moved to {@code state} ({@link #CIRCUIT_CLOSED}, …). */
+    /** The circuit breaker of biller {@value Billers#DEFAULT_ID} moved to {@code state} ({@link #CIRCUIT_CLOSED}, …). */
     public void circuitState(int state) {
-        circuitState.set(state);
+        circuitGauge(Billers.DEFAULT_ID).accept(state);
+    }
+
+    /**
+     * The setter of biller {@code billerId}'s {@code biller.circuit.state} gauge (tag {@code biller}), created and
+     * registered (with every registry bound so far and later) on first use, at {@link #CIRCUIT_CLOSED}.
+     */
+    public IntConsumer circuitGauge(String billerId) {
+        AtomicInteger state = circuitStates.computeIfAbsent(billerId, id -> {
+            var created = new AtomicInteger(CIRCUIT_CLOSED);
+            registries.forEach(r -> registerCircuit(r, id, created));
+            return created;
+        });
+        return state::set;
+    }
+
+    private static void registerCircuit(MeterRegistry registry, String biller, AtomicInteger state) {
+        Gauge.builder("biller.circuit.state", state, AtomicInteger::get)
+                .description("Circuit breaker in front of a biller: 0 closed, 1 half-open, 2 open")
+                .tag("biller", biller)
+                .register(registry);
     }
 
     /** The consumer's lag (records) summed over its assigned partitions. */
@@ -183,9 +288,37 @@ public final class ProviderMetrics implements MeterBinder {
         inFlight.set(records);
     }
 
-    /** A record went to the dead-letter topic. */
-    public void deadLettered() {
-        deadLettered.increment();
+    /** A record went to the dead-letter topic for {@code reason}. */
+    public void deadLettered(DeadLetterReason reason) {
+        deadLettered.get(reason).increment();
+    }
+
+    /** Records in flight held up by a failing dependency. */
+    public void held(long records) {
+        held.set(records);
+    }
+
+    /** A payment was put in reconciliation. */
+    public void escalated(Escalation reason) {
+        escalated.get(reason).increment();
+    }
+
+    /**
+     * A reconciliation entry was settled by {@code how} (one of {@link #RESOLVED_BY}) as {@code outcome} (one of
+     * {@link #RESOLVED_OUTCOMES}).
+     */
+    public void resolved(String how, String outcome) {
+        LongAdder adder = resolved.get(how + "/" + outcome);
+        if (adder == null) {
+            throw new IllegalArgumentException("unknown resolution " + how + "/" + outcome);
+        }
+        adder.increment();
+    }
+
+    /** Unresolved reconciliation entries and the age of the oldest ({@link Duration#ZERO} when none). */
+    public void reconciliation(long unresolved, Duration oldest) {
+        awaitingReconciliation.set(unresolved);
+        oldestReconciliationSeconds.set(Math.max(0, oldest.toSeconds()));
     }
 
     /** An event was found in the inbox already. */
@@ -207,6 +340,6 @@ public final class ProviderMetrics implements MeterBinder {
     public String toString() {
         return "ProviderMetrics[paid=" + paid.sum() + " declined=" + declined.sum() + " unknown=" + unknown.sum()
                 + " configFault=" + configFault.sum() + " retries=" + retries.sum() + " deadLettered="
-                + deadLettered.sum() + "]";
+                + deadLettered.values().stream().mapToLong(LongAdder::sum).sum() + "]";
     }
 }

@@ -2,10 +2,24 @@ package io.walletoutbox.provider;
 
 import io.walletoutbox.provider.internal.PostgresReconciliation;
 import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
-/** The operators' view of payments awaiting reconciliation (the admin listing and its count). */
+/**
+ * The operators' view of payments in reconciliation (the admin listing and its count) and their way to settle
+ * one by hand. The {@link ReconciliationJob} settles most entries by itself once the biller answers.
+ */
 public interface Reconciliation {
+
+    /** The outcome an operator asserts. */
+    enum Resolution {
+        /** The biller charged the payment: it becomes SUCCEEDED. */
+        PAID,
+        /** The biller did not charge it and never will: it becomes FAILED and the wallet is refunded. */
+        DECLINED
+    }
 
     /** Unresolved entries, oldest first, at most {@code limit} (1..1000). */
     List<ReconciliationEntry> pending(int limit);
@@ -13,8 +27,51 @@ public interface Reconciliation {
     /** How many entries are unresolved. */
     long countPending();
 
-    /** The stock implementation on the provider schema's table. */
+    /** The entry of payment {@code paymentId}, resolved or not. */
+    Optional<ReconciliationEntry> find(UUID paymentId);
+
+    /**
+     * Settles payment {@code paymentId} as {@code outcome}, in the CALLER's open transaction on {@code handle} (so
+     * the caller's audit row commits with it): asks the biller first ({@link BillerClient#status}) and refuses
+     * ({@link ResolveResult.Status#CONTRADICTS_BILLER}) when its definite answer contradicts {@code outcome} (it
+     * says PAID and the operator DECLINED, it says DECLINED and the operator PAID, or it has no payment under the
+     * key within its key retention and the operator says PAID, or its reference differs from {@code
+     * providerReference}). When the biller cannot answer (down, not configured), the operator's word stands. Then
+     * calls {@link OutcomeRecorder#paid} (reference: {@code providerReference}, else the biller's) or {@link
+     * OutcomeRecorder#declined} (reason: {@code "resolved by <actor>: <reason>"}) on {@code handle} and marks the
+     * entry resolved (how {@code operator}, by {@code actor}, the outcome and the reason). Idempotent: an entry
+     * resolved before the same way gives {@link ResolveResult.Status#ALREADY_RESOLVED} and changes nothing (a
+     * job's not-charged refund counts as DECLINED); the other way, {@link ResolveResult.Status#RESOLVED_OTHERWISE}.
+     * Blocks on the biller's answer (one status query) while the entry's row is locked. Exceptions of the
+     * recorder propagate (the caller's transaction must then roll back).
+     *
+     * @param providerReference the biller's reference for PAID, cleaned and bounded like a biller's
+     * @param reason why, for the record and the refund reason (1..500 characters after cleaning)
+     * @param actor who (the operator's id), 1..200 characters
+     * @throws IllegalArgumentException when {@code reason} or {@code actor} is blank or too long
+     * @throws IllegalStateException when {@code handle} has no open transaction, or this instance was created
+     *     without billers and recorder ({@link #create(Jdbi)})
+     */
+    ResolveResult resolve(
+            Handle handle,
+            UUID paymentId,
+            Resolution outcome,
+            Optional<String> providerReference,
+            String reason,
+            String actor);
+
+    /**
+     * The listing only, on the provider schema's table: {@link #resolve} throws {@link IllegalStateException}.
+     *
+     * @deprecated use {@link #create(Jdbi, Billers, OutcomeRecorder, ProviderMetrics)} so operators can resolve
+     */
+    @Deprecated
     static Reconciliation create(Jdbi jdbi) {
         return new PostgresReconciliation(jdbi);
+    }
+
+    /** The stock implementation: the listing, and {@link #resolve} asking {@code billers} and settling through {@code recorder}. */
+    static Reconciliation create(Jdbi jdbi, Billers billers, OutcomeRecorder recorder, ProviderMetrics metrics) {
+        return new PostgresReconciliation(jdbi, billers, recorder, metrics);
     }
 }

@@ -94,7 +94,9 @@ class BillPaymentConsumerIT {
     }
 
     private double counter(String name) {
-        return registry.find(name).functionCounter().count();
+        return registry.find(name).functionCounters().stream()
+                .mapToDouble(c -> c.count())
+                .sum();
     }
 
     @Test
@@ -342,6 +344,18 @@ class BillPaymentConsumerIT {
                 new String(dead.getFirst().value(), StandardCharsets.UTF_8),
                 "the value is kept as it was");
         assertEquals(3, counter("bill.payments.dead.lettered"));
+        assertEquals(
+                List.of("unparseable", "unparseable", "unknown-event-type"),
+                dead.stream()
+                        .map(r ->
+                                new String(r.headers().lastHeader("dlq_reason").value(), StandardCharsets.UTF_8))
+                        .toList());
+        assertEquals(
+                2,
+                registry.find("bill.payments.dead.lettered")
+                        .tag("reason", "unparseable")
+                        .functionCounter()
+                        .count());
         assertEquals(1, counter("bill.payments.ignored"));
     }
 }

@@ -62,14 +62,19 @@ final class Infra implements AutoCloseable {
     }
 
     /** A {@code BillPaymentRequested} event as the relay publishes it. */
-    record Payment(UUID eventId, UUID paymentId, String walletId, String customerRef, long amount) {
+    record Payment(UUID eventId, UUID paymentId, String walletId, String customerRef, long amount, String biller) {
         static Payment of(String walletId, String customerRef, long amount) {
-            return new Payment(UUID.randomUUID(), UUID.randomUUID(), walletId, customerRef, amount);
+            return new Payment(UUID.randomUUID(), UUID.randomUUID(), walletId, customerRef, amount, "wifi");
+        }
+
+        /** This payment to another biller. */
+        Payment to(String otherBiller) {
+            return new Payment(eventId, paymentId, walletId, customerRef, amount, otherBiller);
         }
 
         String json() {
             return """
-                    {"paymentId":"%s","walletId":"%s","biller":"wifi","customerRef":"%s","amount":%d,"currency":"USD"}""".formatted(paymentId, walletId, customerRef, amount);
+                    {"paymentId":"%s","walletId":"%s","biller":"%s","customerRef":"%s","amount":%d,"currency":"USD"}""".formatted(paymentId, walletId, biller, customerRef, amount);
         }
     }
 
@@ -120,6 +125,39 @@ final class Infra implements AutoCloseable {
                 consumer.poll(Duration.ofMillis(100)).forEach(out::add);
             }
         }
+        return out;
+    }
+
+    /** The group's committed offset of partition 0 of {@code topic} (-1 when none). */
+    long committed(String group, String topic) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", shared.bootstrapServers()))) {
+            var offsets = admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS);
+            var o = offsets.get(new org.apache.kafka.common.TopicPartition(topic, 0));
+            return o == null ? -1 : o.offset();
+        } catch (Exception e) {
+            throw new AssertionError("cannot read the group's offsets", e);
+        }
+    }
+
+    /** The end offset of partition 0 of {@code topic}. */
+    long endOffset(String topic) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", shared.bootstrapServers()))) {
+            var tp = new org.apache.kafka.common.TopicPartition(topic, 0);
+            return admin.listOffsets(Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.latest()))
+                    .partitionResult(tp)
+                    .get(30, TimeUnit.SECONDS)
+                    .offset();
+        } catch (Exception e) {
+            throw new AssertionError("cannot read the end offset", e);
+        }
+    }
+
+    /** Billers by id, each a client of its simulator with the test client settings. */
+    static Map<String, BillerClientConfig> billers(Map<String, BillerSimulator> sims) {
+        var out = new java.util.LinkedHashMap<String, BillerClientConfig>();
+        sims.forEach((id, sim) -> out.put(id, clientConfig(sim)));
         return out;
     }
 

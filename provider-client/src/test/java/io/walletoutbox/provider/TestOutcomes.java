@@ -1,15 +1,24 @@
 package io.walletoutbox.provider;
 
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
  * The test's {@link OutcomeRecorder}: appends every call to {@code test_outcomes} (no unique key, so a double
- * recording would show as two rows), in the consumer's transaction.
+ * recording would show as two rows), in the consumer's transaction. The table has the ledger's bounds (a reference
+ * of 1..200 characters, a reason of 1..500; PostgreSQL refuses NUL in text). Payments can be made unknown to the
+ * ledger ({@link #unknown}), refused ({@link #refused}: {@code OutcomeRefused}; {@link #violating}: a CHECK
+ * violation) or failing transiently ({@link #failing}).
  */
 final class TestOutcomes implements OutcomeRecorder {
+    final Set<UUID> unknown = ConcurrentHashMap.newKeySet();
+    final Set<UUID> refused = ConcurrentHashMap.newKeySet();
+    final Set<UUID> violating = ConcurrentHashMap.newKeySet();
+    final Set<UUID> failing = ConcurrentHashMap.newKeySet();
     /** One recorded outcome, in recording order ({@code seq}). */
     record Row(long seq, UUID paymentId, String outcome, String detail) {}
 
@@ -22,7 +31,25 @@ final class TestOutcomes implements OutcomeRecorder {
                     seq        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
                     payment_id uuid NOT NULL,
                     outcome    text NOT NULL,
-                    detail     text NOT NULL)"""));
+                    detail     text NOT NULL,
+                    CHECK (outcome <> 'paid' OR length(detail) BETWEEN 1 AND 200),
+                    CHECK (outcome <> 'declined' OR length(detail) BETWEEN 1 AND 500))"""));
+    }
+
+    @Override
+    public Lookup lookup(Handle handle, UUID paymentId) {
+        if (unknown.contains(paymentId)) {
+            return Lookup.NOT_FOUND;
+        }
+        return settled(handle, paymentId) ? Lookup.SETTLED : Lookup.PENDING;
+    }
+
+    private static boolean settled(Handle handle, UUID paymentId) {
+        return handle.createQuery("SELECT count(*) FROM test_outcomes WHERE payment_id = :p")
+                        .bind("p", paymentId)
+                        .mapTo(Long.class)
+                        .one()
+                > 0;
     }
 
     @Override
@@ -35,10 +62,20 @@ final class TestOutcomes implements OutcomeRecorder {
         return insert(handle, paymentId, "declined", reason);
     }
 
-    private static boolean insert(Handle handle, UUID paymentId, String outcome, String detail) {
+    private boolean insert(Handle handle, UUID paymentId, String outcome, String detail) {
         if (!handle.isInTransaction()) {
             throw new AssertionError("the recorder must be called inside the consumer's transaction");
         }
+        if (failing.contains(paymentId)) {
+            throw new IllegalStateException("the ledger is unavailable for " + paymentId + " (test)");
+        }
+        if (refused.contains(paymentId)) {
+            throw ProviderException.OutcomeRefused.ledgerRefused("the ledger refuses " + paymentId + " (test)", null);
+        }
+        if (violating.contains(paymentId)) {
+            detail = ""; // the CHECK constraint refuses it
+        }
+
         handle.createUpdate("INSERT INTO test_outcomes (payment_id, outcome, detail) VALUES (:p, :o, :d)")
                 .bind("p", paymentId)
                 .bind("o", outcome)

@@ -45,8 +45,8 @@ public final class BillerResponses {
     public static Attempt ofPayment(int status, String body) {
         if (status == 200 || status == 201) {
             JsonNode json = parse(body);
-            String id = text(json, "id");
-            if ("PAID".equals(text(json, "status")) && id != null && !id.isBlank()) {
+            String id = BillerText.reference(text(json, "id"));
+            if ("PAID".equals(text(json, "status")) && id != null && !id.isEmpty()) {
                 return new Attempt.Definite(new BillerOutcome.Paid(id));
             }
             // A success status without the fields we need: the biller did something, we cannot tell what.
@@ -85,11 +85,24 @@ public final class BillerResponses {
      * has no record of the key.
      */
     public static BillerOutcome ofStatus(int status, String body, String previousCause) {
+        BillerOutcome outcome = ofStatusQuery(status, body, previousCause);
+        if (outcome instanceof BillerOutcome.NotCharged) {
+            return new BillerOutcome.Unknown(
+                    "biller has no payment for this key (not charged, safe to retry); last error: " + previousCause);
+        }
+        return outcome;
+    }
+
+    /**
+     * As {@link #ofStatus}, but a {@code 404} is {@link BillerOutcome.NotCharged}: the answer of an explicit
+     * status query ({@link io.walletoutbox.provider.BillerClient#status}).
+     */
+    public static BillerOutcome ofStatusQuery(int status, String body, String previousCause) {
         if (status == 200) {
             JsonNode json = parse(body);
             String st = text(json, "status");
-            String id = text(json, "id");
-            if ("PAID".equals(st) && id != null && !id.isBlank()) {
+            String id = BillerText.reference(text(json, "id"));
+            if ("PAID".equals(st) && id != null && !id.isEmpty()) {
                 return new BillerOutcome.Paid(id);
             }
             if ("DECLINED".equals(st)) {
@@ -101,8 +114,7 @@ public final class BillerResponses {
             return new BillerOutcome.ConfigurationFault(status, configurationCause(status, body));
         }
         if (status == 404) {
-            return new BillerOutcome.Unknown(
-                    "biller has no payment for this key (not charged, safe to retry); last error: " + previousCause);
+            return new BillerOutcome.NotCharged("the biller has no payment under this key (status query answered 404)");
         }
         return new BillerOutcome.Unknown(previousCause + "; status query answered " + status);
     }

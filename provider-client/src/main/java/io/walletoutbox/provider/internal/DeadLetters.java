@@ -1,5 +1,6 @@
 package io.walletoutbox.provider.internal;
 
+import io.walletoutbox.provider.DeadLetterReason;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
@@ -15,11 +16,15 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Sends unprocessable records to {@code <topic>.dlq}: same key, value and headers, plus {@code dlq_error}, {@code
- * dlq_attempts} and {@code dlq_origin} (topic-partition@offset). A send waits for the broker's acknowledgement,
+ * Sends records given up for good to {@code <topic>.dlq}: same key, value and headers, plus {@code dlq_reason} (the
+ * reason class, {@link DeadLetterReason#label()}), {@code dlq_error} (the error, cleaned and at most {@value
+ * #MAX_ERROR} characters), {@code dlq_attempts} and {@code dlq_origin} (topic-partition@offset). A send waits for the broker's acknowledgement,
  * so the source offset is committed only once the dead letter is safe.
  */
 final class DeadLetters implements AutoCloseable {
+    /** The longest {@code dlq_error} header value, in code points. */
+    static final int MAX_ERROR = 1000;
+
     private final String topic;
     private final KafkaProducer<String, byte[]> producer;
 
@@ -48,9 +53,10 @@ final class DeadLetters implements AutoCloseable {
         return topic;
     }
 
-    void send(ConsumerRecord<String, byte[]> record, Exception error, int attempts) {
+    void send(ConsumerRecord<String, byte[]> record, DeadLetterReason reason, String error, int attempts) {
         var headers = new RecordHeaders(record.headers().toArray());
-        headers.add("dlq_error", bytes(String.valueOf(error.getMessage())));
+        headers.add("dlq_reason", bytes(reason.label()));
+        headers.add("dlq_error", bytes(BillerText.clean(String.valueOf(error), MAX_ERROR)));
         headers.add("dlq_attempts", bytes(Integer.toString(attempts)));
         headers.add("dlq_origin", bytes(record.topic() + "-" + record.partition() + "@" + record.offset()));
         try {

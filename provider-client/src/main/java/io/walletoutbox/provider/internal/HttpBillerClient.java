@@ -15,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +36,8 @@ public final class HttpBillerClient implements BillerClient {
     // stays open, calls report a configuration fault rather than an unknown outcome.
     private volatile BillerOutcome.ConfigurationFault lastConfigurationFault;
 
-    public HttpBillerClient(BillerClientConfig config, ProviderMetrics metrics) {
+    public HttpBillerClient(String billerId, BillerClientConfig config, ProviderMetrics metrics) {
+        Objects.requireNonNull(billerId, "billerId");
         this.config = Objects.requireNonNull(config, "config");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.http = HttpClient.newBuilder()
@@ -44,7 +46,10 @@ public final class HttpBillerClient implements BillerClient {
                 .build();
         this.backoff = new Backoff(config.initialBackoff(), config.maxBackoff());
         this.breaker = new CircuitBreaker(
-                config.breakerFailureThreshold(), config.breakerOpenFor(), System::nanoTime, metrics::circuitState);
+                config.breakerFailureThreshold(),
+                config.breakerOpenFor(),
+                System::nanoTime,
+                metrics.circuitGauge(billerId));
         String base = config.baseUrl().toString().replaceAll("/+$", "");
         this.payments = URI.create(base + "/v1/payments");
         this.authorization = config.apiKey().map(k -> "Bearer " + k).orElse(null);
@@ -128,9 +133,25 @@ public final class HttpBillerClient implements BillerClient {
         return status(key, call.traceparent(), lastCause);
     }
 
+    @Override
+    public BillerOutcome status(UUID paymentId) {
+        Objects.requireNonNull(paymentId, "paymentId");
+        try {
+            return query(paymentId.toString(), null, "asked by reconciliation", true);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new BillerOutcome.Unknown("interrupted while asking the biller");
+        }
+    }
+
     // The one question that settles an ambiguous payment. It bypasses the breaker: one GET is cheap and the
     // answer is worth more than the protection.
     private BillerOutcome status(String key, String traceparent, String lastCause) throws InterruptedException {
+        return query(key, traceparent, lastCause, false);
+    }
+
+    private BillerOutcome query(String key, String traceparent, String lastCause, boolean explicit)
+            throws InterruptedException {
         var builder = HttpRequest.newBuilder(URI.create(payments + "/" + key))
                 .timeout(config.requestTimeout())
                 .GET();
@@ -143,7 +164,10 @@ public final class HttpBillerClient implements BillerClient {
         long start = System.nanoTime();
         try {
             HttpResponse<String> response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
-            var outcome = BillerResponses.ofStatus(response.statusCode(), redact(response.body()), lastCause);
+            String body = redact(response.body());
+            var outcome = explicit
+                    ? BillerResponses.ofStatusQuery(response.statusCode(), body, lastCause)
+                    : BillerResponses.ofStatus(response.statusCode(), body, lastCause);
             if (outcome instanceof BillerOutcome.ConfigurationFault(var status, var cause)) {
                 return configurationFault(key, "GET", status, cause);
             }

@@ -4,7 +4,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.walletoutbox.provider.BillPaymentConsumer;
 import io.walletoutbox.provider.BillPaymentConsumerConfig;
-import io.walletoutbox.provider.BillerClient;
+import io.walletoutbox.provider.Billers;
 import io.walletoutbox.provider.OutcomeRecorder;
 import io.walletoutbox.provider.ProcessingHook;
 import io.walletoutbox.provider.ProviderMetrics;
@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -55,6 +56,9 @@ public final class KafkaBillPaymentConsumer implements BillPaymentConsumer {
     private final RecordProcessor processor;
     private final Map<TopicPartition, PartitionProgress> progress = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
+    // Lanes whose running record waits on a failing dependency: they and the records queued behind them do not
+    // count against maxInFlight, so one biller's outage does not stop fetching the other billers' payments.
+    private final Set<LaneKey> heldLanes = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean stopped;
@@ -68,7 +72,7 @@ public final class KafkaBillPaymentConsumer implements BillPaymentConsumer {
     public KafkaBillPaymentConsumer(
             BillPaymentConsumerConfig config,
             Jdbi jdbi,
-            BillerClient biller,
+            Billers billers,
             OutcomeRecorder recorder,
             ProviderMetrics metrics,
             ProcessingHook hook) {
@@ -80,7 +84,7 @@ public final class KafkaBillPaymentConsumer implements BillPaymentConsumer {
         this.processor = new RecordProcessor(
                 config,
                 jdbi,
-                Objects.requireNonNull(biller, "biller"),
+                Objects.requireNonNull(billers, "billers"),
                 Objects.requireNonNull(recorder, "recorder"),
                 metrics,
                 Objects.requireNonNull(hook, "hook"),
@@ -118,7 +122,8 @@ public final class KafkaBillPaymentConsumer implements BillPaymentConsumer {
                     PartitionProgress p = progress.computeIfAbsent(tp, t -> new PartitionProgress());
                     p.fetched(record.offset());
                     inFlight.incrementAndGet();
-                    lanes.submit(new LaneKey(tp, record.key()), () -> run(record, p));
+                    var lane = new LaneKey(tp, record.key());
+                    lanes.submit(lane, () -> run(record, p, lane));
                 }
                 try {
                     commitFinished(progress.keySet());
@@ -146,14 +151,16 @@ public final class KafkaBillPaymentConsumer implements BillPaymentConsumer {
     }
 
     /** One record on its key's lane: processed to the end, or abandoned when its partition is revoked. */
-    private void run(ConsumerRecord<String, byte[]> record, PartitionProgress p) {
+    private void run(ConsumerRecord<String, byte[]> record, PartitionProgress p, LaneKey lane) {
         boolean done;
         try {
-            done = !p.revoked() && processor.process(record, p::revoked);
+            done = !p.revoked() && processor.process(record, p::revoked, () -> heldLanes.add(lane));
         } catch (RuntimeException | Error e) {
             // Not expected (process handles its failures); never commit past it: it is redelivered.
             log.error("record processing crashed; abandoning it offset={} key={}", record.offset(), record.key(), e);
             done = false;
+        } finally {
+            heldLanes.remove(lane);
         }
         if (done) {
             p.finished(record.offset());
@@ -184,17 +191,25 @@ public final class KafkaBillPaymentConsumer implements BillPaymentConsumer {
 
     private void applyBackpressure() {
         int n = inFlight.get();
+        int held = heldLanes.isEmpty() ? 0 : Math.min(n, lanes.sizeOf(heldLanes));
         metrics.inFlight(n);
-        if (!paused && n >= config.maxInFlight()) {
-            consumer.pause(consumer.assignment());
-            paused = true;
-            log.info("bill-payment consumer paused inFlight={}", n);
-        } else if (paused && n < config.maxInFlight() / 2 + 1) {
-            consumer.resume(consumer.paused());
-            paused = false;
-            log.info("bill-payment consumer resumed inFlight={}", n);
-        } else if (paused) {
-            consumer.pause(consumer.assignment()); // partitions assigned since the pause
+        metrics.held(held);
+        switch (Backpressure.decide(paused, n, held, config.maxInFlight(), config.maxHeld())) {
+            case PAUSE -> {
+                consumer.pause(consumer.assignment());
+                paused = true;
+                log.info("bill-payment consumer paused inFlight={} held={}", n, held);
+            }
+            case RESUME -> {
+                consumer.resume(consumer.paused());
+                paused = false;
+                log.info("bill-payment consumer resumed inFlight={} held={}", n, held);
+            }
+            case STAY -> {
+                if (paused) {
+                    consumer.pause(consumer.assignment()); // partitions assigned since the pause
+                }
+            }
         }
     }
 

@@ -41,6 +41,20 @@ final class KeyedLanes<K> {
         }
     }
 
+    /** Tasks of {@code keys} (running or queued), summed. */
+    int sizeOf(java.util.Collection<K> keys) {
+        synchronized (queues) {
+            int n = 0;
+            for (K key : keys) {
+                ArrayDeque<Runnable> queue = queues.get(key);
+                if (queue != null) {
+                    n += 1 + queue.size();
+                }
+            }
+            return n;
+        }
+    }
+
     private void drain(K key, ArrayDeque<Runnable> queue) {
         while (true) {
             Runnable task;

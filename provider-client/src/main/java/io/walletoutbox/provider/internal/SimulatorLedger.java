@@ -48,6 +48,11 @@ final class SimulatorLedger {
     }
 
     synchronized Result pay(String key, PaymentRequest request, Instant now) {
+        return pay(key, request, now, Optional.empty());
+    }
+
+    /** As {@link #pay(String, PaymentRequest, Instant)}; a decline carries {@code declineReason} when present. */
+    synchronized Result pay(String key, PaymentRequest request, Instant now, Optional<String> declineReason) {
         purge(now);
         Answer previous = live(key, now);
         if (previous != null) {
@@ -55,7 +60,7 @@ final class SimulatorLedger {
         }
         Answer answer;
         if (request.customerRef().startsWith("DECLINE")) {
-            answer = new Answer(request, null, "unknown customer " + request.customerRef(), now);
+            answer = new Answer(request, null, declineReason.orElse("unknown customer " + request.customerRef()), now);
         } else {
             String id = "pay_" + UUID.randomUUID();
             answer = new Answer(request, id, null, now);

@@ -12,7 +12,14 @@ final class SimulatorRequests {
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
     private static final Set<String> PAYMENT_FIELDS = Set.of("customerRef", "amount", "currency");
     private static final Set<String> FAULT_FIELDS = Set.of(
-            "latencyMs", "errorRate", "timeoutRate", "dropResponseRate", "failNext", "dropNext", "requireApiKey");
+            "latencyMs",
+            "errorRate",
+            "timeoutRate",
+            "dropResponseRate",
+            "failNext",
+            "dropNext",
+            "requireApiKey",
+            "failStatus");
 
     private SimulatorRequests() {}
 

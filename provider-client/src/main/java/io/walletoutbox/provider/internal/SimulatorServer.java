@@ -47,6 +47,8 @@ public final class SimulatorServer implements BillerSimulator {
     private final AtomicInteger failNext = new AtomicInteger();
     private final AtomicInteger dropNext = new AtomicInteger();
     private volatile SimulatorFaults faults;
+    private volatile boolean failStatus;
+    private volatile Optional<String> declineReason = Optional.empty();
     // Only the key's SHA-256 is kept: comparing digests takes the same time whatever the presented key (length
     // included), and the key itself is never held where a heap dump or a toString could show it.
     private volatile Optional<byte[]> requiredKeyDigest;
@@ -143,6 +145,16 @@ public final class SimulatorServer implements BillerSimulator {
     @Override
     public void dropNext(int n) {
         dropNext.set(Math.max(0, n));
+    }
+
+    @Override
+    public void failStatus(boolean failing) {
+        failStatus = failing;
+    }
+
+    @Override
+    public void declineReason(Optional<String> reason) {
+        declineReason = Objects.requireNonNull(reason, "reason");
     }
 
     @Override
@@ -243,7 +255,7 @@ public final class SimulatorServer implements BillerSimulator {
             stopped.await(config.hangTime().toMillis(), TimeUnit.MILLISECONDS);
             return; // closing the exchange unanswered drops the connection: the client times out first
         }
-        var result = ledger.pay(key, request, Instant.now());
+        var result = ledger.pay(key, request, Instant.now(), declineReason);
         if (dropNext.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0 || random.nextDouble() < f.dropResponseRate()) {
             log.debug("simulator dropping the response for key={}", key);
             return;
@@ -268,6 +280,10 @@ public final class SimulatorServer implements BillerSimulator {
     }
 
     private void lookup(HttpExchange ex, String key) throws IOException {
+        if (failStatus) {
+            problem(ex, 503, "Service Unavailable", "injected fault");
+            return;
+        }
         var answer = ledger.find(key, Instant.now());
         if (answer.isEmpty()) {
             problem(ex, 404, "Not Found", "no payment with idempotency key " + key);
@@ -286,6 +302,12 @@ public final class SimulatorServer implements BillerSimulator {
                 }
                 if (body.has("dropNext")) {
                     dropNext(SimulatorRequests.count(body, "dropNext"));
+                }
+                if (body.has("failStatus")) {
+                    if (!body.get("failStatus").isBoolean()) {
+                        throw new IllegalArgumentException("failStatus must be true or false");
+                    }
+                    failStatus(body.get("failStatus").asBoolean());
                 }
                 if (body.has("requireApiKey")) {
                     requireApiKey(SimulatorRequests.apiKey(body, "requireApiKey"));
@@ -306,6 +328,7 @@ public final class SimulatorServer implements BillerSimulator {
                 .put("dropResponseRate", f.dropResponseRate())
                 .put("failNext", failNext.get())
                 .put("dropNext", dropNext.get())
+                .put("failStatus", failStatus)
                 .put("apiKeyRequired", apiKeyRequired());
         send(ex, 200, out);
     }

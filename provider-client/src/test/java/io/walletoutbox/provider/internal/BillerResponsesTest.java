@@ -67,6 +67,8 @@ class BillerResponsesTest {
                 assertInstanceOf(BillerOutcome.ConfigurationFault.class, BillerResponses.ofStatus(403, "", "timeout"))
                         .status());
         assertInstanceOf(BillerOutcome.Unknown.class, BillerResponses.ofStatus(404, "", "timeout"));
+        assertInstanceOf(BillerOutcome.NotCharged.class, BillerResponses.ofStatusQuery(404, "", "timeout"));
+        assertInstanceOf(BillerOutcome.Unknown.class, BillerResponses.ofStatusQuery(503, "", "timeout"));
     }
 
     @Test
