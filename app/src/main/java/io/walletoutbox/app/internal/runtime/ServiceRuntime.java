@@ -31,8 +31,6 @@ import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.outbox.OutboxSchema;
 import io.walletoutbox.outbox.OutboxWriter;
-import io.walletoutbox.provider.BillPaymentConsumer;
-import io.walletoutbox.provider.Reconciliation;
 import io.walletoutbox.relay.KafkaProducers;
 import io.walletoutbox.relay.ParkingPolicy;
 import io.walletoutbox.relay.PollingRelay;
@@ -196,12 +194,11 @@ public final class ServiceRuntime implements AutoCloseable {
             relayRef.set(relay);
         }
 
-        Optional<String> simulatorUrl = Optional.empty();
-        Optional<BillPaymentConsumer> consumer = Optional.empty();
+        ProviderWiring.Providers providers = ProviderWiring.providers(config, jdbi, wallets, registry, closer);
+        Optional<String> simulatorUrl = providers.simulatorUrl();
+        Optional<ProviderWiring.Started> consumer = Optional.empty();
         if (config.runs(Role.CONSUMER)) {
-            ProviderWiring.Started started = ProviderWiring.start(config, infra, jdbi, wallets, registry, closer);
-            simulatorUrl = started.simulatorUrl();
-            consumer = Optional.of(started.consumer());
+            consumer = Optional.of(ProviderWiring.start(config, infra, jdbi, providers, registry, closer));
         }
 
         Optional<WalletRoutes> walletRoutes = Optional.empty();
@@ -222,21 +219,27 @@ public final class ServiceRuntime implements AutoCloseable {
                 // that serves this route has its schema applied: the check only names that in the answer.
                 new HealthRoutes.Check("migrations", Optional::empty)));
         List<HealthRoutes.Check> liveness = new ArrayList<>();
-        consumer.ifPresent(c -> {
+        consumer.ifPresent(started -> {
             HealthRoutes.Check running = new HealthRoutes.Check(
                     "consumer",
-                    () -> c.isRunning()
+                    () -> started.consumer().isRunning()
                             ? Optional.empty()
                             : Optional.of("the bill-payment consumer has stopped (see the log)"));
+            HealthRoutes.Check job = new HealthRoutes.Check(
+                    "reconciliation",
+                    () -> started.job().isRunning()
+                            ? Optional.empty()
+                            : Optional.of("the reconciliation job has stopped (see the log)"));
             checks.add(running);
             liveness.add(running);
+            liveness.add(job);
         });
         AuditLog audit = new AuditLog(jdbi);
         closer.register(new RetentionJob(
                 List.of(new RetentionJob.Purge(
                         "admin_audit", () -> audit.purge(config.retention().audit()))),
                 Duration.ofMinutes(10)));
-        AdminRoutes admin = new AdminRoutes(jdbi, outboxAdmin, Reconciliation.create(jdbi), audit, wakeRelay);
+        AdminRoutes admin = new AdminRoutes(jdbi, outboxAdmin, providers.reconciliation(), audit, wakeRelay);
         List<Consumer<io.javalin.config.JavalinConfig>> adminRoutes = List.of(admin::register);
         List<ApiServer.Route> routes = new java.util.concurrent.CopyOnWriteArrayList<>();
         Javalin management =
