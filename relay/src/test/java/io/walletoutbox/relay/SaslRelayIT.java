@@ -37,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The polling relay against a broker that requires SASL/SCRAM: given the client security properties through
  * {@link KafkaProducers#create(String, String, Map)} it publishes; with wrong credentials it publishes nothing,
- * keeps every event in the outbox and parks none (an authentication failure is not the record's fault).
+ * keeps every event in the outbox and parks none (an authentication failure is not the record's fault: it is
+ * counted as {@code denied}, retried with back-off until the credentials are right).
  */
 class SaslRelayIT {
     private static final String USER = "relay";
@@ -74,6 +75,7 @@ class SaslRelayIT {
         Map<String, Object> wrong = new HashMap<>(kafka.clientProperties());
         wrong.put(SaslConfigs.SASL_JAAS_CONFIG, EmbeddedKafka.scramJaasConfig(USER, "wrong-password"));
         var failures = new AtomicInteger();
+        var denials = new AtomicInteger();
         var permanentFailures = new AtomicInteger();
         var published = new AtomicLong();
         RelayMetrics counting = new RelayMetrics() {
@@ -83,12 +85,18 @@ class SaslRelayIT {
             }
 
             @Override
+            public void denied() {
+                denials.incrementAndGet();
+            }
+
+            @Override
             public void published(Duration sinceCreated) {
                 published.incrementAndGet();
             }
         };
         try (Relay refused = relay("relay-wrong-credentials", wrong, counting)) {
-            await(() -> failures.get() >= 3, LONG, "three failed publishing attempts");
+            await(() -> denials.get() >= 3, LONG, "three publishing attempts refused");
+            assertTrue(refused.isRunning(), "a relay refused by Kafka still runs (it waits for an operator)");
         }
         assertEquals(0, published.get());
         assertEquals(0, permanentFailures.get(), "an authentication failure is never a rejection of the record");

@@ -34,7 +34,8 @@ public final class CdcSlotMonitor implements WriteGate, AutoCloseable {
         this.config = config;
         this.interval = interval;
         this.current = CdcSlots.status(jdbi, config);
-        this.thread = Thread.ofVirtual().name("cdc-slot-monitor-" + config.slotName()).unstarted(this::loop);
+        this.thread =
+                Thread.ofVirtual().name("cdc-slot-monitor-" + config.slotName()).unstarted(this::loop);
     }
 
     /**

@@ -225,8 +225,7 @@ public final class CdcRelayImpl implements Relay {
             metrics.batchClaimed(events.size());
             try {
                 publish(events);
-                hooks.afterAcks(
-                        -1, events.stream().map(StoredEvent::position).toList());
+                hooks.afterAcks(-1, events.stream().map(StoredEvent::position).toList());
             } catch (Error e) {
                 // Recorded before Debezium sees it: however the engine reports it, the supervisor stops for good.
                 fatal = e;
