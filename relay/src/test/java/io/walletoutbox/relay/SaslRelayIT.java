@@ -65,7 +65,7 @@ class SaslRelayIT {
     @Test
     void relayPublishesThroughTheSaslBrokerOnlyWithTheClientSecurityProperties() {
         String topic = "sasl-relay";
-        createTopic(topic, 4);
+        createTopic(kafka, topic, 4);
         var events = new ArrayList<OutboxEvent>();
         for (int i = 0; i < 40; i++) {
             events.add(RelayContractIT.event(topic, "key-" + (i % 4), i));
@@ -105,7 +105,7 @@ class SaslRelayIT {
 
         fixture.register(relay("relay-sasl", kafka.clientProperties(), RelayMetrics.NONE));
         await(() -> fixture.backlog() == 0, LONG, "the relay with credentials to publish every event");
-        List<ConsumerRecord<String, byte[]>> records = readAll(topic, events.size());
+        List<ConsumerRecord<String, byte[]>> records = readAll(kafka, topic, events.size());
         Map<String, List<Integer>> seqByKey = new LinkedHashMap<>();
         for (var record : records) {
             String value = new String(record.value(), StandardCharsets.UTF_8);
@@ -135,7 +135,8 @@ class SaslRelayIT {
                 .one());
     }
 
-    private void createTopic(String topic, int partitions) {
+    /** Creates {@code topic} on the SASL broker {@code kafka}. */
+    static void createTopic(EmbeddedKafka kafka, String topic, int partitions) {
         Map<String, Object> config = new HashMap<>(kafka.clientProperties());
         config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         try (Admin admin = Admin.create(config)) {
@@ -148,7 +149,7 @@ class SaslRelayIT {
     }
 
     /** Every record of {@code topic} from the beginning, read until there are {@code count}. */
-    private List<ConsumerRecord<String, byte[]>> readAll(String topic, int count) {
+    static List<ConsumerRecord<String, byte[]>> readAll(EmbeddedKafka kafka, String topic, int count) {
         Map<String, Object> config = new HashMap<>(kafka.clientProperties());
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
