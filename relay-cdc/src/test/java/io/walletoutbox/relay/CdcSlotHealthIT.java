@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.walletoutbox.embedded.EmbeddedPostgres;
 import io.walletoutbox.outbox.OutboxAdmin;
 import io.walletoutbox.outbox.OutboxConfig;
@@ -49,6 +50,12 @@ class CdcSlotHealthIT {
 
             CdcSlotMonitor monitor =
                     fixture.register(CdcSlotMonitor.start(fixture.jdbi, config, Duration.ofMillis(50)));
+            var registry = new SimpleMeterRegistry();
+            monitor.bindTo(registry);
+            var gauge = registry.get("relay.cdc.slot.state")
+                    .tag("slot", config.slotName())
+                    .gauge();
+            assertEquals(0.0, gauge.value());
             var writer = OutboxWriter.create(OutboxConfig.DEFAULTS, OutboxMode.LOGICAL_MESSAGE, () -> {}, monitor);
             var admin = OutboxAdmin.create(fixture.jdbi, OutboxMode.LOGICAL_MESSAGE, monitor);
             fixture.jdbi.useTransaction(h -> writer.append(h, event()));
@@ -62,10 +69,12 @@ class CdcSlotHealthIT {
             assertTrue(refused.getMessage().contains(config.slotName()), refused.getMessage());
             assertThrows(OutboxException.WritesRefusedException.class, () -> admin.retry(parkedId));
             assertEquals(1, admin.status().parked(), "a refused retry keeps the parked event");
+            assertEquals(2.0, gauge.value(), "missing");
 
             CdcSlots.ensureSlot(fixture.jdbi, config);
             await(() -> monitor.current().state() == SlotStatus.State.OK, LONG, "the monitor to see the new slot");
             fixture.jdbi.useTransaction(h -> writer.append(h, event()));
+            assertEquals(0.0, gauge.value());
             assertTrue(admin.retry(parkedId));
             assertEquals(0, admin.status().parked());
         }
@@ -112,6 +121,9 @@ class CdcSlotHealthIT {
             SlotStatus status = CdcSlots.status(jdbi, config);
             assertTrue(!status.acceptsWrites() && status.detail().contains("invalidated"), status.detail());
             try (var monitor = CdcSlotMonitor.start(jdbi, config, Duration.ofSeconds(5))) {
+                var registry = new SimpleMeterRegistry();
+                monitor.bindTo(registry);
+                assertEquals(3.0, registry.get("relay.cdc.slot.state").gauge().value(), "invalidated");
                 var writer = OutboxWriter.create(OutboxConfig.DEFAULTS, OutboxMode.LOGICAL_MESSAGE, () -> {}, monitor);
                 assertThrows(
                         OutboxException.WritesRefusedException.class,

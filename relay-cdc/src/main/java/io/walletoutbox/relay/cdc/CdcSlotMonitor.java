@@ -1,5 +1,9 @@
 package io.walletoutbox.relay.cdc;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.walletoutbox.outbox.WriteGate;
 import java.time.Duration;
 import java.util.Objects;
@@ -14,11 +18,15 @@ import org.slf4j.LoggerFactory;
  * {@link WriteGate} of a CDC-mode {@code OutboxWriter} (and {@code OutboxAdmin}), refusing while the slot is
  * {@link SlotStatus.State#MISSING} or {@link SlotStatus.State#INVALIDATED}, and the source of a readiness check.
  *
+ * <p>As a {@link MeterBinder} it reports the gauge {@code relay.cdc.slot.state} (Prometheus {@code
+ * relay_cdc_slot_state}, tag {@code slot}): the cached state's severity, {@code 0} OK, {@code 1} AT_RISK, {@code 2}
+ * MISSING, {@code 3} INVALIDATED. Alert at {@code >= 2} (payments refused), warn at {@code 1}.
+ *
  * <p>A slot dropped or invalidated is seen within one refresh interval; writes committed in that window are lost
  * with the slot's other unread events. When a read fails (the database unreachable) the last status is kept: the
  * writers fail on the database anyway.
  */
-public final class CdcSlotMonitor implements WriteGate, AutoCloseable {
+public final class CdcSlotMonitor implements WriteGate, MeterBinder, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CdcSlotMonitor.class);
 
     private final Jdbi jdbi;
@@ -52,6 +60,16 @@ public final class CdcSlotMonitor implements WriteGate, AutoCloseable {
         var monitor = new CdcSlotMonitor(jdbi, config, interval);
         monitor.thread.start();
         return monitor;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder("relay.cdc.slot.state", this, m -> m.current().state().severity())
+                .description("State of the CDC replication slot: 0 ok, 1 at risk, 2 missing, 3 invalidated;"
+                        + " writes are refused from 2")
+                .tags(Tags.of("slot", config.slotName()))
+                .strongReference(true)
+                .register(registry);
     }
 
     /** The status last read; never blocks. */

@@ -15,7 +15,7 @@ public record SlotStatus(State state, String detail) {
         Objects.requireNonNull(detail, "detail");
     }
 
-    /** The slot's states, from the writers' point of view. */
+    /** The slot's states, from the writers' point of view, by increasing {@link #severity()}. */
     public enum State {
         /** The slot exists for this database and keeps the WAL it needs: events committed now will be relayed. */
         OK,
@@ -35,7 +35,12 @@ public record SlotStatus(State state, String detail) {
          * conflicting}): the WAL it needed was removed, it can never be read again, and events committed now would
          * be lost with it.
          */
-        INVALIDATED
+        INVALIDATED;
+
+        /** 0 for {@link #OK} up to 3 for {@link #INVALIDATED}: the value of the {@code relay.cdc.slot.state} gauge. */
+        public int severity() {
+            return ordinal();
+        }
     }
 
     /** True when events written now reach a relay: {@link State#OK} or {@link State#AT_RISK}. */
