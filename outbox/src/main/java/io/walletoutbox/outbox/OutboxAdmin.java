@@ -11,7 +11,8 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * Operator's view of the outbox: its backlog, and the parked events (those Kafka rejected for good), which can be
- * retried or discarded. Each method runs in a transaction of its own. Backs {@code GET /admin/outbox}, {@code GET
+ * retried or discarded. Parked events live in {@code outbox_parked} in both modes (the CDC relay parks there too,
+ * with shard {@code -1} and its WAL position as id); retrying depends on the mode (see {@link #retry(long)}). Each method runs in a transaction of its own. Backs {@code GET /admin/outbox}, {@code GET
  * /admin/outbox/parked}, {@code POST /admin/outbox/parked/{id}/retry} and {@code DELETE
  * /admin/outbox/parked/{id}}.
  */
@@ -27,10 +28,23 @@ public interface OutboxAdmin {
     List<ParkedEvent> listParked(int limit, long afterId);
 
     /**
-     * Moves parked event {@code id} back into the outbox at its original position (same id), with its attempts
-     * reset, so a relay publishes it again; under the {@code BLOCK} policy the key's later events follow it. Under
-     * {@code SKIP} its successors were published already, so it arrives after them. A relay polling idle sees it
-     * within its poll interval (or call its {@code wakeUp()}).
+     * Sends parked event {@code id} to the relay again, with its attempts reset, in the way of this admin's {@link
+     * OutboxMode}; the event keeps its id ({@code ce_id}), key, topic, payload, headers and {@code createdAt}, so
+     * the record Kafka gets is the one the relay would have sent the first time.
+     *
+     * <ul>
+     *   <li>{@link OutboxMode#TABLE}: the event moves back into {@code outbox_event} at its original position
+     *       (same id), and a polling relay publishes it. Under the {@code BLOCK} policy the key's later events,
+     *       held back meanwhile, follow it; under {@code SKIP} its successors were published already, so it
+     *       arrives after them. A relay polling idle sees it within its poll interval (or call its {@code
+     *       wakeUp()}). An event parked by a CDC relay (shard {@code -1}) gets its key's shard.
+     *   <li>{@link OutboxMode#LOGICAL_MESSAGE}: the parked row is deleted and the event emitted again as a
+     *       logical decoding message in the same transaction, so the CDC relay publishes it once it commits. It
+     *       goes out at its new WAL position: after every event committed before the retry, the key's later events
+     *       included, whatever the parking policy (the WAL stream cannot hold one key back). Refused with {@link
+     *       OutboxException.WritesRefusedException} when this admin's {@link WriteGate} refuses (the slot that
+     *       would carry it is missing or invalidated); the parked row then stays.
+     * </ul>
      *
      * @return false when no parked event has that id
      */
@@ -38,7 +52,7 @@ public interface OutboxAdmin {
 
     /**
      * {@link #retry(long)} inside the caller's transaction on {@code handle} (so an operator's audit record commits
-     * with it, or neither does).
+     * with it, or neither does; in {@link OutboxMode#LOGICAL_MESSAGE} the re-emitted message is transactional too).
      */
     boolean retry(Handle handle, long id);
 
@@ -53,9 +67,28 @@ public interface OutboxAdmin {
     /** {@link #discard(long)} inside the caller's transaction on {@code handle}. */
     boolean discard(Handle handle, long id);
 
-    /** The stock implementation for PostgreSQL. */
+    /** The stock implementation for PostgreSQL in {@link OutboxMode#TABLE}: {@code create(jdbi, OutboxMode.TABLE)}. */
     static OutboxAdmin create(Jdbi jdbi) {
-        return new PostgresOutboxAdmin(Objects.requireNonNull(jdbi, "jdbi"));
+        return create(jdbi, OutboxMode.TABLE);
+    }
+
+    /**
+     * The stock implementation for PostgreSQL, retrying parked events the way {@code mode}'s relay reads them: pass
+     * the deployment's mode (the one given to {@link OutboxWriter#create(OutboxConfig, OutboxMode, Runnable)}).
+     */
+    static OutboxAdmin create(Jdbi jdbi, OutboxMode mode) {
+        return create(jdbi, mode, WriteGate.OPEN);
+    }
+
+    /**
+     * As {@link #create(Jdbi, OutboxMode)}; a retry in {@link OutboxMode#LOGICAL_MESSAGE} first asks {@code gate}
+     * (the writers' gate, e.g. the CDC slot monitor) and is refused when it refuses.
+     */
+    static OutboxAdmin create(Jdbi jdbi, OutboxMode mode, WriteGate gate) {
+        return new PostgresOutboxAdmin(
+                Objects.requireNonNull(jdbi, "jdbi"),
+                Objects.requireNonNull(mode, "mode"),
+                Objects.requireNonNull(gate, "gate"));
     }
 
     /**
@@ -74,7 +107,7 @@ public interface OutboxAdmin {
     /**
      * One parked event (the payload itself is left out, it may be large).
      *
-     * @param id its outbox position, kept on retry
+     * @param id its outbox position (in CDC mode its WAL position), kept on a table-mode retry
      * @param eventId the event id ({@code ce_id})
      * @param aggregateType the aggregate type
      * @param aggregateId the aggregate id (the record key)

@@ -23,4 +23,46 @@ public class OutboxException extends RuntimeException {
             super("an outbox event with id " + id + " exists already");
         }
     }
+
+    /**
+     * The {@link WriteGate} refused the append: the event would not reach a relay (for example the CDC replication
+     * slot is missing or invalidated). Nothing was written; the caller's transaction should roll back and the
+     * request be refused as temporarily unavailable.
+     */
+    public static final class WritesRefusedException extends OutboxException {
+        public WritesRefusedException(String reason) {
+            super("the outbox refuses writes: " + reason);
+        }
+    }
+
+    /** This process's {@link OutboxMode} is not the one recorded for the database (see {@link OutboxModes}). */
+    public static final class ModeMismatchException extends OutboxException {
+        private final OutboxMode recorded;
+        private final OutboxMode requested;
+
+        public ModeMismatchException(OutboxMode recorded, OutboxMode requested) {
+            super("this process writes the outbox in mode " + requested + " but the database is recorded for mode "
+                    + recorded + " (table outbox_mode); every instance of a deployment must use the same mode,"
+                    + " and switching is an operator's action (OutboxModes.switchTo)");
+            this.recorded = recorded;
+            this.requested = requested;
+        }
+
+        /** The mode recorded in the database. */
+        public OutboxMode recorded() {
+            return recorded;
+        }
+
+        /** The mode this process asked for. */
+        public OutboxMode requested() {
+            return requested;
+        }
+    }
+
+    /** {@link OutboxModes#switchTo} refused: the outbox still holds events the current mode's relay must publish. */
+    public static final class ModeSwitchRefusedException extends OutboxException {
+        public ModeSwitchRefusedException(String reason) {
+            super("cannot switch the outbox mode: " + reason);
+        }
+    }
 }

@@ -22,6 +22,7 @@ public interface OutboxWriter {
      *
      * @throws OutboxException.NoTransactionException when {@code handle} has no open transaction
      * @throws OutboxException.DuplicateEventException when an event with the same id exists
+     * @throws OutboxException.WritesRefusedException when the writer's {@link WriteGate} refuses (nothing written)
      */
     void append(Handle handle, OutboxEvent event);
 
@@ -43,9 +44,20 @@ public interface OutboxWriter {
      * de-duplicate by event id anyway.
      */
     static OutboxWriter create(OutboxConfig config, OutboxMode mode, Runnable afterCommit) {
+        return create(config, mode, afterCommit, WriteGate.OPEN);
+    }
+
+    /**
+     * As {@link #create(OutboxConfig, OutboxMode, Runnable)}, asking {@code gate} before each append: when it
+     * refuses, {@link #append} throws {@link OutboxException.WritesRefusedException} and writes nothing. In {@link
+     * OutboxMode#LOGICAL_MESSAGE} pass the CDC relay's slot monitor ({@code CdcSlotMonitor}), so that no payment
+     * commits while the replication slot that would carry its event is missing or invalidated.
+     */
+    static OutboxWriter create(OutboxConfig config, OutboxMode mode, Runnable afterCommit, WriteGate gate) {
+        Objects.requireNonNull(gate, "gate");
         return switch (Objects.requireNonNull(mode, "mode")) {
-            case TABLE -> new PostgresOutboxWriter(config, afterCommit);
-            case LOGICAL_MESSAGE -> new LogicalMessageOutboxWriter(afterCommit);
+            case TABLE -> new PostgresOutboxWriter(config, afterCommit, gate);
+            case LOGICAL_MESSAGE -> new LogicalMessageOutboxWriter(afterCommit, gate);
         };
     }
 }

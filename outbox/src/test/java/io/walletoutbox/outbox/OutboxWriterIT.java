@@ -121,4 +121,47 @@ class OutboxWriterIT {
         assertEquals(java.util.List.of(), admin.listParked(100, 0));
         assertThrows(IllegalArgumentException.class, () -> admin.listParked(0, 0));
     }
+
+    @Test
+    void aRefusingGateStopsTheAppendAndWritesNothing() {
+        WriteGate closed = () -> java.util.Optional.of("slot walletoutbox_x is missing");
+        for (OutboxMode mode : OutboxMode.values()) {
+            var gated = OutboxWriter.create(OutboxConfig.DEFAULTS, mode, commits::incrementAndGet, closed);
+            var event = OutboxEvent.of("Thing", "t-1", "ThingChanged", "things", "{}");
+            var e = assertThrows(
+                    OutboxException.WritesRefusedException.class,
+                    () -> jdbi.useTransaction(h -> gated.append(h, event)));
+            assertTrue(e.getMessage().contains("slot walletoutbox_x is missing"), e.getMessage());
+            assertEquals(0, count(event.id()), mode + ": nothing written");
+        }
+        assertEquals(0, commits.get(), "no commit, no wake-up");
+    }
+
+    /**
+     * A parked event with shard -1 (parked by a CDC relay before the deployment switched to TABLE mode) is retried
+     * into its key's shard, at its old position; an unknown id is not retried.
+     */
+    @Test
+    void tableModeRetryOfAnEventParkedByTheCdcRelayGivesItItsKeysShard() {
+        var admin = OutboxAdmin.create(jdbi);
+        UUID eventId = UUID.randomUUID();
+        jdbi.useHandle(h -> h.createUpdate("""
+                        INSERT INTO outbox_parked (id, event_id, shard, aggregate_type, aggregate_id, event_type, topic,
+                                                   payload, headers, created_at, attempts, last_error)
+                        VALUES (987654321, :eventId, -1, 'Thing', 't-7', 'ThingChanged', 'things', '{}', '{}',
+                                now(), 5, 'RecordTooLargeException')
+                        """).bind("eventId", eventId).execute());
+        assertEquals(false, admin.retry(123));
+        assertTrue(admin.retry(987654321));
+        var row =
+                jdbi.withHandle(h -> h.createQuery("SELECT id, shard, attempts FROM outbox_event WHERE event_id = :id")
+                        .bind("id", eventId)
+                        .mapToMap()
+                        .one());
+        assertEquals(987654321L, row.get("id"));
+        assertEquals(OutboxConfig.DEFAULTS.shardOf("t-7"), row.get("shard"));
+        assertEquals(0, row.get("attempts"));
+        assertEquals(0, admin.status().parked());
+        assertEquals(false, admin.retry(987654321), "retried once");
+    }
 }

@@ -1,5 +1,6 @@
 package io.walletoutbox.relay;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.relay.cdc.CdcConfig;
 import io.walletoutbox.relay.cdc.CdcSlots;
+import io.walletoutbox.relay.cdc.SlotStatus;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
 
@@ -32,6 +34,11 @@ class CdcSlotsIT {
             assertTrue(refused.getMessage().contains(ours.slotName()), refused.getMessage());
             assertTrue(refused.getMessage().contains("another database"), refused.getMessage());
             CdcSlots.ensureSlot(other, theirs); // its owner finds it as before
+            assertEquals(
+                    SlotStatus.State.MISSING,
+                    CdcSlots.status(fixture.jdbi, ours).state(),
+                    "another database's slot carries none of our events");
+            assertEquals(SlotStatus.State.OK, CdcSlots.status(other, theirs).state());
 
             // The defaults give each database a slot of its own.
             CdcConfig ourDefaults = CdcConfig.defaults("slots", fixture.url, fixture.infra.user(), "");

@@ -9,8 +9,9 @@ import java.util.Objects;
  * large for the topic, an invalid topic): chosen per topic in {@link RelayConfig#parkingPolicies()}.
  *
  * <p>In both policies the rejected event is retried until {@link RelayConfig#maxAttempts()} and then parked
- * (moved to {@code outbox_parked} with its last error), where an operator can retry it (it goes back to its
- * original outbox position) or discard it.
+ * (moved to {@code outbox_parked} with its last error), where an operator can retry it (the polling relay's
+ * event goes back to its original outbox position; the CDC relay's is emitted into the WAL again, after the key's
+ * later events) or discard it. Kafka refusing the client (authentication, ACLs) never counts as a rejection.
  */
 public enum ParkingPolicy {
     /**

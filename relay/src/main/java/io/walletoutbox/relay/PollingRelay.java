@@ -36,7 +36,9 @@ import org.jdbi.v3.core.Jdbi;
  * {@link RelayConfig#retryBackoff()} to {@link RelayConfig#maxRetryBackoff()}); while Kafka is away the outbox
  * is the buffer and writers carry on. A record Kafka rejects for good is parked after {@link
  * RelayConfig#maxAttempts()} rejections; see {@link ParkingPolicy} for what happens to the key's later events and
- * {@code OutboxAdmin} to retry or discard it. Under {@link ParkingPolicy#SKIP} one batch is pipelined. A send
+ * {@code OutboxAdmin} to retry or discard it. Kafka refusing the client itself (authentication, ACLs: {@code
+ * BatchSender.isDenied}) is not a rejection: those events stay and are retried until an operator fixes access.
+ * {@link Relay#isRunning()} turns false when a worker died (on an {@link Error}), not while Kafka is away. Under {@link ParkingPolicy#SKIP} one batch is pipelined. A send
  * the producer fails at once (no metadata: Kafka away) ends the batch there, so no later event overtakes it. What
  * remains is a send timing out in flight while a later event of the same key in the batch is acknowledged (a
  * narrow race the idempotent producer makes unlikely, not impossible): the timed-out event is then published

@@ -23,8 +23,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       read from the database through {@link OutboxAdmin#status()}, at most once per {@code statusCacheTtl}
  *       (2 s by default) however often they are scraped. They describe the whole outbox, so every instance
  *       reports the same values: aggregate them with {@code max}, not {@code sum}.
- *   <li>{@code relay.published} (acks received), {@code relay.failed} (tag {@code kind=retriable|permanent}),
- *       {@code relay.parked}: counters of this instance.
+ *   <li>{@code relay.published} (acks received), {@code relay.failed} (tag {@code kind=retriable|permanent|denied};
+ *       {@code denied}: Kafka refused this client, authentication or authorization, retried until an operator fixes
+ *       it), {@code relay.parked}: counters of this instance.
  *   <li>{@code relay.batch.size}: events per claimed batch. {@code relay.publish.latency}: from the event's
  *       {@code createdAt} (just before its commit) to Kafka's ack, with a histogram.
  *   <li>{@code relay.shards.owned}: shard leases this instance holds right now.
@@ -42,6 +43,7 @@ public final class RelayMeterBinder implements MeterBinder, RelayMetrics {
     private volatile Counter published;
     private volatile Counter failedRetriable;
     private volatile Counter failedPermanent;
+    private volatile Counter failedDenied;
     private volatile Counter parked;
     private volatile DistributionSummary batchSize;
     private volatile Timer latency;
@@ -89,6 +91,7 @@ public final class RelayMeterBinder implements MeterBinder, RelayMetrics {
                 .register(registry);
         failedRetriable = failedCounter(registry, "retriable");
         failedPermanent = failedCounter(registry, "permanent");
+        failedDenied = failedCounter(registry, "denied");
         parked = Counter.builder("relay.parked")
                 .description("Events parked after too many rejections")
                 .baseUnit(BaseUnits.EVENTS)
@@ -109,7 +112,8 @@ public final class RelayMeterBinder implements MeterBinder, RelayMetrics {
 
     private Counter failedCounter(MeterRegistry registry, String kind) {
         return Counter.builder("relay.failed")
-                .description("Failed sends: retriable ones are retried, permanent ones count towards parking")
+                .description("Failed sends: retriable ones are retried, permanent ones count towards parking,"
+                        + " denied ones (Kafka refused this client) are retried until an operator fixes access")
                 .baseUnit(BaseUnits.EVENTS)
                 .tags(tags.and("kind", kind))
                 .register(registry);
@@ -145,6 +149,14 @@ public final class RelayMeterBinder implements MeterBinder, RelayMetrics {
     @Override
     public void failed(boolean permanent) {
         Counter c = permanent ? failedPermanent : failedRetriable;
+        if (c != null) {
+            c.increment();
+        }
+    }
+
+    @Override
+    public void denied() {
+        Counter c = failedDenied;
         if (c != null) {
             c.increment();
         }

@@ -16,6 +16,12 @@ public interface RelayMetrics {
     /** A publish failed and will be retried ({@code permanent}: Kafka rejected the record for good). */
     default void failed(boolean permanent) {}
 
+    /**
+     * A send failed because Kafka refused this client (authentication failed, or an ACL is missing): retried with
+     * back-off, never parked, until an operator fixes the credentials or ACLs. Not counted in {@link #failed}.
+     */
+    default void denied() {}
+
     /** An event was parked after too many permanent failures. */
     default void parked() {}
 

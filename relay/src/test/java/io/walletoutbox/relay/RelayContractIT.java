@@ -1,31 +1,43 @@
 package io.walletoutbox.relay;
 
 import static io.walletoutbox.relay.RelayFixture.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.walletoutbox.embedded.EmbeddedKafka;
+import io.walletoutbox.outbox.OutboxAdmin;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.relay.internal.RelayHooks;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.jdbi.v3.core.Handle;
@@ -185,6 +197,178 @@ abstract class RelayContractIT {
 
     static List<UUID> ids(List<ConsumerRecord<String, byte[]>> records) {
         return records.stream().map(TopicReader::ceId).toList();
+    }
+
+    /**
+     * Whether a parked event of a {@link ParkingPolicy#BLOCK} topic, once retried, is published before the key's
+     * later events (the polling relay held them back) or after them (the CDC relay cannot hold one key of the WAL
+     * stream back, and the retry emits the event anew).
+     */
+    protected boolean retriedEventPrecedesTheKeysLaterEvents() {
+        return true;
+    }
+
+    /** Lets {@code topic} take records of up to 1 MiB, and waits until the broker says so. */
+    void raiseMaxMessageBytes(String topic) throws Exception {
+        try (var admin = Admin.create(Map.of("bootstrap.servers", fixture.infra.bootstrapServers()))) {
+            var resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            admin.incrementalAlterConfigs(Map.of(
+                            resource,
+                            List.of(new AlterConfigOp(
+                                    new ConfigEntry("max.message.bytes", "1048576"), AlterConfigOp.OpType.SET))))
+                    .all()
+                    .get();
+            await(
+                    () -> {
+                        try {
+                            return "1048576"
+                                    .equals(admin.describeConfigs(List.of(resource))
+                                            .all()
+                                            .get()
+                                            .get(resource)
+                                            .get("max.message.bytes")
+                                            .value());
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    },
+                    LONG,
+                    "the topic to take large records");
+        }
+    }
+
+    /** {@code event} with its {@code createdAt} at the database's precision, so its expected record is exact. */
+    static OutboxEvent atMicros(OutboxEvent e) {
+        return new OutboxEvent(
+                e.id(),
+                e.aggregateType(),
+                e.aggregateId(),
+                e.type(),
+                e.topic(),
+                e.payload(),
+                e.headers(),
+                e.createdAt().truncatedTo(ChronoUnit.MICROS));
+    }
+
+    /** A record's headers as (name, value) pairs, in order. */
+    static List<Map.Entry<String, String>> headers(Iterable<Header> headers) {
+        var list = new ArrayList<Map.Entry<String, String>>();
+        headers.forEach(h -> list.add(Map.entry(h.key(), new String(h.value(), StandardCharsets.UTF_8))));
+        return list;
+    }
+
+    /**
+     * Parked events are retried and discarded through {@code OutboxAdmin} made for the relay's mode: a retried one
+     * is published once, as the very record the relay would have sent the first time (key, value, {@code ce_*} and
+     * its own headers); a discarded one never is; an unknown id is neither retried nor discarded. The topic is
+     * {@link ParkingPolicy#BLOCK}, as the service's events topic; where the retried event lands among its key's
+     * later events depends on the relay ({@link #retriedEventPrecedesTheKeysLaterEvents()}).
+     */
+    @Test
+    void parkedEventRetriedIsPublishedOnceAsTheRelayWouldHaveAndADiscardedOneNever() throws Exception {
+        String topic = smallTopic("contract-retry", 1024);
+        start(config("relay-retry").withParkingPolicy(topic, ParkingPolicy.BLOCK));
+        OutboxEvent r1 = event(topic, "k", 1);
+        OutboxEvent r2 = atMicros(tooLarge(topic, "k", 2).withHeader("traceparent", "00-0af7651916cd43dd-01"));
+        OutboxEvent r3 = event(topic, "k", 3);
+        OutboxEvent d1 = tooLarge(topic, "d", 1);
+        fixture.append(List.of(r1, r2, r3, d1));
+        await(() -> fixture.admin.status().parked() == 2, LONG, "r2 and d1 parked");
+        var parked = new HashMap<UUID, Long>();
+        fixture.admin.listParked(10, 0).forEach(p -> parked.put(p.eventId(), p.id()));
+        assertEquals(Set.of(r2.id(), d1.id()), parked.keySet());
+        long unknown = Collections.max(parked.values()) + 1;
+        assertFalse(fixture.admin.retry(unknown), "unknown id");
+        assertFalse(fixture.admin.discard(unknown), "unknown id");
+
+        raiseMaxMessageBytes(topic);
+        assertTrue(fixture.admin.discard(parked.get(d1.id())));
+        // In the caller's transaction, as the service audits it.
+        boolean retried = fixture.jdbi.inTransaction(h -> fixture.admin.retry(h, parked.get(r2.id())));
+        assertTrue(retried);
+        assertFalse(fixture.admin.retry(parked.get(r2.id())), "retried once");
+        assertEquals(0, fixture.admin.status().parked());
+        // The key of the discarded event goes on; once this later event is out, nothing of d1 can follow.
+        OutboxEvent d2 = event(topic, "d", 2);
+        fixture.append(List.of(d2));
+        try (var reader = new TopicReader(fixture.infra.bootstrapServers(), topic)) {
+            var records = reader.awaitUntil(
+                    r -> new HashSet<>(ids(r)).containsAll(Set.of(r1.id(), r2.id(), r3.id(), d2.id())),
+                    LONG,
+                    "r1, r2, r3 and d2");
+            assertEquals(4, records.size(), "each once, d1 never: " + ids(records));
+            assertEquals(4, reader.endOffsetTotal());
+            var keyK = records.stream().filter(r -> r.key().equals("k")).toList();
+            assertEquals(
+                    retriedEventPrecedesTheKeysLaterEvents()
+                            ? List.of(r1.id(), r2.id(), r3.id())
+                            : List.of(r1.id(), r3.id(), r2.id()),
+                    ids(keyK));
+
+            var published = keyK.stream()
+                    .filter(r -> TopicReader.ceId(r).equals(r2.id()))
+                    .findFirst()
+                    .orElseThrow();
+            var expected = OutboxRecords.toRecord(new OutboxRecords.StoredEvent(
+                    0,
+                    r2.id(),
+                    r2.aggregateType(),
+                    r2.aggregateId(),
+                    r2.type(),
+                    r2.topic(),
+                    r2.payload(),
+                    r2.headers(),
+                    r2.createdAt()));
+            assertEquals(expected.key(), published.key());
+            assertArrayEquals(expected.value(), published.value());
+            assertEquals(headers(expected.headers()), headers(published.headers()));
+        }
+        assertEquals(new OutboxAdmin.Status(0, Duration.ZERO, 0), fixture.admin.status());
+    }
+
+    /** A relay that cannot reach Kafka keeps retrying and counts as running: liveness must not fail for that. */
+    @Test
+    void relayWaitingForAnUnreachableKafkaIsStillRunning() throws Exception {
+        int port;
+        try (var socket = new ServerSocket(0)) {
+            port = socket.getLocalPort(); // closed again: nothing listens there
+        }
+        var failures = new AtomicInteger();
+        RelayMetrics counting = new RelayMetrics() {
+            @Override
+            public void failed(boolean permanent) {
+                failures.incrementAndGet();
+            }
+        };
+        Relay relay = start(config("relay-away"), "127.0.0.1:" + port, 3_000, counting, RelayHooks.NONE);
+        fixture.append(List.of(event("contract-away", "k", 1)));
+        await(() -> failures.get() >= 2, LONG, "two failed sends");
+        assertTrue(relay.isRunning(), "waiting on Kafka is running");
+        relay.close();
+        assertFalse(relay.isRunning(), "a closed relay does not run");
+    }
+
+    /** An {@link Error} inside the relay's publishing (here from a test seam) stops it for good: it says so. */
+    @Test
+    void relayWhosePublishingDiedOnAnErrorIsNoLongerRunning() {
+        String topic = fixture.infra.newTopic("contract-dies", 1);
+        Relay relay = start(
+                config("relay-dies"), fixture.infra.bootstrapServers(), 20_000, RelayMetrics.NONE, new RelayHooks() {
+                    @Override
+                    public void afterAcks(int shard, List<Long> ackedPositions) {
+                        throw new SimulatedFatalError();
+                    }
+                });
+        assertTrue(relay.isRunning());
+        fixture.append(List.of(event(topic, "k", 1)));
+        await(() -> !relay.isRunning(), LONG, "the relay to report that it died");
+    }
+
+    /** Stands for an {@code OutOfMemoryError} or the like. */
+    static final class SimulatedFatalError extends Error {
+        SimulatedFatalError() {
+            super("simulated fatal error in the relay");
+        }
     }
 
     @Test

@@ -42,7 +42,7 @@ final class RelayFixture implements AutoCloseable {
         HikariDataSource ds = pool("writer", 4);
         OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS);
         jdbi = Jdbi.create(ds);
-        admin = OutboxAdmin.create(jdbi);
+        admin = OutboxAdmin.create(jdbi, mode);
         writer = OutboxWriter.create(OutboxConfig.DEFAULTS, mode, () -> afterCommit.run());
     }
 
@@ -108,6 +108,11 @@ final class RelayFixture implements AutoCloseable {
             @Override
             public void failed(boolean permanent) {
                 metrics.failed(permanent);
+            }
+
+            @Override
+            public void denied() {
+                metrics.denied();
             }
 
             @Override

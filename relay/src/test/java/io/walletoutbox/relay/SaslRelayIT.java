@@ -37,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The polling relay against a broker that requires SASL/SCRAM: given the client security properties through
  * {@link KafkaProducers#create(String, String, Map)} it publishes; with wrong credentials it publishes nothing,
- * keeps every event in the outbox and parks none (an authentication failure is not the record's fault).
+ * keeps every event in the outbox and parks none (an authentication failure is not the record's fault: it is
+ * counted as {@code denied}, retried with back-off until the credentials are right).
  */
 class SaslRelayIT {
     private static final String USER = "relay";
@@ -64,7 +65,7 @@ class SaslRelayIT {
     @Test
     void relayPublishesThroughTheSaslBrokerOnlyWithTheClientSecurityProperties() {
         String topic = "sasl-relay";
-        createTopic(topic, 4);
+        createTopic(kafka, topic, 4);
         var events = new ArrayList<OutboxEvent>();
         for (int i = 0; i < 40; i++) {
             events.add(RelayContractIT.event(topic, "key-" + (i % 4), i));
@@ -74,6 +75,7 @@ class SaslRelayIT {
         Map<String, Object> wrong = new HashMap<>(kafka.clientProperties());
         wrong.put(SaslConfigs.SASL_JAAS_CONFIG, EmbeddedKafka.scramJaasConfig(USER, "wrong-password"));
         var failures = new AtomicInteger();
+        var denials = new AtomicInteger();
         var permanentFailures = new AtomicInteger();
         var published = new AtomicLong();
         RelayMetrics counting = new RelayMetrics() {
@@ -83,12 +85,18 @@ class SaslRelayIT {
             }
 
             @Override
+            public void denied() {
+                denials.incrementAndGet();
+            }
+
+            @Override
             public void published(Duration sinceCreated) {
                 published.incrementAndGet();
             }
         };
         try (Relay refused = relay("relay-wrong-credentials", wrong, counting)) {
-            await(() -> failures.get() >= 3, LONG, "three failed publishing attempts");
+            await(() -> denials.get() >= 3, LONG, "three publishing attempts refused");
+            assertTrue(refused.isRunning(), "a relay refused by Kafka still runs (it waits for an operator)");
         }
         assertEquals(0, published.get());
         assertEquals(0, permanentFailures.get(), "an authentication failure is never a rejection of the record");
@@ -97,7 +105,7 @@ class SaslRelayIT {
 
         fixture.register(relay("relay-sasl", kafka.clientProperties(), RelayMetrics.NONE));
         await(() -> fixture.backlog() == 0, LONG, "the relay with credentials to publish every event");
-        List<ConsumerRecord<String, byte[]>> records = readAll(topic, events.size());
+        List<ConsumerRecord<String, byte[]>> records = readAll(kafka, topic, events.size());
         Map<String, List<Integer>> seqByKey = new LinkedHashMap<>();
         for (var record : records) {
             String value = new String(record.value(), StandardCharsets.UTF_8);
@@ -127,7 +135,8 @@ class SaslRelayIT {
                 .one());
     }
 
-    private void createTopic(String topic, int partitions) {
+    /** Creates {@code topic} on the SASL broker {@code kafka}. */
+    static void createTopic(EmbeddedKafka kafka, String topic, int partitions) {
         Map<String, Object> config = new HashMap<>(kafka.clientProperties());
         config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         try (Admin admin = Admin.create(config)) {
@@ -140,7 +149,7 @@ class SaslRelayIT {
     }
 
     /** Every record of {@code topic} from the beginning, read until there are {@code count}. */
-    private List<ConsumerRecord<String, byte[]>> readAll(String topic, int count) {
+    static List<ConsumerRecord<String, byte[]>> readAll(EmbeddedKafka kafka, String topic, int count) {
         Map<String, Object> config = new HashMap<>(kafka.clientProperties());
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

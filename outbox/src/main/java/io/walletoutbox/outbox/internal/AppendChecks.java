@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxException;
+import io.walletoutbox.outbox.WriteGate;
 import java.sql.Timestamp;
 import java.util.Objects;
 import org.jdbi.v3.core.Handle;
@@ -21,17 +22,27 @@ final class AppendChecks {
      * Checks {@code handle} has an open transaction and returns the event's headers as a JSON object.
      *
      * @throws OutboxException.NoTransactionException when there is no open transaction
+     * @throws OutboxException.WritesRefusedException when {@code gate} refuses
      */
-    static String requireTransactionAndHeaders(Handle handle, OutboxEvent event) {
+    static String requireTransactionAndHeaders(Handle handle, OutboxEvent event, WriteGate gate) {
         Objects.requireNonNull(handle, "handle");
         Objects.requireNonNull(event, "event");
         if (!handle.isInTransaction()) {
             throw new OutboxException.NoTransactionException();
         }
+        requireOpen(gate);
         try {
             return JSON.writeValueAsString(event.headers());
         } catch (JsonProcessingException e) {
             throw new OutboxException("headers are not serialisable", e);
+        }
+    }
+
+    /** Throws {@link OutboxException.WritesRefusedException} when {@code gate} refuses. */
+    static void requireOpen(WriteGate gate) {
+        var refusal = gate.refusal();
+        if (refusal.isPresent()) {
+            throw new OutboxException.WritesRefusedException(refusal.get());
         }
     }
 

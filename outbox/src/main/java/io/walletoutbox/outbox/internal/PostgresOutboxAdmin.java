@@ -1,19 +1,38 @@
 package io.walletoutbox.outbox.internal;
 
 import io.walletoutbox.outbox.OutboxAdmin;
+import io.walletoutbox.outbox.OutboxConfig;
+import io.walletoutbox.outbox.OutboxMode;
+import io.walletoutbox.outbox.WriteGate;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
-/** {@link OutboxAdmin} over the outbox tables. */
+/** {@link OutboxAdmin} over the outbox tables, retrying parked events the way its mode's relay reads them. */
 public final class PostgresOutboxAdmin implements OutboxAdmin {
+    /** CDC mode: delete the parked row and emit the event again, one statement, so both or neither happen. */
+    private static final String REEMIT = """
+            WITH moved AS (DELETE FROM outbox_parked WHERE id = :id RETURNING *)
+            SELECT %s::text FROM moved
+            """.formatted(LogicalMessages.FROM_ROW);
+
     private final Jdbi jdbi;
+    private final OutboxMode mode;
+    private final WriteGate gate;
 
     public PostgresOutboxAdmin(Jdbi jdbi) {
-        this.jdbi = jdbi;
+        this(jdbi, OutboxMode.TABLE, WriteGate.OPEN);
+    }
+
+    public PostgresOutboxAdmin(Jdbi jdbi, OutboxMode mode, WriteGate gate) {
+        this.jdbi = Objects.requireNonNull(jdbi, "jdbi");
+        this.mode = Objects.requireNonNull(mode, "mode");
+        this.gate = Objects.requireNonNull(gate, "gate");
     }
 
     @Override
@@ -66,6 +85,36 @@ public final class PostgresOutboxAdmin implements OutboxAdmin {
 
     @Override
     public boolean retry(Handle handle, long id) {
+        return switch (mode) {
+            case TABLE -> moveBack(handle, id);
+            case LOGICAL_MESSAGE -> reemit(handle, id);
+        };
+    }
+
+    private boolean reemit(Handle handle, long id) {
+        AppendChecks.requireOpen(gate);
+        return !handle.createQuery(REEMIT)
+                .bind("id", id)
+                .bind("prefix", OutboxMode.MESSAGE_PREFIX)
+                .mapTo(String.class)
+                .list()
+                .isEmpty();
+    }
+
+    private boolean moveBack(Handle handle, long id) {
+        Optional<String> key = handle.createQuery("SELECT aggregate_id FROM outbox_parked WHERE id = :id FOR UPDATE")
+                .bind("id", id)
+                .mapTo(String.class)
+                .findOne();
+        if (key.isEmpty()) {
+            return false;
+        }
+        // A CDC relay parks with shard -1 (after a switch to TABLE mode): give the event its key's shard, by the
+        // shard count fixed at the first migration.
+        int shards = handle.createQuery("SELECT count(*) FROM outbox_shard")
+                .mapTo(Integer.class)
+                .one();
+        int shard = new OutboxConfig(shards).shardOf(key.get());
         // outbox_event.id is GENERATED ALWAYS: OVERRIDING SYSTEM VALUE puts the event back at its old position,
         // which no other row can hold (ids are never reused), so the key's order is kept.
         return handle.createUpdate("""
@@ -73,9 +122,9 @@ public final class PostgresOutboxAdmin implements OutboxAdmin {
                                 INSERT INTO outbox_event (id, event_id, shard, aggregate_type, aggregate_id, event_type,
                                                           topic, payload, headers, created_at, attempts, last_error)
                                 OVERRIDING SYSTEM VALUE
-                                SELECT id, event_id, shard, aggregate_type, aggregate_id, event_type, topic, payload,
-                                       headers, created_at, 0, NULL FROM moved
-                                """).bind("id", id).execute() == 1;
+                                SELECT id, event_id, CASE WHEN shard >= 0 THEN shard ELSE :shard END, aggregate_type,
+                                       aggregate_id, event_type, topic, payload, headers, created_at, 0, NULL FROM moved
+                                """).bind("id", id).bind("shard", shard).execute() == 1;
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxException;
 import io.walletoutbox.outbox.OutboxWriter;
+import io.walletoutbox.outbox.WriteGate;
 import java.util.Objects;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
@@ -12,15 +13,21 @@ import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 public final class PostgresOutboxWriter implements OutboxWriter {
     private final OutboxConfig config;
     private final Runnable afterCommit;
+    private final WriteGate gate;
 
     public PostgresOutboxWriter(OutboxConfig config, Runnable afterCommit) {
+        this(config, afterCommit, WriteGate.OPEN);
+    }
+
+    public PostgresOutboxWriter(OutboxConfig config, Runnable afterCommit, WriteGate gate) {
         this.config = Objects.requireNonNull(config, "config");
         this.afterCommit = Objects.requireNonNull(afterCommit, "afterCommit");
+        this.gate = Objects.requireNonNull(gate, "gate");
     }
 
     @Override
     public void append(Handle handle, OutboxEvent event) {
-        String headers = AppendChecks.requireTransactionAndHeaders(handle, event);
+        String headers = AppendChecks.requireTransactionAndHeaders(handle, event, gate);
         try {
             AppendChecks.bindEvent(
                             handle.createUpdate("""

@@ -22,8 +22,14 @@ import org.jdbi.v3.core.Jdbi;
  * engine fails while the slot is active, and they try again after a back-off.
  *
  * <p><b>Rejected records.</b> A record Kafka rejects for good is retried up to {@link CdcConfig#maxAttempts()} and
- * then parked in {@code outbox_parked} (its position is its WAL position), so later events keep flowing, as under
- * the polling relay's {@code SKIP} policy.
+ * then parked in {@code outbox_parked} (shard {@code -1}, its position is its WAL position), so later events keep
+ * flowing, as under the polling relay's {@code SKIP} policy. {@code OutboxAdmin.create(jdbi,
+ * OutboxMode.LOGICAL_MESSAGE)} retries one by emitting it again into the WAL, where this relay reads it. Kafka
+ * refusing the client (authentication, ACLs) is not a rejection: it is retried with back-off, never parked.
+ *
+ * <p><b>Health.</b> {@link Relay#isRunning()} turns false only when the engine's supervisor stopped on an {@link
+ * Error}; a standby waiting for the slot, or a relay waiting for Kafka, runs. The slot's own health (missing,
+ * invalidated) is {@link CdcSlots#status}, cached for the writers by {@link CdcSlotMonitor}.
  *
  * <p><b>WAL hygiene.</b> The slot keeps WAL from its confirmed position on. The relay confirms after every batch,
  * and every {@link CdcConfig#heartbeatInterval()} writes a non-transactional message of its own and confirms it,

@@ -64,6 +64,73 @@ public final class CdcSlots {
         });
     }
 
+    /**
+     * The health of {@code config}'s slot: one indexed read of {@code pg_replication_slots} (a few hundred
+     * microseconds; still, callers on a hot path should cache it: {@link CdcSlotMonitor}). Works on PostgreSQL 13 and
+     * later; {@code invalidation_reason} (17+) and {@code conflicting} (16+) are used when the server has them.
+     */
+    public static SlotStatus status(Jdbi jdbi, CdcConfig config) {
+        Objects.requireNonNull(config, "config");
+        String slot = config.slotName();
+        // to_jsonb of the whole row: the columns that say "invalidated" differ between PostgreSQL versions.
+        var row = jdbi.withHandle(h -> h.createQuery("""
+                        SELECT s.database = current_database() AS ours, s.plugin, s.active,
+                               to_jsonb(s) ->> 'wal_status' AS wal_status,
+                               to_jsonb(s) ->> 'invalidation_reason' AS invalidation_reason,
+                               coalesce((to_jsonb(s) ->> 'conflicting')::boolean, false) AS conflicting
+                        FROM pg_replication_slots s WHERE s.slot_name = :slot
+                        """)
+                .bind("slot", slot)
+                .map((rs, ctx) -> new SlotRow(
+                        rs.getBoolean("ours"),
+                        rs.getString("plugin"),
+                        rs.getBoolean("active"),
+                        rs.getString("wal_status"),
+                        rs.getString("invalidation_reason"),
+                        rs.getBoolean("conflicting")))
+                .findOne());
+        if (row.isEmpty()) {
+            return new SlotStatus(
+                    SlotStatus.State.MISSING,
+                    "replication slot " + slot + " does not exist; events written now would reach no relay:"
+                            + " start an instance of this deployment (it creates the slot) after checking what was"
+                            + " lost (docs/operations.md, CDC relay)");
+        }
+        SlotRow r = row.get();
+        if (!r.ours() || !"pgoutput".equals(r.plugin())) {
+            return new SlotStatus(
+                    SlotStatus.State.MISSING,
+                    "replication slot " + slot + " belongs to another database or plugin; give this deployment a"
+                            + " slot of its own");
+        }
+        if ("lost".equals(r.walStatus()) || r.invalidationReason() != null || r.conflicting()) {
+            return new SlotStatus(
+                    SlotStatus.State.INVALIDATED,
+                    "replication slot " + slot + " was invalidated by PostgreSQL (wal_status " + r.walStatus()
+                            + ", reason " + (r.invalidationReason() == null ? "unknown" : r.invalidationReason())
+                            + "): it can never be read again; drop it (docs/operations.md, CDC relay) and restart");
+        }
+        if ("unreserved".equals(r.walStatus())) {
+            return new SlotStatus(
+                    SlotStatus.State.AT_RISK,
+                    "replication slot " + slot + " retains more WAL than max_slot_wal_keep_size and will be"
+                            + " invalidated at the next checkpoint unless the relay catches up (relay "
+                            + (r.active() ? "reading" : "not reading") + ")");
+        }
+        return new SlotStatus(
+                SlotStatus.State.OK,
+                "replication slot " + slot + " ok (wal_status " + r.walStatus() + ", "
+                        + (r.active() ? "a relay is reading it" : "no relay reading it right now") + ")");
+    }
+
+    private record SlotRow(
+            boolean ours,
+            String plugin,
+            boolean active,
+            String walStatus,
+            String invalidationReason,
+            boolean conflicting) {}
+
     private static boolean isDuplicate(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof java.sql.SQLException sql && "42710".equals(sql.getSQLState())) {

@@ -17,10 +17,11 @@ import java.util.function.Function;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
-import org.apache.kafka.common.errors.TopicAuthorizationException;
 
 /**
  * Sends one batch and waits for every answer (used by the polling relay, and by the CDC relay through a qualified
@@ -35,8 +36,16 @@ public final class BatchSender {
         /** Kafka acknowledged it. */
         record Acked() implements Result {}
 
-        /** It failed for a reason that may pass (broker down, timeout, producer closing): send it again later. */
-        record Retriable(String error) implements Result {}
+        /**
+         * It failed for a reason that may pass (broker down, timeout, producer closing): send it again later. {@code
+         * denied}: Kafka refused this client (authentication or authorization, see {@link #isDenied}), which an
+         * operator fixes; retried too, never parked.
+         */
+        record Retriable(String error, boolean denied) implements Result {
+            public Retriable(String error) {
+                this(error, false);
+            }
+        }
 
         /** Kafka rejected this record for good; it counts towards parking. */
         record Rejected(String error) implements Result {}
@@ -144,6 +153,10 @@ public final class BatchSender {
                 metrics.failed(true);
                 return new Result.Rejected(String.valueOf(cause));
             }
+            if (isDenied(cause)) {
+                metrics.denied();
+                return new Result.Retriable(String.valueOf(cause), true);
+            }
             metrics.failed(false);
             return new Result.Retriable(String.valueOf(cause));
         } catch (InterruptedException e) {
@@ -154,13 +167,24 @@ public final class BatchSender {
 
     /**
      * Rejections of the record itself, which no retry cures. Anything else (timeouts, a broker away, a producer
-     * closing or resetting its sequence numbers) is retried without counting towards parking.
+     * closing or resetting its sequence numbers, and Kafka refusing this client: {@link #isDenied}) is retried
+     * without counting towards parking.
      */
     public static boolean isPermanent(Throwable cause) {
-        return cause instanceof RecordTooLargeException
-                || cause instanceof RecordBatchTooLargeException
-                || cause instanceof InvalidTopicException
-                || cause instanceof InvalidRecordException
-                || cause instanceof TopicAuthorizationException;
+        return !isDenied(cause)
+                && (cause instanceof RecordTooLargeException
+                        || cause instanceof RecordBatchTooLargeException
+                        || cause instanceof InvalidTopicException
+                        || cause instanceof InvalidRecordException);
+    }
+
+    /**
+     * Kafka refused this client rather than the record: a failed authentication (SASL, SSL: {@link
+     * AuthenticationException}) or a missing ACL ({@link AuthorizationException}: topic, cluster, transactional
+     * id, group). The deployment's fault, fixed by an operator (credentials, ACLs), after which the same record goes
+     * through: retried with back-off, never parked.
+     */
+    public static boolean isDenied(Throwable cause) {
+        return cause instanceof AuthenticationException || cause instanceof AuthorizationException;
     }
 }

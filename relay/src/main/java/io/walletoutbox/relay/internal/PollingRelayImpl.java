@@ -58,7 +58,7 @@ public final class PollingRelayImpl implements Relay {
         for (int i = 0; i < config.workers(); i++) {
             threads.add(Thread.ofVirtual()
                     .name("relay-" + config.instanceId() + "-" + i)
-                    .start(this::loop));
+                    .start(this::work));
         }
         log.info("polling relay {} started with {} workers", config.instanceId(), config.workers());
     }
@@ -71,6 +71,32 @@ public final class PollingRelayImpl implements Relay {
             work.signalAll();
         } finally {
             lock.unlock();
+        }
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+        if (!running) {
+            return false;
+        }
+        for (Thread t : threads) {
+            if (!t.isAlive()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A worker: {@link #loop()} until closed. Only an {@link Error} ends it early, and the relay is then dead. */
+    private void work() {
+        try {
+            loop();
+        } catch (Throwable e) {
+            log.error(
+                    "relay {}: worker {} died; the relay no longer runs (restart the process)",
+                    config.instanceId(),
+                    Thread.currentThread().getName(),
+                    e);
         }
     }
 

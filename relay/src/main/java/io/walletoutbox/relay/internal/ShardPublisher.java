@@ -46,6 +46,10 @@ public final class ShardPublisher {
                            AND f.aggregate_id = e.aggregate_id AND f.id < e.id)))
             """;
 
+    /** Said in the log when Kafka refused the client itself: nothing parks, an operator must act. */
+    public static final String DENIED_HINT =
+            " (Kafka refused this client: check the relay's Kafka credentials and ACLs; events are kept, not parked)";
+
     private final Jdbi jdbi;
     private final RelayConfig config;
     private final RelayMetrics metrics;
@@ -154,12 +158,14 @@ public final class ShardPublisher {
                         .execute();
             }
             int retriable = 0;
+            boolean denied = false;
             String firstError = null;
             for (int i = 0; i < batch.size(); i++) {
                 switch (results.get(i)) {
                     case Result.Rejected r -> recordRejection(handle, batch.get(i), r.error());
                     case Result.Retriable r -> {
                         retriable++;
+                        denied |= r.denied();
                         firstError = firstError == null ? r.error() : firstError;
                     }
                     case Result.Acked a -> {}
@@ -169,11 +175,12 @@ public final class ShardPublisher {
             if (retriable > 0) {
                 // One line per cycle, not per event: while Kafka is away every cycle fails alike.
                 log.warn(
-                        "relay {}: {} of {} sends in shard {} failed and will be retried, first error: {}",
+                        "relay {}: {} of {} sends in shard {} failed and will be retried{}, first error: {}",
                         config.instanceId(),
                         retriable,
                         batch.size(),
                         shard,
+                        denied ? DENIED_HINT : "",
                         firstError);
             }
         }

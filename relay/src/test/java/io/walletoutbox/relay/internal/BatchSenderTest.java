@@ -12,9 +12,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.MockProducer;
@@ -22,11 +24,19 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.ClusterAuthorizationException;
+import org.apache.kafka.common.errors.GroupAuthorizationException;
+import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -90,10 +100,56 @@ class BatchSenderTest {
     @Test
     void onlyRejectionsOfTheRecordItselfCountTowardsParking() {
         assertTrue(BatchSender.isPermanent(new RecordTooLargeException("too large")));
-        assertTrue(BatchSender.isPermanent(new TopicAuthorizationException("denied")));
+        assertTrue(BatchSender.isPermanent(new RecordBatchTooLargeException("too large")));
+        assertTrue(BatchSender.isPermanent(new InvalidTopicException("bad name")));
         assertFalse(BatchSender.isPermanent(new TimeoutException("broker away")));
         assertFalse(BatchSender.isPermanent(new NotLeaderOrFollowerException("moving")));
         assertFalse(BatchSender.isPermanent(new OutOfOrderSequenceException("producer state")));
         assertFalse(BatchSender.isPermanent(new KafkaException("Producer is closed forcefully")));
+    }
+
+    /** Kafka refusing the client is the deployment's fault: an operator fixes it, and the same record then goes. */
+    @Test
+    void authenticationAndAuthorizationFailuresAreRetriedNeverParked() {
+        for (RuntimeException denied : List.of(
+                new TopicAuthorizationException("denied"),
+                new ClusterAuthorizationException("denied"),
+                new TransactionalIdAuthorizationException("denied"),
+                new GroupAuthorizationException("denied"),
+                new SaslAuthenticationException("wrong password"),
+                new SslAuthenticationException("bad certificate"),
+                new AuthenticationException("denied"))) {
+            assertFalse(BatchSender.isPermanent(denied), denied.toString());
+            assertTrue(BatchSender.isDenied(denied), denied.toString());
+        }
+        assertFalse(BatchSender.isDenied(new RecordTooLargeException("too large")));
+        assertFalse(BatchSender.isDenied(new TimeoutException("broker away")));
+    }
+
+    @Test
+    void aDeniedSendIsRetriableStopsTheBatchAndIsCountedAsDenied() {
+        var producer =
+                new ScriptedProducer(p -> p.equals("a") ? new TopicAuthorizationException(Set.of("things")) : null);
+        var denied = new AtomicInteger();
+        var failed = new AtomicInteger();
+        RelayMetrics metrics = new RelayMetrics() {
+            @Override
+            public void denied() {
+                denied.incrementAndGet();
+            }
+
+            @Override
+            public void failed(boolean permanent) {
+                failed.incrementAndGet();
+            }
+        };
+        var results = new BatchSender(producer, RelayConfig.defaults("test")::policyOf, metrics)
+                .send(List.of(event("k", "a"), event("j", "b")));
+        var first = assertInstanceOf(BatchSender.Result.Retriable.class, results.get(0));
+        assertTrue(first.denied());
+        assertTrue(first.error().contains("TopicAuthorization"), first.error());
+        assertInstanceOf(BatchSender.Result.NotSent.class, results.get(1), "no use sending more while refused");
+        assertEquals(1, denied.get());
+        assertEquals(0, failed.get(), "neither a permanent nor a plain retriable failure");
     }
 }

@@ -12,7 +12,9 @@ import io.walletoutbox.relay.RelayMetrics;
 import io.walletoutbox.relay.cdc.CdcConfig;
 import io.walletoutbox.relay.cdc.CdcSlots;
 import io.walletoutbox.relay.internal.BatchSender;
+import io.walletoutbox.relay.internal.RelayHooks;
 import io.walletoutbox.relay.internal.RelayInterruptedException;
+import io.walletoutbox.relay.internal.ShardPublisher;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,10 +51,24 @@ public final class CdcRelayImpl implements Relay {
     private final BatchSender sender;
     private final Object lock = new Object();
     private final AtomicReference<DebeziumEngine<ChangeEvent<String, String>>> engine = new AtomicReference<>();
+    private final RelayHooks hooks;
     private Thread supervisor;
     private volatile boolean running;
+    /** An {@link Error} that ended the relay: it stops for good, and {@link #isRunning()} says so. */
+    private volatile Throwable fatal;
 
     public CdcRelayImpl(Jdbi jdbi, Producer<String, byte[]> producer, CdcConfig config, RelayMetrics metrics) {
+        this(jdbi, producer, config, metrics, RelayHooks.NONE);
+    }
+
+    /**
+     * A CDC relay with test {@code hooks}: {@link RelayHooks#afterAcks} runs after every event of a batch was
+     * acknowledged or parked and before the batch's offsets are committed, with shard {@code -1} and the events'
+     * WAL positions.
+     */
+    public CdcRelayImpl(
+            Jdbi jdbi, Producer<String, byte[]> producer, CdcConfig config, RelayMetrics metrics, RelayHooks hooks) {
+        this.hooks = Objects.requireNonNull(hooks, "hooks");
         this.jdbi = Objects.requireNonNull(jdbi, "jdbi");
         this.producer = Objects.requireNonNull(producer, "producer");
         this.config = Objects.requireNonNull(config, "config");
@@ -81,6 +97,15 @@ public final class CdcRelayImpl implements Relay {
         // The WAL stream needs no wake-up.
     }
 
+    @Override
+    public boolean isRunning() {
+        Thread thread;
+        synchronized (lock) {
+            thread = supervisor;
+        }
+        return running && fatal == null && thread != null && thread.isAlive();
+    }
+
     private void supervise() {
         Duration backoff = config.retryBackoff();
         while (running) {
@@ -106,6 +131,9 @@ public final class CdcRelayImpl implements Relay {
                 long started = System.nanoTime();
                 built.run(); // returns when the engine stops, on close() or on an error
                 engine.set(null);
+                if (fatal != null) {
+                    throw fatal;
+                }
                 if (failure.get() != null && running) {
                     throw failure.get();
                 }
@@ -114,6 +142,16 @@ public final class CdcRelayImpl implements Relay {
                 }
             } catch (Throwable e) {
                 if (!running) {
+                    return;
+                }
+                if (fatal != null || e instanceof Error) {
+                    Throwable cause = fatal != null ? fatal : e;
+                    fatal = cause;
+                    log.error(
+                            "CDC relay {}: stopped for good on an error; the relay no longer runs (restart the"
+                                    + " process)",
+                            config.instanceId(),
+                            cause);
                     return;
                 }
                 log.warn(
@@ -185,7 +223,14 @@ public final class CdcRelayImpl implements Relay {
         }
         if (!events.isEmpty()) {
             metrics.batchClaimed(events.size());
-            publish(events);
+            try {
+                publish(events);
+                hooks.afterAcks(-1, events.stream().map(StoredEvent::position).toList());
+            } catch (Error e) {
+                // Recorded before Debezium sees it: however the engine reports it, the supervisor stops for good.
+                fatal = e;
+                throw e;
+            }
         }
         for (var record : records) {
             committer.markProcessed(record);
@@ -215,6 +260,7 @@ public final class CdcRelayImpl implements Relay {
             }
             var again = new ArrayList<StoredEvent>();
             int retriable = 0;
+            boolean denied = false;
             String firstError = null;
             for (int i = 0; i < pending.size(); i++) {
                 StoredEvent event = pending.get(i);
@@ -237,6 +283,7 @@ public final class CdcRelayImpl implements Relay {
                     }
                     case BatchSender.Result.Retriable r -> {
                         retriable++;
+                        denied |= r.denied();
                         firstError = firstError == null ? r.error() : firstError;
                         again.add(event);
                     }
@@ -249,12 +296,13 @@ public final class CdcRelayImpl implements Relay {
             if (retriable > 0) {
                 // One line per round, not per event: while Kafka is away every round fails alike.
                 log.warn(
-                        "CDC relay {}: {} of {} sends failed, {} events will be sent again in about {}; first error: {}",
+                        "CDC relay {}: {} of {} sends failed, {} events will be sent again in about {}{}; first error: {}",
                         config.instanceId(),
                         retriable,
                         pending.size(),
                         again.size(),
                         backoff,
+                        denied ? ShardPublisher.DENIED_HINT : "",
                         firstError);
             }
             pending = again;

@@ -1,0 +1,84 @@
+package io.walletoutbox.outbox;
+
+import java.util.Objects;
+import java.util.Optional;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The deployment's {@link OutboxMode}, recorded in the database (table {@code outbox_mode}, created by {@link
+ * OutboxSchema#migrate}), so that instances cannot disagree: a writer in {@link OutboxMode#TABLE} next to one in
+ * {@link OutboxMode#LOGICAL_MESSAGE} would leave half the events to a relay that does not run.
+ */
+public final class OutboxModes {
+    private OutboxModes() {}
+
+    /**
+     * Records {@code mode} when the database has none yet (the first process to start), or checks it against the
+     * recorded one. Call it at start, after {@link OutboxSchema#migrate} and before writing. Safe when several
+     * processes start at once: one records, the others compare.
+     *
+     * @throws OutboxException.ModeMismatchException when the database is recorded for another mode
+     */
+    public static void claim(Jdbi jdbi, OutboxMode mode) {
+        Objects.requireNonNull(mode, "mode");
+        OutboxMode recorded = jdbi.inTransaction(h -> {
+            h.createUpdate("INSERT INTO outbox_mode (mode) VALUES (:mode) ON CONFLICT DO NOTHING")
+                    .bind("mode", mode.name())
+                    .execute();
+            return OutboxMode.valueOf(h.createQuery("SELECT mode FROM outbox_mode")
+                    .mapTo(String.class)
+                    .one());
+        });
+        if (recorded != mode) {
+            throw new OutboxException.ModeMismatchException(recorded, mode);
+        }
+    }
+
+    /** The recorded mode; empty before the first {@link #claim}. */
+    public static Optional<OutboxMode> recorded(Jdbi jdbi) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT mode FROM outbox_mode")
+                .mapTo(String.class)
+                .findOne()
+                .map(OutboxMode::valueOf));
+    }
+
+    /**
+     * Records {@code mode} for the deployment on purpose (an operator's action, {@code ops} or a one-off tool):
+     * afterwards only processes in {@code mode} start. Do it with every writer stopped, after the current mode's
+     * relay has published everything; then start every instance in the new mode. Refuses while {@code
+     * outbox_event} holds rows (a polling relay has not published them; it locks the table against inserts while
+     * it checks). Leaving {@link OutboxMode#LOGICAL_MESSAGE} it cannot see what the replication slot has still to
+     * deliver: wait for the CDC relay to confirm everything and drop the slot first (see {@code
+     * docs/operations.md}). Parked events stay, and are retried in the new mode. Nothing happens when {@code mode}
+     * is recorded already.
+     *
+     * @return the mode recorded before (empty when none was)
+     * @throws OutboxException.ModeSwitchRefusedException when {@code outbox_event} is not empty
+     */
+    public static Optional<OutboxMode> switchTo(Jdbi jdbi, OutboxMode mode) {
+        Objects.requireNonNull(mode, "mode");
+        return jdbi.inTransaction(h -> {
+            h.execute("LOCK TABLE outbox_event IN SHARE MODE");
+            Optional<OutboxMode> before = h.createQuery("SELECT mode FROM outbox_mode FOR UPDATE")
+                    .mapTo(String.class)
+                    .findOne()
+                    .map(OutboxMode::valueOf);
+            if (before.equals(Optional.of(mode))) {
+                return before;
+            }
+            long backlog = h.createQuery("SELECT count(*) FROM outbox_event")
+                    .mapTo(Long.class)
+                    .one();
+            if (backlog > 0) {
+                throw new OutboxException.ModeSwitchRefusedException(backlog
+                        + " events in outbox_event are not published yet; let a polling relay publish them"
+                        + " (outbox_backlog 0) and try again");
+            }
+            h.createUpdate("""
+                            INSERT INTO outbox_mode (mode) VALUES (:mode)
+                            ON CONFLICT (singleton) DO UPDATE SET mode = excluded.mode, recorded_at = now()
+                            """).bind("mode", mode.name()).execute();
+            return before;
+        });
+    }
+}

@@ -1,0 +1,52 @@
+package io.walletoutbox.outbox.internal;
+
+/**
+ * The outbox's logical decoding message, written the same way by the writer (from bound parameters) and by a
+ * CDC-mode retry of a parked event (from its {@code outbox_parked} row), so the CDC relay reads, and publishes,
+ * the same record either way.
+ *
+ * <p>The message is a JSON document built by PostgreSQL itself, so that {@code createdAt} goes through the same
+ * {@code timestamptz} conversion (rounding to microseconds) as the table writer's column: {@code {"eventId",
+ * "aggregateType", "aggregateId", "type", "topic", "payload", "headers", "createdAtMicros"}} (epoch microseconds),
+ * with prefix {@code :prefix} bound to {@code OutboxMode.MESSAGE_PREFIX}.
+ */
+final class LogicalMessages {
+    private LogicalMessages() {}
+
+    /** The writer's call: every field from a bound parameter of {@code AppendChecks.bindEvent}. */
+    static final String FROM_PARAMETERS = emit(
+            "CAST(:eventId AS uuid)",
+            "CAST(:aggregateType AS text)",
+            "CAST(:aggregateId AS text)",
+            "CAST(:type AS text)",
+            "CAST(:topic AS text)",
+            "CAST(:payload AS text)",
+            "CAST(:headers AS jsonb)",
+            "CAST(:createdAt AS timestamptz)");
+
+    /** The same call over the columns of an {@code outbox_parked} (or {@code outbox_event}) row. */
+    static final String FROM_ROW = emit(
+            "event_id", "aggregate_type", "aggregate_id", "event_type", "topic", "payload", "headers", "created_at");
+
+    /** A transactional {@code pg_logical_emit_message} of the document made of these SQL expressions. */
+    private static String emit(
+            String eventId,
+            String aggregateType,
+            String aggregateId,
+            String type,
+            String topic,
+            String payload,
+            String headers,
+            String createdAt) {
+        return """
+                pg_logical_emit_message(true, :prefix, json_build_object(
+                    'eventId', %s,
+                    'aggregateType', %s,
+                    'aggregateId', %s,
+                    'type', %s,
+                    'topic', %s,
+                    'payload', %s,
+                    'headers', %s,
+                    'createdAtMicros', CAST(EXTRACT(EPOCH FROM %s) * 1000000 AS bigint))::text)""".formatted(eventId, aggregateType, aggregateId, type, topic, payload, headers, createdAt);
+    }
+}

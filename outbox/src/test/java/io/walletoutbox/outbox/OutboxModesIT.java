@@ -1,0 +1,112 @@
+package io.walletoutbox.outbox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.walletoutbox.embedded.SharedInfrastructure;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+/** The deployment's outbox mode, recorded in the database: claimed at start, switched only on purpose. */
+class OutboxModesIT {
+    private HikariDataSource ds;
+    private Jdbi jdbi;
+
+    @BeforeEach
+    void database(TestInfo info) {
+        var infra = SharedInfrastructure.get();
+        var config = new HikariConfig();
+        config.setJdbcUrl(infra.newDatabase(
+                "outbox_modes_" + info.getTestMethod().orElseThrow().getName().toLowerCase()));
+        config.setUsername(infra.user());
+        config.setPassword("");
+        config.setMaximumPoolSize(4);
+        ds = new HikariDataSource(config);
+        OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS);
+        jdbi = Jdbi.create(ds);
+    }
+
+    @AfterEach
+    void close() {
+        ds.close();
+    }
+
+    @Test
+    void firstProcessRecordsItsModeAndAProcessInTheOtherModeIsRefused() {
+        assertEquals(Optional.empty(), OutboxModes.recorded(jdbi));
+        OutboxModes.claim(jdbi, OutboxMode.LOGICAL_MESSAGE);
+        OutboxModes.claim(jdbi, OutboxMode.LOGICAL_MESSAGE); // a second instance in the same mode starts
+        assertEquals(Optional.of(OutboxMode.LOGICAL_MESSAGE), OutboxModes.recorded(jdbi));
+        var e = assertThrows(
+                OutboxException.ModeMismatchException.class, () -> OutboxModes.claim(jdbi, OutboxMode.TABLE));
+        assertEquals(OutboxMode.LOGICAL_MESSAGE, e.recorded());
+        assertEquals(OutboxMode.TABLE, e.requested());
+        assertTrue(
+                e.getMessage().contains("mode TABLE") && e.getMessage().contains("mode LOGICAL_MESSAGE"),
+                e.getMessage());
+        assertEquals(Optional.of(OutboxMode.LOGICAL_MESSAGE), OutboxModes.recorded(jdbi), "the record is unchanged");
+    }
+
+    @Test
+    void processesStartingTogetherInDifferentModesLeaveOneModeAndRefuseTheOthers() throws Exception {
+        try (var executor = Executors.newFixedThreadPool(4)) {
+            var results = new java.util.ArrayList<Future<OutboxMode>>();
+            for (int i = 0; i < 4; i++) {
+                OutboxMode mode = i % 2 == 0 ? OutboxMode.TABLE : OutboxMode.LOGICAL_MESSAGE;
+                results.add(executor.submit((Callable<OutboxMode>) () -> {
+                    try {
+                        OutboxModes.claim(jdbi, mode);
+                        return mode;
+                    } catch (OutboxException.ModeMismatchException e) {
+                        return null;
+                    }
+                }));
+            }
+            var outcomes = new java.util.ArrayList<OutboxMode>();
+            for (var result : results) {
+                outcomes.add(result.get());
+            }
+            OutboxMode recorded = OutboxModes.recorded(jdbi).orElseThrow();
+            int started = 0;
+            for (OutboxMode mode : outcomes) {
+                if (mode != null) {
+                    assertEquals(recorded, mode, "only processes in the recorded mode start");
+                    started++;
+                }
+            }
+            assertEquals(2, started);
+        }
+    }
+
+    @Test
+    void switchingIsRefusedWhileTheTableHoldsEventsAndRecordsTheNewModeOnceEmpty() {
+        OutboxModes.claim(jdbi, OutboxMode.TABLE);
+        var writer = OutboxWriter.create(OutboxConfig.DEFAULTS, () -> {});
+        jdbi.useTransaction(h -> writer.append(h, OutboxEvent.of("Thing", "t-1", "ThingChanged", "things", "{}")));
+        var refused = assertThrows(
+                OutboxException.ModeSwitchRefusedException.class,
+                () -> OutboxModes.switchTo(jdbi, OutboxMode.LOGICAL_MESSAGE));
+        assertTrue(refused.getMessage().contains("1 events in outbox_event"), refused.getMessage());
+        assertEquals(Optional.of(OutboxMode.TABLE), OutboxModes.recorded(jdbi));
+
+        jdbi.useHandle(h -> h.execute("DELETE FROM outbox_event")); // what a polling relay does once it published
+        assertEquals(Optional.of(OutboxMode.TABLE), OutboxModes.switchTo(jdbi, OutboxMode.LOGICAL_MESSAGE));
+        assertEquals(Optional.of(OutboxMode.LOGICAL_MESSAGE), OutboxModes.recorded(jdbi));
+        OutboxModes.claim(jdbi, OutboxMode.LOGICAL_MESSAGE);
+        assertThrows(OutboxException.ModeMismatchException.class, () -> OutboxModes.claim(jdbi, OutboxMode.TABLE));
+        assertEquals(
+                Optional.of(OutboxMode.LOGICAL_MESSAGE),
+                OutboxModes.switchTo(jdbi, OutboxMode.LOGICAL_MESSAGE),
+                "switching to the recorded mode changes nothing");
+    }
+}
