@@ -30,6 +30,68 @@ public final class AdminRoutes {
     /** Request body of a retry (reason optional) or a discard (reason required). */
     record ReasonBody(String reason) {}
 
+    /** Request body of a reconciliation resolve. */
+    record ResolveBody(String outcome, String providerReference, String reason) {}
+
+    /**
+     * An operator settles a payment in reconciliation: PAID (SUCCEEDED) or DECLINED (FAILED and refunded). The biller
+     * is asked first and a definite answer of its own cannot be contradicted (409); resolving again the same way
+     * answers 200 and changes nothing. The settlement and its audit record commit together.
+     */
+    private void resolve(Context ctx) {
+        java.util.UUID paymentId = Requests.uuid(ctx, "paymentId");
+        ResolveBody body = Json.read(Requests.jsonBody(ctx), ResolveBody.class);
+        Reconciliation.Resolution outcome;
+        try {
+            outcome = Reconciliation.Resolution.valueOf(String.valueOf(body.outcome()));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("outcome must be PAID or DECLINED");
+        }
+        if (body.reason() == null) {
+            throw ApiException.badRequest("a reason is required");
+        }
+        Optional<String> reason = Optional.of(body.reason());
+        checkReason(reason.get());
+        String actor = Authentication.principal(ctx).audited();
+        io.walletoutbox.provider.ResolveResult result;
+        try {
+            result = jdbi.inTransaction(h -> {
+                var r = reconciliation.resolve(
+                        h, paymentId, outcome, Optional.ofNullable(body.providerReference()), reason.get(), actor);
+                if (r.status() == io.walletoutbox.provider.ResolveResult.Status.RESOLVED) {
+                    audit.record(
+                            h,
+                            actor,
+                            "reconciliation.resolve." + outcome.name().toLowerCase(java.util.Locale.ROOT),
+                            "payment:" + paymentId,
+                            reason);
+                } else {
+                    h.rollback();
+                }
+                return r;
+            });
+        } catch (IllegalArgumentException e) {
+            throw ApiException.unprocessable("invalid-field", "Invalid field", e.getMessage());
+        }
+        switch (result.status()) {
+            case RESOLVED, ALREADY_RESOLVED -> {
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("paymentId", paymentId.toString());
+                json.put("result", result.status().name());
+                json.put("outcome", outcome.name());
+                json.put("detail", result.detail());
+                Responses.json(ctx, 200, json);
+            }
+            case NOT_FOUND -> throw ApiException.notFound("payment " + paymentId + " is not in reconciliation");
+            case CONTRADICTS_BILLER ->
+                throw new ApiException(409, "contradicts-biller", "Contradicts the biller", result.detail());
+            case RESOLVED_OTHERWISE ->
+                throw new ApiException(409, "resolved-otherwise", "Resolved the other way", result.detail());
+            case REFERENCE_REQUIRED ->
+                throw ApiException.unprocessable("reference-required", "Provider reference required", result.detail());
+        }
+    }
+
     /** @param wakeRelay called after a retry so an idle relay in this process publishes at once */
     public AdminRoutes(
             Jdbi jdbi, OutboxAdmin admin, Reconciliation reconciliation, AuditLog audit, Runnable wakeRelay) {
@@ -46,7 +108,15 @@ public final class AdminRoutes {
         config.routes.post("/admin/outbox/parked/{id}/retry", this::retry, Access.ADMIN);
         config.routes.delete("/admin/outbox/parked/{id}", this::discard, Access.ADMIN);
         config.routes.get("/admin/reconciliation", this::pendingReconciliation, Access.ADMIN);
+        config.routes.post("/admin/reconciliation/{paymentId}/resolve", this::resolve, Access.ADMIN);
         config.routes.get("/admin/audit", this::auditLog, Access.ADMIN);
+    }
+
+    private static void checkReason(String r) {
+        if (r.isBlank() || r.length() > 500 || r.chars().anyMatch(c -> Character.isISOControl(c) && c != '\n')) {
+            throw ApiException.unprocessable(
+                    "invalid-field", "Invalid field", "reason must be 1 to 500 characters without control characters");
+        }
     }
 
     private void auditLog(Context ctx) {
@@ -77,14 +147,7 @@ public final class AdminRoutes {
         if (reason.isEmpty() && required) {
             throw ApiException.badRequest("a reason is required: send {\"reason\":\"…\"}");
         }
-        reason.ifPresent(r -> {
-            if (r.isBlank() || r.length() > 500 || r.chars().anyMatch(c -> Character.isISOControl(c) && c != '\n')) {
-                throw ApiException.unprocessable(
-                        "invalid-field",
-                        "Invalid field",
-                        "reason must be 1 to 500 characters without control characters");
-            }
-        });
+        reason.ifPresent(AdminRoutes::checkReason);
         return reason;
     }
 
@@ -113,6 +176,12 @@ public final class AdminRoutes {
         json.put("attempts", e.attempts());
         json.put("firstAttemptAt", e.firstAttemptAt().toString());
         json.put("recordedAt", e.recordedAt().toString());
+        json.put("reason", e.reason());
+        json.put("checks", e.checks());
+        json.put("recharges", e.recharges());
+        json.put("lastCheckedAt", e.lastCheckedAt().map(Object::toString).orElse(null));
+        json.put("nextCheckAt", e.nextCheckAt().toString());
+        json.put("action", e.action());
         return json;
     }
 

@@ -29,6 +29,16 @@ public final class Problems {
             write(ctx, e.status(), e.type(), e.title(), e.getMessage());
         });
         config.routes.exception(WalletException.class, (e, ctx) -> fromWallet(e, ctx));
+        config.routes.exception(io.walletoutbox.outbox.OutboxException.WritesRefusedException.class, (e, ctx) -> {
+            ctx.header("Retry-After", "30");
+            write(
+                    ctx,
+                    503,
+                    "writes-refused",
+                    "Payments temporarily refused",
+                    "the service cannot publish events right now, so it takes no money; nothing was debited,"
+                            + " retry later with the same Idempotency-Key");
+        });
         config.routes.exception(
                 HttpResponseException.class, (e, ctx) -> fromJavalin(e.getStatus(), e.getMessage(), ctx));
         config.routes.exception(Exception.class, (e, ctx) -> {

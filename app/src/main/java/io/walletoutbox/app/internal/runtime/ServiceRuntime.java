@@ -28,9 +28,12 @@ import io.walletoutbox.app.internal.http.WalletRoutes;
 import io.walletoutbox.embedded.DevIssuer;
 import io.walletoutbox.outbox.OutboxAdmin;
 import io.walletoutbox.outbox.OutboxConfig;
+import io.walletoutbox.outbox.OutboxException;
 import io.walletoutbox.outbox.OutboxMode;
+import io.walletoutbox.outbox.OutboxModes;
 import io.walletoutbox.outbox.OutboxSchema;
 import io.walletoutbox.outbox.OutboxWriter;
+import io.walletoutbox.outbox.WriteGate;
 import io.walletoutbox.relay.KafkaProducers;
 import io.walletoutbox.relay.ParkingPolicy;
 import io.walletoutbox.relay.PollingRelay;
@@ -40,6 +43,7 @@ import io.walletoutbox.relay.RelayMeterBinder;
 import io.walletoutbox.relay.cdc.CdcConfig;
 import io.walletoutbox.relay.cdc.CdcMeterBinder;
 import io.walletoutbox.relay.cdc.CdcRelay;
+import io.walletoutbox.relay.cdc.CdcSlotMonitor;
 import io.walletoutbox.relay.cdc.CdcSlots;
 import io.walletoutbox.wallet.IdempotencyKeys;
 import io.walletoutbox.wallet.WalletConfig;
@@ -147,6 +151,7 @@ public final class ServiceRuntime implements AutoCloseable {
                         config.topicPartitions(), config.topicReplicationFactor(), config.topicMinInsyncReplicas()));
 
         String instanceId = instanceId();
+        List<HealthRoutes.Check> liveness = new ArrayList<>();
         AtomicReference<Relay> relayRef = new AtomicReference<>();
         // In-process wake-up: the writer tells the relay of this JVM (if any) after each commit.
         Runnable wakeRelay = () -> {
@@ -156,16 +161,29 @@ public final class ServiceRuntime implements AutoCloseable {
             }
         };
         boolean cdc = config.relayMode() == AppConfig.RelayMode.CDC;
+        OutboxMode mode = cdc ? OutboxMode.LOGICAL_MESSAGE : OutboxMode.TABLE;
+        try {
+            // Every instance of a deployment must read and write the outbox the same way.
+            OutboxModes.claim(jdbi, mode);
+        } catch (OutboxException.ModeMismatchException e) {
+            throw StartupException.misconfiguration("RELAY_MODE: " + e.getMessage());
+        }
         CdcConfig cdcConfig = cdc ? cdcConfig(instanceId, infra, config.eventsTopic()) : null; // only read in cdc mode
+        WriteGate gate = WriteGate.OPEN;
+        Optional<CdcSlotMonitor> slotMonitor = Optional.empty();
         if (cdc) {
             // Every instance, whatever its roles, makes sure the slot exists before it writes: the WAL keeps an
             // event for the relay only from the slot's creation on.
             CdcSlots.ensurePublication(jdbi, cdcConfig);
             CdcSlots.ensureSlot(jdbi, cdcConfig);
             new CdcMeterBinder(jdbi, cdcConfig).bindTo(registry);
+            // A slot dropped or invalidated later means no relay will ever read what is written: writers refuse.
+            CdcSlotMonitor monitor = closer.register(CdcSlotMonitor.start(jdbi, cdcConfig, Duration.ofSeconds(5)));
+            monitor.bindTo(registry);
+            slotMonitor = Optional.of(monitor);
+            gate = monitor;
         }
-        OutboxWriter outbox =
-                OutboxWriter.create(outboxConfig, cdc ? OutboxMode.LOGICAL_MESSAGE : OutboxMode.TABLE, wakeRelay);
+        OutboxWriter outbox = OutboxWriter.create(outboxConfig, mode, wakeRelay, gate);
         WalletConfig walletConfig;
         try {
             walletConfig = new WalletConfig(config.eventsTopic(), config.idempotencyRetention())
@@ -176,7 +194,7 @@ public final class ServiceRuntime implements AutoCloseable {
         Wallets wallets = Wallets.create(jdbi, outbox, walletConfig);
         new WalletMetrics(jdbi).bindTo(registry);
 
-        OutboxAdmin outboxAdmin = OutboxAdmin.create(jdbi);
+        OutboxAdmin outboxAdmin = OutboxAdmin.create(jdbi, mode, gate);
         RelayMeterBinder relayMetrics = new RelayMeterBinder(outboxAdmin);
         relayMetrics.bindTo(registry);
         if (config.runs(Role.RELAY)) {
@@ -192,6 +210,12 @@ public final class ServiceRuntime implements AutoCloseable {
             closer.register(new KafkaClientMetrics(producer)).bindTo(registry);
             relay.start();
             relayRef.set(relay);
+            liveness.add(new HealthRoutes.Check(
+                    "relay",
+                    () -> relay.isRunning()
+                            ? Optional.empty()
+                            : Optional.of("the " + config.relayMode().name().toLowerCase(java.util.Locale.ROOT)
+                                    + " relay has stopped (see the log)")));
         }
 
         ProviderWiring.Providers providers = ProviderWiring.providers(config, jdbi, wallets, registry, closer);
@@ -218,7 +242,11 @@ public final class ServiceRuntime implements AutoCloseable {
                 // Every migration ran before anything was wired and a failed one stops the start, so an instance
                 // that serves this route has its schema applied: the check only names that in the answer.
                 new HealthRoutes.Check("migrations", Optional::empty)));
-        List<HealthRoutes.Check> liveness = new ArrayList<>();
+        slotMonitor.ifPresent(monitor -> checks.add(new HealthRoutes.Check(
+                "cdc-slot",
+                () -> monitor.current().acceptsWrites()
+                        ? Optional.empty()
+                        : Optional.of(monitor.current().detail()))));
         consumer.ifPresent(started -> {
             HealthRoutes.Check running = new HealthRoutes.Check(
                     "consumer",
