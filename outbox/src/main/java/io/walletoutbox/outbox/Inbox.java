@@ -20,6 +20,13 @@ public interface Inbox {
     boolean markProcessed(Handle handle, String consumer, UUID eventId);
 
     /** The stock inbox for PostgreSQL. */
+    /**
+     * Deletes, in its own short transactions on {@code jdbi}, every consumer's entries processed more than {@code
+     * retention} ago; returns how many. Keep {@code retention} longer than the topic's retention: a redelivered event
+     * whose id was purged would be processed again.
+     */
+    long purge(org.jdbi.v3.core.Jdbi jdbi, java.time.Duration retention);
+
     static Inbox create() {
         return new PostgresInbox();
     }

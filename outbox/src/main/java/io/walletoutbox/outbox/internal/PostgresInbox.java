@@ -26,4 +26,21 @@ public final class PostgresInbox implements Inbox {
                         .execute()
                 == 1;
     }
+
+    @Override
+    public long purge(org.jdbi.v3.core.Jdbi jdbi, java.time.Duration retention) {
+        java.time.OffsetDateTime cutoff =
+                java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).minus(retention);
+        long total = 0;
+        int deleted;
+        do {
+            deleted = jdbi.withHandle(
+                    h -> h.createUpdate("""
+                            DELETE FROM inbox WHERE ctid IN
+                                (SELECT ctid FROM inbox WHERE processed_at < :cutoff LIMIT 5000)
+                            """).bind("cutoff", cutoff).execute());
+            total += deleted;
+        } while (deleted == 5000);
+        return total;
+    }
 }

@@ -193,6 +193,7 @@ public final class ServiceRuntime implements AutoCloseable {
         }
         Wallets wallets = Wallets.create(jdbi, outbox, walletConfig);
         new WalletMetrics(jdbi).bindTo(registry);
+        new PendingPaymentsMetrics(jdbi).bindTo(registry);
 
         OutboxAdmin outboxAdmin = OutboxAdmin.create(jdbi, mode, gate);
         RelayMeterBinder relayMetrics = new RelayMeterBinder(outboxAdmin);
