@@ -144,6 +144,8 @@ class AuthMatrixIT {
             new Row("POST", "/admin/outbox/parked/{id}/retry", true, Access.ADMIN, 404, 0),
             new Row("DELETE", "/admin/outbox/parked/{id}", true, Access.ADMIN, 404, 0),
             new Row("GET", "/admin/reconciliation", true, Access.ADMIN, 200, 0),
+            // the fixture's payment is not in reconciliation: the admin's resolve finds nothing to resolve
+            new Row("POST", "/admin/reconciliation/{paymentId}/resolve", true, Access.ADMIN, 404, 0),
             new Row("GET", "/admin/audit", true, Access.ADMIN, 200, 0));
 
     @BeforeAll
@@ -259,6 +261,8 @@ class AuthMatrixIT {
                 "{\"biller\":\"wifi\",\"customerRef\":\"ACC-2\",\"amount\":100}";
             case "POST /admin/outbox/parked/{id}/retry (management)", "DELETE /admin/outbox/parked/{id} (management)" ->
                 "{\"reason\":\"access matrix\"}";
+            case "POST /admin/reconciliation/{paymentId}/resolve (management)" ->
+                "{\"outcome\":\"DECLINED\",\"reason\":\"access matrix\"}";
             default -> null;
         };
         return service.request(
