@@ -1,0 +1,75 @@
+package io.walletoutbox.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.walletoutbox.app.internal.runtime.StartupException;
+import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.relay.cdc.CdcConfig;
+import io.walletoutbox.relay.cdc.CdcSlots;
+import java.time.Duration;
+import java.util.Map;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The guards around the outbox mode: a deployment's instances agree on RELAY_MODE (the database records it), and in
+ * CDC mode the writers refuse payments (503, readiness down) once the replication slot is gone, instead of debiting
+ * money whose events no relay would ever read.
+ */
+class OutboxModeGuardsIT {
+
+    @Test
+    void anInstanceInTheOtherRelayModeIsRefused() {
+        try (var polling = new ServiceHarness("mode_guard", Map.of("ROLES", "api"))) {
+            var e = assertThrows(
+                    StartupException.class,
+                    () -> new ServiceHarness(
+                                    "mode_guard_other",
+                                    Map.of(
+                                            "ROLES", "api",
+                                            "RELAY_MODE", "cdc",
+                                            "DATABASE_URL", polling.jdbcUrl))
+                            .close());
+            assertTrue(e.misconfigured(), e.getMessage());
+            assertTrue(e.getMessage().startsWith("RELAY_MODE:"), e.getMessage());
+        }
+    }
+
+    @Test
+    void withoutItsReplicationSlotTheCdcWriterRefusesPaymentsAndChangesNothing() {
+        // api only: no CDC relay holds the slot, so the test can drop it as an operator (or max_slot_wal_keep_size)
+        // would
+        try (var service = new ServiceHarness("slot_guard", Map.of("ROLES", "api", "RELAY_MODE", "cdc"))) {
+            String wallet = service.walletWith(10_000);
+            var before = service.post(
+                    "/wallets/" + wallet + "/bill-payments",
+                    "{\"biller\":\"wifi\",\"customerRef\":\"ACC-1\",\"amount\":1000}",
+                    "slot-ok");
+            assertEquals(202, before.statusCode(), before.body());
+
+            var infra = SharedInfrastructure.get();
+            Jdbi jdbi = Jdbi.create(service.jdbcUrl, infra.user(), "");
+            CdcSlots.drop(jdbi, CdcConfig.defaults("test", service.jdbcUrl, infra.user(), ""));
+            ServiceHarness.await(
+                    Duration.ofSeconds(30),
+                    "readiness to report the slot",
+                    () -> service.get("/health/ready").statusCode() == 503);
+            assertTrue(service.get("/health/ready").body().contains("\"cdc-slot\":{\"status\":\"DOWN\""));
+
+            var refused = service.post(
+                    "/wallets/" + wallet + "/bill-payments",
+                    "{\"biller\":\"wifi\",\"customerRef\":\"ACC-2\",\"amount\":1000}",
+                    "slot-gone");
+            assertEquals(503, refused.statusCode(), refused.body());
+            assertTrue(refused.body().contains("/problems/writes-refused"), refused.body());
+            assertTrue(refused.headers().firstValue("Retry-After").isPresent());
+            assertEquals(9_000, service.balance(wallet), "nothing debited");
+            long payments = jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM bill_payment")
+                    .mapTo(Long.class)
+                    .one());
+            assertEquals(1, payments, "no payment row for the refused request");
+        }
+    }
+}
