@@ -67,7 +67,26 @@ public final class EmbeddedKafka implements AutoCloseable {
      */
     public static EmbeddedKafka start(Path directory, int port) {
         Objects.requireNonNull(directory, "directory");
-        return launch(directory.toAbsolutePath(), port, null, null);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return launch(directory.toAbsolutePath(), port, null, null);
+            } catch (EmbeddedInfrastructureException e) {
+                // A free port is found by binding and releasing it; another process may take it before the broker
+                // binds. Only then, and only for ports chosen here, a new pair of ports is tried.
+                if (port != 0 || attempt >= 3 || !lostPortRace(directory.toAbsolutePath())) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static boolean lostPortRace(Path directory) {
+        try {
+            Path log = directory.resolve("broker.log");
+            return Files.exists(log) && Files.readString(log).contains("Address already in use");
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /**
