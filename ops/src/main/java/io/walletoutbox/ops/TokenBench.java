@@ -8,7 +8,9 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -27,39 +29,39 @@ public final class TokenBench {
     private TokenBench() {}
 
     public static void main(String[] args) throws Throwable {
-        int iterations = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+        int iterations = args.length > 0 ? Integer.parseInt(args[0]) : 5_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         Path dir = Files.createTempDirectory("token-bench");
         try (DevIssuer issuer = DevIssuer.start(dir, "127.0.0.1", 0)) {
             Class<?> type = Class.forName(VERIFIER);
-            Object verifier = MethodHandles.publicLookup()
-                    .findConstructor(type, MethodType.methodType(void.class, String.class, URI.class, String.class))
-                    .invoke(issuer.issuer(), URI.create(issuer.jwksUrl()), "wallet-api");
-            MethodHandle verify = MethodHandles.publicLookup()
-                    .findVirtual(
-                            type,
-                            "verify",
-                            MethodType.methodType(
-                                    Class.forName(VERIFIER.replace("TokenVerifier", "Principal")), String.class))
-                    .bindTo(verifier);
-            String token = issuer.mint("bench-user", Set.of("wallet:fund"), Duration.ofHours(1));
-            Object principal = verify.invoke(token); // fetches and caches the JWKS
-            if (!principal.toString().contains("bench-user")) {
-                throw new IllegalStateException("unexpected principal " + principal);
+            // Distinct tokens, so each validation is a full one (signature, claims) and not the verifier's memory
+            // of a token it has seen; a fresh verifier per round, its keys fetched before the clock starts.
+            List<String> tokens = new ArrayList<>();
+            for (int i = 0; i < iterations; i++) {
+                tokens.add(issuer.mint("bench-user-" + i, Set.of("wallet:fund"), Duration.ofHours(1)));
             }
             System.out.printf(
-                    "token-bench: %s.verify, RS256 token of %d characters from %s, keys cached%n",
-                    type.getSimpleName(), token.length(), issuer.issuer());
-            run(verify, token, iterations, "warm-up");
+                    "token-bench: %s.verify, %d distinct RS256 tokens of %d characters from %s, keys cached%n",
+                    type.getSimpleName(), iterations, tokens.getFirst().length(), issuer.issuer());
+            run(verifier(type, issuer), tokens, "warm-up");
             double[] results = new double[rounds];
             for (int r = 0; r < rounds; r++) {
-                results[r] = run(verify, token, iterations, "round " + (r + 1));
+                results[r] = run(verifier(type, issuer), tokens, "round " + (r + 1));
             }
             Arrays.sort(results);
             double median = results[rounds / 2];
+            MethodHandle same = verifier(type, issuer);
+            double remembered = run(same, java.util.Collections.nCopies(iterations * 20, tokens.getFirst()), "same");
             System.out.printf(
-                    "token-bench: median %.1f µs per validation (best %.1f, worst %.1f) over %d rounds of %d; goal < 100 µs: %s%n",
-                    median, results[0], results[rounds - 1], rounds, iterations, median < 100 ? "met" : "NOT met");
+                    "token-bench: median %.1f µs per full validation (best %.1f, worst %.1f) over %d rounds of %d;"
+                            + " the same token again: %.2f µs; goal < 100 µs: %s%n",
+                    median,
+                    results[0],
+                    results[rounds - 1],
+                    rounds,
+                    iterations,
+                    remembered,
+                    median < 100 ? "met" : "NOT met");
             if (median >= 100) {
                 System.exit(1);
             }
@@ -71,11 +73,31 @@ public final class TokenBench {
         }
     }
 
-    /** Validates {@code token} {@code iterations} times; prints and returns µs per validation. */
-    private static double run(MethodHandle verify, String token, int iterations, String label) throws Throwable {
+    /** A new verifier of {@code issuer}'s tokens with its keys already fetched. */
+    private static MethodHandle verifier(Class<?> type, DevIssuer issuer) throws Throwable {
+        Object verifier = MethodHandles.publicLookup()
+                .findConstructor(type, MethodType.methodType(void.class, String.class, URI.class, String.class))
+                .invoke(issuer.issuer(), URI.create(issuer.jwksUrl()), "wallet-api");
+        MethodHandle verify = MethodHandles.publicLookup()
+                .findVirtual(
+                        type,
+                        "verify",
+                        MethodType.methodType(
+                                Class.forName(VERIFIER.replace("TokenVerifier", "Principal")), String.class))
+                .bindTo(verifier);
+        Object principal = verify.invoke(issuer.mint("warm", Set.of(), Duration.ofMinutes(5)));
+        if (!principal.toString().contains("warm")) {
+            throw new IllegalStateException("unexpected principal " + principal);
+        }
+        return verify;
+    }
+
+    /** Validates each of {@code tokens}; prints and returns µs per validation. */
+    private static double run(MethodHandle verify, List<String> tokens, String label) throws Throwable {
+        int iterations = tokens.size();
         long start = System.nanoTime();
         int sink = 0;
-        for (int i = 0; i < iterations; i++) {
+        for (String token : tokens) {
             sink += verify.invoke(token).hashCode();
         }
         double micros = (System.nanoTime() - start) / 1e3 / iterations;

@@ -67,6 +67,14 @@ public interface Wallets {
     BillPayment requestBillPayment(
             Handle handle, UUID walletId, BillPaymentRequest request, Optional<String> traceparent);
 
+    /**
+     * {@link #requestBillPayment(Handle, UUID, BillPaymentRequest, Optional)} for the wallet's owner only: a wallet
+     * {@code ownerId} does not own answers {@link WalletException.WalletNotFound}, exactly as a missing one, and is
+     * left untouched. The ownership is checked in the guarded debit itself (no extra round trip).
+     */
+    BillPayment requestBillPayment(
+            Handle handle, UUID walletId, String ownerId, BillPaymentRequest request, Optional<String> traceparent);
+
     /** The payment, or empty. */
     Optional<BillPayment> findPayment(UUID paymentId);
 

@@ -78,6 +78,32 @@ class OwnersIT {
     }
 
     @Test
+    void onlyTheOwnerPaysFromAWalletAndAnotherOwnersAttemptWritesNothing() {
+        Wallet w = db.wallets.create("auth0|alice", "USD");
+        db.wallets.topUp(w.id(), 1_000);
+        var request = new BillPaymentRequest("wifi", "ACC-1", 400);
+        assertThrows(
+                WalletException.WalletNotFound.class,
+                () -> db.jdbi.useTransaction(
+                        h -> db.wallets.requestBillPayment(h, w.id(), "auth0|bob", request, Optional.empty())));
+        assertEquals(1_000, db.wallets.find(w.id()).orElseThrow().balance(), "not debited");
+        BillPayment paid = db.jdbi.inTransaction(
+                h -> db.wallets.requestBillPayment(h, w.id(), "auth0|alice", request, Optional.empty()));
+        assertEquals(BillPayment.Status.PENDING, paid.status());
+        assertEquals(600, db.wallets.find(w.id()).orElseThrow().balance());
+        // another owner's refusal reads like a missing wallet's, whatever the balance
+        var tooMuch = new BillPaymentRequest("wifi", "ACC-1", 5_000);
+        assertThrows(
+                WalletException.WalletNotFound.class,
+                () -> db.jdbi.useTransaction(
+                        h -> db.wallets.requestBillPayment(h, w.id(), "auth0|bob", tooMuch, Optional.empty())));
+        assertThrows(
+                WalletException.InsufficientFunds.class,
+                () -> db.jdbi.useTransaction(
+                        h -> db.wallets.requestBillPayment(h, w.id(), "auth0|alice", tooMuch, Optional.empty())));
+    }
+
+    @Test
     void aPaymentIsFoundOnlyForTheOwnerOfItsWallet() {
         Wallet w = db.wallets.create("alice", "USD");
         db.wallets.topUp(w.id(), 100);

@@ -150,13 +150,20 @@ public final class PostgresWallets implements Wallets {
     @Override
     public BillPayment requestBillPayment(
             Handle handle, UUID walletId, BillPaymentRequest request, Optional<String> traceparent) {
+        return requestBillPayment(handle, walletId, null, request, traceparent);
+    }
+
+    @Override
+    public BillPayment requestBillPayment(
+            Handle handle, UUID walletId, String ownerId, BillPaymentRequest request, Optional<String> traceparent) {
         requireTransaction(handle);
         Objects.requireNonNull(walletId, "walletId");
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(traceparent, "traceparent");
         traceparent.ifPresent(PostgresWallets::requireTraceparent);
         Instant now = now();
-        String currency = debit(handle, walletId, request.amount(), utcDay(now)).currency();
+        String currency =
+                debit(handle, walletId, ownerId, request.amount(), utcDay(now)).currency();
         UUID clearing = systemAccounts.id(handle, Kind.BILLER_CLEARING, currency, walletId);
         SystemAccounts.adjust(handle, clearing, request.amount());
         var payment = new BillPayment(
@@ -392,7 +399,8 @@ public final class PostgresWallets implements Wallets {
      * <p>The counter's day never goes back: should another instance's clock already have moved it to the next day,
      * this payment counts against that day (the stricter choice), and its refund then frees nothing.
      */
-    private Balance debit(Handle handle, UUID walletId, long amount, LocalDate day) {
+    /** The guarded debit; with {@code ownerId} non-null, only a wallet of that owner (others read as missing). */
+    private Balance debit(Handle handle, UUID walletId, String ownerId, long amount, LocalDate day) {
         long limit = config.dailyPaymentLimit();
         for (int attempt = 1; ; attempt++) {
             // used + amount <= limit, written without overflow: used <= MAX_AMOUNT and limit - amount >= -MAX_AMOUNT.
@@ -402,8 +410,10 @@ public final class PostgresWallets implements Wallets {
                                    spend_amount = CASE WHEN spend_day >= :day THEN spend_amount ELSE 0 END + :amount
                             WHERE id = :id AND kind = 'WALLET' AND balance >= :amount
                               AND CASE WHEN spend_day >= :day THEN spend_amount ELSE 0 END <= :headroom
+                              AND (CAST(:owner AS text) IS NULL OR owner_id = :owner)
                             RETURNING currency, balance
                             """)
+                    .bind("owner", ownerId)
                     .bind("amount", amount)
                     .bind("day", day)
                     .bind("headroom", limit - amount)
@@ -416,8 +426,11 @@ public final class PostgresWallets implements Wallets {
             // Refused: find out why under the row lock, so the answer cannot change before this transaction ends.
             Spend now = handle.createQuery("""
                             SELECT balance, CASE WHEN spend_day >= :day THEN spend_amount ELSE 0 END AS used
-                            FROM account WHERE id = :id AND kind = 'WALLET' FOR NO KEY UPDATE
+                            FROM account WHERE id = :id AND kind = 'WALLET'
+                              AND (CAST(:owner AS text) IS NULL OR owner_id = :owner)
+                            FOR NO KEY UPDATE
                             """)
+                    .bind("owner", ownerId)
                     .bind("day", day)
                     .bind("id", walletId)
                     .map((rs, ctx) -> new Spend(rs.getLong("balance"), rs.getLong("used")))

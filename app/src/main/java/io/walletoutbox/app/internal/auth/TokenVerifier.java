@@ -87,6 +87,46 @@ public final class TokenVerifier {
         if (token == null || token.isEmpty() || token.length() > 16 * 1024) {
             throw new InvalidTokenException("the access token is missing or too long");
         }
+        long now = System.currentTimeMillis();
+        Verified known = verified.get(token);
+        if (known != null && now < known.until()) {
+            return known.principal();
+        }
+        Verified fresh = check(token);
+        remember(token, fresh, now);
+        return fresh.principal();
+    }
+
+    /**
+     * A token that passed, kept until the earlier of its {@code exp} and {@link #REMEMBER_FOR}: a client sends the
+     * same token with every request, and its signature does not change. The key it was signed with is trusted for at
+     * most that long after the issuer stops publishing it (the JWKS cache holds keys five minutes anyway).
+     */
+    private record Verified(Principal principal, long until) {}
+
+    /** How long a verified token is remembered at most. */
+    static final Duration REMEMBER_FOR = Duration.ofMinutes(1);
+
+    private static final int REMEMBERED = 10_000;
+    private final java.util.concurrent.ConcurrentHashMap<String, Verified> verified =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Remembers {@code fresh} (whose {@code until} is the token's {@code exp}) for at most {@link #REMEMBER_FOR}. */
+    private void remember(String token, Verified fresh, long now) {
+        if (token.length() > 4096) {
+            return;
+        }
+        if (verified.size() >= REMEMBERED) {
+            verified.values().removeIf(v -> v.until() <= now);
+            if (verified.size() >= REMEMBERED) {
+                verified.clear();
+            }
+        }
+        verified.put(token, new Verified(fresh.principal(), Math.min(fresh.until(), now + REMEMBER_FOR.toMillis())));
+    }
+
+    /** The full validation; {@code until} of the result is the token's {@code exp}. */
+    private Verified check(String token) {
         JWTClaimsSet claims;
         try {
             claims = processor.process(token, null);
@@ -107,7 +147,10 @@ public final class TokenVerifier {
         if (clientId.isEmpty()) {
             clientId = stringClaim(claims, "azp");
         }
-        return new Principal(subject, scopes(claims), clientId);
+        // exp is required by the claims verifier
+        return new Verified(
+                new Principal(subject, scopes(claims), clientId),
+                claims.getExpirationTime().getTime());
     }
 
     /**

@@ -109,7 +109,6 @@ public final class WalletRoutes {
 
     private void payBill(Context ctx) {
         UUID walletId = Requests.uuid(ctx, "walletId");
-        owned(ctx, walletId);
         String key = Requests.idempotencyKey(ctx);
         byte[] raw = Requests.jsonBody(ctx);
         BillPaymentBody body = Json.read(raw, BillPaymentBody.class);
@@ -129,7 +128,8 @@ public final class WalletRoutes {
                 var wallet = MDC.putCloseable("walletId", walletId.toString())) {
             String scope = keyScope(Authentication.principal(ctx), walletId);
             idempotency.run(ctx, scope, key, Json.write(body), handle -> {
-                BillPayment payment = wallets.requestBillPayment(handle, walletId, request, Optional.of(traceparent));
+                BillPayment payment = wallets.requestBillPayment(
+                        handle, walletId, Authentication.principal(ctx).subject(), request, Optional.of(traceparent));
                 log.debug("bill payment requested paymentId={}", payment.id());
                 return Responses.stored(202, paymentJson(payment));
             });
