@@ -51,9 +51,10 @@ echo "$api"
 
 # The wallets of the HTTP run, each with the clearing account its payments used.
 psql -q -v ON_ERROR_STOP=1 "${PG[@]}" <<SQL >/dev/null
-CREATE TABLE bench_wallet (n serial PRIMARY KEY, wallet uuid NOT NULL, clearing uuid);
+CREATE TABLE bench_wallet (n serial PRIMARY KEY, wallet uuid NOT NULL, clearing uuid, owner text);
 \copy bench_wallet (wallet) FROM '$work/wallets.txt'
-UPDATE bench_wallet b SET clearing = (SELECT clearing_account FROM bill_payment p WHERE p.wallet_id = b.wallet LIMIT 1);
+UPDATE bench_wallet b SET clearing = (SELECT clearing_account FROM bill_payment p WHERE p.wallet_id = b.wallet LIMIT 1),
+                          owner = (SELECT owner_id FROM account a WHERE a.id = b.wallet);
 SQL
 
 echo "== pgbench: the same SQL transaction, same database, concurrency $CONCURRENCY, ${DURATION}s"
