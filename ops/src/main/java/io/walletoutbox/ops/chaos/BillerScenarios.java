@@ -77,7 +77,8 @@ final class BillerScenarios {
                 timeouts * 100));
         // Longer than the horizon by a seeded margin: payments reach reconciliation while the biller is still
         // down, and the job's first checks fail too.
-        long outage = OUTAGE_HORIZON.toMillis() + (longMode(r) ? 20_000 : 9_000) + r.rnd.nextInt(5_000);
+        long outage = OUTAGE_HORIZON.toMillis()
+                + (longMode(r) ? 20_000 + r.rnd.nextInt(10_000) : 5_000 + r.rnd.nextInt(3_000));
         Cluster.sleep(outage);
         r.cluster.simClearFaults();
         r.fault("biller back after " + outage + "ms (horizon " + OUTAGE_HORIZON.toSeconds() + "s)");
@@ -321,7 +322,7 @@ final class BillerScenarios {
         r.cluster.simFaults("{\"requireApiKey\":\"chaos-rotated-key-" + r.seed + "\"}");
         Instant refusedFrom = Instant.now();
         r.fault("biller requires another key: 401 to every request");
-        long refuse = longMode(r) ? 15_000 + r.rnd.nextInt(10_000) : 9_000 + r.rnd.nextInt(3_000);
+        long refuse = longMode(r) ? 15_000 + r.rnd.nextInt(10_000) : 7_000 + r.rnd.nextInt(2_000);
         Cluster.sleep(refuse);
         Instant acceptedFrom = Instant.now();
         r.cluster.simFaults("{\"requireApiKey\":\"" + SERVICE_KEY + "\"}");
