@@ -181,8 +181,10 @@ public final class ChaosMain {
             if (!r.injected.isEmpty()) {
                 r.notes.add("injected=" + r.injected.size());
             }
-            long duplicates = topic.size()
-                    - topic.stream().map(Checker.Event::ceId).distinct().count();
+            List<Checker.Event> identified =
+                    topic.stream().filter(e -> e.ceId() != null).toList();
+            long duplicates = identified.size()
+                    - identified.stream().map(Checker.Event::ceId).distinct().count();
             StringBuilder line = new StringBuilder(head)
                     .append(" payments=")
                     .append(expected.size())
