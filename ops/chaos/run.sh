@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The chaos suite: the fat jar as separate processes by role (api, relay-a, relay-b, consumer-a[, more]) against a
-# real PostgreSQL, a real Kafka broker and the biller simulator, all on 127.0.0.1; faults on a seeded schedule;
-# invariants I1–I6 checked from the database, the topic and the biller's /v1/charges. One line per scenario and
-# seed; exit status 1 on any violation.
+# real PostgreSQL, a real Kafka broker and the biller simulators, all on 127.0.0.1; faults on a seeded schedule;
+# invariants I1–I7 checked from the database, the topic, its dead-letter topic and the billers' /v1/charges. One
+# line per scenario and seed; exit status 1 on any violation.
 #
 # Usage: ops/chaos/run.sh --short                 all scenarios, small load (CI; under 10 minutes)
 #        ops/chaos/run.sh --long --seeds 5        all scenarios, more load, seeds 1..5

@@ -1,5 +1,9 @@
 package io.walletoutbox.ops.chaos;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.walletoutbox.ops.chaos.Cluster.Service;
 import io.walletoutbox.ops.chaos.Scenarios.Scenario;
 import java.nio.file.Files;
@@ -19,7 +23,7 @@ import java.util.UUID;
  * The chaos suite: runs every scenario (or those named) with one or more seeds against the fat jar run as
  * separate processes by role, and prints one line per scenario and seed:
  *
- * <pre>scenario=api-kill9 seed=1 payments=40 intruder=41(401:17 403:12 404:12) faults=[…] I1=ok … I6=ok AUTH=ok secs=31</pre>
+ * <pre>scenario=api-kill9 seed=1 payments=40 intruder=41(401:17 403:12 404:12) faults=[…] I1=ok … I7=ok AUTH=ok secs=31</pre>
  *
  * <p>{@code AUTH} is the check that no request without a valid token (or with a token not allowed to do it) changed
  * anything: see {@link Intruder} and {@link Checker#checkIntrusions}.
@@ -29,6 +33,8 @@ import java.util.UUID;
  * with one scenario reproduces that run's fault schedule and payment plan.
  */
 public final class ChaosMain {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private ChaosMain() {}
 
     public static void main(String[] args) throws Exception {
@@ -130,13 +136,14 @@ public final class ChaosMain {
         try {
             cluster.newScenario(scenario.name() + "-" + seed, "chaos_" + n, "chaos." + n + ".events");
             cluster.simClearFaults();
+            scenario.setup().run(r);
             List<Service> services = new ArrayList<>();
-            services.add(cluster.define("api", "api", Map.of()));
-            services.add(cluster.define("relay-a", "relay", Map.of()));
-            services.add(cluster.define("relay-b", "relay", Map.of()));
-            services.add(cluster.define("consumer-a", "consumer", Map.of()));
+            services.add(r.define("api", "api", Map.of()));
+            services.add(r.define("relay-a", "relay", Map.of()));
+            services.add(r.define("relay-b", "relay", Map.of()));
+            services.add(r.define("consumer-a", "consumer", Map.of()));
             for (String c : scenario.extraConsumers()) {
-                services.add(cluster.define(c, "consumer", Map.of()));
+                services.add(r.define(c, "consumer", Map.of()));
             }
             cluster.launchAll(services);
             double startSecs = (System.nanoTime() - t0) / 1e9;
@@ -145,38 +152,39 @@ public final class ChaosMain {
                 return head + " SKIPPED: " + skip.get();
             }
             cluster.simClearFaults();
-            double quiet = Checker.awaitQuiescence(r::db, load.quiescence());
+            double quiet = Checker.awaitQuiescence(r::db, load.quiescence(), r.reconciliationCap);
             Checker checker = new Checker();
             Set<UUID> expected = new HashSet<>(r.driver.acknowledged);
             expected.addAll(r.toolPayments);
             List<Checker.Event> topic = Checker.readTopic(cluster.bootstrap(), cluster.topic());
+            List<Checker.Event> deadLetters = Checker.readTopic(cluster.bootstrap(), cluster.topic() + ".dlq");
             String intrusions = "";
+            String reconciliation;
             try (Connection c = r.db()) {
                 checker.check(
                         c,
                         topic,
-                        cluster.simGet("/v1/charges"),
-                        cluster.simGet("/v1/answers"),
-                        new Checker.Expectations(expected, tag, r.poisonIds, r.poisonRecords));
+                        deadLetters,
+                        simulatorsJson(cluster, "/v1/charges"),
+                        simulatorsJson(cluster, "/v1/answers"),
+                        new Checker.Expectations(expected, tag, r.injected, r.reconciliationCap, r.billerSimulators));
                 if (r.intruder != null) {
                     var attempts = r.intruder.attempts();
                     intrusions = " intruder=" + attempts.size() + "("
                             + checker.checkIntrusions(c, topic, attempts, new HashSet<>(r.wallets)) + ")";
                 }
-            }
-            if (r.poisonRecords > 0) {
-                long dead = Checker.readTopic(cluster.bootstrap(), cluster.topic() + ".dlq").stream()
-                        .filter(e -> r.poisonIds.contains(e.ceId()))
-                        .count();
-                r.fault(dead + " dead-lettered");
-                if (dead != r.poisonRecords) {
-                    checker.violations()
-                            .get("I5")
-                            .add(r.poisonRecords + " poison records, " + dead + " on the dead-letter topic");
+                for (ScenarioRun.Check check : r.checks) {
+                    check.run(c, checker);
                 }
+                reconciliation = reconciliationSummary(c);
             }
-            long duplicates = topic.size()
-                    - topic.stream().map(Checker.Event::ceId).distinct().count();
+            if (!r.injected.isEmpty()) {
+                r.notes.add("injected=" + r.injected.size());
+            }
+            List<Checker.Event> identified =
+                    topic.stream().filter(e -> e.ceId() != null).toList();
+            long duplicates = identified.size()
+                    - identified.stream().map(Checker.Event::ceId).distinct().count();
             StringBuilder line = new StringBuilder(head)
                     .append(" payments=")
                     .append(expected.size())
@@ -187,8 +195,21 @@ public final class ChaosMain {
                     .append(topic.size())
                     .append("(dup ")
                     .append(duplicates)
-                    .append(") repeats=")
-                    .append(checker.repeatedAnswers());
+                    .append(") dlq=")
+                    .append(deadLetters.size())
+                    .append(" repeats=")
+                    .append(checker.repeatedAnswers())
+                    .append(reconciliation);
+            for (String note : r.notes) {
+                line.append(' ').append(note);
+            }
+            if (r.reconciliationCap > 0) {
+                line.append(" reconciliation-cap=")
+                        .append(r.reconciliationCap)
+                        .append("(")
+                        .append(r.reconciliationWhy)
+                        .append(")");
+            }
             StringBuilder details = new StringBuilder();
             for (var e : checker.violations().entrySet()) {
                 line.append(' ').append(e.getKey()).append('=');
@@ -225,6 +246,54 @@ public final class ChaosMain {
             } catch (Exception e) {
                 System.err.println("stopping services: " + e);
             }
+        }
+    }
+
+    /**
+     * The JSON arrays of {@code GET path} of every simulator, concatenated into one; each element gets {@code
+     * "simulator"}, the name of the simulator that answered.
+     */
+    private static String simulatorsJson(Cluster cluster, String path) throws Exception {
+        ArrayNode all = JSON.createArrayNode();
+        for (String name : cluster.simulatorNames()) {
+            for (JsonNode e : JSON.readTree(cluster.simGet(name, path))) {
+                all.add(((ObjectNode) e.deepCopy()).put("simulator", name));
+            }
+        }
+        return JSON.writeValueAsString(all);
+    }
+
+    /**
+     * {@code reconciliation=N(job:a operator:b resting:c; paid:… declined:… not-charged:… recharged:…)}, or empty
+     * when no payment went to reconciliation.
+     */
+    private static String reconciliationSummary(Connection c) throws Exception {
+        try (var s = c.createStatement();
+                var rs = s.executeQuery("""
+                        SELECT count(*),
+                               count(*) FILTER (WHERE resolved_how = 'job'),
+                               count(*) FILTER (WHERE resolved_how = 'operator'),
+                               count(*) FILTER (WHERE resolved_at IS NULL),
+                               count(*) FILTER (WHERE resolved_outcome = 'PAID'),
+                               count(*) FILTER (WHERE resolved_outcome = 'DECLINED'),
+                               count(*) FILTER (WHERE resolved_outcome = 'NOT_CHARGED'),
+                               count(*) FILTER (WHERE recharges > 0)
+                        FROM provider_reconciliation""")) {
+            rs.next();
+            if (rs.getLong(1) == 0) {
+                return "";
+            }
+            return String.format(
+                    " reconciliation=%d(job:%d operator:%d resting:%d; paid:%d declined:%d not-charged:%d"
+                            + " recharged:%d)",
+                    rs.getLong(1),
+                    rs.getLong(2),
+                    rs.getLong(3),
+                    rs.getLong(4),
+                    rs.getLong(5),
+                    rs.getLong(6),
+                    rs.getLong(7),
+                    rs.getLong(8));
         }
     }
 }

@@ -39,6 +39,12 @@ import java.util.concurrent.TimeUnit;
  * Each service process has its own public ({@code HTTP_PORT}) and management ({@code MANAGEMENT_PORT}) port.
  */
 final class Cluster implements AutoCloseable {
+    /** The simulator every service reaches through {@code PROVIDER_BASE_URL} (billers without a URL of their own). */
+    static final String MAIN_SIM = "main";
+
+    /** A biller simulator process and its port. */
+    private record Simulator(Process process, int port) {}
+
     /**
      * Limits the suite sets for every service: the daily bill-payment limit far above any scenario's spending (the
      * wallets hold 10^9 minor units each). The per-principal rate limits keep the service's defaults: every wallet
@@ -86,8 +92,9 @@ final class Cluster implements AutoCloseable {
     private int pgPort;
     private EmbeddedKafka kafka;
     private int kafkaPort;
-    private Process simulator;
-    private int simPort;
+    /** The biller simulators by name: {@link #MAIN_SIM} from the start, others when a scenario first needs them. */
+    private final Map<String, Simulator> simulators = new LinkedHashMap<>();
+
     private DevIssuer issuer;
     private DevIssuer foreignIssuer;
     private Tokens tokens;
@@ -115,11 +122,38 @@ final class Cluster implements AutoCloseable {
         c.startPostgres(0);
         c.kafka = EmbeddedKafka.start(c.kafkaDir, 0);
         c.kafkaPort = Integer.parseInt(c.kafka.bootstrapServers().replaceAll(".*:", ""));
-        c.simPort = freePort();
-        c.simulator =
-                c.launch("provider-sim", Map.of("HTTP_PORT", Integer.toString(c.simPort)), List.of("provider-sim"));
-        c.awaitHttp(URI.create(c.simUrl() + "/v1/charges"), Duration.ofSeconds(60), c.simulator);
+        c.startSimulator(MAIN_SIM);
         return c;
+    }
+
+    private Simulator startSimulator(String name) throws IOException {
+        int port = freePort();
+        Process p = launch(
+                "provider-sim" + (name.equals(MAIN_SIM) ? "" : "-" + name),
+                Map.of("HTTP_PORT", Integer.toString(port)),
+                List.of("provider-sim"));
+        Simulator sim = new Simulator(p, port);
+        simulators.put(name, sim);
+        if (!awaitHttp(URI.create(simUrl(name) + "/v1/charges"), Duration.ofSeconds(60), p)) {
+            throw new IllegalStateException("biller simulator " + name + " did not start");
+        }
+        return sim;
+    }
+
+    /**
+     * The base URL of simulator {@code name}, started now if it is not running yet (it then lives for the whole run,
+     * like the main one; each keeps its own charges, answers and faults).
+     */
+    synchronized String simulator(String name) throws IOException {
+        if (!simulators.containsKey(name)) {
+            startSimulator(name);
+        }
+        return simUrl(name);
+    }
+
+    /** The names of the simulators running. */
+    synchronized List<String> simulatorNames() {
+        return new ArrayList<>(simulators.keySet());
     }
 
     /** A fresh database and topic for the next scenario; every service process must be stopped first. */
@@ -195,7 +229,15 @@ final class Cluster implements AutoCloseable {
     }
 
     String simUrl() {
-        return "http://127.0.0.1:" + simPort;
+        return simUrl(MAIN_SIM);
+    }
+
+    private String simUrl(String name) {
+        Simulator sim = simulators.get(name);
+        if (sim == null) {
+            throw new IllegalArgumentException("no simulator " + name);
+        }
+        return "http://127.0.0.1:" + sim.port();
     }
 
     Path jar() {
@@ -382,10 +424,15 @@ final class Cluster implements AutoCloseable {
         }
     }
 
-    /** Sets the simulator's faults ({@code POST /v1/faults}). */
+    /** Sets the main simulator's faults ({@code POST /v1/faults}). */
     void simFaults(String json) throws Exception {
+        simFaults(MAIN_SIM, json);
+    }
+
+    /** Sets simulator {@code name}'s faults ({@code POST /v1/faults}). */
+    void simFaults(String name, String json) throws Exception {
         var r = http.send(
-                HttpRequest.newBuilder(URI.create(simUrl() + "/v1/faults"))
+                HttpRequest.newBuilder(URI.create(simUrl(name) + "/v1/faults"))
                         .header("Content-Type", "application/json")
                         .timeout(Duration.ofSeconds(5))
                         .POST(HttpRequest.BodyPublishers.ofString(json))
@@ -396,15 +443,25 @@ final class Cluster implements AutoCloseable {
         }
     }
 
+    /** Clears every fault of every simulator: no latency, errors, timeouts, drops, failing status, required key. */
     void simClearFaults() throws Exception {
-        simFaults("{\"latencyMs\":0,\"errorRate\":0.0,\"timeoutRate\":0.0,\"dropResponseRate\":0.0,"
-                + "\"failNext\":0,\"dropNext\":0}");
+        for (String name : simulatorNames()) {
+            simFaults(
+                    name,
+                    "{\"latencyMs\":0,\"errorRate\":0.0,\"timeoutRate\":0.0,\"dropResponseRate\":0.0,"
+                            + "\"failNext\":0,\"dropNext\":0,\"failStatus\":false,\"requireApiKey\":null}");
+        }
     }
 
-    /** The simulator's answer to {@code GET path} ({@code /v1/charges}, {@code /v1/answers}). */
+    /** The main simulator's answer to {@code GET path} ({@code /v1/charges}, {@code /v1/answers}). */
     String simGet(String path) throws Exception {
+        return simGet(MAIN_SIM, path);
+    }
+
+    /** Simulator {@code name}'s answer to {@code GET path}. */
+    String simGet(String name, String path) throws Exception {
         var r = http.send(
-                HttpRequest.newBuilder(URI.create(simUrl() + path))
+                HttpRequest.newBuilder(URI.create(simUrl(name) + path))
                         .timeout(Duration.ofSeconds(30))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -442,6 +499,10 @@ final class Cluster implements AutoCloseable {
                 "PROVIDER_BASE_URL",
                 "PROVIDER_API_KEY",
                 "PROVIDER_API_KEY_FILE",
+                "BILLERS",
+                "BILLERS_FILE",
+                "RECONCILIATION_AFTER",
+                "RECONCILIATION_INTERVAL",
                 "HTTP_PORT",
                 "MANAGEMENT_PORT",
                 "AUTH_ISSUER",
@@ -514,8 +575,9 @@ final class Cluster implements AutoCloseable {
         }
     }
 
+    /** The main simulator's process. */
     Optional<Process> simulator() {
-        return Optional.ofNullable(simulator);
+        return Optional.ofNullable(simulators.get(MAIN_SIM)).map(Simulator::process);
     }
 
     @Override
@@ -529,8 +591,8 @@ final class Cluster implements AutoCloseable {
                 s.process.destroyForcibly();
             }
         }
-        if (simulator != null) {
-            simulator.destroyForcibly();
+        for (Simulator sim : simulators.values()) {
+            sim.process().destroyForcibly();
         }
         if (issuer != null) {
             issuer.close();

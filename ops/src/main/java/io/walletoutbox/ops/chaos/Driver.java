@@ -31,8 +31,8 @@ import java.util.function.IntSupplier;
 final class Driver {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One planned payment. */
-    record Planned(UUID wallet, String key, long amount, String customerRef) {}
+    /** One planned payment, to {@code biller}. */
+    record Planned(UUID wallet, String key, long amount, String customerRef, String biller) {}
 
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -82,14 +82,25 @@ final class Driver {
         return ids;
     }
 
-    /** A seeded plan: {@code count} payments over {@code wallets}, a share of them to declined customers. */
+    /** A seeded plan: {@code count} payments to {@code wifi} over {@code wallets}, a share to declined customers. */
     static List<Planned> plan(Random rnd, List<UUID> wallets, int count, String tag, double declineShare) {
+        return plan(rnd, wallets, count, tag, declineShare, List.of("wifi"));
+    }
+
+    /**
+     * A seeded plan: {@code count} payments over {@code wallets}, a share of them to declined customers; the i-th
+     * wallet pays only {@code billers[i % billers.size()]} (a wallet's payments run in order, one after the other:
+     * wallets of their own show whether one biller's payments wait for another's). With one biller the plan is the
+     * one earlier versions of the suite drew from the same seed.
+     */
+    static List<Planned> plan(
+            Random rnd, List<UUID> wallets, int count, String tag, double declineShare, List<String> billers) {
         List<Planned> plan = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            UUID wallet = wallets.get(rnd.nextInt(wallets.size()));
+            int w = rnd.nextInt(wallets.size());
             long amount = 1 + rnd.nextInt(5000);
             String ref = (rnd.nextDouble() < declineShare ? "DECLINE-" : "ACC-") + tag + "-" + i;
-            plan.add(new Planned(wallet, "pay-" + tag + "-" + i, amount, ref));
+            plan.add(new Planned(wallets.get(w), "pay-" + tag + "-" + i, amount, ref, billers.get(w % billers.size())));
         }
         return plan;
     }
@@ -121,7 +132,8 @@ final class Driver {
 
     private void pay(Planned p, Duration giveUp) throws InterruptedException {
         long deadline = System.nanoTime() + giveUp.toNanos();
-        String body = "{\"biller\":\"wifi\",\"customerRef\":\"" + p.customerRef() + "\",\"amount\":" + p.amount() + "}";
+        String body = "{\"biller\":\"" + p.biller() + "\",\"customerRef\":\"" + p.customerRef() + "\",\"amount\":"
+                + p.amount() + "}";
         inFlight.incrementAndGet();
         try {
             int attempt = 0;

@@ -21,7 +21,7 @@ import java.util.UUID;
  * Issue 5, item 8: against a running service whose biller answers 20 % of requests with 503 and charges then
  * drops the response of 10 %, makes 500 payments over 50 wallets, waits until every payment is terminal and
  * prints the biller's charges, SUCCEEDED, FAILED, refunds and the money before and after. Exits 1 unless
- * charges == SUCCEEDED and money is conserved (and, beyond the issue, unless I1–I6 hold).
+ * charges == SUCCEEDED and money is conserved (and, beyond the issue, unless I1–I7 hold).
  *
  * <p>Usage: {@code FaultyBillerRun <apiPort> <simulatorUrl> <jdbcUrl> <bootstrap> <topic> [seed]} (loopback only;
  * {@code ops/payments/faulty-biller-run.sh} starts the service and calls this). Tokens come from the issuer the
@@ -131,9 +131,10 @@ public final class FaultyBillerRun {
             checker.check(
                     c,
                     Checker.readTopic(bootstrap, topic),
+                    Checker.readTopic(bootstrap, topic + ".dlq"),
                     chargesJson,
                     answersJson,
-                    new Checker.Expectations(driver.acknowledged, tag, Set.of(), 0));
+                    new Checker.Expectations(driver.acknowledged, tag));
             StringBuilder line = new StringBuilder("invariants:");
             for (var e : checker.violations().entrySet()) {
                 line.append(' ')

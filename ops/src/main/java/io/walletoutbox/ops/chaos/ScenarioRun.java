@@ -6,7 +6,9 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
@@ -28,13 +30,34 @@ final class ScenarioRun {
     final String tag;
     final Driver driver;
     final List<String> faults = new ArrayList<>();
-    final Set<String> poisonIds = new HashSet<>();
-    int poisonRecords;
+    /** Records the tool wrote onto the events topic (foreign, malformed), each with what must become of it. */
+    final List<Checker.Injected> injected = new ArrayList<>();
+
     final Set<UUID> toolPayments = new HashSet<>();
     List<UUID> wallets = List.of();
     double declineShare = 0.1;
-    /** Why the scenario cannot run in this build, when its body finds out. */
-    String skipReason;
+    /** The billers the plan pays (wallet i pays billers[i % n]); set before {@link #startLoad}. */
+    List<String> billers = List.of("wifi");
+    /** Settings every service of the scenario gets (besides the suite's own); see {@link #define}. */
+    final Map<String, String> env = new LinkedHashMap<>();
+    /** For each biller with a simulator of its own, that simulator's name (I4 checks who charged what). */
+    final Map<String, String> billerSimulators = new LinkedHashMap<>();
+    /**
+     * How many payments may rest in reconciliation at the end (I7), and why; zero unless the scenario says why.
+     */
+    int reconciliationCap;
+
+    String reconciliationWhy;
+    /** The scenario's own checks, run after the common ones (each adds violations to the checker). */
+    final List<Check> checks = new ArrayList<>();
+    /** Measurements for the report line ({@code name=value}). */
+    final List<String> notes = new ArrayList<>();
+
+    /** A scenario's own check, after quiescence. */
+    @FunctionalInterface
+    interface Check {
+        void run(Connection c, Checker checker) throws Exception;
+    }
 
     /** Sends requests without a valid token beside the load; null until the load starts. */
     Intruder intruder;
@@ -44,6 +67,8 @@ final class ScenarioRun {
     private volatile Throwable loadFailure;
     private volatile Throwable intruderFailure;
     private long t0;
+    /** Wall-clock time the load started (for comparing with the database's timestamps). */
+    java.time.Instant loadStartedAt;
 
     ScenarioRun(Cluster cluster, String name, long seed, Load load, String tag) {
         this.cluster = cluster;
@@ -64,6 +89,19 @@ final class ScenarioRun {
         return cluster.service(name);
     }
 
+    /** Declares a service with the scenario's settings ({@link #env}) and {@code extra} on top. */
+    Service define(String name, String roles, Map<String, String> extra) {
+        Map<String, String> all = new LinkedHashMap<>(env);
+        all.putAll(extra);
+        return cluster.define(name, roles, all);
+    }
+
+    /** Sets how many payments may rest in reconciliation at the end, and why (reported). */
+    void allowReconciliation(int cap, String why) {
+        reconciliationCap = cap;
+        reconciliationWhy = why;
+    }
+
     Connection db() {
         try {
             return cluster.db();
@@ -78,8 +116,9 @@ final class ScenarioRun {
      */
     void startLoad() throws Exception {
         wallets = driver.createWallets(load.wallets(), "chaos-" + tag, 1_000_000_000L);
-        var plan = Driver.plan(rnd, wallets, load.payments(), tag, declineShare);
+        var plan = Driver.plan(rnd, wallets, load.payments(), tag, declineShare, billers);
         t0 = System.nanoTime();
+        loadStartedAt = java.time.Instant.now();
         loadThread = Thread.ofPlatform().name("load").start(() -> {
             try {
                 driver.run(plan, load.duration(), load.workers(), Duration.ofSeconds(120));

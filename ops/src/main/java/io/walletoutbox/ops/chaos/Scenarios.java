@@ -19,16 +19,29 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * The scenarios. Each declares its service processes and a body that starts the load and injects its faults on
- * a schedule drawn from the run's seeded random; the suite then restores everything, waits for quiescence and
- * checks I1–I6. A body returns a reason when the scenario cannot run in this build (it is then reported
- * SKIPPED, not passed).
+ * The scenarios. Each declares its service processes, the settings they get, and a body that starts the load and
+ * injects its faults on a schedule drawn from the run's seeded random; the suite then restores everything, waits for
+ * quiescence and checks I1–I7 (and the scenario's own checks). A body may return a reason when the scenario cannot
+ * run in this build (it is then reported SKIPPED, not passed); none does today: a CDC relay that does not become
+ * ready fails its scenario.
  */
 final class Scenarios {
     private Scenarios() {}
 
-    /** A scenario: its name, extra services beyond the standard set, and its body. */
-    record Scenario(String name, List<String> extraConsumers, Body body) {}
+    /**
+     * A scenario: its name, extra services beyond the standard set, its setup (settings of every service, billers,
+     * before any service starts) and its body.
+     */
+    record Scenario(String name, List<String> extraConsumers, Setup setup, Body body) {
+        Scenario(String name, List<String> extraConsumers, Body body) {
+            this(name, extraConsumers, r -> {}, body);
+        }
+    }
+
+    @FunctionalInterface
+    interface Setup {
+        void run(ScenarioRun r) throws Exception;
+    }
 
     @FunctionalInterface
     interface Body {
@@ -60,7 +73,23 @@ final class Scenarios {
                 new Scenario("biller-faults", List.of(), Scenarios::billerFaults),
                 new Scenario("poison-record", List.of(), Scenarios::poison),
                 new Scenario("cdc-relay-kill9", List.of(), Scenarios::cdcRelayKill),
-                new Scenario("cdc-broker-sigstop", List.of(), Scenarios::cdcBrokerSigstop));
+                new Scenario("cdc-broker-sigstop", List.of(), Scenarios::cdcBrokerSigstop),
+                new Scenario(
+                        "biller-outage-past-horizon",
+                        List.of(),
+                        BillerScenarios::outagePastHorizonSetup,
+                        BillerScenarios::outagePastHorizon),
+                new Scenario("foreign-and-malformed-records", List.of(), BillerScenarios::foreignAndMalformed),
+                new Scenario(
+                        "biller-unauthorized-for-a-while",
+                        List.of(),
+                        BillerScenarios::unauthorizedSetup,
+                        BillerScenarios::unauthorized),
+                new Scenario(
+                        "two-billers-one-down",
+                        List.of(),
+                        BillerScenarios::twoBillersSetup,
+                        BillerScenarios::twoBillersOneDown));
     }
 
     private static Optional<String> apiKill(ScenarioRun r) throws Exception {
@@ -316,7 +345,7 @@ final class Scenarios {
     private static Optional<String> consumerChurn(ScenarioRun r) throws Exception {
         List<Service> extra = new ArrayList<>();
         for (String n : List.of("consumer-b", "consumer-c")) {
-            extra.add(r.cluster.define(n, "consumer", Map.of()));
+            extra.add(r.define(n, "consumer", Map.of()));
         }
         r.startLoad();
         int changes = 0;
@@ -360,92 +389,199 @@ final class Scenarios {
     private static Optional<String> poison(ScenarioRun r) throws Exception {
         r.startLoad();
         r.sleepUntil(r.between(0.2, 0.5));
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, r.cluster.bootstrap());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        try (var producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-            String[][] poisons = {
-                {"BillPaymentExploded", "{\"paymentId\":\"" + UUID.randomUUID() + "\"}"},
-                {"BillPaymentRequested", "{this is not json"},
-                {"BillPaymentRequested", "{\"paymentId\":\"not-a-uuid\",\"amount\":-5}"}
-            };
-            for (String[] poison : poisons) {
-                String id = UUID.randomUUID().toString();
-                UUID wallet = r.wallets.get(r.rnd.nextInt(r.wallets.size()));
-                var record = new ProducerRecord<String, byte[]>(
-                        r.cluster.topic(), wallet.toString(), poison[1].getBytes(StandardCharsets.UTF_8));
-                record.headers().add("ce_id", id.getBytes(StandardCharsets.UTF_8));
-                record.headers().add("ce_type", poison[0].getBytes(StandardCharsets.UTF_8));
-                producer.send(record).get();
-                r.poisonIds.add(id);
-                r.poisonRecords++;
-            }
+        try (var producer = producer(r)) {
+            UUID wallet = r.wallets.get(r.rnd.nextInt(r.wallets.size()));
+            inject(
+                    r,
+                    producer,
+                    "unknown event type",
+                    wallet.toString(),
+                    "BillPaymentExploded",
+                    true,
+                    "{\"paymentId\":\"" + UUID.randomUUID() + "\"}",
+                    "unknown-event-type");
+            wallet = r.wallets.get(r.rnd.nextInt(r.wallets.size()));
+            inject(
+                    r,
+                    producer,
+                    "value not JSON",
+                    wallet.toString(),
+                    "BillPaymentRequested",
+                    true,
+                    "{this is not json",
+                    "unparseable");
+            wallet = r.wallets.get(r.rnd.nextInt(r.wallets.size()));
+            inject(
+                    r,
+                    producer,
+                    "invalid fields",
+                    wallet.toString(),
+                    "BillPaymentRequested",
+                    true,
+                    "{\"paymentId\":\"not-a-uuid\",\"amount\":-5}",
+                    "unparseable");
         }
-        r.fault(r.poisonRecords + " poison records on the topic");
+        r.fault(r.injected.size() + " poison records on the topic");
         r.awaitLoad();
         return Optional.empty();
     }
 
-    private static Optional<String> cdcRelayKill(ScenarioRun r) throws Exception {
-        Optional<Service> relay = switchToCdc(r);
-        if (relay.isEmpty()) {
-            return Optional.of(r.skipReason);
+    /** A producer of raw records onto the scenario's topic (acks=all). */
+    static KafkaProducer<String, byte[]> producer(ScenarioRun r) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, r.cluster.bootstrap());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /**
+     * Writes one record onto the events topic (key {@code key}, header {@code ce_type} unless null, a fresh UUID
+     * {@code ce_id} when {@code withId}, value {@code value} or none when null) and remembers where it landed and
+     * the {@code dlq_reason} its dead letter must carry ({@code null}: the consumer must pass over it).
+     */
+    static void inject(
+            ScenarioRun r,
+            KafkaProducer<String, byte[]> producer,
+            String what,
+            String key,
+            String ceType,
+            boolean withId,
+            String value,
+            String deadLetterReason)
+            throws Exception {
+        injectWithId(
+                r, producer, what, key, ceType, withId ? UUID.randomUUID().toString() : null, value, deadLetterReason);
+    }
+
+    /** {@link #inject} with the given {@code ce_id} ({@code null}: none). */
+    static void injectWithId(
+            ScenarioRun r,
+            KafkaProducer<String, byte[]> producer,
+            String what,
+            String key,
+            String ceType,
+            String ceId,
+            String value,
+            String deadLetterReason)
+            throws Exception {
+        var record = new ProducerRecord<String, byte[]>(
+                r.cluster.topic(), key, value == null ? null : value.getBytes(StandardCharsets.UTF_8));
+        if (ceId != null) {
+            record.headers().add("ce_id", ceId.getBytes(StandardCharsets.UTF_8));
         }
+        if (ceType != null) {
+            record.headers().add("ce_type", ceType.getBytes(StandardCharsets.UTF_8));
+        }
+        var meta = producer.send(record).get();
+        r.injected.add(new Checker.Injected(meta.partition(), meta.offset(), ceId, deadLetterReason, what));
+    }
+
+    private static Optional<String> cdcRelayKill(ScenarioRun r) throws Exception {
+        Service relay = switchToCdc(r);
         r.startLoad();
         r.sleepUntil(r.between(0.2, 0.5));
-        r.cluster.kill9(relay.get());
+        r.cluster.kill9(relay);
         r.fault("kill -9 relay-cdc");
         Cluster.sleep(1000 + r.rnd.nextInt(2000));
-        r.cluster.launch(relay.get());
+        r.cluster.launch(relay);
         r.fault("relay-cdc restarted");
         r.awaitLoad();
         return Optional.empty();
     }
 
     private static Optional<String> cdcBrokerSigstop(ScenarioRun r) throws Exception {
-        Optional<Service> relay = switchToCdc(r);
-        if (relay.isEmpty()) {
-            return Optional.of(r.skipReason);
-        }
+        switchToCdc(r);
         return brokerSigstop(r);
     }
 
     /**
-     * The CDC relay replaces both polling relays: starts one with RELAY_MODE=cdc, then restarts every writer (the
-     * api writes requests, the consumers outcomes) in cdc mode too, so they emit logical decoding messages
-     * instead of outbox rows; the polling relays stop for good. Empty, with {@link ScenarioRun#skipReason} set,
-     * when the CDC relay cannot start in this build.
+     * The CDC relay replaces both polling relays, the way an operator switches a deployment (docs/operations.md,
+     * "Switching modes"): the api (the writer of requests) stops, the polling relays publish what is left in
+     * {@code outbox_event}, the consumers (writers of outcomes) and the polling relays stop, the new mode is recorded
+     * in {@code outbox_mode} (the same SQL as the runbook's), a CDC relay starts, then the api and the consumers start
+     * again with RELAY_MODE=cdc, so they emit logical decoding messages instead of outbox rows. A CDC relay (or a
+     * writer) that does not become ready fails the scenario, with its reason: every build has one, and a suite that
+     * skipped it would prove nothing of it.
      */
-    private static Optional<Service> switchToCdc(ScenarioRun r) throws Exception {
-        Service relay = r.cluster.define("relay-cdc", "relay", Map.of("RELAY_MODE", "cdc"));
+    private static Service switchToCdc(ScenarioRun r) throws Exception {
+        List<Service> before = r.cluster.services();
+        List<Service> writers = new ArrayList<>();
+        for (Service s : before) {
+            if (s.name.equals("api")) {
+                writers.add(s);
+                r.cluster.stop(s);
+            }
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (outboxRows(r) > 0) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the polling relays did not empty outbox_event before the switch");
+            }
+            Cluster.sleep(200);
+        }
+        for (Service s : before) {
+            if (!s.name.equals("api")) {
+                if (s.alive() && !s.name.startsWith("relay-")) {
+                    writers.add(s);
+                }
+                r.cluster.stop(s);
+            }
+        }
+        try (Connection c = r.db()) {
+            c.setAutoCommit(false);
+            try (var st = c.createStatement()) {
+                st.execute("LOCK TABLE outbox_event IN SHARE MODE");
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM outbox_event")) {
+                    rs.next();
+                    if (rs.getLong(1) > 0) {
+                        throw new IllegalStateException("outbox_event is not empty at the switch");
+                    }
+                }
+                st.execute("INSERT INTO outbox_mode (mode) VALUES ('LOGICAL_MESSAGE') ON CONFLICT (singleton)"
+                        + " DO UPDATE SET mode = excluded.mode, recorded_at = now()");
+            }
+            c.commit();
+        }
+        r.fault("writers and polling relays stopped, outbox empty, mode LOGICAL_MESSAGE recorded");
+        Service relay = r.define("relay-cdc", "relay", Map.of("RELAY_MODE", "cdc"));
         r.cluster.launch(relay);
         if (!r.cluster.awaitReady(relay, Duration.ofSeconds(90))) {
-            String tail = r.cluster.logTail(relay, 5);
-            r.cluster.stop(relay);
-            r.skipReason = tail.lines()
-                    .filter(l -> l.contains("cdc"))
-                    .findFirst()
-                    .orElse("relay with RELAY_MODE=cdc did not start")
-                    .strip();
-            return Optional.empty();
+            throw new IllegalStateException(
+                    "the CDC relay (RELAY_MODE=cdc) did not become ready: " + lastFailure(r, relay));
         }
-        for (Service s : r.cluster.services()) {
-            if (s == relay) {
-                continue;
-            }
-            boolean wasRunning = s.alive();
-            r.cluster.stop(s);
-            if (s.name.startsWith("relay-") || !wasRunning) {
-                continue;
-            }
-            Service cdc = r.cluster.define(s.name, s.roles, Map.of("RELAY_MODE", "cdc"));
+        for (Service s : writers) {
+            Map<String, String> env = new java.util.LinkedHashMap<>(s.extraEnv);
+            env.put("RELAY_MODE", "cdc");
+            Service cdc = r.cluster.define(s.name, s.roles, env);
             r.cluster.launch(cdc);
             if (!r.cluster.awaitReady(cdc, Duration.ofSeconds(90))) {
                 throw new IllegalStateException(
-                        s.name + " with RELAY_MODE=cdc did not start: " + r.cluster.logTail(cdc, 5));
+                        s.name + " with RELAY_MODE=cdc did not become ready: " + lastFailure(r, cdc));
             }
         }
         r.fault("polling relays stopped; api, consumers and CDC relay running with RELAY_MODE=cdc");
-        return Optional.of(relay);
+        return relay;
+    }
+
+    private static long outboxRows(ScenarioRun r) throws Exception {
+        try (Connection c = r.db();
+                var st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM outbox_event")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** The service's last log line saying why it failed, else its last line; it is stopped if still running. */
+    private static String lastFailure(ScenarioRun r, Service s) throws Exception {
+        String tail = r.cluster.logTail(s, 20);
+        r.cluster.stop(s);
+        List<String> lines = tail.lines().filter(l -> !l.isBlank()).toList();
+        return lines.stream()
+                .filter(l -> l.contains("failed") || l.contains("refus") || l.contains("ERROR"))
+                .reduce((a, b) -> b)
+                .or(() -> lines.isEmpty() ? Optional.empty() : Optional.of(lines.getLast()))
+                .orElse("(no log)")
+                .strip();
     }
 }
