@@ -164,7 +164,9 @@ public record AppConfig(
         RECONCILIATION_AFTER(
                 "15m", "how long a biller outcome may stay unknown before the payment goes to reconciliation"),
         RECONCILIATION_INTERVAL(
-                "1m", "how often the reconciliation job asks the biller again about an unresolved payment"),
+                "1m",
+                "first delay before the reconciliation job asks the biller again about an entry; doubles per"
+                        + " inconclusive answer, up to 10 minutes (or this value when larger)"),
         INBOX_RETENTION(
                 "30d", "how long processed event ids are kept for de-duplication (longer than the topic's retention)"),
         AUDIT_RETENTION("400d", "how long operator audit records are kept"),
