@@ -237,7 +237,13 @@ class PrometheusLiveIT {
         service.send(HttpRequest.newBuilder(URI.create(service.baseUrl + "/wallets"))
                 .method("FROBNICATE", HttpRequest.BodyPublishers.noBody())
                 .build());
+        service.sendRaw(HttpRequest.newBuilder(URI.create(service.baseUrl + "/wallets/" + UUID.randomUUID()))
+                .GET()
+                .build());
         String metrics = service.get("/metrics").body();
+        assertTrue(
+                metrics.contains("method=\"GET\",status=\"401\",uri=\"/wallets/{walletId}\""),
+                "a refused token is counted on the route it asked for");
         assertTrue(metrics.contains("kafka_producer_record_send_total{"), "producer client metrics");
         assertTrue(metrics.contains("kafka_consumer_fetch_manager_records_consumed_total{"), "consumer client metrics");
         assertTrue(metrics.contains("hikaricp_connections_active{"), "pool metrics");

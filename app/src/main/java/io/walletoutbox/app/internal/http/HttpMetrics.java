@@ -40,7 +40,10 @@ public final class HttpMetrics {
 
     private static String template(Context ctx) {
         try {
-            String path = ctx.endpoint().path;
+            // The route the request matched, also when a before-handler refused it (401/403/429 from
+            // Authentication): ctx.endpoint() would then be that handler's wildcard.
+            var matched = ctx.endpoints().matchedHttpEndpoint();
+            String path = matched != null ? matched.path : ctx.endpoint().path;
             return path == null || path.isEmpty() || path.equals("*") ? "UNMATCHED" : path;
         } catch (RuntimeException e) {
             return "UNMATCHED";
