@@ -70,6 +70,20 @@ class OutboxModeGuardsIT {
                     .mapTo(Long.class)
                     .one());
             assertEquals(1, payments, "no payment row for the refused request");
+
+            // The runbook (CdcSlotRefusingPayments): an instance that starts creates the slot again; the writers
+            // take payments once they see it, without a restart of this one.
+            CdcSlots.ensureSlot(jdbi, CdcConfig.defaults("runbook", service.jdbcUrl, infra.user(), ""));
+            ServiceHarness.await(
+                    Duration.ofSeconds(30),
+                    "readiness after the slot is back",
+                    () -> service.get("/health/ready").statusCode() == 200);
+            var after = service.post(
+                    "/wallets/" + wallet + "/bill-payments",
+                    "{\"biller\":\"wifi\",\"customerRef\":\"ACC-2\",\"amount\":1000}",
+                    "slot-back");
+            assertEquals(202, after.statusCode(), after.body());
+            CdcSlots.drop(jdbi, CdcConfig.defaults("cleanup", service.jdbcUrl, infra.user(), ""));
         }
     }
 }
