@@ -10,7 +10,6 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
@@ -159,18 +158,11 @@ class AdminAuditIT {
         }
     }
 
-    private static long count(String sql) throws SQLException {
-        try (Connection c = connect();
-                var rs = c.createStatement().executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
+    private static long count(String sql) {
+        return service.count(sql);
     }
 
     private static Connection connect() throws SQLException {
-        return DriverManager.getConnection(
-                service.jdbcUrl,
-                io.walletoutbox.embedded.SharedInfrastructure.get().user(),
-                "");
+        return service.connect();
     }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Map;
 import java.util.UUID;
@@ -113,18 +112,11 @@ class ReconciliationResolveIT {
         }
     }
 
-    private static long count(String sql) throws SQLException {
-        try (Connection c = connect();
-                var rs = c.createStatement().executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
+    private static long count(String sql) {
+        return service.count(sql);
     }
 
     private static Connection connect() throws SQLException {
-        return DriverManager.getConnection(
-                service.jdbcUrl,
-                io.walletoutbox.embedded.SharedInfrastructure.get().user(),
-                "");
+        return service.connect();
     }
 }

@@ -202,9 +202,22 @@ final class ServiceHarness implements AutoCloseable {
         io.walletoutbox.embedded.Conditions.await(timeout, what, condition);
     }
 
-    /** Waits until {@code condition} holds, polling; fails the test after {@code timeout}. */
-    static void awaitTrue(Duration timeout, String what, BooleanSupplier condition) {
-        await(timeout, what, condition);
+    /** The first column of the first row of {@code sql} on this service's database (counts in tests). */
+    long count(String sql) {
+        try (var c = java.sql.DriverManager.getConnection(
+                        jdbcUrl, SharedInfrastructure.get().user(), "");
+                var rs = c.createStatement().executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(sql, e);
+        }
+    }
+
+    /** A connection to this service's database, as its owner. */
+    java.sql.Connection connect() throws java.sql.SQLException {
+        return java.sql.DriverManager.getConnection(
+                jdbcUrl, SharedInfrastructure.get().user(), "");
     }
 
     /** Closes each non-null resource in order, all of them even when one fails; rethrows the first failure. */

@@ -53,8 +53,21 @@ class CdcRelayCrashIT {
         int keys = 20;
         int perKey = 150;
         var written = new ArrayList<UUID>();
+        // The writer stops halfway until the relay has been killed, so the kill always lands mid-stream (a quiet
+        // machine could otherwise write everything before the relay published its first 500 events).
+        var killed = new java.util.concurrent.CountDownLatch(1);
         var writer = CompletableFuture.runAsync(() -> {
             for (int seq = 0; seq < perKey; seq++) {
+                if (seq == perKey / 2) {
+                    try {
+                        if (!killed.await(2, TimeUnit.MINUTES)) {
+                            throw new IllegalStateException("the relay was never killed");
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException(e);
+                    }
+                }
                 var batch = new ArrayList<OutboxEvent>();
                 for (int k = 0; k < keys; k++) {
                     batch.add(RelayContractIT.event(topic, "key-" + k, seq));
@@ -70,6 +83,7 @@ class CdcRelayCrashIT {
             first.destroyForcibly(); // SIGKILL: no shutdown hook, no offset flush, no goodbye to the slot
             assertTrue(first.waitFor(30, TimeUnit.SECONDS), "the first relay died");
             assertTrue(!writer.isDone(), "killed mid-stream, while events were still being written");
+            killed.countDown();
             int beforeRestart = reader.records().size();
             writer.get(2, TimeUnit.MINUTES);
             startRelay(cdc.slotName(), "second");

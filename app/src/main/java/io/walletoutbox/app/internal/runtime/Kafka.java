@@ -21,10 +21,6 @@ final class Kafka implements AutoCloseable {
     private final Admin admin;
     private final String bootstrapServers;
 
-    Kafka(String bootstrapServers) {
-        this(bootstrapServers, Map.of());
-    }
-
     /**
      * An admin client of {@code bootstrapServers} with {@code extra} client properties (security: {@code
      * KafkaSecurity.clientProperties()}), applied before this client's own timeouts and id.
