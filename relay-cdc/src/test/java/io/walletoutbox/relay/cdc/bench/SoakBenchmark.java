@@ -50,7 +50,8 @@ import org.jdbi.v3.core.Jdbi;
  * <p>System properties: {@code events} (1000000), {@code rate} (events/s, 5000), {@code perTx} (events per writer
  * transaction, 5), {@code writers} (writer threads, 8), {@code keys} (1000), {@code size} (payload bytes, 300),
  * {@code window} (acks per measured window), {@code policy} (BLOCK, the service's), {@code relays} ("polling,cdc"),
- * {@code sample} (seconds between progress lines, 10).
+ * {@code sample} (seconds between progress lines, 10), {@code naptime} (when given, e.g. {@code 1s}: the server's
+ * {@code autovacuum_naptime} is set to it with {@code ALTER SYSTEM} for the run, to see what it does to the table).
  */
 public final class SoakBenchmark {
     private SoakBenchmark() {}
@@ -64,6 +65,8 @@ public final class SoakBenchmark {
     private static final int WINDOW = Integer.getInteger("window", Math.min(100_000, Math.max(1, EVENTS / 10)));
     private static final ParkingPolicy POLICY = ParkingPolicy.valueOf(System.getProperty("policy", "BLOCK"));
     private static final int SAMPLE = Integer.getInteger("sample", 10);
+    private static final String NAPTIME = System.getProperty("naptime", "");
+    private static final AtomicLong MAX_RETAINED = new AtomicLong();
 
     /** Ack times and latencies of one run, in ack order. */
     private static final class Acks implements RelayMetrics {
@@ -96,6 +99,8 @@ public final class SoakBenchmark {
     private record Soak(
             String relay,
             double writeRate,
+            double firstWriteRate,
+            double lastWriteRate,
             double firstRate,
             double lastRate,
             double firstP50,
@@ -107,6 +112,18 @@ public final class SoakBenchmark {
     public static void main(String[] args) throws Exception {
         var infra = SharedInfrastructure.get();
         String bootstrap = infra.bootstrapServers();
+        if (!NAPTIME.isEmpty()) {
+            try (var ds = dataSource(infra.newDatabase("soak_settings"), infra.user())) {
+                Jdbi.create(ds).useHandle(h -> {
+                    // ALTER SYSTEM takes no bound parameter; the value is checked to be a plain duration first.
+                    if (!NAPTIME.matches("[0-9]+(ms|s|min)?")) {
+                        throw new IllegalArgumentException("naptime must be like 1s, was " + NAPTIME);
+                    }
+                    h.execute("ALTER SYSTEM SET autovacuum_naptime = '" + NAPTIME + "'");
+                    h.execute("SELECT pg_reload_conf()");
+                });
+            }
+        }
         var relays = List.of(System.getProperty("relays", "polling,cdc").split(","));
         var results = new ArrayList<String>();
         System.out.printf(
@@ -290,6 +307,7 @@ public final class SoakBenchmark {
             var lines = new ArrayList<>(common(soak));
             lines.add(result("soak.cdc.retained_wal", retainedAtEnd / 1048576.0, "MB", null, "value<10"));
             lines.add(result("soak.cdc.retained_wal_settled", retained / 1048576.0, "MB", null, "value<10"));
+            lines.add(result("soak.cdc.retained_wal_max", MAX_RETAINED.get() / 1048576.0, "MB", null, "-"));
             lines.add(result("soak.cdc.pg_wal_size", walDir / 1048576.0, "MB", null, "-"));
             return lines;
         }
@@ -309,6 +327,7 @@ public final class SoakBenchmark {
         var maxBacklog = new AtomicLong();
         var next = new AtomicInteger();
         int transactions = (EVENTS + PER_TX - 1) / PER_TX;
+        long[] committedAt = new long[transactions]; // by transaction, so the writers' own pace can be told apart
         long t0 = System.nanoTime();
         var sampler = Executors.newSingleThreadScheduledExecutor();
         sampler.scheduleAtFixedRate(
@@ -360,6 +379,7 @@ public final class SoakBenchmark {
                                                     CdcBenchmark.payload(i, SIZE)));
                                 }
                             });
+                            committedAt[tx] = System.nanoTime();
                             written.addAndGet(last - first);
                         }
                         return null;
@@ -387,9 +407,14 @@ public final class SoakBenchmark {
         } finally {
             sampler.shutdownNow();
         }
+        int windowTx = Math.max(2, WINDOW / PER_TX);
+        long[] commits = committedAt.clone();
+        Arrays.sort(commits);
         var soak = new Soak(
                 name,
                 writeRate,
+                (windowTx - 1) * PER_TX / ((commits[windowTx - 1] - commits[0]) / 1e9),
+                (windowTx - 1) * PER_TX / ((commits[transactions - 1] - commits[transactions - windowTx]) / 1e9),
                 acks.rate(0, WINDOW),
                 acks.rate(EVENTS - WINDOW, EVENTS),
                 acks.percentileMillis(0, WINDOW, 0.50),
@@ -400,7 +425,8 @@ public final class SoakBenchmark {
         System.out.printf(
                 Locale.ROOT,
                 "%s: first %d acks %.0f events/s (p50 %.1f ms, p99 %.1f ms), last %d acks %.0f events/s (p50 %.1f ms,"
-                        + " p99 %.1f ms); largest backlog seen %d%n",
+                        + " p99 %.1f ms); largest backlog seen %d; the writers' own pace: first %d events %.0f/s, last"
+                        + " %.0f/s%n",
                 name,
                 WINDOW,
                 soak.firstRate(),
@@ -410,7 +436,10 @@ public final class SoakBenchmark {
                 soak.lastRate(),
                 soak.lastP50(),
                 soak.lastP99(),
-                soak.maxBacklog());
+                soak.maxBacklog(),
+                WINDOW,
+                soak.firstWriteRate(),
+                soak.lastWriteRate());
         return soak;
     }
 
@@ -420,6 +449,7 @@ public final class SoakBenchmark {
                 result(p + "throughput_last_window", s.lastRate(), "events/s", s.firstRate(), "ratio>=0.9"),
                 result(p + "p99_last_window", s.lastP99(), "ms", s.firstP99(), "-"),
                 result(p + "write_rate", s.writeRate(), "events/s", (double) RATE, "-"),
+                result(p + "write_rate_last_window", s.lastWriteRate(), "events/s", s.firstWriteRate(), "-"),
                 result(p + "max_backlog", s.maxBacklog(), "events", null, "-"));
     }
 
@@ -443,6 +473,7 @@ public final class SoakBenchmark {
     }
 
     private static String slot(Jdbi jdbi, String slot) {
+        MAX_RETAINED.accumulateAndGet(retained(jdbi, slot), Math::max);
         return jdbi.withHandle(h ->
                 h.createQuery("""
                         SELECT 'slot retains ' || round((pg_current_wal_lsn() - restart_lsn) / 1048576.0, 1)
