@@ -158,7 +158,8 @@ block=$(
     else
       why="not measured"
       [[ $st == missing ]] && why="not measured (no $(script_of "$bench"))"
-      [[ -n $st && $st != missing && $st != 0 ]] && why="not measured (failed, exit $st)"
+      [[ $st == skipped ]] && why="not measured (not run)"
+      [[ -n $st && $st != missing && $st != skipped && $st != 0 ]] && why="not measured (failed, exit $st)"
       [[ $st == 0 ]] && why="not measured (no RESULT line)"
       awk -F'|' -v b="$bench" -v why="$why" '$1 == b {printf "| %s | `%s` | %s | %s | — | — | %s | — |\n", b, $2, $3, why, $4}' <<<"$expected"
     fi
@@ -168,6 +169,7 @@ block=$(
   while IFS='|' read -r b st secs; do
     case "$st" in
       missing) echo "- $b: script missing" ;;
+      skipped) echo "- $b: not run" ;;
       0) echo "- $b: $(script_of "$b") $(args_of "$b") — ${secs} s" ;;
       *) echo "- $b: $(script_of "$b") $(args_of "$b") — exit status $st after ${secs} s" ;;
     esac
