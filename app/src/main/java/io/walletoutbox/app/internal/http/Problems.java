@@ -42,6 +42,21 @@ public final class Problems {
         config.routes.exception(
                 HttpResponseException.class, (e, ctx) -> fromJavalin(e.getStatus(), e.getMessage(), ctx));
         config.routes.exception(Exception.class, (e, ctx) -> {
+            if (DatabaseUnavailable.matches(e)) {
+                // Not the client's fault and not a defect: the pool is exhausted or PostgreSQL is away (a failover,
+                // a restart). The transaction did not commit, so retrying with the same key is safe.
+                log.warn(
+                        "database unavailable on {} {}: {}", ctx.method(), ctx.path(), DatabaseUnavailable.describe(e));
+                ctx.header("Retry-After", "1");
+                write(
+                        ctx,
+                        503,
+                        "database-unavailable",
+                        "Service temporarily unavailable",
+                        "the database is busy or unreachable; nothing was changed, retry with the same"
+                                + " Idempotency-Key");
+                return;
+            }
             log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
             write(
                     ctx,
