@@ -25,6 +25,8 @@
 #   DAILY_PAYMENT_LIMIT   default 1000000000000
 #   SKIP_BUILD=1          use the jars already built (app/target/wallet-outbox.jar, ops/target)
 #   PGBENCH_JOBS=2        pgbench threads (-j)
+#   SERVICE_JAVA_OPTS     extra JVM options of the service, e.g. a JFR recording:
+#                         SERVICE_JAVA_OPTS=-XX:StartFlightRecording=filename=/tmp/api.jfr,settings=profile
 # Output: human-readable sections, then one machine-readable line per figure and reference (for ops/bench/all.sh):
 #   RESULT <name> <value> <unit> reference=<value> ratio=<value> goal=<text>
 #   RESULT payments_api_vs_endpoint_sql <api payments/s> payments/s reference=<pgbench tps> ratio=<api/ref> goal=ratio>=0.8
@@ -47,7 +49,7 @@ fi
 work=$(mktemp -d)
 DATA_DIR="$work/data" ROLES=api HTTP_PORT=$PORT MANAGEMENT_PORT=$MANAGEMENT_PORT \
   DAILY_PAYMENT_LIMIT=${DAILY_PAYMENT_LIMIT:-1000000000000} \
-  "$JAVA_HOME/bin/java" -jar app/target/wallet-outbox.jar >"$work/service.log" 2>&1 &
+  "$JAVA_HOME/bin/java" ${SERVICE_JAVA_OPTS:-} -jar app/target/wallet-outbox.jar >"$work/service.log" 2>&1 &
 service=$!
 trap 'kill $service 2>/dev/null; wait $service 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 120); do
