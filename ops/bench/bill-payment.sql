@@ -1,32 +1,29 @@
--- The SQL transaction of POST /wallets/{id}/bill-payments, statement for statement (see PostgresIdempotencyKeys
--- and PostgresWallets.requestBillPayment), for pgbench -M prepared. Variables: :wallet and :clearing come from
--- bench_wallet, filled by payments-bench.sh with the wallets the HTTP run created.
+-- The SQL of POST /wallets/{id}/bill-payments, for pgbench -M prepared: since the request became one call of the
+-- server-side function wallet_request_bill_payment (migration V4 of the wallet module; see BillPaymentFunction),
+-- the endpoint's whole transaction is this one statement in autocommit, one round trip, with the arguments a
+-- typical request binds (a fresh Idempotency-Key, the payload and the ~380-byte response split at the currency).
+-- The wallet, its owner and the key's scope come from bench_wallet (filled by payments-bench.sh with the wallets of
+-- the HTTP run), read in the same statement so that pgbench, too, makes one round trip per payment.
 \set n random(1, :wallets)
-SELECT wallet::text AS wallet, clearing::text AS clearing, owner, wallet::text || '/' || left(encode(sha256(convert_to(owner, 'UTF8')), 'hex'), 32) AS scope
-  FROM bench_wallet WHERE n = :n \gset
-BEGIN;
-SELECT pg_try_advisory_xact_lock(1, hashtext(:scope || gen_random_uuid()::text));
-DELETE FROM idempotency_key WHERE scope = :scope AND key = 'bench' AND expires_at <= now();
-SELECT fingerprint, response_status, response_content_type, response_body FROM idempotency_key
-  WHERE scope = :scope AND key = gen_random_uuid()::text;
-UPDATE account SET balance = balance - 1,
-       spend_day = greatest(spend_day, current_date),
-       spend_amount = CASE WHEN spend_day >= current_date THEN spend_amount ELSE 0 END + 1
-  WHERE id = :wallet::uuid AND kind = 'WALLET' AND balance >= 1
-    AND CASE WHEN spend_day >= current_date THEN spend_amount ELSE 0 END <= 999999999999
-    AND (CAST(:owner AS text) IS NULL OR owner_id = :owner)
-  RETURNING currency, balance;
-UPDATE account SET balance = balance + 1 WHERE id = :clearing::uuid;
-INSERT INTO bill_payment (id, wallet_id, clearing_account, biller, customer_ref, amount, currency, status, created_at)
-  VALUES (gen_random_uuid(), :wallet::uuid, :clearing::uuid, 'wifi', 'ACC-1001', 1, 'USD', 'PENDING', now());
-INSERT INTO transfer (id, kind, reference, debit_account, credit_account, amount, currency, created_at)
-  VALUES (gen_random_uuid(), 'BILL_PAYMENT', gen_random_uuid(), :wallet::uuid, :clearing::uuid, 1, 'USD', now());
-INSERT INTO outbox_event (event_id, shard, aggregate_type, aggregate_id, event_type, topic, payload, headers, created_at)
-  VALUES (gen_random_uuid(), abs(hashtext(:wallet)) % 64, 'Wallet', :wallet, 'BillPaymentRequested', 'wallet.events',
-          '{"paymentId":"' || gen_random_uuid() || '","walletId":"' || :wallet
-            || '","biller":"wifi","customerRef":"ACC-1001","amount":1,"currency":"USD"}',
-          CAST('{}' AS jsonb), now());
-INSERT INTO idempotency_key (scope, key, fingerprint, response_status, response_content_type, response_body, expires_at)
-  VALUES (:scope, gen_random_uuid()::text, repeat('f', 64), 202, 'application/json',
-          convert_to(repeat('x', 380), 'UTF8'), now() + 86400000 * interval '1 millisecond');
-COMMIT;
+SELECT r.outcome
+  FROM bench_wallet b,
+       LATERAL wallet_request_bill_payment(
+           p_lock_class => 1464626507, p_lock_object => hashtext(gen_random_uuid()::text),
+           p_scope => b.wallet::text || '/' || left(encode(sha256(convert_to(b.owner, 'UTF8')), 'hex'), 32),
+           p_key => gen_random_uuid()::text, p_fingerprint => repeat('f', 64), p_retention_ms => 86400000,
+           p_wallet => b.wallet, p_owner => b.owner, p_amount => 1, p_day => CAST(now() AT TIME ZONE 'UTC' AS date),
+           p_limit => 1000000000000, p_bucket => abs(hashtext(b.wallet::text)) % 16,
+           p_new_clearing => gen_random_uuid(),
+           p_payment => gen_random_uuid(), p_transfer => gen_random_uuid(), p_biller => 'wifi',
+           p_customer_ref => 'ACC-1001', p_now => now(),
+           p_outbox_mode => 'TABLE', p_outbox_prefix => 'walletoutbox.outbox', p_event_id => gen_random_uuid(),
+           p_shard => abs(hashtext(b.wallet::text)) % 64, p_aggregate_type => 'Wallet',
+           p_event_type => 'BillPaymentRequested', p_topic => 'wallet.events',
+           p_payload_before => '{"paymentId":"' || gen_random_uuid() || '","walletId":"' || b.wallet
+               || '","biller":"wifi","customerRef":"ACC-1001","amount":1,"currency":"',
+           p_payload_after => '"}',
+           p_headers => CAST('{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}' AS jsonb),
+           p_status => 202, p_content_type => 'application/json',
+           p_body_before => convert_to(repeat('x', 150) || '"currency":"', 'UTF8'),
+           p_body_after => convert_to('"' || repeat('x', 225), 'UTF8')) r
+ WHERE b.n = :n;

@@ -1,16 +1,37 @@
 #!/usr/bin/env bash
-# Benchmark of POST /wallets/{id}/bill-payments against its floor: the same SQL transaction run by pgbench.
+# Benchmark of POST /wallets/{id}/bill-payments against its floor, two pgbench references in the same run.
 #
 # Starts the service (embedded PostgreSQL and Kafka, role api only, so only the endpoint's own work is measured),
-# drives CONCURRENCY closed-loop clients for DURATION seconds over WALLETS wallets, then runs pgbench with the
-# same concurrency and duration on the same database, and prints both and their ratio.
+# drives CONCURRENCY closed-loop clients for DURATION seconds over WALLETS wallets, then runs pgbench with the same
+# concurrency and duration on the same database twice:
+#   - ops/bench/bill-payment.sql: the endpoint's own SQL (one call of the server-side function
+#     wallet_request_bill_payment, the request's whole transaction in one round trip);
+#   - ops/bench/minimal-dual-write.sql: the minimal dual write (guarded debit, payment row, outbox row, idempotency
+#     row in one transaction), the floor of any outbox-based endpoint;
+# and prints the API's rate beside each, with the ratio and the goal (issue 14: >= 0.8x and >= 0.5x).
 # With tokens, as any client: the service (embedded mode) runs its development issuer, or trusts AUTH_ISSUER when
 # that is set; the load opens each wallet for a user of its own and pays with that user's token (fetched once,
 # before the measurement), so every request is authenticated and authorized by the service (token validated
 # against the issuer's JWKS, per-principal rate limit with the service's defaults, ownership check) and per-user
 # limits never throttle it. DAILY_PAYMENT_LIMIT is raised (the load pays 1 minor unit per payment, but many).
+#
 # Usage: ops/bench/payments-bench.sh
-#   (env: CONCURRENCY=16 DURATION=30 WALLETS=200 WARMUP=10 PORT=18480 MANAGEMENT_PORT=PORT+1; SKIP_BUILD=1)
+# Options (environment variables):
+#   CONCURRENCY=16        closed-loop HTTP clients, and pgbench clients
+#   DURATION=30           seconds of each measurement (API, then each pgbench run)
+#   WALLETS=200           wallets paid from (each its own user)
+#   WARMUP=10             seconds of API load before the measurement
+#   PORT=18480            the service's HTTP port; MANAGEMENT_PORT defaults to PORT+1
+#   DAILY_PAYMENT_LIMIT   default 1000000000000
+#   SKIP_BUILD=1          use the jars already built (app/target/wallet-outbox.jar, ops/target)
+#   PGBENCH_JOBS=2        pgbench threads (-j)
+#   SERVICE_JAVA_OPTS     extra JVM options of the service, e.g. a JFR recording:
+#                         SERVICE_JAVA_OPTS=-XX:StartFlightRecording=filename=/tmp/api.jfr,settings=profile
+# Output: human-readable sections, then one machine-readable line per figure and reference (for ops/bench/all.sh):
+#   RESULT <name> <value> <unit> reference=<value> ratio=<value> goal=<text>
+#   RESULT payments_api_vs_endpoint_sql <api payments/s> payments/s reference=<pgbench tps> ratio=<api/ref> goal=ratio>=0.8
+#   RESULT payments_api_vs_minimal_dual_write <api payments/s> payments/s reference=<pgbench tps> ratio=<api/ref> goal=ratio>=0.5
+# Exit status: non-zero when a run fails (not when a goal is missed).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bin/jdk.sh
@@ -28,7 +49,7 @@ fi
 work=$(mktemp -d)
 DATA_DIR="$work/data" ROLES=api HTTP_PORT=$PORT MANAGEMENT_PORT=$MANAGEMENT_PORT \
   DAILY_PAYMENT_LIMIT=${DAILY_PAYMENT_LIMIT:-1000000000000} \
-  "$JAVA_HOME/bin/java" -jar app/target/wallet-outbox.jar >"$work/service.log" 2>&1 &
+  "$JAVA_HOME/bin/java" ${SERVICE_JAVA_OPTS:-} -jar app/target/wallet-outbox.jar >"$work/service.log" 2>&1 &
 service=$!
 trap 'kill $service 2>/dev/null; wait $service 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 120); do
@@ -57,9 +78,21 @@ UPDATE bench_wallet b SET clearing = (SELECT clearing_account FROM bill_payment 
                           owner = (SELECT owner_id FROM account a WHERE a.id = b.wallet);
 SQL
 
-echo "== pgbench: the same SQL transaction, same database, concurrency $CONCURRENCY, ${DURATION}s"
-pgb=$(pgbench -n -M prepared -c "$CONCURRENCY" -j 2 -T "$DURATION" -D wallets="$WALLETS" -f ops/bench/bill-payment.sql "${PG[@]}" 2>&1)
-echo "$pgb" | grep -E "^(tps|latency|number of failed)"
+run_pgbench() { # $1 = script; prints pgbench's summary, sets pg_rate
+  local out
+  out=$(pgbench -n -M prepared -c "$CONCURRENCY" -j "${PGBENCH_JOBS:-2}" -T "$DURATION" -D wallets="$WALLETS" -f "$1" "${PG[@]}" 2>&1) \
+    || { echo "$out" >&2; exit 1; }
+  echo "$out" | grep -E "^(tps|latency|number of failed)"
+  pg_rate=$(echo "$out" | sed -nE 's/^tps = ([0-9.]+).*/\1/p')
+}
+echo "== pgbench: the endpoint's SQL (ops/bench/bill-payment.sql), same database, concurrency $CONCURRENCY, ${DURATION}s"
+run_pgbench ops/bench/bill-payment.sql
+endpoint_rate=$pg_rate
+echo "== pgbench: the minimal dual write (ops/bench/minimal-dual-write.sql), concurrency $CONCURRENCY, ${DURATION}s"
+run_pgbench ops/bench/minimal-dual-write.sql
+minimal_rate=$pg_rate
 api_rate=$(echo "$api" | sed -E 's/.* = ([0-9.]+) payments\/s.*/\1/')
-pg_rate=$(echo "$pgb" | sed -nE 's/^tps = ([0-9.]+).*/\1/p')
-echo "== ratio: API $api_rate payments/s / pgbench $pg_rate tps = $(awk -v a="$api_rate" -v b="$pg_rate" 'BEGIN{printf "%.2f", a/b}')"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
+echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "RESULT payments_api_vs_endpoint_sql $api_rate payments/s reference=$endpoint_rate ratio=$(ratio "$api_rate" "$endpoint_rate") goal=ratio>=0.8"
+echo "RESULT payments_api_vs_minimal_dual_write $api_rate payments/s reference=$minimal_rate ratio=$(ratio "$api_rate" "$minimal_rate") goal=ratio>=0.5"

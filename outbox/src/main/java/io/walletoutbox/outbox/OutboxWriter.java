@@ -27,6 +27,18 @@ public interface OutboxWriter {
     void append(Handle handle, OutboxEvent event);
 
     /**
+     * {@code event} prepared for an append the caller makes inside SQL of its own (the server-side function {@code
+     * outbox_append}, see {@link ServerSideAppend}), which saves {@link #append}'s round trip. The write gate is
+     * asked now. Empty when this writer has no server-side form: then use {@link #append}. The stock writers have
+     * one.
+     *
+     * @throws OutboxException.WritesRefusedException when the writer's {@link WriteGate} refuses
+     */
+    default java.util.Optional<ServerSideAppend> serverSide(OutboxEvent event) {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * The stock writer for PostgreSQL.
      *
      * @param afterCommit run after each transaction that appended at least one event commits; must be cheap

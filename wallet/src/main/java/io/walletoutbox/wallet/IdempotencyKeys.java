@@ -20,6 +20,30 @@ import org.jdbi.v3.core.Jdbi;
  */
 public interface IdempotencyKeys {
 
+    /**
+     * One request under an idempotency key, for {@link Wallets#requestBillPayment(Request, java.util.UUID, String,
+     * BillPaymentRequest, java.util.Optional, Function)}: the arguments {@link #execute} takes, checked as it checks
+     * them.
+     *
+     * @param scope where keys are unique, 1..200 characters
+     * @param key the client's {@code Idempotency-Key} ({@link #requireKey})
+     * @param fingerprint identifies the request's content, 1..200 characters
+     */
+    record Request(String scope, String key, String fingerprint) {
+        public Request {
+            requireText(scope, "scope");
+            requireKey(key);
+            requireText(fingerprint, "fingerprint");
+        }
+
+        private static void requireText(String value, String name) {
+            Objects.requireNonNull(value, name);
+            if (value.isEmpty() || value.length() > 200) {
+                throw new IllegalArgumentException(name + " must be 1..200 characters");
+            }
+        }
+    }
+
     /** What {@link #execute} did; a {@code switch} over it covers every answer. */
     sealed interface Result {}
 

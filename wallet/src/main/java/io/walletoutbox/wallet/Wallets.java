@@ -4,6 +4,7 @@ import io.walletoutbox.outbox.OutboxWriter;
 import io.walletoutbox.wallet.internal.PostgresWallets;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -74,6 +75,49 @@ public interface Wallets {
      */
     BillPayment requestBillPayment(
             Handle handle, UUID walletId, String ownerId, BillPaymentRequest request, Optional<String> traceparent);
+
+    /**
+     * The currency a payment carries when {@link #requestBillPayment(IdempotencyKeys.Request, UUID, String,
+     * BillPaymentRequest, Optional, Function)} renders its response before the wallet's currency is known (ISO 4217's
+     * "no currency").
+     */
+    String CURRENCY_TO_COME = "XXX";
+
+    /**
+     * A whole idempotent bill-payment request in ONE round trip to PostgreSQL (one call of a server-side function, in
+     * a transaction of its own): exactly what {@link IdempotencyKeys#execute} around {@link #requestBillPayment(Handle,
+     * UUID, String, BillPaymentRequest, Optional)} does, with the same answers and the same writes, committed
+     * together or not at all. In order: the key's non-blocking advisory lock ({@link IdempotencyKeys.InFlight} when
+     * another request with the key holds it); the stored key, unexpired ({@link IdempotencyKeys.Replayed} with its
+     * response, or {@link IdempotencyKeys.FingerprintMismatch}); the guarded debit of the wallet {@code ownerId} owns
+     * (balance, daily limit, ownership in one statement); the transfer to biller clearing, the {@code PENDING}
+     * payment, the {@value WalletEvents#BILL_PAYMENT_REQUESTED} event (appended after the wallet row is locked); and
+     * the key with the response ({@link IdempotencyKeys.Executed}). A refusal writes nothing.
+     *
+     * <p>When the outbox writer has no server-side form ({@link io.walletoutbox.outbox.OutboxWriter#serverSide}) or
+     * its write gate refuses right now, the same request runs statement by statement instead, with the same answers.
+     *
+     * @param key the idempotency key: scope, key and the request's fingerprint
+     * @param response renders the response to store and answer with, from the payment about to be made. It is
+     *     called once, before the database is reached, when the wallet's currency is not known yet: the payment it
+     *     gets has currency {@value #CURRENCY_TO_COME}, and the body it returns must be JSON holding the member
+     *     {@code "currency":"XXX"} exactly once (compact, as Jackson writes it), which is stored with the wallet's
+     *     currency in its place. (Statement by statement, it gets the payment as made.)
+     * @throws WalletException.WalletNotFound when there is no such wallet or another owner owns it (the same answer)
+     * @throws WalletException.InsufficientFunds when the balance is below the amount
+     * @throws WalletException.DailyLimitExceeded when the payment would pass the daily limit
+     * @throws WalletException.InvalidField when {@code traceparent} is not a W3C traceparent value
+     * @throws io.walletoutbox.outbox.OutboxException.WritesRefusedException when the outbox refuses writes (the
+     *     request would have made a payment)
+     * @throws IllegalArgumentException when the rendered body does not hold {@code "currency":"XXX"} exactly once
+     */
+    IdempotencyKeys.Result requestBillPayment(
+            IdempotencyKeys.Request key,
+            UUID walletId,
+            String ownerId,
+            BillPaymentRequest request,
+            Optional<String> traceparent,
+            Function<BillPayment, StoredResponse> response);
 
     /** The payment, or empty. */
     Optional<BillPayment> findPayment(UUID paymentId);

@@ -31,6 +31,11 @@ final class AppendChecks {
             throw new OutboxException.NoTransactionException();
         }
         requireOpen(gate);
+        return headers(event);
+    }
+
+    /** The event's headers as a JSON object. */
+    static String headers(OutboxEvent event) {
         try {
             return JSON.writeValueAsString(event.headers());
         } catch (JsonProcessingException e) {

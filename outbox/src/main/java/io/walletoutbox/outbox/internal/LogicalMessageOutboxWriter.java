@@ -3,8 +3,10 @@ package io.walletoutbox.outbox.internal;
 import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.outbox.OutboxWriter;
+import io.walletoutbox.outbox.ServerSideAppend;
 import io.walletoutbox.outbox.WriteGate;
 import java.util.Objects;
+import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -35,5 +37,19 @@ public final class LogicalMessageOutboxWriter implements OutboxWriter {
                 .mapTo(String.class)
                 .one();
         handle.afterCommit(afterCommit);
+    }
+
+    /** The shard is not used in this mode (no row); 0 is passed. */
+    @Override
+    public Optional<ServerSideAppend> serverSide(OutboxEvent event) {
+        Objects.requireNonNull(event, "event");
+        AppendChecks.requireOpen(gate);
+        return Optional.of(new ServerSideAppend(
+                event,
+                OutboxMode.LOGICAL_MESSAGE,
+                OutboxMode.MESSAGE_PREFIX,
+                0,
+                AppendChecks.headers(event),
+                afterCommit));
     }
 }

@@ -3,9 +3,12 @@ package io.walletoutbox.outbox.internal;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxException;
+import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.outbox.OutboxWriter;
+import io.walletoutbox.outbox.ServerSideAppend;
 import io.walletoutbox.outbox.WriteGate;
 import java.util.Objects;
+import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
@@ -44,5 +47,18 @@ public final class PostgresOutboxWriter implements OutboxWriter {
             throw e;
         }
         handle.afterCommit(afterCommit);
+    }
+
+    @Override
+    public Optional<ServerSideAppend> serverSide(OutboxEvent event) {
+        Objects.requireNonNull(event, "event");
+        AppendChecks.requireOpen(gate);
+        return Optional.of(new ServerSideAppend(
+                event,
+                OutboxMode.TABLE,
+                OutboxMode.MESSAGE_PREFIX,
+                config.shardOf(event.aggregateId()),
+                AppendChecks.headers(event),
+                afterCommit));
     }
 }

@@ -1,12 +1,16 @@
 package io.walletoutbox.wallet.internal;
 
 import io.walletoutbox.outbox.OutboxEvent;
+import io.walletoutbox.outbox.OutboxException;
 import io.walletoutbox.outbox.OutboxWriter;
+import io.walletoutbox.outbox.ServerSideAppend;
 import io.walletoutbox.wallet.BillPayment;
 import io.walletoutbox.wallet.BillPaymentRequest;
+import io.walletoutbox.wallet.IdempotencyKeys;
 import io.walletoutbox.wallet.LedgerAudit;
 import io.walletoutbox.wallet.Money;
 import io.walletoutbox.wallet.PaymentOutcome;
+import io.walletoutbox.wallet.StoredResponse;
 import io.walletoutbox.wallet.TopUp;
 import io.walletoutbox.wallet.TransactionPage;
 import io.walletoutbox.wallet.Wallet;
@@ -27,6 +31,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -49,6 +54,7 @@ public final class PostgresWallets implements Wallets {
     private final SystemAccounts systemAccounts = new SystemAccounts();
     private final EventPayloads payloads = new EventPayloads();
     private final LedgerReads reads;
+    private final PostgresIdempotencyKeys idempotencyKeys;
 
     public PostgresWallets(Jdbi jdbi, OutboxWriter outbox, WalletConfig config) {
         this(jdbi, outbox, config, Clock.systemUTC());
@@ -61,6 +67,7 @@ public final class PostgresWallets implements Wallets {
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.reads = new LedgerReads(jdbi);
+        this.idempotencyKeys = new PostgresIdempotencyKeys(jdbi, config);
     }
 
     @Override
@@ -199,6 +206,102 @@ public final class PostgresWallets implements Wallets {
         }
         outbox.append(handle, event);
         return payment;
+    }
+
+    @Override
+    public IdempotencyKeys.Result requestBillPayment(
+            IdempotencyKeys.Request key,
+            UUID walletId,
+            String ownerId,
+            BillPaymentRequest request,
+            Optional<String> traceparent,
+            Function<BillPayment, StoredResponse> response) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(walletId, "walletId");
+        Objects.requireNonNull(ownerId, "ownerId");
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(traceparent, "traceparent");
+        Objects.requireNonNull(response, "response");
+        traceparent.ifPresent(PostgresWallets::requireTraceparent);
+        Instant now = now();
+        var payment = new BillPayment(
+                UUID.randomUUID(),
+                walletId,
+                request.biller(),
+                request.customerRef(),
+                request.amount(),
+                CURRENCY_TO_COME,
+                BillPayment.Status.PENDING,
+                Optional.empty(),
+                Optional.empty(),
+                now,
+                Optional.empty());
+        StoredResponse rendered = Objects.requireNonNull(response.apply(payment), "response rendered nothing");
+        CurrencySplit body = CurrencySplit.of(rendered.body());
+        OutboxEvent event = event(walletId, WalletEvents.BILL_PAYMENT_REQUESTED, payloads.requested(payment), now);
+        if (traceparent.isPresent()) {
+            event = event.withHeader("traceparent", traceparent.get());
+        }
+        Optional<ServerSideAppend> append;
+        try {
+            append = outbox.serverSide(event);
+        } catch (OutboxException.WritesRefusedException refused) {
+            // Statement by statement, a replay or a refusal still answers as before; a payment is refused there.
+            append = Optional.empty();
+        }
+        if (append.isEmpty()) {
+            return statementByStatement(key, walletId, ownerId, request, traceparent, response);
+        }
+        var answer = BillPaymentFunction.call(
+                jdbi,
+                new BillPaymentFunction.Call(
+                        key,
+                        config.idempotencyRetention().toMillis(),
+                        walletId,
+                        ownerId,
+                        request.amount(),
+                        utcDay(now),
+                        config.dailyPaymentLimit(),
+                        SystemAccounts.bucketOf(walletId),
+                        payment.id(),
+                        UUID.randomUUID(),
+                        request.biller(),
+                        request.customerRef(),
+                        now,
+                        append.get(),
+                        CurrencySplit.of(event.payload()),
+                        rendered.status(),
+                        rendered.contentType(),
+                        body));
+        return switch (answer) {
+            case BillPaymentFunction.Executed executed -> {
+                append.get().committed().run();
+                yield new IdempotencyKeys.Executed(
+                        new StoredResponse(rendered.status(), rendered.contentType(), body.fill(executed.currency())));
+            }
+            case BillPaymentFunction.KeyAnswer keyAnswer -> keyAnswer.result();
+            case BillPaymentFunction.WalletNotFound notFound -> throw new WalletException.WalletNotFound(walletId);
+            case BillPaymentFunction.InsufficientFunds short_ ->
+                throw new WalletException.InsufficientFunds(
+                        "balance " + short_.balance() + " is below the amount " + request.amount());
+            case BillPaymentFunction.DailyLimit limit ->
+                throw new WalletException.DailyLimitExceeded(
+                        walletId, config.dailyPaymentLimit(), limit.spentToday(), request.amount());
+        };
+    }
+
+    /** The same request as separate statements in one transaction (a writer without a server-side form). */
+    private IdempotencyKeys.Result statementByStatement(
+            IdempotencyKeys.Request key,
+            UUID walletId,
+            String ownerId,
+            BillPaymentRequest request,
+            Optional<String> traceparent,
+            Function<BillPayment, StoredResponse> response) {
+        return idempotencyKeys.execute(key.scope(), key.key(), key.fingerprint(), handle -> {
+            BillPayment made = requestBillPayment(handle, walletId, ownerId, request, traceparent);
+            return Objects.requireNonNull(response.apply(made), "response rendered nothing");
+        });
     }
 
     @Override

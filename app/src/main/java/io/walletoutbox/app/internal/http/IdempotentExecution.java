@@ -25,7 +25,17 @@ public final class IdempotentExecution {
 
     void run(Context ctx, String scope, String key, byte[] body, Function<Handle, StoredResponse> action) {
         String fingerprint = fingerprint(ctx.method().name(), ctx.path(), body);
-        switch (keys.execute(scope, key, fingerprint, action)) {
+        answer(ctx, keys.execute(scope, key, fingerprint, action));
+    }
+
+    /** The key of this request: its scope, the client's key, and the fingerprint of method, path and body. */
+    static IdempotencyKeys.Request request(Context ctx, String scope, String key, byte[] body) {
+        return new IdempotencyKeys.Request(scope, key, fingerprint(ctx.method().name(), ctx.path(), body));
+    }
+
+    /** Answers with what an idempotent execution did (made elsewhere, e.g. in one round trip by the wallet). */
+    static void answer(Context ctx, IdempotencyKeys.Result result) {
+        switch (result) {
             case IdempotencyKeys.Executed executed -> Responses.replay(ctx, executed.response());
             case IdempotencyKeys.Replayed replayed -> {
                 ctx.header("Idempotent-Replayed", "true");

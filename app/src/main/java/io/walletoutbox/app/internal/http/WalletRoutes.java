@@ -7,6 +7,7 @@ import io.walletoutbox.app.internal.auth.Authentication;
 import io.walletoutbox.app.internal.auth.Principal;
 import io.walletoutbox.wallet.BillPayment;
 import io.walletoutbox.wallet.BillPaymentRequest;
+import io.walletoutbox.wallet.IdempotencyKeys;
 import io.walletoutbox.wallet.Money;
 import io.walletoutbox.wallet.TopUp;
 import io.walletoutbox.wallet.TransactionPage;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -126,13 +128,24 @@ public final class WalletRoutes {
         String traceparent = TraceContext.of(ctx);
         try (var trace = MDC.putCloseable("traceId", TraceContext.traceId(traceparent));
                 var wallet = MDC.putCloseable("walletId", walletId.toString())) {
-            String scope = keyScope(Authentication.principal(ctx), walletId);
-            idempotency.run(ctx, scope, key, Json.write(body), handle -> {
-                BillPayment payment = wallets.requestBillPayment(
-                        handle, walletId, Authentication.principal(ctx).subject(), request, Optional.of(traceparent));
-                log.debug("bill payment requested paymentId={}", payment.id());
-                return Responses.stored(202, paymentJson(payment));
-            });
+            Principal principal = Authentication.principal(ctx);
+            String scope = keyScope(principal, walletId);
+            // One round trip to PostgreSQL: key, debit, payment, event and stored response in one function call.
+            var paymentId = new AtomicReference<UUID>();
+            var result = wallets.requestBillPayment(
+                    IdempotentExecution.request(ctx, scope, key, Json.write(body)),
+                    walletId,
+                    principal.subject(),
+                    request,
+                    Optional.of(traceparent),
+                    payment -> {
+                        paymentId.set(payment.id());
+                        return Responses.stored(202, paymentJson(payment));
+                    });
+            if (result instanceof IdempotencyKeys.Executed) {
+                log.debug("bill payment requested paymentId={}", paymentId.get());
+            }
+            IdempotentExecution.answer(ctx, result);
         }
     }
 
