@@ -1,5 +1,6 @@
 package io.walletoutbox.relay;
 
+import io.walletoutbox.relay.internal.OutboxVacuum;
 import io.walletoutbox.relay.internal.PollingRelayImpl;
 import io.walletoutbox.relay.internal.RelayHooks;
 import org.apache.kafka.clients.producer.Producer;
@@ -45,9 +46,11 @@ import org.jdbi.v3.core.Jdbi;
  * after it, and the relay logs a warning. Topics that need strict order even then use {@link
  * ParkingPolicy#BLOCK}.
  *
- * <p><b>A small table.</b> Rows are deleted as soon as they are published, in one statement per batch; the
- * outbox migration sets an aggressive autovacuum on the table (threshold 1000 dead rows, no cost delay) so that
- * vacuum keeps pace with the deletes and the (shard, id) index range scans stay short.
+ * <p><b>A small table.</b> Rows are deleted as soon as they are published, in one statement per batch. The relay
+ * vacuums the table itself once it holds 1000 dead rows (checked every second, one instance at a time: {@link
+ * OutboxVacuum}), because autovacuum visits a database only once per {@code autovacuum_naptime}; the outbox
+ * migration also sets an aggressive autovacuum on the table (threshold 1000 dead rows, no cost delay). So the
+ * table and its (shard, id) index stay small and the range scans short.
  */
 public final class PollingRelay {
     private PollingRelay() {}
@@ -64,6 +67,34 @@ public final class PollingRelay {
      * @param metrics where the relay reports what it does; {@link RelayMetrics#NONE} to report nothing
      */
     public static Relay create(Jdbi jdbi, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics) {
-        return PollingRelayImpl.create(jdbi, producer, config, metrics, RelayHooks.NONE);
+        return withVacuum(PollingRelayImpl.create(jdbi, producer, config, metrics, RelayHooks.NONE), jdbi, config);
+    }
+
+    /** {@code relay} with the outbox's vacuum keeper ({@code OutboxVacuum}) started and closed along with it. */
+    private static Relay withVacuum(Relay relay, Jdbi jdbi, RelayConfig config) {
+        OutboxVacuum vacuum = new OutboxVacuum(jdbi, config.instanceId());
+        return new Relay() {
+            @Override
+            public void start() {
+                relay.start();
+                vacuum.start();
+            }
+
+            @Override
+            public void wakeUp() {
+                relay.wakeUp();
+            }
+
+            @Override
+            public boolean isRunning() {
+                return relay.isRunning();
+            }
+
+            @Override
+            public void close() {
+                vacuum.close();
+                relay.close();
+            }
+        };
     }
 }

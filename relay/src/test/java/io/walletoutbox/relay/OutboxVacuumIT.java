@@ -1,0 +1,75 @@
+package io.walletoutbox.relay;
+
+import static io.walletoutbox.relay.RelayFixture.await;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.walletoutbox.relay.internal.OutboxVacuum;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The relay's own vacuum of the outbox table: when it runs, and that one instance at a time does. */
+class OutboxVacuumIT {
+    private static final Duration LONG = Duration.ofSeconds(60);
+    private final RelayFixture fixture = new RelayFixture("outbox-vacuum");
+
+    @AfterEach
+    void close() throws Exception {
+        fixture.close();
+    }
+
+    @Test
+    void vacuumsOnceDeadRowsPileUpAndOnlyWhileNoOtherInstanceHoldsTheLock() {
+        Jdbi jdbi = fixture.jdbi;
+        var vacuum = new OutboxVacuum(jdbi, "vacuum-test");
+        assertFalse(vacuum.vacuumIfNeeded(), "an empty table needs no vacuum");
+
+        jdbi.useHandle(h -> {
+            // Autovacuum must not clean up first, or what this test sees would be its doing.
+            h.execute("ALTER TABLE outbox_event SET (autovacuum_enabled = false)");
+            h.execute("""
+                    INSERT INTO outbox_event (event_id, shard, aggregate_type, aggregate_id, event_type, topic, payload,
+                                              created_at)
+                    SELECT gen_random_uuid(), g % 64, 'wallet', 'w' || g, 'Test', 'vacuum-topic', '{}', now()
+                    FROM generate_series(1, 3000) g
+                    """);
+            h.execute("DELETE FROM outbox_event");
+        });
+        await(() -> deadTuples(jdbi) >= OutboxVacuum.DEAD_TUPLES, LONG, "the deletes to show as dead tuples");
+        assertNull(lastVacuum(jdbi), "nobody vacuumed yet");
+
+        // Another relay instance is vacuuming (holds the lock): this one leaves the table alone.
+        try (var other = jdbi.open()) {
+            other.createQuery("SELECT pg_advisory_lock(:key)")
+                    .bind("key", 0x6f7574626f782076L)
+                    .mapTo(String.class)
+                    .one();
+            assertFalse(vacuum.vacuumIfNeeded(), "the lock is another instance's");
+            assertNull(lastVacuum(jdbi));
+        }
+
+        assertTrue(vacuum.vacuumIfNeeded(), "3000 dead rows and the lock free: vacuum");
+        assertNotNull(lastVacuum(jdbi), "pg_stat_user_tables records the vacuum");
+        assertTrue(deadTuples(jdbi) < OutboxVacuum.DEAD_TUPLES, "the dead rows are gone");
+        assertFalse(vacuum.vacuumIfNeeded(), "nothing left to vacuum");
+    }
+
+    private static long deadTuples(Jdbi jdbi) {
+        return jdbi.withHandle(
+                h -> h.createQuery("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relid = 'outbox_event'::regclass")
+                        .mapTo(Long.class)
+                        .one());
+    }
+
+    private static OffsetDateTime lastVacuum(Jdbi jdbi) {
+        return jdbi.withHandle(
+                h -> h.createQuery("SELECT last_vacuum FROM pg_stat_user_tables WHERE relid = 'outbox_event'::regclass")
+                        .mapTo(OffsetDateTime.class)
+                        .one());
+    }
+}
