@@ -4,7 +4,7 @@
 # invariants I1–I7 checked from the database, the topic, its dead-letter topic and the billers' /v1/charges. One
 # line per scenario and seed; exit status 1 on any violation.
 #
-# Usage: ops/chaos/run.sh --short                 all scenarios, small load (CI; under 10 minutes)
+# Usage: ops/chaos/run.sh --short                 all scenarios, small load (CI; under 15 minutes)
 #        ops/chaos/run.sh --long --seeds 5        all scenarios, more load, seeds 1..5
 #        ops/chaos/run.sh --scenario api-kill9 --seed 7   one scenario, one seed (reproduces that run)
 # Other flags: --work DIR (keep logs and data there; default a temporary directory, removed on success).

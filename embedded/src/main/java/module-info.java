@@ -1,6 +1,7 @@
 /**
  * Real infrastructure without Docker: an embedded PostgreSQL (binaries from Maven Central) and Apache Kafka's
- * own broker in KRaft mode, run as a child process, plus a development OAuth2/OIDC issuer ({@link
+ * own broker in KRaft mode, run as a child process (one broker, or a cluster of three: {@link
+ * io.walletoutbox.embedded.EmbeddedKafkaCluster}), plus a development OAuth2/OIDC issuer ({@link
  * io.walletoutbox.embedded.DevIssuer}). Used by the embedded runtime of the app and by the integration tests, which
  * share one PostgreSQL and one broker per JVM through {@link io.walletoutbox.embedded.SharedInfrastructure}.
  */

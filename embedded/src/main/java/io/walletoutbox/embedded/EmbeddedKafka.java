@@ -1,21 +1,17 @@
 package io.walletoutbox.embedded;
 
+import io.walletoutbox.embedded.internal.KafkaNodes;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
@@ -25,7 +21,6 @@ import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.SaslConfigs;
-import org.apache.kafka.common.errors.AuthenticationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,8 +31,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class EmbeddedKafka implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafka.class);
-    private static final String BROKER_MAIN = "io.walletoutbox.embedded.internal.BrokerMain";
-    private static final String STORAGE_TOOL = "kafka.tools.StorageTool";
 
     /** The SASL mechanism a broker of {@link #startWithScram} requires. */
     public static final String SCRAM_MECHANISM = "SCRAM-SHA-256";
@@ -73,19 +66,10 @@ public final class EmbeddedKafka implements AutoCloseable {
             } catch (EmbeddedInfrastructureException e) {
                 // A free port is found by binding and releasing it; another process may take it before the broker
                 // binds. Only then, and only for ports chosen here, a new pair of ports is tried.
-                if (port != 0 || attempt >= 3 || !lostPortRace(directory.toAbsolutePath())) {
+                if (port != 0 || attempt >= 3 || !KafkaNodes.lostPortRace(directory.toAbsolutePath())) {
                     throw e;
                 }
             }
-        }
-    }
-
-    private static boolean lostPortRace(Path directory) {
-        try {
-            Path log = directory.resolve("broker.log");
-            return Files.exists(log) && Files.readString(log).contains("Address already in use");
-        } catch (IOException e) {
-            return false;
         }
     }
 
@@ -123,36 +107,21 @@ public final class EmbeddedKafka implements AutoCloseable {
         try {
             Path logDir = dir.resolve("log");
             Files.createDirectories(logDir);
-            int brokerPort = port == 0 ? freePort() : port;
-            int controllerPort = freePort();
+            int brokerPort = port == 0 ? KafkaNodes.freePort() : port;
+            int controllerPort = KafkaNodes.freePort();
             // A SCRAM broker also listens, without authentication, on a port it does not hand to clients: the
             // fixture's own way in to set the credentials (which live in the cluster's metadata) once it runs.
-            int internalPort = scram ? freePort() : brokerPort;
+            int internalPort = scram ? KafkaNodes.freePort() : brokerPort;
             Path props = dir.resolve("server.properties");
             Files.writeString(
                     props,
                     scram
                             ? scramServerProperties(logDir, brokerPort, internalPort, controllerPort)
                             : serverProperties(logDir, brokerPort, controllerPort));
-            Path logback = dir.resolve("broker-logback.xml");
-            Files.writeString(logback, brokerLogback(dir.resolve("broker.log")));
-            if (!Files.exists(logDir.resolve("meta.properties"))) {
-                runTool(
-                        dir,
-                        logback,
-                        List.of(STORAGE_TOOL, "format", "-t", Uuid.randomUuid().toString(), "-c", props.toString()));
-            }
-            List<String> command = javaCommand(logback);
-            command.add("-Xms256m");
-            command.add("-Xmx768m");
-            command.add(BROKER_MAIN);
-            command.add(props.toString());
-            command.add(Long.toString(ProcessHandle.current().pid()));
-            Process process = new ProcessBuilder(command)
-                    .directory(dir.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("broker.out").toFile())
-                    .start();
+            Path logback = KafkaNodes.writeLogback(dir);
+            KafkaNodes.formatIfNew(
+                    dir, logDir, logback, props, Uuid.randomUuid().toString());
+            Process process = KafkaNodes.launch(dir, logback, props, "256m", "768m");
             Map<String, Object> clientProperties = scram
                     ? Map.of(
                             CommonClientConfigs.SECURITY_PROTOCOL_CONFIG,
@@ -164,15 +133,14 @@ public final class EmbeddedKafka implements AutoCloseable {
                     : Map.of();
             var kafka = new EmbeddedKafka(process, brokerPort, dir, clientProperties);
             try {
-                Duration timeout = Duration.ofMinutes(2);
-                long deadline = System.nanoTime() + timeout.toNanos();
+                long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
                 if (scram) {
                     String internal = "127.0.0.1:" + internalPort;
-                    kafka.awaitReady(internal, Map.of(), deadline, timeout);
+                    kafka.awaitReady(internal, Map.of(), deadline);
                     upsertScramCredential(internal, user, password);
                 }
                 // For a SCRAM broker: until the credential reached the broker's cache, authentication fails.
-                kafka.awaitReady(kafka.bootstrapServers(), clientProperties, deadline, timeout);
+                kafka.awaitReady(kafka.bootstrapServers(), clientProperties, deadline);
             } catch (RuntimeException e) {
                 kafka.close();
                 throw e;
@@ -238,40 +206,18 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    /** Waits until an admin client of {@code bootstrap} with {@code extra} properties sees the cluster's node. */
-    private void awaitReady(String bootstrap, Map<String, Object> extra, long deadline, Duration timeout) {
-        RuntimeException last = null;
-        Map<String, Object> config = new HashMap<>(extra);
-        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000);
-        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000);
-        try (Admin admin = Admin.create(config)) {
-            while (System.nanoTime() < deadline) {
-                if (!process.isAlive()) {
-                    throw new EmbeddedInfrastructureException("Kafka broker exited with code " + process.exitValue()
-                            + "; see " + directory.resolve("broker.out"));
-                }
-                try {
-                    if (!admin.describeCluster()
-                            .nodes()
-                            .get(3, TimeUnit.SECONDS)
-                            .isEmpty()) {
-                        return;
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new EmbeddedInfrastructureException("interrupted while waiting for the Kafka broker", e);
-                } catch (Exception e) {
-                    last = new RuntimeException(e);
-                    if (e.getCause() instanceof AuthenticationException) {
-                        // Fails at once, unlike an absent broker: pause before asking again.
-                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
-                    }
-                }
-            }
-        }
-        throw new EmbeddedInfrastructureException(
-                "Kafka broker did not answer at " + bootstrap + " within " + timeout, last);
+    /** Waits until an admin client of {@code bootstrap} with {@code extra} properties sees the broker. */
+    private void awaitReady(String bootstrap, Map<String, Object> extra, long deadline) {
+        KafkaNodes.awaitNodes(
+                bootstrap,
+                extra,
+                deadline,
+                nodes -> !nodes.isEmpty(),
+                () -> process.isAlive()
+                        ? Optional.empty()
+                        : Optional.of("Kafka broker exited with code " + process.exitValue() + "; see "
+                                + directory.resolve("broker.out")),
+                "Kafka broker");
     }
 
     /** Sets {@code user}'s {@value #SCRAM_MECHANISM} credential through the unauthenticated internal listener. */
@@ -293,90 +239,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private static void runTool(Path dir, Path logback, List<String> args) throws IOException {
-        List<String> command = javaCommand(logback);
-        command.addAll(args);
-        Process p = new ProcessBuilder(command)
-                .directory(dir.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("format.out").toFile())
-                .start();
-        try {
-            if (!p.waitFor(2, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                throw new EmbeddedInfrastructureException(
-                        "formatting the Kafka log directory failed; see " + dir.resolve("format.out"));
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new EmbeddedInfrastructureException("interrupted while formatting Kafka storage", e);
-        }
-    }
-
-    private static List<String> javaCommand(Path logback) {
-        String java = ProcessHandle.current()
-                .info()
-                .command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> command = new ArrayList<>();
-        command.add(java);
-        command.add("-cp");
-        command.add(classPath());
-        command.add("-Dlogback.configurationFile=" + logback);
-        command.add("-XX:+UseSerialGC");
-        command.add("-XX:TieredStopAtLevel=1");
-        command.add("-Djava.awt.headless=true");
-        return command;
-    }
-
-    /** This JVM's class path (and module path), absolute, since the child runs in another directory. */
-    private static String classPath() {
-        List<String> entries = new ArrayList<>();
-        for (String property : List.of("java.class.path", "jdk.module.path")) {
-            for (String entry : System.getProperty(property, "").split(java.io.File.pathSeparator)) {
-                if (!entry.isEmpty()) {
-                    entries.add(Path.of(entry).toAbsolutePath().toString());
-                }
-            }
-        }
-        return String.join(java.io.File.pathSeparator, entries);
-    }
-
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     private static String serverProperties(Path logDir, int brokerPort, int controllerPort) {
-        return """
-                process.roles=broker,controller
-                node.id=1
-                controller.quorum.voters=1@127.0.0.1:%2$d
-                listeners=PLAINTEXT://127.0.0.1:%1$d,CONTROLLER://127.0.0.1:%2$d
-                advertised.listeners=PLAINTEXT://127.0.0.1:%1$d
-                controller.listener.names=CONTROLLER
-                inter.broker.listener.name=PLAINTEXT
-                listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-                log.dirs=%3$s
-                num.partitions=8
-                offsets.topic.replication.factor=1
-                offsets.topic.num.partitions=8
-                transaction.state.log.replication.factor=1
-                transaction.state.log.min.isr=1
-                share.coordinator.state.topic.replication.factor=1
-                share.coordinator.state.topic.min.isr=1
-                group.initial.rebalance.delay.ms=0
-                auto.create.topics.enable=true
-                log.flush.interval.messages=9223372036854775807
-                num.network.threads=2
-                num.io.threads=4
-                background.threads=2
-                """.formatted(brokerPort, controllerPort, logDir.toString().replace("\\", "/"));
+        return KafkaNodes.serverProperties(
+                new KafkaNodes.NodeSpec(1, "1@127.0.0.1:" + controllerPort, brokerPort, controllerPort),
+                logDir,
+                new KafkaNodes.Replication(1, 1, true));
     }
 
     /**
@@ -407,17 +274,5 @@ public final class EmbeddedKafka implements AutoCloseable {
                 org.apache.kafka.common.security.scram.ScramLoginModule required;
                 """.formatted(clientPort, internalPort, controllerPort));
         return out.toString();
-    }
-
-    private static String brokerLogback(Path logFile) {
-        return """
-                <configuration>
-                  <appender name="FILE" class="ch.qos.logback.core.FileAppender">
-                    <file>%s</file>
-                    <encoder><pattern>%%d{ISO8601} %%-5level %%logger{36} - %%msg%%n</pattern></encoder>
-                  </appender>
-                  <root level="WARN"><appender-ref ref="FILE"/></root>
-                </configuration>
-                """.formatted(logFile.toString());
     }
 }

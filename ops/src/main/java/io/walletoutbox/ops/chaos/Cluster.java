@@ -2,6 +2,7 @@ package io.walletoutbox.ops.chaos;
 
 import io.walletoutbox.embedded.DevIssuer;
 import io.walletoutbox.embedded.EmbeddedKafka;
+import io.walletoutbox.embedded.EmbeddedKafkaCluster;
 import io.walletoutbox.embedded.EmbeddedPostgres;
 import io.walletoutbox.ops.Tokens;
 import java.io.BufferedReader;
@@ -92,6 +93,10 @@ final class Cluster implements AutoCloseable {
     private int pgPort;
     private EmbeddedKafka kafka;
     private int kafkaPort;
+    /** Three Kafka nodes, started when a scenario first asks for them ({@link #useKafkaCluster}), kept for the run. */
+    private EmbeddedKafkaCluster kafkaCluster;
+    /** Whether this scenario runs on {@link #kafkaCluster} instead of the single broker. */
+    private boolean onKafkaCluster;
     /** The biller simulators by name: {@link #MAIN_SIM} from the start, others when a scenario first needs them. */
     private final Map<String, Simulator> simulators = new LinkedHashMap<>();
 
@@ -162,6 +167,7 @@ final class Cluster implements AutoCloseable {
             throw new IllegalStateException("services still running");
         }
         services.clear();
+        onKafkaCluster = false;
         this.logPrefix = name;
         this.database = db;
         this.topic = eventsTopic;
@@ -225,7 +231,19 @@ final class Cluster implements AutoCloseable {
     }
 
     String bootstrap() {
-        return "127.0.0.1:" + kafkaPort;
+        return onKafkaCluster ? kafkaCluster.bootstrapServers() : "127.0.0.1:" + kafkaPort;
+    }
+
+    /**
+     * Makes this scenario run on the three-node Kafka cluster (its services, topic reads and producers use it),
+     * starting it if not running yet; call in the scenario's setup, before any service is defined.
+     */
+    synchronized EmbeddedKafkaCluster useKafkaCluster() {
+        if (kafkaCluster == null) {
+            kafkaCluster = EmbeddedKafkaCluster.start(work.resolve("kafka-cluster"));
+        }
+        onKafkaCluster = true;
+        return kafkaCluster;
     }
 
     String simUrl() {
@@ -599,6 +617,9 @@ final class Cluster implements AutoCloseable {
         }
         if (foreignIssuer != null) {
             foreignIssuer.close();
+        }
+        if (kafkaCluster != null) {
+            kafkaCluster.close();
         }
         try {
             if (kafka != null) {

@@ -60,6 +60,12 @@ final class Scenarios {
             $$""";
 
     static List<Scenario> all() {
+        List<Scenario> all = new ArrayList<>(singleBroker());
+        all.addAll(KafkaClusterScenarios.all());
+        return List.copyOf(all);
+    }
+
+    private static List<Scenario> singleBroker() {
         return List.of(
                 new Scenario("api-kill9", List.of(), Scenarios::apiKill),
                 new Scenario("relay-kill9-after-ack", List.of(), Scenarios::relayKillAfterAck),
