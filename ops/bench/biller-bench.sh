@@ -74,7 +74,13 @@ start_service() {
     "${JAVA[@]}" -jar app/target/wallet-outbox.jar >"$2" 2>&1 &
   service=$!
   for _ in $(seq 1 180); do
-    curl -sf "http://127.0.0.1:$MANAGEMENT_PORT/health/ready" >/dev/null && return 0
+    if curl -sf "http://127.0.0.1:$MANAGEMENT_PORT/health/ready" >/dev/null; then
+      # The embedded PostgreSQL may listen on another port after a restart: read it from this start's log.
+      jdbc=$(grep -o 'jdbc:postgresql://[^ ]*' "$2" | head -1)
+      hostport=${jdbc#jdbc:postgresql://}; hostport=${hostport%%/*}
+      PG=(-h "${hostport%:*}" -p "${hostport#*:}" -U postgres "${jdbc##*/}")
+      return 0
+    fi
     kill -0 $service 2>/dev/null || { cat "$2"; exit 1; }
     sleep 1
   done
@@ -90,8 +96,10 @@ stop_service() {
 sql() { psql -qtAX -v ON_ERROR_STOP=1 "${PG[@]}" -c "$1"; }
 # wait_for <sql returning 0 when done> <what>
 wait_for() {
+  local left
   for _ in $(seq 1 1200); do
-    [[ "$(sql "$1")" == 0 ]] && return 0
+    left=$(sql "$1") || { echo "cannot query the database" >&2; exit 1; }
+    [[ "$left" == 0 ]] && return 0
     kill -0 "$service" 2>/dev/null || { echo "the service died" >&2; exit 1; }
     sleep 0.5
   done
@@ -101,10 +109,6 @@ wait_for() {
 
 echo "== simulator at ${LATENCY_MS} ms; service with roles api,relay takes $PAYMENTS payments over $WALLETS wallets"
 start_service api,relay "$work/service-fill.log"
-jdbc=$(grep -o 'jdbc:postgresql://[^ ]*' "$work/service-fill.log" | head -1)
-hostport=${jdbc#jdbc:postgresql://}; hostport=${hostport%%/*}
-db=${jdbc##*/}
-PG=(-h "${hostport%:*}" -p "${hostport#*:}" -U postgres "$db")
 issuer=$(cat "$work/data/issuer/issuer-url")
 AUTH_ISSUER="$issuer" "${LOAD[@]}" "http://127.0.0.1:$PORT" "$WALLETS" "$work/wallets-fill.txt" \
   fill "$PAYMENTS" "$FILL_CONCURRENCY"

@@ -90,9 +90,17 @@ public final class BillerLoad {
                 System.out.printf(
                         "rate: %d payments accepted at %.0f/s for %d s (+%d s warm-up) over %d wallets;"
                                 + " %d refused %s; measuredFrom=%d%n",
-                        ok.get(), perSecond, seconds, warmup, wallets.size(), 0L + failures.values().stream()
-                                .mapToLong(Long::longValue)
-                                .sum(), failures, measuredFrom);
+                        ok.get(),
+                        perSecond,
+                        seconds,
+                        warmup,
+                        wallets.size(),
+                        0L
+                                + failures.values().stream()
+                                        .mapToLong(Long::longValue)
+                                        .sum(),
+                        failures,
+                        measuredFrom);
             }
             default -> {
                 System.err.println("mode must be fill or rate, was " + args[3]);
