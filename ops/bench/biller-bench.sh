@@ -18,6 +18,7 @@
 # Output: progress lines starting with "==", then one machine-readable line per figure:
 #   RESULT biller_throughput_100ms <payments/s> payments/s reference=<ceiling> ratio=<figure/ceiling> goal=>=500/s
 #   RESULT biller_created_to_completed_p99_0ms <ms> ms reference=<p50 ms> ratio=<p99/p50> goal=p99<=1000ms@200/s
+# Payments the API refused during the 0 ms run (a service that cannot keep up) are counted on the "== rate:" line.
 #
 # Usage: ops/bench/biller-bench.sh
 #   env: WALLETS=1000 PAYMENTS=6000 FILL_CONCURRENCY=32 LATENCY_MS=100 RATE=200 DURATION=30 WARMUP=5

@@ -31,8 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * for {@code warmupSeconds} (default 5) and then for {@code seconds}, and prints the time the measured part began
  * ({@code measuredFrom=<epoch ms>}) so the caller can select the payments created after it.
  *
- * <p>Tokens come from the issuer the environment names ({@link Tokens#fromEnvironment}). Exits non-zero when any
- * payment was refused.
+ * <p>Tokens come from the issuer the environment names ({@link Tokens#fromEnvironment}). {@code fill} exits non-zero
+ * when any payment was refused; {@code rate} reports refusals ({@code refused=<n>}) and carries on (a service that
+ * cannot keep up at that rate is a result, not an error of the tool).
  */
 public final class BillerLoad {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -89,7 +90,7 @@ public final class BillerLoad {
                 long measuredFrom = openLoop(http, base, wallets, perSecond, warmup, seconds, ok, failures);
                 System.out.printf(
                         "rate: %d payments accepted at %.0f/s for %d s (+%d s warm-up) over %d wallets;"
-                                + " %d refused %s; measuredFrom=%d%n",
+                                + " refused=%d %s; measuredFrom=%d%n",
                         ok.get(),
                         perSecond,
                         seconds,
