@@ -96,12 +96,10 @@ public final class BillerLoad {
                         seconds,
                         warmup,
                         wallets.size(),
-                        0L
-                                + failures.values().stream()
-                                        .mapToLong(Long::longValue)
-                                        .sum(),
+                        failures.values().stream().mapToLong(Long::longValue).sum(),
                         failures,
                         measuredFrom);
+                return;
             }
             default -> {
                 System.err.println("mode must be fill or rate, was " + args[3]);
