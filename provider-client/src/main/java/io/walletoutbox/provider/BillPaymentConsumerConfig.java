@@ -27,6 +27,11 @@ import java.util.Objects;
  *     (inbox row, offset) so the wallet's later payments proceed; the reconciliation job then settles it. Time
  *     spent on a configuration fault does not count (such a record is never escalated), nor does time waiting
  *     on an unknown biller outcome (that is what {@code reconciliationHorizon} bounds). Default 5 minutes
+ * @param maxDatabaseConcurrency records whose database work (the inbox check and payment lookup before the biller
+ *     call, the outcome's transaction after it) runs at once; the others wait their turn without a timeout while
+ *     their biller calls still overlap. Keeps the consumer from taking every connection of a pool it shares with
+ *     the API and the relay (a pool timeout would turn into a retry with backoff). Default {@value
+ *     #DEFAULT_MAX_DATABASE_CONCURRENCY}
  */
 public record BillPaymentConsumerConfig(
         String bootstrapServers,
@@ -39,7 +44,14 @@ public record BillPaymentConsumerConfig(
         Duration reconciliationHorizon,
         Duration shutdownGrace,
         Map<String, String> kafkaProperties,
-        Duration maxRecordRetry) {
+        Duration maxRecordRetry,
+        int maxDatabaseConcurrency) {
+
+    /**
+     * The {@link #maxDatabaseConcurrency} of {@link #defaults}: 8, a third of the service's connection pool; more
+     * concurrent transactions on a small database server add lock and CPU contention, not throughput.
+     */
+    public static final int DEFAULT_MAX_DATABASE_CONCURRENCY = 8;
 
     /** The {@link #maxRecordRetry} of {@link #defaults}. */
     public static final Duration DEFAULT_MAX_RECORD_RETRY = Duration.ofMinutes(5);
@@ -72,6 +84,38 @@ public record BillPaymentConsumerConfig(
         }
         kafkaProperties = Map.copyOf(kafkaProperties);
         positive("maxRecordRetry", maxRecordRetry);
+        if (maxDatabaseConcurrency < 1) {
+            throw new IllegalArgumentException(
+                    "maxDatabaseConcurrency must be positive, was " + maxDatabaseConcurrency);
+        }
+    }
+
+    /** A configuration with the default {@link #maxDatabaseConcurrency} (the constructor before it existed). */
+    public BillPaymentConsumerConfig(
+            String bootstrapServers,
+            String topic,
+            String groupId,
+            int maxInFlight,
+            int poisonAttempts,
+            Duration unknownRetryInitial,
+            Duration unknownRetryMax,
+            Duration reconciliationHorizon,
+            Duration shutdownGrace,
+            Map<String, String> kafkaProperties,
+            Duration maxRecordRetry) {
+        this(
+                bootstrapServers,
+                topic,
+                groupId,
+                maxInFlight,
+                poisonAttempts,
+                unknownRetryInitial,
+                unknownRetryMax,
+                reconciliationHorizon,
+                shutdownGrace,
+                kafkaProperties,
+                maxRecordRetry,
+                DEFAULT_MAX_DATABASE_CONCURRENCY);
     }
 
     /** A configuration with the default {@link #maxRecordRetry} (the constructor before it existed). */
@@ -103,7 +147,7 @@ public record BillPaymentConsumerConfig(
     /**
      * Topic {@code wallet.events}, group {@code bill-payments}, 1,000 records in flight, 3 poison attempts, unknown
      * outcomes asked again after 1 s doubling to 30 s, for a horizon of 15 minutes, 10 s shutdown grace, transient
-     * failures escalated after 5 minutes.
+     * failures escalated after 5 minutes, 8 records at the database at once.
      */
     public static BillPaymentConsumerConfig defaults(String bootstrapServers) {
         return new BillPaymentConsumerConfig(
@@ -133,7 +177,8 @@ public record BillPaymentConsumerConfig(
                 reconciliationHorizon,
                 shutdownGrace,
                 properties,
-                maxRecordRetry);
+                maxRecordRetry,
+                maxDatabaseConcurrency);
     }
 
     /** This configuration with another topic and group. */
@@ -149,7 +194,8 @@ public record BillPaymentConsumerConfig(
                 reconciliationHorizon,
                 shutdownGrace,
                 kafkaProperties,
-                maxRecordRetry);
+                maxRecordRetry,
+                maxDatabaseConcurrency);
     }
 
     /** This configuration with other unknown-outcome settings. */
@@ -165,7 +211,8 @@ public record BillPaymentConsumerConfig(
                 horizon,
                 shutdownGrace,
                 kafkaProperties,
-                maxRecordRetry);
+                maxRecordRetry,
+                maxDatabaseConcurrency);
     }
 
     /** This configuration with another in-flight bound, poison attempts and shutdown grace. */
@@ -181,7 +228,8 @@ public record BillPaymentConsumerConfig(
                 reconciliationHorizon,
                 newGrace,
                 kafkaProperties,
-                maxRecordRetry);
+                maxRecordRetry,
+                maxDatabaseConcurrency);
     }
 
     /** This configuration with another {@link #maxRecordRetry}. */
@@ -197,7 +245,25 @@ public record BillPaymentConsumerConfig(
                 reconciliationHorizon,
                 shutdownGrace,
                 kafkaProperties,
-                bound);
+                bound,
+                maxDatabaseConcurrency);
+    }
+
+    /** This configuration with another {@link #maxDatabaseConcurrency}. */
+    public BillPaymentConsumerConfig withMaxDatabaseConcurrency(int concurrency) {
+        return new BillPaymentConsumerConfig(
+                bootstrapServers,
+                topic,
+                groupId,
+                maxInFlight,
+                poisonAttempts,
+                unknownRetryInitial,
+                unknownRetryMax,
+                reconciliationHorizon,
+                shutdownGrace,
+                kafkaProperties,
+                maxRecordRetry,
+                concurrency);
     }
 
     /**

@@ -24,6 +24,10 @@ import java.util.Optional;
  *     payment's first attempt is younger than this, a {@code 404} to the status query proves nothing was charged
  *     and the reconciliation job charges again with the same key; once it has passed, a payment the biller has no
  *     record of is failed and refunded instead (see {@link ReconciliationJob}). Default 24 hours
+ * @param maxConnections requests to this biller in flight at once (HTTP/1.1: one connection each, so this bounds
+ *     the client's connection pool too); a call beyond it waits for a free slot before anything is sent. Sized
+ *     for throughput: a biller answering in {@code L} ms allows about {@code maxConnections × 1000 / L} payments
+ *     per second. Default {@value #DEFAULT_MAX_CONNECTIONS}
  */
 public record BillerClientConfig(
         URI baseUrl,
@@ -35,10 +39,17 @@ public record BillerClientConfig(
         int breakerFailureThreshold,
         Duration breakerOpenFor,
         Optional<String> apiKey,
-        Duration keyRetention) {
+        Duration keyRetention,
+        int maxConnections) {
 
     /** The {@link #keyRetention} of {@link #defaults}: 24 hours. */
     public static final Duration DEFAULT_KEY_RETENTION = Duration.ofHours(24);
+
+    /**
+     * The {@link #maxConnections} of {@link #defaults}: 256, room for 2,560 payments per second through a biller
+     * answering in 100 ms (the consumer's own bound, {@link BillPaymentConsumerConfig#maxInFlight}, is 1,000).
+     */
+    public static final int DEFAULT_MAX_CONNECTIONS = 256;
 
     public BillerClientConfig {
         Objects.requireNonNull(baseUrl, "baseUrl");
@@ -62,6 +73,35 @@ public record BillerClientConfig(
         if (breakerFailureThreshold < 1) {
             throw new IllegalArgumentException("breakerFailureThreshold must be positive");
         }
+        if (maxConnections < 1 || maxConnections > 10_000) {
+            throw new IllegalArgumentException("maxConnections must be 1..10000, was " + maxConnections);
+        }
+    }
+
+    /** A configuration with the default {@link #maxConnections} (the constructor before it existed). */
+    public BillerClientConfig(
+            URI baseUrl,
+            Duration connectTimeout,
+            Duration requestTimeout,
+            int maxAttempts,
+            Duration initialBackoff,
+            Duration maxBackoff,
+            int breakerFailureThreshold,
+            Duration breakerOpenFor,
+            Optional<String> apiKey,
+            Duration keyRetention) {
+        this(
+                baseUrl,
+                connectTimeout,
+                requestTimeout,
+                maxAttempts,
+                initialBackoff,
+                maxBackoff,
+                breakerFailureThreshold,
+                breakerOpenFor,
+                apiKey,
+                keyRetention,
+                DEFAULT_MAX_CONNECTIONS);
     }
 
     /** A configuration with the default key retention (the constructor before {@code keyRetention} existed). */
@@ -112,7 +152,7 @@ public record BillerClientConfig(
 
     /**
      * Connect 2 s, request 5 s, 5 attempts, backoff 100 ms doubling to 2 s, circuit opens after 20 consecutive
-     * failures for 5 s; no credential; keys remembered 24 hours.
+     * failures for 5 s; no credential; keys remembered 24 hours; 256 requests in flight.
      */
     public static BillerClientConfig defaults(URI baseUrl) {
         return new BillerClientConfig(
@@ -138,7 +178,8 @@ public record BillerClientConfig(
                 breakerFailureThreshold,
                 breakerOpenFor,
                 apiKey,
-                keyRetention);
+                keyRetention,
+                maxConnections);
     }
 
     /** This configuration with other retry settings. */
@@ -153,7 +194,8 @@ public record BillerClientConfig(
                 breakerFailureThreshold,
                 breakerOpenFor,
                 apiKey,
-                keyRetention);
+                keyRetention,
+                maxConnections);
     }
 
     /** This configuration with another circuit breaker. */
@@ -168,7 +210,8 @@ public record BillerClientConfig(
                 failureThreshold,
                 openFor,
                 apiKey,
-                keyRetention);
+                keyRetention,
+                maxConnections);
     }
 
     /**
@@ -189,7 +232,8 @@ public record BillerClientConfig(
                 breakerFailureThreshold,
                 breakerOpenFor,
                 key,
-                keyRetention);
+                keyRetention,
+                maxConnections);
     }
 
     /** This configuration with another idempotency-key retention of the biller. */
@@ -204,7 +248,24 @@ public record BillerClientConfig(
                 breakerFailureThreshold,
                 breakerOpenFor,
                 apiKey,
-                retention);
+                retention,
+                maxConnections);
+    }
+
+    /** This configuration with another {@link #maxConnections}. */
+    public BillerClientConfig withMaxConnections(int connections) {
+        return new BillerClientConfig(
+                baseUrl,
+                connectTimeout,
+                requestTimeout,
+                maxAttempts,
+                initialBackoff,
+                maxBackoff,
+                breakerFailureThreshold,
+                breakerOpenFor,
+                apiKey,
+                keyRetention,
+                connections);
     }
 
     /** Every component, the credential shown only as {@code apiKey=<redacted>} or {@code apiKey=<none>}. */
@@ -214,7 +275,7 @@ public record BillerClientConfig(
                 + requestTimeout + ", maxAttempts=" + maxAttempts + ", initialBackoff=" + initialBackoff
                 + ", maxBackoff=" + maxBackoff + ", breakerFailureThreshold=" + breakerFailureThreshold
                 + ", breakerOpenFor=" + breakerOpenFor + ", apiKey=" + (apiKey.isPresent() ? "<redacted>" : "<none>")
-                + ", keyRetention=" + keyRetention + "]";
+                + ", keyRetention=" + keyRetention + ", maxConnections=" + maxConnections + "]";
     }
 
     // Header-safe: HTTP would refuse control characters anyway, and a space would split the Bearer credential.

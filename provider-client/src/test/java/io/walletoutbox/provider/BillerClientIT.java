@@ -175,6 +175,54 @@ class BillerClientIT {
         }
     }
 
+    @Test
+    void neverHasMoreThanMaxConnectionsRequestsInFlight() throws Exception {
+        var inFlight = new java.util.concurrent.atomic.AtomicInteger();
+        var arrived = new java.util.concurrent.Semaphore(0);
+        var release = new java.util.concurrent.CountDownLatch(1);
+        var most = new java.util.concurrent.atomic.AtomicInteger();
+        var stub = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("localhost", 0), 64);
+        stub.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        stub.createContext("/v1/payments", ex -> {
+            most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            arrived.release();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            inFlight.decrementAndGet();
+            byte[] body = "{\"id\":\"stub-1\",\"status\":\"PAID\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(201, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        stub.start();
+        try (var callers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            client = track(BillerClient.create(
+                    BillerClientConfig.defaults(URI.create(
+                                    "http://localhost:" + stub.getAddress().getPort()))
+                            .withMaxConnections(3),
+                    metrics));
+            var results = new java.util.ArrayList<java.util.concurrent.Future<BillerOutcome>>();
+            for (int i = 0; i < 12; i++) {
+                results.add(callers.submit(
+                        () -> client.pay(new BillPaymentCall(UUID.randomUUID(), "ACC-10", 10, "EUR", null))));
+            }
+            // Three requests reach the biller; the other nine wait for a slot, sending nothing.
+            assertTrue(arrived.tryAcquire(3, 30, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(3, inFlight.get());
+            release.countDown();
+            for (var r : results) {
+                assertEquals(new BillerOutcome.Paid("stub-1"), r.get());
+            }
+            assertEquals(3, most.get());
+        } finally {
+            release.countDown();
+            stub.stop(0);
+        }
+    }
+
     private double configFaults(String status) {
         return count("biller.config.faults", "status", status);
     }

@@ -56,6 +56,20 @@ class ConfigTest {
                 IllegalArgumentException.class, () -> ok.withRetries(3, Duration.ofSeconds(2), Duration.ofSeconds(1)));
         assertThrows(IllegalArgumentException.class, () -> ok.withRequestTimeout(Duration.ZERO));
         assertThrows(IllegalArgumentException.class, () -> ok.withBreaker(0, Duration.ofSeconds(1)));
+        assertEquals(BillerClientConfig.DEFAULT_MAX_CONNECTIONS, ok.maxConnections());
+        assertEquals(
+                ok.maxConnections(),
+                ok.withApiKey(Optional.of("k"))
+                        .withKeyRetention(Duration.ofHours(1))
+                        .withRetries(2, Duration.ofMillis(1), Duration.ofMillis(2))
+                        .maxConnections());
+        assertEquals(
+                7,
+                ok.withMaxConnections(7)
+                        .withRequestTimeout(Duration.ofSeconds(1))
+                        .maxConnections());
+        assertThrows(IllegalArgumentException.class, () -> ok.withMaxConnections(0));
+        assertThrows(IllegalArgumentException.class, () -> ok.withMaxConnections(10_001));
     }
 
     @Test
@@ -148,6 +162,15 @@ class ConfigTest {
         assertThrows(IllegalArgumentException.class, () -> ok.withTopic(" ", "g"));
         assertThrows(IllegalArgumentException.class, () -> ok.withLimits(0, 3, Duration.ofSeconds(1)));
         assertThrows(IllegalArgumentException.class, () -> ok.withLimits(10, 0, Duration.ofSeconds(1)));
+        assertEquals(BillPaymentConsumerConfig.DEFAULT_MAX_DATABASE_CONCURRENCY, ok.maxDatabaseConcurrency());
+        assertEquals(
+                3,
+                ok.withMaxDatabaseConcurrency(3)
+                        .withTopic("t", "g")
+                        .withLimits(5, 1, Duration.ofSeconds(1))
+                        .withMaxRecordRetry(Duration.ofMinutes(1))
+                        .maxDatabaseConcurrency());
+        assertThrows(IllegalArgumentException.class, () -> ok.withMaxDatabaseConcurrency(0));
         assertThrows(
                 IllegalArgumentException.class,
                 () -> ok.withUnknownRetries(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofMinutes(1)));

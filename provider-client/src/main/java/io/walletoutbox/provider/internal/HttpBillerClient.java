@@ -16,11 +16,16 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@link BillerClient} on the JDK's {@code HttpClient} (HTTP/1.1), with retries and a circuit breaker. */
+/**
+ * {@link BillerClient} on the JDK's {@code HttpClient} (HTTP/1.1), with retries and a circuit breaker. At most
+ * {@link BillerClientConfig#maxConnections} requests are in flight at once: HTTP/1.1 carries one request per
+ * connection, so that also bounds the connections the client keeps open to the biller.
+ */
 public final class HttpBillerClient implements BillerClient {
     private static final Logger log = LoggerFactory.getLogger(HttpBillerClient.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -30,6 +35,7 @@ public final class HttpBillerClient implements BillerClient {
     private final HttpClient http;
     private final Backoff backoff;
     private final CircuitBreaker breaker;
+    private final Semaphore slots;
     private final URI payments;
     private final String authorization;
     // The last configuration fault the biller answered, cleared by any other answer: while the circuit it opened
@@ -45,6 +51,7 @@ public final class HttpBillerClient implements BillerClient {
                 .connectTimeout(config.connectTimeout())
                 .build();
         this.backoff = new Backoff(config.initialBackoff(), config.maxBackoff());
+        this.slots = new Semaphore(config.maxConnections());
         this.breaker = new CircuitBreaker(
                 config.breakerFailureThreshold(),
                 config.breakerOpenFor(),
@@ -161,9 +168,11 @@ public final class HttpBillerClient implements BillerClient {
         if (authorization != null) {
             builder.header("Authorization", authorization);
         }
+        HttpRequest request = builder.build();
+        slots.acquire();
         long start = System.nanoTime();
         try {
-            HttpResponse<String> response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
             String body = redact(response.body());
             var outcome = explicit
                     ? BillerResponses.ofStatusQuery(response.statusCode(), body, lastCause)
@@ -176,6 +185,7 @@ public final class HttpBillerClient implements BillerClient {
         } catch (IOException e) {
             return new BillerOutcome.Unknown(lastCause + "; status query failed: " + e);
         } finally {
+            slots.release();
             metrics.billerRequest(Duration.ofNanos(System.nanoTime() - start));
         }
     }
@@ -183,7 +193,11 @@ public final class HttpBillerClient implements BillerClient {
     private BillerResponses.Attempt send(HttpRequest request, boolean guarded) throws InterruptedException {
         long start = System.nanoTime();
         BillerResponses.Attempt result;
+        boolean slot = false;
         try {
+            slots.acquire(); // nothing is sent before a slot is free
+            slot = true;
+            start = System.nanoTime();
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
             result = BillerResponses.ofPayment(response.statusCode(), redact(response.body()));
         } catch (IOException e) {
@@ -194,6 +208,9 @@ public final class HttpBillerClient implements BillerClient {
             }
             throw e;
         } finally {
+            if (slot) {
+                slots.release();
+            }
             metrics.billerRequest(Duration.ofNanos(System.nanoTime() - start));
         }
         if (!(result instanceof BillerResponses.Attempt.ConfigurationFault)) {

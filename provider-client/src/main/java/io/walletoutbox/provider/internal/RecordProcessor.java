@@ -17,8 +17,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -82,6 +84,7 @@ final class RecordProcessor {
     private final ProcessingHook hook;
     private final DeadLetters deadLetters;
     private final Backoff unknownBackoff;
+    private final Semaphore database;
 
     RecordProcessor(
             BillPaymentConsumerConfig config,
@@ -100,6 +103,7 @@ final class RecordProcessor {
         this.hook = hook;
         this.deadLetters = deadLetters;
         this.unknownBackoff = new Backoff(config.unknownRetryInitial(), config.unknownRetryMax());
+        this.database = new Semaphore(config.maxDatabaseConcurrency(), true);
     }
 
     /**
@@ -292,8 +296,25 @@ final class RecordProcessor {
             metrics.ignored();
             return true;
         }
-        // A record given up on before (dead-lettered) or processed is in the inbox: skip it.
-        if (progress.eventId != null && jdbi.withHandle(h -> inbox.isProcessed(h, INBOX_CONSUMER, progress.eventId))) {
+        PaymentEvent parsed = null;
+        PoisonRecordException unparseable = null;
+        if (kind != PaymentEvent.Kind.POISON) {
+            try {
+                parsed = PaymentEvent.parse(record.headers(), record.value());
+            } catch (PoisonRecordException e) {
+                unparseable = e;
+            }
+        }
+        // One connection, two statements: a record given up on before (dead-lettered) or processed is in the
+        // inbox, and is skipped; otherwise the payment's state in the ledger decides whether to call the biller.
+        PaymentEvent candidate = parsed;
+        OutcomeRecorder.Lookup state = atDatabase(() -> jdbi.withHandle(h -> {
+            if (progress.eventId != null && inbox.isProcessed(h, INBOX_CONSUMER, progress.eventId)) {
+                return null;
+            }
+            return candidate == null ? OutcomeRecorder.Lookup.UNCHECKED : recorder.lookup(h, candidate.paymentId());
+        }));
+        if (state == null) {
             metrics.duplicate();
             log.debug("skipping processed event eventId={}", progress.eventId);
             return true;
@@ -304,19 +325,17 @@ final class RecordProcessor {
                     : new PermanentFailure(
                             DeadLetterReason.UNKNOWN_EVENT_TYPE, "no consumer handles ce_type " + type, null);
         }
-        PaymentEvent event;
-        try {
-            event = PaymentEvent.parse(record.headers(), record.value());
-        } catch (PoisonRecordException e) {
-            throw new PermanentFailure(DeadLetterReason.UNPARSEABLE, e.getMessage(), e);
+        if (unparseable != null) {
+            throw new PermanentFailure(DeadLetterReason.UNPARSEABLE, unparseable.getMessage(), unparseable);
         }
+        PaymentEvent event = parsed;
         progress.event = event;
         MDC.put("paymentId", event.paymentId().toString());
         MDC.put("walletId", event.walletId());
         if (event.traceparent() != null && event.traceparent().length() >= 35) {
             MDC.put("traceId", event.traceparent().substring(3, 35));
         }
-        switch (jdbi.withHandle(h -> recorder.lookup(h, event.paymentId()))) {
+        switch (state) {
             case NOT_FOUND ->
                 throw new PermanentFailure(
                         DeadLetterReason.UNKNOWN_PAYMENT,
@@ -324,7 +343,7 @@ final class RecordProcessor {
                         null);
             case SETTLED -> {
                 // Settled already (by reconciliation, say): acknowledge without asking the biller again.
-                jdbi.useTransaction(h -> inbox.markProcessed(h, INBOX_CONSUMER, event.eventId()));
+                atDatabase(() -> jdbi.inTransaction(h -> inbox.markProcessed(h, INBOX_CONSUMER, event.eventId())));
                 metrics.duplicate();
                 log.info("payment is settled already, acknowledging its event paymentId={}", event.paymentId());
                 return true;
@@ -410,9 +429,10 @@ final class RecordProcessor {
         return true;
     }
 
-    private void record(PaymentEvent event, BillerOutcome outcome, int attempts, Progress progress) {
+    private void record(PaymentEvent event, BillerOutcome outcome, int attempts, Progress progress)
+            throws InterruptedException {
         try {
-            jdbi.useTransaction(h -> {
+            atDatabase(() -> jdbi.inTransaction(h -> {
                 if (!inbox.markProcessed(h, INBOX_CONSUMER, event.eventId())) {
                     throw new DuplicateEvent();
                 }
@@ -448,7 +468,8 @@ final class RecordProcessor {
                         throw new IllegalStateException("a configuration fault is retried, never recorded");
                     case BillerOutcome.NotCharged n -> throw new IllegalStateException("pay never answers NotCharged");
                 }
-            });
+                return null;
+            }));
         } catch (DuplicateEvent e) {
             metrics.duplicate();
             log.debug("a duplicate of eventId={} was recorded first", event.eventId());
@@ -471,6 +492,19 @@ final class RecordProcessor {
                 refreshReconciliationGauge();
             }
             default -> {}
+        }
+    }
+
+    /**
+     * Runs {@code work} once one of the {@code maxDatabaseConcurrency} database turns is free. The wait has no
+     * timeout (unlike the connection pool's): records queue here, in arrival order, instead of failing.
+     */
+    private <T> T atDatabase(Supplier<T> work) throws InterruptedException {
+        database.acquire();
+        try {
+            return work.get();
+        } finally {
+            database.release();
         }
     }
 

@@ -66,7 +66,7 @@ public final class SimulatorServer implements BillerSimulator {
     public static SimulatorServer start(SimulatorConfig config) {
         HttpServer server;
         try {
-            server = HttpServer.create(new InetSocketAddress(config.bindAddress(), config.port()), 256);
+            server = HttpServer.create(new InetSocketAddress(config.bindAddress(), config.port()), 1024);
         } catch (IOException e) {
             throw new ProviderException.SimulatorStartException(
                     "cannot listen on " + config.bindAddress().getHostAddress() + " port " + config.port(), e);

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Bill payments through the biller, end to end: API → outbox → relay → Kafka → bill-payment consumer → biller
+# simulator → SUCCEEDED. Two figures:
+#
+#   1. Throughput through a slow biller. The biller simulator (the app's provider-sim, a separate process) answers
+#      after LATENCY_MS (default 100 ms). PAYMENTS payments (default 6,000) are taken by the API over WALLETS
+#      wallets (default 1,000, one owner each, paid round-robin so every wallet has several payments queued) while
+#      the service runs without its consumer (ROLES=api,relay); once the relay has drained the outbox the service
+#      is restarted with every role, and the consumer drains the backlog. Figure: payments completed per second,
+#      PAYMENTS / (last completed_at − first completed_at). Reference: the ceiling the biller's latency allows with
+#      one call in flight per wallet, WALLETS × 1000 / LATENCY_MS calls per second (10,000/s for 1,000 wallets at
+#      100 ms), or SIM_CEILING when given (a measured ceiling of the simulator). Goal ≥ 500/s.
+#   2. Latency through a fast biller. The simulator's latency is set to 0 ms (POST /v1/faults), and payments are
+#      sent open-loop at RATE per second (default 200) over the same number of wallets for DURATION seconds (after
+#      WARMUP seconds unmeasured). Figure: created → completed (bill_payment.created_at → completed_at) p99 of the
+#      payments created in the measured window, with p50 as its reference. Goal p99 ≤ 1 s at 200/s.
+#
+# Output: progress lines starting with "==", then one machine-readable line per figure:
+#   RESULT biller_throughput_100ms <payments/s> payments/s reference=<ceiling> ratio=<figure/ceiling> goal=>=500/s
+#   RESULT biller_created_to_completed_p99_0ms <ms> ms reference=<p50 ms> ratio=<p99/p50> goal=p99<=1000ms@200/s
+# Payments the API refused during the 0 ms run (a service that cannot keep up) are counted on the "== rate:" line.
+#
+# Usage: ops/bench/biller-bench.sh
+#   env: WALLETS=1000 PAYMENTS=6000 FILL_CONCURRENCY=32 LATENCY_MS=100 RATE=200 DURATION=30 WARMUP=5
+#        PORT=18580 (API; MANAGEMENT_PORT=PORT+1) SIM_PORT=18590 SIM_CEILING= (measured ceiling, payments/s)
+#        SKIP_BUILD=1 (use the jar and classes already built) KEEP=1 (keep the work directory and its logs)
+# The service runs in embedded mode (its own PostgreSQL and Kafka under a temporary DATA_DIR), as the other bench
+# scripts start it, with tokens from its development issuer; per-principal rate and daily payment limits raised.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. bin/jdk.sh
+WALLETS=${WALLETS:-1000}
+PAYMENTS=${PAYMENTS:-6000}
+FILL_CONCURRENCY=${FILL_CONCURRENCY:-32}
+LATENCY_MS=${LATENCY_MS:-100}
+RATE=${RATE:-200}
+DURATION=${DURATION:-30}
+WARMUP=${WARMUP:-5}
+PORT=${PORT:-18580}
+MANAGEMENT_PORT=${MANAGEMENT_PORT:-$((PORT + 1))}
+SIM_PORT=${SIM_PORT:-18590}
+SIM_CEILING=${SIM_CEILING:-}
+command -v psql >/dev/null || { echo "psql is needed (Debian: apt-get install postgresql-client)" >&2; exit 1; }
+
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+  ./mvnw -q -B -DskipTests -Dspotless.check.skip=true package -pl app,ops -am
+fi
+work=$(mktemp -d)
+service=""
+sim=""
+cleanup() {
+  [[ -n "$service" ]] && { kill "$service" 2>/dev/null; wait "$service" 2>/dev/null || true; }
+  [[ -n "$sim" ]] && { kill "$sim" 2>/dev/null; wait "$sim" 2>/dev/null || true; }
+  if [[ "${KEEP:-0}" == 1 ]]; then echo "== logs kept in $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+JAVA=("$JAVA_HOME/bin/java")
+LOAD=("${JAVA[@]}" -cp "ops/target/classes:$(cat ops/target/classpath.txt)" io.walletoutbox.ops.BillerLoad)
+
+HTTP_PORT=$SIM_PORT LATENCY_MS=$LATENCY_MS "${JAVA[@]}" -jar app/target/wallet-outbox.jar provider-sim \
+  >"$work/simulator.log" 2>&1 &
+sim=$!
+for _ in $(seq 1 60); do
+  curl -sf "http://127.0.0.1:$SIM_PORT/v1/faults" >/dev/null && break
+  kill -0 $sim 2>/dev/null || { cat "$work/simulator.log"; exit 1; }
+  sleep 0.5
+done
+
+# start_service <roles> <log>: the service in embedded mode on DATA_DIR=$work/data (kept across restarts).
+start_service() {
+  DATA_DIR="$work/data" ROLES=$1 HTTP_PORT=$PORT MANAGEMENT_PORT=$MANAGEMENT_PORT \
+    PROVIDER_BASE_URL="http://127.0.0.1:$SIM_PORT" \
+    RATE_LIMIT_PER_SECOND=1000000 RATE_LIMIT_BURST=1000000 \
+    DAILY_PAYMENT_LIMIT=${DAILY_PAYMENT_LIMIT:-1000000000000} \
+    "${JAVA[@]}" -jar app/target/wallet-outbox.jar >"$2" 2>&1 &
+  service=$!
+  for _ in $(seq 1 180); do
+    if curl -sf "http://127.0.0.1:$MANAGEMENT_PORT/health/ready" >/dev/null; then
+      # The embedded PostgreSQL may listen on another port after a restart: read it from this start's log.
+      jdbc=$(grep -o 'jdbc:postgresql://[^ ]*' "$2" | head -1)
+      hostport=${jdbc#jdbc:postgresql://}; hostport=${hostport%%/*}
+      PG=(-h "${hostport%:*}" -p "${hostport#*:}" -U postgres "${jdbc##*/}")
+      return 0
+    fi
+    kill -0 $service 2>/dev/null || { cat "$2"; exit 1; }
+    sleep 1
+  done
+  echo "the service did not become ready" >&2
+  cat "$2"
+  exit 1
+}
+stop_service() {
+  kill "$service"
+  wait "$service" 2>/dev/null || true
+  service=""
+}
+sql() { psql -qtAX -v ON_ERROR_STOP=1 "${PG[@]}" -c "$1"; }
+# wait_for <sql returning 0 when done> <what>
+wait_for() {
+  local left
+  for _ in $(seq 1 1200); do
+    left=$(sql "$1") || { echo "cannot query the database" >&2; exit 1; }
+    [[ "$left" == 0 ]] && return 0
+    kill -0 "$service" 2>/dev/null || { echo "the service died" >&2; exit 1; }
+    sleep 0.5
+  done
+  echo "timed out waiting for $2" >&2
+  exit 1
+}
+
+echo "== simulator at ${LATENCY_MS} ms; service with roles api,relay takes $PAYMENTS payments over $WALLETS wallets"
+start_service api,relay "$work/service-fill.log"
+issuer=$(cat "$work/data/issuer/issuer-url")
+AUTH_ISSUER="$issuer" "${LOAD[@]}" "http://127.0.0.1:$PORT" "$WALLETS" "$work/wallets-fill.txt" \
+  fill "$PAYMENTS" "$FILL_CONCURRENCY"
+wait_for "SELECT count(*) FROM outbox_event" "the relay to drain the outbox"
+stop_service
+
+echo "== service restarted with every role; the consumer drains the backlog"
+start_service api,relay,consumer "$work/service.log"
+wait_for "SELECT count(*) FROM bill_payment WHERE status = 'PENDING'" "the consumer to complete every payment"
+read -r done_n failed_n span <<<"$(sql "SELECT count(*), count(*) FILTER (WHERE status <> 'SUCCEEDED'),
+  extract(epoch FROM max(completed_at) - min(completed_at)) FROM bill_payment" | tr '|' ' ')"
+throughput=$(awk -v n="$done_n" -v s="$span" 'BEGIN{printf "%.1f", n / s}')
+ceiling=${SIM_CEILING:-$(awk -v w="$WALLETS" -v l="$LATENCY_MS" 'BEGIN{printf "%.0f", w * 1000 / l}')}
+echo "== $done_n payments completed ($failed_n not SUCCEEDED) in ${span}s (first → last completion)"
+
+echo "== simulator at 0 ms; $RATE payments/s for ${DURATION}s (+${WARMUP}s warm-up) over $WALLETS wallets"
+curl -sf -X POST -H 'Content-Type: application/json' -d '{"latencyMs":0}' \
+  "http://127.0.0.1:$SIM_PORT/v1/faults" >/dev/null
+out=$(AUTH_ISSUER="$issuer" "${LOAD[@]}" "http://127.0.0.1:$PORT" "$WALLETS" "$work/wallets-rate.txt" \
+  rate "$RATE" "$DURATION" "$WARMUP")
+echo "$out"
+from=$(echo "$out" | sed -nE 's/.*measuredFrom=([0-9]+).*/\1/p')
+wait_for "SELECT count(*) FROM bill_payment WHERE status = 'PENDING'" "the consumer to complete every payment"
+read -r n p50 p99 pmax <<<"$(sql "SELECT count(*),
+  round((1000 * percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - created_at)))::numeric, 1),
+  round((1000 * percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - created_at)))::numeric, 1),
+  round((1000 * max(extract(epoch FROM completed_at - created_at)))::numeric, 1)
+  FROM bill_payment WHERE created_at >= to_timestamp($from / 1000.0)" | tr '|' ' ')"
+echo "== $n payments created in the measured window: created → completed p50 ${p50} ms, p99 ${p99} ms, max ${pmax} ms"
+
+echo "RESULT biller_throughput_${LATENCY_MS}ms $throughput payments/s reference=$ceiling" \
+  "ratio=$(awk -v a="$throughput" -v b="$ceiling" 'BEGIN{printf "%.3f", a / b}') goal=>=500/s"
+echo "RESULT biller_created_to_completed_p99_0ms $p99 ms reference=$p50" \
+  "ratio=$(awk -v a="$p99" -v b="$p50" 'BEGIN{printf "%.2f", (b > 0 ? a / b : 0)}') goal=p99<=1000ms@${RATE}/s"
