@@ -65,7 +65,9 @@ public final class PaymentLoad {
         if (warmup > 0) {
             run(http, base, wallets, concurrency, warmup);
         }
+        windowHook("start");
         Result result = run(http, base, wallets, concurrency, seconds);
+        windowHook("end");
         long[] all = result.latencies().stream()
                 .flatMapToLong(Arrays::stream)
                 .sorted()
@@ -176,6 +178,21 @@ public final class PaymentLoad {
             ids.add(new Wallet(id, owner));
         }
         return ids;
+    }
+
+    /**
+     * Runs the command {@code PAYMENT_LOAD_WINDOW_HOOK} names, if any, with {@code start} or {@code end} as its
+     * argument, right before and right after the measured window (e.g. to sample CPU times), and waits for it.
+     */
+    private static void windowHook(String edge) throws java.io.IOException, InterruptedException {
+        String hook = System.getenv("PAYMENT_LOAD_WINDOW_HOOK");
+        if (hook == null || hook.isBlank()) {
+            return;
+        }
+        int exit = new ProcessBuilder(hook, edge).inheritIO().start().waitFor();
+        if (exit != 0) {
+            throw new IllegalStateException(hook + " " + edge + " exited with " + exit);
+        }
     }
 
     private static double pct(long[] sorted, double p) {
