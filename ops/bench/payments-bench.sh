@@ -20,7 +20,7 @@
 #   CONCURRENCY=16        closed-loop HTTP clients, and pgbench clients
 #   DURATION=30           seconds of each measurement (API, then each pgbench run)
 #   WALLETS=200           wallets paid from (each its own user)
-#   WARMUP=10             seconds of API load before the measurement
+#   WARMUP=20             seconds of API load before the measurement (the JIT compiles the hot paths)
 #   PORT=18480            the service's HTTP port; MANAGEMENT_PORT defaults to PORT+1
 #   DAILY_PAYMENT_LIMIT   default 1000000000000
 #   SKIP_BUILD=1          use the jars already built (app/target/wallet-outbox.jar, ops/target)
@@ -34,6 +34,7 @@
 # and the CPU each payment costs, measured by CPU time (utime+stime of /proc/<pid>/stat over the measured window, so
 # that other work on a busy machine does not count), to explain the ratios (goal=-, informational):
 #   RESULT payments_service_cpu_per_payment <µs> us/payment reference=- ratio=- goal=-        the service's JVM
+#   RESULT payments_service_jit_cpu_per_payment, payments_service_gc_cpu_per_payment     the JIT's and GC's share of it
 #   RESULT payments_postgres_cpu_per_payment_api <µs> us/payment ...                          PostgreSQL, API run
 #   RESULT payments_load_cpu_per_payment <µs> us/payment ...                                  the load generator
 #   RESULT payments_postgres_cpu_per_payment_endpoint_sql <µs> us/transaction ...             PostgreSQL, pgbench run
@@ -49,7 +50,7 @@ cd "$(dirname "$0")/../.."
 CONCURRENCY=${CONCURRENCY:-16}
 DURATION=${DURATION:-30}
 WALLETS=${WALLETS:-200}
-WARMUP=${WARMUP:-10}
+WARMUP=${WARMUP:-20}
 PORT=${PORT:-18480}
 MANAGEMENT_PORT=${MANAGEMENT_PORT:-$((PORT + 1))}
 command -v pgbench >/dev/null || { echo "pgbench is needed (Debian: apt-get install postgresql-client)" >&2; exit 1; }
@@ -88,15 +89,27 @@ postgres_ticks() { # the postmaster with its collected children, plus its live c
   for child in $(pgrep -P "$postmaster"); do total=$((total + $(proc_ticks "$child"))); done
   echo $((total + $(proc_ticks "$postmaster" all)))
 }
+thread_ticks() { # $1 = pid: "<JIT compiler threads' ticks> <GC threads' ticks>"
+  local t line jit=0 gc=0 v
+  for t in /proc/$1/task/*/stat; do
+    line=$(cat "$t" 2>/dev/null) || continue
+    v=$(awk '{ print $12 + $13 }' <<<"${line##*) }")
+    case "$line" in
+      *"(C1 CompilerThre)"* | *"(C2 CompilerThre)"*) jit=$((jit + v)) ;;
+      *"(GC Thread"* | *"(G1 "*) gc=$((gc + v)) ;;
+    esac
+  done
+  echo "$jit $gc"
+}
 per_op() { # $1 = ticks, $2 = operations: microseconds of CPU per operation
   awk -v t="$1" -v n="$2" -v hz="$ticks" 'BEGIN{ if (n > 0) printf "%.0f", t * 1e6 / hz / n; else print "-" }'
 }
 # The window hook of PaymentLoad (run at the start and the end of the measured window, the load's pid as parent).
 cat >"$work/window-hook.sh" <<HOOK
 #!/usr/bin/env bash
-$(declare -f proc_ticks postgres_ticks)
+$(declare -f proc_ticks postgres_ticks thread_ticks)
 postmaster=$postmaster
-echo "\$1 \$(proc_ticks $service) \$(postgres_ticks) \$(proc_ticks \$PPID)" >>"$work/window.txt"
+echo "\$1 \$(proc_ticks $service) \$(postgres_ticks) \$(proc_ticks \$PPID) \$(thread_ticks $service)" >>"$work/window.txt"
 HOOK
 chmod +x "$work/window-hook.sh"
 idle_service0=$(proc_ticks $service); idle_pg0=$(postgres_ticks); sleep 5
@@ -108,13 +121,16 @@ echo "== HTTP: POST /wallets/{id}/bill-payments, concurrency $CONCURRENCY, ${DUR
 api=$(AUTH_ISSUER="$issuer" PAYMENT_LOAD_WINDOW_HOOK="$work/window-hook.sh" "$JAVA_HOME/bin/java" -cp "ops/target/classes:$(cat ops/target/classpath.txt)" io.walletoutbox.ops.PaymentLoad \
   "http://127.0.0.1:$PORT" "$CONCURRENCY" "$DURATION" "$WALLETS" "$work/wallets.txt" "$WARMUP")
 echo "$api"
-read -r _ s0 p0 l0 < <(grep '^start ' "$work/window.txt")
-read -r _ s1 p1 l1 < <(grep '^end ' "$work/window.txt")
+read -r _ s0 p0 l0 j0 g0 < <(grep '^start ' "$work/window.txt")
+read -r _ s1 p1 l1 j1 g1 < <(grep '^end ' "$work/window.txt")
 api_payments=$(echo "$api" | sed -E 's/^api: ([0-9]+) payments.*/\1/')
 api_service_us=$(per_op $((s1 - s0)) "$api_payments")
 api_pg_us=$(per_op $((p1 - p0)) "$api_payments")
 api_load_us=$(per_op $((l1 - l0)) "$api_payments")
-echo "cpu per payment: service ${api_service_us} us, PostgreSQL ${api_pg_us} us, load generator ${api_load_us} us"
+api_jit_us=$(per_op $((j1 - j0)) "$api_payments")
+api_gc_us=$(per_op $((g1 - g0)) "$api_payments")
+echo "cpu per payment: service ${api_service_us} us (of which JIT compiler threads ${api_jit_us} us, GC threads" \
+  "${api_gc_us} us), PostgreSQL ${api_pg_us} us, load generator ${api_load_us} us"
 
 # The wallets of the HTTP run, each with the clearing account its payments used.
 psql -q -v ON_ERROR_STOP=1 "${PG[@]}" <<SQL >/dev/null
@@ -153,6 +169,8 @@ echo "RESULT payments_api_vs_endpoint_sql $api_rate payments/s reference=$endpoi
 echo "RESULT payments_api_vs_minimal_dual_write $api_rate payments/s reference=$minimal_rate ratio=$(ratio "$api_rate" "$minimal_rate") goal=ratio>=0.5"
 info() { echo "RESULT $1 $2 $3 reference=- ratio=- goal=-"; }
 info payments_service_cpu_per_payment "$api_service_us" us/payment
+info payments_service_jit_cpu_per_payment "$api_jit_us" us/payment
+info payments_service_gc_cpu_per_payment "$api_gc_us" us/payment
 info payments_postgres_cpu_per_payment_api "$api_pg_us" us/payment
 info payments_load_cpu_per_payment "$api_load_us" us/payment
 info payments_postgres_cpu_per_payment_endpoint_sql "$endpoint_pg_us" us/transaction
