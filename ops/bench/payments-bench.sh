@@ -20,7 +20,7 @@
 #   CONCURRENCY=16        closed-loop HTTP clients, and pgbench clients
 #   DURATION=30           seconds of each measurement (API, then each pgbench run)
 #   WALLETS=200           wallets paid from (each its own user)
-#   WARMUP=10             seconds of API load before the measurement
+#   WARMUP=20             seconds of API load before the measurement (the JIT compiles the hot paths)
 #   PORT=18480            the service's HTTP port; MANAGEMENT_PORT defaults to PORT+1
 #   DAILY_PAYMENT_LIMIT   default 1000000000000
 #   SKIP_BUILD=1          use the jars already built (app/target/wallet-outbox.jar, ops/target)
@@ -31,6 +31,18 @@
 #   RESULT <name> <value> <unit> reference=<value> ratio=<value> goal=<text>
 #   RESULT payments_api_vs_endpoint_sql <api payments/s> payments/s reference=<pgbench tps> ratio=<api/ref> goal=ratio>=0.8
 #   RESULT payments_api_vs_minimal_dual_write <api payments/s> payments/s reference=<pgbench tps> ratio=<api/ref> goal=ratio>=0.5
+# and the CPU each payment costs, measured by CPU time (utime+stime of /proc/<pid>/stat over the measured window, so
+# that other work on a busy machine does not count), to explain the ratios (goal=-, informational):
+#   RESULT payments_service_cpu_per_payment <µs> us/payment reference=- ratio=- goal=-        the service's JVM
+#   RESULT payments_service_jit_cpu_per_payment, payments_service_gc_cpu_per_payment     the JIT's and GC's share of it
+#   RESULT payments_postgres_cpu_per_payment_api <µs> us/payment ...                          PostgreSQL, API run
+#   RESULT payments_load_cpu_per_payment <µs> us/payment ...                                  the load generator
+#   RESULT payments_postgres_cpu_per_payment_endpoint_sql <µs> us/transaction ...             PostgreSQL, pgbench run
+#   RESULT payments_pgbench_cpu_per_payment_endpoint_sql <µs> us/transaction ...              pgbench itself
+#   RESULT payments_postgres_cpu_per_payment_minimal_dual_write, payments_pgbench_cpu_per_payment_minimal_dual_write
+#   RESULT payments_service_idle_cpu <ms of CPU per s> ms/s ...   the service at rest (embedded Kafka, timers), before
+# PostgreSQL's CPU is the postmaster's and all its children's: live backends' own time, plus the time of backends that
+# exited (pgbench's, at its end), which the postmaster collected (cutime+cstime of its /proc/<pid>/stat).
 # Exit status: non-zero when a run fails (not when a goal is missed).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -38,7 +50,7 @@ cd "$(dirname "$0")/../.."
 CONCURRENCY=${CONCURRENCY:-16}
 DURATION=${DURATION:-30}
 WALLETS=${WALLETS:-200}
-WARMUP=${WARMUP:-10}
+WARMUP=${WARMUP:-20}
 PORT=${PORT:-18480}
 MANAGEMENT_PORT=${MANAGEMENT_PORT:-$((PORT + 1))}
 command -v pgbench >/dev/null || { echo "pgbench is needed (Debian: apt-get install postgresql-client)" >&2; exit 1; }
@@ -63,12 +75,62 @@ db=${jdbc##*/}
 PG=(-h "${hostport%:*}" -p "${hostport#*:}" -U postgres "$db")
 
 # The issuer whose tokens the service accepts: AUTH_ISSUER, or the development issuer it started.
+postmaster=$(head -1 "$work/data/postgres/postmaster.pid")
+ticks=$(getconf CLK_TCK)
+# CPU time in clock ticks: of a process (utime+stime); with "all", also that of its exited, collected children.
+proc_ticks() { # $1 = pid, $2 = "all" or empty
+  local f
+  f=$(sed -E 's/^.*\) //' "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+  # fields after the command: state=1 ... utime=12 stime=13 cutime=14 cstime=15
+  awk -v all="${2:-}" '{ print $12 + $13 + (all == "all" ? $14 + $15 : 0) }' <<<"$f"
+}
+postgres_ticks() { # the postmaster with its collected children, plus its live children
+  local total=0 child
+  for child in $(pgrep -P "$postmaster"); do total=$((total + $(proc_ticks "$child"))); done
+  echo $((total + $(proc_ticks "$postmaster" all)))
+}
+thread_ticks() { # $1 = pid: "<JIT compiler threads' ticks> <GC threads' ticks>"
+  local t line jit=0 gc=0 v
+  for t in /proc/$1/task/*/stat; do
+    line=$(cat "$t" 2>/dev/null) || continue
+    v=$(awk '{ print $12 + $13 }' <<<"${line##*) }")
+    case "$line" in
+      *"(C1 CompilerThre)"* | *"(C2 CompilerThre)"*) jit=$((jit + v)) ;;
+      *"(GC Thread"* | *"(G1 "*) gc=$((gc + v)) ;;
+    esac
+  done
+  echo "$jit $gc"
+}
+per_op() { # $1 = ticks, $2 = operations: microseconds of CPU per operation
+  awk -v t="$1" -v n="$2" -v hz="$ticks" 'BEGIN{ if (n > 0) printf "%.0f", t * 1e6 / hz / n; else print "-" }'
+}
+# The window hook of PaymentLoad (run at the start and the end of the measured window, the load's pid as parent).
+cat >"$work/window-hook.sh" <<HOOK
+#!/usr/bin/env bash
+$(declare -f proc_ticks postgres_ticks thread_ticks)
+postmaster=$postmaster
+echo "\$1 \$(proc_ticks $service) \$(postgres_ticks) \$(proc_ticks \$PPID) \$(thread_ticks $service)" >>"$work/window.txt"
+HOOK
+chmod +x "$work/window-hook.sh"
+idle_service0=$(proc_ticks $service); idle_pg0=$(postgres_ticks); sleep 5
+idle_service=$(($(proc_ticks $service) - idle_service0)); idle_pg=$(($(postgres_ticks) - idle_pg0))
+
 issuer=${AUTH_ISSUER:-$(cat "$work/data/issuer/issuer-url" 2>/dev/null || true)}
 [[ -n "$issuer" ]] || { echo "the service wrote no issuer URL" >&2; cat "$work/service.log"; exit 1; }
 echo "== HTTP: POST /wallets/{id}/bill-payments, concurrency $CONCURRENCY, ${DURATION}s, $WALLETS wallets, tokens of $issuer"
-api=$(AUTH_ISSUER="$issuer" "$JAVA_HOME/bin/java" -cp "ops/target/classes:$(cat ops/target/classpath.txt)" io.walletoutbox.ops.PaymentLoad \
+api=$(AUTH_ISSUER="$issuer" PAYMENT_LOAD_WINDOW_HOOK="$work/window-hook.sh" "$JAVA_HOME/bin/java" -cp "ops/target/classes:$(cat ops/target/classpath.txt)" io.walletoutbox.ops.PaymentLoad \
   "http://127.0.0.1:$PORT" "$CONCURRENCY" "$DURATION" "$WALLETS" "$work/wallets.txt" "$WARMUP")
 echo "$api"
+read -r _ s0 p0 l0 j0 g0 < <(grep '^start ' "$work/window.txt")
+read -r _ s1 p1 l1 j1 g1 < <(grep '^end ' "$work/window.txt")
+api_payments=$(echo "$api" | sed -E 's/^api: ([0-9]+) payments.*/\1/')
+api_service_us=$(per_op $((s1 - s0)) "$api_payments")
+api_pg_us=$(per_op $((p1 - p0)) "$api_payments")
+api_load_us=$(per_op $((l1 - l0)) "$api_payments")
+api_jit_us=$(per_op $((j1 - j0)) "$api_payments")
+api_gc_us=$(per_op $((g1 - g0)) "$api_payments")
+echo "cpu per payment: service ${api_service_us} us (of which JIT compiler threads ${api_jit_us} us, GC threads" \
+  "${api_gc_us} us), PostgreSQL ${api_pg_us} us, load generator ${api_load_us} us"
 
 # The wallets of the HTTP run, each with the clearing account its payments used.
 psql -q -v ON_ERROR_STOP=1 "${PG[@]}" <<SQL >/dev/null
@@ -78,21 +140,42 @@ UPDATE bench_wallet b SET clearing = (SELECT clearing_account FROM bill_payment 
                           owner = (SELECT owner_id FROM account a WHERE a.id = b.wallet);
 SQL
 
-run_pgbench() { # $1 = script; prints pgbench's summary, sets pg_rate
-  local out
+self_children_ticks() { awk '{ print $14 + $15 }' <<<"$(sed -E 's/^.*\) //' /proc/$$/stat)"; }
+run_pgbench() { # $1 = script; prints pgbench's summary, sets pg_rate, pg_us (PostgreSQL) and bench_us (pgbench)
+  local out pg0 b0 n
+  pg0=$(postgres_ticks); b0=$(self_children_ticks)
   out=$(pgbench -n -M prepared -c "$CONCURRENCY" -j "${PGBENCH_JOBS:-2}" -T "$DURATION" -D wallets="$WALLETS" -f "$1" "${PG[@]}" 2>&1) \
     || { echo "$out" >&2; exit 1; }
   echo "$out" | grep -E "^(tps|latency|number of failed)"
   pg_rate=$(echo "$out" | sed -nE 's/^tps = ([0-9.]+).*/\1/p')
+  # pgbench's backends exit with it; wait until the postmaster has collected them
+  for _ in $(seq 1 50); do [[ $(pgrep -P "$postmaster" | wc -l) -le $base_children ]] && break; sleep 0.1; done
+  n=$(echo "$out" | sed -nE 's/^number of transactions actually processed: ([0-9]+).*/\1/p')
+  pg_us=$(per_op $(($(postgres_ticks) - pg0)) "$n")
+  bench_us=$(per_op $(($(self_children_ticks) - b0)) "$n")
+  echo "cpu per transaction: PostgreSQL ${pg_us} us, pgbench ${bench_us} us"
 }
+base_children=$(pgrep -P "$postmaster" | wc -l)
 echo "== pgbench: the endpoint's SQL (ops/bench/bill-payment.sql), same database, concurrency $CONCURRENCY, ${DURATION}s"
 run_pgbench ops/bench/bill-payment.sql
-endpoint_rate=$pg_rate
+endpoint_rate=$pg_rate endpoint_pg_us=$pg_us endpoint_bench_us=$bench_us
 echo "== pgbench: the minimal dual write (ops/bench/minimal-dual-write.sql), concurrency $CONCURRENCY, ${DURATION}s"
 run_pgbench ops/bench/minimal-dual-write.sql
-minimal_rate=$pg_rate
+minimal_rate=$pg_rate minimal_pg_us=$pg_us minimal_bench_us=$bench_us
 api_rate=$(echo "$api" | sed -E 's/.* = ([0-9.]+) payments\/s.*/\1/')
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "RESULT payments_api_vs_endpoint_sql $api_rate payments/s reference=$endpoint_rate ratio=$(ratio "$api_rate" "$endpoint_rate") goal=ratio>=0.8"
 echo "RESULT payments_api_vs_minimal_dual_write $api_rate payments/s reference=$minimal_rate ratio=$(ratio "$api_rate" "$minimal_rate") goal=ratio>=0.5"
+info() { echo "RESULT $1 $2 $3 reference=- ratio=- goal=-"; }
+info payments_service_cpu_per_payment "$api_service_us" us/payment
+info payments_service_jit_cpu_per_payment "$api_jit_us" us/payment
+info payments_service_gc_cpu_per_payment "$api_gc_us" us/payment
+info payments_postgres_cpu_per_payment_api "$api_pg_us" us/payment
+info payments_load_cpu_per_payment "$api_load_us" us/payment
+info payments_postgres_cpu_per_payment_endpoint_sql "$endpoint_pg_us" us/transaction
+info payments_pgbench_cpu_per_payment_endpoint_sql "$endpoint_bench_us" us/transaction
+info payments_postgres_cpu_per_payment_minimal_dual_write "$minimal_pg_us" us/transaction
+info payments_pgbench_cpu_per_payment_minimal_dual_write "$minimal_bench_us" us/transaction
+info payments_service_idle_cpu "$(awk -v t="$idle_service" -v hz="$ticks" 'BEGIN{printf "%.1f", t * 1000 / hz / 5}')" ms/s
+info payments_postgres_idle_cpu "$(awk -v t="$idle_pg" -v hz="$ticks" 'BEGIN{printf "%.1f", t * 1000 / hz / 5}')" ms/s

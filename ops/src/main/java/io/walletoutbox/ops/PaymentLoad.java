@@ -1,10 +1,15 @@
 package io.walletoutbox.ops;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,7 +18,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -32,6 +36,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * tool creates and funds the wallets (writing their ids to the file when given), then runs the same load unmeasured
  * for {@code warmupSeconds} (default 10: the JIT compiles the hot paths of the service and of this client), then
  * measures.
+ *
+ * <p>The load is cheap, as it shares the machine with the service: each worker is a platform thread with one HTTP/1.1
+ * keep-alive connection of its own, writing requests prepared before the load (only the Idempotency-Key changes).
+ * {@code PAYMENT_LOAD_WINDOW_HOOK}, when set, names a command run with {@code start} and {@code end} right before
+ * and after the measured window (payments-bench.sh samples CPU times with it).
  */
 public final class PaymentLoad {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -65,7 +74,9 @@ public final class PaymentLoad {
         if (warmup > 0) {
             run(http, base, wallets, concurrency, warmup);
         }
+        windowHook("start");
         Result result = run(http, base, wallets, concurrency, seconds);
+        windowHook("end");
         long[] all = result.latencies().stream()
                 .flatMapToLong(Arrays::stream)
                 .sorted()
@@ -104,46 +115,183 @@ public final class PaymentLoad {
         ConcurrentLinkedQueue<long[]> latencies = new ConcurrentLinkedQueue<>();
         long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
         long started = System.nanoTime();
-        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int w = 0; w < concurrency; w++) {
-                int worker = w;
-                pool.submit(() -> {
-                    List<Long> mine = new ArrayList<>();
-                    long i = 0;
-                    while (System.nanoTime() < end) {
-                        Wallet wallet = wallets.get((int) ((worker + i * concurrency) % wallets.size()));
-                        i++;
-                        long t0 = System.nanoTime();
-                        try {
-                            var response = http.send(
-                                    HttpRequest.newBuilder(base.resolve("/wallets/" + wallet.id() + "/bill-payments"))
-                                            .header("Authorization", wallet.authorization())
-                                            .header("Content-Type", "application/json")
-                                            .header(
-                                                    "Idempotency-Key",
-                                                    UUID.randomUUID().toString())
-                                            .POST(HttpRequest.BodyPublishers.ofString(
-                                                    "{\"biller\":\"wifi\",\"customerRef\":\"ACC-1001\",\"amount\":1}"))
-                                            .build(),
-                                    HttpResponse.BodyHandlers.discarding());
-                            if (response.statusCode() == 202) {
-                                ok.incrementAndGet();
-                            } else {
-                                failed.incrementAndGet();
-                                failures.merge("HTTP " + response.statusCode(), 1L, Long::sum);
-                            }
-                        } catch (Exception e) {
-                            failed.incrementAndGet();
-                            failures.merge(e.getClass().getSimpleName(), 1L, Long::sum);
+        // One platform thread and one keep-alive connection per worker, each request written from bytes prepared
+        // before the load: the load generator shares the machine with the service, so it should cost little.
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < concurrency; w++) {
+            int worker = w;
+            threads.add(Thread.ofPlatform().name("load-" + w).start(() -> {
+                long[] mine = new long[1 << 16];
+                int count = 0;
+                long i = 0;
+                Connection connection = null;
+                List<Wallet> own = new ArrayList<>();
+                for (int k = worker; k < wallets.size(); k += concurrency) {
+                    own.add(wallets.get(k));
+                }
+                if (own.isEmpty()) {
+                    own.add(wallets.get(worker % wallets.size()));
+                }
+                byte[][] heads =
+                        own.stream().map(wallet -> requestHead(base, wallet)).toArray(byte[][]::new);
+                while (System.nanoTime() < end) {
+                    byte[] head = heads[(int) (i++ % heads.length)];
+                    long t0 = System.nanoTime();
+                    try {
+                        if (connection == null) {
+                            connection = new Connection(base);
                         }
-                        mine.add(System.nanoTime() - t0);
+                        int status = connection.post(head, UUID.randomUUID().toString(), BODY);
+                        if (status == 202) {
+                            ok.incrementAndGet();
+                        } else {
+                            failed.incrementAndGet();
+                            failures.merge("HTTP " + status, 1L, Long::sum);
+                        }
+                    } catch (Exception e) {
+                        failed.incrementAndGet();
+                        failures.merge(e.getClass().getSimpleName(), 1L, Long::sum);
+                        if (connection != null) {
+                            connection.close();
+                            connection = null;
+                        }
                     }
-                    latencies.add(mine.stream().mapToLong(Long::longValue).toArray());
-                    return null;
-                });
-            }
+                    if (count == mine.length) {
+                        mine = Arrays.copyOf(mine, count * 2);
+                    }
+                    mine[count++] = System.nanoTime() - t0;
+                }
+                if (connection != null) {
+                    connection.close();
+                }
+                latencies.add(Arrays.copyOf(mine, count));
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
         }
         return new Result(ok.get(), failed.get(), failures, (System.nanoTime() - started) / 1e9, latencies);
+    }
+
+    private static final byte[] BODY =
+            "{\"biller\":\"wifi\",\"customerRef\":\"ACC-1001\",\"amount\":1}".getBytes(StandardCharsets.US_ASCII);
+
+    /** The request up to the Idempotency-Key's value: everything but the key is the same for every payment. */
+    private static byte[] requestHead(URI base, Wallet wallet) {
+        return ("POST /wallets/" + wallet.id() + "/bill-payments HTTP/1.1\r\n"
+                        + "Host: " + base.getHost() + ":" + base.getPort() + "\r\n"
+                        + "Authorization: " + wallet.authorization() + "\r\n"
+                        + "Content-Type: application/json\r\n"
+                        + "Content-Length: " + BODY.length + "\r\n"
+                        + "Idempotency-Key: ")
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * A blocking HTTP/1.1 keep-alive connection: writes a prepared request, reads the status and skips the body
+     * (by Content-Length or chunked). Enough for the service's answers; not a general client.
+     */
+    private static final class Connection {
+        private final Socket socket;
+        private final OutputStream out;
+        private final InputStream in;
+        private final byte[] request = new byte[16 * 1024];
+
+        Connection(URI base) throws IOException {
+            socket = new Socket(base.getHost(), base.getPort());
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout(30_000);
+            out = socket.getOutputStream();
+            in = new java.io.BufferedInputStream(socket.getInputStream(), 8192);
+        }
+
+        int post(byte[] head, String key, byte[] body) throws IOException {
+            int n = 0;
+            System.arraycopy(head, 0, request, n, head.length);
+            n += head.length;
+            for (int c = 0; c < key.length(); c++) {
+                request[n++] = (byte) key.charAt(c);
+            }
+            request[n++] = '\r';
+            request[n++] = '\n';
+            request[n++] = '\r';
+            request[n++] = '\n';
+            System.arraycopy(body, 0, request, n, body.length);
+            n += body.length;
+            out.write(request, 0, n);
+            out.flush();
+            String statusLine = line();
+            if (!statusLine.startsWith("HTTP/1.1 ") || statusLine.length() < 12) {
+                throw new IOException("not an HTTP/1.1 answer: " + statusLine);
+            }
+            int status = Integer.parseInt(statusLine.substring(9, 12));
+            long length = -1;
+            boolean chunked = false;
+            boolean close = false;
+            for (String header = line(); !header.isEmpty(); header = line()) {
+                int colon = header.indexOf(':');
+                String name = header.substring(0, Math.max(colon, 0)).trim();
+                String value = header.substring(colon + 1).trim();
+                if (name.equalsIgnoreCase("Content-Length")) {
+                    length = Long.parseLong(value);
+                } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
+                    chunked = value.equalsIgnoreCase("chunked");
+                } else if (name.equalsIgnoreCase("Connection")) {
+                    close = value.equalsIgnoreCase("close");
+                }
+            }
+            if (chunked) {
+                for (long size = Long.parseLong(line().split(";")[0].trim(), 16);
+                        size > 0;
+                        size = Long.parseLong(line().split(";")[0].trim(), 16)) {
+                    skip(size);
+                    line();
+                }
+                while (!line().isEmpty()) {} // trailers
+            } else if (length >= 0) {
+                skip(length);
+            } else {
+                throw new IOException("an answer without a length");
+            }
+            if (close) {
+                throw new IOException("the server closed the connection");
+            }
+            return status;
+        }
+
+        private String line() throws IOException {
+            StringBuilder sb = new StringBuilder(64);
+            for (int b = in.read(); b != '\n'; b = in.read()) {
+                if (b < 0) {
+                    throw new java.io.EOFException("connection closed");
+                }
+                if (b != '\r') {
+                    sb.append((char) b);
+                }
+            }
+            return sb.toString();
+        }
+
+        private void skip(long n) throws IOException {
+            for (long left = n; left > 0; ) {
+                long skipped = in.skip(left);
+                if (skipped <= 0) {
+                    if (in.read() < 0) {
+                        throw new java.io.EOFException("connection closed");
+                    }
+                    skipped = 1;
+                }
+                left -= skipped;
+            }
+        }
+
+        void close() {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
     }
 
     private static List<Wallet> createWallets(HttpClient http, URI base, Tokens tokens, int count) throws Exception {
@@ -176,6 +324,21 @@ public final class PaymentLoad {
             ids.add(new Wallet(id, owner));
         }
         return ids;
+    }
+
+    /**
+     * Runs the command {@code PAYMENT_LOAD_WINDOW_HOOK} names, if any, with {@code start} or {@code end} as its
+     * argument, right before and right after the measured window (e.g. to sample CPU times), and waits for it.
+     */
+    private static void windowHook(String edge) throws java.io.IOException, InterruptedException {
+        String hook = System.getenv("PAYMENT_LOAD_WINDOW_HOOK");
+        if (hook == null || hook.isBlank()) {
+            return;
+        }
+        int exit = new ProcessBuilder(hook, edge).inheritIO().start().waitFor();
+        if (exit != 0) {
+            throw new IllegalStateException(hook + " " + edge + " exited with " + exit);
+        }
     }
 
     private static double pct(long[] sorted, double p) {

@@ -178,4 +178,14 @@ public interface Wallets {
     static Wallets create(Jdbi jdbi, OutboxWriter outbox, WalletConfig config) {
         return new PostgresWallets(jdbi, outbox, config);
     }
+
+    /**
+     * {@link #create(Jdbi, OutboxWriter, WalletConfig)}, with {@code pool} the data source {@code jdbi} was made
+     * from: {@link #requestBillPayment(IdempotencyKeys.Request, UUID, String, BillPaymentRequest, Optional,
+     * Function)}, the API's hot path, then takes its connection from the pool directly (plain JDBC, no Jdbi handle).
+     * Same behaviour, less CPU per request.
+     */
+    static Wallets create(Jdbi jdbi, javax.sql.DataSource pool, OutboxWriter outbox, WalletConfig config) {
+        return new PostgresWallets(jdbi, pool, outbox, config);
+    }
 }

@@ -33,6 +33,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import javax.sql.DataSource;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -55,13 +56,37 @@ public final class PostgresWallets implements Wallets {
     private final EventPayloads payloads = new EventPayloads();
     private final LedgerReads reads;
     private final PostgresIdempotencyKeys idempotencyKeys;
+    private final BillPaymentFunction.Connections connections;
 
     public PostgresWallets(Jdbi jdbi, OutboxWriter outbox, WalletConfig config) {
         this(jdbi, outbox, config, Clock.systemUTC());
     }
 
+    /**
+     * With {@code pool}, the data source behind {@code jdbi}: the payment request's one call takes its connection
+     * from there directly (plain JDBC, no handle).
+     */
+    public PostgresWallets(Jdbi jdbi, DataSource pool, OutboxWriter outbox, WalletConfig config) {
+        this(
+                jdbi,
+                BillPaymentFunction.Connections.of(Objects.requireNonNull(pool, "pool")),
+                outbox,
+                config,
+                Clock.systemUTC());
+    }
+
     /** With the clock that stamps rows and says which UTC day a payment counts for (tests move it). */
     public PostgresWallets(Jdbi jdbi, OutboxWriter outbox, WalletConfig config, Clock clock) {
+        this(jdbi, BillPaymentFunction.Connections.of(Objects.requireNonNull(jdbi, "jdbi")), outbox, config, clock);
+    }
+
+    private PostgresWallets(
+            Jdbi jdbi,
+            BillPaymentFunction.Connections connections,
+            OutboxWriter outbox,
+            WalletConfig config,
+            Clock clock) {
+        this.connections = connections;
         this.jdbi = Objects.requireNonNull(jdbi, "jdbi");
         this.outbox = Objects.requireNonNull(outbox, "outbox");
         this.config = Objects.requireNonNull(config, "config");
@@ -253,7 +278,7 @@ public final class PostgresWallets implements Wallets {
             return statementByStatement(key, walletId, ownerId, request, traceparent, response);
         }
         var answer = BillPaymentFunction.call(
-                jdbi,
+                connections,
                 new BillPaymentFunction.Call(
                         key,
                         config.idempotencyRetention().toMillis(),

@@ -4,7 +4,9 @@ import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,15 +24,25 @@ public final class HttpMetrics {
         this.registry = registry;
     }
 
+    /** The timers made so far: looking one up here costs less than building its id and asking the registry. */
+    private final Map<Key, Timer> timers = new ConcurrentHashMap<>();
+
+    private record Key(String method, String uri, int status) {}
+
     public void register(JavalinConfig config) {
-        config.requestLogger.http((ctx, ms) -> Timer.builder("http.server.requests")
+        config.requestLogger.http(
+                (ctx, ms) -> timers.computeIfAbsent(new Key(method(ctx), template(ctx), ctx.statusCode()), this::timer)
+                        .record((long) (ms * 1_000_000), TimeUnit.NANOSECONDS));
+    }
+
+    private Timer timer(Key key) {
+        return Timer.builder("http.server.requests")
                 .description("HTTP requests served, by method, route template and status")
-                .tag("method", method(ctx))
-                .tag("uri", template(ctx))
-                .tag("status", Integer.toString(ctx.statusCode()))
+                .tag("method", key.method())
+                .tag("uri", key.uri())
+                .tag("status", Integer.toString(key.status()))
                 .publishPercentileHistogram()
-                .register(registry)
-                .record((long) (ms * 1_000_000), TimeUnit.NANOSECONDS));
+                .register(registry);
     }
 
     private static String method(Context ctx) {

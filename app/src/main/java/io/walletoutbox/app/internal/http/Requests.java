@@ -5,12 +5,15 @@ import java.util.UUID;
 
 /** Reading and checking the parts of a request: media type, size, path ids, headers, query parameters. */
 final class Requests {
+    private static final java.util.regex.Pattern JSON_TYPE =
+            java.util.regex.Pattern.compile("application/json\\s*(;.*)?", java.util.regex.Pattern.CASE_INSENSITIVE);
+
     private Requests() {}
 
     /** The body of a JSON request: 415 unless {@code application/json}, 413 when over the limit. */
     static byte[] jsonBody(Context ctx) {
         String type = ctx.contentType();
-        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).matches("application/json\\s*(;.*)?")) {
+        if (type == null || !JSON_TYPE.matcher(type).matches()) {
             throw new ApiException(
                     415,
                     "unsupported-media-type",

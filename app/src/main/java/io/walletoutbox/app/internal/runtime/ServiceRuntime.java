@@ -191,7 +191,7 @@ public final class ServiceRuntime implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new StartupException("DAILY_PAYMENT_LIMIT: " + e.getMessage(), e);
         }
-        Wallets wallets = Wallets.create(jdbi, outbox, walletConfig);
+        Wallets wallets = Wallets.create(jdbi, dataSource, outbox, walletConfig);
         new WalletMetrics(jdbi).bindTo(registry);
         new PendingPaymentsMetrics(jdbi).bindTo(registry);
 
