@@ -119,16 +119,14 @@ public final class EmbeddedPostgres implements AutoCloseable {
         log.warn("killing PostgreSQL on {} (pid {}) with SIGKILL", dataDirectory, p.pid());
         p.destroyForcibly();
         children.forEach(ProcessHandle::destroyForcibly);
+        // Polled rather than onExit(): for a process that is not our child the JDK polls it only every second or so.
         try {
-            p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
-            for (ProcessHandle child : children) {
-                child.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new EmbeddedInfrastructureException("interrupted while killing PostgreSQL", e);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new EmbeddedInfrastructureException("PostgreSQL on " + dataDirectory + " did not die: " + e, e);
+            Conditions.await(
+                    Duration.ofSeconds(30),
+                    "PostgreSQL on " + dataDirectory + " to die",
+                    () -> !p.isAlive() && children.stream().noneMatch(ProcessHandle::isAlive));
+        } catch (AssertionError e) {
+            throw new EmbeddedInfrastructureException(e.getMessage(), e);
         }
         killed = true;
     }

@@ -51,9 +51,13 @@ class EmbeddedPostgresPairIT {
             }
             int oldPrimary = pair.primary().port();
 
+            long t0 = System.nanoTime();
             pair.killPrimary();
+            long t1 = System.nanoTime();
             assertFalse(pair.primary().isAlive());
             pair.promoteStandby();
+            System.out.printf(
+                    "kill -9 took %.2f s, promotion %.2f s%n", (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9);
 
             assertTrue(pair.primary().port() != oldPrimary);
             try (Connection c = connect(url);
