@@ -238,12 +238,19 @@ public final class EmbeddedPostgresPair implements AutoCloseable {
             throw new IllegalArgumentException("not a slot name: " + slotName);
         }
         EmbeddedPostgres s = requireStandby();
-        Conditions.await(
-                timeout,
-                "slot " + slotName + " synchronised to the standby",
-                () -> query(s, """
-                SELECT count(*) FROM pg_replication_slots WHERE slot_name = '%s' AND synced AND NOT temporary
-                """.formatted(slotName)).equals("1"));
+        EmbeddedPostgres p = primary;
+        long[] lastSnapshot = {0};
+        Conditions.await(timeout, "slot " + slotName + " synchronised to the standby", () -> {
+            if (System.nanoTime() - lastSnapshot[0] > 200_000_000L) {
+                // A standby snapshot in the WAL lets the slot's catalog xmin move at the reader's next confirmation
+                // (the server writes one only every 15 s or at checkpoints), so the standby can persist its copy.
+                query(p, "SELECT pg_log_standby_snapshot()::text");
+                lastSnapshot[0] = System.nanoTime();
+            }
+            return query(s, """
+                    SELECT count(*) FROM pg_replication_slots WHERE slot_name = '%s' AND synced AND NOT temporary
+                    """.formatted(slotName)).equals("1");
+        });
     }
 
     /** Crashes the primary ({@link EmbeddedPostgres#kill()}); the standby keeps waiting for it until promoted. */

@@ -29,12 +29,15 @@ final class FailoverScenarios {
         PostgresPairProcess pair = r.cluster.postgresPair();
         if (cdc) {
             Scenarios.switchToCdc(r);
-            // A slot the standby has not persisted yet would be dropped at promotion (docs/operations.md). Waited
-            // for before the load, so that the kill always falls within it (on a busy machine this took 30 s).
+        }
+        r.startLoad();
+        if (cdc) {
+            // A slot the standby has not persisted yet would be dropped at promotion (docs/operations.md). The load
+            // makes the relay confirm positions, which is what lets the standby persist its copy (idle it once took
+            // a minute here, under load seconds).
             pair.awaitSynced("walletoutbox_" + pair.database());
             r.fault("the CDC slot is synchronised to the standby");
         }
-        r.startLoad();
         r.sleepUntil(r.between(0.2, 0.5));
         pair.killPrimary();
         r.fault("kill -9 PostgreSQL primary");
