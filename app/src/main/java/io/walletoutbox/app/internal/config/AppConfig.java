@@ -125,7 +125,10 @@ public record AppConfig(
      * never printed.
      */
     public enum Setting {
-        DATABASE_URL("", "JDBC URL of PostgreSQL (jdbc:postgresql://host:5432/db); unset: embedded PostgreSQL"),
+        DATABASE_URL(
+                "",
+                "JDBC URL of PostgreSQL (jdbc:postgresql://host:5432/db; with a standby:"
+                        + " jdbc:postgresql://h1:5432,h2:5432/db?targetServerType=primary); unset: embedded PostgreSQL"),
         DATABASE_USER("postgres", "database user"),
         DATABASE_PASSWORD("", "database password (secret; or DATABASE_PASSWORD_FILE)", true),
         KAFKA_BOOTSTRAP_SERVERS("", "Kafka bootstrap servers (host:port,…); unset: embedded broker"),
