@@ -18,21 +18,34 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs {@link RelayConfig#workers()} publishing loops on virtual threads. A loop goes again at once while it
  * finds work; when idle it waits, doubling the wait up to the maximum poll interval, unless {@link #wakeUp()}
- * ends the wait early. After a failure it backs off exponentially with jitter.
+ * ends the wait early (one waiting worker per wake-up; a woken worker starts its idle back-off again from the
+ * minimum, so an event whose commit lands just after the wake-up is seen soon too). After a failure it backs off
+ * exponentially with jitter.
+ *
+ * <p>With a {@link RelayConfig#probeInterval()}, a probe on its own virtual thread reads the outbox's id sequence
+ * at that interval while a worker is idle and wakes one when the value moved: events written by another process
+ * (whose commit cannot call {@link #wakeUp()}) are seen within about the interval. A sequence moves at {@code
+ * nextval}, before the writer commits, and needs no lock: nothing is added to the writer's transaction.
  */
 public final class PollingRelayImpl implements Relay {
     private static final Logger log = LoggerFactory.getLogger(PollingRelayImpl.class);
 
+    private final Jdbi jdbi;
     private final ShardPublisher publisher;
     private final Producer<String, byte[]> producer;
     private final RelayConfig config;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
+    /** Back-off sleeps wait here, not on {@link #work}: a wake-up meant for an idle worker must not be spent. */
+    private final Condition stopping = lock.newCondition();
+
     private final List<Thread> threads = new ArrayList<>();
     private long wakeUps;
     private volatile boolean running;
 
-    public PollingRelayImpl(ShardPublisher publisher, Producer<String, byte[]> producer, RelayConfig config) {
+    public PollingRelayImpl(
+            Jdbi jdbi, ShardPublisher publisher, Producer<String, byte[]> producer, RelayConfig config) {
+        this.jdbi = jdbi;
         this.publisher = publisher;
         this.producer = producer;
         this.config = config;
@@ -46,7 +59,7 @@ public final class PollingRelayImpl implements Relay {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(hooks, "hooks");
-        return new PollingRelayImpl(new ShardPublisher(jdbi, producer, config, metrics, hooks), producer, config);
+        return new PollingRelayImpl(jdbi, new ShardPublisher(jdbi, producer, config, metrics, hooks), producer, config);
     }
 
     @Override
@@ -60,17 +73,65 @@ public final class PollingRelayImpl implements Relay {
                     .name("relay-" + config.instanceId() + "-" + i)
                     .start(this::work));
         }
+        if (config.probeInterval().isPositive()) {
+            threads.add(Thread.ofVirtual()
+                    .name("relay-" + config.instanceId() + "-probe")
+                    .start(this::probe));
+        }
         log.info("polling relay {} started with {} workers", config.instanceId(), config.workers());
     }
 
     @Override
     public void wakeUp() {
+        signal(false);
+    }
+
+    /** Counts a wake-up and wakes one waiting worker, or {@code all} of them. */
+    private void signal(boolean all) {
         lock.lock();
         try {
             wakeUps++;
-            work.signalAll();
+            if (all) {
+                work.signalAll();
+            } else {
+                work.signal();
+            }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * The probe: reads the id sequence every probe interval and wakes a worker when it moved (busy workers see the
+     * wake-up when their cycle ends and go again). A failed read (database away) is retried after the retry
+     * back-off; the workers' own polling goes on.
+     */
+    private void probe() {
+        String sql = null;
+        long last = Long.MIN_VALUE;
+        while (running) {
+            try {
+                if (sql == null) {
+                    sql = "SELECT last_value FROM "
+                            + jdbi.withHandle(h -> h.createQuery("SELECT pg_get_serial_sequence('outbox_event', 'id')")
+                                    .mapTo(String.class)
+                                    .one());
+                }
+                String query = sql;
+                long value = jdbi.withHandle(
+                        h -> h.createQuery(query).mapTo(Long.class).one());
+                if (last != Long.MIN_VALUE && value != last) {
+                    wakeUp();
+                }
+                last = value;
+                sleep(config.probeInterval());
+            } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                log.debug("relay {}: sequence probe failed: {}", config.instanceId(), e.toString());
+                sleep(config.retryBackoff());
+            }
         }
     }
 
@@ -117,12 +178,16 @@ public final class PollingRelayImpl implements Relay {
                     idle = config.minPollInterval();
                     if (outcome.claimed() == config.batchSize()) {
                         // A full batch means a backlog: get the idle workers going too.
-                        wakeUp();
+                        signal(true);
                     }
                     continue;
                 }
-                awaitWork(seen, idle);
-                idle = min(idle.multipliedBy(2), config.maxPollInterval());
+                if (awaitWork(seen, idle)) {
+                    // Woken: what woke it may be committing only now, so look again soon.
+                    idle = config.minPollInterval();
+                } else {
+                    idle = min(idle.multipliedBy(2), config.maxPollInterval());
+                }
             } catch (RuntimeException e) {
                 if (!running) {
                     return;
@@ -147,15 +212,18 @@ public final class PollingRelayImpl implements Relay {
         }
     }
 
-    private void awaitWork(long seen, Duration timeout) {
+    /** Waits up to {@code timeout} for a wake-up after the {@code seen}-th; true when one came. */
+    private boolean awaitWork(long seen, Duration timeout) {
         lock.lock();
         try {
             long nanos = timeout.toNanos();
             while (running && wakeUps == seen && nanos > 0) {
                 nanos = work.awaitNanos(nanos);
             }
+            return wakeUps != seen;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         } finally {
             lock.unlock();
         }
@@ -166,7 +234,7 @@ public final class PollingRelayImpl implements Relay {
         try {
             long nanos = d.toNanos();
             while (running && nanos > 0) {
-                nanos = work.awaitNanos(nanos);
+                nanos = stopping.awaitNanos(nanos);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -193,7 +261,13 @@ public final class PollingRelayImpl implements Relay {
             }
             running = false;
         }
-        wakeUp();
+        lock.lock();
+        try {
+            work.signalAll();
+            stopping.signalAll();
+        } finally {
+            lock.unlock();
+        }
         for (Thread t : threads) {
             try {
                 if (!t.join(Duration.ofSeconds(30))) {
