@@ -30,6 +30,12 @@ import org.slf4j.LoggerFactory;
 public final class PollingRelayImpl implements Relay {
     private static final Logger log = LoggerFactory.getLogger(PollingRelayImpl.class);
 
+    /** After the id sequence moved, the probe wakes a worker again this long after the move, then doubling. */
+    private static final long ECHO_FIRST_NANOS = Duration.ofMillis(1).toNanos();
+
+    /** The last of those echoes: a writer's commit this long after its insert waits for the idle polling. */
+    private static final long ECHO_LIMIT_NANOS = Duration.ofMillis(512).toNanos();
+
     private final Jdbi jdbi;
     private final ShardPublisher publisher;
     private final Producer<String, byte[]> producer;
@@ -103,12 +109,16 @@ public final class PollingRelayImpl implements Relay {
 
     /**
      * The probe: reads the id sequence every probe interval and wakes a worker when it moved (busy workers see the
-     * wake-up when their cycle ends and go again). A failed read (database away) is retried after the retry
-     * back-off; the workers' own polling goes on.
+     * wake-up when their cycle ends and go again). The sequence moves at the writer's insert, before its commit,
+     * so after a move the probe wakes a worker again at doubling delays (1, 2, 4 … {@link #ECHO_LIMIT_NANOS} ms
+     * since the move), which finds an event whose commit came after the first wake-up. A failed read (database
+     * away) is retried after the retry back-off; the workers' own polling goes on.
      */
     private void probe() {
         String sql = null;
         long last = Long.MIN_VALUE;
+        long movedAt = 0;
+        long echo = Long.MAX_VALUE;
         while (running) {
             try {
                 if (sql == null) {
@@ -120,8 +130,14 @@ public final class PollingRelayImpl implements Relay {
                 String query = sql;
                 long value = jdbi.withHandle(
                         h -> h.createQuery(query).mapTo(Long.class).one());
+                long now = System.nanoTime();
                 if (last != Long.MIN_VALUE && value != last) {
                     wakeUp();
+                    movedAt = now;
+                    echo = ECHO_FIRST_NANOS;
+                } else if (echo <= ECHO_LIMIT_NANOS && now - movedAt >= echo) {
+                    wakeUp();
+                    echo *= 2;
                 }
                 last = value;
                 sleep(config.probeInterval());
@@ -129,7 +145,7 @@ public final class PollingRelayImpl implements Relay {
                 if (!running) {
                     return;
                 }
-                log.debug("relay {}: sequence probe failed: {}", config.instanceId(), e.toString());
+                log.warn("relay {}: sequence probe failed: {}", config.instanceId(), e.toString());
                 sleep(config.retryBackoff());
             }
         }
