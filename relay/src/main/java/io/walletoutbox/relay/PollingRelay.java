@@ -70,4 +70,21 @@ public final class PollingRelay {
     public static Relay create(Jdbi jdbi, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics) {
         return PollingRelayImpl.create(jdbi, producer, config, metrics, RelayHooks.NONE);
     }
+
+    /**
+     * As {@link #create(Jdbi, Producer, RelayConfig, RelayMetrics)}, with a factory of producers (each made by
+     * {@link KafkaProducers#create} or with {@link KafkaProducers#settings}; the first is made now, the relay closes
+     * the last). Prefer this: the relay can then pipeline the events of one key of a {@link ParkingPolicy#BLOCK}
+     * topic instead of waiting for each ack before sending the next. When one of them fails while later ones of the
+     * key are still queued, it force-closes that producer from the failure's callback, so none of them is sent
+     * after the failed one, and carries on with a new producer from {@code producers}. With a single producer the
+     * relay cannot do that and sends a blocking key's events one round trip each.
+     */
+    public static Relay create(
+            Jdbi jdbi,
+            java.util.function.Supplier<? extends Producer<String, byte[]>> producers,
+            RelayConfig config,
+            RelayMetrics metrics) {
+        return PollingRelayImpl.create(jdbi, producers, config, metrics, RelayHooks.NONE);
+    }
 }

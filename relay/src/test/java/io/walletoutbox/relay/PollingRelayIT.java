@@ -37,8 +37,13 @@ class PollingRelayIT extends RelayContractIT {
 
     @Override
     protected Relay newRelay(
-            Jdbi jdbi, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics, RelayHooks hooks) {
-        return PollingRelayImpl.create(jdbi, producer, config, metrics, hooks);
+            Jdbi jdbi,
+            java.util.function.Supplier<Producer<String, byte[]>> producers,
+            RelayConfig config,
+            RelayMetrics metrics,
+            RelayHooks hooks) {
+        // The renewable form, as the service should use it: a blocking key's events pipelined.
+        return PollingRelayImpl.create(jdbi, producers, config, metrics, hooks);
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.Producer;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -38,7 +39,7 @@ public final class PollingRelayImpl implements Relay {
 
     private final Jdbi jdbi;
     private final ShardPublisher publisher;
-    private final Producer<String, byte[]> producer;
+    private final ProducerSlot producers;
     private final RelayConfig config;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
@@ -49,11 +50,10 @@ public final class PollingRelayImpl implements Relay {
     private long wakeUps;
     private volatile boolean running;
 
-    public PollingRelayImpl(
-            Jdbi jdbi, ShardPublisher publisher, Producer<String, byte[]> producer, RelayConfig config) {
+    public PollingRelayImpl(Jdbi jdbi, ShardPublisher publisher, ProducerSlot producers, RelayConfig config) {
         this.jdbi = jdbi;
         this.publisher = publisher;
-        this.producer = producer;
+        this.producers = producers;
         this.config = config;
     }
 
@@ -62,6 +62,25 @@ public final class PollingRelayImpl implements Relay {
             Jdbi jdbi, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics, RelayHooks hooks) {
         Objects.requireNonNull(jdbi, "jdbi");
         Objects.requireNonNull(producer, "producer");
+        return create(jdbi, ProducerSlot.fixed(producer), config, metrics, hooks);
+    }
+
+    /**
+     * A polling relay that makes its producers with {@code producers}: it pipelines a blocking key's events and
+     * replaces a producer it had to discard (see {@link BatchSender}).
+     */
+    public static Relay create(
+            Jdbi jdbi,
+            Supplier<? extends Producer<String, byte[]>> producers,
+            RelayConfig config,
+            RelayMetrics metrics,
+            RelayHooks hooks) {
+        Objects.requireNonNull(producers, "producers");
+        return create(jdbi, ProducerSlot.renewable(producers), config, metrics, hooks);
+    }
+
+    private static Relay create(
+            Jdbi jdbi, ProducerSlot producer, RelayConfig config, RelayMetrics metrics, RelayHooks hooks) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(hooks, "hooks");
@@ -272,7 +291,7 @@ public final class PollingRelayImpl implements Relay {
     public void close() {
         synchronized (this) {
             if (!running) {
-                producer.close(Duration.ofSeconds(5));
+                producers.close(Duration.ofSeconds(5));
                 return;
             }
             running = false;
@@ -294,7 +313,7 @@ public final class PollingRelayImpl implements Relay {
                 Thread.currentThread().interrupt();
             }
         }
-        producer.close(Duration.ofSeconds(5));
+        producers.close(Duration.ofSeconds(5));
         log.info("polling relay {} stopped", config.instanceId());
     }
 }

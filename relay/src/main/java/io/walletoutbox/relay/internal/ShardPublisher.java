@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.producer.Producer;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -67,12 +66,12 @@ public final class ShardPublisher {
     private final String batchSql;
 
     public ShardPublisher(
-            Jdbi jdbi, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics, RelayHooks hooks) {
+            Jdbi jdbi, ProducerSlot producers, RelayConfig config, RelayMetrics metrics, RelayHooks hooks) {
         this.jdbi = jdbi;
         this.config = config;
         this.metrics = metrics;
         this.hooks = hooks;
-        this.sender = new BatchSender(producer, config::policyOf, metrics);
+        this.sender = new BatchSender(producers, config::policyOf, metrics);
         this.blockTopics = config.parkingPolicies().entrySet().stream()
                 .filter(e -> e.getValue() == ParkingPolicy.BLOCK)
                 .map(Map.Entry::getKey)

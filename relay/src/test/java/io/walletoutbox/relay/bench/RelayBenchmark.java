@@ -90,11 +90,11 @@ public final class RelayBenchmark {
                     String topic = newTopic(bootstrap, "bench-relay", partitions);
                     fill(jdbi, topic, events, size, keys);
                     jdbi.useHandle(h -> h.execute("VACUUM ANALYZE outbox_event"));
-                    relays.add(drain(jdbi, kafkaProducer(bootstrap), topic, policy, events, workers, batch));
+                    relays.add(drain(jdbi, () -> kafkaProducer(bootstrap), topic, policy, events, workers, batch));
                     // The same drain with Kafka replaced by an always-acknowledging stub: the database's share.
                     fill(jdbi, topic, events, size, keys);
                     jdbi.useHandle(h -> h.execute("VACUUM ANALYZE outbox_event"));
-                    ceilings.add(drain(jdbi, stubProducer(), topic, policy, events, workers, batch));
+                    ceilings.add(drain(jdbi, RelayBenchmark::stubProducer, topic, policy, events, workers, batch));
                     System.out.printf(
                             "round %d: reference %.0f records/s, relay %.0f events/s, relay without Kafka %.0f events/s%n",
                             round, references.getLast(), relays.getLast(), ceilings.getLast());
@@ -240,7 +240,7 @@ public final class RelayBenchmark {
 
     private static double drain(
             Jdbi jdbi,
-            Producer<String, byte[]> producer,
+            java.util.function.Supplier<Producer<String, byte[]>> producer,
             String topic,
             io.walletoutbox.relay.ParkingPolicy policy,
             int events,

@@ -70,6 +70,8 @@ public final class CdcBenchmark {
     public static void main(String[] args) throws Exception {
         int events = Integer.getInteger("events", 100_000);
         int size = Integer.getInteger("size", 300);
+        int rate = Integer.getInteger("rate", 1000);
+        int seconds = Integer.getInteger("seconds", 20);
         var keyCounts = java.util.Arrays.stream(
                         System.getProperty("keys", "1000,10").split(","))
                 .map(String::trim)
@@ -89,8 +91,6 @@ public final class CdcBenchmark {
                         + "reference=without_probe)",
                 idle[0], idle[1], idle[1] > 0 ? idle[0] / idle[1] : 0));
         for (int keys : keyCounts) {
-            int rate = Integer.getInteger("rate", 1000);
-            int seconds = Integer.getInteger("seconds", 20);
 
             Drain polling;
             Drain cdc;
@@ -227,7 +227,7 @@ public final class CdcBenchmark {
                     config = config.withProbeInterval(Duration.ZERO);
                 }
                 try (Relay relay = PollingRelay.create(
-                        jdbi, KafkaProducers.create(bootstrap, "bench-probe"), config, RelayMetrics.NONE)) {
+                        jdbi, () -> KafkaProducers.create(bootstrap, "bench-probe"), config, RelayMetrics.NONE)) {
                     relay.start();
                     Thread.sleep(2000); // settle: the idle back-off reaches its maximum
                     long cpu0 = cpuNanos();
@@ -331,7 +331,7 @@ public final class CdcBenchmark {
         var config = pollingConfig().withParkingPolicy(topic, POLICY);
         long start = System.nanoTime();
         try (Relay relay = PollingRelay.create(
-                jdbi, KafkaProducers.create(bootstrap, "bench-polling"), config, counting(acks, null))) {
+                jdbi, () -> KafkaProducers.create(bootstrap, "bench-polling"), config, counting(acks, null))) {
             relay.start();
             awaitCount(acks, events);
             while (jdbi.withHandle(h -> h.createQuery("SELECT EXISTS (SELECT 1 FROM outbox_event)")
@@ -422,15 +422,17 @@ public final class CdcBenchmark {
                 relayRef.get().wakeUp();
             }
         });
-        var producer = KafkaProducers.create(bootstrap, "bench-latency");
         Relay relay = cdc == null
                 ? PollingRelay.create(
                         jdbi,
-                        producer,
+                        () -> KafkaProducers.create(bootstrap, "bench-latency"),
                         pollingConfig().withParkingPolicy(topic, POLICY),
                         counting(acks, latencies, acksAt))
                 : CdcRelay.create(
-                        jdbi, producer, cdc.withParkingPolicy(topic, POLICY), counting(acks, latencies, acksAt));
+                        jdbi,
+                        KafkaProducers.create(bootstrap, "bench-latency"),
+                        cdc.withParkingPolicy(topic, POLICY),
+                        counting(acks, latencies, acksAt));
         int total = rate * seconds;
         var next = new AtomicInteger();
         long start;
