@@ -61,7 +61,7 @@ public final class PollingRelay {
      * call {@link Relay#start()}.
      *
      * @param jdbi the outbox database; its pool needs at least {@link RelayConfig#workers()} connections, each
-     *     worker holding one for a whole publishing cycle
+     *     worker holding one for a whole publishing cycle, plus one for the sequence probe if there is one
      * @param producer made by {@link KafkaProducers#create} or with {@link KafkaProducers#settings}; its {@code
      *     delivery.timeout.ms} must be shorter than {@link RelayConfig#stallTimeout()}
      * @param config the relay's configuration

@@ -23,8 +23,8 @@ import java.util.Objects;
  *     use {@link ParkingPolicy#SKIP}
  * @param probeInterval how often an idle instance reads the outbox's id sequence to notice events written by
  *     another process (a writer outside this JVM, whose commit cannot call {@link Relay#wakeUp()}); one cheap query
- *     per interval, no lock, nothing in the writer's transaction. {@link Duration#ZERO}: no probe, idle polling
- *     only
+ *     per interval, no lock, nothing in the writer's transaction. The probe keeps one connection of the pool
+ *     (which then needs {@code workers + 1}). {@link Duration#ZERO}: no probe, idle polling only
  */
 public record RelayConfig(
         String instanceId,

@@ -3,6 +3,10 @@ package io.walletoutbox.relay.internal;
 import io.walletoutbox.relay.Relay;
 import io.walletoutbox.relay.RelayConfig;
 import io.walletoutbox.relay.RelayMetrics;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +16,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.Producer;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,9 +38,6 @@ public final class PollingRelayImpl implements Relay {
 
     /** After the id sequence moved, the probe wakes a worker again this long after the move, then doubling. */
     private static final long ECHO_FIRST_NANOS = Duration.ofMillis(1).toNanos();
-
-    /** The last of those echoes: a writer's commit this long after its insert waits for the idle polling. */
-    private static final long ECHO_LIMIT_NANOS = Duration.ofMillis(512).toNanos();
 
     private final Jdbi jdbi;
     private final ShardPublisher publisher;
@@ -129,38 +131,44 @@ public final class PollingRelayImpl implements Relay {
     /**
      * The probe: reads the id sequence every probe interval and wakes a worker when it moved (busy workers see the
      * wake-up when their cycle ends and go again). The sequence moves at the writer's insert, before its commit,
-     * so after a move the probe wakes a worker again at doubling delays (1, 2, 4 … {@link #ECHO_LIMIT_NANOS} ms
-     * since the move), which finds an event whose commit came after the first wake-up. A failed read (database
-     * away) is retried after the retry back-off; the workers' own polling goes on.
+     * so after a move the probe wakes a worker again at doubling delays (1, 2, 4 … ms since the move, up to the
+     * maximum poll interval), which finds an event whose commit came after the first wake-up. It keeps one pooled
+     * connection and one prepared statement for this. A failed read (database away) is retried after the retry
+     * back-off on a new connection; the workers' own polling goes on.
      */
     private void probe() {
-        String sql = null;
         long last = Long.MIN_VALUE;
         long movedAt = 0;
         long echo = Long.MAX_VALUE;
+        long echoLimit = config.maxPollInterval().toNanos();
         while (running) {
-            try {
-                if (sql == null) {
-                    sql = "SELECT last_value FROM "
-                            + jdbi.withHandle(h -> h.createQuery("SELECT pg_get_serial_sequence('outbox_event', 'id')")
-                                    .mapTo(String.class)
-                                    .one());
+            try (Handle handle = jdbi.open()) {
+                String sequence = handle.createQuery("SELECT pg_get_serial_sequence('outbox_event', 'id')")
+                        .mapTo(String.class)
+                        .one();
+                Connection connection = handle.getConnection();
+                connection.setAutoCommit(true);
+                try (PreparedStatement read = connection.prepareStatement("SELECT last_value FROM " + sequence)) {
+                    while (running) {
+                        long value;
+                        try (ResultSet rs = read.executeQuery()) {
+                            rs.next();
+                            value = rs.getLong(1);
+                        }
+                        long now = System.nanoTime();
+                        if (last != Long.MIN_VALUE && value != last) {
+                            wakeUp();
+                            movedAt = now;
+                            echo = ECHO_FIRST_NANOS;
+                        } else if (echo <= echoLimit && now - movedAt >= echo) {
+                            wakeUp();
+                            echo *= 2;
+                        }
+                        last = value;
+                        sleep(config.probeInterval());
+                    }
                 }
-                String query = sql;
-                long value = jdbi.withHandle(
-                        h -> h.createQuery(query).mapTo(Long.class).one());
-                long now = System.nanoTime();
-                if (last != Long.MIN_VALUE && value != last) {
-                    wakeUp();
-                    movedAt = now;
-                    echo = ECHO_FIRST_NANOS;
-                } else if (echo <= ECHO_LIMIT_NANOS && now - movedAt >= echo) {
-                    wakeUp();
-                    echo *= 2;
-                }
-                last = value;
-                sleep(config.probeInterval());
-            } catch (RuntimeException e) {
+            } catch (SQLException | RuntimeException e) {
                 if (!running) {
                     return;
                 }
