@@ -6,7 +6,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * The polling relay. Each worker repeatedly leases up to 16 shards that have events ({@code UPDATE outbox_shard …
+ * The polling relay. Each worker repeatedly leases up to 8 shards that have events ({@code UPDATE outbox_shard …
  * WHERE shard IN (SELECT … FOR UPDATE SKIP LOCKED)}, which also moves them to the back of the rotation), reads up to
  * a batch of those shards' oldest events, sends them all, waits for every ack, deletes the acknowledged rows in one
  * statement and commits: four round trips to PostgreSQL per cycle.

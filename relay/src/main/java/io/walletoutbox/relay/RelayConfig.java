@@ -8,7 +8,7 @@ import java.util.Objects;
  * Configuration of the polling relay.
  *
  * @param instanceId name of this relay instance, in logs and in the metrics' {@code instance} tag
- * @param workers publishing loops (virtual threads) in this instance; each leases up to 16 shards per cycle
+ * @param workers publishing loops (virtual threads) in this instance; each leases up to 8 shards per cycle
  * @param batchSize most events claimed and published in one transaction
  * @param minPollInterval first idle wait; an idle relay doubles it up to {@code maxPollInterval}
  * @param maxPollInterval longest idle wait, so events written by another process are seen within it

@@ -60,7 +60,7 @@ public final class ShardPublisher {
      * their chains run side by side) and a few workers cover every busy shard; not all, so that other workers and
      * instances find shards to take.
      */
-    static final int SHARDS_PER_CYCLE = 16;
+    static final int SHARDS_PER_CYCLE = 8;
 
     private final String leaseSql;
     private final String batchSql;
