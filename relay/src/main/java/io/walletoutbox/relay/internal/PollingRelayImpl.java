@@ -219,7 +219,7 @@ public final class PollingRelayImpl implements Relay {
                 backoff = config.retryBackoff();
                 if (outcome.claimed() > 0) {
                     idle = config.minPollInterval();
-                    if (outcome.claimed() == config.batchSize()) {
+                    if (outcome.backlog()) {
                         // A full batch means a backlog: get the idle workers going too.
                         signal(true);
                     }

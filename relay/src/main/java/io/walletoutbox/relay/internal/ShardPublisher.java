@@ -96,16 +96,24 @@ public final class ShardPublisher {
                 RETURNING shard, set_config('idle_in_transaction_session_timeout', :stall, true),
                           set_config('synchronous_commit', 'off', true)
                 """.formatted(filter);
+        // Each shard's oldest events by its (shard, id) index, a fair share of the batch from each: one range scan
+        // per shard that stops at its share, never a sort of every event of the leased shards. Keys live in one
+        // shard, so each key's events come in outbox order.
         this.batchSql = """
-                SELECT id, event_id, aggregate_type, aggregate_id, event_type, topic, payload,
-                       headers::text AS headers, created_at
-                FROM outbox_event e WHERE e.shard = ANY(:shards)%s ORDER BY e.id LIMIT :limit
+                SELECT s.shard AS leased, b.* FROM unnest(CAST(:shards AS integer[])) AS s(shard)
+                CROSS JOIN LATERAL (
+                    SELECT id, event_id, aggregate_type, aggregate_id, event_type, topic, payload,
+                           headers::text AS headers, created_at
+                    FROM outbox_event e WHERE e.shard = s.shard%s ORDER BY e.id LIMIT :perShard) b
                 """.formatted(filter);
     }
 
-    /** What one cycle did: events read, acknowledged, failed (retriable or rejected), not sent. */
-    public record Outcome(int claimed, int published, int failed) {
-        static final Outcome IDLE = new Outcome(0, 0, 0);
+    /**
+     * What one cycle did: events read, acknowledged, failed (retriable or rejected), not sent; {@code backlog}: a
+     * shard gave its whole share of the batch, so more may be waiting.
+     */
+    public record Outcome(int claimed, int published, int failed, boolean backlog) {
+        static final Outcome IDLE = new Outcome(0, 0, 0, false);
     }
 
     /** Runs one cycle. Returns {@link Outcome#IDLE} when no unleased shard has events to send. */
@@ -135,19 +143,24 @@ public final class ShardPublisher {
     }
 
     private Outcome publishShards(Handle handle, List<Integer> shards) {
+        int perShard = Math.max(1, config.batchSize() / shards.size());
+        var perLeased = new java.util.HashMap<Integer, Integer>();
         List<StoredEvent> batch = bind(handle.createQuery(batchSql))
                 .bind("shards", shards.toArray(Integer[]::new))
-                .bind("limit", config.batchSize())
-                .map((rs, ctx) -> new StoredEvent(
-                        rs.getLong("id"),
-                        rs.getObject("event_id", UUID.class),
-                        rs.getString("aggregate_type"),
-                        rs.getString("aggregate_id"),
-                        rs.getString("event_type"),
-                        rs.getString("topic"),
-                        rs.getString("payload"),
-                        parseHeaders(rs.getString("headers")),
-                        rs.getObject("created_at", OffsetDateTime.class).toInstant()))
+                .bind("perShard", perShard)
+                .map((rs, ctx) -> {
+                    perLeased.merge(rs.getInt("leased"), 1, Integer::sum);
+                    return new StoredEvent(
+                            rs.getLong("id"),
+                            rs.getObject("event_id", UUID.class),
+                            rs.getString("aggregate_type"),
+                            rs.getString("aggregate_id"),
+                            rs.getString("event_type"),
+                            rs.getString("topic"),
+                            rs.getString("payload"),
+                            parseHeaders(rs.getString("headers")),
+                            rs.getObject("created_at", OffsetDateTime.class).toInstant());
+                })
                 .list();
         int failed = 0;
         if (!batch.isEmpty()) {
@@ -197,7 +210,8 @@ public final class ShardPublisher {
                         firstError);
             }
         }
-        return new Outcome(batch.size(), batch.size() - failed, failed);
+        boolean backlog = perLeased.values().stream().anyMatch(n -> n >= perShard);
+        return new Outcome(batch.size(), batch.size() - failed, failed, backlog);
     }
 
     /**
