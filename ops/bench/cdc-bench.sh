@@ -1,9 +1,23 @@
 #!/usr/bin/env bash
-# CDC benchmark (issue 6): the polling relay and the CDC relay in the same run, against the same embedded PostgreSQL
-# and broker: events/s draining 100,000 events of ~300 bytes, commit->Kafka latency p50/p99 at a fixed 1,000
-# events/s, and the WAL and table footprint of each way of writing the outbox.
-# Tunables as -D system properties after the script name, e.g.: ops/bench/cdc-bench.sh -Devents=50000 -Dseconds=30
-# (events, size, keys, rate, seconds, policy=SKIP|BLOCK; see CdcBenchmark).
+# CDC benchmark (issues 6 and 14, item 1): the polling relay and the CDC relay in the same run, against the same
+# embedded PostgreSQL and broker: events/s draining 100,000 events of ~300 bytes, commit->Kafka ack latency p50/p99
+# at a fixed 1,000 events/s (polling woken by the writer in the same JVM; polling woken only by its sequence probe,
+# as a relay in another process; CDC), beside Kafka's own ProducerPerformance at the same rate and record size on the
+# same broker; the idle cost of the sequence probe; the WAL and table footprint of each way of writing the outbox.
+# Each of these runs for 1,000 keys and for 10 hot keys.
+#
+# Options, as -D system properties after the script name (e.g. ops/bench/cdc-bench.sh -Dseconds=30 -Dkeys=1000):
+#   -Devents=100000    events per drain
+#   -Dsize=300         payload bytes
+#   -Dkeys=1000,10     key counts, comma-separated, each measured in turn
+#   -Drate=1000        events/s offered in the latency runs (and ProducerPerformance's --throughput)
+#   -Dseconds=20       length of each latency run
+#   -Dpolicy=BLOCK     parking policy of every benchmark topic (BLOCK, as the service's events topic; or SKIP)
+# Output: a human-readable summary, then one machine-readable line per figure:
+#   RESULT latency_p50_polling_woken_keys<N> <ms> ms reference=<ProducerPerformance p50 ms> ratio=<r> goal=<text>
+#   (also latency_p99_polling_woken, latency_p50/p99_polling_probe, latency_p50/p99_cdc; reference: ProducerPerformance)
+#   RESULT drain_polling_<policy>_keys<N> <events/s> events/s reference=<CDC relay events/s> ratio=<r> goal=<text>
+#   RESULT probe_idle_cpu <ms CPU/s> ms_cpu/s reference=<same without the probe> ratio=<r> goal=none
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bin/jdk.sh

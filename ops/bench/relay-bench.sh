@@ -1,9 +1,19 @@
 #!/usr/bin/env bash
-# Relay benchmark (issue 4): drains a pre-filled outbox of 100,000 events of ~300 bytes with the polling relay
-# and runs Kafka's own ProducerPerformance with the same record size and producer settings against the same
-# (embedded) broker in the same run; prints both rates and their ratio.
-# Tunables as -D system properties after the script name, e.g.: ops/bench/relay-bench.sh -Dworkers=8 -Dbatch=1000
-# (events, size, keys, workers, batch, partitions; see RelayBenchmark).
+# Relay benchmark (issues 4 and 14, item 2): drains a pre-filled outbox of 100,000 events of ~300 bytes with the
+# polling relay and runs Kafka's own ProducerPerformance with the same record size and producer settings against the
+# same (embedded) broker in the same run; prints both rates and their ratio, for 1,000 keys and for 10 hot keys.
+#
+# Options, as -D system properties after the script name (e.g. ops/bench/relay-bench.sh -Dkeys=1000 -Drounds=1):
+#   -Devents=100000    events drained per run
+#   -Dsize=300         payload bytes (also ProducerPerformance's --record-size)
+#   -Dkeys=1000,10     key counts, comma-separated, each measured in turn
+#   -Dpolicy=BLOCK     parking policy of the relay's topic (BLOCK, as the service's events topic; or SKIP)
+#   -Dworkers=8        relay workers;  -Dbatch=500  relay batch size;  -Dpartitions=8  topic partitions
+#   -Drounds=3         reference and relay alternate this many times; medians reported
+# Output: a human-readable summary, then one machine-readable line per figure:
+#   RESULT relay_drain_<policy>_keys<N> <events/s> events/s reference=<ProducerPerformance records/s> ratio=<r> goal=<text>
+#   RESULT relay_drain_stub_<policy>_keys<N> <events/s> events/s reference=... (the relay with a stub producer:
+#   the database's ceiling, no goal)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bin/jdk.sh

@@ -24,14 +24,18 @@ class CdcRelayIT extends RelayContractIT {
 
     @Override
     protected Relay newRelay(
-            Jdbi jdbi, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics, RelayHooks hooks) {
+            Jdbi jdbi,
+            java.util.function.Supplier<Producer<String, byte[]>> producers,
+            RelayConfig config,
+            RelayMetrics metrics,
+            RelayHooks hooks) {
         CdcConfig cdc = CdcTestSupport.config(config.instanceId(), fixture.url, fixture.infra.user(), config);
         if (!slotRegistered) {
             // Registered before the first relay, so it runs after every relay of the test has closed.
             fixture.register(CdcTestSupport.dropper(fixture.jdbi, cdc));
             slotRegistered = true;
         }
-        return new CdcRelayImpl(jdbi, producer, cdc, metrics, hooks);
+        return new CdcRelayImpl(jdbi, producers.get(), cdc, metrics, hooks);
     }
 
     /** A retry emits the event anew into the WAL: after the key's later events, which were not held back. */

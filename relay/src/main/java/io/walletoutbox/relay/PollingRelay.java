@@ -7,9 +7,10 @@ import org.apache.kafka.clients.producer.Producer;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * The polling relay. Each worker repeatedly leases one shard that has events ({@code SELECT … FROM outbox_shard
- * … FOR UPDATE SKIP LOCKED}), reads up to a batch of that shard's oldest events, sends them all, waits for every
- * ack, deletes the acknowledged rows in one statement and commits.
+ * The polling relay. Each worker repeatedly leases up to 8 shards that have events ({@code UPDATE outbox_shard …
+ * WHERE shard IN (SELECT … FOR UPDATE SKIP LOCKED)}, which also moves them to the back of the rotation), reads up to
+ * a batch of those shards' oldest events, sends them all, waits for every ack, deletes the acknowledged rows in one
+ * statement and commits: four round trips to PostgreSQL per cycle.
  *
  * <p><b>Per-key order across instances.</b> Keys hash to shards ({@code OutboxConfig.shardOf}); the shard row's
  * lock is the lease and lives exactly as long as the publishing transaction, so one shard (and hence one key) is
@@ -30,8 +31,11 @@ import org.jdbi.v3.core.Jdbi;
  * <p><b>Latency.</b> A worker that found events goes again at once (a full batch also wakes the idle workers);
  * an idle worker waits from {@link RelayConfig#minPollInterval()} doubling up to {@link
  * RelayConfig#maxPollInterval()}. In the writer's JVM, {@link Relay#wakeUp()} (wired as the writer's after-commit
- * hook) ends that wait at once. LISTEN/NOTIFY is deliberately not used: {@code NOTIFY} takes a database-wide lock
- * when its transaction commits, which serialises every writing transaction under load.
+ * hook) ends that wait at once. Writers in other processes are noticed by the sequence probe ({@link
+ * RelayConfig#probeInterval()}, 1 ms in {@link RelayConfig#defaults}): one {@code SELECT last_value} of the outbox's
+ * id sequence per interval, which moves at the writer's insert without any lock. LISTEN/NOTIFY is deliberately not
+ * used: {@code NOTIFY} takes a database-wide lock when its transaction commits, which serialises every writing
+ * transaction under load.
  *
  * <p><b>Failures.</b> A failed send leaves its row in the outbox and the worker backs off (exponential, jittered,
  * {@link RelayConfig#retryBackoff()} to {@link RelayConfig#maxRetryBackoff()}); while Kafka is away the outbox
@@ -60,7 +64,7 @@ public final class PollingRelay {
      * call {@link Relay#start()}.
      *
      * @param jdbi the outbox database; its pool needs at least {@link RelayConfig#workers()} connections, each
-     *     worker holding one for a whole publishing cycle
+     *     worker holding one for a whole publishing cycle, plus one for the sequence probe if there is one
      * @param producer made by {@link KafkaProducers#create} or with {@link KafkaProducers#settings}; its {@code
      *     delivery.timeout.ms} must be shorter than {@link RelayConfig#stallTimeout()}
      * @param config the relay's configuration
@@ -96,5 +100,22 @@ public final class PollingRelay {
                 relay.close();
             }
         };
+    }
+
+    /**
+     * As {@link #create(Jdbi, Producer, RelayConfig, RelayMetrics)}, with a factory of producers (each made by
+     * {@link KafkaProducers#create} or with {@link KafkaProducers#settings}; the first is made now, the relay closes
+     * the last). Prefer this: the relay can then pipeline the events of one key of a {@link ParkingPolicy#BLOCK}
+     * topic instead of waiting for each ack before sending the next. When one of them fails while later ones of the
+     * key are still queued, it force-closes that producer from the failure's callback, so none of them is sent
+     * after the failed one, and carries on with a new producer from {@code producers}. With a single producer the
+     * relay cannot do that and sends a blocking key's events one round trip each.
+     */
+    public static Relay create(
+            Jdbi jdbi,
+            java.util.function.Supplier<? extends Producer<String, byte[]>> producers,
+            RelayConfig config,
+            RelayMetrics metrics) {
+        return PollingRelayImpl.create(jdbi, producers, config, metrics, RelayHooks.NONE);
     }
 }

@@ -8,7 +8,7 @@ import java.util.Objects;
  * Configuration of the polling relay.
  *
  * @param instanceId name of this relay instance, in logs and in the metrics' {@code instance} tag
- * @param workers publishing loops (virtual threads) in this instance; each holds at most one shard at a time
+ * @param workers publishing loops (virtual threads) in this instance; each leases up to 8 shards per cycle
  * @param batchSize most events claimed and published in one transaction
  * @param minPollInterval first idle wait; an idle relay doubles it up to {@code maxPollInterval}
  * @param maxPollInterval longest idle wait, so events written by another process are seen within it
@@ -21,6 +21,10 @@ import java.util.Objects;
  * @param maxRetryBackoff longest wait between failed publishes
  * @param parkingPolicies per topic, whether later events of a key wait behind a rejected one; topics not listed
  *     use {@link ParkingPolicy#SKIP}
+ * @param probeInterval how often an idle instance reads the outbox's id sequence to notice events written by
+ *     another process (a writer outside this JVM, whose commit cannot call {@link Relay#wakeUp()}); one cheap query
+ *     per interval, no lock, nothing in the writer's transaction. The probe keeps one connection of the pool
+ *     (which then needs {@code workers + 1}). {@link Duration#ZERO}: no probe, idle polling only
  */
 public record RelayConfig(
         String instanceId,
@@ -32,7 +36,11 @@ public record RelayConfig(
         int maxAttempts,
         Duration retryBackoff,
         Duration maxRetryBackoff,
-        Map<String, ParkingPolicy> parkingPolicies) {
+        Map<String, ParkingPolicy> parkingPolicies,
+        Duration probeInterval) {
+
+    /** The default probe interval of {@link #defaults}: events of another process are seen within about 1 ms. */
+    public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofMillis(1);
 
     public RelayConfig {
         Objects.requireNonNull(instanceId, "instanceId");
@@ -63,11 +71,42 @@ public record RelayConfig(
             throw new IllegalArgumentException("maxRetryBackoff must be >= retryBackoff");
         }
         parkingPolicies = ParkingPolicy.copyOf(parkingPolicies);
+        Objects.requireNonNull(probeInterval, "probeInterval");
+        if (probeInterval.isNegative()) {
+            throw new IllegalArgumentException("probeInterval must not be negative");
+        }
+    }
+
+    /** A configuration without the sequence probe ({@code probeInterval} zero): idle polling and wake-ups only. */
+    public RelayConfig(
+            String instanceId,
+            int workers,
+            int batchSize,
+            Duration minPollInterval,
+            Duration maxPollInterval,
+            Duration stallTimeout,
+            int maxAttempts,
+            Duration retryBackoff,
+            Duration maxRetryBackoff,
+            Map<String, ParkingPolicy> parkingPolicies) {
+        this(
+                instanceId,
+                workers,
+                batchSize,
+                minPollInterval,
+                maxPollInterval,
+                stallTimeout,
+                maxAttempts,
+                retryBackoff,
+                maxRetryBackoff,
+                parkingPolicies,
+                Duration.ZERO);
     }
 
     /**
      * Sensible defaults: 4 workers, batches of 500, idle polling from 5 ms to 500 ms, 30 s stall timeout, parking
-     * after 5 rejections, retries from 100 ms to 10 s, every topic {@link ParkingPolicy#SKIP}.
+     * after 5 rejections, retries from 100 ms to 10 s, every topic {@link ParkingPolicy#SKIP}, the sequence probe
+     * every {@link #DEFAULT_PROBE_INTERVAL}.
      */
     public static RelayConfig defaults(String instanceId) {
         return new RelayConfig(
@@ -80,7 +119,8 @@ public record RelayConfig(
                 5,
                 Duration.ofMillis(100),
                 Duration.ofSeconds(10),
-                Map.of());
+                Map.of(),
+                DEFAULT_PROBE_INTERVAL);
     }
 
     /** The parking policy of {@code topic}. */
@@ -100,7 +140,24 @@ public record RelayConfig(
                 maxAttempts,
                 retryBackoff,
                 maxRetryBackoff,
-                ParkingPolicy.with(parkingPolicies, topic, policy));
+                ParkingPolicy.with(parkingPolicies, topic, policy),
+                probeInterval);
+    }
+
+    /** This configuration with the sequence probe every {@code interval} ({@link Duration#ZERO}: none). */
+    public RelayConfig withProbeInterval(Duration interval) {
+        return new RelayConfig(
+                instanceId,
+                workers,
+                batchSize,
+                minPollInterval,
+                maxPollInterval,
+                stallTimeout,
+                maxAttempts,
+                retryBackoff,
+                maxRetryBackoff,
+                parkingPolicies,
+                interval);
     }
 
     private static void requirePositive(Duration d, String name) {

@@ -37,8 +37,13 @@ class PollingRelayIT extends RelayContractIT {
 
     @Override
     protected Relay newRelay(
-            Jdbi jdbi, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics, RelayHooks hooks) {
-        return PollingRelayImpl.create(jdbi, producer, config, metrics, hooks);
+            Jdbi jdbi,
+            java.util.function.Supplier<Producer<String, byte[]>> producers,
+            RelayConfig config,
+            RelayMetrics metrics,
+            RelayHooks hooks) {
+        // The renewable form, as the service should use it: a blocking key's events pipelined.
+        return PollingRelayImpl.create(jdbi, producers, config, metrics, hooks);
     }
 
     @Test
@@ -82,6 +87,36 @@ class PollingRelayIT extends RelayContractIT {
             }
         } finally {
             release.countDown();
+        }
+    }
+
+    @Test
+    void eventOfAWriterThatCannotWakeTheRelayIsSeenByTheSequenceProbe() {
+        String topic = fixture.infra.newTopic("polling-probe", 1);
+        // Idle polling once a minute and no wake-up from the writer (as a writer in another process): only the
+        // probe of the id sequence can bring the second event out within the deadline.
+        var slow = new RelayConfig(
+                        "relay-probe",
+                        1,
+                        100,
+                        Duration.ofMinutes(1),
+                        Duration.ofMinutes(1),
+                        Duration.ofSeconds(30),
+                        3,
+                        Duration.ofMillis(50),
+                        Duration.ofSeconds(1),
+                        Map.of())
+                .withProbeInterval(Duration.ofMillis(1));
+        OutboxEvent first = event(topic, "k", 0);
+        fixture.append(List.of(first));
+        start(slow);
+        try (var reader = new TopicReader(fixture.infra.bootstrapServers(), topic)) {
+            reader.awaitCount(1, Duration.ofSeconds(30));
+            await(() -> fixture.backlog() == 0, Duration.ofSeconds(30), "the first event deleted");
+            OutboxEvent second = event(topic, "k", 1);
+            fixture.append(List.of(second));
+            var records = reader.awaitCount(2, Duration.ofSeconds(20));
+            assertEquals(List.of(first.id(), second.id()), ids(records));
         }
     }
 

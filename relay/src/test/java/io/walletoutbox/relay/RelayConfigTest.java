@@ -52,6 +52,21 @@ class RelayConfigTest {
     }
 
     @Test
+    void theDefaultsProbeTheSequenceAndTheLongConstructorDoesNot() {
+        assertEquals(RelayConfig.DEFAULT_PROBE_INTERVAL, VALID.probeInterval());
+        assertEquals(Duration.ZERO, with(m -> m).probeInterval());
+        assertEquals(
+                Duration.ofMillis(5),
+                VALID.withProbeInterval(Duration.ofMillis(5)).probeInterval());
+        assertEquals(
+                Duration.ofMillis(5),
+                VALID.withProbeInterval(Duration.ofMillis(5))
+                        .withParkingPolicy("t", ParkingPolicy.BLOCK)
+                        .probeInterval());
+        assertThrows(IllegalArgumentException.class, () -> VALID.withProbeInterval(Duration.ofMillis(-1)));
+    }
+
+    @Test
     void defaultsAreValid() {
         assertEquals(4, VALID.workers());
         assertEquals(ParkingPolicy.SKIP, VALID.policyOf("any.topic"));

@@ -68,7 +68,11 @@ abstract class RelayContractIT {
      * relay's test seams; a relay without such seams ignores them.
      */
     protected abstract Relay newRelay(
-            Jdbi jdbi, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics, RelayHooks hooks);
+            Jdbi jdbi,
+            java.util.function.Supplier<Producer<String, byte[]>> producers,
+            RelayConfig config,
+            RelayMetrics metrics,
+            RelayHooks hooks);
 
     /** How the relay under test wants events written: {@link OutboxMode#TABLE} unless overridden. */
     protected OutboxMode outboxMode() {
@@ -118,11 +122,11 @@ abstract class RelayContractIT {
             RelayMetrics metrics,
             RelayHooks hooks) {
         Jdbi jdbi = Jdbi.create(fixture.pool(config.instanceId(), config.workers() + 1));
-        Producer<String, byte[]> producer = new KafkaProducer<>(
+        java.util.function.Supplier<Producer<String, byte[]>> producers = () -> new KafkaProducer<>(
                 KafkaProducers.settings(bootstrapServers, config.instanceId(), deliveryTimeoutMs),
                 new StringSerializer(),
                 new ByteArraySerializer());
-        Relay relay = newRelay(jdbi, producer, config, fixture.countingAcks(metrics), hooks);
+        Relay relay = newRelay(jdbi, producers, config, fixture.countingAcks(metrics), hooks);
         fixture.register(relay);
         relay.start();
         return relay;

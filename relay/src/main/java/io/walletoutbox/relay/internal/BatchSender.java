@@ -25,10 +25,20 @@ import org.apache.kafka.common.errors.RecordTooLargeException;
 
 /**
  * Sends one batch and waits for every answer (used by the polling relay, and by the CDC relay through a qualified
- * export). Events of {@link ParkingPolicy#SKIP} topics are handed to the
- * producer all at once (it pipelines and batches them; the idempotent producer keeps each partition in order).
- * Events of {@link ParkingPolicy#BLOCK} topics are sent per key one after the other, each after the previous ack,
- * and a key stops at its first failure, so no later event of a key overtakes a failed one.
+ * export). Events of {@link ParkingPolicy#SKIP} topics are handed to the producer all at once (it pipelines and
+ * batches them; the idempotent producer keeps each partition in order).
+ *
+ * <p>Events of {@link ParkingPolicy#BLOCK} topics must never let a later event of a key overtake a failed one.
+ * The idempotent producer alone does not promise that: when a batch of a partition fails (rejected, or expired),
+ * it bumps its epoch and sends the later batches of the partition again under new sequence numbers
+ * ({@code TransactionManager.handleFailedBatch}, {@code canRetry}), so they can land while the failed one never
+ * does. What it does promise is that none of them lands before that failure is reported: the broker refuses a
+ * batch whose sequence leaves a gap, and the re-sending only starts in the producer's I/O loop after the failed
+ * batch's callback. So with a {@link ProducerSlot#renewable() renewable} producer a key's events are pipelined,
+ * and the callback of a failed event that has later events of its key behind it {@link ProducerSlot#discard
+ * force-closes} the producer: everything still queued fails unsent, and the next cycle sends with a new producer.
+ * With a fixed producer, a key's events are sent one after the other, each after the previous ack, and a key stops
+ * at its first failure.
  */
 public final class BatchSender {
     /** What became of one event. */
@@ -60,14 +70,19 @@ public final class BatchSender {
     private static final Result ACKED = new Result.Acked();
     private static final Result NOT_SENT = new Result.NotSent();
 
-    private final Producer<String, byte[]> producer;
+    private final ProducerSlot slot;
     private final Function<String, ParkingPolicy> policyOf;
     private final RelayMetrics metrics;
 
     /** A sender whose blocking topics are those {@code policyOf} maps to {@link ParkingPolicy#BLOCK}. */
     public BatchSender(
             Producer<String, byte[]> producer, Function<String, ParkingPolicy> policyOf, RelayMetrics metrics) {
-        this.producer = producer;
+        this(ProducerSlot.fixed(producer), policyOf, metrics);
+    }
+
+    /** A sender over {@code slot}'s producer; a renewable slot lets it pipeline a blocking key's events. */
+    public BatchSender(ProducerSlot slot, Function<String, ParkingPolicy> policyOf, RelayMetrics metrics) {
+        this.slot = slot;
         this.policyOf = policyOf;
         this.metrics = metrics;
     }
@@ -77,6 +92,7 @@ public final class BatchSender {
      * RelayInterruptedException} when the calling thread is interrupted while it waits.
      */
     public List<Result> send(List<StoredEvent> batch) {
+        Producer<String, byte[]> producer = slot.get();
         var results = new Result[batch.size()];
         var pipelined = new ArrayList<Integer>();
         var chains = new LinkedHashMap<String, List<Integer>>();
@@ -91,7 +107,7 @@ public final class BatchSender {
         }
         var futures = new ArrayList<Future<RecordMetadata>>(pipelined.size());
         for (int i : pipelined) {
-            Future<RecordMetadata> future = sendOne(batch.get(i));
+            Future<RecordMetadata> future = sendOne(producer, batch.get(i), null);
             futures.add(future);
             if (failedAtOnce(future)) {
                 // The producer answered at once with a retriable error (typically: no metadata for the topic
@@ -101,8 +117,15 @@ public final class BatchSender {
                 break;
             }
         }
+        boolean stopped = futures.size() < pipelined.size();
         if (!chains.isEmpty()) {
-            sendChains(batch, chains, results);
+            if (stopped) {
+                chains.values().forEach(chain -> chain.forEach(i -> results[i] = NOT_SENT));
+            } else if (slot.renewable()) {
+                pipelineChains(producer, batch, chains, results);
+            } else {
+                sendChains(producer, batch, chains, results);
+            }
         }
         for (int j = 0; j < pipelined.size(); j++) {
             results[pipelined.get(j)] = j < futures.size() ? await(futures.get(j)) : NOT_SENT;
@@ -110,8 +133,49 @@ public final class BatchSender {
         return List.of(results);
     }
 
+    /**
+     * Every blocking key's events at once, in order; a failure reported by the producer's I/O thread for an event
+     * with later events of its key behind it discards the producer (see the class comment). A send that fails at
+     * once (in this thread) ends its key's chain there, and, when retriable (no metadata: Kafka away), every chain.
+     */
+    private void pipelineChains(
+            Producer<String, byte[]> producer,
+            List<StoredEvent> batch,
+            Map<String, List<Integer>> chains,
+            Result[] results) {
+        Thread sending = Thread.currentThread();
+        var futures = new java.util.HashMap<Integer, Future<RecordMetadata>>();
+        boolean away = false;
+        for (List<Integer> chain : chains.values()) {
+            for (int k = 0; k < chain.size() && !away; k++) {
+                int i = chain.get(k);
+                boolean hasLater = k < chain.size() - 1;
+                Future<RecordMetadata> future = sendOne(producer, batch.get(i), error -> {
+                    if (hasLater && Thread.currentThread() != sending) {
+                        slot.discard(producer);
+                    }
+                });
+                futures.put(i, future);
+                if (future.state() == Future.State.FAILED) {
+                    away = failedAtOnce(future);
+                    break;
+                }
+            }
+        }
+        for (List<Integer> chain : chains.values()) {
+            for (int i : chain) {
+                Future<RecordMetadata> future = futures.get(i);
+                results[i] = future == null ? NOT_SENT : await(future);
+            }
+        }
+    }
+
     /** One virtual thread per blocking key; the executor's close waits for all of them. */
-    private void sendChains(List<StoredEvent> batch, Map<String, List<Integer>> chains, Result[] results) {
+    private void sendChains(
+            Producer<String, byte[]> producer,
+            List<StoredEvent> batch,
+            Map<String, List<Integer>> chains,
+            Result[] results) {
         try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
             for (List<Integer> chain : chains.values()) {
                 executor.submit(() -> {
@@ -121,7 +185,7 @@ public final class BatchSender {
                             results[i] = NOT_SENT;
                             continue;
                         }
-                        results[i] = await(sendOne(batch.get(i)));
+                        results[i] = await(sendOne(producer, batch.get(i), null));
                         failed = results[i] != ACKED;
                     }
                     return null;
@@ -134,11 +198,15 @@ public final class BatchSender {
         return future.state() == Future.State.FAILED && !isPermanent(future.exceptionNow());
     }
 
-    private Future<RecordMetadata> sendOne(StoredEvent event) {
+    /** Sends {@code event}; {@code onFailure} (may be null) runs in the callback of a failed send. */
+    private Future<RecordMetadata> sendOne(
+            Producer<String, byte[]> producer, StoredEvent event, java.util.function.Consumer<Exception> onFailure) {
         Instant created = event.createdAt();
         return producer.send(OutboxRecords.toRecord(event), (metadata, error) -> {
             if (error == null) {
                 metrics.published(Duration.between(created, Instant.now()));
+            } else if (onFailure != null) {
+                onFailure.accept(error);
             }
         });
     }

@@ -3,6 +3,10 @@ package io.walletoutbox.relay.internal;
 import io.walletoutbox.relay.Relay;
 import io.walletoutbox.relay.RelayConfig;
 import io.walletoutbox.relay.RelayMetrics;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +14,9 @@ import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.Producer;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,23 +24,38 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs {@link RelayConfig#workers()} publishing loops on virtual threads. A loop goes again at once while it
  * finds work; when idle it waits, doubling the wait up to the maximum poll interval, unless {@link #wakeUp()}
- * ends the wait early. After a failure it backs off exponentially with jitter.
+ * ends the wait early (one waiting worker per wake-up; a woken worker starts its idle back-off again from the
+ * minimum, so an event whose commit lands just after the wake-up is seen soon too). After a failure it backs off
+ * exponentially with jitter.
+ *
+ * <p>With a {@link RelayConfig#probeInterval()}, a probe on its own virtual thread reads the outbox's id sequence
+ * at that interval while a worker is idle and wakes one when the value moved: events written by another process
+ * (whose commit cannot call {@link #wakeUp()}) are seen within about the interval. A sequence moves at {@code
+ * nextval}, before the writer commits, and needs no lock: nothing is added to the writer's transaction.
  */
 public final class PollingRelayImpl implements Relay {
     private static final Logger log = LoggerFactory.getLogger(PollingRelayImpl.class);
 
+    /** After the id sequence moved, the probe wakes a worker again this long after the move, then doubling. */
+    private static final long ECHO_FIRST_NANOS = Duration.ofMillis(1).toNanos();
+
+    private final Jdbi jdbi;
     private final ShardPublisher publisher;
-    private final Producer<String, byte[]> producer;
+    private final ProducerSlot producers;
     private final RelayConfig config;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
+    /** Back-off sleeps wait here, not on {@link #work}: a wake-up meant for an idle worker must not be spent. */
+    private final Condition stopping = lock.newCondition();
+
     private final List<Thread> threads = new ArrayList<>();
     private long wakeUps;
     private volatile boolean running;
 
-    public PollingRelayImpl(ShardPublisher publisher, Producer<String, byte[]> producer, RelayConfig config) {
+    public PollingRelayImpl(Jdbi jdbi, ShardPublisher publisher, ProducerSlot producers, RelayConfig config) {
+        this.jdbi = jdbi;
         this.publisher = publisher;
-        this.producer = producer;
+        this.producers = producers;
         this.config = config;
     }
 
@@ -43,10 +64,29 @@ public final class PollingRelayImpl implements Relay {
             Jdbi jdbi, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics, RelayHooks hooks) {
         Objects.requireNonNull(jdbi, "jdbi");
         Objects.requireNonNull(producer, "producer");
+        return create(jdbi, ProducerSlot.fixed(producer), config, metrics, hooks);
+    }
+
+    /**
+     * A polling relay that makes its producers with {@code producers}: it pipelines a blocking key's events and
+     * replaces a producer it had to discard (see {@link BatchSender}).
+     */
+    public static Relay create(
+            Jdbi jdbi,
+            Supplier<? extends Producer<String, byte[]>> producers,
+            RelayConfig config,
+            RelayMetrics metrics,
+            RelayHooks hooks) {
+        Objects.requireNonNull(producers, "producers");
+        return create(jdbi, ProducerSlot.renewable(producers), config, metrics, hooks);
+    }
+
+    private static Relay create(
+            Jdbi jdbi, ProducerSlot producer, RelayConfig config, RelayMetrics metrics, RelayHooks hooks) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(hooks, "hooks");
-        return new PollingRelayImpl(new ShardPublisher(jdbi, producer, config, metrics, hooks), producer, config);
+        return new PollingRelayImpl(jdbi, new ShardPublisher(jdbi, producer, config, metrics, hooks), producer, config);
     }
 
     @Override
@@ -60,17 +100,81 @@ public final class PollingRelayImpl implements Relay {
                     .name("relay-" + config.instanceId() + "-" + i)
                     .start(this::work));
         }
+        if (config.probeInterval().isPositive()) {
+            threads.add(Thread.ofVirtual()
+                    .name("relay-" + config.instanceId() + "-probe")
+                    .start(this::probe));
+        }
         log.info("polling relay {} started with {} workers", config.instanceId(), config.workers());
     }
 
     @Override
     public void wakeUp() {
+        signal(false);
+    }
+
+    /** Counts a wake-up and wakes one waiting worker, or {@code all} of them. */
+    private void signal(boolean all) {
         lock.lock();
         try {
             wakeUps++;
-            work.signalAll();
+            if (all) {
+                work.signalAll();
+            } else {
+                work.signal();
+            }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * The probe: reads the id sequence every probe interval and wakes a worker when it moved (busy workers see the
+     * wake-up when their cycle ends and go again). The sequence moves at the writer's insert, before its commit,
+     * so after a move the probe wakes a worker again at doubling delays (1, 2, 4 … ms since the move, up to the
+     * maximum poll interval), which finds an event whose commit came after the first wake-up. It keeps one pooled
+     * connection and one prepared statement for this. A failed read (database away) is retried after the retry
+     * back-off on a new connection; the workers' own polling goes on.
+     */
+    private void probe() {
+        long last = Long.MIN_VALUE;
+        long movedAt = 0;
+        long echo = Long.MAX_VALUE;
+        long echoLimit = config.maxPollInterval().toNanos();
+        while (running) {
+            try (Handle handle = jdbi.open()) {
+                String sequence = handle.createQuery("SELECT pg_get_serial_sequence('outbox_event', 'id')")
+                        .mapTo(String.class)
+                        .one();
+                Connection connection = handle.getConnection();
+                connection.setAutoCommit(true);
+                try (PreparedStatement read = connection.prepareStatement("SELECT last_value FROM " + sequence)) {
+                    while (running) {
+                        long value;
+                        try (ResultSet rs = read.executeQuery()) {
+                            rs.next();
+                            value = rs.getLong(1);
+                        }
+                        long now = System.nanoTime();
+                        if (last != Long.MIN_VALUE && value != last) {
+                            wakeUp();
+                            movedAt = now;
+                            echo = ECHO_FIRST_NANOS;
+                        } else if (echo <= echoLimit && now - movedAt >= echo) {
+                            wakeUp();
+                            echo *= 2;
+                        }
+                        last = value;
+                        sleep(config.probeInterval());
+                    }
+                }
+            } catch (SQLException | RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                log.warn("relay {}: sequence probe failed: {}", config.instanceId(), e.toString());
+                sleep(config.retryBackoff());
+            }
         }
     }
 
@@ -115,14 +219,18 @@ public final class PollingRelayImpl implements Relay {
                 backoff = config.retryBackoff();
                 if (outcome.claimed() > 0) {
                     idle = config.minPollInterval();
-                    if (outcome.claimed() == config.batchSize()) {
+                    if (outcome.backlog()) {
                         // A full batch means a backlog: get the idle workers going too.
-                        wakeUp();
+                        signal(true);
                     }
                     continue;
                 }
-                awaitWork(seen, idle);
-                idle = min(idle.multipliedBy(2), config.maxPollInterval());
+                if (awaitWork(seen, idle)) {
+                    // Woken: what woke it may be committing only now, so look again soon.
+                    idle = config.minPollInterval();
+                } else {
+                    idle = min(idle.multipliedBy(2), config.maxPollInterval());
+                }
             } catch (RuntimeException e) {
                 if (!running) {
                     return;
@@ -147,15 +255,18 @@ public final class PollingRelayImpl implements Relay {
         }
     }
 
-    private void awaitWork(long seen, Duration timeout) {
+    /** Waits up to {@code timeout} for a wake-up after the {@code seen}-th; true when one came. */
+    private boolean awaitWork(long seen, Duration timeout) {
         lock.lock();
         try {
             long nanos = timeout.toNanos();
             while (running && wakeUps == seen && nanos > 0) {
                 nanos = work.awaitNanos(nanos);
             }
+            return wakeUps != seen;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         } finally {
             lock.unlock();
         }
@@ -166,7 +277,7 @@ public final class PollingRelayImpl implements Relay {
         try {
             long nanos = d.toNanos();
             while (running && nanos > 0) {
-                nanos = work.awaitNanos(nanos);
+                nanos = stopping.awaitNanos(nanos);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -188,12 +299,18 @@ public final class PollingRelayImpl implements Relay {
     public void close() {
         synchronized (this) {
             if (!running) {
-                producer.close(Duration.ofSeconds(5));
+                producers.close(Duration.ofSeconds(5));
                 return;
             }
             running = false;
         }
-        wakeUp();
+        lock.lock();
+        try {
+            work.signalAll();
+            stopping.signalAll();
+        } finally {
+            lock.unlock();
+        }
         for (Thread t : threads) {
             try {
                 if (!t.join(Duration.ofSeconds(30))) {
@@ -204,7 +321,7 @@ public final class PollingRelayImpl implements Relay {
                 Thread.currentThread().interrupt();
             }
         }
-        producer.close(Duration.ofSeconds(5));
+        producers.close(Duration.ofSeconds(5));
         log.info("polling relay {} stopped", config.instanceId());
     }
 }

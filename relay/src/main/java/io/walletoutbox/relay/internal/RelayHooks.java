@@ -12,7 +12,7 @@ public interface RelayHooks {
 
     /**
      * Called in the publishing transaction after every send of the batch was answered and before the acknowledged
-     * rows are deleted.
+     * rows are deleted; {@code shard} is the first of the cycle's leased shards (the CDC relay passes -1).
      */
     default void afterAcks(int shard, List<Long> ackedPositions) {}
 }

@@ -13,20 +13,19 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
-import org.apache.kafka.clients.producer.Producer;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One publishing cycle, in one transaction: lease a shard ({@code outbox_shard} row, {@code FOR UPDATE SKIP
- * LOCKED}), read its oldest batch, send it, wait for every answer, delete what Kafka acknowledged in one
- * statement, count rejections (parking at {@link RelayConfig#maxAttempts()}), commit. The lease is the row lock,
- * so it ends with the transaction, or when PostgreSQL ends a session left idle in it for {@link
- * RelayConfig#stallTimeout()}.
+ * One publishing cycle, in one transaction: lease up to {@link #SHARDS_PER_CYCLE} shards ({@code outbox_shard} rows,
+ * {@code FOR UPDATE SKIP LOCKED}, moved to the back of the rotation in the same statement), read their oldest batch,
+ * send it, wait for every answer, delete what Kafka acknowledged in one statement, count rejections (parking at
+ * {@link RelayConfig#maxAttempts()}), commit: four round trips to PostgreSQL when all goes well (lease, read,
+ * delete, commit). The lease is the row lock, so it ends with the transaction, or when PostgreSQL ends a session
+ * left idle in it for {@link RelayConfig#stallTimeout()}.
  */
 public final class ShardPublisher {
     private static final Logger log = LoggerFactory.getLogger(ShardPublisher.class);
@@ -56,16 +55,23 @@ public final class ShardPublisher {
     private final RelayHooks hooks;
     private final BatchSender sender;
     private final String[] blockTopics;
+    /**
+     * Shards one cycle leases at most. Several, so that one cycle carries the events of many keys (under BLOCK
+     * their chains run side by side) and a few workers cover every busy shard; not all, so that other workers and
+     * instances find shards to take.
+     */
+    static final int SHARDS_PER_CYCLE = 8;
+
     private final String leaseSql;
     private final String batchSql;
 
     public ShardPublisher(
-            Jdbi jdbi, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics, RelayHooks hooks) {
+            Jdbi jdbi, ProducerSlot producers, RelayConfig config, RelayMetrics metrics, RelayHooks hooks) {
         this.jdbi = jdbi;
         this.config = config;
         this.metrics = metrics;
         this.hooks = hooks;
-        this.sender = new BatchSender(producer, config::policyOf, metrics);
+        this.sender = new BatchSender(producers, config::policyOf, metrics);
         this.blockTopics = config.parkingPolicies().entrySet().stream()
                 .filter(e -> e.getValue() == ParkingPolicy.BLOCK)
                 .map(Map.Entry::getKey)
@@ -73,46 +79,61 @@ public final class ShardPublisher {
                 .toArray(String[]::new);
         // Without blocking topics the predicate is left out, so the common case is a plain index probe.
         String filter = blockTopics.length == 0 ? "" : " AND " + NOT_BLOCKED;
+        // Lease and rotate in one statement: the leased shards go to the back of the queue at once, so busy shards
+        // cannot starve the others. The session settings ride along (set once per leased row, same values): a
+        // stopped or partitioned relay must not keep its shards forever, so PostgreSQL ends a session that stays
+        // idle in a transaction this long, which releases the lease (and rolls back its deletes). The commit need
+        // not wait for its WAL flush: a delete lost in a database crash only means those events are published
+        // again (at least once, as after any crash), never that one is lost.
         this.leaseSql = """
-                SELECT s.shard FROM outbox_shard s
-                WHERE EXISTS (SELECT 1 FROM outbox_event e WHERE e.shard = s.shard%s)
-                ORDER BY s.last_published
-                LIMIT 1
-                FOR UPDATE SKIP LOCKED
+                UPDATE outbox_shard SET last_published = clock_timestamp()
+                WHERE shard IN (
+                    SELECT s.shard FROM outbox_shard s
+                    WHERE EXISTS (SELECT 1 FROM outbox_event e WHERE e.shard = s.shard%s)
+                    ORDER BY s.last_published
+                    LIMIT :shards
+                    FOR UPDATE SKIP LOCKED)
+                RETURNING shard, set_config('idle_in_transaction_session_timeout', :stall, true),
+                          set_config('synchronous_commit', 'off', true)
                 """.formatted(filter);
+        // Each shard's oldest events by its (shard, id) index, a fair share of the batch from each: one range scan
+        // per shard that stops at its share, never a sort of every event of the leased shards. Keys live in one
+        // shard, so each key's events come in outbox order.
         this.batchSql = """
-                SELECT id, event_id, aggregate_type, aggregate_id, event_type, topic, payload,
-                       headers::text AS headers, created_at
-                FROM outbox_event e WHERE e.shard = :shard%s ORDER BY e.id LIMIT :limit
+                SELECT s.shard AS leased, b.* FROM unnest(CAST(:shards AS integer[])) AS s(shard)
+                CROSS JOIN LATERAL (
+                    SELECT id, event_id, aggregate_type, aggregate_id, event_type, topic, payload,
+                           headers::text AS headers, created_at
+                    FROM outbox_event e WHERE e.shard = s.shard%s ORDER BY e.id LIMIT :perShard) b
                 """.formatted(filter);
     }
 
-    /** What one cycle did: events read, acknowledged, failed (retriable or rejected), not sent. */
-    public record Outcome(int claimed, int published, int failed) {
-        static final Outcome IDLE = new Outcome(0, 0, 0);
+    /**
+     * What one cycle did: events read, acknowledged, failed (retriable or rejected), not sent; {@code backlog}: a
+     * shard gave its whole share of the batch, so more may be waiting.
+     */
+    public record Outcome(int claimed, int published, int failed, boolean backlog) {
+        static final Outcome IDLE = new Outcome(0, 0, 0, false);
     }
 
     /** Runs one cycle. Returns {@link Outcome#IDLE} when no unleased shard has events to send. */
     public Outcome publishOnce() {
         return jdbi.inTransaction(handle -> {
-            // A stopped or partitioned relay must not keep its shard forever: PostgreSQL ends a session that
-            // stays idle in a transaction this long, which releases the lease (and rolls back its deletes).
-            // The commit need not wait for its WAL flush: a delete lost in a database crash only means those
-            // events are published again (at least once, as after any crash), never that one is lost.
-            handle.execute(
-                    "SELECT set_config('idle_in_transaction_session_timeout', ?, true),"
-                            + " set_config('synchronous_commit', 'off', true)",
-                    config.stallTimeout().toMillis() + "ms");
-            Optional<Integer> shard =
-                    bind(handle.createQuery(leaseSql)).mapTo(Integer.class).findOne();
-            if (shard.isEmpty()) {
+            // A separate statement after the lease, not a subquery of it: its snapshot then sees what a relay
+            // that held one of these shards until just now deleted, so nothing is published twice.
+            List<Integer> shards = bind(handle.createQuery(leaseSql))
+                    .bind("shards", SHARDS_PER_CYCLE)
+                    .bind("stall", config.stallTimeout().toMillis() + "ms")
+                    .map((rs, ctx) -> rs.getInt("shard"))
+                    .list();
+            if (shards.isEmpty()) {
                 return Outcome.IDLE;
             }
-            metrics.shardsOwned(1);
+            metrics.shardsOwned(shards.size());
             try {
-                return publishShard(handle, shard.get());
+                return publishShards(handle, shards);
             } finally {
-                metrics.shardsOwned(-1);
+                metrics.shardsOwned(-shards.size());
             }
         });
     }
@@ -121,20 +142,25 @@ public final class ShardPublisher {
         return blockTopics.length == 0 ? statement : statement.bind("blockTopics", blockTopics);
     }
 
-    private Outcome publishShard(Handle handle, int shard) {
+    private Outcome publishShards(Handle handle, List<Integer> shards) {
+        int perShard = Math.max(1, config.batchSize() / shards.size());
+        var perLeased = new java.util.HashMap<Integer, Integer>();
         List<StoredEvent> batch = bind(handle.createQuery(batchSql))
-                .bind("shard", shard)
-                .bind("limit", config.batchSize())
-                .map((rs, ctx) -> new StoredEvent(
-                        rs.getLong("id"),
-                        rs.getObject("event_id", UUID.class),
-                        rs.getString("aggregate_type"),
-                        rs.getString("aggregate_id"),
-                        rs.getString("event_type"),
-                        rs.getString("topic"),
-                        rs.getString("payload"),
-                        parseHeaders(rs.getString("headers")),
-                        rs.getObject("created_at", OffsetDateTime.class).toInstant()))
+                .bind("shards", shards.toArray(Integer[]::new))
+                .bind("perShard", perShard)
+                .map((rs, ctx) -> {
+                    perLeased.merge(rs.getInt("leased"), 1, Integer::sum);
+                    return new StoredEvent(
+                            rs.getLong("id"),
+                            rs.getObject("event_id", UUID.class),
+                            rs.getString("aggregate_type"),
+                            rs.getString("aggregate_id"),
+                            rs.getString("event_type"),
+                            rs.getString("topic"),
+                            rs.getString("payload"),
+                            parseHeaders(rs.getString("headers")),
+                            rs.getObject("created_at", OffsetDateTime.class).toInstant());
+                })
                 .list();
         int failed = 0;
         if (!batch.isEmpty()) {
@@ -151,7 +177,7 @@ public final class ShardPublisher {
             if (failed > 0) {
                 warnIfOrderBroken(batch, results);
             }
-            hooks.afterAcks(shard, acked);
+            hooks.afterAcks(shards.getFirst(), acked);
             if (!acked.isEmpty()) {
                 handle.createUpdate("DELETE FROM outbox_event WHERE id = ANY(:ids)")
                         .bind("ids", acked.toArray(Long[]::new))
@@ -175,20 +201,17 @@ public final class ShardPublisher {
             if (retriable > 0) {
                 // One line per cycle, not per event: while Kafka is away every cycle fails alike.
                 log.warn(
-                        "relay {}: {} of {} sends in shard {} failed and will be retried{}, first error: {}",
+                        "relay {}: {} of {} sends in shards {} failed and will be retried{}, first error: {}",
                         config.instanceId(),
                         retriable,
                         batch.size(),
-                        shard,
+                        shards,
                         denied ? DENIED_HINT : "",
                         firstError);
             }
         }
-        // Rotate: the shard goes to the back of the queue, so busy shards cannot starve the others.
-        handle.createUpdate("UPDATE outbox_shard SET last_published = clock_timestamp() WHERE shard = :shard")
-                .bind("shard", shard)
-                .execute();
-        return new Outcome(batch.size(), batch.size() - failed, failed);
+        boolean backlog = perLeased.values().stream().anyMatch(n -> n >= perShard);
+        return new Outcome(batch.size(), batch.size() - failed, failed, backlog);
     }
 
     /**

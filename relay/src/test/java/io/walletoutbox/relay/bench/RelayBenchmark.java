@@ -40,8 +40,11 @@ import org.jdbi.v3.core.Jdbi;
  * ProducerPerformance} (same broker, same run, same record size and producer settings). Run by {@code
  * ops/bench/relay-bench.sh}; starts an embedded PostgreSQL and broker.
  *
- * <p>System properties: {@code events} (100000), {@code size} (payload bytes, 300), {@code keys} (1000),
- * {@code workers} (relay workers, 8), {@code batch} (relay batch size, 500), {@code partitions} (8), {@code rounds} (3: the two alternate, medians reported).
+ * <p>System properties: {@code events} (100000), {@code size} (payload bytes, 300), {@code keys} (comma-separated
+ * key counts, each measured in turn: "1000,10"), {@code policy} (the relay topic's parking policy, BLOCK as the
+ * service's events topic, or SKIP), {@code workers} (relay workers, 8), {@code batch} (relay batch size, 500),
+ * {@code partitions} (8), {@code rounds} (3: the two alternate, medians reported). Besides the human-readable
+ * summary, one line per figure: {@code RESULT <name> <value> <unit> reference=<value> ratio=<value> goal=<text>}.
  */
 public final class RelayBenchmark {
     private static final Pattern RATE = Pattern.compile("records sent, ([\\d.]+) records/sec");
@@ -51,7 +54,13 @@ public final class RelayBenchmark {
     public static void main(String[] args) throws Exception {
         int events = Integer.getInteger("events", 100_000);
         int size = Integer.getInteger("size", 300);
-        int keys = Integer.getInteger("keys", 1000);
+        var keyCounts = java.util.Arrays.stream(
+                        System.getProperty("keys", "1000,10").split(","))
+                .map(String::trim)
+                .map(Integer::parseInt)
+                .toList();
+        var policy = io.walletoutbox.relay.ParkingPolicy.valueOf(System.getProperty("policy", "BLOCK"));
+        var results = new ArrayList<String>();
         int workers = Integer.getInteger("workers", 8);
         int batch = Integer.getInteger("batch", 500);
         int partitions = Integer.getInteger("partitions", 8);
@@ -59,53 +68,65 @@ public final class RelayBenchmark {
         String bootstrap = infra.bootstrapServers();
         Map<String, Object> settings = KafkaProducers.settings(bootstrap, "bench", 20_000);
 
-        int rounds = Integer.getInteger("rounds", 3);
-        String db = infra.newDatabase("relay_bench");
-        String url = db + (db.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true";
-        var pool = new HikariConfig();
-        pool.setJdbcUrl(url);
-        pool.setUsername(infra.user());
-        pool.setPassword("");
-        pool.setMaximumPoolSize(workers + 2);
-        // Alternate the two, so that the load of a shared machine hits both alike; report the medians.
-        var references = new ArrayList<Double>();
-        var relays = new ArrayList<Double>();
-        var ceilings = new ArrayList<Double>();
-        try (var ds = new HikariDataSource(pool)) {
-            OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS);
-            Jdbi jdbi = Jdbi.create(ds);
-            for (int round = 1; round <= rounds; round++) {
-                references.add(producerPerformance(
-                        bootstrap, newTopic(bootstrap, "bench-reference", partitions), events, size, settings));
-                String topic = newTopic(bootstrap, "bench-relay", partitions);
-                fill(jdbi, topic, events, size, keys);
-                jdbi.useHandle(h -> h.execute("VACUUM ANALYZE outbox_event"));
-                relays.add(drain(jdbi, kafkaProducer(bootstrap), events, workers, batch));
-                // The same drain with Kafka replaced by an always-acknowledging stub: the database's share.
-                fill(jdbi, topic, events, size, keys);
-                jdbi.useHandle(h -> h.execute("VACUUM ANALYZE outbox_event"));
-                ceilings.add(drain(jdbi, stubProducer(), events, workers, batch));
-                System.out.printf(
-                        "round %d: reference %.0f records/s, relay %.0f events/s, relay without Kafka %.0f events/s%n",
-                        round, references.getLast(), relays.getLast(), ceilings.getLast());
+        for (int keys : keyCounts) {
+            int rounds = Integer.getInteger("rounds", 3);
+            String db = infra.newDatabase("relay_bench_" + keys);
+            String url = db + (db.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true";
+            var pool = new HikariConfig();
+            pool.setJdbcUrl(url);
+            pool.setUsername(infra.user());
+            pool.setPassword("");
+            pool.setMaximumPoolSize(workers + 2);
+            // Alternate the two, so that the load of a shared machine hits both alike; report the medians.
+            var references = new ArrayList<Double>();
+            var relays = new ArrayList<Double>();
+            var ceilings = new ArrayList<Double>();
+            try (var ds = new HikariDataSource(pool)) {
+                OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS);
+                Jdbi jdbi = Jdbi.create(ds);
+                for (int round = 1; round <= rounds; round++) {
+                    references.add(producerPerformance(
+                            bootstrap, newTopic(bootstrap, "bench-reference", partitions), events, size, settings));
+                    String topic = newTopic(bootstrap, "bench-relay", partitions);
+                    fill(jdbi, topic, events, size, keys);
+                    jdbi.useHandle(h -> h.execute("VACUUM ANALYZE outbox_event"));
+                    relays.add(drain(jdbi, () -> kafkaProducer(bootstrap), topic, policy, events, workers, batch));
+                    // The same drain with Kafka replaced by an always-acknowledging stub: the database's share.
+                    fill(jdbi, topic, events, size, keys);
+                    jdbi.useHandle(h -> h.execute("VACUUM ANALYZE outbox_event"));
+                    ceilings.add(drain(jdbi, RelayBenchmark::stubProducer, topic, policy, events, workers, batch));
+                    System.out.printf(
+                            "round %d: reference %.0f records/s, relay %.0f events/s, relay without Kafka %.0f events/s%n",
+                            round, references.getLast(), relays.getLast(), ceilings.getLast());
+                }
             }
+            double reference = median(references);
+            double relay = median(relays);
+            System.out.printf(
+                    "%nrelay-bench: %d events of %d-byte payloads, %d keys, policy %s, %d partitions, relay workers %d,"
+                            + " batch %d, median of %d rounds%n",
+                    events, size, keys, policy, partitions, workers, batch, rounds);
+            System.out.printf("  ProducerPerformance: %10.0f records/s   %s%n", reference, references);
+            System.out.printf("  polling relay:       %10.0f events/s    %s%n", relay, relays);
+            System.out.printf("  ratio relay/reference: %.2f%n", relay / reference);
+            var ratios = new ArrayList<Double>();
+            for (int i = 0; i < relays.size(); i++) {
+                ratios.add(Math.round(100 * relays.get(i) / references.get(i)) / 100.0);
+            }
+            System.out.printf("  ratio per round: %s (median %.2f)%n", ratios, median(ratios));
+            System.out.printf(
+                    "  relay with a stub producer (database ceiling): %.0f events/s   %s%n",
+                    median(ceilings), ceilings);
+            double goal = keys >= 1000 ? 0.5 : 0.25;
+            results.add(String.format(
+                    "RESULT relay_drain_%s_keys%d %.0f events/s reference=%.0f ratio=%.2f goal=>=%.2fx_ProducerPerformance",
+                    policy.name().toLowerCase(), keys, relay, reference, relay / reference, goal));
+            results.add(String.format(
+                    "RESULT relay_drain_stub_%s_keys%d %.0f events/s reference=%.0f ratio=%.2f goal=none(database_ceiling)",
+                    policy.name().toLowerCase(), keys, median(ceilings), reference, median(ceilings) / reference));
         }
-        double reference = median(references);
-        double relay = median(relays);
-        System.out.printf(
-                "%nrelay-bench: %d events of %d-byte payloads, %d keys, %d partitions, relay workers %d, batch %d,"
-                        + " median of %d rounds%n",
-                events, size, keys, partitions, workers, batch, rounds);
-        System.out.printf("  ProducerPerformance: %10.0f records/s   %s%n", reference, references);
-        System.out.printf("  polling relay:       %10.0f events/s    %s%n", relay, relays);
-        System.out.printf("  ratio relay/reference: %.2f%n", relay / reference);
-        var ratios = new ArrayList<Double>();
-        for (int i = 0; i < relays.size(); i++) {
-            ratios.add(Math.round(100 * relays.get(i) / references.get(i)) / 100.0);
-        }
-        System.out.printf("  ratio per round: %s (median %.2f)%n", ratios, median(ratios));
-        System.out.printf(
-                "  relay with a stub producer (database ceiling): %.0f events/s   %s%n", median(ceilings), ceilings);
+        System.out.println();
+        results.forEach(System.out::println);
         System.exit(0); // the shared infrastructure stops in its shutdown hook
     }
 
@@ -217,7 +238,14 @@ public final class RelayBenchmark {
         };
     }
 
-    private static double drain(Jdbi jdbi, Producer<String, byte[]> producer, int events, int workers, int batch)
+    private static double drain(
+            Jdbi jdbi,
+            java.util.function.Supplier<Producer<String, byte[]>> producer,
+            String topic,
+            io.walletoutbox.relay.ParkingPolicy policy,
+            int events,
+            int workers,
+            int batch)
             throws InterruptedException {
         var defaults = RelayConfig.defaults("bench-relay");
         var config = new RelayConfig(
@@ -230,7 +258,7 @@ public final class RelayBenchmark {
                 defaults.maxAttempts(),
                 defaults.retryBackoff(),
                 defaults.maxRetryBackoff(),
-                Map.of());
+                Map.of(topic, policy));
         var registry = new SimpleMeterRegistry();
         var admin = OutboxAdmin.create(jdbi);
         var metrics = new RelayMeterBinder(admin, Duration.ofMillis(200), Clock.systemUTC());

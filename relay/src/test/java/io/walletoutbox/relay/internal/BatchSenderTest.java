@@ -78,6 +78,61 @@ class BatchSenderTest {
         return new BatchSender(producer, RelayConfig.defaults("test")::policyOf, RelayMetrics.NONE);
     }
 
+    /**
+     * Under BLOCK with a renewable producer a key's events are pipelined; when the first fails (reported on another
+     * thread, as the producer's I/O thread does) while the later ones are still queued, the producer is closed at
+     * once, before it could send them again, and the next batch gets a new producer.
+     */
+    @Test
+    void underBlockAFailureWithLaterEventsOfItsKeyQueuedClosesTheProducer() throws Exception {
+        var first = new MockProducer<String, byte[]>(false, null, new StringSerializer(), new ByteArraySerializer());
+        var second = new MockProducer<String, byte[]>(true, null, new StringSerializer(), new ByteArraySerializer());
+        var made = new java.util.ArrayDeque<MockProducer<String, byte[]>>(List.of(first, second));
+        var slot = ProducerSlot.renewable(made::poll);
+        var policies =
+                RelayConfig.defaults("test").withParkingPolicy("things", io.walletoutbox.relay.ParkingPolicy.BLOCK);
+        var sender = new BatchSender(slot, policies::policyOf, RelayMetrics.NONE);
+        var results = new CompletableFuture<List<BatchSender.Result>>();
+        Thread.ofVirtual()
+                .start(() -> results.complete(sender.send(List.of(event("k", "a"), event("k", "b"), event("k", "c")))));
+        io.walletoutbox.embedded.Conditions.await(
+                java.time.Duration.ofSeconds(10),
+                "all three sent",
+                () -> first.history().size() == 3);
+        assertFalse(first.closed());
+        first.errorNext(new TimeoutException("expired"));
+        assertTrue(first.closed(), "closed from the failure's callback, with b and c still queued");
+        first.errorNext(new KafkaException("Producer is closed forcefully."));
+        first.errorNext(new KafkaException("Producer is closed forcefully."));
+        var answers = results.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertInstanceOf(BatchSender.Result.Retriable.class, answers.get(0));
+        assertInstanceOf(BatchSender.Result.Retriable.class, answers.get(1));
+        assertInstanceOf(BatchSender.Result.Retriable.class, answers.get(2));
+        assertEquals(second, slot.get(), "the next batch goes out with a new producer");
+    }
+
+    /** The last event of a key failing has nothing queued behind it: the producer stays. */
+    @Test
+    void underBlockAFailureOfAKeysLastEventKeepsTheProducer() throws Exception {
+        var only = new MockProducer<String, byte[]>(false, null, new StringSerializer(), new ByteArraySerializer());
+        var slot = ProducerSlot.renewable(() -> only);
+        var policies =
+                RelayConfig.defaults("test").withParkingPolicy("things", io.walletoutbox.relay.ParkingPolicy.BLOCK);
+        var sender = new BatchSender(slot, policies::policyOf, RelayMetrics.NONE);
+        var results = new CompletableFuture<List<BatchSender.Result>>();
+        Thread.ofVirtual().start(() -> results.complete(sender.send(List.of(event("k", "a"), event("k", "b")))));
+        io.walletoutbox.embedded.Conditions.await(
+                java.time.Duration.ofSeconds(10),
+                "both sent",
+                () -> only.history().size() == 2);
+        only.completeNext();
+        only.errorNext(new TimeoutException("expired"));
+        var answers = results.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertInstanceOf(BatchSender.Result.Acked.class, answers.get(0));
+        assertInstanceOf(BatchSender.Result.Retriable.class, answers.get(1));
+        assertFalse(only.closed());
+    }
+
     @Test
     void kafkaUnreachableStopsTheBatchAtTheFirstFailure() {
         var producer = new ScriptedProducer(p -> p.equals("a") ? new TimeoutException("no metadata") : null);

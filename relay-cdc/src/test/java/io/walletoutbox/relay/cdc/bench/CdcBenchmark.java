@@ -48,13 +48,20 @@ import org.jdbi.v3.core.Jdbi;
  *       one transaction (the alternative to logical messages).
  * </ol>
  *
- * <p>{@code policy} ({@code SKIP}) is the parking policy of every benchmark topic, for both relays: {@code BLOCK}
+ * <p>{@code keys} is a comma-separated list ("1000,10"): everything above runs once per key count. Beside the
+ * latencies, Kafka's own {@code ProducerPerformance} at the same rate and record size on the same broker (the
+ * floor), and the idle cost of the polling relay's sequence probe (CPU of this JVM and of PostgreSQL while idle,
+ * with and without the probe). Besides the human-readable summary, one line per figure: {@code RESULT <name>
+ * <value> <unit> reference=<value> ratio=<value> goal=<text>}. The polling relay runs with the service's defaults
+ * (sequence probe every 1 ms): "polling alone" is a relay in another process, woken by its probe only.
+ *
+ * <p>{@code policy} ({@code BLOCK}) is the parking policy of every benchmark topic, for both relays: {@code BLOCK}
  * measures what the service runs for its events topic (a key's events one after the other).
  */
 public final class CdcBenchmark {
     private CdcBenchmark() {}
 
-    private static final ParkingPolicy POLICY = ParkingPolicy.valueOf(System.getProperty("policy", "SKIP"));
+    private static final ParkingPolicy POLICY = ParkingPolicy.valueOf(System.getProperty("policy", "BLOCK"));
 
     record Drain(double eventsPerSecond, long walBytes, long tableBytesAfter) {}
 
@@ -63,64 +70,193 @@ public final class CdcBenchmark {
     public static void main(String[] args) throws Exception {
         int events = Integer.getInteger("events", 100_000);
         int size = Integer.getInteger("size", 300);
-        int keys = Integer.getInteger("keys", 1000);
         int rate = Integer.getInteger("rate", 1000);
         int seconds = Integer.getInteger("seconds", 20);
+        var keyCounts = java.util.Arrays.stream(
+                        System.getProperty("keys", "1000,10").split(","))
+                .map(String::trim)
+                .map(Integer::parseInt)
+                .toList();
         var infra = SharedInfrastructure.get();
         String bootstrap = infra.bootstrapServers();
-
         var out = new StringBuilder();
-        Drain polling;
-        Drain cdc;
-        long insertDeleteWal;
-        Latency pollingWoken;
-        Latency pollingPolls;
-        Latency cdcLatency;
-        try (var db = database(infra, "bench_polling")) {
-            Jdbi jdbi = Jdbi.create(db);
-            polling = drainPolling(jdbi, bootstrap, events, size, keys);
-            insertDeleteWal = insertAndDelete(jdbi, events, size, keys);
-            pollingWoken = latency(jdbi, bootstrap, OutboxMode.TABLE, null, rate, seconds, keys, size, true);
-            pollingPolls = latency(jdbi, bootstrap, OutboxMode.TABLE, null, rate, seconds, keys, size, false);
+        var results = new ArrayList<String>();
+        double[] pp = producerPerformanceLatency(bootstrap, rate, rate * seconds, size);
+        out.append(String.format(
+                "%nProducerPerformance at %d records/s, %d-byte records: p50 %.0f ms, p99 %.0f ms%n",
+                rate, size, pp[0], pp[1]));
+        double[] idle = probeIdleCost(infra, bootstrap);
+        results.add(String.format(
+                "RESULT probe_idle_cpu %.1f ms_cpu/s reference=%.1f ratio=%.2f goal=none(JVM+PostgreSQL_CPU_while_idle;"
+                        + "reference=without_probe)",
+                idle[0], idle[1], idle[1] > 0 ? idle[0] / idle[1] : 0));
+        for (int keys : keyCounts) {
+
+            Drain polling;
+            Drain cdc;
+            long insertDeleteWal;
+            Latency pollingWoken;
+            Latency pollingPolls;
+            Latency cdcLatency;
+            try (var db = database(infra, "bench_polling")) {
+                Jdbi jdbi = Jdbi.create(db);
+                polling = drainPolling(jdbi, bootstrap, events, size, keys);
+                insertDeleteWal = insertAndDelete(jdbi, events, size, keys);
+                pollingWoken = latency(jdbi, bootstrap, OutboxMode.TABLE, null, rate, seconds, keys, size, true);
+                pollingPolls = latency(jdbi, bootstrap, OutboxMode.TABLE, null, rate, seconds, keys, size, false);
+            }
+            String cdcUrl = infra.newDatabase("bench_cdc");
+            try (var db = database(infra, cdcUrl)) {
+                Jdbi jdbi = Jdbi.create(db);
+                var config = CdcConfig.defaults("bench-cdc", cdcUrl, infra.user(), "")
+                        .withSlot("bench_cdc_" + ProcessHandle.current().pid() + "_" + keys, "bench_cdc_" + keys);
+                // A slot of its own for each phase: a restarted relay replays the tail it had not confirmed (at least
+                // once), and those old events would count as slow acks of the latency run.
+                var latencyConfig = config.withSlot(config.slotName() + "_lat", "bench_cdc_" + keys);
+                try {
+                    cdc = drainCdc(jdbi, bootstrap, config, events, size, keys);
+                    cdcLatency = latency(
+                            jdbi,
+                            bootstrap,
+                            OutboxMode.LOGICAL_MESSAGE,
+                            latencyConfig,
+                            rate,
+                            seconds,
+                            keys,
+                            size,
+                            true);
+                } finally {
+                    awaitInactive(jdbi, config.slotName());
+                    CdcSlots.drop(jdbi, config);
+                    awaitInactive(jdbi, latencyConfig.slotName());
+                    CdcSlots.drop(jdbi, latencyConfig);
+                }
+            }
+            out.append(String.format(
+                    "%ncdc-bench: %d events of %d-byte payloads over %d keys; latency at %d events/s for %d s;"
+                            + " topics %s; same PostgreSQL 17 and broker, same producer settings%n",
+                    events, size, keys, rate, seconds, POLICY));
+            out.append(String.format(
+                    "  drain          polling %8.0f events/s   cdc %8.0f events/s   cdc/polling %.2f%n",
+                    polling.eventsPerSecond(),
+                    cdc.eventsPerSecond(),
+                    cdc.eventsPerSecond() / polling.eventsPerSecond()));
+            out.append(String.format(
+                    "  latency p50/p99 (createdAt -> ack)  polling woken by writer %s   polling alone %s   cdc %s%n",
+                    fmt(pollingWoken), fmt(pollingPolls), fmt(cdcLatency)));
+            out.append(String.format(
+                    "  WAL per event   table insert + relay delete %d B   insert+delete in one tx %d B   logical message"
+                            + " + offsets %d B%n",
+                    polling.walBytes() / events, insertDeleteWal / events, cdc.walBytes() / events));
+            out.append(String.format(
+                    "  outbox table after the drain (before vacuum)  polling %d kB   cdc %d kB%n",
+                    polling.tableBytesAfter() / 1024, cdc.tableBytesAfter() / 1024));
+            String k = "_keys" + keys;
+            results.add(result("latency_p50_polling_woken" + k, pollingWoken.p50Micros(), pp[0], "<=10ms_and_<=cdc"));
+            results.add(result("latency_p99_polling_woken" + k, pollingWoken.p99Micros(), pp[1], "<=50ms_and_<=cdc"));
+            results.add(result("latency_p50_polling_probe" + k, pollingPolls.p50Micros(), pp[0], "<=10ms_and_<=cdc"));
+            results.add(result("latency_p99_polling_probe" + k, pollingPolls.p99Micros(), pp[1], "<=50ms_and_<=cdc"));
+            results.add(result("latency_p50_cdc" + k, cdcLatency.p50Micros(), pp[0], "none"));
+            results.add(result("latency_p99_cdc" + k, cdcLatency.p99Micros(), pp[1], "none"));
+            results.add(String.format(
+                    "RESULT drain_polling_%s%s %.0f events/s reference=%.0f ratio=%.2f goal=see_relay-bench(reference=cdc_drain)",
+                    POLICY.name().toLowerCase(),
+                    k,
+                    polling.eventsPerSecond(),
+                    cdc.eventsPerSecond(),
+                    polling.eventsPerSecond() / cdc.eventsPerSecond()));
         }
-        String cdcUrl = infra.newDatabase("bench_cdc");
-        try (var db = database(infra, cdcUrl)) {
+        System.out.print(out);
+        System.out.println();
+        results.forEach(System.out::println);
+        System.exit(0); // the shared infrastructure stops in its shutdown hook
+    }
+
+    private static String result(String name, long micros, double referenceMs, String goal) {
+        double ms = micros / 1000.0;
+        return String.format(
+                "RESULT %s %.1f ms reference=%.1f ratio=%.2f goal=%s",
+                name, ms, referenceMs, referenceMs > 0 ? ms / referenceMs : 0, goal);
+    }
+
+    private static final java.util.regex.Pattern PP_LATENCY =
+            java.util.regex.Pattern.compile("(\\d+) ms 50th, (\\d+) ms 95th, (\\d+) ms 99th");
+
+    /** Kafka's ProducerPerformance at {@code rate} records/s with the relay's producer settings: p50, p99 in ms. */
+    private static double[] producerPerformanceLatency(String bootstrap, int rate, int records, int size)
+            throws Exception {
+        String topic = newTopic(bootstrap, "bench-pp-latency");
+        var args = new ArrayList<>(List.of(
+                "--topic",
+                topic,
+                "--num-records",
+                Integer.toString(records),
+                "--record-size",
+                Integer.toString(size),
+                "--throughput",
+                Integer.toString(rate),
+                "--producer-props"));
+        KafkaProducers.settings(bootstrap, "bench-pp", 20_000).forEach((key, v) -> args.add(key + "=" + v));
+        var stdout = System.out;
+        var captured = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            org.apache.kafka.tools.ProducerPerformance.main(args.toArray(String[]::new));
+        } finally {
+            System.setOut(stdout);
+        }
+        String text = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        System.out.print(text);
+        var lines = text.lines().filter(l -> PP_LATENCY.matcher(l).find()).toList();
+        var m = PP_LATENCY.matcher(lines.getLast());
+        m.find();
+        return new double[] {Double.parseDouble(m.group(1)), Double.parseDouble(m.group(3))};
+    }
+
+    /**
+     * CPU (ms per second, this JVM plus its PostgreSQL processes) of an idle polling relay with the sequence probe
+     * and without it, each over 10 s: {with, without}.
+     */
+    private static double[] probeIdleCost(SharedInfrastructure infra, String bootstrap) throws Exception {
+        double[] cost = new double[2];
+        try (var db = database(infra, "bench_probe")) {
             Jdbi jdbi = Jdbi.create(db);
-            var config = CdcConfig.defaults("bench-cdc", cdcUrl, infra.user(), "")
-                    .withSlot("bench_cdc_" + ProcessHandle.current().pid(), "bench_cdc");
-            // A slot of its own for each phase: a restarted relay replays the tail it had not confirmed (at least
-            // once), and those old events would count as slow acks of the latency run.
-            var latencyConfig = config.withSlot(config.slotName() + "_lat", "bench_cdc");
-            try {
-                cdc = drainCdc(jdbi, bootstrap, config, events, size, keys);
-                cdcLatency = latency(
-                        jdbi, bootstrap, OutboxMode.LOGICAL_MESSAGE, latencyConfig, rate, seconds, keys, size, true);
-            } finally {
-                awaitInactive(jdbi, config.slotName());
-                CdcSlots.drop(jdbi, config);
-                awaitInactive(jdbi, latencyConfig.slotName());
-                CdcSlots.drop(jdbi, latencyConfig);
+            for (int i = 0; i < 2; i++) {
+                var config = pollingConfig();
+                if (i == 1) {
+                    config = config.withProbeInterval(Duration.ZERO);
+                }
+                try (Relay relay = PollingRelay.create(
+                        jdbi, () -> KafkaProducers.create(bootstrap, "bench-probe"), config, RelayMetrics.NONE)) {
+                    relay.start();
+                    Thread.sleep(2000); // settle: the idle back-off reaches its maximum
+                    long cpu0 = cpuNanos();
+                    long t0 = System.nanoTime();
+                    Thread.sleep(10_000);
+                    cost[i] = (cpuNanos() - cpu0) / 1e6 / ((System.nanoTime() - t0) / 1e9);
+                }
             }
         }
-        out.append(String.format(
-                "%ncdc-bench: %d events of %d-byte payloads over %d keys; latency at %d events/s for %d s;"
-                        + " topics %s; same PostgreSQL 17 and broker, same producer settings%n",
-                events, size, keys, rate, seconds, POLICY));
-        out.append(String.format(
-                "  drain          polling %8.0f events/s   cdc %8.0f events/s   cdc/polling %.2f%n",
-                polling.eventsPerSecond(), cdc.eventsPerSecond(), cdc.eventsPerSecond() / polling.eventsPerSecond()));
-        out.append(String.format(
-                "  latency p50/p99 (createdAt -> ack)  polling woken by writer %s   polling alone %s   cdc %s%n",
-                fmt(pollingWoken), fmt(pollingPolls), fmt(cdcLatency)));
-        out.append(String.format(
-                "  WAL per event   table insert + relay delete %d B   insert+delete in one tx %d B   logical message"
-                        + " + offsets %d B%n",
-                polling.walBytes() / events, insertDeleteWal / events, cdc.walBytes() / events));
-        out.append(String.format(
-                "  outbox table after the drain (before vacuum)  polling %d kB   cdc %d kB%n",
-                polling.tableBytesAfter() / 1024, cdc.tableBytesAfter() / 1024));
-        System.out.print(out);
-        System.exit(0); // the shared infrastructure stops in its shutdown hook
+        System.out.printf("idle polling relay: %.1f ms CPU/s with the probe, %.1f without%n", cost[0], cost[1]);
+        return cost;
+    }
+
+    /** CPU time of this JVM and its descendant processes (the embedded PostgreSQL), from /proc. */
+    private static long cpuNanos() {
+        long ticks = 0;
+        var pids = new ArrayList<Long>();
+        pids.add(ProcessHandle.current().pid());
+        ProcessHandle.current().descendants().forEach(p -> pids.add(p.pid()));
+        for (long pid : pids) {
+            try {
+                String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+            } catch (java.io.IOException | RuntimeException e) {
+                // a process that ended meanwhile
+            }
+        }
+        return ticks * 10_000_000L; // USER_HZ 100
     }
 
     private static String fmt(Latency l) {
@@ -195,7 +331,7 @@ public final class CdcBenchmark {
         var config = pollingConfig().withParkingPolicy(topic, POLICY);
         long start = System.nanoTime();
         try (Relay relay = PollingRelay.create(
-                jdbi, KafkaProducers.create(bootstrap, "bench-polling"), config, counting(acks, null))) {
+                jdbi, () -> KafkaProducers.create(bootstrap, "bench-polling"), config, counting(acks, null))) {
             relay.start();
             awaitCount(acks, events);
             while (jdbi.withHandle(h -> h.createQuery("SELECT EXISTS (SELECT 1 FROM outbox_event)")
@@ -286,15 +422,17 @@ public final class CdcBenchmark {
                 relayRef.get().wakeUp();
             }
         });
-        var producer = KafkaProducers.create(bootstrap, "bench-latency");
         Relay relay = cdc == null
                 ? PollingRelay.create(
                         jdbi,
-                        producer,
+                        () -> KafkaProducers.create(bootstrap, "bench-latency"),
                         pollingConfig().withParkingPolicy(topic, POLICY),
                         counting(acks, latencies, acksAt))
                 : CdcRelay.create(
-                        jdbi, producer, cdc.withParkingPolicy(topic, POLICY), counting(acks, latencies, acksAt));
+                        jdbi,
+                        KafkaProducers.create(bootstrap, "bench-latency"),
+                        cdc.withParkingPolicy(topic, POLICY),
+                        counting(acks, latencies, acksAt));
         int total = rate * seconds;
         var next = new AtomicInteger();
         long start;
@@ -360,7 +498,8 @@ public final class CdcBenchmark {
                 d.maxAttempts(),
                 d.retryBackoff(),
                 d.maxRetryBackoff(),
-                Map.of());
+                Map.of(),
+                RelayConfig.DEFAULT_PROBE_INTERVAL);
     }
 
     private static RelayMetrics counting(AtomicLong acks, ConcurrentLinkedQueue<Long> latencies) {
