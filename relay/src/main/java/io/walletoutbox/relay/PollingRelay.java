@@ -116,6 +116,6 @@ public final class PollingRelay {
             java.util.function.Supplier<? extends Producer<String, byte[]>> producers,
             RelayConfig config,
             RelayMetrics metrics) {
-        return PollingRelayImpl.create(jdbi, producers, config, metrics, RelayHooks.NONE);
+        return withVacuum(PollingRelayImpl.create(jdbi, producers, config, metrics, RelayHooks.NONE), jdbi, config);
     }
 }

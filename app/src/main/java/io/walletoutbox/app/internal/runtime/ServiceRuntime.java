@@ -199,16 +199,26 @@ public final class ServiceRuntime implements AutoCloseable {
         RelayMeterBinder relayMetrics = new RelayMeterBinder(outboxAdmin);
         relayMetrics.bindTo(registry);
         if (config.runs(Role.RELAY)) {
-            Producer<String, byte[]> producer = KafkaProducers.create(
-                    infra.bootstrapServers(),
-                    "wallet-outbox-relay",
-                    config.kafkaSecurity().clientProperties());
-            Relay relay = cdc
-                    ? CdcRelay.create(jdbi, producer, cdcConfig, relayMetrics)
-                    : PollingRelay.create(jdbi, producer, relayConfig(instanceId, config.eventsTopic()), relayMetrics);
-            closer.register(relay);
-            // kafka.producer.* client metrics; closed before the relay closes the producer.
-            closer.register(new KafkaClientMetrics(producer)).bindTo(registry);
+            Relay relay;
+            if (cdc) {
+                Producer<String, byte[]> producer = KafkaProducers.create(
+                        infra.bootstrapServers(),
+                        "wallet-outbox-relay",
+                        config.kafkaSecurity().clientProperties());
+                relay = CdcRelay.create(jdbi, producer, cdcConfig, relayMetrics);
+                closer.register(relay);
+                // kafka.producer.* client metrics; closed before the relay closes the producer.
+                closer.register(new KafkaClientMetrics(producer)).bindTo(registry);
+            } else {
+                // A factory, so that the relay pipelines a wallet's events and replaces a producer it had to
+                // force-close after a failed send (RelayProducers).
+                var producers = new RelayProducers(
+                        infra.bootstrapServers(), config.kafkaSecurity().clientProperties(), registry);
+                relay = PollingRelay.create(
+                        jdbi, producers, relayConfig(instanceId, config.eventsTopic()), relayMetrics);
+                closer.register(relay);
+                closer.register(producers);
+            }
             relay.start();
             relayRef.set(relay);
             liveness.add(new HealthRoutes.Check(
