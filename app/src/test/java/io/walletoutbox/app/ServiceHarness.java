@@ -46,7 +46,8 @@ final class ServiceHarness implements AutoCloseable {
 
     ServiceHarness(String name, Map<String, String> extraEnv) {
         SharedInfrastructure infra = SharedInfrastructure.get();
-        this.jdbcUrl = infra.newDatabase(name);
+        // A DATABASE_URL given by the test (a primary and its standby, say) replaces the shared server's database.
+        this.jdbcUrl = extraEnv.containsKey("DATABASE_URL") ? extraEnv.get("DATABASE_URL") : infra.newDatabase(name);
         this.topic = infra.newTopic(name + ".events", 4);
         Map<String, String> env = new HashMap<>();
         env.put("DATABASE_URL", jdbcUrl);

@@ -26,6 +26,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
     private final io.zonky.test.db.postgres.embedded.EmbeddedPostgres server;
     private final Path dataDirectory;
+    private volatile boolean killed;
 
     private EmbeddedPostgres(io.zonky.test.db.postgres.embedded.EmbeddedPostgres server, Path dataDirectory) {
         this.server = server;
@@ -102,40 +103,84 @@ public final class EmbeddedPostgres implements AutoCloseable {
         return dataDirectory;
     }
 
-    /** Stops the server (fast shutdown) and waits for it. */
+    /**
+     * Crashes the server as a lost machine would: {@code kill -9} of the postmaster and of every process it started
+     * (its backends, WAL writer, WAL senders), waiting until they are gone. Clients see their connections reset;
+     * what was committed is in the WAL (and, with a synchronous standby, on the standby). {@link #close()} after a
+     * kill only releases what the embedded library holds. Idempotent.
+     */
+    public void kill() {
+        Optional<ProcessHandle> postmaster = postmaster(dataDirectory);
+        if (postmaster.isEmpty()) {
+            return;
+        }
+        ProcessHandle p = postmaster.get();
+        List<ProcessHandle> children = p.descendants().toList();
+        log.warn("killing PostgreSQL on {} (pid {}) with SIGKILL", dataDirectory, p.pid());
+        p.destroyForcibly();
+        children.forEach(ProcessHandle::destroyForcibly);
+        // Polled rather than onExit(): for a process that is not our child the JDK polls it only every second or so.
+        try {
+            Conditions.await(
+                    Duration.ofSeconds(30),
+                    "PostgreSQL on " + dataDirectory + " to die",
+                    () -> !p.isAlive() && children.stream().noneMatch(ProcessHandle::isAlive));
+        } catch (AssertionError e) {
+            throw new EmbeddedInfrastructureException(e.getMessage(), e);
+        }
+        killed = true;
+    }
+
+    /** True unless {@link #kill()} crashed the server. */
+    public boolean isAlive() {
+        return !killed;
+    }
+
+    /** Stops the server (fast shutdown) and waits for it; after {@link #kill()} only releases its resources. */
     @Override
     public void close() {
         try {
             server.close();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (IOException | RuntimeException e) {
+            if (!killed) {
+                throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+            }
+            // pg_ctl stop of a server killed with -9 fails: there is nothing left to stop
         }
     }
 
-    /** A postmaster still running on this directory (its parent was killed with -9) is shut down first. */
-    private static void stopOrphan(Path data) throws IOException {
+    /** The running postmaster of the data directory {@code data}, from its {@code postmaster.pid}. */
+    static Optional<ProcessHandle> postmaster(Path data) {
         Path pidFile = data.resolve("postmaster.pid");
-        if (!Files.exists(pidFile)) {
-            return;
+        List<String> lines;
+        try {
+            lines = Files.exists(pidFile) ? Files.readAllLines(pidFile) : List.of();
+        } catch (IOException e) {
+            return Optional.empty(); // removed meanwhile: the server stopped
         }
-        List<String> lines = Files.readAllLines(pidFile);
         if (lines.isEmpty()) {
-            return;
+            return Optional.empty();
         }
         long pid;
         try {
             pid = Long.parseLong(lines.getFirst().trim());
         } catch (NumberFormatException e) {
-            return;
+            return Optional.empty();
         }
-        Optional<ProcessHandle> orphan = ProcessHandle.of(pid)
+        return ProcessHandle.of(pid)
                 .filter(ProcessHandle::isAlive)
                 .filter(p -> p.info().command().map(c -> c.endsWith("postgres")).orElse(false));
+    }
+
+    /** A postmaster still running on this directory (its parent was killed with -9) is shut down first. */
+    private static void stopOrphan(Path data) throws IOException {
+        Optional<ProcessHandle> orphan = postmaster(data);
         if (orphan.isEmpty()) {
             return;
         }
-        log.warn("stopping PostgreSQL left running on {} (pid {})", data, pid);
         ProcessHandle p = orphan.get();
+        long pid = p.pid();
+        log.warn("stopping PostgreSQL left running on {} (pid {})", data, pid);
         // SIGINT is PostgreSQL's fast shutdown: it rolls back what the dead parent left open and stops at once
         // (ProcessHandle.destroy would send SIGTERM, a smart shutdown that waits for clients). SIGQUIT, the
         // immediate shutdown, is the fallback; crash recovery at the next start makes it safe.

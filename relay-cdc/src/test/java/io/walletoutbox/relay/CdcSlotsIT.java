@@ -46,4 +46,31 @@ class CdcSlotsIT {
             assertNotEquals(ourDefaults.slotName(), theirDefaults.slotName());
         }
     }
+
+    @Test
+    void slotsAreFailoverSlotsAndAnOldIdleOneIsSwitchedOver() throws Exception {
+        try (var fixture = new RelayFixture("cdc_failover", OutboxMode.LOGICAL_MESSAGE)) {
+            CdcConfig fresh = CdcConfig.defaults("f", fixture.url, fixture.infra.user(), "")
+                    .withSlot("cdc_failover_fresh", "cdc_failover_pub");
+            CdcSlots.ensureSlot(fixture.jdbi, fresh);
+            fixture.register(() -> CdcSlots.drop(fixture.jdbi, fresh));
+            assertTrue(failover(fixture.jdbi, fresh.slotName()), "a new slot is a failover slot");
+
+            CdcConfig old = CdcConfig.defaults("f", fixture.url, fixture.infra.user(), "")
+                    .withSlot("cdc_failover_old", "cdc_failover_pub");
+            fixture.jdbi.useHandle(
+                    h -> h.execute("SELECT pg_create_logical_replication_slot('" + old.slotName() + "', 'pgoutput')"));
+            fixture.register(() -> CdcSlots.drop(fixture.jdbi, old));
+            assertEquals(false, failover(fixture.jdbi, old.slotName()));
+            CdcSlots.ensureSlot(fixture.jdbi, old);
+            assertTrue(failover(fixture.jdbi, old.slotName()), "an idle slot made before is switched to failover");
+        }
+    }
+
+    private static boolean failover(Jdbi jdbi, String slot) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT failover FROM pg_replication_slots WHERE slot_name = :s")
+                .bind("s", slot)
+                .mapTo(Boolean.class)
+                .one());
+    }
 }

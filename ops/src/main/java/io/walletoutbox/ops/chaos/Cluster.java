@@ -107,6 +107,9 @@ final class Cluster implements AutoCloseable {
     private String database;
     private String topic;
     private String logPrefix = "setup";
+    /** The current scenario's own PostgreSQL pair, replacing the shared server until the next scenario, or null. */
+    private PostgresPairProcess pair;
+
     private boolean closed;
 
     private Cluster(Path work, Path jar) {
@@ -168,6 +171,10 @@ final class Cluster implements AutoCloseable {
         }
         services.clear();
         onKafkaCluster = false;
+        if (pair != null) {
+            pair.close();
+            pair = null;
+        }
         this.logPrefix = name;
         this.database = db;
         this.topic = eventsTopic;
@@ -291,8 +298,29 @@ final class Cluster implements AutoCloseable {
     }
 
     private String jdbcUrl(String applicationName) {
+        if (pair != null) {
+            return "jdbc:postgresql://" + pair.hosts() + "/" + database + "?ApplicationName=" + applicationName
+                    + "&connectTimeout=5&socketTimeout=60&targetServerType=primary&hostRecheckSeconds=1";
+        }
         return "jdbc:postgresql://127.0.0.1:" + pgPort + "/" + database + "?ApplicationName=" + applicationName
                 + "&connectTimeout=5&socketTimeout=60";
+    }
+
+    /**
+     * Moves the current scenario's database to a PostgreSQL primary with a synchronous standby of its own ({@link
+     * PostgresPairProcess}) until the next scenario: services and checks connect with a multi-host URL. Call it from
+     * a scenario's setup, before any service starts.
+     */
+    void startPostgresPair() throws IOException {
+        pair = PostgresPairProcess.start(java, work.resolve("pg-pair-" + database), logFile("postgres-pair"), database);
+    }
+
+    /** The pair of {@link #startPostgresPair()}. */
+    PostgresPairProcess postgresPair() {
+        if (pair == null) {
+            throw new IllegalStateException("no PostgreSQL pair in this scenario");
+        }
+        return pair;
     }
 
     /** Declares a service (not started). */
@@ -608,6 +636,9 @@ final class Cluster implements AutoCloseable {
             if (s.alive()) {
                 s.process.destroyForcibly();
             }
+        }
+        if (pair != null) {
+            pair.close();
         }
         for (Simulator sim : simulators.values()) {
             sim.process().destroyForcibly();

@@ -95,7 +95,9 @@ final class Scenarios {
                         "two-billers-one-down",
                         List.of(),
                         BillerScenarios::twoBillersSetup,
-                        BillerScenarios::twoBillersOneDown));
+                        BillerScenarios::twoBillersOneDown),
+                new Scenario("postgres-failover", List.of(), FailoverScenarios::setup, FailoverScenarios::polling),
+                new Scenario("cdc-postgres-failover", List.of(), FailoverScenarios::setup, FailoverScenarios::cdc));
     }
 
     private static Optional<String> apiKill(ScenarioRun r) throws Exception {
@@ -509,7 +511,7 @@ final class Scenarios {
      * writer) that does not become ready fails the scenario, with its reason: every build has one, and a suite that
      * skipped it would prove nothing of it.
      */
-    private static Service switchToCdc(ScenarioRun r) throws Exception {
+    static Service switchToCdc(ScenarioRun r) throws Exception {
         List<Service> before = r.cluster.services();
         List<Service> writers = new ArrayList<>();
         for (Service s : before) {

@@ -11,8 +11,10 @@ import java.util.regex.Pattern;
  * Configuration of the CDC relay.
  *
  * @param instanceId name of this relay instance, in logs, thread names and the metrics' {@code instance} tag
- * @param jdbcUrl the outbox database, {@code jdbc:postgresql://host[:port]/database}; Debezium opens a replication
- *     connection to it, so the user needs the {@code REPLICATION} attribute (or to be a superuser)
+ * @param jdbcUrl the outbox database, {@code jdbc:postgresql://host[:port][,host[:port]…]/database[?…]}; Debezium
+ *     opens a replication connection to it, so the user needs the {@code REPLICATION} attribute (or to be a
+ *     superuser). With several hosts (a primary and its standbys), each start of the engine connects to the one
+ *     that is the primary at that moment ({@link #hosts()}), so the relay follows a promotion
  * @param user database user
  * @param password database password (may be empty)
  * @param slotName the logical replication slot, created at start when absent; one per database and relay
@@ -51,7 +53,7 @@ public record CdcConfig(
         Map<String, ParkingPolicy> parkingPolicies) {
 
     private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
-    private static final Pattern URL = Pattern.compile("jdbc:postgresql://([^/?,]+)/([^/?]+)(\\?.*)?");
+    private static final Pattern URL = Pattern.compile("jdbc:postgresql://([^/?,]+(?:,[^/?,]+)*)/([^/?]+)(\\?.*)?");
 
     public CdcConfig {
         Objects.requireNonNull(instanceId, "instanceId");
@@ -61,7 +63,7 @@ public record CdcConfig(
         Objects.requireNonNull(jdbcUrl, "jdbcUrl");
         if (!URL.matcher(jdbcUrl).matches()) {
             throw new IllegalArgumentException(
-                    "jdbcUrl must be jdbc:postgresql://host[:port]/database, was " + jdbcUrl);
+                    "jdbcUrl must be jdbc:postgresql://host[:port][,host[:port]…]/database, was " + jdbcUrl);
         }
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(password, "password");
@@ -153,15 +155,58 @@ public record CdcConfig(
         return parkingPolicies.getOrDefault(topic, ParkingPolicy.SKIP);
     }
 
-    /** The host of {@link #jdbcUrl()}. */
-    public String host() {
-        return URI.create("pg://" + hostPort()).getHost();
+    /** A host of {@link #jdbcUrl()} and its port (5432 when the URL names none). */
+    public record Host(String host, int port) {
+        public Host {
+            Objects.requireNonNull(host, "host");
+            if (host.isBlank() || port < 1 || port > 65535) {
+                throw new IllegalArgumentException("not a host and port: " + host + ":" + port);
+            }
+        }
+
+        /**
+         * A JDBC URL for {@code database} on this host alone, with {@code query} (the original URL's parameters,
+         * {@code targetServerType} left out) appended.
+         */
+        public String jdbcUrl(String database, String query) {
+            return "jdbc:postgresql://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + "/" + database
+                    + query;
+        }
     }
 
-    /** The port of {@link #jdbcUrl()}, 5432 when it names none. */
+    /** The hosts of {@link #jdbcUrl()}, in the URL's order (one unless the URL lists a primary and its standbys). */
+    public java.util.List<Host> hosts() {
+        return java.util.Arrays.stream(hostPort().split(","))
+                .map(h -> {
+                    URI uri = URI.create("pg://" + h.strip());
+                    return new Host(uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort());
+                })
+                .toList();
+    }
+
+    /** The first host of {@link #jdbcUrl()}. */
+    public String host() {
+        return hosts().getFirst().host();
+    }
+
+    /** The port of the first host of {@link #jdbcUrl()}, 5432 when it names none. */
     public int port() {
-        int port = URI.create("pg://" + hostPort()).getPort();
-        return port < 0 ? 5432 : port;
+        return hosts().getFirst().port();
+    }
+
+    /**
+     * The parameters of {@link #jdbcUrl()} ({@code ?…}, or empty) without {@code targetServerType}, for a connection
+     * to one of its {@link #hosts()}.
+     */
+    public String singleHostQuery() {
+        var m = URL.matcher(jdbcUrl);
+        m.matches();
+        String query = m.group(3) == null ? "" : m.group(3).substring(1);
+        String kept = java.util.Arrays.stream(query.split("&"))
+                .filter(p ->
+                        !p.isEmpty() && !p.toLowerCase(java.util.Locale.ROOT).startsWith("targetservertype="))
+                .collect(java.util.stream.Collectors.joining("&"));
+        return kept.isEmpty() ? "" : "?" + kept;
     }
 
     /** The database name of {@link #jdbcUrl()}. */

@@ -31,6 +31,15 @@ import org.jdbi.v3.core.Jdbi;
  * Error}; a standby waiting for the slot, or a relay waiting for Kafka, runs. The slot's own health (missing,
  * invalidated) is {@link CdcSlots#status}, cached for the writers by {@link CdcSlotMonitor}.
  *
+ * <p><b>Failover.</b> On PostgreSQL 17 and later the slot is a failover slot ({@link CdcSlots#ensureSlot}): a
+ * standby with {@code sync_replication_slots=on} keeps a copy, and a primary whose {@code synchronized_standby_slots}
+ * names that standby's physical slot never lets the relay read past what the standby has. With a multi-host {@link
+ * CdcConfig#jdbcUrl()}, each start of the engine (after the primary is lost, the engine stops and is started again
+ * after a back-off of up to {@link CdcConfig#maxRetryBackoff()}) connects to whichever host is the primary then, so
+ * the relay resumes on the promoted standby from its last committed offset: nothing is lost, and what is replayed
+ * is at most the batch that was in flight, as after any crash. Older servers have no failover slots: a promotion
+ * loses the slot (docs/operations.md, PostgreSQL failover).
+ *
  * <p><b>WAL hygiene.</b> The slot keeps WAL from its confirmed position on. The relay confirms after every batch,
  * and every {@link CdcConfig#heartbeatInterval()} writes a non-transactional message of its own and confirms it,
  * so an idle outbox lets the server recycle WAL. {@link CdcMeterBinder} reports what the slot retains.

@@ -8,6 +8,8 @@ import org.jdbi.v3.core.Jdbi;
  * its confirmed position on, whoever reads it, so a deployment that leaves CDC must drop it.
  */
 public final class CdcSlots {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(CdcSlots.class);
+
     private CdcSlots() {}
 
     /** Creates the publication of {@code config} when absent (a publication of no table; see {@link CdcConfig}). */
@@ -30,29 +32,55 @@ public final class CdcSlots {
      * events committed after {@code start()} returned are never missed, even when the engine starts later. Creating a
      * logical slot waits for the transactions running at that moment to end. A slot of that name that belongs to
      * another database (slot names are cluster-wide) or plugin is refused with an {@link IllegalStateException}.
+     *
+     * <p>On PostgreSQL 17 and later the slot is a failover slot ({@code failover = true}): a standby with {@code
+     * sync_replication_slots=on} keeps a copy of it, so after a promotion the relay resumes on the new primary where
+     * it left off (docs/operations.md, PostgreSQL failover). A slot made before without it is switched to failover
+     * when no relay reads it at that moment ({@code ALTER_REPLICATION_SLOT}); otherwise a warning says so. Older
+     * servers have no failover slots: there a promotion loses the slot.
      */
     public static void ensureSlot(Jdbi jdbi, CdcConfig config) {
-        jdbi.useHandle(h -> {
+        boolean alter = jdbi.withHandle(h -> {
+            boolean failover = h.createQuery("SELECT current_setting('server_version_num')::int >= 170000")
+                    .mapTo(Boolean.class)
+                    .one();
             var existing = h.createQuery("""
-                            SELECT coalesce(database, '') || ' ' || coalesce(plugin, '') FROM pg_replication_slots
-                            WHERE slot_name = :slot""")
+                            SELECT coalesce(database, '') || ' ' || coalesce(plugin, '') AS owner,
+                                   coalesce((to_jsonb(s) ->> 'failover')::boolean, false) AS failover, active
+                            FROM pg_replication_slots s WHERE slot_name = :slot""")
                     .bind("slot", config.slotName())
-                    .mapTo(String.class)
+                    .map((rs, ctx) ->
+                            new ExistingSlot(rs.getString("owner"), rs.getBoolean("failover"), rs.getBoolean("active")))
                     .findOne();
             if (existing.isPresent()) {
                 String expected = h.createQuery("SELECT current_database() || ' pgoutput'")
                         .mapTo(String.class)
                         .one();
-                if (!existing.get().equals(expected)) {
+                if (!existing.get().owner().equals(expected)) {
                     // Slot names are cluster-wide: another database's relay (or another tool) owns this one.
                     throw new IllegalStateException("replication slot " + config.slotName() + " exists for another"
-                            + " database or plugin (" + existing.get().strip() + "), not for this one (" + expected
-                            + "); give this deployment a slot of its own");
+                            + " database or plugin (" + existing.get().owner().strip() + "), not for this one ("
+                            + expected + "); give this deployment a slot of its own");
                 }
-                return;
+                if (failover && !existing.get().failover()) {
+                    if (existing.get().active()) {
+                        log.warn(
+                                "replication slot {} is not a failover slot and a relay reads it: a promotion of a"
+                                        + " standby would lose it; it is made a failover slot at the next start"
+                                        + " that finds it idle",
+                                config.slotName());
+                        return false;
+                    }
+                    return true;
+                }
+                return false;
             }
             try {
-                h.createQuery("SELECT lsn::text FROM pg_create_logical_replication_slot(:slot, 'pgoutput')")
+                h.createQuery(
+                                failover
+                                        ? "SELECT lsn::text FROM pg_create_logical_replication_slot(:slot, 'pgoutput',"
+                                                + " false, false, true)"
+                                        : "SELECT lsn::text FROM pg_create_logical_replication_slot(:slot, 'pgoutput')")
                         .bind("slot", config.slotName())
                         .mapTo(String.class)
                         .one();
@@ -61,7 +89,35 @@ public final class CdcSlots {
                     throw e; // another instance creating the same slot at the same time is fine
                 }
             }
+            return false;
         });
+        if (alter) {
+            makeFailover(config);
+        }
+    }
+
+    private record ExistingSlot(String owner, boolean failover, boolean active) {}
+
+    /** {@code ALTER_REPLICATION_SLOT … (FAILOVER true)}, a replication-protocol command; a failure is logged. */
+    private static void makeFailover(CdcConfig config) {
+        var props = new java.util.Properties();
+        props.setProperty("user", config.user());
+        props.setProperty("password", config.password());
+        props.setProperty("replication", "database");
+        props.setProperty("preferQueryMode", "simple");
+        props.setProperty("assumeMinServerVersion", "10");
+        try (var c = java.sql.DriverManager.getConnection(config.jdbcUrl(), props);
+                var s = c.createStatement()) {
+            // The name is a validated identifier (CdcConfig); replication commands take no bind parameters.
+            s.execute("ALTER_REPLICATION_SLOT " + config.slotName() + " ( FAILOVER true )");
+            log.info("replication slot {} is now a failover slot", config.slotName());
+        } catch (java.sql.SQLException e) {
+            log.warn(
+                    "replication slot {} could not be made a failover slot (a promotion of a standby would lose it):"
+                            + " {}",
+                    config.slotName(),
+                    e.getMessage());
+        }
     }
 
     /**

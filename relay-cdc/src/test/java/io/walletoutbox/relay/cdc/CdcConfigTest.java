@@ -33,7 +33,23 @@ class CdcConfigTest {
                 IllegalArgumentException.class,
                 () -> CdcConfig.defaults("i", "jdbc:mysql://localhost/wallet", "u", ""));
         assertThrows(
-                IllegalArgumentException.class, () -> CdcConfig.defaults("i", "jdbc:postgresql://h1,h2/db", "u", ""));
+                IllegalArgumentException.class, () -> CdcConfig.defaults("i", "jdbc:postgresql://h1,/db", "u", ""));
+    }
+
+    @Test
+    void aMultiHostUrlListsEveryHostAndKeepsItsParametersButTheTargetServerType() {
+        var c = CdcConfig.defaults(
+                "i", "jdbc:postgresql://pg-a:5433,pg-b/wallet?targetServerType=primary&sslmode=require", "u", "");
+        assertEquals(java.util.List.of(new CdcConfig.Host("pg-a", 5433), new CdcConfig.Host("pg-b", 5432)), c.hosts());
+        assertEquals("pg-a", c.host());
+        assertEquals("wallet", c.database());
+        assertEquals("walletoutbox_wallet", c.slotName());
+        assertEquals("?sslmode=require", c.singleHostQuery());
+        assertEquals(
+                "jdbc:postgresql://pg-b:5432/wallet?sslmode=require",
+                c.hosts().get(1).jdbcUrl(c.database(), c.singleHostQuery()));
+        assertEquals(
+                "", CdcConfig.defaults("i", "jdbc:postgresql://h/db", "u", "").singleHostQuery());
     }
 
     @Test

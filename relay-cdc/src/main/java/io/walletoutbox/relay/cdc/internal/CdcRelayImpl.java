@@ -56,6 +56,8 @@ public final class CdcRelayImpl implements Relay {
     private volatile boolean running;
     /** An {@link Error} that ended the relay: it stops for good, and {@link #isRunning()} says so. */
     private volatile Throwable fatal;
+    /** The primary the engine last read from (supervisor thread only). */
+    private PrimaryLocator.Primary lastPrimary;
 
     public CdcRelayImpl(Jdbi jdbi, Producer<String, byte[]> producer, CdcConfig config, RelayMetrics metrics) {
         this(jdbi, producer, config, metrics, RelayHooks.NONE);
@@ -111,9 +113,19 @@ public final class CdcRelayImpl implements Relay {
         while (running) {
             try {
                 CdcSlots.ensurePublication(jdbi, config);
+                PrimaryLocator.Primary primary = PrimaryLocator.locate(config);
+                if (!primary.equals(lastPrimary)) {
+                    log.info(
+                            "CDC relay {}: reading slot {} on the primary {}:{}",
+                            config.instanceId(),
+                            config.slotName(),
+                            primary.host().host(),
+                            primary.host().port());
+                    lastPrimary = primary;
+                }
                 var failure = new AtomicReference<Throwable>();
                 var built = DebeziumEngine.create(Json.class)
-                        .using(properties())
+                        .using(properties(primary))
                         .using((success, message, error) -> {
                             if (!success) {
                                 failure.set(error != null ? error : new IllegalStateException(message));
@@ -165,7 +177,7 @@ public final class CdcRelayImpl implements Relay {
         }
     }
 
-    private Properties properties() {
+    private Properties properties(PrimaryLocator.Primary primary) {
         var p = new Properties();
         p.setProperty("name", config.slotName());
         p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
@@ -178,14 +190,18 @@ public final class CdcRelayImpl implements Relay {
         // Offsets are committed after every batch (the relay only returns from a batch once Kafka acked it).
         p.setProperty("offset.flush.interval.ms", "0");
         p.setProperty("offset.flush.timeout.ms", "10000");
-        p.setProperty("database.hostname", config.host());
-        p.setProperty("database.port", Integer.toString(config.port()));
+        p.setProperty("database.hostname", primary.host().host());
+        p.setProperty("database.port", Integer.toString(primary.host().port()));
         p.setProperty("database.user", config.user());
         p.setProperty("database.password", config.password());
         p.setProperty("database.dbname", config.database());
         p.setProperty("topic.prefix", config.slotName());
         p.setProperty("plugin.name", "pgoutput");
         p.setProperty("slot.name", config.slotName());
+        if (primary.serverVersion() >= 170000) {
+            // CdcSlots.ensureSlot made the slot a failover slot already; this covers Debezium creating it again.
+            p.setProperty("slot.failover", "true");
+        }
         p.setProperty("publication.name", config.publicationName());
         p.setProperty("publication.autocreate.mode", "disabled");
         p.setProperty("snapshot.mode", "no_data");

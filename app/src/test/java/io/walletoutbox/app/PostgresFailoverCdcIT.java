@@ -1,0 +1,9 @@
+package io.walletoutbox.app;
+
+/** {@link PostgresFailoverContract} with RELAY_MODE=cdc. */
+class PostgresFailoverCdcIT extends PostgresFailoverContract {
+    @Override
+    String relayMode() {
+        return "cdc";
+    }
+}
