@@ -2,6 +2,7 @@ package io.walletoutbox.provider;
 
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
 
 /**
  * Where the bill-payment consumer reports definite outcomes; the app wires it to the wallet module. Both methods
@@ -52,4 +53,40 @@ public interface OutcomeRecorder {
      * when this changed the payment.
      */
     boolean declined(Handle handle, UUID paymentId, String reason);
+
+    /** What {@link #record} did. */
+    enum Recorded {
+        /** The payment was settled or refunded, and the inbox entry written. */
+        CHANGED,
+        /** The payment was settled before: only the inbox entry was written. */
+        UNCHANGED,
+        /** The inbox had the event already (a duplicate won): nothing was written. */
+        DUPLICATE
+    }
+
+    /**
+     * Records a definite outcome ({@link BillerOutcome.Paid} or {@link BillerOutcome.Declined}) together with the
+     * consumer's inbox entry ({@code consumer}, {@code eventId}) in ONE transaction of its own on {@code jdbi}: the
+     * entry first (there already: {@link Recorded#DUPLICATE}, nothing written), then the outcome. Failures are
+     * classed as for {@link #paid}; after one nothing is written. The default is that transaction statement by
+     * statement ({@link io.walletoutbox.outbox.Inbox#markProcessed}, then {@link #paid} or {@link #declined});
+     * a recorder that can do it in fewer round trips (the wallet's: one) overrides it.
+     *
+     * @param walletId the wallet the payment's event names (a hint the recorder may use, e.g. for the outbox shard
+     *     of its follow-up event; it must check it)
+     */
+    default Recorded record(
+            Jdbi jdbi, String consumer, UUID eventId, UUID paymentId, String walletId, BillerOutcome outcome) {
+        return jdbi.inTransaction(h -> {
+            if (!io.walletoutbox.outbox.Inbox.create().markProcessed(h, consumer, eventId)) {
+                return Recorded.DUPLICATE;
+            }
+            boolean changed = switch (outcome) {
+                case BillerOutcome.Paid(var reference) -> paid(h, paymentId, reference);
+                case BillerOutcome.Declined(var reason) -> declined(h, paymentId, reason);
+                default -> throw new IllegalArgumentException("only a definite outcome is recorded, not " + outcome);
+            };
+            return changed ? Recorded.CHANGED : Recorded.UNCHANGED;
+        });
+    }
 }

@@ -144,6 +144,24 @@ public interface Wallets {
     boolean recordOutcome(Handle handle, UUID paymentId, PaymentOutcome outcome);
 
     /**
+     * {@link #recordOutcome(Handle, UUID, PaymentOutcome)} together with a consumer's processed-once {@code inbox}
+     * entry, in one transaction of its own: the entry first (already there: {@link OutcomeRecorded#DUPLICATE},
+     * nothing written), then the payment's transition, its settlement or refund and its follow-up event (already
+     * terminal: {@link OutcomeRecorded#UNCHANGED}, the entry alone is written). With an outbox writer that has a
+     * server-side form ({@link io.walletoutbox.outbox.OutboxWriter#serverSide}) this is ONE round trip (the function
+     * {@code wallet_record_outcome}); otherwise, or when the payment is not of {@code walletId} (whose outbox shard
+     * the call computes beforehand), the same writes statement by statement.
+     *
+     * @param walletId the payment's wallet as the caller knows it (from the event)
+     * @throws WalletException.PaymentNotFound when there is no such payment (nothing written, not even the entry)
+     * @throws WalletException.InvalidField when the reference or reason is empty or too long (200 / 500 chars)
+     * @throws io.walletoutbox.outbox.OutboxException.WritesRefusedException when the outbox writer's gate refuses
+     * @throws org.jdbi.v3.core.JdbiException when the database refuses (see {@link #recordOutcome(Handle, UUID,
+     *     PaymentOutcome)}); nothing is written
+     */
+    OutcomeRecorded recordOutcome(InboxEntry inbox, UUID paymentId, UUID walletId, PaymentOutcome outcome);
+
+    /**
      * One page of the wallet's ledger entries, newest first. {@code cursor} is the opaque {@link
      * TransactionPage#nextCursor()} of the previous page, or empty for the first page. Pages are stable under
      * concurrent inserts (keyset pagination over an order that is the wallet's commit order): walking the pages

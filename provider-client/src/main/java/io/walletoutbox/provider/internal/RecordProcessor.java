@@ -432,44 +432,60 @@ final class RecordProcessor {
     private void record(PaymentEvent event, BillerOutcome outcome, int attempts, Progress progress)
             throws InterruptedException {
         try {
-            atDatabase(() -> jdbi.inTransaction(h -> {
-                if (!inbox.markProcessed(h, INBOX_CONSUMER, event.eventId())) {
-                    throw new DuplicateEvent();
-                }
-                switch (outcome) {
-                    case BillerOutcome.Paid(var reference) -> {
-                        if (!recorder.paid(h, event.paymentId(), reference)) {
-                            log.info("payment was settled before paymentId={} outcome=paid", event.paymentId());
-                        }
-                    }
-                    case BillerOutcome.Declined(var reason) -> {
-                        if (!recorder.declined(h, event.paymentId(), reason)) {
-                            log.info("payment was settled before paymentId={} outcome=declined", event.paymentId());
-                        }
-                    }
-                    case BillerOutcome.Unknown(var cause) -> {
-                        PostgresReconciliation.insert(
-                                h,
-                                event,
-                                Escalation.UNKNOWN_OUTCOME.label(),
-                                cause,
-                                attempts,
-                                progress.firstAttempt,
-                                progress.unprovenSince());
-                        log.warn(
-                                "payment outcome unknown past the horizon, awaiting reconciliation paymentId={}"
-                                        + " walletId={} attempts={} cause={}",
+            if (outcome instanceof BillerOutcome.Paid || outcome instanceof BillerOutcome.Declined) {
+                // The inbox entry and the outcome in one transaction of the recorder's (the wallet's: one round trip).
+                OutcomeRecorder.Recorded recorded = atDatabase(() -> recorder.record(
+                        jdbi, INBOX_CONSUMER, event.eventId(), event.paymentId(), event.walletId(), outcome));
+                switch (recorded) {
+                    case DUPLICATE -> throw new DuplicateEvent();
+                    case UNCHANGED ->
+                        log.info(
+                                "payment was settled before paymentId={} outcome={}",
                                 event.paymentId(),
-                                event.walletId(),
-                                attempts,
-                                cause);
-                    }
-                    case BillerOutcome.ConfigurationFault f ->
-                        throw new IllegalStateException("a configuration fault is retried, never recorded");
-                    case BillerOutcome.NotCharged n -> throw new IllegalStateException("pay never answers NotCharged");
+                                outcome instanceof BillerOutcome.Paid ? "paid" : "declined");
+                    case CHANGED -> {}
                 }
-                return null;
-            }));
+            } else {
+                atDatabase(() -> jdbi.inTransaction(h -> {
+                    if (!inbox.markProcessed(h, INBOX_CONSUMER, event.eventId())) {
+                        throw new DuplicateEvent();
+                    }
+                    switch (outcome) {
+                        case BillerOutcome.Paid(var reference) -> {
+                            if (!recorder.paid(h, event.paymentId(), reference)) {
+                                log.info("payment was settled before paymentId={} outcome=paid", event.paymentId());
+                            }
+                        }
+                        case BillerOutcome.Declined(var reason) -> {
+                            if (!recorder.declined(h, event.paymentId(), reason)) {
+                                log.info("payment was settled before paymentId={} outcome=declined", event.paymentId());
+                            }
+                        }
+                        case BillerOutcome.Unknown(var cause) -> {
+                            PostgresReconciliation.insert(
+                                    h,
+                                    event,
+                                    Escalation.UNKNOWN_OUTCOME.label(),
+                                    cause,
+                                    attempts,
+                                    progress.firstAttempt,
+                                    progress.unprovenSince());
+                            log.warn(
+                                    "payment outcome unknown past the horizon, awaiting reconciliation paymentId={}"
+                                            + " walletId={} attempts={} cause={}",
+                                    event.paymentId(),
+                                    event.walletId(),
+                                    attempts,
+                                    cause);
+                        }
+                        case BillerOutcome.ConfigurationFault f ->
+                            throw new IllegalStateException("a configuration fault is retried, never recorded");
+                        case BillerOutcome.NotCharged n ->
+                            throw new IllegalStateException("pay never answers NotCharged");
+                    }
+                    return null;
+                }));
+            }
         } catch (DuplicateEvent e) {
             metrics.duplicate();
             log.debug("a duplicate of eventId={} was recorded first", event.eventId());

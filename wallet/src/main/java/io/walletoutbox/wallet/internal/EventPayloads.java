@@ -32,6 +32,16 @@ final class EventPayloads {
         return write(node);
     }
 
+    /**
+     * The end of {@link #succeeded} / {@link #failed} after the base fields: {@code ,"<field>":"<value>"}} (the
+     * server-side function {@code wallet_record_outcome} writes the base fields before it).
+     */
+    String tail(String field, String value) {
+        ObjectNode node = json.createObjectNode();
+        node.put(field, value);
+        return "," + write(node).substring(1);
+    }
+
     private ObjectNode base(BillPayment p) {
         ObjectNode node = json.createObjectNode();
         node.put("paymentId", p.id().toString());

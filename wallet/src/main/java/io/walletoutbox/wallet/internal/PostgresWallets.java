@@ -1,5 +1,6 @@
 package io.walletoutbox.wallet.internal;
 
+import io.walletoutbox.outbox.Inbox;
 import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxException;
 import io.walletoutbox.outbox.OutboxWriter;
@@ -7,8 +8,10 @@ import io.walletoutbox.outbox.ServerSideAppend;
 import io.walletoutbox.wallet.BillPayment;
 import io.walletoutbox.wallet.BillPaymentRequest;
 import io.walletoutbox.wallet.IdempotencyKeys;
+import io.walletoutbox.wallet.InboxEntry;
 import io.walletoutbox.wallet.LedgerAudit;
 import io.walletoutbox.wallet.Money;
+import io.walletoutbox.wallet.OutcomeRecorded;
 import io.walletoutbox.wallet.PaymentOutcome;
 import io.walletoutbox.wallet.StoredResponse;
 import io.walletoutbox.wallet.TopUp;
@@ -46,6 +49,7 @@ import org.jdbi.v3.core.Jdbi;
  * limit in the same statement, the refund of a declined payment of that day subtracts from it.
  */
 public final class PostgresWallets implements Wallets {
+    private static final Inbox INBOX = Inbox.create();
     private static final Pattern TRACEPARENT = Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
 
     private final Jdbi jdbi;
@@ -445,6 +449,69 @@ public final class PostgresWallets implements Wallets {
             }
         }
         return true;
+    }
+
+    @Override
+    public OutcomeRecorded recordOutcome(InboxEntry inbox, UUID paymentId, UUID walletId, PaymentOutcome outcome) {
+        Objects.requireNonNull(inbox, "inbox");
+        Objects.requireNonNull(paymentId, "paymentId");
+        Objects.requireNonNull(walletId, "walletId");
+        Objects.requireNonNull(outcome, "outcome");
+        boolean paid;
+        String detail;
+        switch (outcome) {
+            case PaymentOutcome.Paid p -> {
+                requireLength(p.reference(), "reference", 200);
+                paid = true;
+                detail = p.reference();
+            }
+            case PaymentOutcome.Declined d -> {
+                requireLength(d.reason(), "reason", 500);
+                paid = false;
+                detail = d.reason();
+            }
+        }
+        Instant now = now();
+        // The event's payload is completed by the function; its aggregate (the wallet) decides the shard.
+        OutboxEvent event = event(
+                walletId, paid ? WalletEvents.BILL_PAYMENT_SUCCEEDED : WalletEvents.BILL_PAYMENT_FAILED, "{}", now);
+        Optional<ServerSideAppend> append = outbox.serverSide(event);
+        if (append.isPresent()) {
+            Optional<OutcomeRecorded> answer;
+            try {
+                answer = OutcomeFunction.call(
+                        jdbi,
+                        new OutcomeFunction.Call(
+                                inbox,
+                                paymentId,
+                                walletId,
+                                paid,
+                                paid ? detail : null,
+                                paid ? null : detail,
+                                now,
+                                SystemAccounts.bucketOf(walletId),
+                                append.get(),
+                                payloads.tail(paid ? "providerReference" : "reason", detail)));
+            } catch (org.jdbi.v3.core.JdbiException e) {
+                if (OutcomeFunction.NOT_FOUND.equals(OutcomeFunction.sqlState(e))) {
+                    throw new WalletException.PaymentNotFound(paymentId);
+                }
+                throw e;
+            }
+            if (answer.isPresent()) {
+                if (answer.get() == OutcomeRecorded.RECORDED) {
+                    append.get().committed().run();
+                }
+                return answer.get();
+            }
+            // The payment is of another wallet than the caller said: statement by statement, with its own.
+        }
+        return jdbi.inTransaction(h -> {
+            if (!INBOX.markProcessed(h, inbox.consumer(), inbox.eventId())) {
+                return OutcomeRecorded.DUPLICATE;
+            }
+            return recordOutcome(h, paymentId, outcome) ? OutcomeRecorded.RECORDED : OutcomeRecorded.UNCHANGED;
+        });
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.walletoutbox.app.internal.config.BillerSettings;
 import io.walletoutbox.provider.BillPaymentConsumer;
 import io.walletoutbox.provider.BillPaymentConsumerConfig;
 import io.walletoutbox.provider.BillerClientConfig;
+import io.walletoutbox.provider.BillerOutcome;
 import io.walletoutbox.provider.BillerSimulator;
 import io.walletoutbox.provider.Billers;
 import io.walletoutbox.provider.OutcomeRecorder;
@@ -18,6 +19,8 @@ import io.walletoutbox.provider.ReconciliationConfig;
 import io.walletoutbox.provider.ReconciliationJob;
 import io.walletoutbox.provider.SimulatorConfig;
 import io.walletoutbox.wallet.BillPayment;
+import io.walletoutbox.wallet.InboxEntry;
+import io.walletoutbox.wallet.OutcomeRecorded;
 import io.walletoutbox.wallet.PaymentOutcome;
 import io.walletoutbox.wallet.WalletException;
 import io.walletoutbox.wallet.Wallets;
@@ -166,6 +169,36 @@ public final class ProviderWiring {
         @Override
         public boolean declined(Handle handle, UUID paymentId, String reason) {
             return record(handle, paymentId, new PaymentOutcome.Declined(reason));
+        }
+
+        /** One round trip: the wallet's function writes the inbox entry with the outcome. */
+        @Override
+        public Recorded record(
+                Jdbi jdbi, String consumer, UUID eventId, UUID paymentId, String walletId, BillerOutcome outcome) {
+            UUID wallet;
+            try {
+                wallet = UUID.fromString(walletId);
+            } catch (IllegalArgumentException | NullPointerException e) {
+                return OutcomeRecorder.super.record(jdbi, consumer, eventId, paymentId, walletId, outcome);
+            }
+            PaymentOutcome definite = switch (outcome) {
+                case BillerOutcome.Paid(var reference) -> new PaymentOutcome.Paid(reference);
+                case BillerOutcome.Declined(var reason) -> new PaymentOutcome.Declined(reason);
+                default -> throw new IllegalArgumentException("only a definite outcome is recorded, not " + outcome);
+            };
+            OutcomeRecorded recorded;
+            try {
+                recorded = wallets.recordOutcome(new InboxEntry(consumer, eventId), paymentId, wallet, definite);
+            } catch (WalletException.PaymentNotFound e) {
+                throw ProviderException.OutcomeRefused.unknownPayment(paymentId, e);
+            } catch (WalletException.InvalidField | WalletException.AmountOutOfRange e) {
+                throw ProviderException.OutcomeRefused.ledgerRefused(e.getMessage(), e);
+            }
+            return switch (recorded) {
+                case RECORDED -> Recorded.CHANGED;
+                case UNCHANGED -> Recorded.UNCHANGED;
+                case DUPLICATE -> Recorded.DUPLICATE;
+            };
         }
 
         private boolean record(Handle handle, UUID paymentId, PaymentOutcome outcome) {
