@@ -62,6 +62,8 @@ abstract class PostgresFailoverContract {
         Map<String, String> acknowledged = new ConcurrentHashMap<>();
         var accepted = new AtomicInteger();
         var failedAttempts = new AtomicInteger();
+        // statuses of the answers that were not 202 (a broken connection is not an answer)
+        Map<Integer, Integer> refusals = new ConcurrentHashMap<>();
         var promotedAt = new AtomicLong();
         var firstAckAfterPromotion = new AtomicLong();
         try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -90,6 +92,9 @@ abstract class PostgresFailoverContract {
                                 throw new AssertionError(key + ": " + r.statusCode() + " " + r.body());
                             }
                             failedAttempts.incrementAndGet();
+                            if (r != null) {
+                                refusals.merge(r.statusCode(), 1, Integer::sum);
+                            }
                             Thread.sleep(50);
                         }
                     }
@@ -118,6 +123,10 @@ abstract class PostgresFailoverContract {
                     failedAttempts.get());
         }
         assertEquals(WALLETS * PER_WALLET, acknowledged.size());
+        // While no primary answers, the service says so (503 database-unavailable, Retry-After), never 500.
+        assertTrue(
+                refusals.keySet().stream().allMatch(status -> status == 503),
+                "answers other than 202 during the failover: " + refusals);
 
         long promoted = promotedAt.get();
         ServiceHarness.await(
