@@ -36,6 +36,7 @@ import java.util.Set;
  * @param logFormat {@code text} or {@code json}
  * @param idempotencyRetention how long Idempotency-Keys and their responses are kept
  * @param retention reconciliation horizon and interval, inbox and audit retention
+ * @param relayProbeInterval how often an idle polling relay probes the outbox id sequence; zero turns the probe off
  */
 public record AppConfig(
         Optional<String> databaseUrl,
@@ -60,7 +61,8 @@ public record AppConfig(
         Optional<Integer> topicMinInsyncReplicas,
         String logFormat,
         java.time.Duration idempotencyRetention,
-        Retention retention) {
+        Retention retention,
+        java.time.Duration relayProbeInterval) {
 
     /**
      * How long things are kept and waited for.
@@ -173,6 +175,10 @@ public record AppConfig(
         INBOX_RETENTION(
                 "30d", "how long processed event ids are kept for de-duplication (longer than the topic's retention)"),
         AUDIT_RETENTION("400d", "how long operator audit records are kept"),
+        RELAY_PROBE_INTERVAL(
+                "1ms",
+                "how often an idle polling relay reads the outbox id sequence to notice events written by other"
+                        + " processes (0ms: off; then it polls 5 ms doubling to 500 ms)"),
         LOG_FORMAT("text", "log format: text or json"),
         IDEMPOTENCY_RETENTION_HOURS("24", "hours an Idempotency-Key and its response are kept (1 to 720)");
 
@@ -322,7 +328,8 @@ public record AppConfig(
                         duration(Setting.RECONCILIATION_AFTER, values, java.time.Duration.ofSeconds(1)),
                         duration(Setting.RECONCILIATION_INTERVAL, values, java.time.Duration.ofSeconds(1)),
                         duration(Setting.INBOX_RETENTION, values, java.time.Duration.ofHours(1)),
-                        duration(Setting.AUDIT_RETENTION, values, java.time.Duration.ofDays(1))));
+                        duration(Setting.AUDIT_RETENTION, values, java.time.Duration.ofDays(1))),
+                probeInterval(values));
         requireSafeDefaults(config);
         return config;
     }
@@ -411,6 +418,15 @@ public record AppConfig(
             default -> java.time.Duration.ofDays(n);
         };
         return d.compareTo(java.time.Duration.ofDays(3650)) <= 0 ? Optional.of(d) : Optional.empty();
+    }
+
+    private static java.time.Duration probeInterval(Map<Setting, String> values) {
+        java.time.Duration d = duration(Setting.RELAY_PROBE_INTERVAL, values, java.time.Duration.ZERO);
+        if (d.compareTo(java.time.Duration.ofSeconds(1)) > 0) {
+            throw new ConfigException("RELAY_PROBE_INTERVAL must be at most 1s (0ms turns the probe off), was '"
+                    + get(values, Setting.RELAY_PROBE_INTERVAL) + "'");
+        }
+        return d;
     }
 
     static java.time.Duration duration(Setting s, Map<Setting, String> values, java.time.Duration min) {

@@ -215,7 +215,10 @@ public final class ServiceRuntime implements AutoCloseable {
                 var producers = new RelayProducers(
                         infra.bootstrapServers(), config.kafkaSecurity().clientProperties(), registry);
                 relay = PollingRelay.create(
-                        jdbi, producers, relayConfig(instanceId, config.eventsTopic()), relayMetrics);
+                        jdbi,
+                        producers,
+                        relayConfig(instanceId, config.eventsTopic()).withProbeInterval(config.relayProbeInterval()),
+                        relayMetrics);
                 closer.register(relay);
                 closer.register(producers);
             }

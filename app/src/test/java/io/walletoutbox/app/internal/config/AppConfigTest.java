@@ -62,6 +62,19 @@ class AppConfigTest {
     }
 
     @Test
+    void relayProbeIntervalDefaultsToOneMillisecondAndZeroTurnsItOff() {
+        assertEquals(
+                java.time.Duration.ofMillis(1),
+                AppConfig.load(Map.of(), new String[0]).relayProbeInterval());
+        assertEquals(
+                java.time.Duration.ZERO,
+                AppConfig.load(Map.of("RELAY_PROBE_INTERVAL", "0ms"), new String[0])
+                        .relayProbeInterval());
+        assertMessage("RELAY_PROBE_INTERVAL must be at most 1s", Map.of("RELAY_PROBE_INTERVAL", "2s"));
+        assertMessage("RELAY_PROBE_INTERVAL must be a duration", Map.of("RELAY_PROBE_INTERVAL", "fast"));
+    }
+
+    @Test
     void passwordsNeverAppearInErrors() {
         var e = assertThrows(
                 ConfigException.class,
