@@ -1,6 +1,5 @@
 package io.walletoutbox.ops;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,7 +35,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * cannot keep up at that rate is a result, not an error of the tool).
  */
 public final class BillerLoad {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String BODY = "{\"biller\":\"wifi\",\"customerRef\":\"ACC-1001\",\"amount\":1}";
 
     private BillerLoad() {}
@@ -200,28 +198,6 @@ public final class BillerLoad {
     }
 
     private static Wallet createWallet(HttpClient http, URI base, String owner, String funding) throws Exception {
-        var created = http.send(
-                HttpRequest.newBuilder(base.resolve("/wallets"))
-                        .header("Authorization", owner)
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"currency\":\"USD\"}"))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (created.statusCode() != 201) {
-            throw new IllegalStateException("creating a wallet failed: " + created.body());
-        }
-        String id = JSON.readTree(created.body()).get("id").asText();
-        var topUp = http.send(
-                HttpRequest.newBuilder(base.resolve("/wallets/" + id + "/top-ups"))
-                        .header("Authorization", funding)
-                        .header("Content-Type", "application/json")
-                        .header("Idempotency-Key", "biller-load-seed-" + id)
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"amount\":100000000000}"))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (topUp.statusCode() != 201) {
-            throw new IllegalStateException("funding a wallet failed: " + topUp.body());
-        }
-        return new Wallet(id, owner);
+        return new Wallet(FundedWallets.create(http, base, owner, funding, "biller-load-seed-"), owner);
     }
 }

@@ -1,14 +1,11 @@
 package io.walletoutbox.ops;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,7 +40,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * and after the measured window (payments-bench.sh samples CPU times with it).
  */
 public final class PaymentLoad {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private PaymentLoad() {}
 
@@ -299,28 +295,7 @@ public final class PaymentLoad {
         String funding = tokens.bearer("load-funding", Tokens.FUND);
         for (int i = 0; i < count; i++) {
             String owner = tokens.bearer("load-" + i);
-            var created = http.send(
-                    HttpRequest.newBuilder(base.resolve("/wallets"))
-                            .header("Authorization", owner)
-                            .header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString("{\"currency\":\"USD\"}"))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (created.statusCode() != 201) {
-                throw new IllegalStateException("creating a wallet failed: " + created.body());
-            }
-            String id = JSON.readTree(created.body()).get("id").asText();
-            var topUp = http.send(
-                    HttpRequest.newBuilder(base.resolve("/wallets/" + id + "/top-ups"))
-                            .header("Authorization", funding)
-                            .header("Content-Type", "application/json")
-                            .header("Idempotency-Key", "load-seed-" + id)
-                            .POST(HttpRequest.BodyPublishers.ofString("{\"amount\":100000000000}"))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (topUp.statusCode() != 201) {
-                throw new IllegalStateException("funding a wallet failed: " + topUp.body());
-            }
+            String id = FundedWallets.create(http, base, owner, funding, "load-seed-");
             ids.add(new Wallet(id, owner));
         }
         return ids;

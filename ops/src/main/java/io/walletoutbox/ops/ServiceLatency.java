@@ -254,28 +254,7 @@ public final class ServiceLatency {
         String funding = tokens.bearer("svc-funding", Tokens.FUND);
         for (int i = 0; i < count; i++) {
             String owner = tokens.bearer("svc-" + i);
-            var created = http.send(
-                    HttpRequest.newBuilder(base.resolve("/wallets"))
-                            .header("Authorization", owner)
-                            .header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString("{\"currency\":\"USD\"}"))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (created.statusCode() != 201) {
-                throw new IllegalStateException("creating a wallet failed: " + created.body());
-            }
-            String id = JSON.readTree(created.body()).get("id").asText();
-            var topUp = http.send(
-                    HttpRequest.newBuilder(base.resolve("/wallets/" + id + "/top-ups"))
-                            .header("Authorization", funding)
-                            .header("Content-Type", "application/json")
-                            .header("Idempotency-Key", "svc-seed-" + id)
-                            .POST(HttpRequest.BodyPublishers.ofString("{\"amount\":100000000000}"))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (topUp.statusCode() != 201) {
-                throw new IllegalStateException("funding a wallet failed: " + topUp.body());
-            }
+            String id = FundedWallets.create(http, base, owner, funding, "svc-seed-");
             wallets.add(new String[] {id, owner});
         }
         return wallets;

@@ -10,16 +10,12 @@ import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxException;
 import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.outbox.OutboxWriter;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.Statement;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
-import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -194,7 +190,7 @@ class OneRoundTripPaymentIT {
     void oneRoundTripAgainstAboutTenStatementByStatement() {
         Wallet w = db.walletWith(1000);
         var counter = new AtomicInteger();
-        Jdbi counted = Jdbi.create(counting(db.dataSource, counter));
+        Jdbi counted = Jdbi.create(CountingDataSource.counting(db.dataSource, counter));
         var outbox = OutboxWriter.create(OutboxConfig.DEFAULTS, () -> {});
         Wallets wallets = Wallets.create(counted, outbox, db.config);
         IdempotencyKeys keys = IdempotencyKeys.create(counted, db.config);
@@ -226,47 +222,5 @@ class OneRoundTripPaymentIT {
         sha.update((byte) 0);
         sha.update(key.getBytes(StandardCharsets.UTF_8));
         return java.nio.ByteBuffer.wrap(sha.digest()).getInt();
-    }
-
-    /** A data source whose connections count what reaches the server: statement executions, commits, rollbacks. */
-    private static DataSource counting(DataSource target, AtomicInteger counter) {
-        return (DataSource) Proxy.newProxyInstance(
-                OneRoundTripPaymentIT.class.getClassLoader(), new Class<?>[] {DataSource.class}, (p, m, args) -> {
-                    Object result = invoke(target, m, args);
-                    return m.getName().equals("getConnection") ? connection((Connection) result, counter) : result;
-                });
-    }
-
-    private static Connection connection(Connection target, AtomicInteger counter) {
-        return (Connection) Proxy.newProxyInstance(
-                OneRoundTripPaymentIT.class.getClassLoader(), new Class<?>[] {Connection.class}, (p, m, args) -> {
-                    if (m.getName().equals("commit") || m.getName().equals("rollback")) {
-                        counter.incrementAndGet();
-                    }
-                    Object result = invoke(target, m, args);
-                    return result instanceof Statement s ? statement(s, counter) : result;
-                });
-    }
-
-    private static Object statement(Statement target, AtomicInteger counter) {
-        Class<?>[] types = target instanceof java.sql.CallableStatement
-                ? new Class<?>[] {java.sql.CallableStatement.class}
-                : target instanceof java.sql.PreparedStatement
-                        ? new Class<?>[] {java.sql.PreparedStatement.class}
-                        : new Class<?>[] {Statement.class};
-        return Proxy.newProxyInstance(OneRoundTripPaymentIT.class.getClassLoader(), types, (p, m, args) -> {
-            if (m.getName().startsWith("execute")) {
-                counter.incrementAndGet();
-            }
-            return invoke(target, m, args);
-        });
-    }
-
-    private static Object invoke(Object target, java.lang.reflect.Method m, Object[] args) throws Throwable {
-        try {
-            return m.invoke(target, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
     }
 }
