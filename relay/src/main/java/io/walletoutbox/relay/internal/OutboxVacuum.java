@@ -39,7 +39,6 @@ public final class OutboxVacuum implements AutoCloseable {
     private volatile boolean running;
     private Thread thread;
     private boolean notOwnerLogged;
-    private long vacuums;
 
     public OutboxVacuum(Jdbi jdbi, String instanceId) {
         this.jdbi = jdbi;
@@ -53,11 +52,6 @@ public final class OutboxVacuum implements AutoCloseable {
         }
         running = true;
         thread = Thread.ofVirtual().name("relay-" + instanceId + "-vacuum").start(this::loop);
-    }
-
-    /** Vacuums committed so far by this instance. */
-    public synchronized long vacuums() {
-        return vacuums;
     }
 
     private void loop() {
@@ -115,9 +109,6 @@ public final class OutboxVacuum implements AutoCloseable {
             return false;
         }
         handle.execute("VACUUM (SKIP_LOCKED) outbox_event");
-        synchronized (this) {
-            vacuums++;
-        }
         return true;
     }
 
