@@ -158,8 +158,11 @@ class EmbeddedKafkaClusterIT {
         cluster.restart(nodeDown());
         // A frozen node (SIGSTOP) is one down too: writes are still acknowledged by the other two.
         int frozen = leaderOf(topic);
-        cluster.pause(frozen);
         try (var producer = producer(60_000)) {
+            // The producer learns the cluster first: a metadata request to the frozen node would be answered by no
+            // one and outlast the producer's 5 s max.block.ms before the send even starts.
+            producer.partitionsFor(topic);
+            cluster.pause(frozen);
             producer.send(new ProducerRecord<>(topic, "k", "one frozen")).get(90, TimeUnit.SECONDS);
         } finally {
             cluster.resume(frozen);
