@@ -69,26 +69,31 @@ final class KafkaClusterScenarios {
      */
     private static Optional<String> kill(ScenarioRun r) throws Exception {
         EmbeddedKafkaCluster kafka = r.cluster.useKafkaCluster();
-        r.startLoad();
-        r.sleepUntil(r.between(0.15, 0.3));
-        int victim = busiestLeader(r);
-        long before = acknowledgedRecords(r, Duration.ofSeconds(10));
-        kafka.kill(victim);
-        r.fault("kill -9 kafka node " + victim);
-        long down = longMode(r) ? 30_000 : 14_000 + r.rnd.nextInt(3000);
-        Cluster.sleep(down);
-        long after = acknowledgedRecords(r, Duration.ofSeconds(10));
-        kafka.restart(victim);
-        String during = before < 0 || after < 0 ? "unknown" : Long.toString(after - before);
-        r.fault("kafka node " + victim + " restarted after " + down + "ms, " + during + " records acked meanwhile");
-        r.awaitLoad();
+        Acked acked = new Acked();
+        r.outage(
+                0.15,
+                0.3,
+                () -> {
+                    acked.victim = busiestLeader(r);
+                    acked.before = acknowledgedRecords(r, Duration.ofSeconds(10));
+                    kafka.kill(acked.victim);
+                    return "kill -9 kafka node " + acked.victim;
+                },
+                () -> longMode(r) ? 30_000 : 14_000 + r.rnd.nextInt(3000),
+                held -> {
+                    acked.after = acknowledgedRecords(r, Duration.ofSeconds(10));
+                    acked.held = held;
+                    kafka.restart(acked.victim);
+                    return "kafka node " + acked.victim + " restarted after " + held + "ms, " + acked.during()
+                            + " records acked meanwhile";
+                });
         awaitWhole(r, kafka);
-        r.notes.add("acked-while-down=" + during);
+        r.notes.add("acked-while-down=" + acked.during());
         r.checks.add((c, checker) -> {
-            if (before < 0 || after < 0) {
+            if (acked.before < 0 || acked.after < 0) {
                 checker.fail("I5", "the topic's high watermarks could not be read with one of three brokers dead");
-            } else if (after <= before) {
-                checker.fail("I5", "no write acknowledged in " + down + "ms with one of three brokers dead");
+            } else if (acked.after <= acked.before) {
+                checker.fail("I5", "no write acknowledged in " + acked.held + "ms with one of three brokers dead");
             }
         });
         return Optional.empty();
@@ -102,22 +107,27 @@ final class KafkaClusterScenarios {
      */
     private static Optional<String> pause(ScenarioRun r) throws Exception {
         EmbeddedKafkaCluster kafka = r.cluster.useKafkaCluster();
-        r.startLoad();
-        r.sleepUntil(r.between(0.1, 0.25));
-        int victim = busiestLeader(r);
-        long before = acknowledgedRecords(r, Duration.ofSeconds(10));
-        kafka.pause(victim);
-        r.fault("SIGSTOP kafka node " + victim);
-        long paused = longMode(r) ? 30_000 : 11_000 + r.rnd.nextInt(2000);
-        Cluster.sleep(paused);
-        // A short look only (a partition may still be led by the frozen node): the resume must not wait for it.
-        long after = acknowledgedRecords(r, Duration.ofSeconds(1));
-        kafka.resume(victim);
-        String during = before < 0 || after < 0 ? "unknown" : Long.toString(after - before);
-        r.fault("SIGCONT kafka node " + victim + " after " + paused + "ms, " + during + " records acked meanwhile");
-        r.awaitLoad();
+        Acked acked = new Acked();
+        r.outage(
+                0.1,
+                0.25,
+                () -> {
+                    acked.victim = busiestLeader(r);
+                    acked.before = acknowledgedRecords(r, Duration.ofSeconds(10));
+                    kafka.pause(acked.victim);
+                    return "SIGSTOP kafka node " + acked.victim;
+                },
+                () -> longMode(r) ? 30_000 : 11_000 + r.rnd.nextInt(2000),
+                held -> {
+                    // A short look only (a partition may still be led by the frozen node): the resume must not
+                    // wait for it.
+                    acked.after = acknowledgedRecords(r, Duration.ofSeconds(1));
+                    kafka.resume(acked.victim);
+                    return "SIGCONT kafka node " + acked.victim + " after " + held + "ms, " + acked.during()
+                            + " records acked meanwhile";
+                });
         awaitWhole(r, kafka);
-        r.notes.add("acked-while-paused=" + during);
+        r.notes.add("acked-while-paused=" + acked.during());
         return Optional.empty();
     }
 
@@ -184,6 +194,19 @@ final class KafkaClusterScenarios {
             }
         });
         return Optional.empty();
+    }
+
+    /** The node hit and the records the topic had acknowledged just before the fault and just before its end. */
+    private static final class Acked {
+        int victim;
+        long before;
+        long after;
+        long held;
+
+        /** Records acknowledged while the fault lasted, or "unknown" when either count could not be read. */
+        String during() {
+            return before < 0 || after < 0 ? "unknown" : Long.toString(after - before);
+        }
     }
 
     /** Waits until every replica is in sync again (the next scenario starts on a whole cluster). */

@@ -165,6 +165,34 @@ final class ScenarioRun {
         return from + rnd.nextDouble() * (to - from);
     }
 
+    /** A fault's start: does it and says what it did (recorded with its time). */
+    @FunctionalInterface
+    interface Inject {
+        String run() throws Exception;
+    }
+
+    /** A fault's end, after {@code heldMs}: undoes it and says what it did (recorded with its time). */
+    @FunctionalInterface
+    interface Recover {
+        String run(long heldMs) throws Exception;
+    }
+
+    /**
+     * The shape most scenarios share: starts the load, waits until a seeded point in [{@code from}, {@code to}) of
+     * its duration, injects the fault, holds it for {@code hold} milliseconds (drawn after the injection, so the
+     * seeded choices come in the order earlier versions of the suite drew them), recovers, and waits for the load.
+     */
+    void outage(double from, double to, Inject inject, java.util.function.LongSupplier hold, Recover recover)
+            throws Exception {
+        startLoad();
+        sleepUntil(between(from, to));
+        fault(inject.run());
+        long held = hold.getAsLong();
+        Cluster.sleep(held);
+        fault(recover.run(held));
+        awaitLoad();
+    }
+
     /** Waits for the load to finish (bounded by the driver's own deadlines). */
     void awaitLoad() throws Exception {
         loadThread.join(Duration.ofMinutes(5));

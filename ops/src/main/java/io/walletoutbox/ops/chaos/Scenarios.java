@@ -101,22 +101,26 @@ final class Scenarios {
     }
 
     private static Optional<String> apiKill(ScenarioRun r) throws Exception {
-        r.startLoad();
-        r.sleepUntil(r.between(0.25, 0.6));
         Service api = r.service("api");
-        // Kill while requests are being served (bounded wait for one in flight).
-        long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-        while (r.driver.inFlight.get() == 0 && System.nanoTime() < until) {
-            Thread.onSpinWait();
-        }
-        int inFlight = r.driver.inFlight.get();
-        r.cluster.kill9(api);
-        r.fault("kill -9 api (" + inFlight + " requests in flight)");
-        Cluster.sleep(500 + r.rnd.nextInt(2000));
-        r.cluster.launch(api);
-        r.cluster.awaitReady(api, Duration.ofSeconds(90));
-        r.fault("api restarted");
-        r.awaitLoad();
+        r.outage(
+                0.25,
+                0.6,
+                () -> {
+                    // Kill while requests are being served (bounded wait for one in flight).
+                    long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+                    while (r.driver.inFlight.get() == 0 && System.nanoTime() < until) {
+                        Thread.onSpinWait();
+                    }
+                    int inFlight = r.driver.inFlight.get();
+                    r.cluster.kill9(api);
+                    return "kill -9 api (" + inFlight + " requests in flight)";
+                },
+                () -> 500 + r.rnd.nextInt(2000),
+                held -> {
+                    r.cluster.launch(api);
+                    r.cluster.awaitReady(api, Duration.ofSeconds(90));
+                    return "api restarted";
+                });
         return Optional.empty();
     }
 
@@ -164,12 +168,30 @@ final class Scenarios {
     }
 
     private static Optional<String> relaySigstop(ScenarioRun r) throws Exception {
-        r.startLoad();
-        r.sleepUntil(r.between(0.2, 0.5));
-        // The relay holding a lease right now (an open publishing transaction) holds its shard's oldest events.
-        String holder = null;
+        Service[] relay = new Service[1];
+        r.outage(
+                0.2,
+                0.5,
+                () -> {
+                    relay[0] = r.service(leaseHolder(r));
+                    Cluster.signal(relay[0].pid(), "STOP");
+                    return "SIGSTOP " + relay[0].name;
+                },
+                () -> (long) (r.load.duration().toMillis() * r.between(0.3, 0.5)),
+                held -> {
+                    Cluster.signal(relay[0].pid(), "CONT");
+                    return "SIGCONT " + relay[0].name + " after " + held + "ms";
+                });
+        return Optional.empty();
+    }
+
+    /**
+     * The relay holding a lease right now (an open publishing transaction holds its shard's oldest events); a seeded
+     * choice when none is seen within 20 s.
+     */
+    private static String leaseHolder(ScenarioRun r) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (holder == null && System.nanoTime() < deadline) {
+        while (System.nanoTime() < deadline) {
             try (Connection c = r.db();
                     var s = c.createStatement();
                     ResultSet rs = s.executeQuery("""
@@ -178,25 +200,12 @@ final class Scenarios {
                               AND EXISTS (SELECT 1 FROM outbox_event)
                             ORDER BY xact_start LIMIT 1""")) {
                 if (rs.next()) {
-                    holder = rs.getString(1);
+                    return rs.getString(1);
                 }
             }
-            if (holder == null) {
-                Cluster.sleep(5);
-            }
+            Cluster.sleep(5);
         }
-        if (holder == null) {
-            holder = r.rnd.nextBoolean() ? "relay-a" : "relay-b";
-        }
-        Service relay = r.service(holder);
-        Cluster.signal(relay.pid(), "STOP");
-        r.fault("SIGSTOP " + holder);
-        long pause = (long) (r.load.duration().toMillis() * r.between(0.3, 0.5));
-        Cluster.sleep(pause);
-        Cluster.signal(relay.pid(), "CONT");
-        r.fault("SIGCONT " + holder + " after " + pause + "ms");
-        r.awaitLoad();
-        return Optional.empty();
+        return r.rnd.nextBoolean() ? "relay-a" : "relay-b";
     }
 
     private static Optional<String> lateCommit(ScenarioRun r) throws Exception {
@@ -300,40 +309,52 @@ final class Scenarios {
     }
 
     private static Optional<String> brokerSigstop(ScenarioRun r) throws Exception {
-        r.startLoad();
-        r.sleepUntil(r.between(0.1, 0.3));
-        long pid = r.cluster.broker().pid();
-        Cluster.signal(pid, "STOP");
-        r.fault("SIGSTOP broker");
-        long pause = r.load.duration().toMillis() >= 30_000 ? 30_000 : 8_000 + r.rnd.nextInt(4000);
-        Cluster.sleep(pause);
-        Cluster.signal(pid, "CONT");
-        r.fault("SIGCONT broker after " + pause + "ms");
-        r.awaitLoad();
+        long[] pid = new long[1];
+        r.outage(
+                0.1,
+                0.3,
+                () -> {
+                    pid[0] = r.cluster.broker().pid();
+                    Cluster.signal(pid[0], "STOP");
+                    return "SIGSTOP broker";
+                },
+                () -> r.load.duration().toMillis() >= 30_000 ? 30_000 : 8_000 + r.rnd.nextInt(4000),
+                held -> {
+                    Cluster.signal(pid[0], "CONT");
+                    return "SIGCONT broker after " + held + "ms";
+                });
         return Optional.empty();
     }
 
     private static Optional<String> brokerKill(ScenarioRun r) throws Exception {
-        r.startLoad();
-        r.sleepUntil(r.between(0.2, 0.5));
-        r.cluster.killBroker();
-        r.fault("kill -9 broker");
-        Cluster.sleep(1000 + r.rnd.nextInt(2000));
-        r.cluster.restartBroker();
-        r.fault("broker restarted");
-        r.awaitLoad();
+        r.outage(
+                0.2,
+                0.5,
+                () -> {
+                    r.cluster.killBroker();
+                    return "kill -9 broker";
+                },
+                () -> 1000 + r.rnd.nextInt(2000),
+                held -> {
+                    r.cluster.restartBroker();
+                    return "broker restarted";
+                });
         return Optional.empty();
     }
 
     private static Optional<String> postgresRestart(ScenarioRun r) throws Exception {
-        r.startLoad();
-        r.sleepUntil(r.between(0.2, 0.5));
-        r.cluster.postgresImmediateStop();
-        r.fault("PostgreSQL immediate shutdown (SIGQUIT postmaster)");
-        Cluster.sleep(500 + r.rnd.nextInt(1500));
-        r.cluster.restartPostgres();
-        r.fault("PostgreSQL restarted (crash recovery)");
-        r.awaitLoad();
+        r.outage(
+                0.2,
+                0.5,
+                () -> {
+                    r.cluster.postgresImmediateStop();
+                    return "PostgreSQL immediate shutdown (SIGQUIT postmaster)";
+                },
+                () -> 500 + r.rnd.nextInt(1500),
+                held -> {
+                    r.cluster.restartPostgres();
+                    return "PostgreSQL restarted (crash recovery)";
+                });
         return Optional.empty();
     }
 
@@ -486,14 +507,18 @@ final class Scenarios {
 
     private static Optional<String> cdcRelayKill(ScenarioRun r) throws Exception {
         Service relay = switchToCdc(r);
-        r.startLoad();
-        r.sleepUntil(r.between(0.2, 0.5));
-        r.cluster.kill9(relay);
-        r.fault("kill -9 relay-cdc");
-        Cluster.sleep(1000 + r.rnd.nextInt(2000));
-        r.cluster.launch(relay);
-        r.fault("relay-cdc restarted");
-        r.awaitLoad();
+        r.outage(
+                0.2,
+                0.5,
+                () -> {
+                    r.cluster.kill9(relay);
+                    return "kill -9 relay-cdc";
+                },
+                () -> 1000 + r.rnd.nextInt(2000),
+                held -> {
+                    r.cluster.launch(relay);
+                    return "relay-cdc restarted";
+                });
         return Optional.empty();
     }
 
