@@ -37,6 +37,7 @@ import java.util.Set;
  * @param idempotencyRetention how long Idempotency-Keys and their responses are kept
  * @param retention reconciliation horizon and interval, inbox and audit retention
  * @param relayProbeInterval how often an idle polling relay probes the outbox id sequence; zero turns the probe off
+ * @param databasePoolSize connections this instance keeps open to PostgreSQL (its pool is fixed at this size)
  */
 public record AppConfig(
         Optional<String> databaseUrl,
@@ -62,7 +63,8 @@ public record AppConfig(
         String logFormat,
         java.time.Duration idempotencyRetention,
         Retention retention,
-        java.time.Duration relayProbeInterval) {
+        java.time.Duration relayProbeInterval,
+        int databasePoolSize) {
 
     /**
      * How long things are kept and waited for.
@@ -133,6 +135,10 @@ public record AppConfig(
                         + " jdbc:postgresql://h1:5432,h2:5432/db?targetServerType=primary); unset: embedded PostgreSQL"),
         DATABASE_USER("postgres", "database user"),
         DATABASE_PASSWORD("", "database password (secret; or DATABASE_PASSWORD_FILE)", true),
+        DATABASE_POOL_SIZE(
+                "24",
+                "connections each instance keeps open to PostgreSQL (4..1000); instances x this must stay below the"
+                        + " server's max_connections"),
         KAFKA_BOOTSTRAP_SERVERS("", "Kafka bootstrap servers (host:port,…); unset: embedded broker"),
         KAFKA_SECURITY_PROTOCOL("", "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (every Kafka client)"),
         KAFKA_SASL_MECHANISM("", "SASL mechanism: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, …"),
@@ -329,7 +335,8 @@ public record AppConfig(
                         duration(Setting.RECONCILIATION_INTERVAL, values, java.time.Duration.ofSeconds(1)),
                         duration(Setting.INBOX_RETENTION, values, java.time.Duration.ofHours(1)),
                         duration(Setting.AUDIT_RETENTION, values, java.time.Duration.ofDays(1))),
-                probeInterval(values));
+                probeInterval(values),
+                poolSize(get(values, Setting.DATABASE_POOL_SIZE)));
         requireSafeDefaults(config);
         return config;
     }
@@ -559,6 +566,18 @@ public record AppConfig(
             return n;
         } catch (NumberFormatException e) {
             throw new ConfigException("TOPIC_PARTITIONS must be 1..1000, was '" + value + "'");
+        }
+    }
+
+    private static int poolSize(String value) {
+        try {
+            int n = Integer.parseInt(value);
+            if (n < 4 || n > 1000) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new ConfigException("DATABASE_POOL_SIZE must be 4..1000, was '" + value + "'");
         }
     }
 

@@ -126,7 +126,7 @@ public final class ServiceRuntime implements AutoCloseable {
                 closer.register(c);
             }
         }
-        HikariDataSource dataSource = closer.register(dataSource(infra, registry));
+        HikariDataSource dataSource = closer.register(dataSource(infra, config.databasePoolSize(), registry));
         OutboxConfig outboxConfig = OutboxConfig.DEFAULTS;
         OutboxSchema.migrate(dataSource, outboxConfig);
         WalletSchema.migrate(dataSource);
@@ -415,13 +415,13 @@ public final class ServiceRuntime implements AutoCloseable {
         return RelayConfig.defaults(instanceId).withParkingPolicy(eventsTopic, ParkingPolicy.BLOCK);
     }
 
-    private static HikariDataSource dataSource(Infrastructure infra, PrometheusMeterRegistry registry) {
+    private static HikariDataSource dataSource(Infrastructure infra, int poolSize, PrometheusMeterRegistry registry) {
         HikariConfig hc = new HikariConfig();
         hc.setJdbcUrl(infra.jdbcUrl());
         hc.setUsername(infra.user());
         hc.setPassword(infra.password());
         hc.setPoolName("wallet-outbox");
-        hc.setMaximumPoolSize(24);
+        hc.setMaximumPoolSize(poolSize);
         hc.setConnectionTimeout(5_000);
         hc.setInitializationFailTimeout(3_000);
         hc.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));

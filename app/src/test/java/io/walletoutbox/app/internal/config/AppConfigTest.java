@@ -75,6 +75,20 @@ class AppConfigTest {
     }
 
     @Test
+    void databasePoolSizeDefaultsTo24AndIsBounded() {
+        assertEquals(24, AppConfig.load(Map.of(), new String[0]).databasePoolSize());
+        assertEquals(
+                8,
+                AppConfig.load(Map.of("DATABASE_POOL_SIZE", "8"), new String[0]).databasePoolSize());
+        assertEquals(
+                6,
+                AppConfig.load(Map.of(), new String[] {"--database-pool-size=6"})
+                        .databasePoolSize());
+        assertMessage("DATABASE_POOL_SIZE must be 4..1000", Map.of("DATABASE_POOL_SIZE", "3"));
+        assertMessage("DATABASE_POOL_SIZE must be 4..1000", Map.of("DATABASE_POOL_SIZE", "many"));
+    }
+
+    @Test
     void passwordsNeverAppearInErrors() {
         var e = assertThrows(
                 ConfigException.class,
