@@ -32,7 +32,10 @@ import org.slf4j.LoggerFactory;
  * when the outbox is empty (the relay caught up, no writer in between): then, if the heap is at least {@link
  * #TRUNCATE_MIN_BYTES}, a vacuum that truncates runs, at most once per {@link #TRUNCATE_RETRY} while it keeps
  * failing. The file's high-water mark is therefore the largest backlog plus a second of dead rows, and it shrinks
- * at the first idle moment. Indexes are not shrunk (their empty pages are reused, the files stay).
+ * at the first idle moment. Indexes never shrink by themselves (a vacuum makes their empty pages reusable, the files
+ * stay at the size the largest backlog gave them): when the outbox is empty and they take {@link
+ * #REINDEX_MIN_BYTES} or more, they are rebuilt ({@code REINDEX TABLE}, milliseconds on an empty table, giving up
+ * after {@link #REINDEX_LOCK_TIMEOUT} if a lock is not free), at most once per {@link #REINDEX_INTERVAL}.
  *
  * <p>A database user that does not own the table cannot vacuum it (PostgreSQL only warns); the relay then leaves
  * it to autovacuum and says so once in its log.
@@ -49,6 +52,12 @@ public final class OutboxVacuum implements AutoCloseable {
     public static final long TRUNCATE_MIN_BYTES = 1024 * 1024;
     /** How long after a vacuum that could not shrink the file the next one may try. */
     public static final Duration TRUNCATE_RETRY = Duration.ofSeconds(10);
+    /** The least size of the indexes for which an empty outbox's indexes are rebuilt. */
+    public static final long REINDEX_MIN_BYTES = 4 * 1024 * 1024;
+    /** The least time between two rebuilds of the indexes (after one that could not get its locks: {@link #TRUNCATE_RETRY}). */
+    public static final Duration REINDEX_INTERVAL = Duration.ofMinutes(10);
+    /** How long a rebuild of the indexes waits for its locks before it gives up, for another time. */
+    static final Duration REINDEX_LOCK_TIMEOUT = Duration.ofMillis(50);
     /** The advisory lock key that lets one relay at a time vacuum ("outbox v" in ASCII). */
     static final long LOCK_KEY = 0x6f7574626f782076L;
 
@@ -60,6 +69,7 @@ public final class OutboxVacuum implements AutoCloseable {
     private Thread thread;
     private boolean notOwnerLogged;
     private long nextTruncate = System.nanoTime();
+    private long nextReindex = System.nanoTime();
 
     public OutboxVacuum(Jdbi jdbi, String instanceId) {
         this.jdbi = jdbi;
@@ -111,17 +121,22 @@ public final class OutboxVacuum implements AutoCloseable {
         });
     }
 
-    private record TableState(long dead, long live, boolean owner, long heapBytes) {}
+    private record TableState(long dead, long live, boolean owner, long heapBytes, long indexBytes) {}
 
     private boolean vacuumLocked(Handle handle) {
         var state = handle.createQuery("""
                         SELECT coalesce(s.n_dead_tup, 0) AS dead, coalesce(s.n_live_tup, 0) AS live,
-                               pg_has_role(c.relowner, 'USAGE') AS owner, pg_relation_size(c.oid) AS heap
+                               pg_has_role(c.relowner, 'USAGE') AS owner, pg_relation_size(c.oid) AS heap,
+                               pg_indexes_size(c.oid) AS indexes
                         FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
                         WHERE c.oid = 'outbox_event'::regclass
                         """)
                 .map((rs, ctx) -> new TableState(
-                        rs.getLong("dead"), rs.getLong("live"), rs.getBoolean("owner"), rs.getLong("heap")))
+                        rs.getLong("dead"),
+                        rs.getLong("live"),
+                        rs.getBoolean("owner"),
+                        rs.getLong("heap"),
+                        rs.getLong("indexes")))
                 .one();
         if (!state.owner()) {
             if (!notOwnerLogged) {
@@ -133,13 +148,17 @@ public final class OutboxVacuum implements AutoCloseable {
             }
             return false;
         }
-        if (state.heapBytes() >= TRUNCATE_MIN_BYTES
-                && System.nanoTime() - nextTruncate >= 0
+        boolean truncateDue = state.heapBytes() >= TRUNCATE_MIN_BYTES && System.nanoTime() - nextTruncate >= 0;
+        boolean reindexDue = state.indexBytes() >= REINDEX_MIN_BYTES && System.nanoTime() - nextReindex >= 0;
+        if ((truncateDue || reindexDue)
                 // min(id) reads the primary key's first live entry, not the heap's pages.
                 && handle.createQuery("SELECT min(id) IS NULL FROM outbox_event")
                         .mapTo(Boolean.class)
                         .one()) {
-            // The outbox is empty: the file can go back to (nearly) nothing if the lock is free now.
+            // The outbox is empty: the files can go back to (nearly) nothing if the locks are free now.
+            if (reindexDue) {
+                reindex(handle);
+            }
             handle.execute("VACUUM (SKIP_LOCKED) outbox_event");
             long after = handle.createQuery("SELECT pg_relation_size('outbox_event')")
                     .mapTo(Long.class)
@@ -159,6 +178,26 @@ public final class OutboxVacuum implements AutoCloseable {
         }
         handle.execute("VACUUM (SKIP_LOCKED, TRUNCATE false) outbox_event");
         return true;
+    }
+
+    /**
+     * Rebuilds the empty outbox's indexes, which keep the size their largest backlog gave them: {@code REINDEX}
+     * holds a {@code SHARE} lock on the table (writers wait) and an exclusive one on each index (the relay's reads
+     * wait) for the few milliseconds it takes on an empty table, and waits at most {@link #REINDEX_LOCK_TIMEOUT} to
+     * get them.
+     */
+    private void reindex(Handle handle) {
+        try {
+            handle.useTransaction(h -> {
+                h.execute("SET LOCAL lock_timeout = '" + REINDEX_LOCK_TIMEOUT.toMillis() + "ms'");
+                h.execute("REINDEX TABLE outbox_event");
+            });
+            nextReindex = System.nanoTime() + REINDEX_INTERVAL.toNanos();
+        } catch (RuntimeException e) {
+            // Another transaction held a lock for longer: the indexes stay as they are until the next attempt.
+            nextReindex = System.nanoTime() + TRUNCATE_RETRY.toNanos();
+            log.debug("relay {}: outbox indexes not rebuilt: {}", instanceId, e.toString());
+        }
     }
 
     /** Dead tuples that make a table of {@code live} live tuples due for a vacuum. */

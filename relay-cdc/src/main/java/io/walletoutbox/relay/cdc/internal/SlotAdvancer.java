@@ -28,12 +28,12 @@ import org.slf4j.LoggerFactory;
  * relay_user}); without it, or before PostgreSQL 16, the relay says so once in its log and the slot keeps the
  * server's own pace.
  */
-final class SlotAdvancer implements AutoCloseable {
+public final class SlotAdvancer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SlotAdvancer.class);
     /** How often the slot is looked at. */
     static final Duration INTERVAL = Duration.ofSeconds(1);
     /** Confirmed WAL beyond {@code restart_lsn} that makes a snapshot worth logging. */
-    static final long MIN_GAP_BYTES = 1024 * 1024;
+    public static final long MIN_GAP_BYTES = 1024 * 1024;
 
     private final Jdbi jdbi;
     private final String slot;
@@ -45,7 +45,7 @@ final class SlotAdvancer implements AutoCloseable {
     /** Null until known: whether this user may call {@code pg_log_standby_snapshot()} on this server. */
     private Boolean allowed;
 
-    SlotAdvancer(Jdbi jdbi, String slot, String instanceId) {
+    public SlotAdvancer(Jdbi jdbi, String slot, String instanceId) {
         this.jdbi = jdbi;
         this.slot = slot;
         this.instanceId = instanceId;
@@ -75,7 +75,7 @@ final class SlotAdvancer implements AutoCloseable {
     }
 
     /** One check: logs a running-transactions snapshot when the slot's restart point lags what it confirmed. */
-    boolean advanceIfBehind() {
+    public boolean advanceIfBehind() {
         return jdbi.withHandle(h -> {
             if (allowed == null) {
                 allowed = allowed(h);
