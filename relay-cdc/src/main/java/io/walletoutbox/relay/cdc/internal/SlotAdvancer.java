@@ -3,7 +3,6 @@ package io.walletoutbox.relay.cdc.internal;
 import java.time.Duration;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,7 +77,15 @@ public final class SlotAdvancer implements AutoCloseable {
     public boolean advanceIfBehind() {
         return jdbi.withHandle(h -> {
             if (allowed == null) {
-                allowed = allowed(h);
+                if (h.createQuery("SELECT pg_is_in_recovery()")
+                        .mapTo(Boolean.class)
+                        .one()) {
+                    return false; // a standby (the relay reads the primary's slot): asked again next time
+                }
+                allowed = h.createQuery("""
+                                SELECT coalesce(has_function_privilege(
+                                    to_regprocedure('pg_log_standby_snapshot()'), 'EXECUTE'), false)
+                                """).mapTo(Boolean.class).one();
                 if (!allowed) {
                     log.info(
                             "CDC relay {}: the database user may not call pg_log_standby_snapshot() (PostgreSQL 16"
@@ -107,14 +114,6 @@ public final class SlotAdvancer implements AutoCloseable {
             }
             return behind;
         });
-    }
-
-    private static boolean allowed(Handle h) {
-        return h.createQuery("""
-                        SELECT NOT pg_is_in_recovery()
-                               AND coalesce(has_function_privilege(
-                                   to_regprocedure('pg_log_standby_snapshot()'), 'EXECUTE'), false)
-                        """).mapTo(Boolean.class).one();
     }
 
     private void pause(Duration d) {
