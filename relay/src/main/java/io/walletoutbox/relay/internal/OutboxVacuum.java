@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  * of the file makes it smaller, and that needs an {@code ACCESS EXCLUSIVE} lock, which {@code VACUUM} only tries
  * for (every 50 ms, for up to 5 s) while the writers' and the relay's transactions hold theirs. Under a steady
  * load it never gets it, and since inserts go wherever the free space map points, the last page is rarely empty
- * anyway; the soak measured each such vacuum spending its 5 s trying, during which no other vacuum could run and
- * 25,000 dead rows piled up at 5,000 events/s. So the regular vacuums do not truncate, and the file is given back
+ * anyway. Meanwhile the next check's {@code VACUUM (SKIP_LOCKED)} is skipped: in the soak (5,000 events/s) dead
+ * rows piled up to 25,000 between vacuums, and without the truncation attempts the vacuums of a file of the same
+ * size ran about once a second. So the regular vacuums do not truncate, and the file is given back
  * when the outbox is empty (the relay caught up, no writer in between): then, if the heap is at least {@link
  * #TRUNCATE_MIN_BYTES}, a vacuum that truncates runs, at most once per {@link #TRUNCATE_RETRY} while it keeps
  * failing. The file's high-water mark is therefore the largest backlog plus a second of dead rows, and it shrinks
@@ -54,7 +55,10 @@ public final class OutboxVacuum implements AutoCloseable {
     public static final Duration TRUNCATE_RETRY = Duration.ofSeconds(10);
     /** The least size of the indexes for which an empty outbox's indexes are rebuilt. */
     public static final long REINDEX_MIN_BYTES = 4 * 1024 * 1024;
-    /** The least time between two rebuilds of the indexes (after one that could not get its locks: {@link #TRUNCATE_RETRY}). */
+    /**
+     * The least time between two rebuilds of the indexes; after an attempt that could not get its locks, {@link
+     * #TRUNCATE_RETRY}.
+     */
     public static final Duration REINDEX_INTERVAL = Duration.ofMinutes(10);
     /** How long a rebuild of the indexes waits for its locks before it gives up, for another time. */
     static final Duration REINDEX_LOCK_TIMEOUT = Duration.ofMillis(50);
