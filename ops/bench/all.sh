@@ -245,7 +245,7 @@ table() {
         split(rec[r], f, "\t")
         b = f[1]; name = f[2]; value = f[3]; unit = f[4]; ref = f[5]; ratio = f[6]; goal = f[7]; origin = f[8]
         if ((goal == "" || goal == "-") && listed_goal[name] != "" && listed_goal[name] != "none") goal = listed_goal[name]
-        m = number(value) ? met(goal, name, value, ratio) : "—"
+        m = origin == "expected" ? "—" : met(goal, name, value, ratio)
         if (ref == "-" || ref == "") ref = "—"; if (ratio == "-" || ratio == "") ratio = "—"
         if (goal == "-" || goal == "" || (origin == "expected" && goal == "none")) goal = "—"
         printf "| %s | `%s` | %s | %s%s | %s | %s | %s | %s |\n", b, name, what[name], value, unit == "" ? "" : " " unit,
