@@ -8,17 +8,26 @@
 #
 # The convention every bench script follows: one line per figure, on standard output,
 #   RESULT <name> <value> <unit> reference=<value> ratio=<value> goal=<text>
-# <name> a dotted lower-case identifier unique across the scripts; <value> a plain number ("." decimal, no
-# thousands separator); reference=- and ratio=- when the figure has no reference; ratio = value / reference. goal=-
-# when the figure is informational; otherwise its first word is checked here when it has the form
-# value<op><number> or ratio<op><number> (op one of <= >= < >), e.g. goal=ratio>=0.5 or goal=value<=10, and any
-# other text is shown as it is. A script missing, failing, or printing no RESULT line gives "not measured" rows
-# for the figures listed for it below.
+# <name> an identifier unique across the scripts; <value> a plain number ("." decimal, no thousands separator);
+# reference=- and ratio=- when the figure has no reference; ratio = value / reference. goal=- (or none…, see…) when
+# the figure is informational. Otherwise the goal is checked here ("met": yes or **no**; ? when it cannot be read
+# or its figure is missing). A goal is one or more conditions joined by "_and_", each an operator (<= >= < >) and a
+# limit, read as follows:
+#   value<=10, ratio>=0.5          the figure's value, or its ratio to the reference
+#   <=10ms, >=500/s, p99<=1000ms@200/s
+#                                  the value (a leading pNN label, a unit and an @… qualifier are ignored)
+#   >=0.50x_ProducerPerformance    the ratio (a limit written with an "x"; the text after "_" is ignored)
+#   <=cdc                          the value, at most the value of the same figure for the CDC relay in the same
+#                                  run (the name with "polling_<variant>_", "polling_" or "polling." as "cdc")
+# When a script prints no goal (goal=-) for a figure listed below with one, the listed goal is used. A script
+# missing, failing, or printing no RESULT line gives "not measured" rows for the figures listed for it below.
 #
 # Usage: ops/bench/all.sh [--quick] [--report-only] [bench ...]
-#   bench: relay cdc payments biller soak service-latency (default: all). --quick runs shorter variants of the
-#   benches that have them (exported as BENCH_QUICK=1 for the scripts to honour) and is said so in the document.
-#   --report-only rewrites the document from the last run's target/bench files without running anything.
+#   bench: relay cdc payments biller soak service-latency (default: all). Naming benches runs only those and
+#   rewrites only their rows: the rows of the others are kept from the document as it was (with their goals checked
+#   again), and "Bench runs" says which run each comes from. --quick runs shorter variants of the benches that have
+#   them (exported as BENCH_QUICK=1 for the scripts to honour) and is said so in the document. --report-only
+#   rewrites the document from the last run's target/bench files without running anything.
 #   Extra arguments per bench from the environment: RELAY_BENCH_ARGS, CDC_BENCH_ARGS, SOAK_BENCH_ARGS (-D options).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -38,28 +47,48 @@ done
 [[ ${#selected[@]} -gt 0 ]] || selected=(relay cdc payments biller soak service-latency)
 export BENCH_QUICK=$quick
 
-# The figures issue 14 asks for, per bench: bench|name|what|goal. Shown as "not measured" when their bench gave no
-# RESULT line; a bench that prints RESULT lines is shown with exactly the lines it printed.
+# The figures issue 14 asks for, per bench: bench|name|what|goal, with the names the scripts print. Shown as "not
+# measured" when their bench gave no RESULT line; a bench that prints RESULT lines is shown with exactly the lines it
+# printed (described here when listed).
 expected=$(cat <<'EOF'
-relay|relay.drain.block.keys1000|relay drain, BLOCK, 1,000 keys, vs ProducerPerformance|ratio>=0.5
-relay|relay.drain.block.hot10|relay drain, BLOCK, 10 hot keys, vs ProducerPerformance|ratio>=0.25
-cdc|cdc.latency.polling.keys1000.p50|commit -> ack at 1,000/s, BLOCK, 1,000 keys, polling p50, vs ProducerPerformance|value<=10
-cdc|cdc.latency.polling.keys1000.p99|commit -> ack at 1,000/s, BLOCK, 1,000 keys, polling p99, vs ProducerPerformance|value<=50
-cdc|cdc.latency.polling.hot10.p50|commit -> ack at 1,000/s, BLOCK, 10 hot keys, polling p50|value<=10
-cdc|cdc.latency.polling.hot10.p99|commit -> ack at 1,000/s, BLOCK, 10 hot keys, polling p99|value<=50
-payments|payments.api.c16|POST bill-payments at concurrency 16, vs pgbench of the endpoint's SQL|ratio>=0.8
-payments|payments.api.c16.minimal|POST bill-payments at concurrency 16, vs pgbench of the minimal dual write|ratio>=0.5
-biller|biller.completed.100ms|payments completed through a 100 ms biller, 1,000 wallets|value>=500
-biller|biller.created_to_completed.0ms.p99|created -> completed at 200/s, 0 ms biller, p99|value<=1000
+relay|relay_drain_block_keys1000|relay drain, BLOCK, 1,000 keys, vs ProducerPerformance|>=0.50x_ProducerPerformance
+relay|relay_drain_stub_block_keys1000|relay drain with a stub producer (the database's ceiling), 1,000 keys|none
+relay|relay_drain_block_keys10|relay drain, BLOCK, 10 hot keys, vs ProducerPerformance|>=0.25x_ProducerPerformance
+relay|relay_drain_stub_block_keys10|relay drain with a stub producer (the database's ceiling), 10 hot keys|none
+cdc|latency_p50_polling_woken_keys1000|commit -> ack at 1,000/s, 1,000 keys, polling woken by the writer, p50, vs ProducerPerformance|<=10ms_and_<=cdc
+cdc|latency_p99_polling_woken_keys1000|commit -> ack at 1,000/s, 1,000 keys, polling woken by the writer, p99, vs ProducerPerformance|<=50ms_and_<=cdc
+cdc|latency_p50_polling_probe_keys1000|commit -> ack at 1,000/s, 1,000 keys, polling woken by its probe, p50|<=10ms_and_<=cdc
+cdc|latency_p99_polling_probe_keys1000|commit -> ack at 1,000/s, 1,000 keys, polling woken by its probe, p99|<=50ms_and_<=cdc
+cdc|latency_p50_cdc_keys1000|commit -> ack at 1,000/s, 1,000 keys, CDC relay, p50|none
+cdc|latency_p99_cdc_keys1000|commit -> ack at 1,000/s, 1,000 keys, CDC relay, p99|none
+cdc|latency_p50_polling_woken_keys10|commit -> ack at 1,000/s, 10 hot keys, polling woken by the writer, p50|<=10ms_and_<=cdc
+cdc|latency_p99_polling_woken_keys10|commit -> ack at 1,000/s, 10 hot keys, polling woken by the writer, p99|<=50ms_and_<=cdc
+cdc|latency_p50_polling_probe_keys10|commit -> ack at 1,000/s, 10 hot keys, polling woken by its probe, p50|<=10ms_and_<=cdc
+cdc|latency_p99_polling_probe_keys10|commit -> ack at 1,000/s, 10 hot keys, polling woken by its probe, p99|<=50ms_and_<=cdc
+cdc|latency_p50_cdc_keys10|commit -> ack at 1,000/s, 10 hot keys, CDC relay, p50|none
+cdc|latency_p99_cdc_keys10|commit -> ack at 1,000/s, 10 hot keys, CDC relay, p99|none
+cdc|drain_polling_block_keys1000|polling drain under BLOCK, 1,000 keys, vs the CDC relay's|none
+cdc|drain_polling_block_keys10|polling drain under BLOCK, 10 hot keys, vs the CDC relay's|none
+cdc|probe_idle_cpu|CPU of an idle polling relay with its sequence probe, vs without|none
+payments|payments_api_vs_endpoint_sql|POST bill-payments at concurrency 16, vs pgbench of the endpoint's SQL|ratio>=0.8
+payments|payments_api_vs_minimal_dual_write|POST bill-payments at concurrency 16, vs pgbench of the minimal dual write|ratio>=0.5
+biller|biller_throughput_100ms|payments completed through a 100 ms biller, 1,000 wallets|>=500/s
+biller|biller_created_to_completed_p99_0ms|created -> completed at 200/s, 0 ms biller, p99 (reference: p50)|p99<=1000ms@200/s
 soak|soak.polling.throughput_last_window|soak, polling: last 100k acks vs first 100k|ratio>=0.9
-soak|soak.polling.outbox_table_size|soak, polling: outbox_event on disk after 1,000,000 events|value<10
+soak|soak.polling.outbox_table_size|soak, polling: outbox_event on disk (heap, indexes, TOAST) after 1,000,000 events|value<10
+soak|soak.polling.outbox_heap_size|soak, polling: of which the heap|-
+soak|soak.polling.outbox_index_size|soak, polling: of which indexes and TOAST|-
+soak|soak.polling.outbox_table_size_max|soak, polling: largest outbox_event size seen during the run (every second)|-
 soak|soak.cdc.throughput_last_window|soak, CDC: last 100k acks vs first 100k|ratio>=0.9
-soak|soak.cdc.retained_wal|soak, CDC: WAL the slot retains after the run|value<10
+soak|soak.cdc.retained_wal|soak, CDC: WAL the slot retains at the last ack|value<10
+soak|soak.cdc.retained_wal_settled|soak, CDC: WAL the slot retains once settled (up to a minute after)|value<10
+soak|soak.cdc.retained_wal_max|soak, CDC: most WAL the slot retained during the run (every second)|-
 service-latency|service.latency.200.p50|service (api,relay) at 200 payments/s: accepted -> on Kafka, p50|value<=10
 service-latency|service.latency.200.p99|service (api,relay) at 200 payments/s: accepted -> on Kafka, p99|value<=50
 service-latency|service.backlog.500|service at 500 payments/s: accepted, not on Kafka when the load stopped|value<=25
 EOF
 )
+benches=(relay cdc payments biller soak service-latency)
 
 script_of() {
   case "$1" in
@@ -109,7 +138,7 @@ for bench in "${selected[@]}"; do
     bash "$script" $(args_of "$bench") >"$log" 2>&1
   fi
   rc=$?
-  echo "$bench|$rc|$(($(date +%s) - t0))" >>"$status"
+  echo "$bench|$rc|$(($(date +%s) - t0))|$(date -u '+%Y-%m-%d %H:%M UTC')" >>"$status"
   grep -E '^RESULT ' "$log" | sed "s/^/$bench /" >>"$results"
   grep -E '^RESULT ' "$log" || echo "   (no RESULT lines; exit status $rc)"
 done
@@ -125,59 +154,141 @@ memory=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo 2>/dev
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo "?")
 dirty=$(git status --porcelain 2>/dev/null | grep -qv '^??' && echo " (with uncommitted changes)" || true)
 
+doc=docs/benchmarks.md
+ran=" $(cut -d'|' -f1 "$status" | tr '\n' ' ') "
+
+# One record per figure, tab-separated: bench, name, value, unit, reference, ratio, goal, origin (run: from this
+# run's RESULT lines; kept: a row of the document's last table, for a bench not run now; expected: not measured).
+records=$(mktemp)
+old_block=$(mktemp)
+[[ -f $doc ]] && awk '/^<!-- benchmarks:begin/ {on = 1} on {print} /^<!-- benchmarks:end -->/ {on = 0}' "$doc" >"$old_block"
+for bench in "${benches[@]}"; do
+  if [[ $ran == *" $bench "* ]]; then
+    if grep -q "^$bench " "$results"; then
+      grep "^$bench " "$results" | awk -v OFS='\t' '{
+        goal = ""; for (i = 8; i <= NF; i++) goal = goal (i > 8 ? " " : "") $i
+        ref = $6; ratio = $7; sub(/^reference=/, "", ref); sub(/^ratio=/, "", ratio); sub(/^goal=/, "", goal)
+        print $1, $3, $4, $5, ref, ratio, goal, "run" }'
+    else
+      st=$(grep "^$bench|" "$status" | cut -d'|' -f2)
+      why="not measured"
+      [[ $st == missing ]] && why="not measured (no $(script_of "$bench"))"
+      [[ -n $st && $st != missing && $st != 0 ]] && why="not measured (failed, exit $st)"
+      [[ $st == 0 ]] && why="not measured (no RESULT line)"
+      awk -F'|' -v OFS='\t' -v b="$bench" -v why="$why" '$1 == b {print b, $2, why, "", "-", "-", $4, "expected"}' <<<"$expected"
+    fi
+  elif grep -q "^| $bench | " "$old_block"; then
+    # A row of the last table: | bench | `name` | what | value unit | reference | ratio | goal | met |
+    grep "^| $bench | " "$old_block" | awk -F' [|] ' -v OFS='\t' '{
+      name = $2; gsub(/`/, "", name); v = $4; ref = $5; ratio = $6; goal = $7
+      if (v ~ /^-?[0-9.]+( |$)/) { value = v; sub(/ .*/, "", value); unit = v; sub(/^[^ ]+ ?/, "", unit) }
+      else { value = v; unit = "" }
+      if (ref == "—") ref = "-"; if (ratio == "—") ratio = "-"; if (goal == "—") goal = "-"
+      print $1 == "" ? "" : substr($1, 3), name, value, unit, ref, ratio, goal, "kept" }'
+  else
+    awk -F'|' -v OFS='\t' -v b="$bench" '$1 == b {print b, $2, "not measured (not run)", "", "-", "-", $4, "expected"}' <<<"$expected"
+  fi
+done >"$records"
+
+prop() { sed -nE "s:.*<$1>([^<]+)</$1>.*:\1:p" pom.xml | head -1; }
+jdk=$("$JAVA_HOME/bin/java" -version 2>&1 | head -1)
+cores=$(nproc 2>/dev/null || echo "?")
+memory=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null || echo "?")
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo "?")
+dirty=$(git status --porcelain 2>/dev/null | grep -qv '^??' && echo " (with uncommitted changes)" || true)
+kept=$(awk -F'\t' '$8 == "kept" && !seen[$1]++ {printf "%s%s", n++ ? ", " : "", $1}' "$records")
+
+# The table: each record with its description and goal from the list above when it has none of its own, and
+# whether the goal is met (see the header for how goals are read).
+table() {
+  awk -F'\t' -v expected="$expected" '
+    BEGIN {
+      n = split(expected, lines, "\n")
+      for (i = 1; i <= n; i++) { split(lines[i], f, "|"); what[f[2]] = f[3]; listed_goal[f[2]] = f[4] }
+    }
+    { rec[NR] = $0; if ($3 ~ /^-?[0-9.]+$/) val[$2] = $3 }
+    # The same figure for the CDC relay: "polling_<variant>_", "polling_" or "polling." read as "cdc".
+    function cdc_of(name,    c) {
+      c = name; if (sub(/polling_[a-z]+_/, "cdc_", c) && (c in val)) return c
+      c = name; if (sub(/polling_/, "cdc_", c) && (c in val)) return c
+      c = name; if (sub(/polling\./, "cdc.", c) && (c in val)) return c
+      return ""
+    }
+    function number(x) { return x != "" && x != "-" && x !~ /[Nn]a[Nn]|[Ii]nf/ && x ~ /^-?[0-9.]+$/ }
+    # yes, **no**, ? (unreadable goal or missing figure), or — (informational)
+    function met(goal, name, value, ratio,    parts, k, i, p, subject, op, rest, limit, x, c, ok, unit) {
+      if (goal == "" || goal == "-" || goal ~ /^(none|see)/) return "—"
+      k = split(goal, parts, /_and_/); ok = 1
+      for (i = 1; i <= k; i++) {
+        p = parts[i]; subject = ""
+        if (match(p, /^(value|ratio)/)) { subject = substr(p, 1, RLENGTH); p = substr(p, RLENGTH + 1) }
+        else if (match(p, /^p[0-9.]+/)) { subject = "value"; p = substr(p, RLENGTH + 1) }
+        if (!match(p, /^(<=|>=|<|>)/)) return "?"
+        op = substr(p, 1, RLENGTH); rest = substr(p, RLENGTH + 1)
+        if (rest ~ /^cdc/) {
+          c = cdc_of(name); if (c == "") return "?"
+          limit = val[c] + 0; if (subject == "") subject = "value"
+        } else {
+          if (!match(rest, /^-?[0-9.]+/)) return "?"
+          limit = substr(rest, 1, RLENGTH) + 0; unit = substr(rest, RLENGTH + 1)
+          if (subject == "") subject = unit ~ /^x/ ? "ratio" : "value"
+        }
+        x = subject == "ratio" ? ratio : value
+        if (!number(x)) return "?"
+        x += 0
+        if (!(op == "<=" ? x <= limit : op == ">=" ? x >= limit : op == "<" ? x < limit : x > limit)) ok = 0
+      }
+      return ok ? "yes" : "**no**"
+    }
+    END {
+      for (r = 1; r <= NR; r++) {
+        split(rec[r], f, "\t")
+        b = f[1]; name = f[2]; value = f[3]; unit = f[4]; ref = f[5]; ratio = f[6]; goal = f[7]; origin = f[8]
+        if ((goal == "" || goal == "-") && listed_goal[name] != "" && listed_goal[name] != "none") goal = listed_goal[name]
+        m = origin == "expected" ? "—" : met(goal, name, value, ratio)
+        if (ref == "-" || ref == "") ref = "—"; if (ratio == "-" || ratio == "") ratio = "—"
+        if (goal == "-" || goal == "" || (origin == "expected" && goal == "none")) goal = "—"
+        printf "| %s | `%s` | %s | %s%s | %s | %s | %s | %s |\n", b, name, what[name], value, unit == "" ? "" : " " unit,
+          ref, ratio, goal, m
+      }
+    }' "$records"
+}
+
 block=$(
   echo "<!-- benchmarks:begin (generated by ops/bench/all.sh; edit outside the markers) -->"
   echo "## Issue 14 figures"
   echo
   echo "Run of $started, commit $commit$dirty$([[ $quick == 1 ]] && echo ", QUICK variants (shorter runs; not the issue's sizes)")."
+  [[ -n $kept ]] && echo "Rows of $kept are kept from an earlier run (see Bench runs); this run measured the others."
   echo "Machine: $cores cores, $memory memory, load average $load_before before and $load_after after the run"
   echo "(1, 5, 15 min); $jdk; PostgreSQL $(prop zonky.postgres.version) and Kafka $(prop kafka.version), both"
   echo "embedded, on the same machine as the benchmarks. Every reference was measured in the same run as its figure."
   echo
   echo "| bench | figure | what | value | reference | ratio | goal | met |"
   echo "|---|---|---|---|---|---|---|---|"
-  for bench in "${selected[@]}"; do
-    st=$(grep "^$bench|" "$status" | cut -d'|' -f2)
-    if grep -q "^$bench " "$results"; then
-      grep "^$bench " "$results" | while read -r b _ name value unit ref ratio goal; do
-        what=$(awk -F'|' -v n="$name" '$2 == n {print $3}' <<<"$expected")
-        ref=${ref#reference=}; ratio=${ratio#ratio=}; goal=${goal#goal=}
-        met=$(awk -v goal="${goal%% *}" -v value="$value" -v ratio="$ratio" 'BEGIN {
-          if (!match(goal, /^(value|ratio)(<=|>=|<|>)-?[0-9.]+$/)) { print "—"; exit }
-          subject = substr(goal, 1, 5); rest = substr(goal, 6)
-          op = substr(rest, 1, 2); if (op != "<=" && op != ">=") op = substr(rest, 1, 1)
-          limit = substr(rest, length(op) + 1) + 0
-          x = subject == "value" ? value : ratio
-          if (x == "-" || x == "" || x ~ /[Nn]a[Nn]/) { print "—"; exit }
-          x += 0
-          ok = op == "<=" ? x <= limit : op == ">=" ? x >= limit : op == "<" ? x < limit : x > limit
-          print ok ? "yes" : "**no**" }')
-        [[ $ref == - ]] && ref="—"; [[ $ratio == - ]] && ratio="—"; [[ $goal == - ]] && goal="—"
-        echo "| $b | \`$name\` | $what | $value $unit | $ref | $ratio | $goal | $met |"
-      done
-    else
-      why="not measured"
-      [[ $st == missing ]] && why="not measured (no $(script_of "$bench"))"
-      [[ $st == skipped ]] && why="not measured (not run)"
-      [[ -n $st && $st != missing && $st != skipped && $st != 0 ]] && why="not measured (failed, exit $st)"
-      [[ $st == 0 ]] && why="not measured (no RESULT line)"
-      awk -F'|' -v b="$bench" -v why="$why" '$1 == b {printf "| %s | `%s` | %s | %s | — | — | %s | — |\n", b, $2, $3, why, $4}' <<<"$expected"
-    fi
-  done
+  table
   echo
   echo "Bench runs (full output in target/bench/<bench>.log):"
-  while IFS='|' read -r b st secs; do
-    case "$st" in
-      missing) echo "- $b: script missing" ;;
-      skipped) echo "- $b: not run" ;;
-      0) echo "- $b: $(script_of "$b") $(args_of "$b") — ${secs} s" ;;
-      *) echo "- $b: $(script_of "$b") $(args_of "$b") — exit status $st after ${secs} s" ;;
-    esac
-  done <"$status"
+  for bench in "${benches[@]}"; do
+    line=$(grep "^$bench|" "$status" | tail -1)
+    if [[ -n $line ]]; then
+      IFS='|' read -r b st secs at <<<"$line"
+      when=${at:+, $at, commit $commit}
+      case "$st" in
+        missing) echo "- $b: script missing" ;;
+        0) echo "- $b: $(script_of "$b") $(args_of "$b") — ${secs} s$when" ;;
+        *) echo "- $b: $(script_of "$b") $(args_of "$b") — exit status $st after ${secs} s$when" ;;
+      esac
+    elif grep -q "^- $bench: " "$old_block"; then
+      old=$(grep "^- $bench: " "$old_block" | tail -1)
+      [[ $old == *"(kept from an earlier run)"* ]] || old="$old (kept from an earlier run)"
+      echo "$old"
+    fi
+  done
   echo "<!-- benchmarks:end -->"
 )
+rm -f "$records" "$old_block"
 
-doc=docs/benchmarks.md
 if [[ ! -f $doc ]]; then
   printf '# Benchmarks\n\nFigures of the project'"'"'s own benchmarks (ops/bench), each beside its reference measured in the\nsame run. `ops/bench/all.sh` regenerates the block below; other sections are kept.\n' >"$doc"
 fi

@@ -1,6 +1,7 @@
 package io.walletoutbox.relay;
 
 import static io.walletoutbox.relay.RelayFixture.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -57,6 +58,56 @@ class OutboxVacuumIT {
         assertNotNull(lastVacuum(jdbi), "pg_stat_user_tables records the vacuum");
         assertTrue(deadTuples(jdbi) < OutboxVacuum.DEAD_TUPLES, "the dead rows are gone");
         assertFalse(vacuum.vacuumIfNeeded(), "nothing left to vacuum");
+    }
+
+    @Test
+    void givesTheFilesBackOnlyOnceTheOutboxIsEmpty() {
+        Jdbi jdbi = fixture.jdbi;
+        var vacuum = new OutboxVacuum(jdbi, "vacuum-truncate-test");
+        jdbi.useHandle(h -> {
+            h.execute("ALTER TABLE outbox_event SET (autovacuum_enabled = false)");
+            // A backlog of 80,000 events (about 11 MB of heap, 7 MB of indexes), then all but the first published:
+            // drained but for one row at the start of the file.
+            h.execute("""
+                    INSERT INTO outbox_event (event_id, shard, aggregate_type, aggregate_id, event_type, topic, payload,
+                                              created_at)
+                    SELECT gen_random_uuid(), g % 64, 'wallet', 'w' || g, 'Test', 'vacuum-topic', repeat('x', 50), now()
+                    FROM generate_series(1, 80000) g
+                    """);
+            h.execute("DELETE FROM outbox_event WHERE id > (SELECT min(id) FROM outbox_event)");
+        });
+        long full = heapBytes(jdbi);
+        long indexes = indexBytes(jdbi);
+        assertTrue(full > 4 * OutboxVacuum.TRUNCATE_MIN_BYTES, "a large heap: " + full);
+        assertTrue(indexes >= OutboxVacuum.REINDEX_MIN_BYTES, "large indexes: " + indexes);
+        await(() -> deadTuples(jdbi) >= OutboxVacuum.DEAD_TUPLES, LONG, "the deletes to show as dead tuples");
+
+        // A row is still to be published: the dead rows are vacuumed, the file is not cut (no lock is waited for).
+        assertTrue(vacuum.vacuumIfNeeded(), "dead rows: vacuum");
+        assertEquals(full, heapBytes(jdbi), "with a live row the file keeps its size");
+        assertEquals(indexes, indexBytes(jdbi), "and so do the indexes");
+        assertFalse(vacuum.vacuumIfNeeded(), "no dead rows, a live one: nothing to do");
+
+        // The last row published: the outbox is empty, and the next check gives the file back.
+        jdbi.useHandle(h -> h.execute("DELETE FROM outbox_event"));
+        assertTrue(vacuum.vacuumIfNeeded(), "empty with a large file: vacuum");
+        long after = heapBytes(jdbi);
+        assertTrue(after < OutboxVacuum.TRUNCATE_MIN_BYTES, "the empty pages are cut off: " + after + " bytes");
+        long rebuilt = indexBytes(jdbi);
+        assertTrue(rebuilt < OutboxVacuum.TRUNCATE_MIN_BYTES, "the indexes are rebuilt: " + rebuilt + " bytes");
+        assertFalse(vacuum.vacuumIfNeeded(), "a small empty file: nothing to do");
+    }
+
+    private static long indexBytes(Jdbi jdbi) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT pg_indexes_size('outbox_event')")
+                .mapTo(Long.class)
+                .one());
+    }
+
+    private static long heapBytes(Jdbi jdbi) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT pg_relation_size('outbox_event')")
+                .mapTo(Long.class)
+                .one());
     }
 
     private static long deadTuples(Jdbi jdbi) {

@@ -18,10 +18,28 @@ import org.slf4j.LoggerFactory;
  *
  * <p>So the relay vacuums the table itself: once per {@link #INTERVAL}, one instance at a time (a session
  * advisory lock, {@code pg_try_advisory_lock}, so many relays do not vacuum together), it reads the table's dead
- * tuples from {@code pg_stat_user_tables} and runs {@code VACUUM (SKIP_LOCKED) outbox_event} when they reach
- * {@link #DEAD_TUPLES}. A plain {@code VACUUM} takes no lock that blocks writers or the relay's reads and deletes.
- * A database user that does not own the table cannot vacuum it (PostgreSQL only warns); the relay then leaves it
- * to autovacuum and says so once in its log.
+ * and live tuples from {@code pg_stat_user_tables} and runs {@code VACUUM (SKIP_LOCKED, TRUNCATE false)
+ * outbox_event} when the dead ones reach {@link #DEAD_TUPLES}, or {@link #SCALE_FACTOR} of the live ones when
+ * that is more (a backlog of a million rows after an outage is not scanned every second while it drains). A plain
+ * {@code VACUUM} takes no lock that blocks writers or the relay's reads and deletes.
+ *
+ * <p><b>Giving the file back.</b> A vacuum makes dead rows' space reusable; only cutting empty pages off the end
+ * of the file makes it smaller, and that needs an {@code ACCESS EXCLUSIVE} lock, which {@code VACUUM} only tries
+ * for (every 50 ms, for up to 5 s) while the writers' and the relay's transactions hold theirs. Under a steady
+ * load it never gets it, and since inserts go wherever the free space map points, the last page is rarely empty
+ * anyway. Meanwhile the next check's {@code VACUUM (SKIP_LOCKED)} is skipped: in the soak (5,000 events/s) dead
+ * rows piled up to 25,000 between vacuums, and without the truncation attempts the vacuums of a file of the same
+ * size ran about once a second. So the regular vacuums do not truncate, and the file is given back
+ * when the outbox is empty (the relay caught up, no writer in between): then, if the heap is at least {@link
+ * #TRUNCATE_MIN_BYTES}, a vacuum that truncates runs, at most once per {@link #TRUNCATE_RETRY} while it keeps
+ * failing. The file's high-water mark is therefore the largest backlog plus a second of dead rows, and it shrinks
+ * at the first idle moment. Indexes never shrink by themselves (a vacuum makes their empty pages reusable, the files
+ * stay at the size the largest backlog gave them): when the outbox is empty and they take {@link
+ * #REINDEX_MIN_BYTES} or more, they are rebuilt ({@code REINDEX TABLE}, milliseconds on an empty table, giving up
+ * after {@link #REINDEX_LOCK_TIMEOUT} if a lock is not free), at most once per {@link #REINDEX_INTERVAL}.
+ *
+ * <p>A database user that does not own the table cannot vacuum it (PostgreSQL only warns); the relay then leaves
+ * it to autovacuum and says so once in its log.
  */
 public final class OutboxVacuum implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OutboxVacuum.class);
@@ -29,6 +47,21 @@ public final class OutboxVacuum implements AutoCloseable {
     public static final Duration INTERVAL = Duration.ofSeconds(1);
     /** Dead tuples that make the relay vacuum (the table's autovacuum threshold). */
     public static final long DEAD_TUPLES = 1_000;
+    /** Above {@link #DEAD_TUPLES}, dead tuples as a fraction of the live ones that make the relay vacuum. */
+    public static final double SCALE_FACTOR = 0.2;
+    /** The least heap size for which an empty outbox is vacuumed to give its file back. */
+    public static final long TRUNCATE_MIN_BYTES = 1024 * 1024;
+    /** How long after a vacuum that could not shrink the file the next one may try. */
+    public static final Duration TRUNCATE_RETRY = Duration.ofSeconds(10);
+    /** The least size of the indexes for which an empty outbox's indexes are rebuilt. */
+    public static final long REINDEX_MIN_BYTES = 4 * 1024 * 1024;
+    /**
+     * The least time between two rebuilds of the indexes; after an attempt that could not get its locks, {@link
+     * #TRUNCATE_RETRY}.
+     */
+    public static final Duration REINDEX_INTERVAL = Duration.ofMinutes(10);
+    /** How long a rebuild of the indexes waits for its locks before it gives up, for another time. */
+    static final Duration REINDEX_LOCK_TIMEOUT = Duration.ofMillis(50);
     /** The advisory lock key that lets one relay at a time vacuum ("outbox v" in ASCII). */
     static final long LOCK_KEY = 0x6f7574626f782076L;
 
@@ -39,6 +72,8 @@ public final class OutboxVacuum implements AutoCloseable {
     private volatile boolean running;
     private Thread thread;
     private boolean notOwnerLogged;
+    private long nextTruncate = System.nanoTime();
+    private long nextReindex = System.nanoTime();
 
     public OutboxVacuum(Jdbi jdbi, String instanceId) {
         this.jdbi = jdbi;
@@ -67,7 +102,10 @@ public final class OutboxVacuum implements AutoCloseable {
         }
     }
 
-    /** One check: vacuums when this instance gets the lock and the table has enough dead tuples. */
+    /**
+     * One check: vacuums when this instance gets the lock and the table has enough dead tuples, or is empty and
+     * its file could shrink; true when it vacuumed.
+     */
     public boolean vacuumIfNeeded() {
         return jdbi.withHandle(handle -> {
             if (!handle.createQuery("SELECT pg_try_advisory_lock(:key)")
@@ -87,15 +125,24 @@ public final class OutboxVacuum implements AutoCloseable {
         });
     }
 
+    private record TableState(long dead, long live, boolean owner, long heapBytes, long indexBytes) {}
+
     private boolean vacuumLocked(Handle handle) {
-        var row = handle.createQuery("""
-                        SELECT s.n_dead_tup, pg_has_role(c.relowner, 'USAGE') AS owner
+        var state = handle.createQuery("""
+                        SELECT coalesce(s.n_dead_tup, 0) AS dead, coalesce(s.n_live_tup, 0) AS live,
+                               pg_has_role(c.relowner, 'USAGE') AS owner, pg_relation_size(c.oid) AS heap,
+                               pg_indexes_size(c.oid) AS indexes
                         FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
                         WHERE c.oid = 'outbox_event'::regclass
                         """)
-                .map((rs, ctx) -> new long[] {rs.getLong("n_dead_tup"), rs.getBoolean("owner") ? 1 : 0})
+                .map((rs, ctx) -> new TableState(
+                        rs.getLong("dead"),
+                        rs.getLong("live"),
+                        rs.getBoolean("owner"),
+                        rs.getLong("heap"),
+                        rs.getLong("indexes")))
                 .one();
-        if (row[1] == 0) {
+        if (!state.owner()) {
             if (!notOwnerLogged) {
                 notOwnerLogged = true;
                 log.info(
@@ -105,11 +152,61 @@ public final class OutboxVacuum implements AutoCloseable {
             }
             return false;
         }
-        if (row[0] < DEAD_TUPLES) {
+        boolean truncateDue = state.heapBytes() >= TRUNCATE_MIN_BYTES && System.nanoTime() - nextTruncate >= 0;
+        boolean reindexDue = state.indexBytes() >= REINDEX_MIN_BYTES && System.nanoTime() - nextReindex >= 0;
+        if ((truncateDue || reindexDue)
+                // min(id) reads the primary key's first live entry, not the heap's pages.
+                && handle.createQuery("SELECT min(id) IS NULL FROM outbox_event")
+                        .mapTo(Boolean.class)
+                        .one()) {
+            // The outbox is empty: the files can go back to (nearly) nothing if the locks are free now.
+            if (reindexDue) {
+                reindex(handle);
+            }
+            handle.execute("VACUUM (SKIP_LOCKED) outbox_event");
+            long after = handle.createQuery("SELECT pg_relation_size('outbox_event')")
+                    .mapTo(Long.class)
+                    .one();
+            if (after >= TRUNCATE_MIN_BYTES) {
+                nextTruncate = System.nanoTime() + TRUNCATE_RETRY.toNanos();
+            }
+            log.debug(
+                    "relay {}: outbox empty, vacuumed its file from {} to {} bytes",
+                    instanceId,
+                    state.heapBytes(),
+                    after);
+            return true;
+        }
+        if (state.dead() < threshold(state.live())) {
             return false;
         }
-        handle.execute("VACUUM (SKIP_LOCKED) outbox_event");
+        handle.execute("VACUUM (SKIP_LOCKED, TRUNCATE false) outbox_event");
         return true;
+    }
+
+    /**
+     * Rebuilds the empty outbox's indexes, which keep the size their largest backlog gave them: {@code REINDEX}
+     * holds a {@code SHARE} lock on the table (writers wait) and an exclusive one on each index (the relay's reads
+     * wait) for the few milliseconds it takes on an empty table, and waits at most {@link #REINDEX_LOCK_TIMEOUT} to
+     * get them.
+     */
+    private void reindex(Handle handle) {
+        try {
+            handle.useTransaction(h -> {
+                h.execute("SET LOCAL lock_timeout = '" + REINDEX_LOCK_TIMEOUT.toMillis() + "ms'");
+                h.execute("REINDEX TABLE outbox_event");
+            });
+            nextReindex = System.nanoTime() + REINDEX_INTERVAL.toNanos();
+        } catch (RuntimeException e) {
+            // Another transaction held a lock for longer: the indexes stay as they are until the next attempt.
+            nextReindex = System.nanoTime() + TRUNCATE_RETRY.toNanos();
+            log.debug("relay {}: outbox indexes not rebuilt: {}", instanceId, e.toString());
+        }
+    }
+
+    /** Dead tuples that make a table of {@code live} live tuples due for a vacuum. */
+    static long threshold(long live) {
+        return Math.max(DEAD_TUPLES, (long) (live * SCALE_FACTOR));
     }
 
     private void pause(Duration d) {

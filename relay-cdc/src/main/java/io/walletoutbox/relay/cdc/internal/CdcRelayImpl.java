@@ -52,6 +52,7 @@ public final class CdcRelayImpl implements Relay {
     private final Object lock = new Object();
     private final AtomicReference<DebeziumEngine<ChangeEvent<String, String>>> engine = new AtomicReference<>();
     private final RelayHooks hooks;
+    private final SlotAdvancer slotAdvancer;
     private Thread supervisor;
     private volatile boolean running;
     /** An {@link Error} that ended the relay: it stops for good, and {@link #isRunning()} says so. */
@@ -76,6 +77,7 @@ public final class CdcRelayImpl implements Relay {
         this.config = Objects.requireNonNull(config, "config");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.sender = new BatchSender(producer, config::policyOf, metrics);
+        this.slotAdvancer = new SlotAdvancer(jdbi, config.slotName(), config.instanceId());
     }
 
     @Override
@@ -91,6 +93,7 @@ public final class CdcRelayImpl implements Relay {
                 .name("relay-cdc-" + config.instanceId())
                 .daemon()
                 .start(this::supervise);
+        slotAdvancer.start();
         log.info("CDC relay {} started on slot {}", config.instanceId(), config.slotName());
     }
 
@@ -475,6 +478,7 @@ public final class CdcRelayImpl implements Relay {
             lock.notifyAll();
             thread = supervisor;
         }
+        slotAdvancer.close();
         closeEngine();
         try {
             if (thread != null && !thread.join(Duration.ofSeconds(30))) {

@@ -43,7 +43,9 @@ import org.jdbi.v3.core.Jdbi;
  * <p>Per relay it reports the relay's throughput over the last {@code window} acks against the first {@code window}
  * (100,000, or a tenth of a smaller run), commit→ack latency in both windows, the backlog seen while writing, and the
  * footprint after the run: for polling the size on disk of {@code outbox_event} (heap, indexes and TOAST:
- * {@code pg_total_relation_size}) with its vacuum statistics; for CDC the WAL its slot retains ({@code
+ * {@code pg_total_relation_size}, once the outbox is empty and the relay, still running, has had up to 30 s to give the
+ * file back; also heap and indexes apart, and the largest size sampled every second during the run) with its vacuum
+ * statistics; for CDC the WAL its slot retains ({@code
  * pg_current_wal_lsn()} minus the slot's {@code restart_lsn} and {@code confirmed_flush_lsn}) and the size of
  * {@code pg_wal}. Every figure ends as one {@code RESULT} line (see {@code ops/bench/all.sh}).
  *
@@ -67,6 +69,7 @@ public final class SoakBenchmark {
     private static final int SAMPLE = Integer.getInteger("sample", 10);
     private static final String NAPTIME = System.getProperty("naptime", "");
     private static final AtomicLong MAX_RETAINED = new AtomicLong();
+    private static final AtomicLong MAX_TABLE = new AtomicLong();
 
     /** Ack times and latencies of one run, in ack order. */
     private static final class Acks implements RelayMetrics {
@@ -189,13 +192,17 @@ public final class SoakBenchmark {
                         acks,
                         () -> String.format(
                                 Locale.ROOT,
-                                "table %s, %s",
+                                "table %s (largest %s), %s",
                                 mb(tableBytes(jdbi)),
+                                mb(MAX_TABLE.get()),
                                 jdbi.withHandle(h ->
                                         h.createQuery("""
-                                        SELECT 'live ' || n_live_tup || ', dead ' || n_dead_tup || ', autovacuums '
-                                               || autovacuum_count
-                                        FROM pg_stat_user_tables WHERE relname = 'outbox_event'""").mapTo(String.class).one())));
+                                        SELECT 'heap ' || pg_relation_size(relid) / 1024 || ' kB, indexes '
+                                               || pg_indexes_size(relid) / 1024 || ' kB, live ' || n_live_tup
+                                               || ', dead ' || n_dead_tup || ', vacuums ' || vacuum_count
+                                               || ', autovacuums ' || autovacuum_count
+                                        FROM pg_stat_user_tables WHERE relname = 'outbox_event'""").mapTo(String.class).one())),
+                        () -> MAX_TABLE.accumulateAndGet(tableBytes(jdbi), Math::max));
                 // Acks are counted before the rows are deleted: the run ends when the outbox is empty.
                 long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
                 while (System.nanoTime() < deadline
@@ -204,6 +211,21 @@ public final class SoakBenchmark {
                                 .one())) {
                     Thread.sleep(10);
                 }
+                // The relay gives the file back once the outbox is empty (OutboxVacuum): what the table keeps
+                // after the run is what it is once the relay has had the chance, with the relay still running.
+                long emptyAt = System.nanoTime();
+                long giveBack = emptyAt + Duration.ofSeconds(30).toNanos();
+                while (System.nanoTime() < giveBack
+                        && jdbi.withHandle(h -> h.createQuery("SELECT pg_relation_size('outbox_event')")
+                                        .mapTo(Long.class)
+                                        .one())
+                                >= 1024 * 1024) {
+                    Thread.sleep(100);
+                }
+                System.out.printf(
+                        Locale.ROOT,
+                        "polling: the outbox was empty; heap below 1 MB (or given up) %.1f s later%n",
+                        (System.nanoTime() - emptyAt) / 1e9);
             }
             String breakdown =
                     jdbi.withHandle(h -> h.createQuery("""
@@ -220,6 +242,10 @@ public final class SoakBenchmark {
                             FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid
                             WHERE c.relname = 'outbox_event'""").mapTo(String.class).one());
             long after = tableBytes(jdbi);
+            long heapAfter = jdbi.withHandle(h -> h.createQuery("SELECT pg_relation_size('outbox_event')")
+                    .mapTo(Long.class)
+                    .one());
+            MAX_TABLE.accumulateAndGet(after, Math::max);
             jdbi.useHandle(h -> h.execute("VACUUM outbox_event"));
             long vacuumed = tableBytes(jdbi);
             System.out.printf(
@@ -231,6 +257,9 @@ public final class SoakBenchmark {
                     mb(vacuumed));
             var lines = new ArrayList<>(common(soak));
             lines.add(result("soak.polling.outbox_table_size", after / 1048576.0, "MB", null, "value<10"));
+            lines.add(result("soak.polling.outbox_heap_size", heapAfter / 1048576.0, "MB", null, "-"));
+            lines.add(result("soak.polling.outbox_index_size", (after - heapAfter) / 1048576.0, "MB", null, "-"));
+            lines.add(result("soak.polling.outbox_table_size_max", MAX_TABLE.get() / 1048576.0, "MB", null, "-"));
             return lines;
         }
     }
@@ -258,11 +287,19 @@ public final class SoakBenchmark {
             try {
                 try (Relay relay = CdcRelay.create(jdbi, KafkaProducers.create(bootstrap, "soak-cdc"), config, acks)) {
                     relay.start();
-                    soak = run("cdc", jdbi, writer, topic, acks, () -> slot(jdbi, config.slotName()));
+                    soak = run(
+                            "cdc",
+                            jdbi,
+                            writer,
+                            topic,
+                            acks,
+                            () -> slot(jdbi, config.slotName()),
+                            () -> MAX_RETAINED.accumulateAndGet(retained(jdbi, config.slotName()), Math::max));
                     atEnd = slot(jdbi, config.slotName());
                     retainedAtEnd = retained(jdbi, config.slotName());
                     // restart_lsn moves only when the relay confirms and PostgreSQL has logged the running
-                    // transactions since (a checkpoint, or the background writer every 15 s): give it a minute to
+                    // transactions since (the relay's SlotAdvancer, a checkpoint, or the background writer every
+                    // 15 s): give it a minute to
                     // come within 1 MB of the end of the WAL, with no more writes.
                     long start = System.nanoTime();
                     long deadline = start + Duration.ofMinutes(1).toNanos();
@@ -315,7 +352,13 @@ public final class SoakBenchmark {
 
     /** Writes the events at the steady rate with the relay running, waits for every ack, and reports progress. */
     private static Soak run(
-            String name, Jdbi jdbi, OutboxWriter writer, String topic, Acks acks, Supplier<String> footprint)
+            String name,
+            Jdbi jdbi,
+            OutboxWriter writer,
+            String topic,
+            Acks acks,
+            Supplier<String> footprint,
+            Runnable everySecond)
             throws Exception {
         // Warm-up: one event through, so connections and metadata are ready; not counted.
         jdbi.useTransaction(h -> writer.append(h, OutboxEvent.of("Bench", "warm", "BenchEvent", topic, "{}")));
@@ -353,6 +396,17 @@ public final class SoakBenchmark {
                 },
                 SAMPLE,
                 SAMPLE,
+                TimeUnit.SECONDS);
+        sampler.scheduleAtFixedRate(
+                () -> {
+                    try {
+                        everySecond.run();
+                    } catch (RuntimeException e) {
+                        // a sample missed; the next one follows
+                    }
+                },
+                1,
+                1,
                 TimeUnit.SECONDS);
         double writeRate;
         try {
