@@ -62,6 +62,18 @@ public final class ShardPublisher {
      */
     static final int SHARDS_PER_CYCLE = 8;
 
+    /**
+     * Rounds (batches) one lease publishes at most before it commits and lets its shards go. Each round's read
+     * starts at its shards' oldest rows, so it walks past the rows this transaction already deleted (still in the
+     * index until it commits): the walk grows with the rounds, which keeps their number small.
+     */
+    static final int MAX_ROUNDS = 4;
+
+    private static final Long[] NO_IDS = new Long[0];
+
+    /** How long a lease goes on starting rounds: a quarter of the stall timeout, at most one second. */
+    private final java.time.Duration roundsWithin;
+
     private final String leaseSql;
     private final String batchSql;
 
@@ -72,6 +84,9 @@ public final class ShardPublisher {
         this.metrics = metrics;
         this.hooks = hooks;
         this.sender = new BatchSender(producers, config::policyOf, metrics);
+        this.roundsWithin = config.stallTimeout().dividedBy(4).compareTo(java.time.Duration.ofSeconds(1)) < 0
+                ? config.stallTimeout().dividedBy(4)
+                : java.time.Duration.ofSeconds(1);
         this.blockTopics = config.parkingPolicies().entrySet().stream()
                 .filter(e -> e.getValue() == ParkingPolicy.BLOCK)
                 .map(Map.Entry::getKey)
@@ -98,13 +113,20 @@ public final class ShardPublisher {
                 """.formatted(filter);
         // Each shard's oldest events by its (shard, id) index, a fair share of the batch from each: one range scan
         // per shard that stops at its share, never a sort of every event of the leased shards. Keys live in one
-        // shard, so each key's events come in outbox order.
+        // shard, so each key's events come in outbox order. Within a lease the next batch is read while the
+        // previous one is still in flight (its ids in :skip), and the statement deletes what the batch before it
+        // acknowledged (:delete, skipped too: this statement's snapshot still sees those rows). Each read starts
+        // at the shard's oldest event, never at a cursor, so an event that turned up behind the ones already read
+        // (an operator's retry of a parked event keeps its old id) still goes out before the later events of its key.
         this.batchSql = """
+                WITH gone AS (DELETE FROM outbox_event WHERE id = ANY(CAST(:delete AS bigint[])))
                 SELECT s.shard AS leased, b.* FROM unnest(CAST(:shards AS integer[])) AS s(shard)
                 CROSS JOIN LATERAL (
                     SELECT id, event_id, aggregate_type, aggregate_id, event_type, topic, payload,
                            headers::text AS headers, created_at
-                    FROM outbox_event e WHERE e.shard = s.shard%s ORDER BY e.id LIMIT :perShard) b
+                    FROM outbox_event e
+                    WHERE e.shard = s.shard AND e.id <> ALL(CAST(:skip AS bigint[]))%s
+                    ORDER BY e.id LIMIT :perShard) b
                 """.formatted(filter);
     }
 
@@ -142,12 +164,16 @@ public final class ShardPublisher {
         return blockTopics.length == 0 ? statement : statement.bind("blockTopics", blockTopics);
     }
 
-    private Outcome publishShards(Handle handle, List<Integer> shards) {
-        int perShard = Math.max(1, config.batchSize() / shards.size());
+    /** One read of a lease: the events, in the shards' order, and the shards that gave their whole share. */
+    private record Read(List<StoredEvent> events, List<Integer> full) {}
+
+    private Read read(Handle handle, List<Integer> shards, int perShard, Long[] skip, Long[] delete) {
         var perLeased = new java.util.HashMap<Integer, Integer>();
-        List<StoredEvent> batch = bind(handle.createQuery(batchSql))
+        List<StoredEvent> events = bind(handle.createQuery(batchSql))
                 .bind("shards", shards.toArray(Integer[]::new))
                 .bind("perShard", perShard)
+                .bind("skip", skip)
+                .bind("delete", delete)
                 .map((rs, ctx) -> {
                     perLeased.merge(rs.getInt("leased"), 1, Integer::sum);
                     return new StoredEvent(
@@ -162,56 +188,112 @@ public final class ShardPublisher {
                             rs.getObject("created_at", OffsetDateTime.class).toInstant());
                 })
                 .list();
+        List<Integer> full = shards.stream()
+                .filter(shard -> perLeased.getOrDefault(shard, 0) >= perShard)
+                .toList();
+        return new Read(events, full);
+    }
+
+    /**
+     * Publishes the leased shards' events in rounds of at most a batch, within the one transaction that holds the
+     * lease: while a round's batch is in flight the next is read (shards that gave their whole share only, the
+     * batch split among them), in the statement that also deletes what the round before acknowledged. A round is
+     * sent only after every event of the round before was acknowledged, so a key's events never overtake a failed
+     * one across rounds; the first round with a failure is the last. The lease ends after {@link #MAX_ROUNDS}
+     * rounds or {@link #roundsWithin} so that a backlog does not keep its shards from other instances for long.
+     */
+    private Outcome publishShards(Handle handle, List<Integer> shards) {
+        long deadline = System.nanoTime() + roundsWithin.toNanos();
+        int perShard = Math.max(1, config.batchSize() / shards.size());
+        Read current = read(handle, shards, perShard, NO_IDS, NO_IDS);
+        boolean backlog = !current.full().isEmpty();
+        int claimed = 0;
         int failed = 0;
-        if (!batch.isEmpty()) {
+        List<Long> undeleted = new ArrayList<>();
+        List<Long> ackedInLease = new ArrayList<>();
+        for (int round = 1; !current.events().isEmpty(); round++) {
+            List<StoredEvent> batch = current.events();
             metrics.batchClaimed(batch.size());
-            List<Result> results = sender.send(batch);
-            List<Long> acked = new ArrayList<>(batch.size());
+            claimed += batch.size();
+            BatchSender.Pending pending = sender.start(batch);
+            Read next = null;
+            if (!current.full().isEmpty() && round < MAX_ROUNDS && System.nanoTime() < deadline) {
+                // Overlaps the database with Kafka: read the next round while this one is in flight.
+                int share = Math.max(1, config.batchSize() / current.full().size());
+                Long[] inFlight = batch.stream().map(StoredEvent::position).toArray(Long[]::new);
+                Long[] delete = undeleted.toArray(Long[]::new);
+                Long[] skip = new Long[inFlight.length + delete.length];
+                System.arraycopy(inFlight, 0, skip, 0, inFlight.length);
+                System.arraycopy(delete, 0, skip, inFlight.length, delete.length);
+                next = read(handle, current.full(), share, skip, delete);
+                undeleted.clear();
+            }
+            List<Result> results = pending.await();
+            int failedNow = 0;
             for (int i = 0; i < batch.size(); i++) {
                 if (results.get(i) instanceof Result.Acked) {
-                    acked.add(batch.get(i).position());
+                    undeleted.add(batch.get(i).position());
+                    ackedInLease.add(batch.get(i).position());
                 } else {
-                    failed++;
+                    failedNow++;
                 }
             }
-            if (failed > 0) {
+            failed += failedNow;
+            if (failedNow > 0) {
                 warnIfOrderBroken(batch, results);
             }
-            hooks.afterAcks(shards.getFirst(), acked);
-            if (!acked.isEmpty()) {
-                handle.createUpdate("DELETE FROM outbox_event WHERE id = ANY(:ids)")
-                        .bind("ids", acked.toArray(Long[]::new))
-                        .execute();
+            // Every acknowledged event of the lease is still in the outbox until the commit.
+            hooks.afterAcks(shards.getFirst(), List.copyOf(ackedInLease));
+            if (failedNow > 0) {
+                recordFailures(handle, shards, batch, results);
+                break;
             }
-            int retriable = 0;
-            boolean denied = false;
-            String firstError = null;
-            for (int i = 0; i < batch.size(); i++) {
-                switch (results.get(i)) {
-                    case Result.Rejected r -> recordRejection(handle, batch.get(i), r.error());
-                    case Result.Retriable r -> {
-                        retriable++;
-                        denied |= r.denied();
-                        firstError = firstError == null ? r.error() : firstError;
-                    }
-                    case Result.Acked a -> {}
-                    case Result.NotSent n -> {}
+            if (next == null) {
+                break;
+            }
+            backlog = !next.full().isEmpty();
+            current = next;
+        }
+        if (!undeleted.isEmpty()) {
+            handle.createUpdate("DELETE FROM outbox_event WHERE id = ANY(:ids)")
+                    .bind("ids", undeleted.toArray(Long[]::new))
+                    .execute();
+        }
+        return new Outcome(
+                claimed,
+                claimed - failed,
+                failed,
+                backlog || failed > 0 && !current.full().isEmpty());
+    }
+
+    /** Counts the rejections of a round (parking at the limit) and says once what failed and will be retried. */
+    private void recordFailures(Handle handle, List<Integer> shards, List<StoredEvent> batch, List<Result> results) {
+        int retriable = 0;
+        boolean denied = false;
+        String firstError = null;
+        for (int i = 0; i < batch.size(); i++) {
+            switch (results.get(i)) {
+                case Result.Rejected r -> recordRejection(handle, batch.get(i), r.error());
+                case Result.Retriable r -> {
+                    retriable++;
+                    denied |= r.denied();
+                    firstError = firstError == null ? r.error() : firstError;
                 }
-            }
-            if (retriable > 0) {
-                // One line per cycle, not per event: while Kafka is away every cycle fails alike.
-                log.warn(
-                        "relay {}: {} of {} sends in shards {} failed and will be retried{}, first error: {}",
-                        config.instanceId(),
-                        retriable,
-                        batch.size(),
-                        shards,
-                        denied ? DENIED_HINT : "",
-                        firstError);
+                case Result.Acked a -> {}
+                case Result.NotSent n -> {}
             }
         }
-        boolean backlog = perLeased.values().stream().anyMatch(n -> n >= perShard);
-        return new Outcome(batch.size(), batch.size() - failed, failed, backlog);
+        if (retriable > 0) {
+            // One line per cycle, not per event: while Kafka is away every cycle fails alike.
+            log.warn(
+                    "relay {}: {} of {} sends in shards {} failed and will be retried{}, first error: {}",
+                    config.instanceId(),
+                    retriable,
+                    batch.size(),
+                    shards,
+                    denied ? DENIED_HINT : "",
+                    firstError);
+        }
     }
 
     /**
@@ -275,6 +357,9 @@ public final class ShardPublisher {
     }
 
     private static Map<String, String> parseHeaders(String json) {
+        if ("{}".equals(json)) {
+            return Map.of();
+        }
         try {
             return JSON.readValue(json, HEADERS);
         } catch (IOException e) {
