@@ -110,19 +110,15 @@ public final class PollingRelayImpl implements Relay {
 
     @Override
     public void wakeUp() {
-        signal(false);
+        signal();
     }
 
-    /** Counts a wake-up and wakes one waiting worker, or {@code all} of them. */
-    private void signal(boolean all) {
+    /** Counts a wake-up and wakes one waiting worker. */
+    private void signal() {
         lock.lock();
         try {
             wakeUps++;
-            if (all) {
-                work.signalAll();
-            } else {
-                work.signal();
-            }
+            work.signal();
         } finally {
             lock.unlock();
         }
@@ -224,7 +220,7 @@ public final class PollingRelayImpl implements Relay {
                         // finds a backlog too). Not all of them: while every shard with events is leased, each
                         // woken worker's lease finds nothing, and that empty lease costs the database a scan of
                         // every shard, the database being what limits a drain.
-                        signal(false);
+                        signal();
                     }
                     continue;
                 }
