@@ -13,11 +13,18 @@
 #   -Drate=1000        events/s offered in the latency runs (and ProducerPerformance's --throughput)
 #   -Dseconds=20       length of each latency run
 #   -Dpolicy=BLOCK     parking policy of every benchmark topic (BLOCK, as the service's events topic; or SKIP)
+#   -Dphases=idle,drain,woken,probe,cdc  the parts to run (default all): idle = the probe's idle cost, drain = the
+#                      polling drain, woken / probe = polling latency woken by the writer / by the probe only,
+#                      cdc = the CDC relay's drain and latency (drain_polling_* needs drain and cdc)
 # Output: a human-readable summary, then one machine-readable line per figure:
 #   RESULT latency_p50_polling_woken_keys<N> <ms> ms reference=<ProducerPerformance p50 ms> ratio=<r> goal=<text>
 #   (also latency_p99_polling_woken, latency_p50/p99_polling_probe, latency_p50/p99_cdc; reference: ProducerPerformance)
 #   RESULT drain_polling_<policy>_keys<N> <events/s> events/s reference=<CDC relay events/s> ratio=<r> goal=<text>
 #   RESULT probe_idle_cpu <ms CPU/s> ms_cpu/s reference=<same without the probe> ratio=<r> goal=none
+#
+# Environment: JFR=<file>  records a JFR profile (settings=profile) of the JVM running the relay (the benchmark's own
+#   JVM) into <file>; read it with the JDK's jfr tool, e.g. `jfr view hot-methods <file>`,
+#   `jfr view contention-by-site <file>`, `jfr print --events jdk.SocketRead <file>`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bin/jdk.sh
@@ -28,4 +35,8 @@ cd "$(dirname "$0")/../.."
   -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
 cp="relay-cdc/target/test-classes:relay-cdc/target/classes:relay/target/test-classes:relay/target/classes"
 cp="$cp:outbox/target/classes:embedded/target/classes:$(cat relay-cdc/target/bench.classpath)"
-exec "$JAVA_HOME/bin/java" -Xmx1g "$@" -cp "$cp" io.walletoutbox.relay.cdc.bench.CdcBenchmark
+jfr=()
+if [[ -n "${JFR:-}" ]]; then
+  jfr=("-XX:StartFlightRecording=filename=$JFR,settings=profile,dumponexit=true")
+fi
+exec "$JAVA_HOME/bin/java" -Xmx1g "${jfr[@]}" "$@" -cp "$cp" io.walletoutbox.relay.cdc.bench.CdcBenchmark

@@ -14,6 +14,10 @@
 #   RESULT relay_drain_<policy>_keys<N> <events/s> events/s reference=<ProducerPerformance records/s> ratio=<r> goal=<text>
 #   RESULT relay_drain_stub_<policy>_keys<N> <events/s> events/s reference=... (the relay with a stub producer:
 #   the database's ceiling, no goal)
+#
+# Environment: JFR=<file>  records a JFR profile (settings=profile) of the JVM running the relay (the benchmark's own
+#   JVM) into <file>; read it with the JDK's jfr tool, e.g. `jfr view hot-methods <file>`,
+#   `jfr view contention-by-site <file>`, `jfr print --events jdk.SocketRead <file>`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bin/jdk.sh
@@ -23,4 +27,8 @@ cd "$(dirname "$0")/../.."
   test-compile dependency:build-classpath \
   -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
 cp="relay/target/test-classes:relay/target/classes:outbox/target/classes:embedded/target/classes:$(cat relay/target/bench.classpath)"
-exec "$JAVA_HOME/bin/java" -Xmx1g "$@" -cp "$cp" io.walletoutbox.relay.bench.RelayBenchmark
+jfr=()
+if [[ -n "${JFR:-}" ]]; then
+  jfr=("-XX:StartFlightRecording=filename=$JFR,settings=profile,dumponexit=true")
+fi
+exec "$JAVA_HOME/bin/java" -Xmx1g "${jfr[@]}" "$@" -cp "$cp" io.walletoutbox.relay.bench.RelayBenchmark

@@ -92,6 +92,15 @@ public final class BatchSender {
      * RelayInterruptedException} when the calling thread is interrupted while it waits.
      */
     public List<Result> send(List<StoredEvent> batch) {
+        return start(batch).await();
+    }
+
+    /**
+     * Hands {@code batch} to the producer and returns at once, without waiting for Kafka's answers: the caller may
+     * do other work (read its next batch) and then {@link Pending#await await} them. A blocking key's events with a
+     * fixed producer go one after the other on their own virtual thread, each after the previous ack.
+     */
+    public Pending start(List<StoredEvent> batch) {
         Producer<String, byte[]> producer = slot.get();
         var results = new Result[batch.size()];
         var pipelined = new ArrayList<Integer>();
@@ -118,27 +127,54 @@ public final class BatchSender {
             }
         }
         boolean stopped = futures.size() < pipelined.size();
+        Runnable chainsDone = () -> {};
         if (!chains.isEmpty()) {
             if (stopped) {
                 chains.values().forEach(chain -> chain.forEach(i -> results[i] = NOT_SENT));
             } else if (slot.renewable()) {
-                pipelineChains(producer, batch, chains, results);
+                chainsDone = pipelineChains(producer, batch, chains, results);
             } else {
-                sendChains(producer, batch, chains, results);
+                chainsDone = sendChains(producer, batch, chains, results);
             }
         }
-        for (int j = 0; j < pipelined.size(); j++) {
-            results[pipelined.get(j)] = j < futures.size() ? await(futures.get(j)) : NOT_SENT;
+        Runnable awaitChains = chainsDone;
+        return new Pending(() -> {
+            awaitChains.run();
+            for (int j = 0; j < pipelined.size(); j++) {
+                results[pipelined.get(j)] = j < futures.size() ? await(futures.get(j)) : NOT_SENT;
+            }
+            return List.of(results);
+        });
+    }
+
+    /** A batch handed to the producer: {@link #await} waits for every answer (once). */
+    public static final class Pending {
+        private final java.util.function.Supplier<List<Result>> answers;
+        private List<Result> results;
+
+        private Pending(java.util.function.Supplier<List<Result>> answers) {
+            this.answers = answers;
         }
-        return List.of(results);
+
+        /**
+         * Waits for Kafka's answer to every event and returns one result per event, in the batch's order. Throws
+         * {@link RelayInterruptedException} when the calling thread is interrupted while it waits.
+         */
+        public List<Result> await() {
+            if (results == null) {
+                results = answers.get();
+            }
+            return results;
+        }
     }
 
     /**
      * Every blocking key's events at once, in order; a failure reported by the producer's I/O thread for an event
      * with later events of its key behind it discards the producer (see the class comment). A send that fails at
      * once (in this thread) ends its key's chain there, and, when retriable (no metadata: Kafka away), every chain.
+     * Returns what waits for the answers.
      */
-    private void pipelineChains(
+    private Runnable pipelineChains(
             Producer<String, byte[]> producer,
             List<StoredEvent> batch,
             Map<String, List<Integer>> chains,
@@ -162,36 +198,38 @@ public final class BatchSender {
                 }
             }
         }
-        for (List<Integer> chain : chains.values()) {
-            for (int i : chain) {
-                Future<RecordMetadata> future = futures.get(i);
-                results[i] = future == null ? NOT_SENT : await(future);
+        return () -> {
+            for (List<Integer> chain : chains.values()) {
+                for (int i : chain) {
+                    Future<RecordMetadata> future = futures.get(i);
+                    results[i] = future == null ? NOT_SENT : await(future);
+                }
             }
-        }
+        };
     }
 
-    /** One virtual thread per blocking key; the executor's close waits for all of them. */
-    private void sendChains(
+    /** One virtual thread per blocking key; what this returns waits for all of them (the executor's close). */
+    private Runnable sendChains(
             Producer<String, byte[]> producer,
             List<StoredEvent> batch,
             Map<String, List<Integer>> chains,
             Result[] results) {
-        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (List<Integer> chain : chains.values()) {
-                executor.submit(() -> {
-                    boolean failed = false;
-                    for (int i : chain) {
-                        if (failed) {
-                            results[i] = NOT_SENT;
-                            continue;
-                        }
-                        results[i] = await(sendOne(producer, batch.get(i), null));
-                        failed = results[i] != ACKED;
+        var executor = Executors.newVirtualThreadPerTaskExecutor();
+        for (List<Integer> chain : chains.values()) {
+            executor.submit(() -> {
+                boolean failed = false;
+                for (int i : chain) {
+                    if (failed) {
+                        results[i] = NOT_SENT;
+                        continue;
                     }
-                    return null;
-                });
-            }
+                    results[i] = await(sendOne(producer, batch.get(i), null));
+                    failed = results[i] != ACKED;
+                }
+                return null;
+            });
         }
+        return executor::close;
     }
 
     private static boolean failedAtOnce(Future<RecordMetadata> future) {

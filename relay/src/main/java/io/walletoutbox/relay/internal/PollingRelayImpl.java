@@ -110,19 +110,15 @@ public final class PollingRelayImpl implements Relay {
 
     @Override
     public void wakeUp() {
-        signal(false);
+        signal();
     }
 
-    /** Counts a wake-up and wakes one waiting worker, or {@code all} of them. */
-    private void signal(boolean all) {
+    /** Counts a wake-up and wakes one waiting worker. */
+    private void signal() {
         lock.lock();
         try {
             wakeUps++;
-            if (all) {
-                work.signalAll();
-            } else {
-                work.signal();
-            }
+            work.signal();
         } finally {
             lock.unlock();
         }
@@ -220,8 +216,11 @@ public final class PollingRelayImpl implements Relay {
                 if (outcome.claimed() > 0) {
                     idle = config.minPollInterval();
                     if (outcome.backlog()) {
-                        // A full batch means a backlog: get the idle workers going too.
-                        signal(true);
+                        // A full batch means a backlog: get one more idle worker going (it does the same when it
+                        // finds a backlog too). Not all of them: while every shard with events is leased, each
+                        // woken worker's lease finds nothing, and that empty lease costs the database a scan of
+                        // every shard, the database being what limits a drain.
+                        signal();
                     }
                     continue;
                 }

@@ -55,6 +55,9 @@ import org.jdbi.v3.core.Jdbi;
  * <value> <unit> reference=<value> ratio=<value> goal=<text>}. The polling relay runs with the service's defaults
  * (sequence probe every 1 ms): "polling alone" is a relay in another process, woken by its probe only.
  *
+ * <p>{@code phases} ("idle,drain,woken,probe,cdc", all by default) picks the parts to run, e.g. "probe" alone to
+ * profile the probe-only latency run.
+ *
  * <p>{@code policy} ({@code BLOCK}) is the parking policy of every benchmark topic, for both relays: {@code BLOCK}
  * measures what the service runs for its events topic (a key's events one after the other).
  */
@@ -77,6 +80,8 @@ public final class CdcBenchmark {
                 .map(String::trim)
                 .map(Integer::parseInt)
                 .toList();
+        var phases = java.util.Set.of(
+                System.getProperty("phases", "idle,drain,woken,probe,cdc").split(","));
         var infra = SharedInfrastructure.get();
         String bootstrap = infra.bootstrapServers();
         var out = new StringBuilder();
@@ -85,86 +90,114 @@ public final class CdcBenchmark {
         out.append(String.format(
                 "%nProducerPerformance at %d records/s, %d-byte records: p50 %.0f ms, p99 %.0f ms%n",
                 rate, size, pp[0], pp[1]));
-        double[] idle = probeIdleCost(infra, bootstrap);
-        results.add(String.format(
-                "RESULT probe_idle_cpu %.1f ms_cpu/s reference=%.1f ratio=%.2f goal=none(JVM+PostgreSQL_CPU_while_idle;"
-                        + "reference=without_probe)",
-                idle[0], idle[1], idle[1] > 0 ? idle[0] / idle[1] : 0));
+        if (phases.contains("idle")) {
+            double[] idle = probeIdleCost(infra, bootstrap);
+            results.add(String.format(
+                    "RESULT probe_idle_cpu %.1f ms_cpu/s reference=%.1f ratio=%.2f goal=none(JVM+PostgreSQL_CPU_while_idle;"
+                            + "reference=without_probe)",
+                    idle[0], idle[1], idle[1] > 0 ? idle[0] / idle[1] : 0));
+        }
         for (int keys : keyCounts) {
-
-            Drain polling;
-            Drain cdc;
-            long insertDeleteWal;
-            Latency pollingWoken;
-            Latency pollingPolls;
-            Latency cdcLatency;
+            Drain polling = null;
+            Drain cdc = null;
+            long insertDeleteWal = 0;
+            Latency pollingWoken = null;
+            Latency pollingPolls = null;
+            Latency cdcLatency = null;
             try (var db = database(infra, "bench_polling")) {
                 Jdbi jdbi = Jdbi.create(db);
-                polling = drainPolling(jdbi, bootstrap, events, size, keys);
-                insertDeleteWal = insertAndDelete(jdbi, events, size, keys);
-                pollingWoken = latency(jdbi, bootstrap, OutboxMode.TABLE, null, rate, seconds, keys, size, true);
-                pollingPolls = latency(jdbi, bootstrap, OutboxMode.TABLE, null, rate, seconds, keys, size, false);
+                if (phases.contains("drain")) {
+                    polling = drainPolling(jdbi, bootstrap, events, size, keys);
+                    insertDeleteWal = insertAndDelete(jdbi, events, size, keys);
+                }
+                if (phases.contains("woken")) {
+                    pollingWoken = latency(jdbi, bootstrap, OutboxMode.TABLE, null, rate, seconds, keys, size, true);
+                }
+                if (phases.contains("probe")) {
+                    pollingPolls = latency(jdbi, bootstrap, OutboxMode.TABLE, null, rate, seconds, keys, size, false);
+                }
             }
-            String cdcUrl = infra.newDatabase("bench_cdc");
-            try (var db = database(infra, cdcUrl)) {
-                Jdbi jdbi = Jdbi.create(db);
-                var config = CdcConfig.defaults("bench-cdc", cdcUrl, infra.user(), "")
-                        .withSlot("bench_cdc_" + ProcessHandle.current().pid() + "_" + keys, "bench_cdc_" + keys);
-                // A slot of its own for each phase: a restarted relay replays the tail it had not confirmed (at least
-                // once), and those old events would count as slow acks of the latency run.
-                var latencyConfig = config.withSlot(config.slotName() + "_lat", "bench_cdc_" + keys);
-                try {
-                    cdc = drainCdc(jdbi, bootstrap, config, events, size, keys);
-                    cdcLatency = latency(
-                            jdbi,
-                            bootstrap,
-                            OutboxMode.LOGICAL_MESSAGE,
-                            latencyConfig,
-                            rate,
-                            seconds,
-                            keys,
-                            size,
-                            true);
-                } finally {
-                    awaitInactive(jdbi, config.slotName());
-                    CdcSlots.drop(jdbi, config);
-                    awaitInactive(jdbi, latencyConfig.slotName());
-                    CdcSlots.drop(jdbi, latencyConfig);
+            if (phases.contains("cdc")) {
+                String cdcUrl = infra.newDatabase("bench_cdc");
+                try (var db = database(infra, cdcUrl)) {
+                    Jdbi jdbi = Jdbi.create(db);
+                    var config = CdcConfig.defaults("bench-cdc", cdcUrl, infra.user(), "")
+                            .withSlot("bench_cdc_" + ProcessHandle.current().pid() + "_" + keys, "bench_cdc_" + keys);
+                    // A slot of its own for each phase: a restarted relay replays the tail it had not confirmed (at
+                    // least once), and those old events would count as slow acks of the latency run.
+                    var latencyConfig = config.withSlot(config.slotName() + "_lat", "bench_cdc_" + keys);
+                    try {
+                        cdc = drainCdc(jdbi, bootstrap, config, events, size, keys);
+                        cdcLatency = latency(
+                                jdbi,
+                                bootstrap,
+                                OutboxMode.LOGICAL_MESSAGE,
+                                latencyConfig,
+                                rate,
+                                seconds,
+                                keys,
+                                size,
+                                true);
+                    } finally {
+                        awaitInactive(jdbi, config.slotName());
+                        CdcSlots.drop(jdbi, config);
+                        awaitInactive(jdbi, latencyConfig.slotName());
+                        CdcSlots.drop(jdbi, latencyConfig);
+                    }
                 }
             }
             out.append(String.format(
                     "%ncdc-bench: %d events of %d-byte payloads over %d keys; latency at %d events/s for %d s;"
-                            + " topics %s; same PostgreSQL 17 and broker, same producer settings%n",
-                    events, size, keys, rate, seconds, POLICY));
-            out.append(String.format(
-                    "  drain          polling %8.0f events/s   cdc %8.0f events/s   cdc/polling %.2f%n",
-                    polling.eventsPerSecond(),
-                    cdc.eventsPerSecond(),
-                    cdc.eventsPerSecond() / polling.eventsPerSecond()));
+                            + " topics %s; same PostgreSQL 17 and broker, same producer settings; phases %s%n",
+                    events, size, keys, rate, seconds, POLICY, phases));
+            if (polling != null && cdc != null) {
+                out.append(String.format(
+                        "  drain          polling %8.0f events/s   cdc %8.0f events/s   cdc/polling %.2f%n",
+                        polling.eventsPerSecond(),
+                        cdc.eventsPerSecond(),
+                        cdc.eventsPerSecond() / polling.eventsPerSecond()));
+            } else if (polling != null) {
+                out.append(String.format("  drain          polling %8.0f events/s%n", polling.eventsPerSecond()));
+            }
             out.append(String.format(
                     "  latency p50/p99 (createdAt -> ack)  polling woken by writer %s   polling alone %s   cdc %s%n",
                     fmt(pollingWoken), fmt(pollingPolls), fmt(cdcLatency)));
-            out.append(String.format(
-                    "  WAL per event   table insert + relay delete %d B   insert+delete in one tx %d B   logical message"
-                            + " + offsets %d B%n",
-                    polling.walBytes() / events, insertDeleteWal / events, cdc.walBytes() / events));
-            out.append(String.format(
-                    "  outbox table after the drain (before vacuum)  polling %d kB   cdc %d kB%n",
-                    polling.tableBytesAfter() / 1024, cdc.tableBytesAfter() / 1024));
+            if (polling != null && cdc != null) {
+                out.append(String.format(
+                        "  WAL per event   table insert + relay delete %d B   insert+delete in one tx %d B   logical"
+                                + " message + offsets %d B%n",
+                        polling.walBytes() / events, insertDeleteWal / events, cdc.walBytes() / events));
+                out.append(String.format(
+                        "  outbox table after the drain (before vacuum)  polling %d kB   cdc %d kB%n",
+                        polling.tableBytesAfter() / 1024, cdc.tableBytesAfter() / 1024));
+            }
             String k = "_keys" + keys;
-            results.add(result("latency_p50_polling_woken" + k, pollingWoken.p50Micros(), pp[0], "<=10ms_and_<=cdc"));
-            results.add(result("latency_p99_polling_woken" + k, pollingWoken.p99Micros(), pp[1], "<=50ms_and_<=cdc"));
-            results.add(result("latency_p50_polling_probe" + k, pollingPolls.p50Micros(), pp[0], "<=10ms_and_<=cdc"));
-            results.add(result("latency_p99_polling_probe" + k, pollingPolls.p99Micros(), pp[1], "<=50ms_and_<=cdc"));
-            results.add(result("latency_p50_cdc" + k, cdcLatency.p50Micros(), pp[0], "none"));
-            results.add(result("latency_p99_cdc" + k, cdcLatency.p99Micros(), pp[1], "none"));
-            results.add(String.format(
-                    "RESULT drain_polling_%s%s %.0f events/s reference=%.0f ratio=%.2f goal=see_relay-bench(reference=cdc_drain)",
-                    POLICY.name().toLowerCase(),
-                    k,
-                    polling.eventsPerSecond(),
-                    cdc.eventsPerSecond(),
-                    polling.eventsPerSecond() / cdc.eventsPerSecond()));
+            if (pollingWoken != null) {
+                results.add(
+                        result("latency_p50_polling_woken" + k, pollingWoken.p50Micros(), pp[0], "<=10ms_and_<=cdc"));
+                results.add(
+                        result("latency_p99_polling_woken" + k, pollingWoken.p99Micros(), pp[1], "<=50ms_and_<=cdc"));
+            }
+            if (pollingPolls != null) {
+                results.add(
+                        result("latency_p50_polling_probe" + k, pollingPolls.p50Micros(), pp[0], "<=10ms_and_<=cdc"));
+                results.add(
+                        result("latency_p99_polling_probe" + k, pollingPolls.p99Micros(), pp[1], "<=50ms_and_<=cdc"));
+            }
+            if (cdcLatency != null) {
+                results.add(result("latency_p50_cdc" + k, cdcLatency.p50Micros(), pp[0], "none"));
+                results.add(result("latency_p99_cdc" + k, cdcLatency.p99Micros(), pp[1], "none"));
+            }
+            if (polling != null && cdc != null) {
+                results.add(String.format(
+                        "RESULT drain_polling_%s%s %.0f events/s reference=%.0f ratio=%.2f"
+                                + " goal=see_relay-bench(reference=cdc_drain)",
+                        POLICY.name().toLowerCase(),
+                        k,
+                        polling.eventsPerSecond(),
+                        cdc.eventsPerSecond(),
+                        polling.eventsPerSecond() / cdc.eventsPerSecond()));
+            }
         }
         System.out.print(out);
         System.out.println();
@@ -260,6 +293,9 @@ public final class CdcBenchmark {
     }
 
     private static String fmt(Latency l) {
+        if (l == null) {
+            return "(not run)";
+        }
         return String.format(
                 "%.1f/%.1f ms (%d events, %.0f/s)",
                 l.p50Micros() / 1000.0, l.p99Micros() / 1000.0, l.count(), l.achievedRate());
