@@ -26,6 +26,8 @@
 #   SKIP_BUILD=1          use the jars already built (app/target/wallet-outbox.jar, ops/target)
 #   PGBENCH_JOBS=2        pgbench threads (-j)
 #   SERVICE_JAVA_OPTS     extra JVM options of the service
+#   REFERENCES=0          skip the two pgbench runs (a quick look at the API's rate and CPU per payment only; no
+#                         RESULT lines are printed then)
 #   JFR=<file>            record a JFR profile (settings=profile) of the service JVM over the measured window only
 #                         (started and stopped with jcmd by the window hook), write it to <file> and print its
 #                         hot methods and allocation by class (`jfr view`). The recording costs the service some CPU:
@@ -171,6 +173,10 @@ run_pgbench() { # $1 = script; prints pgbench's summary, sets pg_rate, pg_us (Po
   bench_us=$(per_op $(($(self_children_ticks) - b0)) "$n")
   echo "cpu per transaction: PostgreSQL ${pg_us} us, pgbench ${bench_us} us"
 }
+if [[ "${REFERENCES:-1}" == 0 ]]; then
+  echo "== pgbench references skipped (REFERENCES=0); machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  exit 0
+fi
 base_children=$(pgrep -P "$postmaster" | wc -l)
 echo "== pgbench: the endpoint's SQL (ops/bench/bill-payment.sql), same database, concurrency $CONCURRENCY, ${DURATION}s"
 run_pgbench ops/bench/bill-payment.sql
