@@ -25,8 +25,13 @@
 #   DAILY_PAYMENT_LIMIT   default 1000000000000
 #   SKIP_BUILD=1          use the jars already built (app/target/wallet-outbox.jar, ops/target)
 #   PGBENCH_JOBS=2        pgbench threads (-j)
-#   SERVICE_JAVA_OPTS     extra JVM options of the service, e.g. a JFR recording:
-#                         SERVICE_JAVA_OPTS=-XX:StartFlightRecording=filename=/tmp/api.jfr,settings=profile
+#   SERVICE_JAVA_OPTS     extra JVM options of the service
+#   REFERENCES=0          skip the two pgbench runs (a quick look at the API's rate and CPU per payment only; no
+#                         RESULT lines are printed then)
+#   JFR=<file>            record a JFR profile (settings=profile) of the service JVM over the measured window only
+#                         (started and stopped with jcmd by the window hook), write it to <file> and print its
+#                         hot methods and allocation by class (`jfr view`). The recording costs the service some CPU:
+#                         compare ratios of runs both with or both without it.
 # Output: human-readable sections, then one machine-readable line per figure and reference (for ops/bench/all.sh):
 #   RESULT <name> <value> <unit> reference=<value> ratio=<value> goal=<text>
 #   RESULT payments_api_vs_endpoint_sql <api payments/s> payments/s reference=<pgbench tps> ratio=<api/ref> goal=ratio>=0.8
@@ -109,7 +114,14 @@ cat >"$work/window-hook.sh" <<HOOK
 #!/usr/bin/env bash
 $(declare -f proc_ticks postgres_ticks thread_ticks)
 postmaster=$postmaster
+jfr_file=${JFR:+$(realpath -m "$JFR")}
 echo "\$1 \$(proc_ticks $service) \$(postgres_ticks) \$(proc_ticks \$PPID) \$(thread_ticks $service)" >>"$work/window.txt"
+if [[ -n "\$jfr_file" ]]; then
+  case "\$1" in
+    start) "$JAVA_HOME/bin/jcmd" $service JFR.start name=payments-bench settings=profile >>"$work/jfr.log" 2>&1 ;;
+    end) "$JAVA_HOME/bin/jcmd" $service JFR.stop name=payments-bench filename="\$jfr_file" >>"$work/jfr.log" 2>&1 ;;
+  esac
+fi
 HOOK
 chmod +x "$work/window-hook.sh"
 idle_service0=$(proc_ticks $service); idle_pg0=$(postgres_ticks); sleep 5
@@ -129,6 +141,12 @@ api_pg_us=$(per_op $((p1 - p0)) "$api_payments")
 api_load_us=$(per_op $((l1 - l0)) "$api_payments")
 api_jit_us=$(per_op $((j1 - j0)) "$api_payments")
 api_gc_us=$(per_op $((g1 - g0)) "$api_payments")
+if [[ -n "${JFR:-}" ]]; then
+  echo "== JFR profile of the service over the measured window: $JFR"
+  [[ -s "$JFR" ]] || { echo "no JFR recording was written" >&2; cat "$work/jfr.log" >&2; exit 1; }
+  "$JAVA_HOME/bin/jfr" view --width 160 hot-methods "$JFR" | head -40
+  "$JAVA_HOME/bin/jfr" view --width 160 allocation-by-class "$JFR" | head -30
+fi
 echo "cpu per payment: service ${api_service_us} us (of which JIT compiler threads ${api_jit_us} us, GC threads" \
   "${api_gc_us} us), PostgreSQL ${api_pg_us} us, load generator ${api_load_us} us"
 
@@ -155,6 +173,10 @@ run_pgbench() { # $1 = script; prints pgbench's summary, sets pg_rate, pg_us (Po
   bench_us=$(per_op $(($(self_children_ticks) - b0)) "$n")
   echo "cpu per transaction: PostgreSQL ${pg_us} us, pgbench ${bench_us} us"
 }
+if [[ "${REFERENCES:-1}" == 0 ]]; then
+  echo "== pgbench references skipped (REFERENCES=0); machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  exit 0
+fi
 base_children=$(pgrep -P "$postmaster" | wc -l)
 echo "== pgbench: the endpoint's SQL (ops/bench/bill-payment.sql), same database, concurrency $CONCURRENCY, ${DURATION}s"
 run_pgbench ops/bench/bill-payment.sql

@@ -14,7 +14,13 @@ import org.jdbi.v3.core.statement.SqlStatement;
  * What every outbox writer does: check the caller's transaction, serialise the headers, bind the event's fields.
  */
 final class AppendChecks {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * With a shared buffer pool: Jackson's default pool is per thread, and every request runs on a virtual thread of
+     * its own, so each serialisation allocated fresh buffers.
+     */
+    private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .recyclerPool(com.fasterxml.jackson.core.util.JsonRecyclerPools.sharedConcurrentDequePool())
+            .build());
 
     private AppendChecks() {}
 

@@ -7,7 +7,13 @@ import io.walletoutbox.wallet.BillPayment;
 
 /** The JSON values of the wallet's events, field for field as {@link io.walletoutbox.wallet.WalletEvents} says. */
 final class EventPayloads {
-    private final ObjectMapper json = new ObjectMapper();
+    /**
+     * With a shared buffer pool: Jackson's default pool is per thread, and every API request runs on a virtual thread
+     * of its own, so each payload allocated fresh 8 KB buffers.
+     */
+    private final ObjectMapper json = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .recyclerPool(com.fasterxml.jackson.core.util.JsonRecyclerPools.sharedConcurrentDequePool())
+            .build());
 
     String requested(BillPayment p) {
         ObjectNode node = json.createObjectNode();

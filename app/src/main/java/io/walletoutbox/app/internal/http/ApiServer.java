@@ -79,6 +79,12 @@ public final class ApiServer {
         config.http.defaultContentType = Responses.JSON;
         config.router.ignoreTrailingSlashes = true;
         config.concurrency.useVirtualThreads = true;
+        // No per-connection header field cache: Jetty caches Authorization values in it, and a bearer token (a JWT
+        // of several hundred characters) fills the cache, so every request with another token than the last one on
+        // its connection cleared the cache and re-inserted the token character by character (11 % of the API's
+        // Java samples and 16 % of its allocation in a JFR profile of ops/bench/payments-bench.sh; see
+        // docs/payments-performance.md). Jetty's static cache of well-known header values still applies.
+        config.jetty.modifyHttpConfiguration(http -> http.setHeaderCacheSize(0));
         config.startup.showJavalinBanner = false;
         config.jetty.modifyServer(server -> server.setStopTimeout(5_000));
         Problems.register(config);

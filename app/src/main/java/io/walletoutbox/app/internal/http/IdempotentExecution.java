@@ -57,22 +57,34 @@ public final class IdempotentExecution {
 
     /** Hex SHA-256 of a text. */
     static String digest(String text) {
-        try {
-            return HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return HEX.formatHex(sha256().digest(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** SHA-256 over method, path and the exact body bytes. */
     static String fingerprint(String method, String path, byte[] body) {
+        MessageDigest sha = sha256();
+        sha.update((method + " " + path + "\n").getBytes(StandardCharsets.UTF_8));
+        sha.update(body);
+        return HEX.formatHex(sha.digest());
+    }
+
+    private static final HexFormat HEX = HexFormat.of();
+    /** Cloned for each digest: a clone skips the provider lookup of {@link MessageDigest#getInstance}. */
+    private static final MessageDigest SHA_256;
+
+    static {
         try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update((method + " " + path + "\n").getBytes(StandardCharsets.UTF_8));
-            sha.update(body);
-            return HexFormat.of().formatHex(sha.digest());
-        } catch (NoSuchAlgorithmException e) {
+            SHA_256 = MessageDigest.getInstance("SHA-256");
+            SHA_256.clone(); // fails here, at class initialisation, if the provider's digests cannot be cloned
+        } catch (NoSuchAlgorithmException | CloneNotSupportedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return (MessageDigest) SHA_256.clone();
+        } catch (CloneNotSupportedException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -18,7 +18,11 @@ import java.io.IOException;
  * overflowing numbers and trailing content are all errors), compact and ordered on output.
  */
 public final class Json {
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
+    // A shared buffer pool: Jackson's default pool is per thread, and every request runs on a virtual thread of its
+    // own, so each read and write allocated fresh buffers (~25 % of the API's allocation in a JFR profile).
+    private static final ObjectMapper MAPPER = JsonMapper.builder(com.fasterxml.jackson.core.JsonFactory.builder()
+                    .recyclerPool(com.fasterxml.jackson.core.util.JsonRecyclerPools.sharedConcurrentDequePool())
+                    .build())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
