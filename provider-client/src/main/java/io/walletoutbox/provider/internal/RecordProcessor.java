@@ -305,16 +305,12 @@ final class RecordProcessor {
                 unparseable = e;
             }
         }
-        // One connection, two statements: a record given up on before (dead-lettered) or processed is in the
+        // One round trip (the recorder's check): a record given up on before (dead-lettered) or processed is in the
         // inbox, and is skipped; otherwise the payment's state in the ledger decides whether to call the biller.
-        PaymentEvent candidate = parsed;
-        OutcomeRecorder.Lookup state = atDatabase(() -> jdbi.withHandle(h -> {
-            if (progress.eventId != null && inbox.isProcessed(h, INBOX_CONSUMER, progress.eventId)) {
-                return null;
-            }
-            return candidate == null ? OutcomeRecorder.Lookup.UNCHECKED : recorder.lookup(h, candidate.paymentId());
-        }));
-        if (state == null) {
+        UUID candidate = parsed == null ? null : parsed.paymentId();
+        OutcomeRecorder.Lookup state =
+                atDatabase(() -> jdbi.withHandle(h -> recorder.check(h, INBOX_CONSUMER, progress.eventId, candidate)));
+        if (state == OutcomeRecorder.Lookup.PROCESSED) {
             metrics.duplicate();
             log.debug("skipping processed event eventId={}", progress.eventId);
             return true;
@@ -349,6 +345,7 @@ final class RecordProcessor {
                 return true;
             }
             case PENDING, UNCHECKED -> {}
+            case PROCESSED -> throw new IllegalStateException("handled above");
         }
         Optional<BillerClient> client = billers.client(event.biller());
         if (client.isEmpty()) {

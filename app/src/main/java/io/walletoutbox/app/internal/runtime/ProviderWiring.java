@@ -161,6 +161,36 @@ public final class ProviderWiring {
                     .orElse(Lookup.NOT_FOUND);
         }
 
+        /**
+         * The inbox check and the payment lookup in one statement on {@code handle} (one round trip, one
+         * connection), answering as the two statements of the default would.
+         */
+        @Override
+        public Lookup check(Handle handle, String consumer, UUID eventId, UUID paymentId) {
+            return handle.createQuery("""
+                            SELECT EXISTS (SELECT 1 FROM inbox WHERE consumer = :consumer AND event_id = :event)
+                                       AS processed,
+                                   (SELECT status FROM bill_payment WHERE id = :payment) AS status
+                            """)
+                    .bind("consumer", consumer)
+                    .bind("event", eventId)
+                    .bind("payment", paymentId)
+                    .map((rs, ctx) -> {
+                        if (rs.getBoolean("processed")) {
+                            return Lookup.PROCESSED;
+                        }
+                        if (paymentId == null) {
+                            return Lookup.UNCHECKED;
+                        }
+                        String status = rs.getString("status");
+                        if (status == null) {
+                            return Lookup.NOT_FOUND;
+                        }
+                        return BillPayment.Status.PENDING.name().equals(status) ? Lookup.PENDING : Lookup.SETTLED;
+                    })
+                    .one();
+        }
+
         @Override
         public boolean paid(Handle handle, UUID paymentId, String reference) {
             return record(handle, paymentId, new PaymentOutcome.Paid(reference));
