@@ -48,13 +48,12 @@ public record BillPaymentConsumerConfig(
         int maxDatabaseConcurrency) {
 
     /**
-     * The {@link #maxDatabaseConcurrency} of {@link #defaults}: 16 of the service's 24 connections, leaving 8 to the
-     * API and the relay. The outcome's transaction waits mostly on its commit (WAL flush) and on the few clearing
-     * and settlement rows it shares with other payments, not on the server's CPU: with 8 turns the consumer
-     * completed at most about 8 / (outcome latency) payments per second, well below what the biller allowed
-     * (docs/biller-performance.md).
+     * The {@link #maxDatabaseConcurrency} of {@link #defaults}: 8, a third of the service's connection pool. The
+     * outcome's transaction waits on its commit (WAL flush) and on the clearing and settlement rows it shares with
+     * other payments: 16 turns instead of 8 doubled its latency and left the completion rate where it was
+     * (docs/biller-performance.md), so more turns only take connections from the API and the relay.
      */
-    public static final int DEFAULT_MAX_DATABASE_CONCURRENCY = 16;
+    public static final int DEFAULT_MAX_DATABASE_CONCURRENCY = 8;
 
     /** The {@link #maxRecordRetry} of {@link #defaults}. */
     public static final Duration DEFAULT_MAX_RECORD_RETRY = Duration.ofMinutes(5);
@@ -150,7 +149,7 @@ public record BillPaymentConsumerConfig(
     /**
      * Topic {@code wallet.events}, group {@code bill-payments}, 1,000 records in flight, 3 poison attempts, unknown
      * outcomes asked again after 1 s doubling to 30 s, for a horizon of 15 minutes, 10 s shutdown grace, transient
-     * failures escalated after 5 minutes, 16 records at the database at once.
+     * failures escalated after 5 minutes, 8 records at the database at once.
      */
     public static BillPaymentConsumerConfig defaults(String bootstrapServers) {
         return new BillPaymentConsumerConfig(
