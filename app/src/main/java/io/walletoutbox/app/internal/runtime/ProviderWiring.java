@@ -93,7 +93,7 @@ public final class ProviderWiring {
             }
         }
         Billers billers = closer.register(Billers.create(configs, metrics));
-        OutcomeRecorder recorder = new WalletOutcomeRecorder(wallets);
+        OutcomeRecorder recorder = recorder(wallets);
         return new Providers(
                 billers, recorder, metrics, simulatorUrl, Reconciliation.create(jdbi, billers, recorder, metrics));
     }
@@ -143,6 +143,11 @@ public final class ProviderWiring {
         return new Started(consumer, job);
     }
 
+    /** The recorder of definite biller outcomes into {@code wallets}. */
+    static OutcomeRecorder recorder(Wallets wallets) {
+        return new WalletOutcomeRecorder(wallets);
+    }
+
     /** The {@code provider-sim} subcommand: the simulator alone, configured by the environment. */
     public static void runSimulator(String[] args) {
         BillerSimulator.run(args);
@@ -168,9 +173,9 @@ public final class ProviderWiring {
         @Override
         public Lookup check(Handle handle, String consumer, UUID eventId, UUID paymentId) {
             return handle.createQuery("""
-                            SELECT EXISTS (SELECT 1 FROM inbox WHERE consumer = :consumer AND event_id = :event)
+                            SELECT EXISTS (SELECT 1 FROM inbox WHERE consumer = :consumer AND event_id = CAST(:event AS uuid))
                                        AS processed,
-                                   (SELECT status FROM bill_payment WHERE id = :payment) AS status
+                                   (SELECT status FROM bill_payment WHERE id = CAST(:payment AS uuid)) AS status
                             """)
                     .bind("consumer", consumer)
                     .bind("event", eventId)
