@@ -24,6 +24,9 @@
 #   env: WALLETS=1000 PAYMENTS=6000 FILL_CONCURRENCY=32 LATENCY_MS=100 RATE=200 DURATION=30 WARMUP=5
 #        PORT=18580 (API; MANAGEMENT_PORT=PORT+1) SIM_PORT=18590 SIM_CEILING= (measured ceiling, payments/s)
 #        SKIP_BUILD=1 (use the jar and classes already built) KEEP=1 (keep the work directory and its logs)
+#        JFR=<file.jfr> records a JFR profile (settings=profile) of the service while its consumer runs (both
+#        figures) into <file.jfr>, and of the simulator into <file>-simulator.jfr; CPU=1 prints each process's CPU
+#        seconds per phase (from /proc), to tell which one the machine's cores went to
 # The service runs in embedded mode (its own PostgreSQL and Kafka under a temporary DATA_DIR), as the other bench
 # scripts start it, with tokens from its development issuer; per-principal rate and daily payment limits raised.
 set -euo pipefail
@@ -55,9 +58,17 @@ cleanup() {
 }
 trap cleanup EXIT
 JAVA=("$JAVA_HOME/bin/java")
+JFR=${JFR:-}
+SERVICE_JFR=()
+SIM_JFR=()
+if [[ -n "$JFR" ]]; then
+  JFR=$(realpath -m "$JFR")
+  SERVICE_JFR=("-XX:StartFlightRecording=filename=$JFR,settings=profile,dumponexit=true")
+  SIM_JFR=("-XX:StartFlightRecording=filename=${JFR%.jfr}-simulator.jfr,settings=profile,dumponexit=true")
+fi
 LOAD=("${JAVA[@]}" -cp "ops/target/classes:$(cat ops/target/classpath.txt)" io.walletoutbox.ops.BillerLoad)
 
-HTTP_PORT=$SIM_PORT LATENCY_MS=$LATENCY_MS "${JAVA[@]}" -jar app/target/wallet-outbox.jar provider-sim \
+HTTP_PORT=$SIM_PORT LATENCY_MS=$LATENCY_MS "${JAVA[@]}" "${SIM_JFR[@]}" -jar app/target/wallet-outbox.jar provider-sim \
   >"$work/simulator.log" 2>&1 &
 sim=$!
 for _ in $(seq 1 60); do
@@ -66,13 +77,14 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 
-# start_service <roles> <log>: the service in embedded mode on DATA_DIR=$work/data (kept across restarts).
+# start_service <roles> <log> [jvm options]: the service in embedded mode on DATA_DIR=$work/data (kept across
+# restarts).
 start_service() {
   DATA_DIR="$work/data" ROLES=$1 HTTP_PORT=$PORT MANAGEMENT_PORT=$MANAGEMENT_PORT \
     PROVIDER_BASE_URL="http://127.0.0.1:$SIM_PORT" \
     RATE_LIMIT_PER_SECOND=1000000 RATE_LIMIT_BURST=1000000 \
     DAILY_PAYMENT_LIMIT=${DAILY_PAYMENT_LIMIT:-1000000000000} \
-    "${JAVA[@]}" -jar app/target/wallet-outbox.jar >"$2" 2>&1 &
+    "${JAVA[@]}" "${@:3}" -jar app/target/wallet-outbox.jar >"$2" 2>&1 &
   service=$!
   for _ in $(seq 1 180); do
     if curl -sf "http://127.0.0.1:$MANAGEMENT_PORT/health/ready" >/dev/null; then
@@ -108,6 +120,49 @@ wait_for() {
   exit 1
 }
 
+# CPU=1: CPU seconds (user+system, from /proc; the service JVM includes its embedded Kafka) of the simulator, the
+# service, the load generator and PostgreSQL (its postmaster, found by this run's data directory, and its
+# children), and of the whole machine, between cpu_mark and cpu_report.
+cpu_ticks() { awk '{print $14 + $15 + $16 + $17}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+cpu_pids() {
+  local pid
+  for pid in $(pgrep -f "$work" 2>/dev/null) $sim $service; do
+    echo "$pid"
+    pgrep -P "$pid" 2>/dev/null || true # PostgreSQL's backends and workers
+  done | sort -u
+}
+cpu_name() {
+  local cmd
+  cmd=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 0
+  case "$cmd" in
+    *provider-sim*) echo simulator ;;
+    *BillerLoad*) echo load-generator ;;
+    *wallet-outbox.jar*) echo service ;;
+    *postgres*) echo postgres ;;
+  esac
+}
+declare -A cpu_start
+cpu_mark() {
+  [[ "${CPU:-0}" == 1 ]] || return 0
+  cpu_start=()
+  local pid
+  for pid in $(cpu_pids); do cpu_start[$pid]=$(cpu_ticks "$pid"); done
+  cpu_machine=$(awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat)
+  cpu_t0=$(date +%s.%N)
+}
+cpu_report() {
+  [[ "${CPU:-0}" == 1 ]] || return 0
+  local hz pid wall
+  hz=$(getconf CLK_TCK)
+  wall=$(awk -v a="$cpu_t0" -v b="$(date +%s.%N)" 'BEGIN{print b - a}')
+  for pid in $(cpu_pids); do
+    echo "$(cpu_name "$pid") $(( $(cpu_ticks "$pid") - ${cpu_start[$pid]:-0} ))"
+  done | awk -v hz="$hz" -v w="$wall" -v p="$1" '$1 != "" {t[$1] += $2}
+    END {for (n in t) printf "== cpu %s: %s %.1f s (%.2f of a core)\n", p, n, t[n] / hz, t[n] / hz / w}'
+  awk -v a="$cpu_machine" -v hz="$hz" -v w="$wall" -v p="$1" '/^cpu /{t = $2 + $3 + $4 + $7 + $8 - a
+    printf "== cpu %s: whole machine %.1f s (%.2f cores) over %.1f s\n", p, t / hz, t / hz / w, w}' /proc/stat
+}
+
 echo "== simulator at ${LATENCY_MS} ms; service with roles api,relay takes $PAYMENTS payments over $WALLETS wallets"
 start_service api,relay "$work/service-fill.log"
 issuer=$(cat "$work/data/issuer/issuer-url")
@@ -117,10 +172,12 @@ wait_for "SELECT count(*) FROM outbox_event" "the relay to drain the outbox"
 stop_service
 
 echo "== service restarted with every role; the consumer drains the backlog"
-start_service api,relay,consumer "$work/service.log"
+start_service api,relay,consumer "$work/service.log" "${SERVICE_JFR[@]}"
+cpu_mark
 wait_for "SELECT count(*) FROM bill_payment WHERE status = 'PENDING'" "the consumer to complete every payment"
 read -r done_n failed_n span <<<"$(sql "SELECT count(*), count(*) FILTER (WHERE status <> 'SUCCEEDED'),
   extract(epoch FROM max(completed_at) - min(completed_at)) FROM bill_payment" | tr '|' ' ')"
+cpu_report "consumer drain at ${LATENCY_MS} ms"
 throughput=$(awk -v n="$done_n" -v s="$span" 'BEGIN{printf "%.1f", n / s}')
 ceiling=${SIM_CEILING:-$(awk -v w="$WALLETS" -v l="$LATENCY_MS" 'BEGIN{printf "%.0f", w * 1000 / l}')}
 echo "== $done_n payments completed ($failed_n not SUCCEEDED) in ${span}s (first → last completion)"
@@ -128,6 +185,7 @@ echo "== $done_n payments completed ($failed_n not SUCCEEDED) in ${span}s (first
 echo "== simulator at 0 ms; $RATE payments/s for ${DURATION}s (+${WARMUP}s warm-up) over $WALLETS wallets"
 curl -sf -X POST -H 'Content-Type: application/json' -d '{"latencyMs":0}' \
   "http://127.0.0.1:$SIM_PORT/v1/faults" >/dev/null
+cpu_mark
 out=$(AUTH_ISSUER="$issuer" "${LOAD[@]}" "http://127.0.0.1:$PORT" "$WALLETS" "$work/wallets-rate.txt" \
   rate "$RATE" "$DURATION" "$WARMUP")
 echo "$out"
@@ -138,6 +196,7 @@ read -r n p50 p99 pmax <<<"$(sql "SELECT count(*),
   round((1000 * percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - created_at)))::numeric, 1),
   round((1000 * max(extract(epoch FROM completed_at - created_at)))::numeric, 1)
   FROM bill_payment WHERE created_at >= to_timestamp($from / 1000.0)" | tr '|' ' ')"
+cpu_report "0 ms at ${RATE}/s"
 echo "== $n payments created in the measured window: created → completed p50 ${p50} ms, p99 ${p99} ms, max ${pmax} ms"
 
 echo "RESULT biller_throughput_${LATENCY_MS}ms $throughput payments/s reference=$ceiling" \

@@ -48,8 +48,10 @@ public record BillPaymentConsumerConfig(
         int maxDatabaseConcurrency) {
 
     /**
-     * The {@link #maxDatabaseConcurrency} of {@link #defaults}: 8, a third of the service's connection pool; more
-     * concurrent transactions on a small database server add lock and CPU contention, not throughput.
+     * The {@link #maxDatabaseConcurrency} of {@link #defaults}: 8, a third of the service's connection pool. The
+     * outcome's transaction waits on its commit (WAL flush) and on the clearing and settlement rows it shares with
+     * other payments: 16 turns instead of 8 doubled its latency and left the completion rate where it was
+     * (docs/biller-performance.md), so more turns only take connections from the API and the relay.
      */
     public static final int DEFAULT_MAX_DATABASE_CONCURRENCY = 8;
 

@@ -29,7 +29,12 @@ public interface OutcomeRecorder {
         /** No such payment: the record is not this ledger's (another deployment's, or a forged one). */
         NOT_FOUND,
         /** The recorder does not look payments up (the default): the consumer proceeds. */
-        UNCHECKED
+        UNCHECKED,
+        /**
+         * The consumer's inbox holds the event already (processed, or given up on and dead-lettered): the record is
+         * skipped. Only {@link #check} answers it.
+         */
+        PROCESSED
     }
 
     /**
@@ -40,6 +45,20 @@ public interface OutcomeRecorder {
      */
     default Lookup lookup(Handle handle, UUID paymentId) {
         return Lookup.UNCHECKED;
+    }
+
+    /**
+     * The consumer's check before the biller call, on {@code handle} (no transaction needed): {@link
+     * Lookup#PROCESSED} when {@code consumer}'s inbox holds {@code eventId}, else {@link #lookup}'s answer for
+     * {@code paymentId} ({@link Lookup#UNCHECKED} when {@code paymentId} is null: the record did not parse). The
+     * default makes the two statements one after the other; a recorder that reads both in one statement (one round
+     * trip) overrides it, answering exactly as the default would.
+     */
+    default Lookup check(Handle handle, String consumer, UUID eventId, UUID paymentId) {
+        if (eventId != null && io.walletoutbox.outbox.Inbox.create().isProcessed(handle, consumer, eventId)) {
+            return Lookup.PROCESSED;
+        }
+        return paymentId == null ? Lookup.UNCHECKED : lookup(handle, paymentId);
     }
 
     /**

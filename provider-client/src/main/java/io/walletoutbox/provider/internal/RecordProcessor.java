@@ -17,7 +17,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -84,7 +83,7 @@ final class RecordProcessor {
     private final ProcessingHook hook;
     private final DeadLetters deadLetters;
     private final Backoff unknownBackoff;
-    private final Semaphore database;
+    private final DatabaseTurns database;
 
     RecordProcessor(
             BillPaymentConsumerConfig config,
@@ -103,7 +102,7 @@ final class RecordProcessor {
         this.hook = hook;
         this.deadLetters = deadLetters;
         this.unknownBackoff = new Backoff(config.unknownRetryInitial(), config.unknownRetryMax());
-        this.database = new Semaphore(config.maxDatabaseConcurrency(), true);
+        this.database = new DatabaseTurns(config.maxDatabaseConcurrency());
     }
 
     /**
@@ -305,16 +304,12 @@ final class RecordProcessor {
                 unparseable = e;
             }
         }
-        // One connection, two statements: a record given up on before (dead-lettered) or processed is in the
+        // One round trip (the recorder's check): a record given up on before (dead-lettered) or processed is in the
         // inbox, and is skipped; otherwise the payment's state in the ledger decides whether to call the biller.
-        PaymentEvent candidate = parsed;
-        OutcomeRecorder.Lookup state = atDatabase(() -> jdbi.withHandle(h -> {
-            if (progress.eventId != null && inbox.isProcessed(h, INBOX_CONSUMER, progress.eventId)) {
-                return null;
-            }
-            return candidate == null ? OutcomeRecorder.Lookup.UNCHECKED : recorder.lookup(h, candidate.paymentId());
-        }));
-        if (state == null) {
+        UUID candidate = parsed == null ? null : parsed.paymentId();
+        OutcomeRecorder.Lookup state = atDatabase(
+                false, () -> jdbi.withHandle(h -> recorder.check(h, INBOX_CONSUMER, progress.eventId, candidate)));
+        if (state == OutcomeRecorder.Lookup.PROCESSED) {
             metrics.duplicate();
             log.debug("skipping processed event eventId={}", progress.eventId);
             return true;
@@ -343,12 +338,14 @@ final class RecordProcessor {
                         null);
             case SETTLED -> {
                 // Settled already (by reconciliation, say): acknowledge without asking the biller again.
-                atDatabase(() -> jdbi.inTransaction(h -> inbox.markProcessed(h, INBOX_CONSUMER, event.eventId())));
+                atDatabase(
+                        false, () -> jdbi.inTransaction(h -> inbox.markProcessed(h, INBOX_CONSUMER, event.eventId())));
                 metrics.duplicate();
                 log.info("payment is settled already, acknowledging its event paymentId={}", event.paymentId());
                 return true;
             }
             case PENDING, UNCHECKED -> {}
+            case PROCESSED -> throw new IllegalStateException("handled above");
         }
         Optional<BillerClient> client = billers.client(event.biller());
         if (client.isEmpty()) {
@@ -434,8 +431,10 @@ final class RecordProcessor {
         try {
             if (outcome instanceof BillerOutcome.Paid || outcome instanceof BillerOutcome.Declined) {
                 // The inbox entry and the outcome in one transaction of the recorder's (the wallet's: one round trip).
-                OutcomeRecorder.Recorded recorded = atDatabase(() -> recorder.record(
-                        jdbi, INBOX_CONSUMER, event.eventId(), event.paymentId(), event.walletId(), outcome));
+                OutcomeRecorder.Recorded recorded = atDatabase(
+                        true,
+                        () -> recorder.record(
+                                jdbi, INBOX_CONSUMER, event.eventId(), event.paymentId(), event.walletId(), outcome));
                 switch (recorded) {
                     case DUPLICATE -> throw new DuplicateEvent();
                     case UNCHANGED ->
@@ -446,45 +445,51 @@ final class RecordProcessor {
                     case CHANGED -> {}
                 }
             } else {
-                atDatabase(() -> jdbi.inTransaction(h -> {
-                    if (!inbox.markProcessed(h, INBOX_CONSUMER, event.eventId())) {
-                        throw new DuplicateEvent();
-                    }
-                    switch (outcome) {
-                        case BillerOutcome.Paid(var reference) -> {
-                            if (!recorder.paid(h, event.paymentId(), reference)) {
-                                log.info("payment was settled before paymentId={} outcome=paid", event.paymentId());
+                atDatabase(
+                        true,
+                        () -> jdbi.inTransaction(h -> {
+                            if (!inbox.markProcessed(h, INBOX_CONSUMER, event.eventId())) {
+                                throw new DuplicateEvent();
                             }
-                        }
-                        case BillerOutcome.Declined(var reason) -> {
-                            if (!recorder.declined(h, event.paymentId(), reason)) {
-                                log.info("payment was settled before paymentId={} outcome=declined", event.paymentId());
+                            switch (outcome) {
+                                case BillerOutcome.Paid(var reference) -> {
+                                    if (!recorder.paid(h, event.paymentId(), reference)) {
+                                        log.info(
+                                                "payment was settled before paymentId={} outcome=paid",
+                                                event.paymentId());
+                                    }
+                                }
+                                case BillerOutcome.Declined(var reason) -> {
+                                    if (!recorder.declined(h, event.paymentId(), reason)) {
+                                        log.info(
+                                                "payment was settled before paymentId={} outcome=declined",
+                                                event.paymentId());
+                                    }
+                                }
+                                case BillerOutcome.Unknown(var cause) -> {
+                                    PostgresReconciliation.insert(
+                                            h,
+                                            event,
+                                            Escalation.UNKNOWN_OUTCOME.label(),
+                                            cause,
+                                            attempts,
+                                            progress.firstAttempt,
+                                            progress.unprovenSince());
+                                    log.warn(
+                                            "payment outcome unknown past the horizon, awaiting reconciliation paymentId={}"
+                                                    + " walletId={} attempts={} cause={}",
+                                            event.paymentId(),
+                                            event.walletId(),
+                                            attempts,
+                                            cause);
+                                }
+                                case BillerOutcome.ConfigurationFault f ->
+                                    throw new IllegalStateException("a configuration fault is retried, never recorded");
+                                case BillerOutcome.NotCharged n ->
+                                    throw new IllegalStateException("pay never answers NotCharged");
                             }
-                        }
-                        case BillerOutcome.Unknown(var cause) -> {
-                            PostgresReconciliation.insert(
-                                    h,
-                                    event,
-                                    Escalation.UNKNOWN_OUTCOME.label(),
-                                    cause,
-                                    attempts,
-                                    progress.firstAttempt,
-                                    progress.unprovenSince());
-                            log.warn(
-                                    "payment outcome unknown past the horizon, awaiting reconciliation paymentId={}"
-                                            + " walletId={} attempts={} cause={}",
-                                    event.paymentId(),
-                                    event.walletId(),
-                                    attempts,
-                                    cause);
-                        }
-                        case BillerOutcome.ConfigurationFault f ->
-                            throw new IllegalStateException("a configuration fault is retried, never recorded");
-                        case BillerOutcome.NotCharged n ->
-                            throw new IllegalStateException("pay never answers NotCharged");
-                    }
-                    return null;
-                }));
+                            return null;
+                        }));
             }
         } catch (DuplicateEvent e) {
             metrics.duplicate();
@@ -513,10 +518,11 @@ final class RecordProcessor {
 
     /**
      * Runs {@code work} once one of the {@code maxDatabaseConcurrency} database turns is free. The wait has no
-     * timeout (unlike the connection pool's): records queue here, in arrival order, instead of failing.
+     * timeout (unlike the connection pool's): records queue here instead of failing, a biller's outcome to record
+     * ({@code outcome}) ahead of the checks before a biller call, each class in arrival order.
      */
-    private <T> T atDatabase(Supplier<T> work) throws InterruptedException {
-        database.acquire();
+    private <T> T atDatabase(boolean outcome, Supplier<T> work) throws InterruptedException {
+        database.acquire(outcome);
         try {
             return work.get();
         } finally {

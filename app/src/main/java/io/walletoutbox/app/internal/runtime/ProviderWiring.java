@@ -93,7 +93,7 @@ public final class ProviderWiring {
             }
         }
         Billers billers = closer.register(Billers.create(configs, metrics));
-        OutcomeRecorder recorder = new WalletOutcomeRecorder(wallets);
+        OutcomeRecorder recorder = recorder(wallets);
         return new Providers(
                 billers, recorder, metrics, simulatorUrl, Reconciliation.create(jdbi, billers, recorder, metrics));
     }
@@ -143,6 +143,11 @@ public final class ProviderWiring {
         return new Started(consumer, job);
     }
 
+    /** The recorder of definite biller outcomes into {@code wallets}. */
+    static OutcomeRecorder recorder(Wallets wallets) {
+        return new WalletOutcomeRecorder(wallets);
+    }
+
     /** The {@code provider-sim} subcommand: the simulator alone, configured by the environment. */
     public static void runSimulator(String[] args) {
         BillerSimulator.run(args);
@@ -159,6 +164,36 @@ public final class ProviderWiring {
             return wallets.findPayment(paymentId)
                     .map(p -> p.status() == BillPayment.Status.PENDING ? Lookup.PENDING : Lookup.SETTLED)
                     .orElse(Lookup.NOT_FOUND);
+        }
+
+        /**
+         * The inbox check and the payment lookup in one statement on {@code handle} (one round trip, one
+         * connection), answering as the two statements of the default would.
+         */
+        @Override
+        public Lookup check(Handle handle, String consumer, UUID eventId, UUID paymentId) {
+            return handle.createQuery("""
+                            SELECT EXISTS (SELECT 1 FROM inbox WHERE consumer = :consumer AND event_id = CAST(:event AS uuid))
+                                       AS processed,
+                                   (SELECT status FROM bill_payment WHERE id = CAST(:payment AS uuid)) AS status
+                            """)
+                    .bind("consumer", consumer)
+                    .bind("event", eventId)
+                    .bind("payment", paymentId)
+                    .map((rs, ctx) -> {
+                        if (rs.getBoolean("processed")) {
+                            return Lookup.PROCESSED;
+                        }
+                        if (paymentId == null) {
+                            return Lookup.UNCHECKED;
+                        }
+                        String status = rs.getString("status");
+                        if (status == null) {
+                            return Lookup.NOT_FOUND;
+                        }
+                        return BillPayment.Status.PENDING.name().equals(status) ? Lookup.PENDING : Lookup.SETTLED;
+                    })
+                    .one();
         }
 
         @Override

@@ -1,0 +1,111 @@
+package io.walletoutbox.app.internal.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.outbox.Inbox;
+import io.walletoutbox.outbox.OutboxConfig;
+import io.walletoutbox.outbox.OutboxSchema;
+import io.walletoutbox.outbox.OutboxWriter;
+import io.walletoutbox.provider.OutcomeRecorder;
+import io.walletoutbox.provider.OutcomeRecorder.Lookup;
+import io.walletoutbox.wallet.BillPaymentRequest;
+import io.walletoutbox.wallet.PaymentOutcome;
+import io.walletoutbox.wallet.WalletConfig;
+import io.walletoutbox.wallet.WalletSchema;
+import io.walletoutbox.wallet.Wallets;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The app's recorder answers the consumer's check (inbox entry and payment state) in one statement exactly as the
+ * default two statements would.
+ */
+class OutcomeRecorderCheckIT {
+    private static final String CONSUMER = "bill-payments";
+    private static HikariDataSource dataSource;
+    private static Jdbi jdbi;
+    private static Wallets wallets;
+    private static OutcomeRecorder recorder;
+    /** The same lookups through the interface's default check (two statements). */
+    private static OutcomeRecorder reference;
+
+    @BeforeAll
+    static void start() {
+        SharedInfrastructure infra = SharedInfrastructure.get();
+        HikariConfig hikari = new HikariConfig();
+        hikari.setJdbcUrl(infra.newDatabase("recorder_check"));
+        hikari.setUsername(infra.user());
+        hikari.setPassword("");
+        hikari.setMaximumPoolSize(4);
+        dataSource = new HikariDataSource(hikari);
+        OutboxSchema.migrate(dataSource, OutboxConfig.DEFAULTS);
+        WalletSchema.migrate(dataSource);
+        ProviderWiring.migrate(dataSource);
+        jdbi = Jdbi.create(dataSource);
+        wallets = Wallets.create(jdbi, OutboxWriter.create(OutboxConfig.DEFAULTS, () -> {}), new WalletConfig("t"));
+        recorder = ProviderWiring.recorder(wallets);
+        reference = new OutcomeRecorder() {
+            @Override
+            public Lookup lookup(Handle handle, UUID paymentId) {
+                return recorder.lookup(handle, paymentId);
+            }
+
+            @Override
+            public boolean paid(Handle handle, UUID paymentId, String reference) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public boolean declined(Handle handle, UUID paymentId, String reason) {
+                throw new UnsupportedOperationException();
+            }
+        };
+    }
+
+    @AfterAll
+    static void stop() {
+        dataSource.close();
+    }
+
+    private static Lookup check(UUID eventId, UUID paymentId) {
+        Lookup one = jdbi.withHandle(h -> recorder.check(h, CONSUMER, eventId, paymentId));
+        Lookup two = jdbi.withHandle(h -> reference.check(h, CONSUMER, eventId, paymentId));
+        assertEquals(two, one, "one statement answers as the two do");
+        return one;
+    }
+
+    private static UUID pendingPayment() {
+        var wallet = wallets.create("owner-" + UUID.randomUUID(), "USD");
+        wallets.topUp(wallet.id(), 1_000);
+        return wallets.requestBillPayment(wallet.id(), new BillPaymentRequest("wifi", "ACC-1", 100), Optional.empty())
+                .id();
+    }
+
+    @Test
+    void answersForEveryStateOfThePaymentAndTheInbox() {
+        UUID payment = pendingPayment();
+        UUID event = UUID.randomUUID();
+
+        assertEquals(Lookup.PENDING, check(event, payment));
+        assertEquals(Lookup.PENDING, check(null, payment));
+        assertEquals(Lookup.NOT_FOUND, check(event, UUID.randomUUID()));
+        assertEquals(Lookup.UNCHECKED, check(event, null));
+
+        jdbi.useTransaction(h -> wallets.recordOutcome(h, payment, new PaymentOutcome.Paid("ref-1")));
+        assertEquals(Lookup.SETTLED, check(event, payment));
+
+        jdbi.useTransaction(h -> Inbox.create().markProcessed(h, CONSUMER, event));
+        assertEquals(Lookup.PROCESSED, check(event, payment));
+        assertEquals(Lookup.PROCESSED, check(event, null));
+        assertEquals(Lookup.PROCESSED, check(event, UUID.randomUUID()));
+        assertEquals(Lookup.SETTLED, check(UUID.randomUUID(), payment));
+    }
+}
