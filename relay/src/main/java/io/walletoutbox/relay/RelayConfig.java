@@ -9,7 +9,8 @@ import java.util.Objects;
  *
  * @param instanceId name of this relay instance, in logs and in the metrics' {@code instance} tag
  * @param workers publishing loops (virtual threads) in this instance; each leases up to 8 shards per cycle
- * @param batchSize most events claimed and published in one transaction
+ * @param batchSize most events read and sent as one batch; one lease (one transaction) may carry up to four batches
+ *     of its shards, each sent after the previous one was acknowledged
  * @param minPollInterval first idle wait; an idle relay doubles it up to {@code maxPollInterval}
  * @param maxPollInterval longest idle wait, so events written by another process are seen within it
  * @param stallTimeout a relay whose transaction stays idle this long (stopped, partitioned) loses its shard
