@@ -1,8 +1,6 @@
 package io.walletoutbox.relay.internal;
 
 import java.time.Duration;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -67,10 +65,7 @@ public final class OutboxVacuum implements AutoCloseable {
 
     private final Jdbi jdbi;
     private final String instanceId;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition stop = lock.newCondition();
-    private volatile boolean running;
-    private Thread thread;
+    private final PeriodicTask task;
     private boolean notOwnerLogged;
     private long nextTruncate = System.nanoTime();
     private long nextReindex = System.nanoTime();
@@ -78,28 +73,16 @@ public final class OutboxVacuum implements AutoCloseable {
     public OutboxVacuum(Jdbi jdbi, String instanceId) {
         this.jdbi = jdbi;
         this.instanceId = instanceId;
+        this.task = new PeriodicTask(
+                "relay-" + instanceId + "-vacuum",
+                INTERVAL,
+                this::vacuumIfNeeded,
+                e -> log.debug("relay {}: outbox vacuum check failed: {}", instanceId, e.toString()));
     }
 
     /** Starts the background (virtual) thread. */
-    public synchronized void start() {
-        if (running) {
-            return;
-        }
-        running = true;
-        thread = Thread.ofVirtual().name("relay-" + instanceId + "-vacuum").start(this::loop);
-    }
-
-    private void loop() {
-        while (running) {
-            try {
-                vacuumIfNeeded();
-            } catch (RuntimeException e) {
-                if (running) {
-                    log.debug("relay {}: outbox vacuum check failed: {}", instanceId, e.toString());
-                }
-            }
-            pause(INTERVAL);
-        }
+    public void start() {
+        task.start();
     }
 
     /**
@@ -209,40 +192,8 @@ public final class OutboxVacuum implements AutoCloseable {
         return Math.max(DEAD_TUPLES, (long) (live * SCALE_FACTOR));
     }
 
-    private void pause(Duration d) {
-        lock.lock();
-        try {
-            long nanos = d.toNanos();
-            while (running && nanos > 0) {
-                nanos = stop.awaitNanos(nanos);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            lock.unlock();
-        }
-    }
-
     @Override
     public void close() {
-        Thread t;
-        synchronized (this) {
-            if (!running) {
-                return;
-            }
-            running = false;
-            t = thread;
-        }
-        lock.lock();
-        try {
-            stop.signalAll();
-        } finally {
-            lock.unlock();
-        }
-        try {
-            t.join(Duration.ofSeconds(30));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        task.close();
     }
 }

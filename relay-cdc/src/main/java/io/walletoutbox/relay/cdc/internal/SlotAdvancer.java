@@ -1,8 +1,7 @@
 package io.walletoutbox.relay.cdc.internal;
 
+import io.walletoutbox.relay.internal.PeriodicTask;
 import java.time.Duration;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,10 +36,7 @@ public final class SlotAdvancer implements AutoCloseable {
     private final Jdbi jdbi;
     private final String slot;
     private final String instanceId;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition stop = lock.newCondition();
-    private volatile boolean running;
-    private Thread thread;
+    private final PeriodicTask task;
     /** Null until known: whether this user may call {@code pg_log_standby_snapshot()} on this server. */
     private Boolean allowed;
 
@@ -48,29 +44,15 @@ public final class SlotAdvancer implements AutoCloseable {
         this.jdbi = jdbi;
         this.slot = slot;
         this.instanceId = instanceId;
+        this.task = new PeriodicTask("relay-cdc-" + instanceId + "-slot", INTERVAL, this::advanceIfBehind, e -> {
+            // A failover, a restart of the server: the next round tries again.
+            allowed = null;
+            log.debug("CDC relay {}: slot check failed: {}", instanceId, e.toString());
+        });
     }
 
-    synchronized void start() {
-        if (running) {
-            return;
-        }
-        running = true;
-        thread = Thread.ofVirtual().name("relay-cdc-" + instanceId + "-slot").start(this::loop);
-    }
-
-    private void loop() {
-        while (running) {
-            try {
-                advanceIfBehind();
-            } catch (RuntimeException e) {
-                if (running) {
-                    // A failover, a restart of the server: the next round tries again.
-                    allowed = null;
-                    log.debug("CDC relay {}: slot check failed: {}", instanceId, e.toString());
-                }
-            }
-            pause(INTERVAL);
-        }
+    void start() {
+        task.start();
     }
 
     /** One check: logs a running-transactions snapshot when the slot's restart point lags what it confirmed. */
@@ -116,40 +98,8 @@ public final class SlotAdvancer implements AutoCloseable {
         });
     }
 
-    private void pause(Duration d) {
-        lock.lock();
-        try {
-            long nanos = d.toNanos();
-            while (running && nanos > 0) {
-                nanos = stop.awaitNanos(nanos);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            lock.unlock();
-        }
-    }
-
     @Override
     public void close() {
-        Thread t;
-        synchronized (this) {
-            if (!running) {
-                return;
-            }
-            running = false;
-            t = thread;
-        }
-        lock.lock();
-        try {
-            stop.signalAll();
-        } finally {
-            lock.unlock();
-        }
-        try {
-            t.join(Duration.ofSeconds(30));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        task.close();
     }
 }
