@@ -299,7 +299,11 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     }
 
     private static boolean inSync(TopicPartitionInfo p) {
-        return p.leader() != null && p.isr().size() == p.replicas().size();
+        // A replica whose node the answering broker knows no address of (Node.isEmpty) is fenced there, whatever
+        // the ISR it last heard of says.
+        return p.leader() != null
+                && p.isr().size() == p.replicas().size()
+                && p.replicas().stream().noneMatch(Node::isEmpty);
     }
 
     private static List<Integer> ids(List<Node> nodes) {

@@ -168,15 +168,21 @@ class EmbeddedKafkaClusterIT {
             cluster.resume(frozen);
         }
         cluster.awaitInSync(Duration.ofSeconds(90));
-        try (Admin admin = admin()) {
-            var partition = admin.describeTopics(Set.of(topic))
-                    .allTopicNames()
-                    .get(30, TimeUnit.SECONDS)
-                    .get(topic)
-                    .partitions()
-                    .getFirst();
-            assertEquals(3, partition.isr().size(), "all three back in sync: " + partition);
-        }
+        // Brokers learn the cluster's metadata one after another: the one answering may not have heard yet that
+        // the resumed node is back, so this waits (bounded) for its view too.
+        Conditions.await(Duration.ofSeconds(60), "all three back in sync", () -> {
+            try (Admin admin = admin()) {
+                var partition = admin.describeTopics(Set.of(topic))
+                        .allTopicNames()
+                        .get(30, TimeUnit.SECONDS)
+                        .get(topic)
+                        .partitions()
+                        .getFirst();
+                return partition.isr().size() == 3;
+            } catch (Exception e) {
+                return false;
+            }
+        });
     }
 
     private static int nodeDown() {
