@@ -73,6 +73,7 @@ public final class BatchSender {
     private final ProducerSlot slot;
     private final Function<String, ParkingPolicy> policyOf;
     private final RelayMetrics metrics;
+    private final boolean flushes;
 
     /** A sender whose blocking topics are those {@code policyOf} maps to {@link ParkingPolicy#BLOCK}. */
     public BatchSender(
@@ -82,9 +83,22 @@ public final class BatchSender {
 
     /** A sender over {@code slot}'s producer; a renewable slot lets it pipeline a blocking key's events. */
     public BatchSender(ProducerSlot slot, Function<String, ParkingPolicy> policyOf, RelayMetrics metrics) {
+        this(slot, policyOf, metrics, false);
+    }
+
+    /**
+     * As {@link #BatchSender(ProducerSlot, Function, RelayMetrics)}; with {@code flushes}, a batch goes to Kafka as
+     * soon as it has been handed to the producer, not after the producer's {@code linger.ms}: the sender knows the
+     * batch is complete, so lingering for more records would only add up to {@code linger.ms} to every event's
+     * latency (the producer then still groups a batch's records per partition). The flush runs on a virtual thread
+     * of its own ({@link Producer#flush} waits for the answers, which {@link Pending#await} does anyway).
+     */
+    public BatchSender(
+            ProducerSlot slot, Function<String, ParkingPolicy> policyOf, RelayMetrics metrics, boolean flushes) {
         this.slot = slot;
         this.policyOf = policyOf;
         this.metrics = metrics;
+        this.flushes = flushes;
     }
 
     /**
@@ -136,6 +150,9 @@ public final class BatchSender {
             } else {
                 chainsDone = sendChains(producer, batch, chains, results);
             }
+        }
+        if (flushes && !(futures.isEmpty() && chains.isEmpty())) {
+            Thread.ofVirtual().name("relay-flush").start(() -> flush(producer));
         }
         Runnable awaitChains = chainsDone;
         return new Pending(() -> {
@@ -223,13 +240,29 @@ public final class BatchSender {
                         results[i] = NOT_SENT;
                         continue;
                     }
-                    results[i] = await(sendOne(producer, batch.get(i), null));
+                    Future<RecordMetadata> sent = sendOne(producer, batch.get(i), null);
+                    if (flushes) {
+                        flush(producer);
+                    }
+                    results[i] = await(sent);
                     failed = results[i] != ACKED;
                 }
                 return null;
             });
         }
         return executor::close;
+    }
+
+    /**
+     * Makes what {@code producer} holds go out now and waits for it. A failure here (the producer closed or
+     * discarded meanwhile, an interrupt) is the sends' own, reported through their futures.
+     */
+    private static void flush(Producer<String, byte[]> producer) {
+        try {
+            producer.flush();
+        } catch (RuntimeException e) {
+            // The sends' futures carry what went wrong.
+        }
     }
 
     private static boolean failedAtOnce(Future<RecordMetadata> future) {

@@ -88,7 +88,7 @@ public final class ShardPublisher {
         this.config = config;
         this.metrics = metrics;
         this.hooks = hooks;
-        this.sender = new BatchSender(producers, config::policyOf, metrics);
+        this.sender = new BatchSender(producers, config::policyOf, metrics, true);
         this.roundsWithin = config.stallTimeout().dividedBy(4).compareTo(java.time.Duration.ofSeconds(1)) < 0
                 ? config.stallTimeout().dividedBy(4)
                 : java.time.Duration.ofSeconds(1);

@@ -111,6 +111,30 @@ class BatchSenderTest {
         assertEquals(second, slot.get(), "the next batch goes out with a new producer");
     }
 
+    /**
+     * A flushing sender makes the producer send a batch as soon as it holds it, not after {@code linger.ms}: here
+     * the stub producer completes its sends only when flushed, so the batch is answered only because the sender
+     * flushed, with a pipelining (renewable) producer and with a fixed one (a key's events one after the other).
+     */
+    @Test
+    void aFlushingSenderFlushesTheProducerOnceItHoldsTheBatch() throws Exception {
+        var policies =
+                RelayConfig.defaults("test").withParkingPolicy("things", io.walletoutbox.relay.ParkingPolicy.BLOCK);
+        for (boolean renewable : List.of(true, false)) {
+            var producer =
+                    new MockProducer<String, byte[]>(false, null, new StringSerializer(), new ByteArraySerializer());
+            var slot = renewable ? ProducerSlot.renewable(() -> producer) : ProducerSlot.fixed(producer);
+            var sender = new BatchSender(slot, policies::policyOf, RelayMetrics.NONE, true);
+            var results = new CompletableFuture<List<BatchSender.Result>>();
+            Thread.ofVirtual()
+                    .start(() ->
+                            results.complete(sender.send(List.of(event("k", "a"), event("k", "b"), event("j", "c")))));
+            var answers = results.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(3, producer.history().size(), "renewable " + renewable);
+            answers.forEach(a -> assertInstanceOf(BatchSender.Result.Acked.class, a, "renewable " + renewable));
+        }
+    }
+
     /** The last event of a key failing has nothing queued behind it: the producer stays. */
     @Test
     void underBlockAFailureOfAKeysLastEventKeepsTheProducer() throws Exception {

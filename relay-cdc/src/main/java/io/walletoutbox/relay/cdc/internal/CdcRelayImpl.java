@@ -12,6 +12,7 @@ import io.walletoutbox.relay.RelayMetrics;
 import io.walletoutbox.relay.cdc.CdcConfig;
 import io.walletoutbox.relay.cdc.CdcSlots;
 import io.walletoutbox.relay.internal.BatchSender;
+import io.walletoutbox.relay.internal.ProducerSlot;
 import io.walletoutbox.relay.internal.RelayHooks;
 import io.walletoutbox.relay.internal.RelayInterruptedException;
 import io.walletoutbox.relay.internal.ShardPublisher;
@@ -76,7 +77,7 @@ public final class CdcRelayImpl implements Relay {
         this.producer = Objects.requireNonNull(producer, "producer");
         this.config = Objects.requireNonNull(config, "config");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
-        this.sender = new BatchSender(producer, config::policyOf, metrics);
+        this.sender = new BatchSender(ProducerSlot.fixed(producer), config::policyOf, metrics, true);
         this.slotAdvancer = new SlotAdvancer(jdbi, config.slotName(), config.instanceId());
     }
 
