@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -66,6 +67,29 @@ public interface OutboxAdmin {
 
     /** {@link #discard(long)} inside the caller's transaction on {@code handle}. */
     boolean discard(Handle handle, long id);
+
+    /**
+     * {@link #discard(Handle, long)}, answering with what was discarded (empty when no parked event has that id),
+     * so the caller can deal with the event's consequences in the same transaction.
+     */
+    Optional<DiscardedEvent> discardEvent(Handle handle, long id);
+
+    /**
+     * A discarded event.
+     *
+     * @param eventId the event id ({@code ce_id})
+     * @param aggregateId the aggregate id (the record key)
+     * @param type the event type
+     * @param payload the event's payload
+     */
+    record DiscardedEvent(UUID eventId, String aggregateId, String type, String payload) {
+        public DiscardedEvent {
+            Objects.requireNonNull(eventId, "eventId");
+            Objects.requireNonNull(aggregateId, "aggregateId");
+            Objects.requireNonNull(type, "type");
+            Objects.requireNonNull(payload, "payload");
+        }
+    }
 
     /** The stock implementation for PostgreSQL in {@link OutboxMode#TABLE}: {@code create(jdbi, OutboxMode.TABLE)}. */
     static OutboxAdmin create(Jdbi jdbi) {

@@ -28,6 +28,8 @@ import java.util.Optional;
  *     the client's connection pool too); a call beyond it waits for a free slot before anything is sent. Sized
  *     for throughput: a biller answering in {@code L} ms allows about {@code maxConnections × 1000 / L} payments
  *     per second. Default {@value #DEFAULT_MAX_CONNECTIONS}
+ * @param inFlightBoundOverride the biller's in-flight bound when set ({@code <id>.in-flight-bound}); empty: the
+ *     default of {@link #inFlightBound()}
  */
 public record BillerClientConfig(
         URI baseUrl,
@@ -40,7 +42,11 @@ public record BillerClientConfig(
         Duration breakerOpenFor,
         Optional<String> apiKey,
         Duration keyRetention,
-        int maxConnections) {
+        int maxConnections,
+        Optional<Duration> inFlightBoundOverride) {
+
+    /** The least default {@link #inFlightBound()}: 30 seconds. */
+    public static final Duration MIN_DEFAULT_IN_FLIGHT_BOUND = Duration.ofSeconds(30);
 
     /** The {@link #keyRetention} of {@link #defaults}: 24 hours. */
     public static final Duration DEFAULT_KEY_RETENTION = Duration.ofHours(24);
@@ -64,6 +70,8 @@ public record BillerClientConfig(
         positive("maxBackoff", maxBackoff);
         positive("breakerOpenFor", breakerOpenFor);
         positive("keyRetention", keyRetention);
+        Objects.requireNonNull(inFlightBoundOverride, "inFlightBoundOverride");
+        inFlightBoundOverride.ifPresent(b -> positive("inFlightBound", b));
         if (maxAttempts < 1 || maxAttempts > 100) {
             throw new IllegalArgumentException("maxAttempts must be 1..100, was " + maxAttempts);
         }
@@ -76,6 +84,64 @@ public record BillerClientConfig(
         if (maxConnections < 1 || maxConnections > 10_000) {
             throw new IllegalArgumentException("maxConnections must be 1..10000, was " + maxConnections);
         }
+    }
+
+    /** A configuration with the default {@link #inFlightBound()} (the constructor before it existed). */
+    public BillerClientConfig(
+            URI baseUrl,
+            Duration connectTimeout,
+            Duration requestTimeout,
+            int maxAttempts,
+            Duration initialBackoff,
+            Duration maxBackoff,
+            int breakerFailureThreshold,
+            Duration breakerOpenFor,
+            Optional<String> apiKey,
+            Duration keyRetention,
+            int maxConnections) {
+        this(
+                baseUrl,
+                connectTimeout,
+                requestTimeout,
+                maxAttempts,
+                initialBackoff,
+                maxBackoff,
+                breakerFailureThreshold,
+                breakerOpenFor,
+                apiKey,
+                keyRetention,
+                maxConnections,
+                Optional.empty());
+    }
+
+    /**
+     * How long after a charge attempt was sent the biller may still apply it (a request that timed out at this
+     * client can land later): until then a {@code 404} to the status query proves nothing, an operator cannot
+     * decline the payment, and the reconciliation job neither refunds it nor charges it again. The override when
+     * set, else three times {@link #requestTimeout} and at least {@link #MIN_DEFAULT_IN_FLIGHT_BOUND}.
+     */
+    public Duration inFlightBound() {
+        return inFlightBoundOverride.orElseGet(() -> {
+            Duration thrice = requestTimeout.multipliedBy(3);
+            return thrice.compareTo(MIN_DEFAULT_IN_FLIGHT_BOUND) > 0 ? thrice : MIN_DEFAULT_IN_FLIGHT_BOUND;
+        });
+    }
+
+    /** This configuration with another {@link #inFlightBound()}. */
+    public BillerClientConfig withInFlightBound(Duration bound) {
+        return new BillerClientConfig(
+                baseUrl,
+                connectTimeout,
+                requestTimeout,
+                maxAttempts,
+                initialBackoff,
+                maxBackoff,
+                breakerFailureThreshold,
+                breakerOpenFor,
+                apiKey,
+                keyRetention,
+                maxConnections,
+                Optional.of(bound));
     }
 
     /** A configuration with the default {@link #maxConnections} (the constructor before it existed). */
@@ -179,7 +245,8 @@ public record BillerClientConfig(
                 breakerOpenFor,
                 apiKey,
                 keyRetention,
-                maxConnections);
+                maxConnections,
+                inFlightBoundOverride);
     }
 
     /** This configuration with other retry settings. */
@@ -195,7 +262,8 @@ public record BillerClientConfig(
                 breakerOpenFor,
                 apiKey,
                 keyRetention,
-                maxConnections);
+                maxConnections,
+                inFlightBoundOverride);
     }
 
     /** This configuration with another circuit breaker. */
@@ -211,7 +279,8 @@ public record BillerClientConfig(
                 openFor,
                 apiKey,
                 keyRetention,
-                maxConnections);
+                maxConnections,
+                inFlightBoundOverride);
     }
 
     /**
@@ -233,7 +302,8 @@ public record BillerClientConfig(
                 breakerOpenFor,
                 key,
                 keyRetention,
-                maxConnections);
+                maxConnections,
+                inFlightBoundOverride);
     }
 
     /** This configuration with another idempotency-key retention of the biller. */
@@ -249,7 +319,8 @@ public record BillerClientConfig(
                 breakerOpenFor,
                 apiKey,
                 retention,
-                maxConnections);
+                maxConnections,
+                inFlightBoundOverride);
     }
 
     /** This configuration with another {@link #maxConnections}. */
@@ -265,7 +336,8 @@ public record BillerClientConfig(
                 breakerOpenFor,
                 apiKey,
                 keyRetention,
-                connections);
+                connections,
+                inFlightBoundOverride);
     }
 
     /** Every component, the credential shown only as {@code apiKey=<redacted>} or {@code apiKey=<none>}. */
@@ -275,7 +347,8 @@ public record BillerClientConfig(
                 + requestTimeout + ", maxAttempts=" + maxAttempts + ", initialBackoff=" + initialBackoff
                 + ", maxBackoff=" + maxBackoff + ", breakerFailureThreshold=" + breakerFailureThreshold
                 + ", breakerOpenFor=" + breakerOpenFor + ", apiKey=" + (apiKey.isPresent() ? "<redacted>" : "<none>")
-                + ", keyRetention=" + keyRetention + ", maxConnections=" + maxConnections + "]";
+                + ", keyRetention=" + keyRetention + ", maxConnections=" + maxConnections + ", inFlightBound="
+                + inFlightBound() + "]";
     }
 
     // Header-safe: HTTP would refuse control characters anyway, and a space would split the Bearer credential.

@@ -1,5 +1,9 @@
 package io.walletoutbox.provider;
 
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -20,45 +24,76 @@ import org.jdbi.v3.core.Jdbi;
  */
 public interface OutcomeRecorder {
 
-    /** What the ledger knows of a payment, for {@link #lookup}. */
+    /** What the consumer's {@link #check} found. */
     enum Lookup {
-        /** The payment exists and awaits its outcome. */
+        /** The payment exists, awaits its outcome, and has no reconciliation entry: the consumer may charge it. */
         PENDING,
         /** The payment exists and is settled already (nothing to pay). */
         SETTLED,
         /** No such payment: the record is not this ledger's (another deployment's, or a forged one). */
         NOT_FOUND,
-        /** The recorder does not look payments up (the default): the consumer proceeds. */
-        UNCHECKED,
         /**
          * The consumer's inbox holds the event already (processed, or given up on and dead-lettered): the record is
-         * skipped. Only {@link #check} answers it.
+         * skipped.
          */
-        PROCESSED
+        PROCESSED,
+        /**
+         * The payment is PENDING and has a reconciliation entry: the entry settles it (the job or an operator), so
+         * the event is treated as processed and never charged again.
+         */
+        IN_RECONCILIATION
     }
 
     /**
-     * Called by the consumer on {@code handle} (no transaction needed) before it sends a payment to the biller:
-     * {@link Lookup#NOT_FOUND} dead-letters the record ({@link DeadLetterReason#UNKNOWN_PAYMENT}) without calling
-     * the biller, so a foreign record never charges anyone; {@link Lookup#SETTLED} acknowledges it (inbox row)
-     * without calling the biller. The default, {@link Lookup#UNCHECKED}, always proceeds.
+     * What {@link #check} answers: the lookup and, unless {@link Lookup#PROCESSED} or {@link Lookup#NOT_FOUND}, the
+     * payment as the ledger holds it (read in the same statement).
      */
-    default Lookup lookup(Handle handle, UUID paymentId) {
-        return Lookup.UNCHECKED;
+    record Check(Lookup lookup, Optional<LedgerPayment> payment) {
+        public Check {
+            Objects.requireNonNull(lookup, "lookup");
+            Objects.requireNonNull(payment, "payment");
+        }
     }
+
+    /**
+     * The payment {@code paymentId} as the ledger holds it, on {@code handle} (any transaction or none): the only
+     * source of the biller, customer reference, amount and currency a charge may use. Empty when the ledger has no
+     * such payment.
+     */
+    Optional<LedgerPayment> payment(Handle handle, UUID paymentId);
+
+    /**
+     * Up to {@code limit} payments that are PENDING, were made before {@code createdBefore}, and have no
+     * reconciliation entry (table {@code provider_reconciliation}), oldest first: the reconciliation job's sweep
+     * opens an entry (reason {@code no-progress}) for each, so no payment stays PENDING without a way out.
+     */
+    List<LedgerPayment> stalePending(Handle handle, Instant createdBefore, int limit);
 
     /**
      * The consumer's check before the biller call, on {@code handle} (no transaction needed): {@link
-     * Lookup#PROCESSED} when {@code consumer}'s inbox holds {@code eventId}, else {@link #lookup}'s answer for
-     * {@code paymentId} ({@link Lookup#UNCHECKED} when {@code paymentId} is null: the record did not parse). The
-     * default makes the two statements one after the other; a recorder that reads both in one statement (one round
-     * trip) overrides it, answering exactly as the default would.
+     * Lookup#PROCESSED} when {@code consumer}'s inbox holds {@code eventId}; else the payment as the ledger holds
+     * it ({@link #payment}) and whether it has a reconciliation entry. {@code paymentId} null (the record did not
+     * parse) answers {@link Lookup#NOT_FOUND} unless the event was processed. The default makes the statements one
+     * after the other; a recorder that reads everything in one statement (one round trip) overrides it, answering
+     * exactly as the default would.
      */
-    default Lookup check(Handle handle, String consumer, UUID eventId, UUID paymentId) {
+    default Check check(Handle handle, String consumer, UUID eventId, UUID paymentId) {
         if (eventId != null && io.walletoutbox.outbox.Inbox.create().isProcessed(handle, consumer, eventId)) {
-            return Lookup.PROCESSED;
+            return new Check(Lookup.PROCESSED, Optional.empty());
         }
-        return paymentId == null ? Lookup.UNCHECKED : lookup(handle, paymentId);
+        Optional<LedgerPayment> payment = paymentId == null ? Optional.empty() : payment(handle, paymentId);
+        if (payment.isEmpty()) {
+            return new Check(Lookup.NOT_FOUND, Optional.empty());
+        }
+        if (payment.get().status().terminal()) {
+            return new Check(Lookup.SETTLED, payment);
+        }
+        boolean inReconciliation = handle.createQuery(
+                        "SELECT EXISTS (SELECT 1 FROM provider_reconciliation WHERE payment_id = :id)")
+                .bind("id", paymentId)
+                .mapTo(Boolean.class)
+                .one();
+        return new Check(inReconciliation ? Lookup.IN_RECONCILIATION : Lookup.PENDING, payment);
     }
 
     /**

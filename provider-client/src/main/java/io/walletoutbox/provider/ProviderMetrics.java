@@ -37,6 +37,7 @@ public final class ProviderMetrics implements MeterBinder {
     private final LongAdder error = new LongAdder(), retries = new LongAdder();
     private final Map<DeadLetterReason, LongAdder> deadLettered = adders(DeadLetterReason.values());
     private final LongAdder duplicates = new LongAdder(), ignored = new LongAdder();
+    private final LongAdder contradictions = new LongAdder();
     private final List<Timer> latencies = new CopyOnWriteArrayList<>();
     // Per biller, created when its client is; registered with every registry bound before or after.
     private final Map<String, AtomicInteger> circuitStates = new ConcurrentHashMap<>();
@@ -58,7 +59,17 @@ public final class ProviderMetrics implements MeterBinder {
         /** The ledger refused the outcome. */
         LEDGER_REFUSED,
         /** The payment's biller is not configured. */
-        UNKNOWN_BILLER;
+        UNKNOWN_BILLER,
+        /** An operator discarded the payment's parked {@code BillPaymentRequested} event. */
+        DISCARDED,
+        /** The payment's own event was dead-lettered as unparseable. */
+        UNPARSEABLE,
+        /** The payment's own event was dead-lettered for an event type no consumer handles. */
+        UNKNOWN_EVENT_TYPE,
+        /** The payment stayed PENDING past {@code RECONCILIATION_AFTER} with no entry (the job's sweep). */
+        NO_PROGRESS,
+        /** A biller answer contradicts the payment's recorded terminal status or a settled entry. */
+        CONTRADICTION;
 
         /** Lower case, dashes: {@code unknown-outcome}, … */
         public String label() {
@@ -184,6 +195,13 @@ public final class ProviderMetrics implements MeterBinder {
                 duplicates,
                 "events",
                 "Redelivered bill-payment events skipped or rolled back because the inbox had them");
+        counter(
+                registry,
+                "bill.payments.contradictions",
+                contradictions,
+                "answers",
+                "Biller answers that contradict a payment's recorded terminal status or a settled reconciliation"
+                        + " entry: no money moved, the payment is in reconciliation with reason contradiction");
         counter(
                 registry,
                 "bill.payments.ignored",
@@ -319,6 +337,11 @@ public final class ProviderMetrics implements MeterBinder {
     public void reconciliation(long unresolved, Duration oldest) {
         awaitingReconciliation.set(unresolved);
         oldestReconciliationSeconds.set(Math.max(0, oldest.toSeconds()));
+    }
+
+    /** A biller answer contradicted a recorded terminal status or a settled entry. */
+    public void contradiction() {
+        contradictions.increment();
     }
 
     /** An event was found in the inbox already. */

@@ -36,7 +36,13 @@ public interface Reconciliation {
      * ({@link ResolveResult.Status#CONTRADICTS_BILLER}) when its definite answer contradicts {@code outcome} (it
      * says PAID and the operator DECLINED, it says DECLINED and the operator PAID, or it has no payment under the
      * key within its key retention and the operator says PAID, or its reference differs from {@code
-     * providerReference}). When the biller cannot answer (down, not configured), the operator's word stands. Then
+     * providerReference}). {@code DECLINED} while the biller has no definite answer and a charge attempt may still
+     * land (within the biller's in-flight bound of the entry's last attempt), or while the reconciliation job holds
+     * the entry, is refused with {@link ResolveResult.Status#ATTEMPT_IN_FLIGHT} and the moment it can be decided.
+     * When the biller cannot answer (down, not configured) and no attempt may land, the operator's word stands. An
+     * outcome the ledger already records the other way is refused ({@link
+     * ResolveResult.Status#RESOLVED_OTHERWISE}); one it records the same way closes the entry without moving money
+     * (how a {@code contradiction} entry is closed, after settling it with the biller by hand). Then
      * calls {@link OutcomeRecorder#paid} (reference: {@code providerReference}, else the biller's) or {@link
      * OutcomeRecorder#declined} (reason: {@code "resolved by <actor>: <reason>"}) on {@code handle} and marks the
      * entry resolved (how {@code operator}, by {@code actor}, the outcome and the reason). Idempotent: an entry
@@ -59,6 +65,17 @@ public interface Reconciliation {
             Optional<String> providerReference,
             String reason,
             String actor);
+
+    /**
+     * Opens an entry with reason {@code discarded} for payment {@code paymentId}, in the CALLER's transaction on
+     * {@code handle} (the one that discards the payment's parked {@code BillPaymentRequested}), when the ledger has
+     * it PENDING and it has no entry yet. The event never reached a biller, so the job refunds the payment once the
+     * biller confirms it has no charge (it never charges a discarded payment), or an operator resolves it. Returns
+     * true when an entry was opened.
+     *
+     * @throws IllegalStateException when this instance was created without billers and recorder
+     */
+    boolean openDiscarded(Handle handle, UUID paymentId, String cause);
 
     /**
      * The listing only, on the provider schema's table: {@link #resolve} throws {@link IllegalStateException}.

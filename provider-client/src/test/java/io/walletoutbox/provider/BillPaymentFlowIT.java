@@ -48,6 +48,7 @@ class BillPaymentFlowIT {
             }
         }
         // Sent asynchronously (one flush at the end) so publishing is not what the test measures.
+        all.forEach(infra::register);
         for (Payment p : all) {
             infra.producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
                     topic,

@@ -42,6 +42,16 @@ final class Infra implements AutoCloseable {
         OutboxSchema.migrate(dataSource, OutboxConfig.DEFAULTS);
         ProviderSchema.migrate(dataSource);
         jdbi = Jdbi.create(dataSource);
+        // The tests' ledger of payments (TestOutcomes reads it): a record is charged only as its payment is here.
+        jdbi.useHandle(h -> h.execute("""
+                CREATE TABLE IF NOT EXISTS test_payments (
+                    payment_id   uuid PRIMARY KEY,
+                    wallet_id    text NOT NULL,
+                    biller       text NOT NULL,
+                    customer_ref text NOT NULL,
+                    amount       bigint NOT NULL,
+                    currency     text NOT NULL,
+                    created_at   timestamptz NOT NULL DEFAULT now())"""));
         producer = new KafkaProducer<>(
                 Map.of("bootstrap.servers", shared.bootstrapServers(), "acks", "all", "linger.ms", 5),
                 new StringSerializer(),
@@ -78,7 +88,22 @@ final class Infra implements AutoCloseable {
         }
     }
 
+    /** Puts {@code p} in the tests' ledger (as the wallet writes a payment before its event). */
+    void register(Payment p) {
+        jdbi.useHandle(h -> h.createUpdate("""
+                        INSERT INTO test_payments (payment_id, wallet_id, biller, customer_ref, amount, currency)
+                        VALUES (:id, :wallet, :biller, :ref, :amount, 'USD') ON CONFLICT DO NOTHING""")
+                .bind("id", p.paymentId())
+                .bind("wallet", p.walletId())
+                .bind("biller", p.biller())
+                .bind("ref", p.customerRef())
+                .bind("amount", p.amount())
+                .execute());
+    }
+
+    /** Registers {@code p} in the tests' ledger and sends its event. */
     void send(String topic, Payment p) {
+        register(p);
         send(
                 topic,
                 p.walletId(),

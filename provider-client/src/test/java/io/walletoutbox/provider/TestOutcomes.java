@@ -1,6 +1,8 @@
 package io.walletoutbox.provider;
 
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,20 +38,50 @@ final class TestOutcomes implements OutcomeRecorder {
                     CHECK (outcome <> 'declined' OR length(detail) BETWEEN 1 AND 500))"""));
     }
 
+    /** The payment as the tests' ledger ({@code test_payments}, see {@link Infra#register}) holds it. */
     @Override
-    public Lookup lookup(Handle handle, UUID paymentId) {
+    public Optional<LedgerPayment> payment(Handle handle, UUID paymentId) {
         if (unknown.contains(paymentId)) {
-            return Lookup.NOT_FOUND;
+            return Optional.empty();
         }
-        return settled(handle, paymentId) ? Lookup.SETTLED : Lookup.PENDING;
+        return handle.createQuery(SELECT + " WHERE p.payment_id = :p")
+                .bind("p", paymentId)
+                .map((rs, ctx) -> payment(rs))
+                .findOne();
     }
 
-    private static boolean settled(Handle handle, UUID paymentId) {
-        return handle.createQuery("SELECT count(*) FROM test_outcomes WHERE payment_id = :p")
-                        .bind("p", paymentId)
-                        .mapTo(Long.class)
-                        .one()
-                > 0;
+    @Override
+    public List<LedgerPayment> stalePending(Handle handle, Instant createdBefore, int limit) {
+        return handle.createQuery(SELECT + """
+                         WHERE p.created_at < :before
+                           AND NOT EXISTS (SELECT 1 FROM test_outcomes o WHERE o.payment_id = p.payment_id)
+                           AND NOT EXISTS (SELECT 1 FROM provider_reconciliation r WHERE r.payment_id = p.payment_id)
+                         ORDER BY p.created_at LIMIT :limit""")
+                .bind("before", java.time.OffsetDateTime.ofInstant(createdBefore, java.time.ZoneOffset.UTC))
+                .bind("limit", limit)
+                .map((rs, ctx) -> payment(rs))
+                .list();
+    }
+
+    private static final String SELECT = """
+            SELECT p.payment_id, p.wallet_id, p.biller, p.customer_ref, p.amount, p.currency, p.created_at,
+                   (SELECT o.outcome FROM test_outcomes o WHERE o.payment_id = p.payment_id ORDER BY o.seq LIMIT 1)
+                       AS outcome
+              FROM test_payments p""";
+
+    private static LedgerPayment payment(java.sql.ResultSet rs) throws java.sql.SQLException {
+        String outcome = rs.getString("outcome");
+        return new LedgerPayment(
+                rs.getObject("payment_id", UUID.class),
+                rs.getString("wallet_id"),
+                rs.getString("biller"),
+                rs.getString("customer_ref"),
+                rs.getLong("amount"),
+                rs.getString("currency"),
+                rs.getObject("created_at", java.time.OffsetDateTime.class).toInstant(),
+                outcome == null
+                        ? LedgerPayment.Status.PENDING
+                        : "paid".equals(outcome) ? LedgerPayment.Status.SUCCEEDED : LedgerPayment.Status.FAILED);
     }
 
     @Override

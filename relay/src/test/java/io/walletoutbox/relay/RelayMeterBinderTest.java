@@ -48,6 +48,11 @@ class RelayMeterBinderTest {
         public boolean discard(org.jdbi.v3.core.Handle handle, long id) {
             return false;
         }
+
+        @Override
+        public java.util.Optional<DiscardedEvent> discardEvent(org.jdbi.v3.core.Handle handle, long id) {
+            throw new UnsupportedOperationException();
+        }
     }
 
     private static final class MutableClock extends Clock {

@@ -139,4 +139,17 @@ public final class PostgresOutboxAdmin implements OutboxAdmin {
                         .execute()
                 == 1;
     }
+
+    @Override
+    public Optional<DiscardedEvent> discardEvent(Handle handle, long id) {
+        return handle.createQuery(
+                        "DELETE FROM outbox_parked WHERE id = :id RETURNING event_id, aggregate_id, event_type, payload")
+                .bind("id", id)
+                .map((rs, ctx) -> new DiscardedEvent(
+                        rs.getObject("event_id", java.util.UUID.class),
+                        rs.getString("aggregate_id"),
+                        rs.getString("event_type"),
+                        rs.getString("payload")))
+                .findOne();
+    }
 }

@@ -104,4 +104,17 @@ final class DatabaseTurns {
             next.granted.signal();
         }
     }
+
+    /**
+     * Runs {@code work} once a turn is free (an {@code outcome} ahead of every waiting check), and gives the turn
+     * back. The wait has no timeout (unlike the connection pool's): records queue here instead of failing.
+     */
+    <T> T call(boolean outcome, java.util.function.Supplier<T> work) throws InterruptedException {
+        acquire(outcome);
+        try {
+            return work.get();
+        } finally {
+            release();
+        }
+    }
 }

@@ -180,6 +180,13 @@ public final class HttpBillerClient implements BillerClient {
             if (outcome instanceof BillerOutcome.ConfigurationFault(var status, var cause)) {
                 return configurationFault(key, "GET", status, cause);
             }
+            var fault = lastConfigurationFault;
+            if (outcome instanceof BillerOutcome.NotCharged && fault != null) {
+                // The route that answers payments refuses this service (a wrong URL answers 404 to everything): a
+                // 404 here proves nothing about the key, and must never become a refund.
+                return new BillerOutcome.Unknown("the status query answered 404 while the biller answers a"
+                        + " configuration fault (" + fault.status() + "): " + fault.cause());
+            }
             lastConfigurationFault = null;
             return outcome;
         } catch (IOException e) {

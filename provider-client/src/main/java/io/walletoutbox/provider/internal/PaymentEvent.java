@@ -3,9 +3,13 @@ package io.walletoutbox.provider.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.walletoutbox.provider.BillPaymentCall;
+import io.walletoutbox.provider.LedgerPayment;
 import io.walletoutbox.provider.ProviderException.PoisonRecordException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -94,6 +98,40 @@ record PaymentEvent(
 
     BillPaymentCall call() {
         return new BillPaymentCall(paymentId, customerRef, amount, currency, traceparent);
+    }
+
+    /**
+     * The fields in which this record differs from its payment's row in the ledger ({@code field record≠ledger},
+     * comma-separated), or empty when it agrees in wallet, biller, customer reference, amount and currency.
+     */
+    Optional<String> mismatch(LedgerPayment ledger) {
+        List<String> differ = new ArrayList<>();
+        differ(differ, "walletId", walletId, ledger.walletId());
+        differ(differ, "biller", biller, ledger.biller());
+        differ(differ, "customerRef", customerRef, ledger.customerRef());
+        differ(differ, "amount", Long.toString(amount), Long.toString(ledger.amount()));
+        differ(differ, "currency", currency, ledger.currency());
+        return differ.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", differ));
+    }
+
+    private static void differ(List<String> differ, String field, String record, String ledger) {
+        if (!record.equals(ledger)) {
+            differ.add(field + " " + BillerText.clean(record, 100) + "≠" + ledger);
+        }
+    }
+
+    /** The {@code paymentId} of a value that did not parse as a whole, when it has a UUID there; else null. */
+    static UUID paymentIdIn(byte[] value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            JsonNode json = JSON.readTree(value);
+            JsonNode id = json == null ? null : json.get("paymentId");
+            return id != null && id.isTextual() ? UUID.fromString(id.asText()) : null;
+        } catch (IOException | IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private static String text(JsonNode json, String field) {

@@ -3,52 +3,30 @@ package io.walletoutbox.provider.internal;
 import io.walletoutbox.provider.BillerClient;
 import io.walletoutbox.provider.BillerOutcome;
 import io.walletoutbox.provider.Billers;
+import io.walletoutbox.provider.LedgerPayment;
 import io.walletoutbox.provider.OutcomeRecorder;
 import io.walletoutbox.provider.ProviderMetrics;
+import io.walletoutbox.provider.ProviderMetrics.Escalation;
 import io.walletoutbox.provider.Reconciliation;
 import io.walletoutbox.provider.ReconciliationEntry;
 import io.walletoutbox.provider.ResolveResult;
-import java.sql.ResultSet;
-import java.sql.SQLException;
+import io.walletoutbox.provider.internal.ReconciliationStore.Opening;
+import io.walletoutbox.provider.internal.ReconciliationStore.Row;
+import io.walletoutbox.provider.internal.ReconciliationStore.Settlement;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.StatementContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The {@code provider_reconciliation} table: listing, the operator's resolve, and the statements the job uses. */
+/** The {@code provider_reconciliation} table as operators see it: the listing, resolve, and discarded payments. */
 public final class PostgresReconciliation implements Reconciliation {
     private static final Logger log = LoggerFactory.getLogger(PostgresReconciliation.class);
-    static final String COLUMNS = """
-            payment_id, event_id, wallet_id, biller, customer_ref, amount, currency, last_cause, attempts,
-            first_attempt_at, recorded_at, reason, checks, recharges, last_checked_at, next_check_at,
-            unproven_since, resolved_at, resolved_outcome""";
-
-    /** How an entry is settled; {@code NOT_CHARGED} is a refund because the biller never charged. */
-    enum Settlement {
-        PAID,
-        DECLINED,
-        NOT_CHARGED;
-
-        String metricLabel() {
-            return switch (this) {
-                case PAID -> "paid";
-                case DECLINED -> "declined";
-                case NOT_CHARGED -> "not-charged";
-            };
-        }
-    }
-
-    /** A row, with the columns the listing does not show. */
-    record Row(ReconciliationEntry entry, Optional<Instant> unprovenSince, boolean resolved, String resolvedOutcome) {}
 
     private final Jdbi jdbi;
     private final Billers billers; // null: listing only
@@ -74,13 +52,13 @@ public final class PostgresReconciliation implements Reconciliation {
         if (limit < 1 || limit > 1000) {
             throw new IllegalArgumentException("limit must be 1..1000, was " + limit);
         }
-        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + """
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + ReconciliationStore.COLUMNS + """
                          FROM provider_reconciliation
                         WHERE resolved_at IS NULL
                         ORDER BY recorded_at, payment_id
                         LIMIT :limit""")
                 .bind("limit", limit)
-                .map((rs, ctx) -> row(rs, ctx).entry())
+                .map((rs, ctx) -> ReconciliationStore.row(rs, ctx).entry())
                 .list());
     }
 
@@ -95,177 +73,8 @@ public final class PostgresReconciliation implements Reconciliation {
     @Override
     public Optional<ReconciliationEntry> find(UUID paymentId) {
         Objects.requireNonNull(paymentId, "paymentId");
-        return jdbi.withHandle(h -> load(h, paymentId, false).map(Row::entry));
-    }
-
-    /** Unresolved entries and the oldest one's {@code recorded_at}. */
-    static void refreshGauges(Jdbi jdbi, ProviderMetrics metrics) {
-        jdbi.useHandle(h -> h.createQuery("""
-                        SELECT count(*) AS n, min(recorded_at) AS oldest
-                          FROM provider_reconciliation WHERE resolved_at IS NULL""")
-                .map((rs, ctx) -> {
-                    OffsetDateTime oldest = rs.getObject("oldest", OffsetDateTime.class);
-                    metrics.reconciliation(
-                            rs.getLong("n"),
-                            oldest == null ? Duration.ZERO : Duration.between(oldest.toInstant(), Instant.now()));
-                    return 0;
-                })
-                .one());
-    }
-
-    static Optional<Row> load(Handle h, UUID paymentId, boolean forUpdate) {
-        return h.createQuery("SELECT " + COLUMNS + " FROM provider_reconciliation WHERE payment_id = :id"
-                        + (forUpdate ? " FOR UPDATE" : ""))
-                .bind("id", paymentId)
-                .map(PostgresReconciliation::row)
-                .findOne();
-    }
-
-    static Row row(ResultSet rs, StatementContext ctx) throws SQLException {
-        var entry = new ReconciliationEntry(
-                rs.getObject("payment_id", UUID.class),
-                rs.getObject("event_id", UUID.class),
-                rs.getString("wallet_id"),
-                rs.getString("biller"),
-                rs.getString("customer_ref"),
-                rs.getLong("amount"),
-                rs.getString("currency"),
-                rs.getString("last_cause"),
-                rs.getInt("attempts"),
-                instant(rs, "first_attempt_at"),
-                instant(rs, "recorded_at"),
-                rs.getString("reason"),
-                rs.getInt("checks"),
-                rs.getInt("recharges"),
-                Optional.ofNullable(instant(rs, "last_checked_at")),
-                instant(rs, "next_check_at"));
-        return new Row(
-                entry,
-                Optional.ofNullable(instant(rs, "unproven_since")),
-                rs.getObject("resolved_at") != null,
-                rs.getString("resolved_outcome"));
-    }
-
-    private static Instant instant(ResultSet rs, String column) throws SQLException {
-        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
-        return t == null ? null : t.toInstant();
-    }
-
-    private static OffsetDateTime utc(Instant t) {
-        return t == null ? null : OffsetDateTime.ofInstant(t, ZoneOffset.UTC);
-    }
-
-    /**
-     * Writes an entry in {@code handle}'s transaction; false when the payment has one already. {@code unprovenSince}
-     * is the earliest moment a charge may have been made (null: no charge was ever attempted).
-     */
-    static boolean insert(
-            Handle handle,
-            PaymentEvent event,
-            String reason,
-            String cause,
-            int attempts,
-            Instant firstAttemptAt,
-            Instant unprovenSince) {
-        return handle.createUpdate("""
-                        INSERT INTO provider_reconciliation (payment_id, event_id, wallet_id, biller, customer_ref,
-                                                             amount, currency, last_cause, attempts, first_attempt_at,
-                                                             reason, unproven_since)
-                        VALUES (:paymentId, :eventId, :walletId, :biller, :customerRef, :amount, :currency, :cause,
-                                :attempts, :firstAttemptAt, :reason, :unprovenSince)
-                        ON CONFLICT DO NOTHING""")
-                        .bind("paymentId", event.paymentId())
-                        .bind("eventId", event.eventId())
-                        .bind("walletId", event.walletId())
-                        .bind("biller", event.biller())
-                        .bind("customerRef", event.customerRef())
-                        .bind("amount", event.amount())
-                        .bind("currency", event.currency())
-                        .bind("cause", bounded(cause))
-                        .bind("attempts", Math.max(1, attempts))
-                        .bind("firstAttemptAt", utc(firstAttemptAt))
-                        .bind("reason", reason)
-                        .bind("unprovenSince", utc(unprovenSince))
-                        .execute()
-                == 1;
-    }
-
-    /** Claims the most overdue unresolved entry for {@code lease} (other instances skip it meanwhile). */
-    static Optional<Row> claimDue(Handle h, Instant now, Duration lease) {
-        return h.createQuery("UPDATE provider_reconciliation SET next_check_at = :until"
-                        + " WHERE payment_id = (SELECT payment_id FROM provider_reconciliation"
-                        + " WHERE resolved_at IS NULL AND next_check_at <= :now"
-                        + " ORDER BY next_check_at, payment_id LIMIT 1 FOR UPDATE SKIP LOCKED)"
-                        + " RETURNING " + COLUMNS)
-                .bind("now", utc(now))
-                .bind("until", utc(now.plus(lease)))
-                .map(PostgresReconciliation::row)
-                .findOne();
-    }
-
-    /** Records an inconclusive check and when to ask next. */
-    static void reschedule(Handle h, UUID paymentId, String cause, Instant now, Instant next) {
-        h.createUpdate("""
-                        UPDATE provider_reconciliation
-                           SET checks = checks + 1, last_checked_at = :now, next_check_at = :next, last_cause = :cause
-                         WHERE payment_id = :id AND resolved_at IS NULL""")
-                .bind("id", paymentId)
-                .bind("now", utc(now))
-                .bind("next", utc(next))
-                .bind("cause", bounded(cause))
-                .execute();
-    }
-
-    /**
-     * Before charging again: every earlier attempt is proven uncharged, and the charge about to be made is the only
-     * one that may be. Committed before the request goes out.
-     */
-    static boolean beforeRecharge(Handle h, UUID paymentId, Instant now) {
-        return h.createUpdate("""
-                        UPDATE provider_reconciliation
-                           SET unproven_since = :now, recharges = recharges + 1, checks = checks + 1,
-                               last_checked_at = :now
-                         WHERE payment_id = :id AND resolved_at IS NULL""").bind("id", paymentId).bind("now", utc(now)).execute() == 1;
-    }
-
-    /**
-     * Settles the payment through {@code recorder} and marks the entry resolved, in {@code h}'s transaction, with
-     * the entry's row locked by the caller. Returns what the recorder returned.
-     */
-    static boolean settle(
-            Handle h,
-            OutcomeRecorder recorder,
-            UUID paymentId,
-            Settlement settlement,
-            String detail,
-            String how,
-            String actor,
-            Instant now) {
-        boolean changed = switch (settlement) {
-            case PAID -> recorder.paid(h, paymentId, new BillerOutcome.Paid(detail).reference());
-            case DECLINED, NOT_CHARGED -> recorder.declined(h, paymentId, new BillerOutcome.Declined(detail).reason());
-        };
-        int updated = h.createUpdate("""
-                        UPDATE provider_reconciliation
-                           SET resolved_at = :now, resolved_how = :how, resolved_by = :actor,
-                               resolved_outcome = :outcome, resolution_detail = :detail
-                         WHERE payment_id = :id AND resolved_at IS NULL""")
-                .bind("id", paymentId)
-                .bind("now", utc(now))
-                .bind("how", how)
-                .bind("actor", actor)
-                .bind("outcome", settlement.name())
-                .bind("detail", bounded(detail))
-                .execute();
-        if (updated != 1) { // the caller holds the row lock and saw it unresolved
-            throw new IllegalStateException("reconciliation entry " + paymentId + " was resolved concurrently");
-        }
-        return changed;
-    }
-
-    static String bounded(String s) {
-        String cleaned = BillerText.clean(s == null ? "" : s, 1000);
-        return cleaned.isEmpty() ? "-" : cleaned;
+        return jdbi.withHandle(
+                h -> ReconciliationStore.load(h, paymentId, false).map(Row::entry));
     }
 
     @Override
@@ -296,12 +105,21 @@ public final class PostgresReconciliation implements Reconciliation {
         }
         Optional<String> reference =
                 providerReference.map(BillerText::reference).filter(r -> !r.isEmpty());
-        Optional<Row> found = load(handle, paymentId, true);
+        Optional<Row> found = ReconciliationStore.lockIfFree(handle, paymentId);
         if (found.isEmpty()) {
+            if (ReconciliationStore.load(handle, paymentId, false).isEmpty()) {
+                return new ResolveResult(
+                        ResolveResult.Status.NOT_FOUND,
+                        "payment " + paymentId + " is not in reconciliation",
+                        Optional.empty());
+            }
+            Instant soon = Instant.now().plusSeconds(5);
             return new ResolveResult(
-                    ResolveResult.Status.NOT_FOUND,
-                    "payment " + paymentId + " is not in reconciliation",
-                    Optional.empty());
+                    ResolveResult.Status.ATTEMPT_IN_FLIGHT,
+                    "the reconciliation job is asking or charging the biller for payment " + paymentId
+                            + " right now; ask again after " + soon,
+                    Optional.empty(),
+                    Optional.of(soon));
         }
         Row row = found.get();
         if (row.resolved()) {
@@ -327,20 +145,25 @@ public final class PostgresReconciliation implements Reconciliation {
                 .orElse(new BillerOutcome.Unknown("biller '" + e.biller() + "' is not configured"));
         Optional<BillerOutcome> asked = client.isPresent() ? Optional.of(answer) : Optional.empty();
         Instant now = Instant.now();
-        String contradiction = switch (answer) {
-            case BillerOutcome.Paid(var ref)
-            when outcome == Resolution.DECLINED ->
-                "the biller says it charged this payment (reference " + ref + "): it cannot be declined";
-            case BillerOutcome.Paid(var ref)
-            when reference.isPresent() && !reference.get().equals(ref) ->
-                "the biller's reference is " + ref + ", not " + reference.get();
-            case BillerOutcome.Declined(var r)
-            when outcome == Resolution.PAID -> "the biller declined this payment (" + r + "): it cannot be paid";
-            case BillerOutcome.NotCharged n
-            when outcome == Resolution.PAID && proven(row, now, e.biller()) ->
-                "the biller has no payment under this key within its key retention: it was never charged";
-            default -> null;
-        };
+        ChargeProof proof = proof(e.biller());
+        // A contradiction is settled with the biller by hand: the operator confirms what the ledger records.
+        String contradiction = "contradiction".equals(e.reason())
+                ? null
+                : switch (answer) {
+                    case BillerOutcome.Paid(var ref)
+                    when outcome == Resolution.DECLINED ->
+                        "the biller says it charged this payment (reference " + ref + "): it cannot be declined";
+                    case BillerOutcome.Paid(var ref)
+                    when reference.isPresent() && !reference.get().equals(ref) ->
+                        "the biller's reference is " + ref + ", not " + reference.get();
+                    case BillerOutcome.Declined(var r)
+                    when outcome == Resolution.PAID ->
+                        "the biller declined this payment (" + r + "): it cannot be paid";
+                    case BillerOutcome.NotCharged n
+                    when outcome == Resolution.PAID && proof.provesUncharged(e, row.unprovenSince(), now) ->
+                        "the biller has no payment under this key within its key retention: it was never charged";
+                    default -> null;
+                };
         if (contradiction != null) {
             log.warn(
                     "operator resolution refused paymentId={} outcome={} actor={} reason={}",
@@ -349,6 +172,17 @@ public final class PostgresReconciliation implements Reconciliation {
                     who,
                     contradiction);
             return new ResolveResult(ResolveResult.Status.CONTRADICTS_BILLER, contradiction, asked);
+        }
+        Optional<Instant> inFlight = proof.inFlightUntil(e, now);
+        if (outcome == Resolution.DECLINED
+                && !(answer instanceof BillerOutcome.Declined)
+                && !"contradiction".equals(e.reason())
+                && inFlight.isPresent()) {
+            String detail = "a charge attempt for payment " + paymentId + " may still land at the biller until "
+                    + inFlight.get() + " (its in-flight bound after the last attempt) and the biller has no"
+                    + " definite answer: it can be decided after " + inFlight.get();
+            log.warn("operator decline refused while an attempt may land paymentId={} actor={}", paymentId, who);
+            return new ResolveResult(ResolveResult.Status.ATTEMPT_IN_FLIGHT, detail, asked, inFlight);
         }
         Settlement settlement;
         String detail;
@@ -367,34 +201,65 @@ public final class PostgresReconciliation implements Reconciliation {
             settlement = Settlement.DECLINED;
             detail = "resolved by " + who + ": " + why;
         }
-        settle(handle, recorder, paymentId, settlement, detail, "operator", who, now);
+        Settling.Result result = Settling.settle(handle, recorder, paymentId, settlement, detail, "operator", who, now);
+        if (result == Settling.Result.CONTRADICTS_LEDGER) {
+            return new ResolveResult(
+                    ResolveResult.Status.RESOLVED_OTHERWISE,
+                    "the ledger has payment " + paymentId + " settled the other way: it cannot become " + outcome,
+                    asked);
+        }
         if (settlement == Settlement.PAID) {
             // The reference went to the ledger; the reason is kept with the entry.
             handle.createUpdate("UPDATE provider_reconciliation SET resolution_detail = :d WHERE payment_id = :id")
-                    .bind("d", bounded("reference " + detail + "; resolved by " + who + ": " + why))
+                    .bind("d", ReconciliationStore.bounded("reference " + detail + "; resolved by " + who + ": " + why))
                     .bind("id", paymentId)
                     .execute();
         }
         metrics.resolved("operator", settlement.metricLabel());
         log.info(
-                "reconciliation entry resolved by an operator paymentId={} outcome={} actor={} billerAnswer={}",
+                "reconciliation entry resolved by an operator paymentId={} outcome={} actor={} billerAnswer={}"
+                        + " moneyMoved={}",
                 paymentId,
                 settlement,
                 who,
-                answer.getClass().getSimpleName());
+                answer.getClass().getSimpleName(),
+                result == Settling.Result.SETTLED);
         return new ResolveResult(
-                ResolveResult.Status.RESOLVED, "payment " + paymentId + " settled as " + outcome + " by " + who, asked);
+                ResolveResult.Status.RESOLVED,
+                "payment " + paymentId + " settled as " + outcome + " by " + who
+                        + (result == Settling.Result.SETTLED ? "" : " (the ledger had it so already; no money moved)"),
+                asked);
     }
 
-    /** True when a 404 now proves no attempt ever charged (every possible charge is within the key retention). */
-    boolean proven(Row row, Instant now, String biller) {
-        Duration retention = billers.config(biller).map(c -> c.keyRetention()).orElse(Duration.ZERO);
-        return provenUncharged(row, now, retention);
+    @Override
+    public boolean openDiscarded(Handle handle, UUID paymentId, String cause) {
+        Objects.requireNonNull(handle, "handle");
+        Objects.requireNonNull(paymentId, "paymentId");
+        if (recorder == null) {
+            throw new IllegalStateException("this Reconciliation was created without billers and recorder");
+        }
+        Optional<LedgerPayment> payment = recorder.payment(handle, paymentId);
+        if (payment.isEmpty() || payment.get().status().terminal()) {
+            return false;
+        }
+        // The event never left the outbox and is gone with the discard: no attempt can have been made.
+        boolean opened = ReconciliationStore.insert(
+                handle, new Opening(payment.get(), null, Escalation.DISCARDED, cause, 1, Instant.now(), null, null));
+        if (opened) {
+            metrics.escalated(Escalation.DISCARDED);
+            log.warn(
+                    "payment put in reconciliation reason=discarded paymentId={} walletId={}",
+                    paymentId,
+                    payment.get().walletId());
+        }
+        return opened;
     }
 
-    static boolean provenUncharged(Row row, Instant now, Duration retention) {
-        return row.unprovenSince()
-                .map(since -> !now.minus(retention).isAfter(since))
-                .orElse(true);
+    /** The proof rules of {@code biller}'s configuration (an unconfigured one: no 404 proves anything, the least bound). */
+    ChargeProof proof(String biller) {
+        return billers.config(biller)
+                .map(c -> new ChargeProof(c.keyRetention(), c.inFlightBound()))
+                .orElse(new ChargeProof(
+                        Duration.ZERO, io.walletoutbox.provider.BillerClientConfig.MIN_DEFAULT_IN_FLIGHT_BOUND));
     }
 }

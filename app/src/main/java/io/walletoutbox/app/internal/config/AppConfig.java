@@ -152,7 +152,10 @@ public record AppConfig(
         PROVIDER_BASE_URL("", "base URL of the biller API; required outside embedded mode (consumer role)"),
         PROVIDER_API_KEY("", "credential sent to the biller on every call (secret; or PROVIDER_API_KEY_FILE)", true),
         BILLERS("wifi,power", "billers payments may name: ids, or id=url entries (others use PROVIDER_BASE_URL)"),
-        BILLERS_FILE("", "properties file of per-biller <id>.url, <id>.api-key, <id>.timeout, <id>.key-retention"),
+        BILLERS_FILE(
+                "",
+                "properties file of per-biller <id>.url, <id>.api-key, <id>.timeout, <id>.key-retention,"
+                        + " <id>.in-flight-bound"),
         HTTP_PORT("8080", "port of the public API and /openapi.json"),
         MANAGEMENT_PORT("9090", "port of /metrics, /health/* and /admin/* (admin needs scope wallet:admin)"),
         AUTH_ISSUER("", "OIDC issuer URL of the access tokens; required outside embedded mode"),

@@ -18,7 +18,7 @@ import java.util.Set;
 /**
  * The billers this deployment pays: {@code BILLERS} lists them ({@code wifi,power}, or {@code id=url} entries), and
  * {@code BILLERS_FILE} (a properties file, for credentials) may give each one {@code <id>.url}, {@code <id>.api-key},
- * {@code <id>.timeout} and {@code <id>.key-retention}. A biller without its own URL or key uses {@code
+ * {@code <id>.timeout}, {@code <id>.key-retention} and {@code <id>.in-flight-bound}. A biller without its own URL or key uses {@code
  * PROVIDER_BASE_URL} / {@code PROVIDER_API_KEY} (in embedded mode: the in-process simulator).
  *
  * @param id the name payments use ({@code "biller":"wifi"})
@@ -26,14 +26,17 @@ import java.util.Set;
  * @param apiKey its credential, or empty for the default
  * @param timeout its request timeout, or empty for the client's default
  * @param keyRetention how long the biller remembers idempotency keys, or empty for the default
+ * @param inFlightBound how long after a charge attempt the biller may still apply it (a 404 proves nothing and no
+ *     refund is made until then), or empty for the default: three times the timeout, at least 30 s
  */
 public record BillerSettings(
         String id,
         Optional<URI> url,
         Optional<String> apiKey,
         Optional<Duration> timeout,
-        Optional<Duration> keyRetention) {
-    private static final Set<String> FIELDS = Set.of("url", "api-key", "timeout", "key-retention");
+        Optional<Duration> keyRetention,
+        Optional<Duration> inFlightBound) {
+    private static final Set<String> FIELDS = Set.of("url", "api-key", "timeout", "key-retention", "in-flight-bound");
 
     public BillerSettings {
         Objects.requireNonNull(id, "id");
@@ -44,6 +47,7 @@ public record BillerSettings(
         Objects.requireNonNull(apiKey, "apiKey");
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(keyRetention, "keyRetention");
+        Objects.requireNonNull(inFlightBound, "inFlightBound");
     }
 
     /** Never shows the credential. */
@@ -100,7 +104,8 @@ public record BillerSettings(
                 Optional.ofNullable(f.get("url")).map(u -> url(id, u)),
                 Optional.ofNullable(f.get("api-key")).filter(k -> !k.isEmpty()),
                 Optional.ofNullable(f.get("timeout")).map(t -> duration(id + ".timeout", t)),
-                Optional.ofNullable(f.get("key-retention")).map(t -> duration(id + ".key-retention", t)))));
+                Optional.ofNullable(f.get("key-retention")).map(t -> duration(id + ".key-retention", t)),
+                Optional.ofNullable(f.get("in-flight-bound")).map(t -> duration(id + ".in-flight-bound", t)))));
         return List.copyOf(result);
     }
 

@@ -89,6 +89,17 @@ public final class AdminRoutes {
                 throw new ApiException(409, "resolved-otherwise", "Resolved the other way", result.detail());
             case REFERENCE_REQUIRED ->
                 throw ApiException.unprocessable("reference-required", "Provider reference required", result.detail());
+            case ATTEMPT_IN_FLIGHT -> {
+                result.decidableAt()
+                        .ifPresent(at -> ctx.header(
+                                "Retry-After",
+                                Long.toString(Math.max(
+                                        1,
+                                        java.time.Duration.between(java.time.Instant.now(), at)
+                                                        .toSeconds()
+                                                + 1))));
+                throw new ApiException(409, "attempt-in-flight", "A charge attempt may still land", result.detail());
+            }
         }
     }
 
@@ -209,8 +220,27 @@ public final class AdminRoutes {
         ctx.status(204);
     }
 
+    /**
+     * Discards a parked event. A {@code BillPaymentRequested} never reaches a biller once discarded, so its payment,
+     * if PENDING, goes to reconciliation (reason {@code discarded}) in the same transaction: never PENDING without
+     * a way out.
+     */
     private void discard(Context ctx) {
-        parkedAction(ctx, "outbox.parked.discard", true, admin::discard);
+        parkedAction(
+                ctx,
+                "outbox.parked.discard",
+                true,
+                (h, id) -> admin.discardEvent(h, id)
+                        .map(event -> {
+                            Optional<java.util.UUID> payment = DiscardedPayments.paymentOf(event);
+                            payment.ifPresent(p -> reconciliation.openDiscarded(
+                                    h,
+                                    p,
+                                    "its BillPaymentRequested event " + event.eventId()
+                                            + " was discarded by an operator"));
+                            return true;
+                        })
+                        .orElse(false));
         ctx.status(204);
     }
 

@@ -7,31 +7,22 @@ import io.walletoutbox.app.internal.config.BillerSettings;
 import io.walletoutbox.provider.BillPaymentConsumer;
 import io.walletoutbox.provider.BillPaymentConsumerConfig;
 import io.walletoutbox.provider.BillerClientConfig;
-import io.walletoutbox.provider.BillerOutcome;
 import io.walletoutbox.provider.BillerSimulator;
 import io.walletoutbox.provider.Billers;
 import io.walletoutbox.provider.OutcomeRecorder;
-import io.walletoutbox.provider.ProviderException;
 import io.walletoutbox.provider.ProviderMetrics;
 import io.walletoutbox.provider.ProviderSchema;
 import io.walletoutbox.provider.Reconciliation;
 import io.walletoutbox.provider.ReconciliationConfig;
 import io.walletoutbox.provider.ReconciliationJob;
 import io.walletoutbox.provider.SimulatorConfig;
-import io.walletoutbox.wallet.BillPayment;
-import io.walletoutbox.wallet.InboxEntry;
-import io.walletoutbox.wallet.OutcomeRecorded;
-import io.walletoutbox.wallet.PaymentOutcome;
-import io.walletoutbox.wallet.WalletException;
 import io.walletoutbox.wallet.Wallets;
 import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import javax.sql.DataSource;
-import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -87,6 +78,9 @@ public final class ProviderWiring {
                 if (b.keyRetention().isPresent()) {
                     c = c.withKeyRetention(b.keyRetention().get());
                 }
+                if (b.inFlightBound().isPresent()) {
+                    c = c.withInFlightBound(b.inFlightBound().get());
+                }
                 configs.put(b.id(), c);
             } catch (IllegalArgumentException e) {
                 throw StartupException.misconfiguration("biller " + b.id() + ": " + e.getMessage());
@@ -133,8 +127,11 @@ public final class ProviderWiring {
         }
         Duration interval = config.retention().reconciliationInterval();
         ReconciliationJob job = closer.register(ReconciliationJob.create(
-                ReconciliationConfig.DEFAULTS.withRecheck(
-                        interval, interval.compareTo(Duration.ofMinutes(10)) > 0 ? interval : Duration.ofMinutes(10)),
+                ReconciliationConfig.DEFAULTS
+                        .withRecheck(
+                                interval,
+                                interval.compareTo(Duration.ofMinutes(10)) > 0 ? interval : Duration.ofMinutes(10))
+                        .withNoProgressAfter(config.retention().reconciliationAfter()),
                 jdbi,
                 providers.billers(),
                 providers.recorder(),
@@ -151,99 +148,5 @@ public final class ProviderWiring {
     /** The {@code provider-sim} subcommand: the simulator alone, configured by the environment. */
     public static void runSimulator(String[] args) {
         BillerSimulator.run(args);
-    }
-
-    /**
-     * Definite biller outcomes → wallet outcomes, in the consumer's transaction. A payment the ledger does not know
-     * (another deployment's record, a forged one) and a value it refuses are permanent failures of that record,
-     * never retried forever.
-     */
-    private record WalletOutcomeRecorder(Wallets wallets) implements OutcomeRecorder {
-        @Override
-        public Lookup lookup(Handle handle, UUID paymentId) {
-            return wallets.findPayment(paymentId)
-                    .map(p -> p.status() == BillPayment.Status.PENDING ? Lookup.PENDING : Lookup.SETTLED)
-                    .orElse(Lookup.NOT_FOUND);
-        }
-
-        /**
-         * The inbox check and the payment lookup in one statement on {@code handle} (one round trip, one
-         * connection), answering as the two statements of the default would.
-         */
-        @Override
-        public Lookup check(Handle handle, String consumer, UUID eventId, UUID paymentId) {
-            return handle.createQuery("""
-                            SELECT EXISTS (SELECT 1 FROM inbox WHERE consumer = :consumer AND event_id = CAST(:event AS uuid))
-                                       AS processed,
-                                   (SELECT status FROM bill_payment WHERE id = CAST(:payment AS uuid)) AS status
-                            """)
-                    .bind("consumer", consumer)
-                    .bind("event", eventId)
-                    .bind("payment", paymentId)
-                    .map((rs, ctx) -> {
-                        if (rs.getBoolean("processed")) {
-                            return Lookup.PROCESSED;
-                        }
-                        if (paymentId == null) {
-                            return Lookup.UNCHECKED;
-                        }
-                        String status = rs.getString("status");
-                        if (status == null) {
-                            return Lookup.NOT_FOUND;
-                        }
-                        return BillPayment.Status.PENDING.name().equals(status) ? Lookup.PENDING : Lookup.SETTLED;
-                    })
-                    .one();
-        }
-
-        @Override
-        public boolean paid(Handle handle, UUID paymentId, String reference) {
-            return record(handle, paymentId, new PaymentOutcome.Paid(reference));
-        }
-
-        @Override
-        public boolean declined(Handle handle, UUID paymentId, String reason) {
-            return record(handle, paymentId, new PaymentOutcome.Declined(reason));
-        }
-
-        /** One round trip: the wallet's function writes the inbox entry with the outcome. */
-        @Override
-        public Recorded record(
-                Jdbi jdbi, String consumer, UUID eventId, UUID paymentId, String walletId, BillerOutcome outcome) {
-            UUID wallet;
-            try {
-                wallet = UUID.fromString(walletId);
-            } catch (IllegalArgumentException | NullPointerException e) {
-                return OutcomeRecorder.super.record(jdbi, consumer, eventId, paymentId, walletId, outcome);
-            }
-            PaymentOutcome definite = switch (outcome) {
-                case BillerOutcome.Paid(var reference) -> new PaymentOutcome.Paid(reference);
-                case BillerOutcome.Declined(var reason) -> new PaymentOutcome.Declined(reason);
-                default -> throw new IllegalArgumentException("only a definite outcome is recorded, not " + outcome);
-            };
-            OutcomeRecorded recorded;
-            try {
-                recorded = wallets.recordOutcome(new InboxEntry(consumer, eventId), paymentId, wallet, definite);
-            } catch (WalletException.PaymentNotFound e) {
-                throw ProviderException.OutcomeRefused.unknownPayment(paymentId, e);
-            } catch (WalletException.InvalidField | WalletException.AmountOutOfRange e) {
-                throw ProviderException.OutcomeRefused.ledgerRefused(e.getMessage(), e);
-            }
-            return switch (recorded) {
-                case RECORDED -> Recorded.CHANGED;
-                case UNCHANGED -> Recorded.UNCHANGED;
-                case DUPLICATE -> Recorded.DUPLICATE;
-            };
-        }
-
-        private boolean record(Handle handle, UUID paymentId, PaymentOutcome outcome) {
-            try {
-                return wallets.recordOutcome(handle, paymentId, outcome);
-            } catch (WalletException.PaymentNotFound e) {
-                throw ProviderException.OutcomeRefused.unknownPayment(paymentId, e);
-            } catch (WalletException.InvalidField | WalletException.AmountOutOfRange e) {
-                throw ProviderException.OutcomeRefused.ledgerRefused(e.getMessage(), e);
-            }
-        }
     }
 }

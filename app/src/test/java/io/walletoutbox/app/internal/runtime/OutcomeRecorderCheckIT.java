@@ -9,6 +9,7 @@ import io.walletoutbox.outbox.Inbox;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxSchema;
 import io.walletoutbox.outbox.OutboxWriter;
+import io.walletoutbox.provider.LedgerPayment;
 import io.walletoutbox.provider.OutcomeRecorder;
 import io.walletoutbox.provider.OutcomeRecorder.Lookup;
 import io.walletoutbox.wallet.BillPaymentRequest;
@@ -16,6 +17,8 @@ import io.walletoutbox.wallet.PaymentOutcome;
 import io.walletoutbox.wallet.WalletConfig;
 import io.walletoutbox.wallet.WalletSchema;
 import io.walletoutbox.wallet.Wallets;
+import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
@@ -25,8 +28,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The app's recorder answers the consumer's check (inbox entry and payment state) in one statement exactly as the
- * default two statements would.
+ * The app's recorder answers the consumer's check (inbox entry, the payment's row, its reconciliation entry) in one
+ * statement exactly as the default's statements would, and reads the ledger's values.
  */
 class OutcomeRecorderCheckIT {
     private static final String CONSUMER = "bill-payments";
@@ -54,8 +57,13 @@ class OutcomeRecorderCheckIT {
         recorder = ProviderWiring.recorder(wallets);
         reference = new OutcomeRecorder() {
             @Override
-            public Lookup lookup(Handle handle, UUID paymentId) {
-                return recorder.lookup(handle, paymentId);
+            public Optional<LedgerPayment> payment(Handle handle, UUID paymentId) {
+                return recorder.payment(handle, paymentId);
+            }
+
+            @Override
+            public List<LedgerPayment> stalePending(Handle handle, Instant createdBefore, int limit) {
+                return recorder.stalePending(handle, createdBefore, limit);
             }
 
             @Override
@@ -76,10 +84,10 @@ class OutcomeRecorderCheckIT {
     }
 
     private static Lookup check(UUID eventId, UUID paymentId) {
-        Lookup one = jdbi.withHandle(h -> recorder.check(h, CONSUMER, eventId, paymentId));
-        Lookup two = jdbi.withHandle(h -> reference.check(h, CONSUMER, eventId, paymentId));
-        assertEquals(two, one, "one statement answers as the two do");
-        return one;
+        OutcomeRecorder.Check one = jdbi.withHandle(h -> recorder.check(h, CONSUMER, eventId, paymentId));
+        OutcomeRecorder.Check two = jdbi.withHandle(h -> reference.check(h, CONSUMER, eventId, paymentId));
+        assertEquals(two, one, "one statement answers as the statements of the default do");
+        return one.lookup();
     }
 
     private static UUID pendingPayment() {
@@ -97,7 +105,29 @@ class OutcomeRecorderCheckIT {
         assertEquals(Lookup.PENDING, check(event, payment));
         assertEquals(Lookup.PENDING, check(null, payment));
         assertEquals(Lookup.NOT_FOUND, check(event, UUID.randomUUID()));
-        assertEquals(Lookup.UNCHECKED, check(event, null));
+        assertEquals(Lookup.NOT_FOUND, check(event, null));
+        LedgerPayment ledger = jdbi.withHandle(h -> recorder.check(h, CONSUMER, event, payment))
+                .payment()
+                .orElseThrow();
+        assertEquals("wifi", ledger.biller());
+        assertEquals("ACC-1", ledger.customerRef());
+        assertEquals(100, ledger.amount());
+        assertEquals("USD", ledger.currency());
+        assertEquals(LedgerPayment.Status.PENDING, ledger.status());
+        assertEquals(
+                List.of(ledger),
+                jdbi.withHandle(h -> recorder.stalePending(h, Instant.now().plusSeconds(1), 10)));
+        assertEquals(List.of(), jdbi.withHandle(h -> recorder.stalePending(h, ledger.createdAt(), 10)));
+
+        // A reconciliation entry makes a pending payment's event one that is never charged again.
+        jdbi.useHandle(h -> h.execute("""
+                INSERT INTO provider_reconciliation (payment_id, wallet_id, biller, customer_ref, amount, currency,
+                                                     last_cause, attempts, first_attempt_at, reason)
+                VALUES (?, 'w', 'wifi', 'ACC-1', 100, 'USD', 'test', 1, now(), 'no-progress')""", payment));
+        assertEquals(Lookup.IN_RECONCILIATION, check(event, payment));
+        assertEquals(
+                List.of(),
+                jdbi.withHandle(h -> recorder.stalePending(h, Instant.now().plusSeconds(1), 10)));
 
         jdbi.useTransaction(h -> wallets.recordOutcome(h, payment, new PaymentOutcome.Paid("ref-1")));
         assertEquals(Lookup.SETTLED, check(event, payment));
