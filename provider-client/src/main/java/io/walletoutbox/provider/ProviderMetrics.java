@@ -195,13 +195,12 @@ public final class ProviderMetrics implements MeterBinder {
                 duplicates,
                 "events",
                 "Redelivered bill-payment events skipped or rolled back because the inbox had them");
-        counter(
-                registry,
-                "bill.payments.contradictions",
-                contradictions,
-                "answers",
-                "Biller answers that contradict a payment's recorded terminal status or a settled reconciliation"
-                        + " entry: no money moved, the payment is in reconciliation with reason contradiction");
+        // No base unit: Prometheus renders it bill_payments_contradictions_total, the name the alert uses.
+        FunctionCounter.builder("bill.payments.contradictions", contradictions, LongAdder::sum)
+                .description("Biller answers that contradict a payment's recorded terminal status or a settled"
+                        + " reconciliation entry: no money moved, the payment is in reconciliation with reason"
+                        + " contradiction")
+                .register(registry);
         counter(
                 registry,
                 "bill.payments.ignored",

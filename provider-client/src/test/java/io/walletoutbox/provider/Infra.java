@@ -193,10 +193,15 @@ final class Infra implements AutoCloseable {
                 .withLimits(1_000, 2, Duration.ofSeconds(5));
     }
 
+    /**
+     * The tests' client: short timeouts, and an in-flight bound of a second (the simulator answers every request
+     * it does not hang or hold, so nothing lands later unless a test makes it).
+     */
     static BillerClientConfig clientConfig(BillerSimulator sim) {
         return BillerClientConfig.defaults(java.net.URI.create(sim.baseUrl()))
                 .withRequestTimeout(Duration.ofSeconds(2))
-                .withRetries(4, Duration.ofMillis(20), Duration.ofMillis(200));
+                .withRetries(4, Duration.ofMillis(20), Duration.ofMillis(200))
+                .withInFlightBound(Duration.ofSeconds(1));
     }
 
     @Override

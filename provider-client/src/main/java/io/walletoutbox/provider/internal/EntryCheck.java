@@ -69,7 +69,7 @@ final class EntryCheck {
         } catch (RuntimeException ex) {
             log.warn("reconciliation check failed, will retry paymentId={} error={}", e.paymentId(), ex.toString());
             try {
-                jdbi.useTransaction(h -> reschedule(h, e, "check failed: " + ex, delay(e)));
+                jdbi.useTransaction(h -> reschedule(h, e, "checking or recording failed: " + ex, delay(e)));
             } catch (RuntimeException again) {
                 // The lease expires and the entry is claimed again then.
                 log.warn(

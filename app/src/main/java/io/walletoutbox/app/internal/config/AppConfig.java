@@ -176,7 +176,9 @@ public record AppConfig(
                         + " three or more brokers, else 1 (an existing events topic must have at least this)"),
         TOPIC_MIN_INSYNC_REPLICAS("", "min.insync.replicas of the topics; unset: 2 on three or more brokers, else 1"),
         RECONCILIATION_AFTER(
-                "15m", "how long a biller outcome may stay unknown before the payment goes to reconciliation"),
+                "15m",
+                "how long a biller outcome may stay unknown before the payment goes to reconciliation; also how long a"
+                        + " payment may stay PENDING with no reconciliation entry (the job's no-progress sweep)"),
         RECONCILIATION_INTERVAL(
                 "1m",
                 "first delay before the reconciliation job asks the biller again about an entry; doubles per"
