@@ -61,6 +61,8 @@ final class SimulatorAdmin {
                 .put("errorRate", f.errorRate())
                 .put("timeoutRate", f.timeoutRate())
                 .put("dropResponseRate", f.dropResponseRate())
+                .put("lateLandingRate", f.lateLandingRate())
+                .put("landAfterMs", f.landAfterMs())
                 .put("failNext", state.failNext())
                 .put("dropNext", state.dropNext())
                 .put("failStatus", state.failStatus())

@@ -1,6 +1,7 @@
 package io.walletoutbox.provider.internal;
 
 import io.walletoutbox.provider.SimulatorFaults;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -70,6 +71,16 @@ final class SimulatorFaultState {
     /** Hang this request without charging: drawn at {@code timeoutRate}. */
     boolean hang(SimulatorFaults f) {
         return ThreadLocalRandom.current().nextDouble() < f.timeoutRate();
+    }
+
+    /**
+     * When this request, if its key is new, is to land late: {@code landAfterMs} after {@code arrived}, drawn at
+     * {@code lateLandingRate}; empty to handle it now.
+     */
+    Optional<Instant> lateLanding(SimulatorFaults f, Instant arrived) {
+        return ThreadLocalRandom.current().nextDouble() < f.lateLandingRate()
+                ? Optional.of(arrived.plusMillis(f.landAfterMs()))
+                : Optional.empty();
     }
 
     /** Drop this request's answer: one of the next {@code dropNext}, or drawn at {@code dropResponseRate}. */

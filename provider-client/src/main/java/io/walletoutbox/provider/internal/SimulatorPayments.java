@@ -28,12 +28,13 @@ final class SimulatorPayments {
         this.hangTime = hangTime;
     }
 
-    /** Releases every request held by a fault or latency, unanswered. */
+    /** Releases every request held by a fault or latency, unanswered; held outcomes still land on time. */
     void stop() {
         stopped.countDown();
     }
 
     void pay(HttpExchange ex) throws IOException, InterruptedException {
+        Instant arrived = Instant.now();
         String key = ex.getRequestHeaders().getFirst("Idempotency-Key");
         if (key == null || key.isBlank() || key.length() > 255) {
             problem(ex, 400, "Bad Request", "the Idempotency-Key header is required (1..255 characters)");
@@ -58,7 +59,13 @@ final class SimulatorPayments {
             hold();
             return;
         }
-        var result = ledger.pay(key, request, Instant.now(), state.declineReason());
+        var result = ledger.pay(key, request, Instant.now(), state.declineReason(), state.lateLanding(f, arrived));
+        if (result instanceof SimulatorLedger.Result.Held(var landAt)) {
+            // The outcome lands by time in the ledger, whatever becomes of this exchange.
+            log.debug("simulator holding key={} to land at {}", key, landAt);
+            hold();
+            return;
+        }
         if (state.drop(f)) {
             log.debug("simulator dropping the response for key={}", key);
             return;
@@ -68,6 +75,9 @@ final class SimulatorPayments {
             case SimulatorLedger.Result.Replayed(var a) -> answer(ex, key, a);
             case SimulatorLedger.Result.Mismatch() ->
                 problem(ex, 422, "Unprocessable Content", "idempotency key " + key + " was used with another body");
+            case SimulatorLedger.Result.InProgress() ->
+                problem(ex, 409, "Conflict", "a request with idempotency key " + key + " is in progress");
+            case SimulatorLedger.Result.Held h -> throw new AssertionError("a held request is answered above");
         }
     }
 

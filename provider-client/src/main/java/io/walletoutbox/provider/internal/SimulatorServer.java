@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -106,7 +107,7 @@ public final class SimulatorServer implements BillerSimulator {
 
     @Override
     public List<BillerCharge> charges() {
-        return ledger.charges();
+        return ledger.charges(Instant.now());
     }
 
     @Override
@@ -165,7 +166,7 @@ public final class SimulatorServer implements BillerSimulator {
             } else if (path.startsWith(PAYMENTS + "/") && method.equals("GET")) {
                 payments.lookup(ex, path.substring(PAYMENTS.length() + 1));
             } else if (path.equals("/v1/charges") && method.equals("GET")) {
-                send(ex, 200, SimulatorAdmin.chargesJson(ledger.charges()));
+                send(ex, 200, SimulatorAdmin.chargesJson(ledger.charges(Instant.now())));
             } else if (path.equals("/v1/answers") && method.equals("GET")) {
                 send(ex, 200, SimulatorAdmin.answersJson(ledger.answers()));
             } else if (path.equals("/v1/faults")) {
