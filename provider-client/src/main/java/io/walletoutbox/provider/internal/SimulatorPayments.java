@@ -77,7 +77,7 @@ final class SimulatorPayments {
                 problem(ex, 422, "Unprocessable Content", "idempotency key " + key + " was used with another body");
             case SimulatorLedger.Result.InProgress() ->
                 problem(ex, 409, "Conflict", "a request with idempotency key " + key + " is in progress");
-            case SimulatorLedger.Result.Held h -> throw new AssertionError("a held request is answered above");
+            case SimulatorLedger.Result.Held h -> throw new AssertionError("a held request is handled above");
         }
     }
 
