@@ -7,13 +7,15 @@ import java.util.Optional;
 
 /**
  * The Wi-Fi biller stand-in: an HTTP server with the contract of DESIGN.md ("Biller simulator"): idempotent
- * {@code POST /v1/payments}, {@code GET /v1/payments/{key}}, {@code GET /v1/charges}, {@code GET /v1/answers}, and fault injection through
- * {@code POST /v1/faults} ({@code latencyMs}, {@code errorRate}, {@code timeoutRate}, {@code dropResponseRate},
- * plus {@code failNext} = N to answer the next N payment requests {@code 503}, {@code dropNext} = N to charge
- * and drop the next N answers, {@code failStatus} = true to answer status queries {@code 503}, and {@code
- * requireApiKey} = a key, or {@code null} for none; {@code GET
- * /v1/faults} reports {@code apiKeyRequired} but never the key). State lives in memory: a restart forgets every
- * key and charge.
+ * {@code POST /v1/payments}, {@code GET /v1/payments/{key}}, {@code GET /v1/charges}, {@code GET /v1/answers},
+ * and fault injection through {@code POST /v1/faults} ({@code latencyMs}, {@code errorRate}, {@code timeoutRate},
+ * {@code dropResponseRate}, {@code lateLandingRate}, {@code landAfterMs}: see {@link SimulatorFaults}; plus
+ * {@code failNext} = N to answer the next N payment requests {@code 503}, {@code dropNext} = N to charge and drop
+ * the next N answers, {@code failStatus} = true to answer status queries {@code 503}, and {@code requireApiKey} =
+ * a key, or {@code null} for none; {@code GET /v1/faults} reports them all, and {@code apiKeyRequired} but never
+ * the key). A bad value answers {@code 400}. While a request with a key is held for a late landing, another
+ * {@code POST} with that key answers {@code 409} (in progress). State lives in memory: a restart forgets every
+ * key, charge and held request.
  *
  * <p>When an API key is required ({@link SimulatorConfig#requiredApiKey}, {@link #requireApiKey}), the two
  * payment routes answer {@code 401} problem JSON with {@code WWW-Authenticate: Bearer} to a request without
@@ -64,7 +66,7 @@ public interface BillerSimulator extends AutoCloseable {
      */
     String baseUrl();
 
-    /** Every charge made so far, in the order made. */
+    /** Every charge made so far, in the order made (a late-landing one from its landing on). */
     List<BillerCharge> charges();
 
     /**
@@ -110,7 +112,11 @@ public interface BillerSimulator extends AutoCloseable {
     /** True while the payment routes require an API key. */
     boolean apiKeyRequired();
 
-    /** Stops the server; requests hanging in a timeout fault are released and dropped. */
+    /**
+     * Stops the server; requests hanging in a timeout or late-landing fault are released and dropped. Outcomes
+     * held for a late landing are not dropped: they still land on time in this instance's memory ({@link
+     * #charges()} shows them), though no route serves them any more.
+     */
     @Override
     void close();
 }

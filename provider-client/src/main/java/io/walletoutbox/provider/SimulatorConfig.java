@@ -17,7 +17,8 @@ import java.util.Optional;
  * @param port TCP port to listen on; 0 picks a free one
  * @param faults faults injected from the start (changeable later through {@code POST /v1/faults})
  * @param retention how long an idempotency key is remembered; after it, the same key charges anew
- * @param hangTime how long a "timeout" fault holds a request before dropping it (bounded so the server can stop)
+ * @param hangTime how long a "timeout" or "late landing" fault holds a request before dropping it (bounded so the
+ *     server can stop)
  * @param bindAddress the local address to listen on: loopback ({@code 127.0.0.1}) unless told otherwise, so a
  *     simulator is not reachable from other machines by accident; {@code 0.0.0.0} listens on every interface
  * @param requiredApiKey when present, {@code POST /v1/payments} and {@code GET /v1/payments/{key}} answer {@code
@@ -76,7 +77,8 @@ public record SimulatorConfig(
 
     /**
      * Reads {@code HTTP_PORT} (default 8081), {@code LATENCY_MS}, {@code ERROR_RATE}, {@code TIMEOUT_RATE}, {@code
-     * DROP_RESPONSE_RATE}, {@code IDEMPOTENCY_RETENTION_SECONDS}, {@code HANG_SECONDS}, {@code BIND_ADDRESS}
+     * DROP_RESPONSE_RATE}, {@code LATE_LANDING_RATE}, {@code LAND_AFTER_MS} (the {@link SimulatorFaults}
+     * components), {@code IDEMPOTENCY_RETENTION_SECONDS}, {@code HANG_SECONDS}, {@code BIND_ADDRESS}
      * (default {@code 127.0.0.1}; an IP address or host name) and the required API key from {@code API_KEY} or
      * the file named by {@code API_KEY_FILE} (its content, surrounding whitespace removed; not both) from {@code
      * env} (pass {@code System.getenv()}); absent names keep the defaults. Throws {@link
@@ -87,7 +89,9 @@ public record SimulatorConfig(
                 longOf(env, "LATENCY_MS", 0),
                 doubleOf(env, "ERROR_RATE"),
                 doubleOf(env, "TIMEOUT_RATE"),
-                doubleOf(env, "DROP_RESPONSE_RATE"));
+                doubleOf(env, "DROP_RESPONSE_RATE"),
+                doubleOf(env, "LATE_LANDING_RATE"),
+                longOf(env, "LAND_AFTER_MS", 0));
         return new SimulatorConfig(
                 (int) longOf(env, "HTTP_PORT", DEFAULT_STANDALONE_PORT),
                 faults,

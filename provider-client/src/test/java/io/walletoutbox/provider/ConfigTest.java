@@ -46,6 +46,27 @@ class ConfigTest {
     }
 
     @Test
+    void lateLandingIsReadFromTheEnvironmentAndValidated() {
+        var c = SimulatorConfig.fromEnv(Map.of("LATE_LANDING_RATE", "0.25", "LAND_AFTER_MS", "1500"));
+        assertEquals(new SimulatorFaults(0, 0, 0, 0, 0.25, 1500), c.faults());
+        assertEquals(SimulatorFaults.NONE.withLateLanding(0.25, 1500), c.faults());
+        assertEquals(
+                new SimulatorFaults(0, 0, 0, 0.5, 0, 0),
+                new SimulatorFaults(0, 0, 0, 0.5),
+                "the four-component constructor means no late landing");
+        assertThrows(
+                IllegalArgumentException.class, () -> SimulatorConfig.fromEnv(Map.of("LATE_LANDING_RATE", "1.01")));
+        assertThrows(
+                IllegalArgumentException.class, () -> SimulatorConfig.fromEnv(Map.of("LATE_LANDING_RATE", "some")));
+        assertThrows(IllegalArgumentException.class, () -> SimulatorConfig.fromEnv(Map.of("LAND_AFTER_MS", "-1")));
+        assertThrows(IllegalArgumentException.class, () -> SimulatorConfig.fromEnv(Map.of("LAND_AFTER_MS", "2s")));
+        var tooLate =
+                assertThrows(IllegalArgumentException.class, () -> SimulatorFaults.NONE.withLateLanding(1, 600_001));
+        assertTrue(tooLate.getMessage().contains("landAfterMs"), tooLate.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> SimulatorFaults.NONE.withLateLanding(Double.NaN, 0));
+    }
+
+    @Test
     void clientConfigIsValidated() {
         var ok = BillerClientConfig.defaults(URI.create("http://localhost:8081"));
         assertEquals(5, ok.maxAttempts());

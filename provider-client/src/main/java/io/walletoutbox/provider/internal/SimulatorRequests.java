@@ -16,6 +16,8 @@ final class SimulatorRequests {
             "errorRate",
             "timeoutRate",
             "dropResponseRate",
+            "lateLandingRate",
+            "landAfterMs",
             "failNext",
             "dropNext",
             "requireApiKey",
@@ -55,7 +57,9 @@ final class SimulatorRequests {
                 body.has("latencyMs") ? count(body, "latencyMs") : current.latencyMs(),
                 rate(body, "errorRate", current.errorRate()),
                 rate(body, "timeoutRate", current.timeoutRate()),
-                rate(body, "dropResponseRate", current.dropResponseRate()));
+                rate(body, "dropResponseRate", current.dropResponseRate()),
+                rate(body, "lateLandingRate", current.lateLandingRate()),
+                body.has("landAfterMs") ? count(body, "landAfterMs") : current.landAfterMs());
     }
 
     static int count(JsonNode body, String name) {
