@@ -48,7 +48,7 @@ public final class InboxPurge {
             total += deleted;
         } while (deleted == BATCH);
         if (total > 0) {
-            log.info("inbox entries purged count={} olderThan={}", total, retention);
+            log.info("inbox entries purged count={} retention={}", total, retention);
         }
         return total;
     }
