@@ -24,8 +24,8 @@ final class RetentionJob implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RetentionJob.class);
 
     /**
-     * One purge: a name for the log and the action, which returns how many rows it removed (and logs that at INFO
-     * itself, with its cut-off).
+     * One purge: a name for the log and the action, which returns how many rows it removed and logs that count at
+     * INFO itself when it removed any (this job logs it only at DEBUG).
      */
     record Purge(String name, LongSupplier action) {
         Purge {
