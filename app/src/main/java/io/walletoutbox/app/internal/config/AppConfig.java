@@ -35,7 +35,7 @@ import java.util.Set;
  * @param topicMinInsyncReplicas {@code min.insync.replicas} of the topics; empty → by cluster size
  * @param logFormat {@code text} or {@code json}
  * @param idempotencyRetention how long Idempotency-Keys and their responses are kept
- * @param retention reconciliation horizon and interval, inbox and audit retention
+ * @param retention reconciliation horizon and interval, inbox and audit retention, the purge jobs' period
  * @param relayProbeInterval how often an idle polling relay probes the outbox id sequence; zero turns the probe off
  * @param databasePoolSize connections this instance keeps open to PostgreSQL (its pool is fixed at this size)
  */
@@ -73,12 +73,14 @@ public record AppConfig(
      * @param reconciliationInterval how often the reconciliation job re-asks the biller per entry
      * @param inbox how long processed event ids are kept
      * @param audit how long operator audit records are kept
+     * @param purgeInterval the period of every purge job (idempotency keys, inbox, audit records)
      */
     public record Retention(
             java.time.Duration reconciliationAfter,
             java.time.Duration reconciliationInterval,
             java.time.Duration inbox,
-            java.time.Duration audit) {}
+            java.time.Duration audit,
+            java.time.Duration purgeInterval) {}
 
     /**
      * Token validation settings.
@@ -186,6 +188,10 @@ public record AppConfig(
         INBOX_RETENTION(
                 "30d", "how long processed event ids are kept for de-duplication (longer than the topic's retention)"),
         AUDIT_RETENTION("400d", "how long operator audit records are kept"),
+        RETENTION_INTERVAL(
+                "10m",
+                "period of every purge job: expired idempotency keys (api role), processed event ids (consumer"
+                        + " role), audit records (1s to 24h)"),
         RELAY_PROBE_INTERVAL(
                 "1ms",
                 "how often an idle polling relay reads the outbox id sequence to notice events written by other"
@@ -339,7 +345,8 @@ public record AppConfig(
                         duration(Setting.RECONCILIATION_AFTER, values, java.time.Duration.ofSeconds(1)),
                         duration(Setting.RECONCILIATION_INTERVAL, values, java.time.Duration.ofSeconds(1)),
                         duration(Setting.INBOX_RETENTION, values, java.time.Duration.ofHours(1)),
-                        duration(Setting.AUDIT_RETENTION, values, java.time.Duration.ofDays(1))),
+                        duration(Setting.AUDIT_RETENTION, values, java.time.Duration.ofDays(1)),
+                        purgeInterval(values)),
                 probeInterval(values),
                 poolSize(get(values, Setting.DATABASE_POOL_SIZE)));
         requireSafeDefaults(config);
@@ -437,6 +444,16 @@ public record AppConfig(
         if (d.compareTo(java.time.Duration.ofSeconds(1)) > 0) {
             throw new ConfigException("RELAY_PROBE_INTERVAL must be at most 1s (0ms turns the probe off), was '"
                     + get(values, Setting.RELAY_PROBE_INTERVAL) + "'");
+        }
+        return d;
+    }
+
+    /** At least a second (each round queries every purged table), at most a day (a purge must come round). */
+    private static java.time.Duration purgeInterval(Map<Setting, String> values) {
+        java.time.Duration d = duration(Setting.RETENTION_INTERVAL, values, java.time.Duration.ofSeconds(1));
+        if (d.compareTo(java.time.Duration.ofDays(1)) > 0) {
+            throw new ConfigException(
+                    "RETENTION_INTERVAL must be at most 24h, was '" + get(values, Setting.RETENTION_INTERVAL) + "'");
         }
         return d;
     }

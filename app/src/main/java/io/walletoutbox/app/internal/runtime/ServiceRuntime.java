@@ -242,7 +242,7 @@ public final class ServiceRuntime implements AutoCloseable {
         Optional<WalletRoutes> walletRoutes = Optional.empty();
         if (config.runs(Role.API)) {
             IdempotencyKeys keys = IdempotencyKeys.create(jdbi, walletConfig);
-            closer.register(keys.startPurger(Duration.ofMinutes(10)));
+            closer.register(keys.startPurger(config.retention().purgeInterval()));
             walletRoutes = Optional.of(new WalletRoutes(
                     wallets,
                     new IdempotentExecution(keys),
@@ -277,10 +277,7 @@ public final class ServiceRuntime implements AutoCloseable {
             liveness.add(job);
         });
         AuditLog audit = new AuditLog(jdbi);
-        closer.register(new RetentionJob(
-                List.of(new RetentionJob.Purge(
-                        "admin_audit", () -> audit.purge(config.retention().audit()))),
-                Duration.ofMinutes(10)));
+        closer.register(RetentionJob.start(config, jdbi, audit));
         AdminRoutes admin = new AdminRoutes(jdbi, outboxAdmin, providers.reconciliation(), audit, wakeRelay);
         List<Consumer<io.javalin.config.JavalinConfig>> adminRoutes = List.of(admin::register);
         List<ApiServer.Route> routes = new java.util.concurrent.CopyOnWriteArrayList<>();

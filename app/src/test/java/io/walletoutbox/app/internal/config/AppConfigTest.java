@@ -75,6 +75,29 @@ class AppConfigTest {
     }
 
     @Test
+    void retentionIntervalDefaultsToTenMinutesAndIsBounded() {
+        assertEquals(
+                java.time.Duration.ofMinutes(10),
+                AppConfig.load(Map.of(), new String[0]).retention().purgeInterval());
+        assertEquals(
+                java.time.Duration.ofSeconds(1),
+                AppConfig.load(Map.of("RETENTION_INTERVAL", "1s"), new String[0])
+                        .retention()
+                        .purgeInterval());
+        assertEquals(
+                java.time.Duration.ofHours(24),
+                AppConfig.load(Map.of("RETENTION_INTERVAL", "1h"), new String[] {"--retention-interval=24h"})
+                        .retention()
+                        .purgeInterval());
+        assertMessage("RETENTION_INTERVAL must be a duration", Map.of("RETENTION_INTERVAL", "0s"));
+        assertMessage("RETENTION_INTERVAL must be a duration", Map.of("RETENTION_INTERVAL", "999ms"));
+        assertMessage("RETENTION_INTERVAL must be a duration", Map.of("RETENTION_INTERVAL", "-5m"));
+        assertMessage("RETENTION_INTERVAL must be a duration", Map.of("RETENTION_INTERVAL", "often"));
+        assertMessage("RETENTION_INTERVAL must be at most 24h", Map.of("RETENTION_INTERVAL", "25h"));
+        assertMessage("RETENTION_INTERVAL must be at most 24h", Map.of("RETENTION_INTERVAL", "2d"));
+    }
+
+    @Test
     void databasePoolSizeDefaultsTo24AndIsBounded() {
         assertEquals(24, AppConfig.load(Map.of(), new String[0]).databasePoolSize());
         assertEquals(
