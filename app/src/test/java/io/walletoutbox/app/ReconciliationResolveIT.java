@@ -97,6 +97,87 @@ class ReconciliationResolveIT {
                 == 0);
     }
 
+    @Test
+    void aDiscardedPaymentEventPutsThePaymentInReconciliationAndADeclineRefundsIt() throws Exception {
+        String wallet = service.walletWith(10_000);
+        var paid = service.post(
+                "/wallets/" + wallet + "/bill-payments",
+                "{\"biller\":\"wifi\",\"customerRef\":\"ACC-8\",\"amount\":1500}",
+                "discard-" + wallet);
+        assertEquals(202, paid.statusCode(), paid.body());
+        String payment = JSON.readTree(paid.body()).get("id").asText();
+        long parked = park(wallet);
+
+        var discarded = service.request(
+                "DELETE",
+                "/admin/outbox/parked/" + parked,
+                "Bearer " + TestTokens.admin(),
+                "{\"reason\":\"record too large for the topic\"}",
+                null);
+        assertEquals(204, discarded.statusCode(), discarded.body());
+        assertEquals(
+                1,
+                count("SELECT count(*) FROM provider_reconciliation WHERE reason = 'discarded' AND resolved_at IS NULL"
+                        + " AND last_attempt_at IS NULL AND payment_id = '" + payment + "'"),
+                "in reconciliation, in the discard's transaction");
+        assertEquals("PENDING", service.status(payment));
+
+        // No attempt can land (the event never left the outbox): the operator's decline is decided at once.
+        HttpResponse<String> declined = service.post(
+                "/admin/reconciliation/" + payment + "/resolve",
+                "{\"outcome\":\"DECLINED\",\"reason\":\"discarded event\"}",
+                null);
+        assertEquals(200, declined.statusCode(), declined.body());
+        assertEquals("FAILED", service.status(payment));
+        assertEquals(10_000, service.balance(wallet), "refunded");
+    }
+
+    @Test
+    void aDeclineWhileAnAttemptMayStillLandAnswers409WithRetryAfter() throws Exception {
+        String wallet = service.walletWith(10_000);
+        var paid = service.post(
+                "/wallets/" + wallet + "/bill-payments",
+                "{\"biller\":\"wifi\",\"customerRef\":\"ACC-9\",\"amount\":2500}",
+                "inflight-" + wallet);
+        String payment = JSON.readTree(paid.body()).get("id").asText();
+        handOver(UUID.fromString(payment), wallet);
+        try (Connection c = connect()) {
+            c.createStatement()
+                    .execute("UPDATE provider_reconciliation SET last_attempt_at = now() WHERE payment_id = '" + payment
+                            + "'");
+        }
+        HttpResponse<String> refused = service.post(
+                "/admin/reconciliation/" + payment + "/resolve",
+                "{\"outcome\":\"DECLINED\",\"reason\":\"looks unpaid\"}",
+                null);
+        assertEquals(409, refused.statusCode(), refused.body());
+        assertTrue(refused.body().contains("attempt-in-flight"), refused.body());
+        assertTrue(refused.body().contains("can be decided after"), refused.body());
+        long retryAfter =
+                Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow());
+        assertTrue(retryAfter > 0 && retryAfter <= 31, "within the default bound: " + retryAfter);
+        assertEquals("PENDING", service.status(payment));
+        assertEquals(7_500, service.balance(wallet), "not refunded");
+    }
+
+    /** Moves the wallet's outbox event to the parked events, as the relay does when Kafka refuses it for good. */
+    private static long park(String wallet) throws SQLException {
+        try (Connection c = connect();
+                var s = c.prepareStatement("""
+                        WITH moved AS (DELETE FROM outbox_event WHERE aggregate_id = ? RETURNING *)
+                        INSERT INTO outbox_parked (id, event_id, shard, aggregate_type, aggregate_id, event_type, topic,
+                                                   payload, headers, created_at, attempts, last_error)
+                        SELECT id, event_id, shard, aggregate_type, aggregate_id, event_type, topic, payload, headers,
+                               created_at, 3, 'RecordTooLargeException (test)' FROM moved
+                        RETURNING id""")) {
+            s.setString(1, wallet);
+            try (var rs = s.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
     /** Puts the payment into reconciliation as the consumer does when the biller's outcome stays unknown. */
     private static void handOver(UUID payment, String wallet) throws SQLException {
         try (Connection c = connect();

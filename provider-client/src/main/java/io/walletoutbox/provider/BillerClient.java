@@ -34,6 +34,15 @@ public interface BillerClient extends AutoCloseable {
      */
     BillerOutcome status(UUID paymentId);
 
+    /**
+     * True while this biller's latest answer was a {@link BillerOutcome.ConfigurationFault} (it refuses this service,
+     * not a payment): its payments are held by a fault an operator fixes, not stalled, and the reconciliation
+     * job's {@code no-progress} sweep leaves them to the consumer. The default: false.
+     */
+    default boolean answersConfigurationFault() {
+        return false;
+    }
+
     /** Releases the HTTP client's connections and threads; calls in progress fail with an Unknown outcome. */
     @Override
     void close();

@@ -141,6 +141,11 @@ public final class HttpBillerClient implements BillerClient {
     }
 
     @Override
+    public boolean answersConfigurationFault() {
+        return lastConfigurationFault != null;
+    }
+
+    @Override
     public BillerOutcome status(UUID paymentId) {
         Objects.requireNonNull(paymentId, "paymentId");
         try {

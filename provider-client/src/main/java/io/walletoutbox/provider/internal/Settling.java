@@ -44,10 +44,12 @@ final class Settling {
             String actor,
             Instant now) {
         Optional<LedgerPayment> ledger = recorder.payment(h, paymentId);
-        if (ledger.isPresent()
-                && ledger.get().status().terminal()
-                && !settlement.agreesWith(ledger.get().status())) {
-            return Result.CONTRADICTS_LEDGER;
+        if (ledger.isPresent() && ledger.get().status().terminal()) {
+            if (!settlement.agreesWith(ledger.get().status())) {
+                return Result.CONTRADICTS_LEDGER;
+            }
+            ReconciliationStore.markResolved(h, paymentId, settlement, detail, how, actor, now);
+            return Result.ALREADY_SETTLED;
         }
         boolean changed = switch (settlement) {
             case PAID -> recorder.paid(h, paymentId, new BillerOutcome.Paid(detail).reference());
