@@ -52,7 +52,7 @@ final class TestOutcomes implements OutcomeRecorder {
 
     @Override
     public List<LedgerPayment> stalePending(Handle handle, Instant createdBefore, int limit) {
-        return handle.createQuery(SELECT + """
+        return handle.createQuery(SELECT + " " + """
                          WHERE p.created_at < :before
                            AND NOT EXISTS (SELECT 1 FROM test_outcomes o WHERE o.payment_id = p.payment_id)
                            AND NOT EXISTS (SELECT 1 FROM provider_reconciliation r WHERE r.payment_id = p.payment_id)

@@ -73,15 +73,21 @@ final class ReconciliationStore {
 
     private ReconciliationStore() {}
 
+    /** The new entry's row (a contradiction's opening has reason {@code contradiction}). */
+    private static final String INSERT = """
+            INSERT INTO provider_reconciliation (payment_id, event_id, wallet_id, biller, customer_ref, amount,
+                                                 currency, last_cause, attempts, first_attempt_at, reason,
+                                                 unproven_since, last_attempt_at)
+            VALUES (:paymentId, :eventId, :walletId, :biller, :customerRef, :amount, :currency, :cause, :attempts,
+                    :firstAttemptAt, :reason, :unprovenSince, :lastAttemptAt)
+            """;
+
     /** Writes an entry; false when the payment has one already (nothing changed). */
     static boolean insert(Handle h, Opening o) {
-        return h.createUpdate("""
-                        INSERT INTO provider_reconciliation (payment_id, event_id, wallet_id, biller, customer_ref,
-                                                             amount, currency, last_cause, attempts, first_attempt_at,
-                                                             reason, unproven_since, last_attempt_at)
-                        VALUES (:paymentId, :eventId, :walletId, :biller, :customerRef, :amount, :currency, :cause,
-                                :attempts, :firstAttemptAt, :reason, :unprovenSince, :lastAttemptAt)
-                        ON CONFLICT DO NOTHING""").bindMap(values(o)).execute() == 1;
+        return h.createUpdate(INSERT + "ON CONFLICT DO NOTHING")
+                        .bindMap(values(o))
+                        .execute()
+                == 1;
     }
 
     /**
@@ -90,12 +96,7 @@ final class ReconciliationStore {
      * settles it; the job skips it.
      */
     static void contradiction(Handle h, Opening o) {
-        h.createUpdate("""
-                        INSERT INTO provider_reconciliation (payment_id, event_id, wallet_id, biller, customer_ref,
-                                                             amount, currency, last_cause, attempts, first_attempt_at,
-                                                             reason, unproven_since, last_attempt_at)
-                        VALUES (:paymentId, :eventId, :walletId, :biller, :customerRef, :amount, :currency, :cause,
-                                :attempts, :firstAttemptAt, 'contradiction', :unprovenSince, :lastAttemptAt)
+        h.createUpdate(INSERT + """
                         ON CONFLICT (payment_id) DO UPDATE
                            SET reason = 'contradiction',
                                last_cause = left(:cause || coalesce('; resolved before as '

@@ -163,7 +163,9 @@ public final class ReconciliationWorker implements ReconciliationJob {
                 List<LedgerPayment> done = new ArrayList<>();
                 Instant now = Instant.now();
                 for (LedgerPayment p : recorder.stalePending(h, before, SWEEP_BATCH)) {
-                    if (billers.client(p.biller()).map(c -> c.answersConfigurationFault()).orElse(false)) {
+                    if (billers.client(p.biller())
+                            .map(c -> c.answersConfigurationFault())
+                            .orElse(false)) {
                         continue; // held by a configuration fault (alerted on), not stalled: the consumer goes on
                     }
                     // Any attempt may have been made since the payment was (another consumer, before a crash), and
