@@ -7,6 +7,7 @@ import io.walletoutbox.relay.cdc.CdcConfig;
 import io.walletoutbox.relay.internal.BatchSender;
 import io.walletoutbox.relay.internal.RelayInterruptedException;
 import io.walletoutbox.relay.internal.ShardPublisher;
+import io.walletoutbox.relay.internal.TopicGuard;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Publishes one batch of the CDC relay's events with the polling relay's {@link BatchSender}, retrying until
- * every event is acknowledged or parked in {@code outbox_parked}.
+ * every event is acknowledged or parked in {@code outbox_parked}. An event naming a topic that is not one of the
+ * relay's ({@link TopicGuard}) is parked at once and never sent.
  */
 final class CdcPublisher {
     /** The relay's logger: operators' log settings name the relay, not how its code is split. */
@@ -33,6 +35,7 @@ final class CdcPublisher {
     private final CdcConfig config;
     private final RelayMetrics metrics;
     private final BatchSender sender;
+    private final TopicGuard guard;
     private final BooleanSupplier running;
     private final Backoff.Pause pause;
 
@@ -47,6 +50,7 @@ final class CdcPublisher {
         this.config = config;
         this.metrics = metrics;
         this.sender = sender;
+        this.guard = new TopicGuard("CDC relay " + config.instanceId(), config.topics(), metrics, log);
         this.running = running;
         this.pause = pause;
     }
@@ -54,11 +58,19 @@ final class CdcPublisher {
     /**
      * Sends {@code events} until every one is acknowledged (or parked), with the polling relay's {@link
      * BatchSender}: what failed, and in a blocking topic what its key's failure held back, is sent again after a
-     * back-off, in order. Throws {@link InterruptedException} when the relay is closed meanwhile, so the batch's
-     * offsets are not committed.
+     * back-off, in order. Events naming a foreign topic are parked first, never sent. Throws {@link
+     * InterruptedException} when the relay is closed meanwhile, so the batch's offsets are not committed.
      */
     void publish(List<StoredEvent> events) throws InterruptedException {
-        List<StoredEvent> pending = events;
+        List<StoredEvent> foreign = guard.foreign(events);
+        for (StoredEvent event : foreign) {
+            // Parked before the batch's offsets are committed: a crash in between parks it again, or finds it there.
+            insertParked(event, 0, guard.refusal(event));
+            guard.refused(event);
+        }
+        List<StoredEvent> pending = foreign.isEmpty()
+                ? events
+                : events.stream().filter(guard::allows).toList();
         var attempts = new HashMap<UUID, Integer>();
         Duration backoff = config.retryBackoff();
         while (!pending.isEmpty()) {

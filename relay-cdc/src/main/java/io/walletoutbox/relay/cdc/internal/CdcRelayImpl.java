@@ -6,6 +6,7 @@ import io.debezium.engine.format.Json;
 import io.walletoutbox.relay.OutboxRecords.StoredEvent;
 import io.walletoutbox.relay.Relay;
 import io.walletoutbox.relay.RelayMetrics;
+import io.walletoutbox.relay.RelayTopics;
 import io.walletoutbox.relay.cdc.CdcConfig;
 import io.walletoutbox.relay.cdc.CdcSlots;
 import io.walletoutbox.relay.internal.BatchSender;
@@ -63,6 +64,7 @@ public final class CdcRelayImpl implements Relay {
         this.producer = Objects.requireNonNull(producer, "producer");
         this.config = Objects.requireNonNull(config, "config");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        RelayTopics.requireSome(config.topics());
         this.publisher = new CdcPublisher(
                 jdbi,
                 config,
@@ -81,6 +83,7 @@ public final class CdcRelayImpl implements Relay {
         // Before returning: whatever commits from now on is kept in the slot for this relay.
         CdcSlots.ensurePublication(jdbi, config);
         CdcSlots.ensureSlot(jdbi, config);
+        EmitRights.warnIfPublicMayEmit(jdbi, config.instanceId());
         running = true;
         supervisor = Thread.ofPlatform()
                 .name("relay-cdc-" + config.instanceId())
