@@ -138,8 +138,9 @@ public interface OutboxAdmin {
      * @param type the event type
      * @param topic the topic it was bound for
      * @param payloadBytes size of its payload in UTF-8 bytes
-     * @param attempts how many times Kafka rejected it
-     * @param lastError Kafka's last error
+     * @param attempts how many times Kafka rejected it; 0 for an event a relay never sent because it names a topic
+     *     that is not one of the relay's (a retry parks it again: discard it)
+     * @param lastError Kafka's last error, or why the relay did not send it
      * @param createdAt when the event was made
      * @param parkedAt when it was parked
      */

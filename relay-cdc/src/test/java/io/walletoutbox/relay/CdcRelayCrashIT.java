@@ -48,7 +48,7 @@ class CdcRelayCrashIT {
         String topic = fixture.infra.newTopic("cdc-crash", 4);
         var cdc = CdcTestSupport.config("crash", fixture.url, fixture.infra.user(), RelayContractIT.config("crash"));
         fixture.register(CdcTestSupport.dropper(fixture.jdbi, cdc));
-        Process first = startRelay(cdc.slotName(), "first");
+        Process first = startRelay(cdc.slotName(), topic, "first");
 
         int keys = 20;
         int perKey = 150;
@@ -86,7 +86,7 @@ class CdcRelayCrashIT {
             killed.countDown();
             int beforeRestart = reader.records().size();
             writer.get(2, TimeUnit.MINUTES);
-            startRelay(cdc.slotName(), "second");
+            startRelay(cdc.slotName(), topic, "second");
             var expected = new HashSet<>(written);
             assertEquals(keys * perKey, expected.size());
             var records = reader.awaitUntil(
@@ -100,7 +100,7 @@ class CdcRelayCrashIT {
         }
     }
 
-    private Process startRelay(String slot, String name) throws Exception {
+    private Process startRelay(String slot, String topic, String name) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         Path log = Path.of("target", "cdc-crash-" + name + ".log");
         Files.createDirectories(log.getParent());
@@ -114,7 +114,8 @@ class CdcRelayCrashIT {
                         fixture.infra.user(),
                         fixture.infra.bootstrapServers(),
                         slot,
-                        Integer.toString(BATCH))
+                        Integer.toString(BATCH),
+                        topic)
                 .redirectErrorStream(true)
                 .start();
         children.add(process);

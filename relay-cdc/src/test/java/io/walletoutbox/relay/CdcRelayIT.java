@@ -10,6 +10,7 @@ import io.walletoutbox.relay.cdc.CdcConfig;
 import io.walletoutbox.relay.cdc.internal.CdcRelayImpl;
 import io.walletoutbox.relay.internal.RelayHooks;
 import java.util.List;
+import java.util.UUID;
 import org.apache.kafka.clients.producer.Producer;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
@@ -64,7 +65,9 @@ class CdcRelayIT extends RelayContractIT {
     void rejectedEventIsParkedAndTheKeysLaterEventFollowsIt() throws Exception {
         String topic = smallTopic("cdc-park", 1024);
         var registry = startMetered(
-                config("relay-park").withParkingPolicy(topic, ParkingPolicy.BLOCK),
+                config("relay-park")
+                        .withParkingPolicy(topic, ParkingPolicy.BLOCK)
+                        .withTopics(topic),
                 fixture.infra.bootstrapServers(),
                 20_000);
         OutboxEvent e1 = event(topic, "k", 1);
@@ -89,5 +92,45 @@ class CdcRelayIT extends RelayContractIT {
                 registry.get("relay.failed").tag("kind", "permanent").counter().count());
         // e3 went out only after e2's last attempt: it was sent once, in its key's order.
         assertEquals(2.0, registry.get("relay.published").counter().count());
+    }
+
+    /**
+     * A logical message written by hand, not by the outbox's writer: anyone who may call {@code
+     * pg_logical_emit_message} (PUBLIC, unless migration V7 could take it away) can make one with the outbox's prefix
+     * and name any topic. The relay parks it and counts it, and publishes nothing there; the event written after it
+     * arrives, so the relay has passed it (one WAL stream, in commit order).
+     */
+    @Test
+    void handWrittenMessageWithTheOutboxPrefixNamingAForeignTopicIsParkedNeverPublished() {
+        String topic = fixture.infra.newTopic("cdc-own", 1);
+        String foreign = fixture.infra.newTopic("cdc-foreign", 1);
+        var registry = startMetered(config("relay-forged").withTopics(topic), fixture.infra.bootstrapServers(), 20_000);
+        var forgedId = UUID.randomUUID();
+        // The document the writer would make (LogicalMessages), built by hand.
+        String document = "{\"eventId\":\"" + forgedId + "\",\"aggregateType\":\"Wallet\",\"aggregateId\":\"w-1\","
+                + "\"type\":\"BillPaymentRequested\",\"topic\":\"" + foreign + "\",\"payload\":\"{}\","
+                + "\"headers\":{},\"createdAtMicros\":" + System.currentTimeMillis() * 1000 + "}";
+        fixture.jdbi.useHandle(h -> h.createQuery("SELECT pg_logical_emit_message(true, :prefix, :document)::text")
+                .bind("prefix", OutboxMode.MESSAGE_PREFIX)
+                .bind("document", document)
+                .mapTo(String.class)
+                .one());
+        OutboxEvent after = event(topic, "w-1", 1);
+        fixture.append(List.of(after));
+        try (var own = new TopicReader(fixture.infra.bootstrapServers(), topic);
+                var theirs = new TopicReader(fixture.infra.bootstrapServers(), foreign)) {
+            own.awaitUntil(r -> ids(r).contains(after.id()), LONG, "the event written after the forged message");
+            assertEquals(0, theirs.endOffsetTotal(), "nothing on the foreign topic");
+        }
+        assertEquals(1.0, registry.get("relay.foreign.topic").counter().count());
+        await(() -> fixture.admin.status().parked() == 1, LONG, "the forged message parked");
+        var parked = fixture.admin.listParked(10, 0).getFirst();
+        assertEquals(forgedId, parked.eventId());
+        assertEquals(foreign, parked.topic());
+        assertEquals(
+                Integer.valueOf(-1),
+                fixture.jdbi.withHandle(h -> h.createQuery("SELECT shard FROM outbox_parked")
+                        .mapTo(Integer.class)
+                        .one()));
     }
 }

@@ -9,7 +9,7 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * A CDC relay alone in its process, for the crash test: {@code CdcRelayMain jdbcUrl user bootstrapServers slot
- * batchSize}. Prints {@code started} once its slot exists, then runs until killed.
+ * batchSize topic}. Prints {@code started} once its slot exists, then runs until killed.
  */
 public final class CdcRelayMain {
     private CdcRelayMain() {}
@@ -20,6 +20,7 @@ public final class CdcRelayMain {
         String bootstrap = args[2];
         String slot = args[3];
         int batch = Integer.parseInt(args[4]);
+        String topic = args[5];
         var defaults = CdcConfig.defaults("crash-relay", url, user, "");
         var config = new CdcConfig(
                 "crash-relay",
@@ -35,7 +36,8 @@ public final class CdcRelayMain {
                 defaults.maxAttempts(),
                 Duration.ofMillis(50),
                 Duration.ofSeconds(1),
-                java.util.Map.of());
+                java.util.Map.of(),
+                java.util.Set.of(topic));
         var pool = new HikariConfig();
         pool.setJdbcUrl(url);
         pool.setUsername(user);

@@ -41,7 +41,10 @@ class CdcSaslRelayIT {
             String topic = "cdc-sasl-relay";
             SaslRelayIT.createTopic(kafka, topic, 4);
             CdcConfig config = CdcTestSupport.config(
-                    "cdc-sasl", fixture.url, fixture.infra.user(), RelayContractIT.config("cdc-sasl"));
+                    "cdc-sasl",
+                    fixture.url,
+                    fixture.infra.user(),
+                    RelayContractIT.config("cdc-sasl").withTopics(topic));
             fixture.register(CdcTestSupport.dropper(fixture.jdbi, config));
 
             Map<String, Object> wrong = new HashMap<>(kafka.clientProperties());

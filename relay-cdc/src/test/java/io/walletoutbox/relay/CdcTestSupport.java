@@ -30,7 +30,8 @@ public final class CdcTestSupport {
                         relay.maxAttempts(),
                         relay.retryBackoff(),
                         relay.maxRetryBackoff(),
-                        relay.parkingPolicies())
+                        relay.parkingPolicies(),
+                        relay.topics())
                 .withSlot(name, name);
     }
 

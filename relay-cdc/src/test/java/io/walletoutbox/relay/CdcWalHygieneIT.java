@@ -22,7 +22,7 @@ class CdcWalHygieneIT {
     @Test
     void heartbeatKeepsAnIdleSlotFromRetainingTheClustersWal() throws Exception {
         try (var fixture = new RelayFixture("cdc_wal", OutboxMode.LOGICAL_MESSAGE)) {
-            var relayConfig = RelayContractIT.config("wal");
+            var relayConfig = RelayContractIT.config("wal").withTopics("cdc-wal"); // nothing is written to it
             CdcConfig cdc = CdcTestSupport.config("wal", fixture.url, fixture.infra.user(), relayConfig);
             fixture.register(CdcTestSupport.dropper(fixture.jdbi, cdc));
             // A slot no relay reads, as a deployment that left CDC without dropping it.

@@ -104,7 +104,8 @@ class IdenticalRecordsIT {
                         e.headers(),
                         e.createdAt()));
             }
-            var config = RelayContractIT.config("identical-" + mode.name().toLowerCase());
+            var config = RelayContractIT.config("identical-" + mode.name().toLowerCase())
+                    .withTopics(topic);
             Jdbi jdbi = Jdbi.create(fixture.pool("relay", 3));
             var producer = KafkaProducers.create(fixture.infra.bootstrapServers(), config.instanceId());
             Relay relay;

@@ -61,7 +61,8 @@ public final class PollingRelay {
 
     /**
      * A relay over {@code jdbi}'s outbox publishing with {@code producer} (which it closes on close). Not started:
-     * call {@link Relay#start()}.
+     * call {@link Relay#start()}. It publishes to {@link RelayConfig#topics()} only; a row naming another topic is
+     * parked at once, never sent ({@link RelayTopics}).
      *
      * @param jdbi the outbox database; its pool needs at least {@link RelayConfig#workers()} connections, each
      *     worker holding one for a whole publishing cycle, plus one for the sequence probe if there is one
@@ -69,6 +70,7 @@ public final class PollingRelay {
      *     delivery.timeout.ms} must be shorter than {@link RelayConfig#stallTimeout()}
      * @param config the relay's configuration
      * @param metrics where the relay reports what it does; {@link RelayMetrics#NONE} to report nothing
+     * @throws IllegalArgumentException when {@code config} names no topics
      */
     public static Relay create(Jdbi jdbi, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics) {
         return withVacuum(PollingRelayImpl.create(jdbi, producer, config, metrics, RelayHooks.NONE), jdbi, config);

@@ -3,6 +3,7 @@ package io.walletoutbox.relay;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Configuration of the polling relay.
@@ -38,7 +39,8 @@ public record RelayConfig(
         Duration retryBackoff,
         Duration maxRetryBackoff,
         Map<String, ParkingPolicy> parkingPolicies,
-        Duration probeInterval) {
+        Duration probeInterval,
+        Set<String> topics) {
 
     /** The default probe interval of {@link #defaults}: events of another process are seen within about 1 ms. */
     public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofMillis(1);
@@ -76,9 +78,13 @@ public record RelayConfig(
         if (probeInterval.isNegative()) {
             throw new IllegalArgumentException("probeInterval must not be negative");
         }
+        topics = RelayTopics.copyOf(topics);
     }
 
-    /** A configuration without the sequence probe ({@code probeInterval} zero): idle polling and wake-ups only. */
+    /**
+     * A configuration without the sequence probe ({@code probeInterval} zero), idle polling and wake-ups only, and
+     * without topics (set them with {@link #withTopics}).
+     */
     public RelayConfig(
             String instanceId,
             int workers,
@@ -101,13 +107,14 @@ public record RelayConfig(
                 retryBackoff,
                 maxRetryBackoff,
                 parkingPolicies,
-                Duration.ZERO);
+                Duration.ZERO,
+                Set.of());
     }
 
     /**
      * Sensible defaults: 4 workers, batches of 500, idle polling from 5 ms to 500 ms, 30 s stall timeout, parking
      * after 5 rejections, retries from 100 ms to 10 s, every topic {@link ParkingPolicy#SKIP}, the sequence probe
-     * every {@link #DEFAULT_PROBE_INTERVAL}.
+     * every {@link #DEFAULT_PROBE_INTERVAL}, no topics yet (a relay needs {@link #withTopics}).
      */
     public static RelayConfig defaults(String instanceId) {
         return new RelayConfig(
@@ -121,7 +128,8 @@ public record RelayConfig(
                 Duration.ofMillis(100),
                 Duration.ofSeconds(10),
                 Map.of(),
-                DEFAULT_PROBE_INTERVAL);
+                DEFAULT_PROBE_INTERVAL,
+                Set.of());
     }
 
     /** The parking policy of {@code topic}. */
@@ -142,7 +150,8 @@ public record RelayConfig(
                 retryBackoff,
                 maxRetryBackoff,
                 ParkingPolicy.with(parkingPolicies, topic, policy),
-                probeInterval);
+                probeInterval,
+                topics);
     }
 
     /** This configuration with the sequence probe every {@code interval} ({@link Duration#ZERO}: none). */
@@ -158,7 +167,30 @@ public record RelayConfig(
                 retryBackoff,
                 maxRetryBackoff,
                 parkingPolicies,
-                interval);
+                interval,
+                topics);
+    }
+
+    /** This configuration publishing to {@code topics} only (replacing the topics it had). */
+    public RelayConfig withTopics(Set<String> topics) {
+        return new RelayConfig(
+                instanceId,
+                workers,
+                batchSize,
+                minPollInterval,
+                maxPollInterval,
+                stallTimeout,
+                maxAttempts,
+                retryBackoff,
+                maxRetryBackoff,
+                parkingPolicies,
+                probeInterval,
+                topics);
+    }
+
+    /** This configuration publishing to {@code topic} and {@code more} only (replacing the topics it had). */
+    public RelayConfig withTopics(String topic, String... more) {
+        return withTopics(RelayTopics.of(topic, more));
     }
 
     private static void requirePositive(Duration d, String name) {

@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       reports the same values: aggregate them with {@code max}, not {@code sum}.
  *   <li>{@code relay.published} (acks received), {@code relay.failed} (tag {@code kind=retriable|permanent|denied};
  *       {@code denied}: Kafka refused this client, authentication or authorization, retried until an operator fixes
- *       it), {@code relay.parked}: counters of this instance.
+ *       it), {@code relay.parked}, {@code relay.foreign.topic} (events naming a topic that is not one of the
+ *       relay's, {@link RelayTopics}: parked at once, never sent): counters of this instance.
  *   <li>{@code relay.batch.size}: events per claimed batch. {@code relay.publish.latency}: from the event's
  *       {@code createdAt} (just before its commit) to Kafka's ack, with a histogram.
  *   <li>{@code relay.shards.owned}: shard leases this instance holds right now.
@@ -45,6 +46,7 @@ public final class RelayMeterBinder implements MeterBinder, RelayMetrics {
     private volatile Counter failedPermanent;
     private volatile Counter failedDenied;
     private volatile Counter parked;
+    private volatile Counter foreignTopic;
     private volatile DistributionSummary batchSize;
     private volatile Timer latency;
     private OutboxAdmin.Status cached;
@@ -94,6 +96,11 @@ public final class RelayMeterBinder implements MeterBinder, RelayMetrics {
         failedDenied = failedCounter(registry, "denied");
         parked = Counter.builder("relay.parked")
                 .description("Events parked after too many rejections")
+                .baseUnit(BaseUnits.EVENTS)
+                .tags(tags)
+                .register(registry);
+        foreignTopic = Counter.builder("relay.foreign.topic")
+                .description("Events naming a topic that is not one of the relay's: parked at once, never sent")
                 .baseUnit(BaseUnits.EVENTS)
                 .tags(tags)
                 .register(registry);
@@ -166,6 +173,14 @@ public final class RelayMeterBinder implements MeterBinder, RelayMetrics {
     public void parked() {
         if (parked != null) {
             parked.increment();
+        }
+    }
+
+    @Override
+    public void foreignTopic() {
+        Counter c = foreignTopic;
+        if (c != null) {
+            c.increment();
         }
     }
 

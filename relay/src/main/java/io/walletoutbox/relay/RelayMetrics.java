@@ -25,6 +25,12 @@ public interface RelayMetrics {
     /** An event was parked after too many permanent failures. */
     default void parked() {}
 
+    /**
+     * An event named a topic that is not one of the relay's ({@link RelayTopics}): it was parked at once, never
+     * sent. Not counted in {@link #parked}.
+     */
+    default void foreignTopic() {}
+
     /** This instance now holds {@code delta} more (or fewer) shard leases. */
     default void shardsOwned(int delta) {}
 }

@@ -65,7 +65,7 @@ class PollingRelayIT extends RelayContractIT {
                 }
             }
         };
-        var stallConfig = withStallTimeout(config("relay-stalled"), Duration.ofSeconds(2));
+        var stallConfig = withStallTimeout(config("relay-stalled").withTopics(topic), Duration.ofSeconds(2));
         try {
             start(stallConfig, fixture.infra.bootstrapServers(), 1_000, RelayMetrics.NONE, stall);
             var events = new ArrayList<OutboxEvent>();
@@ -74,7 +74,7 @@ class PollingRelayIT extends RelayContractIT {
             }
             fixture.append(events);
             await(() -> stalled.getCount() == 0, LONG, "the first relay to stall after its acks");
-            start(config("relay-healthy"));
+            start(config("relay-healthy").withTopics(topic));
             await(() -> fixture.backlog() == 0, LONG, "the healthy relay to take the shard over");
             try (var reader = new TopicReader(fixture.infra.bootstrapServers(), topic)) {
                 var records = reader.awaitCount(20, LONG);
@@ -106,7 +106,8 @@ class PollingRelayIT extends RelayContractIT {
                         Duration.ofMillis(50),
                         Duration.ofSeconds(1),
                         Map.of())
-                .withProbeInterval(Duration.ofMillis(1));
+                .withProbeInterval(Duration.ofMillis(1))
+                .withTopics(topic);
         OutboxEvent first = event(topic, "k", 0);
         fixture.append(List.of(first));
         start(slow);
@@ -125,16 +126,17 @@ class PollingRelayIT extends RelayContractIT {
         String topic = fixture.infra.newTopic("polling-wake", 1);
         // Idle polling once a minute: only the wake-up can bring the second event out within the deadline.
         var slow = new RelayConfig(
-                "relay-wake",
-                1,
-                100,
-                Duration.ofMinutes(1),
-                Duration.ofMinutes(1),
-                Duration.ofSeconds(30),
-                3,
-                Duration.ofMillis(50),
-                Duration.ofSeconds(1),
-                Map.of());
+                        "relay-wake",
+                        1,
+                        100,
+                        Duration.ofMinutes(1),
+                        Duration.ofMinutes(1),
+                        Duration.ofSeconds(30),
+                        3,
+                        Duration.ofMillis(50),
+                        Duration.ofSeconds(1),
+                        Map.of())
+                .withTopics(topic);
         OutboxEvent first = event(topic, "k", 0);
         fixture.append(List.of(first));
         Relay relay = start(slow);
@@ -163,7 +165,12 @@ class PollingRelayIT extends RelayContractIT {
                 }
             }
         };
-        start(config("relay-crash"), fixture.infra.bootstrapServers(), 20_000, RelayMetrics.NONE, crashOnce);
+        start(
+                config("relay-crash").withTopics(topic),
+                fixture.infra.bootstrapServers(),
+                20_000,
+                RelayMetrics.NONE,
+                crashOnce);
         var events = new ArrayList<OutboxEvent>();
         for (int i = 0; i < 40; i++) {
             events.add(event(topic, "k" + (i % 4), i / 4));
@@ -185,7 +192,7 @@ class PollingRelayIT extends RelayContractIT {
     @Test
     void rejectedEventIsParkedAndUnderSkipLaterEventsOfItsKeyFlow() throws Exception {
         String topic = smallTopic("contract-skip", 1024);
-        var registry = startMetered(config("relay-skip"), fixture.infra.bootstrapServers(), 20_000);
+        var registry = startMetered(config("relay-skip").withTopics(topic), fixture.infra.bootstrapServers(), 20_000);
         OutboxEvent e1 = event(topic, "k", 1);
         OutboxEvent e2 = tooLarge(topic, "k", 2);
         OutboxEvent e3 = event(topic, "k", 3);
@@ -227,7 +234,9 @@ class PollingRelayIT extends RelayContractIT {
     void underBlockLaterEventsOfTheKeyWaitUntilTheParkedOneIsRetried() throws Exception {
         String topic = smallTopic("contract-block", 1024);
         String markers = fixture.infra.newTopic("contract-marker", 1);
-        start(config("relay-block").withParkingPolicy(topic, ParkingPolicy.BLOCK));
+        start(config("relay-block")
+                .withParkingPolicy(topic, ParkingPolicy.BLOCK)
+                .withTopics(topic, markers));
         OutboxEvent b1 = event(topic, "k", 1);
         OutboxEvent b2 = tooLarge(topic, "k", 2);
         OutboxEvent b3 = event(topic, "k", 3);
@@ -291,6 +300,8 @@ class PollingRelayIT extends RelayContractIT {
                 c.maxAttempts(),
                 c.retryBackoff(),
                 c.maxRetryBackoff(),
-                c.parkingPolicies());
+                c.parkingPolicies(),
+                c.probeInterval(),
+                c.topics());
     }
 }

@@ -116,4 +116,25 @@ class RelayConfigTest {
                 UnsupportedOperationException.class,
                 () -> config.parkingPolicies().put("x", ParkingPolicy.SKIP));
     }
+
+    @Test
+    void topicsAreCheckedCopiedAndSortedAndReplacedByWithTopics() {
+        assertEquals(java.util.Set.of(), VALID.topics(), "defaults name none");
+        var c = VALID.withTopics("wallet.events", "a_b-1");
+        assertEquals(java.util.List.of("a_b-1", "wallet.events"), java.util.List.copyOf(c.topics()));
+        assertEquals(java.util.Set.of("x"), c.withTopics("x").topics(), "replaced, not added");
+        assertEquals(
+                c.topics(),
+                c.withProbeInterval(Duration.ZERO)
+                        .withParkingPolicy("x", ParkingPolicy.BLOCK)
+                        .topics());
+        assertThrows(IllegalArgumentException.class, () -> VALID.withTopics("no spaces"));
+        assertThrows(IllegalArgumentException.class, () -> VALID.withTopics(".."));
+        assertThrows(IllegalArgumentException.class, () -> VALID.withTopics("t".repeat(250)));
+        assertThrows(NullPointerException.class, () -> VALID.withTopics((java.util.Set<String>) null));
+        var withNull = new java.util.HashSet<String>();
+        withNull.add(null);
+        assertThrows(NullPointerException.class, () -> VALID.withTopics(withNull));
+        assertThrows(UnsupportedOperationException.class, () -> c.topics().add("y"));
+    }
 }

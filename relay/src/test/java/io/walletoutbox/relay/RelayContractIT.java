@@ -271,7 +271,9 @@ abstract class RelayContractIT {
     @Test
     void parkedEventRetriedIsPublishedOnceAsTheRelayWouldHaveAndADiscardedOneNever() throws Exception {
         String topic = smallTopic("contract-retry", 1024);
-        start(config("relay-retry").withParkingPolicy(topic, ParkingPolicy.BLOCK));
+        start(config("relay-retry")
+                .withParkingPolicy(topic, ParkingPolicy.BLOCK)
+                .withTopics(topic));
         OutboxEvent r1 = event(topic, "k", 1);
         OutboxEvent r2 = atMicros(tooLarge(topic, "k", 2).withHeader("traceparent", "00-0af7651916cd43dd-01"));
         OutboxEvent r3 = event(topic, "k", 3);
@@ -330,6 +332,67 @@ abstract class RelayContractIT {
         assertEquals(new OutboxAdmin.Status(0, Duration.ZERO, 0), fixture.admin.status());
     }
 
+    /**
+     * An event naming a topic that is not one of the relay's is never sent, whoever wrote it (a row, a logical
+     * message with the outbox's prefix): it is parked at once, counted in {@code relay.foreign.topic}, and the
+     * relay's own topic flows on. "Never" is proved by order, not by waiting: an event of the same key written after
+     * it arrives, and the relay keeps a key's order, so by then it has passed the foreign one. An operator's retry
+     * brings the event back to the relay, which parks it again; a discard ends it.
+     */
+    @Test
+    void eventNamingAForeignTopicIsParkedAndCountedButNeverPublished() {
+        String topic = fixture.infra.newTopic("contract-own", 1);
+        // The foreign topic exists, and the relay's Kafka principal could write to it.
+        String foreign = fixture.infra.newTopic("contract-foreign", 1);
+        var registry =
+                startMetered(config("relay-foreign").withTopics(topic), fixture.infra.bootstrapServers(), 20_000);
+        var refused = registry.get("relay.foreign.topic").counter();
+        OutboxEvent forged = event(foreign, "k", 1);
+        OutboxEvent first = event(topic, "k", 2);
+        fixture.append(List.of(forged));
+        fixture.append(List.of(first));
+        try (var own = new TopicReader(fixture.infra.bootstrapServers(), topic);
+                var theirs = new TopicReader(fixture.infra.bootstrapServers(), foreign)) {
+            own.awaitUntil(r -> ids(r).contains(first.id()), LONG, "the event written after the forged one");
+            assertEquals(0, theirs.endOffsetTotal(), "nothing on the foreign topic");
+            assertEquals(1.0, refused.count());
+            await(() -> fixture.admin.status().parked() == 1, LONG, "the forged event parked");
+            var parked = fixture.admin.listParked(10, 0).getFirst();
+            assertEquals(forged.id(), parked.eventId());
+            assertEquals(foreign, parked.topic());
+            assertEquals(0, parked.attempts(), "never sent");
+            assertTrue(
+                    parked.lastError().contains("not one of the relay's topics [" + topic + "]"), parked.lastError());
+            assertEquals(0.0, registry.get("relay.parked").counter().count(), "not a rejection");
+
+            assertTrue(fixture.admin.retry(parked.id()));
+            OutboxEvent second = event(topic, "k", 3);
+            fixture.append(List.of(second));
+            own.awaitUntil(r -> ids(r).contains(second.id()), LONG, "the event written after the retry");
+            assertEquals(0, theirs.endOffsetTotal(), "nothing on the foreign topic after the retry either");
+            assertEquals(2.0, refused.count(), "refused again");
+            await(() -> fixture.admin.status().parked() == 1, LONG, "the retried event parked again");
+            assertEquals(List.of(first.id(), second.id()), ids(own.records()));
+            assertTrue(fixture.admin.discard(
+                    fixture.admin.listParked(10, 0).getFirst().id()));
+        }
+        await(() -> fixture.admin.status().equals(new OutboxAdmin.Status(0, Duration.ZERO, 0)), LONG, "nothing left");
+    }
+
+    /** A relay is made for its topics: a configuration that names none is refused. */
+    @Test
+    void relayWithoutTopicsIsRefused() {
+        var refusal = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
+                () -> newRelay(
+                        fixture.jdbi,
+                        org.apache.kafka.clients.producer.MockProducer::new,
+                        config("relay-no-topics"),
+                        RelayMetrics.NONE,
+                        RelayHooks.NONE));
+        assertTrue(refusal.getMessage().contains("topics"), refusal.getMessage());
+    }
+
     /** A relay that cannot reach Kafka keeps retrying and counts as running: liveness must not fail for that. */
     @Test
     void relayWaitingForAnUnreachableKafkaIsStillRunning() throws Exception {
@@ -344,7 +407,12 @@ abstract class RelayContractIT {
                 failures.incrementAndGet();
             }
         };
-        Relay relay = start(config("relay-away"), "127.0.0.1:" + port, 3_000, counting, RelayHooks.NONE);
+        Relay relay = start(
+                config("relay-away").withTopics("contract-away"),
+                "127.0.0.1:" + port,
+                3_000,
+                counting,
+                RelayHooks.NONE);
         fixture.append(List.of(event("contract-away", "k", 1)));
         await(() -> failures.get() >= 2, LONG, "two failed sends");
         assertTrue(relay.isRunning(), "waiting on Kafka is running");
@@ -357,7 +425,11 @@ abstract class RelayContractIT {
     void relayWhosePublishingDiedOnAnErrorIsNoLongerRunning() {
         String topic = fixture.infra.newTopic("contract-dies", 1);
         Relay relay = start(
-                config("relay-dies"), fixture.infra.bootstrapServers(), 20_000, RelayMetrics.NONE, new RelayHooks() {
+                config("relay-dies").withTopics(topic),
+                fixture.infra.bootstrapServers(),
+                20_000,
+                RelayMetrics.NONE,
+                new RelayHooks() {
                     @Override
                     public void afterAcks(int shard, List<Long> ackedPositions) {
                         throw new SimulatedFatalError();
@@ -379,7 +451,7 @@ abstract class RelayContractIT {
     void threeInstancesPublishEveryEventOnceWithEachKeyInOutboxOrder() {
         String topic = fixture.infra.newTopic("contract-order", 8);
         for (int i = 1; i <= 3; i++) {
-            start(config("relay-" + i));
+            start(config("relay-" + i).withTopics(topic));
         }
         int keys = 200;
         int perKey = 50;
@@ -420,7 +492,7 @@ abstract class RelayContractIT {
         for (int i = 0; config.shardOf(keyB) != config.shardOf(keyA); i++) {
             keyB = "late-b" + i; // same shard: the relay reads the very range where the gap is
         }
-        start(config("relay-late"));
+        start(config("relay-late").withTopics(topic));
         OutboxEvent a = event(topic, keyA, 0);
         OutboxEvent b = event(topic, keyB, 0);
         try (Handle open = fixture.jdbi.open();
@@ -458,7 +530,11 @@ abstract class RelayContractIT {
                     .get();
         }
         var registry = startMetered(
-                config("relay-outage").withParkingPolicy(topics.get(1), ParkingPolicy.BLOCK), bootstrap, 5_000);
+                config("relay-outage")
+                        .withParkingPolicy(topics.get(1), ParkingPolicy.BLOCK)
+                        .withTopics(Set.copyOf(topics)),
+                bootstrap,
+                5_000);
         var before = new ArrayList<OutboxEvent>();
         for (int i = 0; i < 100; i++) {
             for (String topic : topics) {

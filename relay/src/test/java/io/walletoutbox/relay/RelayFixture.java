@@ -121,6 +121,11 @@ final class RelayFixture implements AutoCloseable {
             }
 
             @Override
+            public void foreignTopic() {
+                metrics.foreignTopic();
+            }
+
+            @Override
             public void shardsOwned(int delta) {
                 metrics.shardsOwned(delta);
             }

@@ -102,6 +102,8 @@ class RelayMeterBinderTest {
         binder.failed(true);
         binder.failed(true);
         binder.parked();
+        binder.foreignTopic();
+        binder.foreignTopic();
         binder.shardsOwned(2);
         binder.shardsOwned(-1);
         assertEquals(2.0, registry.get("relay.published").counter().count());
@@ -112,6 +114,7 @@ class RelayMeterBinderTest {
                 2.0,
                 registry.get("relay.failed").tag("kind", "permanent").counter().count());
         assertEquals(1.0, registry.get("relay.parked").counter().count());
+        assertEquals(2.0, registry.get("relay.foreign.topic").counter().count());
         assertEquals(7.0, registry.get("relay.batch.size").summary().totalAmount());
         assertEquals(2, registry.get("relay.publish.latency").timer().count());
         assertEquals(

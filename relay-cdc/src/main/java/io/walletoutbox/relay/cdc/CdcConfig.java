@@ -1,10 +1,12 @@
 package io.walletoutbox.relay.cdc;
 
 import io.walletoutbox.relay.ParkingPolicy;
+import io.walletoutbox.relay.RelayTopics;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -35,6 +37,10 @@ import java.util.regex.Pattern;
  *     listed use {@link ParkingPolicy#SKIP} (a batch pipelined, as fast as the producer goes). Unlike the polling
  *     relay, a parked event does not hold its key's later events back: the WAL stream is one sequence for every
  *     key, and holding one key would hold them all
+ * @param topics the topics this relay publishes to ({@link RelayTopics}): a message with the outbox's prefix that
+ *     names any other topic is never sent, it is parked at once for an operator and counted ({@code
+ *     relay.foreign.topic}). Must name at least one topic for a relay to be created ({@link #withTopics}); empty
+ *     in {@link #defaults}, which also serves the slot's tools ({@link CdcSlots}), which publish nothing
  */
 public record CdcConfig(
         String instanceId,
@@ -50,7 +56,8 @@ public record CdcConfig(
         int maxAttempts,
         Duration retryBackoff,
         Duration maxRetryBackoff,
-        Map<String, ParkingPolicy> parkingPolicies) {
+        Map<String, ParkingPolicy> parkingPolicies,
+        Set<String> topics) {
 
     private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
     private static final Pattern URL = Pattern.compile("jdbc:postgresql://([^/?,]+(?:,[^/?,]+)*)/([^/?]+)(\\?.*)?");
@@ -84,6 +91,7 @@ public record CdcConfig(
             throw new IllegalArgumentException("maxRetryBackoff must be >= retryBackoff");
         }
         parkingPolicies = ParkingPolicy.copyOf(parkingPolicies);
+        topics = RelayTopics.copyOf(topics);
     }
 
     /**
@@ -91,7 +99,8 @@ public record CdcConfig(
      * PostgreSQL cluster, so two deployments on two databases of one cluster must not share one; see {@link
      * #defaultSlotName}), publication {@code walletoutbox_outbox} (a publication belongs to its database), offsets in
      * {@code relay_cdc_offset}, a heartbeat every 10 s, batches of up to 2048 events, 10 ms poll interval, parking
-     * after 5 rejections, retries from 100 ms to 10 s, every topic {@link ParkingPolicy#SKIP}.
+     * after 5 rejections, retries from 100 ms to 10 s, every topic {@link ParkingPolicy#SKIP}, no topics yet (a
+     * relay needs {@link #withTopics}).
      */
     public static CdcConfig defaults(String instanceId, String jdbcUrl, String user, String password) {
         var url = URL.matcher(jdbcUrl == null ? "" : jdbcUrl);
@@ -109,7 +118,8 @@ public record CdcConfig(
                 5,
                 Duration.ofMillis(100),
                 Duration.ofSeconds(10),
-                Map.of());
+                Map.of(),
+                Set.of());
     }
 
     /**
@@ -124,15 +134,26 @@ public record CdcConfig(
 
     /** This configuration with another slot and publication name. */
     public CdcConfig withSlot(String slot, String publication) {
-        return copy(slot, publication, parkingPolicies);
+        return copy(slot, publication, parkingPolicies, topics);
     }
 
     /** This configuration with {@code policy} for {@code topic}. */
     public CdcConfig withParkingPolicy(String topic, ParkingPolicy policy) {
-        return copy(slotName, publicationName, ParkingPolicy.with(parkingPolicies, topic, policy));
+        return copy(slotName, publicationName, ParkingPolicy.with(parkingPolicies, topic, policy), topics);
     }
 
-    private CdcConfig copy(String slot, String publication, Map<String, ParkingPolicy> policies) {
+    /** This configuration publishing to {@code topics} only (replacing the topics it had). */
+    public CdcConfig withTopics(Set<String> topics) {
+        return copy(slotName, publicationName, parkingPolicies, topics);
+    }
+
+    /** This configuration publishing to {@code topic} and {@code more} only (replacing the topics it had). */
+    public CdcConfig withTopics(String topic, String... more) {
+        return withTopics(RelayTopics.of(topic, more));
+    }
+
+    private CdcConfig copy(
+            String slot, String publication, Map<String, ParkingPolicy> policies, Set<String> publishedTopics) {
         return new CdcConfig(
                 instanceId,
                 jdbcUrl,
@@ -147,7 +168,8 @@ public record CdcConfig(
                 maxAttempts,
                 retryBackoff,
                 maxRetryBackoff,
-                policies);
+                policies,
+                publishedTopics);
     }
 
     /** The parking policy of {@code topic}. */

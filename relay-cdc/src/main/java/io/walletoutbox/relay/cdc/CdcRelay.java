@@ -27,6 +27,12 @@ import org.jdbi.v3.core.Jdbi;
  * OutboxMode.LOGICAL_MESSAGE)} retries one by emitting it again into the WAL, where this relay reads it. Kafka
  * refusing the client (authentication, ACLs) is not a rejection: it is retried with back-off, never parked.
  *
+ * <p><b>Only its topics, only what the service wrote.</b> A message with the outbox's prefix is read as an event,
+ * whoever emitted it; so the relay publishes to {@link CdcConfig#topics()} only, and parks one naming any other
+ * topic at once, never sending it ({@code RelayTopics}, counted in {@code relay.foreign.topic}). Who may emit is
+ * the database's to restrict: the outbox's migration takes EXECUTE on {@code pg_logical_emit_message} from PUBLIC
+ * where it may, and {@link Relay#start()} logs one warning, with the statements to run, while PUBLIC still has it.
+ *
  * <p><b>Health.</b> {@link Relay#isRunning()} turns false only when the engine's supervisor stopped on an {@link
  * Error}; a standby waiting for the slot, or a relay waiting for Kafka, runs. The slot's own health (missing,
  * invalidated) is {@link CdcSlots#status}, cached for the writers by {@link CdcSlotMonitor}.
@@ -57,6 +63,7 @@ public final class CdcRelay {
      * @param producer made by {@code KafkaProducers}: idempotent, {@code acks=all}
      * @param config the relay's configuration
      * @param metrics where the relay reports what it does
+     * @throws IllegalArgumentException when {@code config} names no topics ({@link CdcConfig#withTopics})
      */
     public static Relay create(Jdbi jdbi, Producer<String, byte[]> producer, CdcConfig config, RelayMetrics metrics) {
         return new CdcRelayImpl(jdbi, producer, config, metrics);

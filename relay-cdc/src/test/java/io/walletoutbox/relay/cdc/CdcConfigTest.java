@@ -81,4 +81,18 @@ class CdcConfigTest {
                 CdcConfig.defaults("i", "jdbc:postgresql://localhost/wallet", "u", "")
                         .publicationName());
     }
+
+    @Test
+    void topicsAreNoneByDefaultAndKeptAcrossCopies() {
+        var c = CdcConfig.defaults("i", "jdbc:postgresql://localhost/wallet", "u", "");
+        assertEquals(java.util.Set.of(), c.topics());
+        var t = c.withTopics("wallet.events");
+        assertEquals(java.util.Set.of("wallet.events"), t.topics());
+        assertEquals(
+                t.topics(),
+                t.withSlot("s_2", "p")
+                        .withParkingPolicy("wallet.events", ParkingPolicy.BLOCK)
+                        .topics());
+        assertThrows(IllegalArgumentException.class, () -> c.withTopics("wallet events"));
+    }
 }

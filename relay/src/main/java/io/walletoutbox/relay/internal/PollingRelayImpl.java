@@ -3,6 +3,7 @@ package io.walletoutbox.relay.internal;
 import io.walletoutbox.relay.Relay;
 import io.walletoutbox.relay.RelayConfig;
 import io.walletoutbox.relay.RelayMetrics;
+import io.walletoutbox.relay.RelayTopics;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -64,6 +65,8 @@ public final class PollingRelayImpl implements Relay {
             Jdbi jdbi, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics, RelayHooks hooks) {
         Objects.requireNonNull(jdbi, "jdbi");
         Objects.requireNonNull(producer, "producer");
+        Objects.requireNonNull(config, "config");
+        RelayTopics.requireSome(config.topics());
         return create(jdbi, ProducerSlot.fixed(producer), config, metrics, hooks);
     }
 
@@ -78,6 +81,8 @@ public final class PollingRelayImpl implements Relay {
             RelayMetrics metrics,
             RelayHooks hooks) {
         Objects.requireNonNull(producers, "producers");
+        Objects.requireNonNull(config, "config");
+        RelayTopics.requireSome(config.topics()); // before the first producer is made
         return create(jdbi, ProducerSlot.renewable(producers), config, metrics, hooks);
     }
 

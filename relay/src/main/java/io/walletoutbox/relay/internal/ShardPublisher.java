@@ -61,6 +61,7 @@ public final class ShardPublisher {
     private final RelayMetrics metrics;
     private final RelayHooks hooks;
     private final BatchSender sender;
+    private final TopicGuard guard;
     private final String[] blockTopics;
     /**
      * Shards one cycle leases at most. Several, so that one cycle carries the events of many keys (under BLOCK
@@ -89,6 +90,7 @@ public final class ShardPublisher {
         this.metrics = metrics;
         this.hooks = hooks;
         this.sender = new BatchSender(producers, config::policyOf, metrics, true);
+        this.guard = new TopicGuard("relay " + config.instanceId(), config.topics(), metrics, log);
         this.roundsWithin = config.stallTimeout().dividedBy(4).compareTo(java.time.Duration.ofSeconds(1)) < 0
                 ? config.stallTimeout().dividedBy(4)
                 : java.time.Duration.ofSeconds(1);
@@ -278,9 +280,10 @@ public final class ShardPublisher {
         List<Long> undeleted = new ArrayList<>();
         List<Long> ackedInLease = new ArrayList<>();
         for (int round = 1; !current.events().isEmpty(); round++) {
-            List<StoredEvent> batch = current.events();
-            metrics.batchClaimed(batch.size());
-            claimed += batch.size();
+            metrics.batchClaimed(current.events().size());
+            claimed += current.events().size();
+            // Rows naming a topic that is not the relay's are parked here, in the lease's transaction, never sent.
+            List<StoredEvent> batch = guard.parkForeignRows(handle, current.events());
             BatchSender.Pending pending = sender.start(batch);
             Read next = null;
             if (!current.full().isEmpty() && round < MAX_ROUNDS && System.nanoTime() < deadline) {

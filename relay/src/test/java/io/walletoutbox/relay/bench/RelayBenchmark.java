@@ -249,16 +249,17 @@ public final class RelayBenchmark {
             throws InterruptedException {
         var defaults = RelayConfig.defaults("bench-relay");
         var config = new RelayConfig(
-                "bench-relay",
-                workers,
-                batch,
-                defaults.minPollInterval(),
-                defaults.maxPollInterval(),
-                defaults.stallTimeout(),
-                defaults.maxAttempts(),
-                defaults.retryBackoff(),
-                defaults.maxRetryBackoff(),
-                Map.of(topic, policy));
+                        "bench-relay",
+                        workers,
+                        batch,
+                        defaults.minPollInterval(),
+                        defaults.maxPollInterval(),
+                        defaults.stallTimeout(),
+                        defaults.maxAttempts(),
+                        defaults.retryBackoff(),
+                        defaults.maxRetryBackoff(),
+                        Map.of(topic, policy))
+                .withTopics(topic);
         var registry = new SimpleMeterRegistry();
         var admin = OutboxAdmin.create(jdbi);
         var metrics = new RelayMeterBinder(admin, Duration.ofMillis(200), Clock.systemUTC());

@@ -406,10 +406,13 @@ public final class ServiceRuntime implements AutoCloseable {
      * (invariant I6), so the events topic uses {@link ParkingPolicy#BLOCK}: a wallet's events are sent one after
      * another and a failed send holds back that wallet's later events. The chaos suite found that with pipelined
      * sends ({@code SKIP}) a send timing out during a broker outage could let a later event of the same wallet
-     * overtake it.
+     * overtake it. The relay publishes to the events topic only: the service writes no other topic through the
+     * outbox (the consumer writes the dead-letter topic itself), so an event naming another is parked, never sent.
      */
     private static RelayConfig relayConfig(String instanceId, String eventsTopic) {
-        return RelayConfig.defaults(instanceId).withParkingPolicy(eventsTopic, ParkingPolicy.BLOCK);
+        return RelayConfig.defaults(instanceId)
+                .withParkingPolicy(eventsTopic, ParkingPolicy.BLOCK)
+                .withTopics(eventsTopic);
     }
 
     private static HikariDataSource dataSource(Infrastructure infra, int poolSize, PrometheusMeterRegistry registry) {
@@ -445,11 +448,15 @@ public final class ServiceRuntime implements AutoCloseable {
         return jdbcUrl.replaceAll("(?i)password=[^&]*", "password=***");
     }
 
-    /** The CDC relay's configuration: the events topic {@link ParkingPolicy#BLOCK}, as for the polling relay. */
+    /**
+     * The CDC relay's configuration: the events topic {@link ParkingPolicy#BLOCK} and the only one it publishes to,
+     * as for the polling relay.
+     */
     private static CdcConfig cdcConfig(String instanceId, Infrastructure infra, String eventsTopic) {
         try {
             return CdcConfig.defaults(instanceId, infra.jdbcUrl(), infra.user(), infra.password())
-                    .withParkingPolicy(eventsTopic, ParkingPolicy.BLOCK);
+                    .withParkingPolicy(eventsTopic, ParkingPolicy.BLOCK)
+                    .withTopics(eventsTopic);
         } catch (IllegalArgumentException e) {
             throw new StartupException("RELAY_MODE=cdc: " + e.getMessage(), e);
         }

@@ -265,7 +265,7 @@ public final class CdcBenchmark {
         try (var db = database(infra, "bench_probe")) {
             Jdbi jdbi = Jdbi.create(db);
             for (int i = 0; i < 2; i++) {
-                var config = pollingConfig();
+                var config = pollingConfig().withTopics("bench-probe"); // idle: nothing is written
                 if (i == 1) {
                     config = config.withProbeInterval(Duration.ZERO);
                 }
@@ -374,7 +374,7 @@ public final class CdcBenchmark {
         fill(jdbi, OutboxMode.TABLE, topic, events, size, keys);
         jdbi.useHandle(h -> h.execute("ANALYZE outbox_event"));
         var acks = new AtomicLong();
-        var config = pollingConfig().withParkingPolicy(topic, POLICY);
+        var config = pollingConfig().withParkingPolicy(topic, POLICY).withTopics(topic);
         long start = System.nanoTime();
         try (Relay relay = PollingRelay.create(
                 jdbi, () -> KafkaProducers.create(bootstrap, "bench-polling"), config, counting(acks, null))) {
@@ -430,7 +430,7 @@ public final class CdcBenchmark {
         try (Relay relay = CdcRelay.create(
                 jdbi,
                 KafkaProducers.create(bootstrap, "bench-cdc"),
-                config.withParkingPolicy(topic, POLICY),
+                config.withParkingPolicy(topic, POLICY).withTopics(topic),
                 counting(acks, null))) {
             relay.start();
             while (acks.get() == 0) {
@@ -476,12 +476,14 @@ public final class CdcBenchmark {
                 ? PollingRelay.create(
                         jdbi,
                         () -> KafkaProducers.create(bootstrap, "bench-latency"),
-                        pollingConfig(LATENCY_WORKERS).withParkingPolicy(topic, POLICY),
+                        pollingConfig(LATENCY_WORKERS)
+                                .withParkingPolicy(topic, POLICY)
+                                .withTopics(topic),
                         counting(acks, latencies, acksAt))
                 : CdcRelay.create(
                         jdbi,
                         KafkaProducers.create(bootstrap, "bench-latency"),
-                        cdc.withParkingPolicy(topic, POLICY),
+                        cdc.withParkingPolicy(topic, POLICY).withTopics(topic),
                         counting(acks, latencies, acksAt));
         int total = rate * seconds;
         long start;
@@ -564,7 +566,8 @@ public final class CdcBenchmark {
                 d.retryBackoff(),
                 d.maxRetryBackoff(),
                 Map.of(),
-                RelayConfig.DEFAULT_PROBE_INTERVAL);
+                RelayConfig.DEFAULT_PROBE_INTERVAL,
+                java.util.Set.of());
     }
 
     private static RelayMetrics counting(AtomicLong acks, ConcurrentLinkedQueue<Long> latencies) {

@@ -169,7 +169,9 @@ public final class SoakBenchmark {
             Jdbi jdbi = Jdbi.create(ds);
             String topic = newTopic(bootstrap, "soak-polling");
             // The service's relay configuration (ServiceRuntime): defaults, the events topic under the policy.
-            var config = RelayConfig.defaults("soak-polling").withParkingPolicy(topic, POLICY);
+            var config = RelayConfig.defaults("soak-polling")
+                    .withParkingPolicy(topic, POLICY)
+                    .withTopics(topic);
             long before = tableBytes(jdbi);
             var acks = new Acks();
             var relayRef = new AtomicReference<Relay>();
@@ -272,7 +274,8 @@ public final class SoakBenchmark {
             String topic = newTopic(bootstrap, "soak-cdc");
             var config = CdcConfig.defaults("soak-cdc", url, infra.user(), "")
                     .withSlot("soak_cdc_" + ProcessHandle.current().pid(), "soak_cdc")
-                    .withParkingPolicy(topic, POLICY);
+                    .withParkingPolicy(topic, POLICY)
+                    .withTopics(topic);
             CdcSlots.ensurePublication(jdbi, config);
             CdcSlots.ensureSlot(jdbi, config);
             long wal0 = lsn(jdbi);
