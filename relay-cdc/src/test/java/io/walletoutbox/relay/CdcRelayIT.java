@@ -133,4 +133,25 @@ class CdcRelayIT extends RelayContractIT {
                         .mapTo(Integer.class)
                         .one()));
     }
+
+    @Test
+    void handWrittenMessagesWithTheOutboxPrefixThatAreNoEventAreSkippedAndTheRelayGoesOn() {
+        String topic = fixture.infra.newTopic("cdc-unreadable", 1);
+        var registry =
+                startMetered(config("relay-unreadable").withTopics(topic), fixture.infra.bootstrapServers(), 20_000);
+        for (String document : List.of("not json at all", "{\"eventId\":\"not-a-uuid\"}", "{}")) {
+            fixture.jdbi.useHandle(h -> h.createQuery("SELECT pg_logical_emit_message(true, :prefix, :document)::text")
+                    .bind("prefix", OutboxMode.MESSAGE_PREFIX)
+                    .bind("document", document)
+                    .mapTo(String.class)
+                    .one());
+        }
+        OutboxEvent after = event(topic, "w-2", 1);
+        fixture.append(List.of(after));
+        try (var own = new TopicReader(fixture.infra.bootstrapServers(), topic)) {
+            own.awaitUntil(r -> ids(r).contains(after.id()), LONG, "the event written after the unreadable messages");
+            assertEquals(1, own.endOffsetTotal(), "only the writer's event was sent");
+        }
+        assertEquals(3.0, registry.get("relay.unreadable").counter().count());
+    }
 }

@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       reports the same values: aggregate them with {@code max}, not {@code sum}.
  *   <li>{@code relay.published} (acks received), {@code relay.failed} (tag {@code kind=retriable|permanent|denied};
  *       {@code denied}: Kafka refused this client, authentication or authorization, retried until an operator fixes
- *       it), {@code relay.parked}, {@code relay.foreign.topic} (events naming a topic that is not one of the
+ *       it), {@code relay.parked}, {@code relay.unreadable} (logical messages with the outbox prefix that are no event), {@code
+ *       relay.foreign.topic} (events naming a topic that is not one of the
  *       relay's, {@link RelayTopics}: parked at once, never sent): counters of this instance.
  *   <li>{@code relay.batch.size}: events per claimed batch. {@code relay.publish.latency}: from the event's
  *       {@code createdAt} (just before its commit) to Kafka's ack, with a histogram.
@@ -47,6 +48,7 @@ public final class RelayMeterBinder implements MeterBinder, RelayMetrics {
     private volatile Counter failedDenied;
     private volatile Counter parked;
     private volatile Counter foreignTopic;
+    private volatile Counter unreadable;
     private volatile DistributionSummary batchSize;
     private volatile Timer latency;
     private OutboxAdmin.Status cached;
@@ -101,6 +103,12 @@ public final class RelayMeterBinder implements MeterBinder, RelayMetrics {
                 .register(registry);
         foreignTopic = Counter.builder("relay.foreign.topic")
                 .description("Events naming a topic that is not one of the relay's: parked at once, never sent")
+                .baseUnit(BaseUnits.EVENTS)
+                .tags(tags)
+                .register(registry);
+        unreadable = Counter.builder("relay.unreadable")
+                .description("Logical messages with the outbox prefix that are no event of the service's writer:"
+                        + " skipped, never sent")
                 .baseUnit(BaseUnits.EVENTS)
                 .tags(tags)
                 .register(registry);
@@ -179,6 +187,14 @@ public final class RelayMeterBinder implements MeterBinder, RelayMetrics {
     @Override
     public void foreignTopic() {
         Counter c = foreignTopic;
+        if (c != null) {
+            c.increment();
+        }
+    }
+
+    @Override
+    public void unreadable() {
+        Counter c = unreadable;
         if (c != null) {
             c.increment();
         }

@@ -31,6 +31,12 @@ public interface RelayMetrics {
      */
     default void foreignTopic() {}
 
+    /**
+     * A logical message carried the outbox's prefix but is not an event the service's writer makes (not Base64 JSON,
+     * a field missing or malformed): skipped, never sent. Only a hand-written or forged message can be one.
+     */
+    default void unreadable() {}
+
     /** This instance now holds {@code delta} more (or fewer) shard leases. */
     default void shardsOwned(int delta) {}
 }

@@ -126,6 +126,11 @@ final class RelayFixture implements AutoCloseable {
             }
 
             @Override
+            public void unreadable() {
+                metrics.unreadable();
+            }
+
+            @Override
             public void shardsOwned(int delta) {
                 metrics.shardsOwned(delta);
             }

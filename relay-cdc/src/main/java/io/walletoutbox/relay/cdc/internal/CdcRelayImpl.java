@@ -182,9 +182,16 @@ public final class CdcRelayImpl implements Relay {
             throws InterruptedException {
         var events = new ArrayList<StoredEvent>(records.size());
         for (var record : records) {
-            StoredEvent event = ChangeEvents.parse(record.value());
-            if (event != null) {
-                events.add(event);
+            try {
+                StoredEvent event = ChangeEvents.parse(record.value());
+                if (event != null) {
+                    events.add(event);
+                }
+            } catch (ChangeEvents.Unreadable e) {
+                // Not the writer's: skipping it loses no event, and stopping on it would let any role that may
+                // emit halt every payment's publication.
+                metrics.unreadable();
+                log.warn("skipping a logical message that is no outbox event, never sent: {}", e.getMessage());
             }
         }
         if (!events.isEmpty()) {

@@ -17,9 +17,19 @@ final class ChangeEvents {
 
     private ChangeEvents() {}
 
+    /** A message with the outbox prefix that is no event of the service's writer (hand-written or forged). */
+    static final class Unreadable extends RuntimeException {
+        Unreadable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /**
      * The outbox event in a Debezium change event (JSON, schemas off), or null for anything else (heartbeats).
      * The message's content is the document {@code LogicalMessageOutboxWriter} made; its position is its LSN.
+     *
+     * @throws Unreadable for a message with the outbox prefix whose content is not such a document
+     * @throws IllegalStateException when the change event itself is not JSON (Debezium's, never a writer's)
      */
     static StoredEvent parse(String value) {
         if (value == null) {
@@ -32,25 +42,36 @@ final class ChangeEvents {
                     || !OutboxMode.MESSAGE_PREFIX.equals(message.path("prefix").asText())) {
                 return null;
             }
-            byte[] content = Base64.getDecoder().decode(message.get("content").asText());
-            JsonNode e = JSON.readTree(content);
-            var headers = new HashMap<String, String>();
-            e.path("headers")
-                    .properties()
-                    .forEach(h -> headers.put(h.getKey(), h.getValue().asText()));
-            long micros = e.get("createdAtMicros").asLong();
-            return new StoredEvent(
-                    root.path("source").path("lsn").asLong(),
-                    UUID.fromString(e.get("eventId").asText()),
-                    e.get("aggregateType").asText(),
-                    e.get("aggregateId").asText(),
-                    e.get("type").asText(),
-                    e.get("topic").asText(),
-                    e.get("payload").asText(),
-                    Map.copyOf(headers),
-                    Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000), Math.floorMod(micros, 1_000_000) * 1000L));
+            long lsn = root.path("source").path("lsn").asLong();
+            try {
+                return event(
+                        lsn,
+                        JSON.readTree(Base64.getDecoder()
+                                .decode(message.path("content").asText())));
+            } catch (IOException | RuntimeException e) {
+                throw new Unreadable(
+                        "logical message at LSN " + lsn + " with the outbox prefix is no outbox event: " + e, e);
+            }
         } catch (IOException e) {
             throw new IllegalStateException("unreadable change event: " + e.getMessage(), e);
         }
+    }
+
+    private static StoredEvent event(long lsn, JsonNode e) {
+        var headers = new HashMap<String, String>();
+        e.path("headers")
+                .properties()
+                .forEach(h -> headers.put(h.getKey(), h.getValue().asText()));
+        long micros = e.get("createdAtMicros").asLong();
+        return new StoredEvent(
+                lsn,
+                UUID.fromString(e.get("eventId").asText()),
+                e.get("aggregateType").asText(),
+                e.get("aggregateId").asText(),
+                e.get("type").asText(),
+                e.get("topic").asText(),
+                e.get("payload").asText(),
+                Map.copyOf(headers),
+                Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000), Math.floorMod(micros, 1_000_000) * 1000L));
     }
 }
