@@ -101,8 +101,8 @@ public final class DatabaseMigrations {
             return new HikariDataSource(hc);
         } catch (RuntimeException e) {
             throw new StartupException(
-                    "cannot connect to PostgreSQL at " + AppConfig.redactUrl(jdbcUrl) + " as the migration user "
-                            + hc.getUsername() + ": " + Kafka.rootMessage(e),
+                    "cannot connect to PostgreSQL at " + AppConfig.redactUrl(jdbcUrl) + " as " + hc.getUsername() + ": "
+                            + Kafka.rootMessage(e),
                     e);
         }
     }
