@@ -10,8 +10,9 @@ import java.util.Map;
 /**
  * {@code java -jar wallet-outbox.jar [flags]} runs the service; {@code java -jar wallet-outbox.jar provider-sim}
  * runs the biller simulator alone; {@code java -jar wallet-outbox.jar dev-issuer} runs the development OIDC issuer
- * alone (for tools and tests; never for production). A start that fails prints one line and exits with a non-zero code, having
- * stopped whatever it had started.
+ * alone (for tools and tests; never for production); {@code java -jar wallet-outbox.jar migrate [flags]} applies the
+ * schema migrations and grants and exits (0 done, 1 PostgreSQL unreachable or a migration failed, 2 a bad setting).
+ * A start that fails prints one line and exits with a non-zero code, having stopped whatever it had started.
  */
 public final class Main {
     private Main() {}
@@ -26,6 +27,10 @@ public final class Main {
         if (args.length > 0 && args[0].equals("dev-issuer")) {
             configureLogging(env.getOrDefault("LOG_FORMAT", "text"));
             io.walletoutbox.embedded.DevIssuer.run(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("migrate")) {
+            System.exit(migrate(env, Arrays.copyOfRange(args, 1, args.length)));
             return;
         }
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
@@ -58,6 +63,25 @@ public final class Main {
         }
     }
 
+    /** {@code migrate}: the migrations alone, as the migration role; answers the exit code. */
+    private static int migrate(Map<String, String> env, String[] args) {
+        AppConfig config;
+        try {
+            config = AppConfig.loadForMigration(env, args);
+        } catch (ConfigException e) {
+            System.err.println("wallet-outbox: " + e.getMessage());
+            return 2;
+        }
+        configureLogging(config.logFormat());
+        try {
+            io.walletoutbox.app.internal.runtime.DatabaseMigrations.runAlone(config, System.out);
+            return 0;
+        } catch (RuntimeException e) {
+            System.err.println("wallet-outbox: migrate failed: " + oneLine(e));
+            return e instanceof io.walletoutbox.app.internal.runtime.StartupException s && s.misconfigured() ? 2 : 1;
+        }
+    }
+
     /** Chooses the logback configuration before the first logger is created. */
     private static void configureLogging(String format) {
         if (System.getProperty("logback.configurationFile") == null && "json".equalsIgnoreCase(format)) {
@@ -77,6 +101,8 @@ public final class Main {
         System.out.println("usage: java -jar wallet-outbox.jar [options]      run the service");
         System.out.println("       java -jar wallet-outbox.jar provider-sim   run the biller simulator alone");
         System.out.println("       java -jar wallet-outbox.jar dev-issuer     run the development token issuer alone");
+        System.out.println("       java -jar wallet-outbox.jar migrate [options]"
+                + "  apply the schema migrations and grants, then exit");
         System.out.println("options (each also read from the environment variable of the same name):");
         for (AppConfig.Setting s : AppConfig.Setting.values()) {
             System.out.printf(

@@ -98,6 +98,39 @@ class OutboxVacuumIT {
         assertFalse(vacuum.vacuumIfNeeded(), "a small empty file: nothing to do");
     }
 
+    @Test
+    void aUserThatMayNotVacuumLeavesItToAutovacuumAndRebuildsTheIndexesThroughTheOwnersFunction() {
+        Jdbi owner = fixture.jdbi;
+        String user = "outbox_runtime_" + Long.toHexString(System.nanoTime());
+        owner.useHandle(h -> {
+            h.execute("ALTER TABLE outbox_event SET (autovacuum_enabled = false)");
+            // a runtime role on PostgreSQL 15 or 16: the relay's table rights, no MAINTAIN, the function's EXECUTE
+            h.execute("CREATE ROLE " + user + " LOGIN PASSWORD 'pw'");
+            h.execute("GRANT SELECT, UPDATE, DELETE ON outbox_event TO " + user);
+            h.execute("GRANT EXECUTE ON FUNCTION outbox_event_reindex_if_empty(integer) TO " + user);
+            h.execute("""
+                    INSERT INTO outbox_event (event_id, shard, aggregate_type, aggregate_id, event_type, topic, payload,
+                                              created_at)
+                    SELECT gen_random_uuid(), g % 64, 'wallet', 'w' || g, 'Test', 'vacuum-topic', '{}', now()
+                    FROM generate_series(1, 80000) g
+                    """);
+        });
+        Jdbi runtime = Jdbi.create(fixture.url, user, "pw");
+        var vacuum = new OutboxVacuum(runtime, "vacuum-runtime-test");
+        assertTrue(indexBytes(owner) >= OutboxVacuum.REINDEX_MIN_BYTES, "large indexes: " + indexBytes(owner));
+        assertFalse(vacuum.vacuumIfNeeded(), "may not vacuum");
+        assertTrue(indexBytes(owner) >= OutboxVacuum.REINDEX_MIN_BYTES, "not empty: the function leaves them");
+
+        runtime.useHandle(h -> h.execute("DELETE FROM outbox_event"));
+        await(() -> deadTuples(owner) >= OutboxVacuum.DEAD_TUPLES, LONG, "the deletes to show as dead tuples");
+        // the check a moment later (after TRUNCATE_RETRY: the function found the outbox not empty before)
+        var later = new OutboxVacuum(runtime, "vacuum-runtime-test-2");
+        assertFalse(later.vacuumIfNeeded(), "still may not vacuum");
+        assertNull(lastVacuum(owner), "nobody vacuumed");
+        long rebuilt = indexBytes(owner);
+        assertTrue(rebuilt < OutboxVacuum.TRUNCATE_MIN_BYTES, "the indexes are rebuilt: " + rebuilt + " bytes");
+    }
+
     private static long indexBytes(Jdbi jdbi) {
         return jdbi.withHandle(h -> h.createQuery("SELECT pg_indexes_size('outbox_event')")
                 .mapTo(Long.class)

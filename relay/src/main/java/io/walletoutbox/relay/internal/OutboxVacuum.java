@@ -36,8 +36,12 @@ import org.slf4j.LoggerFactory;
  * #REINDEX_MIN_BYTES} or more, they are rebuilt ({@code REINDEX TABLE}, milliseconds on an empty table, giving up
  * after {@link #REINDEX_LOCK_TIMEOUT} if a lock is not free), at most once per {@link #REINDEX_INTERVAL}.
  *
- * <p>A database user that does not own the table cannot vacuum it (PostgreSQL only warns); the relay then leaves
- * it to autovacuum and says so once in its log.
+ * <p><b>Rights.</b> Only the table's owner may vacuum or reindex it, or, on PostgreSQL 17 and later, a role with
+ * the {@code MAINTAIN} privilege on it (the relay's group role has it: docs/operations.md, Database roles). A relay
+ * whose database user has neither (a runtime role on PostgreSQL 15 or 16) cannot vacuum the table (PostgreSQL only
+ * warns; {@code VACUUM} cannot run inside a function either): it leaves that to autovacuum and says so once in its
+ * log, and rebuilds the empty table's indexes through {@code outbox_event_reindex_if_empty}, a {@code SECURITY
+ * DEFINER} function of the schema's owner, when it may execute it.
  */
 public final class OutboxVacuum implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OutboxVacuum.class);
@@ -67,6 +71,7 @@ public final class OutboxVacuum implements AutoCloseable {
     private final String instanceId;
     private final PeriodicTask task;
     private boolean notOwnerLogged;
+    private String stateQuery;
     private long nextTruncate = System.nanoTime();
     private long nextReindex = System.nanoTime();
 
@@ -108,30 +113,60 @@ public final class OutboxVacuum implements AutoCloseable {
         });
     }
 
-    private record TableState(long dead, long live, boolean owner, long heapBytes, long indexBytes) {}
+    /**
+     * What the table looks like and what this database user may do to it: {@code maintain} (vacuum and reindex:
+     * owner, or {@code MAINTAIN} on 17+), {@code reindexFunction} (may execute {@code outbox_event_reindex_if_empty}).
+     */
+    private record TableState(
+            long dead, long live, boolean maintain, boolean reindexFunction, long heapBytes, long indexBytes) {}
+
+    /** The state query of this server: {@code MAINTAIN} is a privilege only from PostgreSQL 17 on. */
+    private String stateQuery(Handle handle) {
+        if (stateQuery == null) {
+            boolean maintainPrivilege = handle.createQuery(
+                            "SELECT current_setting('server_version_num')::int >= 170000")
+                    .mapTo(Boolean.class)
+                    .one();
+            stateQuery = """
+                    SELECT coalesce(s.n_dead_tup, 0) AS dead, coalesce(s.n_live_tup, 0) AS live,
+                           pg_has_role(c.relowner, 'USAGE')%s AS maintain,
+                           coalesce(has_function_privilege(
+                               to_regprocedure('outbox_event_reindex_if_empty(integer)'), 'EXECUTE'), false)
+                               AS reindex_function,
+                           pg_relation_size(c.oid) AS heap, pg_indexes_size(c.oid) AS indexes
+                    FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+                    WHERE c.oid = 'outbox_event'::regclass
+                    """.formatted(maintainPrivilege ? " OR has_table_privilege(c.oid, 'MAINTAIN')" : "");
+        }
+        return stateQuery;
+    }
 
     private boolean vacuumLocked(Handle handle) {
-        var state = handle.createQuery("""
-                        SELECT coalesce(s.n_dead_tup, 0) AS dead, coalesce(s.n_live_tup, 0) AS live,
-                               pg_has_role(c.relowner, 'USAGE') AS owner, pg_relation_size(c.oid) AS heap,
-                               pg_indexes_size(c.oid) AS indexes
-                        FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
-                        WHERE c.oid = 'outbox_event'::regclass
-                        """)
+        var state = handle.createQuery(stateQuery(handle))
                 .map((rs, ctx) -> new TableState(
                         rs.getLong("dead"),
                         rs.getLong("live"),
-                        rs.getBoolean("owner"),
+                        rs.getBoolean("maintain"),
+                        rs.getBoolean("reindex_function"),
                         rs.getLong("heap"),
                         rs.getLong("indexes")))
                 .one();
-        if (!state.owner()) {
+        if (!state.maintain()) {
             if (!notOwnerLogged) {
                 notOwnerLogged = true;
                 log.info(
-                        "relay {}: the database user does not own outbox_event, so the relay cannot vacuum it;"
-                                + " set autovacuum_naptime to a few seconds on the server to keep the table small",
-                        instanceId);
+                        "relay {}: the database user may not vacuum outbox_event (neither its owner nor, on"
+                                + " PostgreSQL 17+, granted MAINTAIN), so autovacuum alone keeps it small: set"
+                                + " autovacuum_naptime to a few seconds on the server; its indexes are {}",
+                        instanceId,
+                        state.reindexFunction()
+                                ? "rebuilt through outbox_event_reindex_if_empty when the outbox is empty"
+                                : "not rebuilt (no EXECUTE on outbox_event_reindex_if_empty)");
+            }
+            if (state.reindexFunction()
+                    && state.indexBytes() >= REINDEX_MIN_BYTES
+                    && System.nanoTime() - nextReindex >= 0) {
+                reindexThroughFunction(handle);
             }
             return false;
         }
@@ -182,6 +217,21 @@ public final class OutboxVacuum implements AutoCloseable {
             nextReindex = System.nanoTime() + REINDEX_INTERVAL.toNanos();
         } catch (RuntimeException e) {
             // Another transaction held a lock for longer: the indexes stay as they are until the next attempt.
+            nextReindex = System.nanoTime() + TRUNCATE_RETRY.toNanos();
+            log.debug("relay {}: outbox indexes not rebuilt: {}", instanceId, e.toString());
+        }
+    }
+
+    /** The reindex of a database user that may not reindex the table itself: the owner's function does it. */
+    private void reindexThroughFunction(Handle handle) {
+        try {
+            boolean rebuilt = handle.createQuery("SELECT outbox_event_reindex_if_empty(:timeout)")
+                    .bind("timeout", (int) REINDEX_LOCK_TIMEOUT.toMillis())
+                    .mapTo(Boolean.class)
+                    .one();
+            // Not empty: look again soon; rebuilt: not before the interval.
+            nextReindex = System.nanoTime() + (rebuilt ? REINDEX_INTERVAL : TRUNCATE_RETRY).toNanos();
+        } catch (RuntimeException e) {
             nextReindex = System.nanoTime() + TRUNCATE_RETRY.toNanos();
             log.debug("relay {}: outbox indexes not rebuilt: {}", instanceId, e.toString());
         }

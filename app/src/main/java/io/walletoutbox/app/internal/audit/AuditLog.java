@@ -15,13 +15,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The operators' audit log: an append-only table ({@code admin_audit}; the database refuses UPDATE, DELETE and
- * TRUNCATE) written in the same transaction as the action it records, and one log line per action.
+ * TRUNCATE, and only the function {@code admin_audit_purge} removes records past the minimum retention) written in the same transaction as the action it records, and one log line per action.
  */
 public final class AuditLog {
     private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
 
     /** One recorded action. */
     public record Entry(long id, Instant at, String actor, String action, String target, Optional<String> reason) {}
+
+    private static final int PURGE_BATCH = 1000;
 
     private final Jdbi jdbi;
 
@@ -56,26 +58,22 @@ public final class AuditLog {
     }
 
     /**
-     * Deletes the records older than {@code retention}, in batches; returns how many. The table's trigger lets a
-     * DELETE through only below the cut-off this transaction names, so younger records cannot be removed.
+     * Deletes the records older than {@code retention}, in batches; returns how many. The delete happens in
+     * {@code admin_audit_purge}, a function of the schema's owner: the runtime role may not delete from the table,
+     * and the function refuses a cut-off younger than the database's minimum retention (30 days), whatever the
+     * caller asks.
      */
     public long purge(java.time.Duration retention) {
-        Instant cutoff = Instant.now().minus(retention);
+        OffsetDateTime cutoff = OffsetDateTime.ofInstant(Instant.now().minus(retention), java.time.ZoneOffset.UTC);
         long total = 0;
         while (true) {
-            int deleted = jdbi.inTransaction(h -> {
-                h.createUpdate("SELECT set_config('walletoutbox.audit_purge_before', :cutoff, true)")
-                        .bind("cutoff", cutoff.toString())
-                        .execute();
-                return h.createUpdate("""
-                                DELETE FROM admin_audit WHERE id IN
-                                    (SELECT id FROM admin_audit WHERE at < :cutoff ORDER BY at LIMIT 1000)
-                                """)
-                        .bind("cutoff", OffsetDateTime.ofInstant(cutoff, java.time.ZoneOffset.UTC))
-                        .execute();
-            });
+            int deleted = jdbi.withHandle(h -> h.createQuery("SELECT admin_audit_purge(:cutoff, :batch)")
+                    .bind("cutoff", cutoff)
+                    .bind("batch", PURGE_BATCH)
+                    .mapTo(Integer.class)
+                    .one());
             total += deleted;
-            if (deleted < 1000) {
+            if (deleted < PURGE_BATCH) {
                 if (total > 0) {
                     log.info("audit records purged count={} olderThan={}", total, cutoff);
                 }

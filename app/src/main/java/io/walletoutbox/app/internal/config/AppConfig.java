@@ -38,6 +38,8 @@ import java.util.Set;
  * @param retention reconciliation horizon and interval, inbox and audit retention, the purge jobs' period
  * @param relayProbeInterval how often an idle polling relay probes the outbox id sequence; zero turns the probe off
  * @param databasePoolSize connections this instance keeps open to PostgreSQL (its pool is fixed at this size)
+ * @param databaseMigrationUser the role that owns the schema and runs the migrations; empty → {@code databaseUser}
+ * @param databaseMigrationPassword its password
  */
 public record AppConfig(
         Optional<String> databaseUrl,
@@ -64,7 +66,9 @@ public record AppConfig(
         java.time.Duration idempotencyRetention,
         Retention retention,
         java.time.Duration relayProbeInterval,
-        int databasePoolSize) {
+        int databasePoolSize,
+        Optional<String> databaseMigrationUser,
+        String databaseMigrationPassword) {
 
     /**
      * How long things are kept and waited for.
@@ -137,6 +141,11 @@ public record AppConfig(
                         + " jdbc:postgresql://h1:5432,h2:5432/db?targetServerType=primary); unset: embedded PostgreSQL"),
         DATABASE_USER("postgres", "database user"),
         DATABASE_PASSWORD("", "database password (secret; or DATABASE_PASSWORD_FILE)", true),
+        DATABASE_MIGRATION_USER(
+                "",
+                "role that owns the schema and runs the migrations (at start, and `migrate`); unset: DATABASE_USER"),
+        DATABASE_MIGRATION_PASSWORD(
+                "", "password of DATABASE_MIGRATION_USER (secret; or DATABASE_MIGRATION_PASSWORD_FILE)", true),
         DATABASE_POOL_SIZE(
                 "24",
                 "connections each instance keeps open to PostgreSQL (4..1000); instances x this must stay below the"
@@ -187,7 +196,7 @@ public record AppConfig(
                         + " inconclusive answer, up to 10 minutes (or this value when larger)"),
         INBOX_RETENTION(
                 "30d", "how long processed event ids are kept for de-duplication (longer than the topic's retention)"),
-        AUDIT_RETENTION("400d", "how long operator audit records are kept"),
+        AUDIT_RETENTION("400d", "how long operator audit records are kept (at least 30d, the database's minimum)"),
         RETENTION_INTERVAL(
                 "10m",
                 "period of every purge job: expired idempotency keys (api role), processed event ids (consumer"
@@ -249,6 +258,24 @@ public record AppConfig(
 
     /** Reads the configuration: {@code args} (flags) over {@code env} over defaults. */
     public static AppConfig load(Map<String, String> env, String[] args) {
+        AppConfig config = parse(env, args);
+        requireSafeDefaults(config);
+        return config;
+    }
+
+    /**
+     * The configuration of {@code migrate}: the same settings, of which it reads only the database's (and
+     * {@code ROLES}, {@code RELAY_MODE}); it needs {@code DATABASE_URL} and no issuer or biller.
+     */
+    public static AppConfig loadForMigration(Map<String, String> env, String[] args) {
+        AppConfig config = parse(env, args);
+        if (!config.external()) {
+            throw new ConfigException("migrate needs DATABASE_URL (embedded PostgreSQL is migrated at start)");
+        }
+        return config;
+    }
+
+    private static AppConfig parse(Map<String, String> env, String[] args) {
         Map<Setting, String> values = new java.util.EnumMap<>(Setting.class);
         Map<Setting, String> files = new java.util.EnumMap<>(Setting.class);
         for (Setting s : Setting.values()) {
@@ -345,11 +372,15 @@ public record AppConfig(
                         duration(Setting.RECONCILIATION_AFTER, values, java.time.Duration.ofSeconds(1)),
                         duration(Setting.RECONCILIATION_INTERVAL, values, java.time.Duration.ofSeconds(1)),
                         duration(Setting.INBOX_RETENTION, values, java.time.Duration.ofHours(1)),
-                        duration(Setting.AUDIT_RETENTION, values, java.time.Duration.ofDays(1)),
+                        duration(Setting.AUDIT_RETENTION, values, java.time.Duration.ofDays(30)),
                         purgeInterval(values)),
                 probeInterval(values),
-                poolSize(get(values, Setting.DATABASE_POOL_SIZE)));
-        requireSafeDefaults(config);
+                poolSize(get(values, Setting.DATABASE_POOL_SIZE)),
+                Optional.ofNullable(values.get(Setting.DATABASE_MIGRATION_USER)),
+                get(values, Setting.DATABASE_MIGRATION_PASSWORD));
+        if (config.databaseMigrationUser().isPresent() && !config.external()) {
+            throw new ConfigException("DATABASE_MIGRATION_USER needs DATABASE_URL: embedded PostgreSQL has one user");
+        }
         return config;
     }
 
@@ -382,7 +413,9 @@ public record AppConfig(
     @Override
     public String toString() {
         return "AppConfig[database=" + databaseUrl.map(AppConfig::redactUrl).orElse("embedded") + ", user="
-                + databaseUser + ", kafka=" + kafkaBootstrapServers.orElse("embedded") + ", kafkaSecurity="
+                + databaseUser
+                + databaseMigrationUser.map(u -> ", migrationUser=" + u).orElse("") + ", kafka="
+                + kafkaBootstrapServers.orElse("embedded") + ", kafkaSecurity="
                 + kafkaSecurity + ", provider="
                 + providerBaseUrl.map(URI::toString).orElse("simulator")
                 + ", httpPort=" + httpPort + ", managementPort=" + managementPort + ", auth=" + auth + ", limits="

@@ -31,7 +31,6 @@ import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxException;
 import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.outbox.OutboxModes;
-import io.walletoutbox.outbox.OutboxSchema;
 import io.walletoutbox.outbox.OutboxWriter;
 import io.walletoutbox.outbox.WriteGate;
 import io.walletoutbox.relay.KafkaProducers;
@@ -48,7 +47,6 @@ import io.walletoutbox.relay.cdc.CdcSlots;
 import io.walletoutbox.wallet.IdempotencyKeys;
 import io.walletoutbox.wallet.WalletConfig;
 import io.walletoutbox.wallet.WalletMetrics;
-import io.walletoutbox.wallet.WalletSchema;
 import io.walletoutbox.wallet.Wallets;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -128,10 +126,7 @@ public final class ServiceRuntime implements AutoCloseable {
         }
         HikariDataSource dataSource = closer.register(dataSource(infra, config.databasePoolSize(), registry));
         OutboxConfig outboxConfig = OutboxConfig.DEFAULTS;
-        OutboxSchema.migrate(dataSource, outboxConfig);
-        WalletSchema.migrate(dataSource);
-        ProviderWiring.migrate(dataSource);
-        AuditLog.migrate(dataSource);
+        DatabaseMigrations.run(config, infra, dataSource);
         Jdbi jdbi = Jdbi.create(dataSource);
         Issuer issuer = issuer(config, closer);
         Authentication authentication = new Authentication(

@@ -47,6 +47,24 @@ class AppConfigTest {
     }
 
     @Test
+    void aMigrationUserNeedsAnExternalDatabaseAndMigrateNeedsNoIssuer() {
+        assertMessage("DATABASE_MIGRATION_USER needs DATABASE_URL", Map.of("DATABASE_MIGRATION_USER", "wallet_owner"));
+        assertMessage("AUDIT_RETENTION must be a duration", Map.of("AUDIT_RETENTION", "29d"));
+        AppConfig migrate = AppConfig.loadForMigration(
+                Map.of(
+                        "DATABASE_URL", "jdbc:postgresql://db:5432/wallet",
+                        "DATABASE_USER", "wallet_app",
+                        "DATABASE_MIGRATION_USER", "wallet_owner",
+                        "DATABASE_MIGRATION_PASSWORD", "owner-secret"),
+                new String[0]);
+        assertEquals("wallet_owner", migrate.databaseMigrationUser().orElseThrow());
+        assertEquals("owner-secret", migrate.databaseMigrationPassword());
+        assertTrue(!migrate.toString().contains("owner-secret"), migrate.toString());
+        var embedded = assertThrows(ConfigException.class, () -> AppConfig.loadForMigration(Map.of(), new String[0]));
+        assertTrue(embedded.getMessage().contains("migrate needs DATABASE_URL"), embedded.getMessage());
+    }
+
+    @Test
     void badValuesFailWithOneClearLine() {
         assertMessage("DATABASE_URL must be a JDBC URL", Map.of("DATABASE_URL", "postgres://x"));
         assertMessage("KAFKA_BOOTSTRAP_SERVERS must be host:port", Map.of("KAFKA_BOOTSTRAP_SERVERS", "nohost"));

@@ -58,9 +58,21 @@ public final class PostgresOffsetBackingStore extends MemoryOffsetBackingStore {
     public void start() {
         super.start();
         try (Connection c = connect()) {
-            try (var s = c.createStatement()) {
-                s.execute("CREATE TABLE IF NOT EXISTS " + table + " (engine text NOT NULL, key bytea NOT NULL,"
-                        + " value bytea, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (engine, key))");
+            boolean exists;
+            try (var q = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+                q.setString(1, table);
+                try (var rs = q.executeQuery()) {
+                    exists = rs.next() && rs.getBoolean(1);
+                }
+            }
+            if (!exists) {
+                // Only when absent: a database user without CREATE on the schema (a runtime role) finds it made by
+                // the migrations (docs/operations.md, Database roles).
+                try (var s = c.createStatement()) {
+                    s.execute("CREATE TABLE IF NOT EXISTS " + table + " (engine text NOT NULL, key bytea NOT NULL,"
+                            + " value bytea, updated_at timestamptz NOT NULL DEFAULT now(),"
+                            + " PRIMARY KEY (engine, key))");
+                }
             }
             var loaded = new HashMap<ByteBuffer, ByteBuffer>();
             try (var q = c.prepareStatement("SELECT key, value FROM " + table + " WHERE engine = ?")) {
