@@ -38,6 +38,7 @@ import java.util.Set;
  * @param retention reconciliation horizon and interval, inbox and audit retention
  * @param relayProbeInterval how often an idle polling relay probes the outbox id sequence; zero turns the probe off
  * @param databasePoolSize connections this instance keeps open to PostgreSQL (its pool is fixed at this size)
+ * @param ledgerAuditInterval how often this instance audits the whole ledger (I1, I2, clearing)
  */
 public record AppConfig(
         Optional<String> databaseUrl,
@@ -64,7 +65,8 @@ public record AppConfig(
         java.time.Duration idempotencyRetention,
         Retention retention,
         java.time.Duration relayProbeInterval,
-        int databasePoolSize) {
+        int databasePoolSize,
+        java.time.Duration ledgerAuditInterval) {
 
     /**
      * How long things are kept and waited for.
@@ -185,6 +187,10 @@ public record AppConfig(
                 "1ms",
                 "how often an idle polling relay reads the outbox id sequence to notice events written by other"
                         + " processes (0ms: off; then it polls 5 ms doubling to 500 ms)"),
+        LEDGER_AUDIT_INTERVAL(
+                "10m",
+                "how often each instance audits the whole ledger (balances recomputed from the transfers, clearing"
+                        + " against pending payments; metric ledger_audit_differences); at least 1s"),
         LOG_FORMAT("text", "log format: text or json"),
         IDEMPOTENCY_RETENTION_HOURS("24", "hours an Idempotency-Key and its response are kept (1 to 720)");
 
@@ -230,6 +236,7 @@ public record AppConfig(
         Objects.requireNonNull(auth);
         Objects.requireNonNull(limits);
         Objects.requireNonNull(kafkaSecurity);
+        Objects.requireNonNull(ledgerAuditInterval);
         roles = Set.copyOf(roles);
         if (roles.isEmpty()) {
             throw new ConfigException("ROLES must name at least one of api, relay, consumer");
@@ -336,7 +343,8 @@ public record AppConfig(
                         duration(Setting.INBOX_RETENTION, values, java.time.Duration.ofHours(1)),
                         duration(Setting.AUDIT_RETENTION, values, java.time.Duration.ofDays(1))),
                 probeInterval(values),
-                poolSize(get(values, Setting.DATABASE_POOL_SIZE)));
+                poolSize(get(values, Setting.DATABASE_POOL_SIZE)),
+                duration(Setting.LEDGER_AUDIT_INTERVAL, values, java.time.Duration.ofSeconds(1)));
         requireSafeDefaults(config);
         return config;
     }

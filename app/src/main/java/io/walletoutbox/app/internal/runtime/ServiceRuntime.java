@@ -194,6 +194,9 @@ public final class ServiceRuntime implements AutoCloseable {
         Wallets wallets = Wallets.create(jdbi, dataSource, outbox, walletConfig);
         new WalletMetrics(jdbi).bindTo(registry);
         new PendingPaymentsMetrics(jdbi).bindTo(registry);
+        LedgerAuditJob ledgerAudit = closer.register(new LedgerAuditJob(wallets::audit, System::nanoTime));
+        ledgerAudit.bindTo(registry);
+        ledgerAudit.start(config.ledgerAuditInterval());
 
         OutboxAdmin outboxAdmin = OutboxAdmin.create(jdbi, mode, gate);
         RelayMeterBinder relayMetrics = new RelayMeterBinder(outboxAdmin);
