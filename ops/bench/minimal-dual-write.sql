@@ -2,10 +2,12 @@
 -- transaction the guarded debit, the payment row, the outbox row and the idempotency row, as plain statements
 -- (BEGIN, four writes, COMMIT: six round trips), with no ledger transfer, no clearing account, no daily limit, no
 -- owner check and no idempotency lookup. Variables: :wallets; bench_wallet is filled by payments-bench.sh.
+-- The debit is of bench_wallet.balance (a copy of the wallet's balance), not of account.balance: the ledger's
+-- database constraint (wallet migration V6) refuses at commit any account balance change without its transfer, and
+-- this floor, by definition, has no ledger.
 \set n random(1, :wallets)
 BEGIN;
-UPDATE account SET balance = balance - 1
- WHERE id = (SELECT wallet FROM bench_wallet WHERE n = :n) AND balance >= 1;
+UPDATE bench_wallet SET balance = balance - 1 WHERE n = :n AND balance >= 1;
 INSERT INTO bill_payment (id, wallet_id, clearing_account, biller, customer_ref, amount, currency, status, created_at)
 SELECT gen_random_uuid(), wallet, clearing, 'wifi', 'ACC-1001', 1, 'USD', 'PENDING', now()
   FROM bench_wallet WHERE n = :n;

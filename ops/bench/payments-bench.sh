@@ -150,12 +150,14 @@ fi
 echo "cpu per payment: service ${api_service_us} us (of which JIT compiler threads ${api_jit_us} us, GC threads" \
   "${api_gc_us} us), PostgreSQL ${api_pg_us} us, load generator ${api_load_us} us"
 
-# The wallets of the HTTP run, each with the clearing account its payments used.
+# The wallets of the HTTP run, each with the clearing account its payments used and a copy of its balance (which
+# the minimal dual write debits: it has no ledger, and account.balance changes only with its transfers).
 psql -q -v ON_ERROR_STOP=1 "${PG[@]}" <<SQL >/dev/null
-CREATE TABLE bench_wallet (n serial PRIMARY KEY, wallet uuid NOT NULL, clearing uuid, owner text);
+CREATE TABLE bench_wallet (n serial PRIMARY KEY, wallet uuid NOT NULL, clearing uuid, owner text, balance bigint);
 \copy bench_wallet (wallet) FROM '$work/wallets.txt'
 UPDATE bench_wallet b SET clearing = (SELECT clearing_account FROM bill_payment p WHERE p.wallet_id = b.wallet LIMIT 1),
-                          owner = (SELECT owner_id FROM account a WHERE a.id = b.wallet);
+                          owner = (SELECT owner_id FROM account a WHERE a.id = b.wallet),
+                          balance = (SELECT balance FROM account a WHERE a.id = b.wallet);
 SQL
 
 self_children_ticks() { awk '{ print $14 + $15 }' <<<"$(sed -E 's/^.*\) //' /proc/$$/stat)"; }

@@ -187,8 +187,9 @@ public interface Wallets {
     int MAX_PAGE_SIZE = 200;
 
     /**
-     * Checks the whole ledger (invariants I1, I2) in one snapshot: a full scan, meant for tests, chaos tools and
-     * operators, not for request paths.
+     * Checks the whole ledger (invariants I1, I2, and the clearing accounts against the pending payments) in one
+     * read-only snapshot: full scans of accounts, transfers and pending payments, meant for the periodic audit job,
+     * tests, chaos tools and operators, not for request paths. Takes no locks; it reports, it never repairs.
      */
     LedgerAudit audit();
 

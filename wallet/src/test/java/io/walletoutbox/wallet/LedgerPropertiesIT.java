@@ -150,6 +150,9 @@ class LedgerPropertiesIT {
         assertEquals(0, audit.sumOfBalances(), "debits and credits differ");
         assertEquals(List.of(), audit.outOfBalance(), "balances differ from the sum of their entries");
         assertEquals(List.of(), audit.negative(), "negative accounts");
+        assertEquals(List.of(), audit.entriesDrift(), "the database's running totals differ from the transfers");
+        assertEquals(List.of(), audit.clearingMismatch(), "clearing accounts differ from their pending payments");
+        assertEquals(0, audit.differences(), audit.toString());
         for (int i = 0; i < WALLETS; i++) {
             assertEquals(m.balances.get(i), db.balance(m.wallets.get(i)), "wallet " + i + " balance");
         }

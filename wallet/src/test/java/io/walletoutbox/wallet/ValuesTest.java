@@ -78,9 +78,16 @@ class ValuesTest {
     @Test
     void ledgerAuditIsConsistentOnlyWhenEveryInvariantHolds() {
         var id = java.util.UUID.randomUUID();
-        assertEquals(true, new LedgerAudit(3, 2, 0, java.util.List.of(), java.util.List.of()).consistent());
-        assertEquals(false, new LedgerAudit(3, 2, 1, java.util.List.of(), java.util.List.of()).consistent());
-        assertEquals(false, new LedgerAudit(3, 2, 0, java.util.List.of(id), java.util.List.of()).consistent());
-        assertEquals(false, new LedgerAudit(3, 2, 0, java.util.List.of(), java.util.List.of(id)).consistent());
+        java.util.List<java.util.UUID> none = java.util.List.of();
+        java.util.List<java.util.UUID> one = java.util.List.of(id);
+        assertEquals(true, new LedgerAudit(3, 2, 0, none, none, none, none).consistent());
+        assertEquals(0, new LedgerAudit(3, 2, 0, none, none, none, none).differences());
+        assertEquals(1, new LedgerAudit(3, 2, 1, none, none, none, none).differences());
+        assertEquals(1, new LedgerAudit(3, 2, 0, one, none, none, none).differences());
+        assertEquals(1, new LedgerAudit(3, 2, 0, none, one, none, none).differences());
+        assertEquals(1, new LedgerAudit(3, 2, 0, none, none, one, none).differences());
+        assertEquals(1, new LedgerAudit(3, 2, 0, none, none, none, one).differences());
+        assertEquals(false, new LedgerAudit(3, 2, 0, none, none, none, one).consistent());
+        assertEquals(5, new LedgerAudit(3, 2, -7, one, one, one, one).differences());
     }
 }

@@ -70,8 +70,13 @@ final class LedgerReads {
         });
     }
 
+    /**
+     * The whole-ledger audit in one REPEATABLE READ, READ ONLY snapshot: full scans of account, transfer and the
+     * pending bill payments (one hash aggregation over every transfer), no locks taken.
+     */
     public LedgerAudit audit() {
         return jdbi.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, h -> {
+            h.execute("SET TRANSACTION READ ONLY");
             long accounts = h.createQuery("SELECT count(*) FROM account")
                     .mapTo(Long.class)
                     .one();
@@ -82,24 +87,56 @@ final class LedgerReads {
                     .mapTo(BigDecimal.class)
                     .one()
                     .longValueExact();
-            List<UUID> outOfBalance = h.createQuery("""
+            // Every account against a full recomputation from the transfers: its balance (I1) and the running total
+            // the database keeps (entries, which the commit-time constraint compares with the balance).
+            List<Recomputed> recomputed = h.createQuery("""
                             WITH entries AS (
                                 SELECT credit_account AS account, amount::numeric AS delta FROM transfer
                                 UNION ALL
                                 SELECT debit_account, -amount::numeric FROM transfer)
-                            SELECT a.id FROM account a
+                            SELECT a.id, a.balance <> coalesce(e.total, 0) AS out_of_balance,
+                                   a.entries <> coalesce(e.total, 0) AS drift
+                            FROM account a
                             LEFT JOIN (SELECT account, sum(delta) AS total FROM entries GROUP BY account) e
                                    ON e.account = a.id
-                            WHERE a.balance <> coalesce(e.total, 0)
+                            WHERE a.balance <> coalesce(e.total, 0) OR a.entries <> coalesce(e.total, 0)
                             ORDER BY a.id
-                            """).mapTo(UUID.class).list();
+                            """)
+                    .map((rs, ctx) -> new Recomputed(
+                            rs.getObject("id", UUID.class), rs.getBoolean("out_of_balance"), rs.getBoolean("drift")))
+                    .list();
             List<UUID> negative = h.createQuery(
                             "SELECT id FROM account WHERE kind <> 'TOP_UP_FUNDING' AND balance < 0 ORDER BY id")
                     .mapTo(UUID.class)
                     .list();
-            return new LedgerAudit(accounts, transfers, sum, outOfBalance, negative);
+            // Each clearing account holds exactly the money of its PENDING payments (a payment records its own).
+            List<UUID> clearing = h.createQuery("""
+                            SELECT coalesce(c.id, p.clearing_account) AS id
+                            FROM (SELECT id, balance FROM account WHERE kind = 'BILLER_CLEARING') c
+                            FULL JOIN (SELECT clearing_account, sum(amount) AS total FROM bill_payment
+                                       WHERE status = 'PENDING' GROUP BY clearing_account) p
+                                   ON p.clearing_account = c.id
+                            WHERE coalesce(c.balance, 0) <> coalesce(p.total, 0)
+                            ORDER BY 1
+                            """).mapTo(UUID.class).list();
+            return new LedgerAudit(
+                    accounts,
+                    transfers,
+                    sum,
+                    recomputed.stream()
+                            .filter(Recomputed::outOfBalance)
+                            .map(Recomputed::id)
+                            .toList(),
+                    negative,
+                    recomputed.stream()
+                            .filter(Recomputed::drift)
+                            .map(Recomputed::id)
+                            .toList(),
+                    clearing);
         });
     }
+
+    private record Recomputed(UUID id, boolean outOfBalance, boolean drift) {}
 
     private record Row(long seq, TransactionPage.Entry entry) {}
 }

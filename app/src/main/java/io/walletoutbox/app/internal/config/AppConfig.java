@@ -40,6 +40,7 @@ import java.util.Set;
  * @param databasePoolSize connections this instance keeps open to PostgreSQL (its pool is fixed at this size)
  * @param databaseMigrationUser the role that owns the schema and runs the migrations; empty → {@code databaseUser}
  * @param databaseMigrationPassword its password
+ * @param ledgerAuditInterval how often this instance audits the whole ledger (I1, I2, clearing)
  */
 public record AppConfig(
         Optional<String> databaseUrl,
@@ -68,7 +69,8 @@ public record AppConfig(
         java.time.Duration relayProbeInterval,
         int databasePoolSize,
         Optional<String> databaseMigrationUser,
-        String databaseMigrationPassword) {
+        String databaseMigrationPassword,
+        java.time.Duration ledgerAuditInterval) {
 
     /**
      * How long things are kept and waited for.
@@ -205,6 +207,11 @@ public record AppConfig(
                 "1ms",
                 "how often an idle polling relay reads the outbox id sequence to notice events written by other"
                         + " processes (0ms: off; then it polls 5 ms doubling to 500 ms)"),
+        LEDGER_AUDIT_INTERVAL(
+                "10m",
+                "how often each instance with the consumer role audits the whole ledger (balances recomputed from the"
+                        + " transfers, clearing"
+                        + " against pending payments; metric ledger_audit_differences); at least 1s"),
         LOG_FORMAT("text", "log format: text or json"),
         IDEMPOTENCY_RETENTION_HOURS("24", "hours an Idempotency-Key and its response are kept (1 to 720)");
 
@@ -250,6 +257,7 @@ public record AppConfig(
         Objects.requireNonNull(auth);
         Objects.requireNonNull(limits);
         Objects.requireNonNull(kafkaSecurity);
+        Objects.requireNonNull(ledgerAuditInterval);
         roles = Set.copyOf(roles);
         if (roles.isEmpty()) {
             throw new ConfigException("ROLES must name at least one of api, relay, consumer");
@@ -377,7 +385,8 @@ public record AppConfig(
                 probeInterval(values),
                 poolSize(get(values, Setting.DATABASE_POOL_SIZE)),
                 Optional.ofNullable(values.get(Setting.DATABASE_MIGRATION_USER)),
-                get(values, Setting.DATABASE_MIGRATION_PASSWORD));
+                get(values, Setting.DATABASE_MIGRATION_PASSWORD),
+                duration(Setting.LEDGER_AUDIT_INTERVAL, values, java.time.Duration.ofSeconds(1)));
         if (config.databaseMigrationUser().isPresent() && !config.external()) {
             throw new ConfigException("DATABASE_MIGRATION_USER needs DATABASE_URL: embedded PostgreSQL has one user");
         }

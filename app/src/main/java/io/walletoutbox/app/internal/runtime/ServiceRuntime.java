@@ -189,6 +189,11 @@ public final class ServiceRuntime implements AutoCloseable {
         Wallets wallets = Wallets.create(jdbi, dataSource, outbox, walletConfig);
         new WalletMetrics(jdbi).bindTo(registry);
         new PendingPaymentsMetrics(jdbi).bindTo(registry);
+        if (config.runs(Role.CONSUMER)) { // reads every transfer: a right of the consumer's database role
+            LedgerAuditJob ledgerAudit = closer.register(new LedgerAuditJob(wallets::audit, System::nanoTime));
+            ledgerAudit.bindTo(registry);
+            ledgerAudit.start(config.ledgerAuditInterval());
+        }
 
         OutboxAdmin outboxAdmin = OutboxAdmin.create(jdbi, mode, gate);
         RelayMeterBinder relayMetrics = new RelayMeterBinder(outboxAdmin);

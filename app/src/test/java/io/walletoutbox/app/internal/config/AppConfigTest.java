@@ -116,6 +116,19 @@ class AppConfigTest {
     }
 
     @Test
+    void ledgerAuditIntervalDefaultsToTenMinutesAndIsAtLeastOneSecond() {
+        assertEquals(
+                java.time.Duration.ofMinutes(10),
+                AppConfig.load(Map.of(), new String[0]).ledgerAuditInterval());
+        assertEquals(
+                java.time.Duration.ofSeconds(30),
+                AppConfig.load(Map.of(), new String[] {"--ledger-audit-interval=30s"})
+                        .ledgerAuditInterval());
+        assertMessage("LEDGER_AUDIT_INTERVAL must be a duration", Map.of("LEDGER_AUDIT_INTERVAL", "500ms"));
+        assertMessage("LEDGER_AUDIT_INTERVAL must be a duration", Map.of("LEDGER_AUDIT_INTERVAL", "often"));
+    }
+
+    @Test
     void databasePoolSizeDefaultsTo24AndIsBounded() {
         assertEquals(24, AppConfig.load(Map.of(), new String[0]).databasePoolSize());
         assertEquals(
