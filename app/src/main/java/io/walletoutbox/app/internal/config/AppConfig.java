@@ -38,6 +38,7 @@ import java.util.Set;
  * @param retention reconciliation horizon and interval, inbox and audit retention, the purge jobs' period
  * @param relayProbeInterval how often an idle polling relay probes the outbox id sequence; zero turns the probe off
  * @param databasePoolSize connections this instance keeps open to PostgreSQL (its pool is fixed at this size)
+ * @param topicProvisioning whether relay and consumer instances create missing topics or only verify them
  */
 public record AppConfig(
         Optional<String> databaseUrl,
@@ -64,7 +65,8 @@ public record AppConfig(
         java.time.Duration idempotencyRetention,
         Retention retention,
         java.time.Duration relayProbeInterval,
-        int databasePoolSize) {
+        int databasePoolSize,
+        TopicProvisioning topicProvisioning) {
 
     /**
      * How long things are kept and waited for.
@@ -117,6 +119,24 @@ public record AppConfig(
         API,
         RELAY,
         CONSUMER
+    }
+
+    /**
+     * What a relay or consumer instance does about its topics at start: {@code CREATE} missing ones (a single
+     * principal with every right), or only {@code VERIFY} them (least-privilege principals; {@code provision-topics}
+     * creates them with admin credentials). Both refuse topics below the configured policy.
+     */
+    public enum TopicProvisioning {
+        CREATE,
+        VERIFY;
+
+        static TopicProvisioning parse(String value) {
+            try {
+                return valueOf(value.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("TOPIC_PROVISIONING must be create or verify, was '" + value + "'");
+            }
+        }
     }
 
     /** How the relay reads the outbox. */
@@ -177,6 +197,10 @@ public record AppConfig(
                 "replication factor of the events and dead-letter topics; unset: 3 on a cluster of"
                         + " three or more brokers, else 1 (an existing events topic must have at least this)"),
         TOPIC_MIN_INSYNC_REPLICAS("", "min.insync.replicas of the topics; unset: 2 on three or more brokers, else 1"),
+        TOPIC_PROVISIONING(
+                "create",
+                "create: relay and consumer instances create missing topics; verify: they only describe and check"
+                        + " them (create them first with provision-topics)"),
         RECONCILIATION_AFTER(
                 "15m",
                 "how long a biller outcome may stay unknown before the payment goes to reconciliation; also how long a"
@@ -348,7 +372,8 @@ public record AppConfig(
                         duration(Setting.AUDIT_RETENTION, values, java.time.Duration.ofDays(1)),
                         purgeInterval(values)),
                 probeInterval(values),
-                poolSize(get(values, Setting.DATABASE_POOL_SIZE)));
+                poolSize(get(values, Setting.DATABASE_POOL_SIZE)),
+                TopicProvisioning.parse(get(values, Setting.TOPIC_PROVISIONING)));
         requireSafeDefaults(config);
         return config;
     }
@@ -471,6 +496,11 @@ public record AppConfig(
             throw new ConfigException("AUTH_AUDIENCE must be 1 to 200 printable characters");
         }
         return value;
+    }
+
+    /** True when a role of this instance talks to Kafka: the relay and the consumer do, the API does not. */
+    public boolean usesKafka() {
+        return runs(Role.RELAY) || runs(Role.CONSUMER);
     }
 
     /** True when this instance runs {@code role}. */
