@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
@@ -96,6 +97,7 @@ final class Kafka implements AutoCloseable {
                 created.add(name);
             }
         }
+        created.forEach(this::awaitVisible);
         check(topic, settings);
         return new Provisioned(
                 settings.partitions(), settings.replicationFactor(), settings.minInsyncReplicas(), created);
@@ -162,6 +164,28 @@ final class Kafka implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits (at most 30 s) until the broker this client asks describes a topic just created: the controller
+     * acknowledges a creation before every broker's metadata has it.
+     */
+    private void awaitVisible(String topic) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS);
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StartupException("interrupted while waiting for Kafka topic " + topic);
+            } catch (Exception e) {
+                if (!(rootCause(e) instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    return; // check() reports what is wrong
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+            }
+        }
+    }
+
     private void check(String topic, Provisioned settings) {
         TopicDescription description;
         Config config;
@@ -179,7 +203,7 @@ final class Kafka implements AutoCloseable {
             Throwable cause = rootCause(e);
             if (cause instanceof UnknownTopicOrPartitionException) {
                 throw StartupException.misconfiguration("Kafka topic " + topic + " does not exist at "
-                        + bootstrapServers + " and TOPIC_PROVISIONING is verify: create it with"
+                        + bootstrapServers + " (TOPIC_PROVISIONING=verify creates nothing): create it with"
                         + " `java -jar wallet-outbox.jar provision-topics` and admin credentials");
             }
             if (cause instanceof AuthorizationException) {
