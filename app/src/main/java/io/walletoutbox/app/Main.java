@@ -4,6 +4,7 @@ import io.walletoutbox.app.internal.config.AppConfig;
 import io.walletoutbox.app.internal.config.ConfigException;
 import io.walletoutbox.app.internal.runtime.ProviderWiring;
 import io.walletoutbox.app.internal.runtime.ServiceRuntime;
+import io.walletoutbox.app.internal.runtime.TopicProvisioning;
 import java.util.Arrays;
 import java.util.Map;
 
@@ -11,8 +12,10 @@ import java.util.Map;
  * {@code java -jar wallet-outbox.jar [flags]} runs the service; {@code java -jar wallet-outbox.jar provider-sim}
  * runs the biller simulator alone; {@code java -jar wallet-outbox.jar dev-issuer} runs the development OIDC issuer
  * alone (for tools and tests; never for production); {@code java -jar wallet-outbox.jar migrate [flags]} applies the
- * schema migrations and grants and exits (0 done, 1 PostgreSQL unreachable or a migration failed, 2 a bad setting).
- * A start that fails prints one line and exits with a non-zero code, having stopped whatever it had started.
+ * schema migrations and grants and exits (0 done, 1 PostgreSQL unreachable or a migration failed, 2 a bad setting);
+ * {@code java -jar wallet-outbox.jar provision-topics} creates and checks the Kafka topics with the configured
+ * (admin) credentials, then exits (0 done, 1 Kafka unreachable, 2 a bad setting). A start that fails prints one line
+ * and exits with a non-zero code, having stopped whatever it had started.
  */
 public final class Main {
     private Main() {}
@@ -31,6 +34,18 @@ public final class Main {
         }
         if (args.length > 0 && args[0].equals("migrate")) {
             System.exit(migrate(env, Arrays.copyOfRange(args, 1, args.length)));
+        }
+        if (args.length > 0 && args[0].equals("provision-topics")) {
+            AppConfig config;
+            try {
+                config = AppConfig.load(env, Arrays.copyOfRange(args, 1, args.length));
+            } catch (ConfigException e) {
+                System.err.println("wallet-outbox provision-topics: " + e.getMessage());
+                System.exit(2);
+                return;
+            }
+            configureLogging(config.logFormat());
+            System.exit(TopicProvisioning.run(config, System.out, System.err));
             return;
         }
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
@@ -103,6 +118,8 @@ public final class Main {
         System.out.println("       java -jar wallet-outbox.jar dev-issuer     run the development token issuer alone");
         System.out.println("       java -jar wallet-outbox.jar migrate [options]"
                 + "  apply the schema migrations and grants, then exit");
+        System.out.println("       java -jar wallet-outbox.jar provision-topics [options]"
+                + "  create and check the Kafka topics (admin credentials), then exit");
         System.out.println("options (each also read from the environment variable of the same name):");
         for (AppConfig.Setting s : AppConfig.Setting.values()) {
             System.out.printf(

@@ -49,8 +49,26 @@ class DeployManifestsTest {
             Set.of("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "AUTH_ISSUER", "ROLES");
 
     /** Secrets the operator creates (docs/operations.md, "Deployment"): name → keys the manifests may use. */
-    private static final Map<String, Set<String>> OPERATOR_SECRETS =
-            Map.of("wallet-outbox-secrets", Set.of("database-password", "provider-api-key"));
+    private static final Map<String, Set<String>> OPERATOR_SECRETS = Map.of(
+            "wallet-outbox-secrets",
+            Set.of(
+                    "database-password",
+                    "provider-api-key",
+                    "kafka-relay-jaas",
+                    "kafka-consumer-jaas",
+                    "kafka-truststore",
+                    "kafka-truststore-password"),
+            "wallet-outbox-kafka-admin",
+            Set.of("jaas"));
+
+    /** The Kafka client settings only the relay, the consumer and provision-topics get (the api needs none). */
+    private static final Set<String> KAFKA_CLIENT_SETTINGS = Set.of(
+            "KAFKA_SECURITY_PROTOCOL",
+            "KAFKA_SASL_MECHANISM",
+            "KAFKA_SASL_JAAS_CONFIG",
+            "KAFKA_SASL_JAAS_CONFIG_FILE",
+            "KAFKA_SSL_TRUSTSTORE_LOCATION",
+            "KAFKA_SSL_TRUSTSTORE_PASSWORD_FILE");
 
     private static final Map<String, Render> RENDERS = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -270,6 +288,98 @@ class DeployManifestsTest {
         }
         int partitions = Integer.parseInt(env.get("TOPIC_PARTITIONS").value());
         assertTrue((int) at(render.deployment("consumer"), "spec").get("replicas") <= partitions);
+    }
+
+    @Test
+    void productionRunsEachRoleAsItsOwnKafkaPrincipalAndProvisionsTopicsInAJob() {
+        Render render = render("production");
+        Map<String, String> jaas = new HashMap<>();
+        for (String role : ROLES) {
+            Map<String, EnvValue> env = render.env(role);
+            assertEquals("verify", env.get("TOPIC_PROVISIONING").value(), role);
+            if (role.equals("api")) {
+                Set<String> kafka = new TreeSet<>(env.keySet());
+                kafka.retainAll(KAFKA_CLIENT_SETTINGS);
+                assertEquals(Set.of(), kafka, "the api needs no Kafka credentials");
+            } else {
+                assertEquals("SASL_SSL", env.get("KAFKA_SECURITY_PROTOCOL").value(), role);
+                jaas.put(role, env.get("KAFKA_SASL_JAAS_CONFIG_FILE").value());
+            }
+        }
+        assertEquals(2, Set.copyOf(jaas.values()).size(), "relay and consumer share a principal: " + jaas);
+        assertEquals(
+                "/health/ready",
+                at(render.container("api"), "readinessProbe", "httpGet").get("path"));
+
+        Map<String, Object> job = render.find("Job", "wallet-outbox-provision-topics");
+        assertNotNull(job, "production has no provision-topics Job");
+        Map<String, Object> podSpec = at(job, "spec", "template", "spec");
+        List<Map<String, Object>> containers = list(podSpec, "containers");
+        assertEquals(1, containers.size());
+        Map<String, Object> container = containers.getFirst();
+        assertEquals(List.of("provision-topics"), container.get("args"));
+        assertEquals(at(render.container("relay")).get("image"), container.get("image"));
+        assertEquals(false, at(container, "securityContext").get("allowPrivilegeEscalation"));
+        assertEquals(true, at(container, "securityContext").get("readOnlyRootFilesystem"));
+        Map<String, String> env = new HashMap<>();
+        for (Map<String, Object> variable : list(container, "env")) {
+            env.put((String) variable.get("name"), String.valueOf(variable.get("value")));
+        }
+        assertTrue(
+                SETTINGS.environmentNames().containsAll(env.keySet()),
+                env.keySet().toString());
+        String adminJaas = env.get("KAFKA_SASL_JAAS_CONFIG_FILE");
+        assertFalse(jaas.containsValue(adminJaas), "the admin's credentials are the Job's alone");
+        String dir = adminJaas.substring(0, adminJaas.lastIndexOf('/'));
+        Map<String, Object> mount = list(container, "volumeMounts").stream()
+                .filter(m -> dir.equals(m.get("mountPath")))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("the admin JAAS file is on no mount"));
+        Map<String, Object> secret = at(volume(podSpec, (String) mount.get("name")), "secret");
+        render.assertSecretKeyExists((String) secret.get("secretName"), "jaas", "provision-topics admin JAAS");
+        assertEquals("wallet-outbox-kafka-admin", secret.get("secretName"));
+    }
+
+    @Test
+    void composeRunsKafkaWithSaslSslAclsAndAPrincipalPerRole() throws IOException {
+        Map<String, Object> compose = asMap(load(Files.readString(DEPLOY.resolve("compose.yaml"))));
+        Map<String, Object> services = at(compose, "services");
+        for (int node = 1; node <= 3; node++) {
+            Map<String, Object> env = at(services, "kafka-" + node, "environment");
+            assertTrue(String.valueOf(env.get("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"))
+                    .contains("CLIENT:SASL_SSL"));
+            assertEquals(
+                    "org.apache.kafka.metadata.authorizer.StandardAuthorizer", env.get("KAFKA_AUTHORIZER_CLASS_NAME"));
+            assertEquals("false", env.get("KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"));
+            assertTrue(String.valueOf(env.get("KAFKA_SUPER_USERS")).contains("User:admin"));
+        }
+        String acls = Files.readString(DEPLOY.resolve("compose/kafka-acls.sh"));
+        for (String principal : List.of("User:relay", "User:consumer")) {
+            assertTrue(acls.contains(principal), "kafka-acls.sh grants nothing to " + principal);
+        }
+        assertFalse(acls.contains("User:api"), "the api has no Kafka principal");
+        assertEquals(
+                List.of("provision-topics"), at(services, "provision-topics").get("command"));
+        assertTrue(
+                String.valueOf(at(services, "provision-topics", "environment").get("KAFKA_SASL_JAAS_CONFIG_FILE"))
+                        .endsWith("kafka_admin_jaas"));
+        Map<String, String> jaas = new HashMap<>();
+        for (String role : ROLES) {
+            Map<String, Object> env = at(services, role, "environment");
+            assertEquals("verify", env.get("TOPIC_PROVISIONING"), role);
+            Set<String> dependencies = at(services, role, "depends_on").keySet();
+            if (role.equals("api")) {
+                Set<String> kafka = new TreeSet<>(env.keySet());
+                kafka.retainAll(KAFKA_CLIENT_SETTINGS);
+                assertEquals(Set.of(), kafka, "the api needs no Kafka credentials");
+                assertTrue(dependencies.stream().noneMatch(d -> d.startsWith("kafka")), "api waits for Kafka");
+            } else {
+                jaas.put(role, String.valueOf(env.get("KAFKA_SASL_JAAS_CONFIG_FILE")));
+                assertTrue(dependencies.containsAll(List.of("kafka-acls", "provision-topics")), role);
+            }
+        }
+        assertEquals("/run/secrets/kafka_relay_jaas", jaas.get("relay"));
+        assertEquals("/run/secrets/kafka_consumer_jaas", jaas.get("consumer"));
     }
 
     @Test

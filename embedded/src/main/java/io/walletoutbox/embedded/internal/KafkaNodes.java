@@ -119,11 +119,21 @@ public final class KafkaNodes {
      */
     public static void formatIfNew(Path dir, Path logDir, Path logback, Path props, String clusterId)
             throws IOException {
+        formatIfNew(dir, logDir, logback, props, clusterId, List.of());
+    }
+
+    /**
+     * As {@link #formatIfNew(Path, Path, Path, Path, String)}, with {@code extra} arguments for the storage tool's
+     * {@code format} ({@code --add-scram …}, say).
+     */
+    public static void formatIfNew(
+            Path dir, Path logDir, Path logback, Path props, String clusterId, List<String> extra) throws IOException {
         if (Files.exists(logDir.resolve("meta.properties"))) {
             return;
         }
         List<String> command = javaCommand(logback);
         command.addAll(List.of(STORAGE_TOOL, "format", "-t", clusterId, "-c", props.toString()));
+        command.addAll(extra);
         Process p = new ProcessBuilder(command)
                 .directory(dir.toFile())
                 .redirectErrorStream(true)

@@ -41,6 +41,7 @@ import java.util.Set;
  * @param databaseMigrationUser the role that owns the schema and runs the migrations; empty → {@code databaseUser}
  * @param databaseMigrationPassword its password
  * @param ledgerAuditInterval how often this instance audits the whole ledger (I1, I2, clearing)
+ * @param topicProvisioning whether relay and consumer instances create missing topics or only verify them
  */
 public record AppConfig(
         Optional<String> databaseUrl,
@@ -70,7 +71,8 @@ public record AppConfig(
         int databasePoolSize,
         Optional<String> databaseMigrationUser,
         String databaseMigrationPassword,
-        java.time.Duration ledgerAuditInterval) {
+        java.time.Duration ledgerAuditInterval,
+        TopicProvisioning topicProvisioning) {
 
     /**
      * How long things are kept and waited for.
@@ -123,6 +125,24 @@ public record AppConfig(
         API,
         RELAY,
         CONSUMER
+    }
+
+    /**
+     * What a relay or consumer instance does about its topics at start: {@code CREATE} missing ones (a single
+     * principal with every right), or only {@code VERIFY} them (least-privilege principals; {@code provision-topics}
+     * creates them with admin credentials). Both refuse topics below the configured policy.
+     */
+    public enum TopicProvisioning {
+        CREATE,
+        VERIFY;
+
+        static TopicProvisioning parse(String value) {
+            try {
+                return valueOf(value.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("TOPIC_PROVISIONING must be create or verify, was '" + value + "'");
+            }
+        }
     }
 
     /** How the relay reads the outbox. */
@@ -188,6 +208,10 @@ public record AppConfig(
                 "replication factor of the events and dead-letter topics; unset: 3 on a cluster of"
                         + " three or more brokers, else 1 (an existing events topic must have at least this)"),
         TOPIC_MIN_INSYNC_REPLICAS("", "min.insync.replicas of the topics; unset: 2 on three or more brokers, else 1"),
+        TOPIC_PROVISIONING(
+                "create",
+                "create: relay and consumer instances create missing topics; verify: they only describe and check"
+                        + " them (create them first with provision-topics)"),
         RECONCILIATION_AFTER(
                 "15m",
                 "how long a biller outcome may stay unknown before the payment goes to reconciliation; also how long a"
@@ -386,7 +410,8 @@ public record AppConfig(
                 poolSize(get(values, Setting.DATABASE_POOL_SIZE)),
                 Optional.ofNullable(values.get(Setting.DATABASE_MIGRATION_USER)),
                 get(values, Setting.DATABASE_MIGRATION_PASSWORD),
-                duration(Setting.LEDGER_AUDIT_INTERVAL, values, java.time.Duration.ofSeconds(1)));
+                duration(Setting.LEDGER_AUDIT_INTERVAL, values, java.time.Duration.ofSeconds(1)),
+                TopicProvisioning.parse(get(values, Setting.TOPIC_PROVISIONING)));
         if (config.databaseMigrationUser().isPresent() && !config.external()) {
             throw new ConfigException("DATABASE_MIGRATION_USER needs DATABASE_URL: embedded PostgreSQL has one user");
         }
@@ -513,6 +538,11 @@ public record AppConfig(
             throw new ConfigException("AUTH_AUDIENCE must be 1 to 200 printable characters");
         }
         return value;
+    }
+
+    /** True when a role of this instance talks to Kafka: the relay and the consumer do, the API does not. */
+    public boolean usesKafka() {
+        return runs(Role.RELAY) || runs(Role.CONSUMER);
     }
 
     /** True when this instance runs {@code role}. */

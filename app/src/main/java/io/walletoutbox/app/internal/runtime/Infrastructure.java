@@ -7,7 +7,8 @@ import io.walletoutbox.embedded.EmbeddedPostgres;
 
 /**
  * Where PostgreSQL and Kafka are: external addresses from the configuration, or embedded servers started under
- * {@code DATA_DIR} (PostgreSQL in {@code postgres/}, database {@code wallet}; the broker in {@code kafka/}).
+ * {@code DATA_DIR} (PostgreSQL in {@code postgres/}, database {@code wallet}; the broker in {@code kafka/}, only for
+ * an instance whose roles use Kafka: {@code bootstrapServers} is empty for an api-only one without an external one).
  */
 record Infrastructure(
         String jdbcUrl,
@@ -42,6 +43,8 @@ record Infrastructure(
         String bootstrap;
         if (config.kafkaBootstrapServers().isPresent()) {
             bootstrap = config.kafkaBootstrapServers().get();
+        } else if (!config.usesKafka()) {
+            bootstrap = ""; // an api-only instance talks to no broker: none is started for it
         } else {
             out.println("starting embedded Kafka broker in "
                     + config.dataDir().resolve("kafka").toAbsolutePath().normalize() + " …");
@@ -55,6 +58,6 @@ record Infrastructure(
                 password,
                 bootstrap,
                 config.databaseUrl().isEmpty(),
-                config.kafkaBootstrapServers().isEmpty());
+                config.kafkaBootstrapServers().isEmpty() && config.usesKafka());
     }
 }

@@ -1,11 +1,13 @@
 package io.walletoutbox.app.internal.runtime;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
@@ -14,9 +16,14 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
-/** The service's own Kafka administration: checking the broker answers, creating the events topic. */
+/**
+ * The service's own Kafka administration: checking the broker answers, creating or verifying the events topic and
+ * its dead-letter topic.
+ */
 final class Kafka implements AutoCloseable {
     private final Admin admin;
     private final String bootstrapServers;
@@ -66,8 +73,15 @@ final class Kafka implements AutoCloseable {
      */
     record TopicPolicy(int partitions, Optional<Integer> replicationFactor, Optional<Integer> minInsyncReplicas) {}
 
-    /** What was provisioned: the settings in force. */
-    record Provisioned(int partitions, int replicationFactor, int minInsyncReplicas) {}
+    /**
+     * The settings in force for the service's topics, and which topics this call created (none when it only
+     * verified).
+     */
+    record Provisioned(int partitions, int replicationFactor, int minInsyncReplicas, List<String> created) {
+        Provisioned {
+            created = List.copyOf(created);
+        }
+    }
 
     /**
      * Creates {@code topic} (the events topic) and {@code deadLetterTopic} unless they exist, with the policy's
@@ -76,6 +90,34 @@ final class Kafka implements AutoCloseable {
      * the start ({@link StartupException#misconfiguration}). The service never relies on auto-creation.
      */
     Provisioned provision(String topic, String deadLetterTopic, TopicPolicy policy) {
+        Provisioned settings = settings(policy);
+        List<String> created = new ArrayList<>();
+        for (String name : List.of(topic, deadLetterTopic)) {
+            if (create(name, settings)) {
+                created.add(name);
+            }
+        }
+        created.forEach(this::awaitVisible);
+        check(topic, settings);
+        return new Provisioned(
+                settings.partitions(), settings.replicationFactor(), settings.minInsyncReplicas(), created);
+    }
+
+    /**
+     * Describes {@code topics} and checks each against the policy, creating nothing: an absent topic, or one below
+     * the policy, stops the start ({@link StartupException#misconfiguration}). Needs Describe and DescribeConfigs on
+     * each topic, no right to create.
+     */
+    Provisioned verify(List<String> topics, TopicPolicy policy) {
+        Provisioned settings = settings(policy);
+        for (String name : topics) {
+            check(name, settings);
+        }
+        return settings;
+    }
+
+    /** The policy's replication settings resolved against the cluster's size, refused when it cannot give them. */
+    private Provisioned settings(TopicPolicy policy) {
         int brokers;
         try {
             brokers = admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).size();
@@ -92,33 +134,59 @@ final class Kafka implements AutoCloseable {
             throw StartupException.misconfiguration("TOPIC_REPLICATION_FACTOR " + rf + " needs at least " + rf
                     + " brokers; the cluster at " + bootstrapServers + " has " + brokers);
         }
-        for (String name : List.of(topic, deadLetterTopic)) {
-            create(name, policy.partitions(), rf, minIsr);
-        }
-        check(topic, policy.partitions(), rf, minIsr);
-        return new Provisioned(policy.partitions(), rf, minIsr);
+        return new Provisioned(policy.partitions(), rf, minIsr, List.of());
     }
 
-    private void create(String topic, int partitions, int rf, int minIsr) {
+    /** Creates {@code topic}; true when this call created it, false when it existed. */
+    private boolean create(String topic, Provisioned settings) {
         try {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) rf)
+            admin.createTopics(List.of(new NewTopic(topic, settings.partitions(), (short) settings.replicationFactor())
                             .configs(Map.of(
                                     TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG,
-                                    Integer.toString(minIsr),
+                                    Integer.toString(settings.minInsyncReplicas()),
                                     TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG,
                                     "false"))))
                     .all()
                     .get(30, TimeUnit.SECONDS);
+            return true;
         } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new StartupException("could not create Kafka topic " + topic + ": " + rootMessage(e), e);
+            if (e.getCause() instanceof TopicExistsException) {
+                return false;
             }
+            if (rootCause(e) instanceof AuthorizationException) {
+                throw StartupException.misconfiguration("this instance's Kafka principal may not create topic " + topic
+                        + " (" + rootMessage(e) + "): create the topics with provision-topics and admin credentials,"
+                        + " and set TOPIC_PROVISIONING=verify");
+            }
+            throw new StartupException("could not create Kafka topic " + topic + ": " + rootMessage(e), e);
         } catch (Exception e) {
             throw new StartupException("could not create Kafka topic " + topic + ": " + rootMessage(e), e);
         }
     }
 
-    private void check(String topic, int partitions, int rf, int minIsr) {
+    /**
+     * Waits (at most 30 s) until the broker this client asks describes a topic just created: the controller
+     * acknowledges a creation before every broker's metadata has it.
+     */
+    private void awaitVisible(String topic) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS);
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StartupException("interrupted while waiting for Kafka topic " + topic);
+            } catch (Exception e) {
+                if (!(rootCause(e) instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    return; // check() reports what is wrong
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+            }
+        }
+    }
+
+    private void check(String topic, Provisioned settings) {
         TopicDescription description;
         Config config;
         try {
@@ -132,8 +200,22 @@ final class Kafka implements AutoCloseable {
                     .get(10, TimeUnit.SECONDS)
                     .get(resource);
         } catch (Exception e) {
+            Throwable cause = rootCause(e);
+            if (cause instanceof UnknownTopicOrPartitionException) {
+                throw StartupException.misconfiguration("Kafka topic " + topic + " does not exist at "
+                        + bootstrapServers + " (TOPIC_PROVISIONING=verify creates nothing): create it with"
+                        + " `java -jar wallet-outbox.jar provision-topics` and admin credentials");
+            }
+            if (cause instanceof AuthorizationException) {
+                throw StartupException.misconfiguration("this instance's Kafka principal may not describe topic "
+                        + topic + " (" + rootMessage(e) + "): grant it Describe and DescribeConfigs on the topic"
+                        + " (docs/operations.md, Kafka topics)");
+            }
             throw new StartupException("could not describe Kafka topic " + topic + ": " + rootMessage(e), e);
         }
+        int partitions = settings.partitions();
+        int rf = settings.replicationFactor();
+        int minIsr = settings.minInsyncReplicas();
         int actualPartitions = description.partitions().size();
         int actualRf = description.partitions().stream()
                 .mapToInt(p -> p.replicas().size())

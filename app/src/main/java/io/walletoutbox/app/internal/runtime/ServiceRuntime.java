@@ -136,14 +136,16 @@ public final class ServiceRuntime implements AutoCloseable {
                         config.limits().burst(),
                         config.limits().authFailuresPerSecond()));
 
-        Kafka kafka = closer.register(
-                new Kafka(infra.bootstrapServers(), config.kafkaSecurity().clientProperties()));
-        kafka.requireReachable(15);
-        Kafka.Provisioned topics = kafka.provision(
-                config.eventsTopic(),
-                config.eventsTopic() + ".dlq",
-                new Kafka.TopicPolicy(
-                        config.topicPartitions(), config.topicReplicationFactor(), config.topicMinInsyncReplicas()));
+        // Only the relay and the consumer talk to Kafka: an api-only instance starts and serves without a broker.
+        Optional<Kafka> kafka = Optional.empty();
+        Optional<Kafka.Provisioned> topics = Optional.empty();
+        if (config.usesKafka()) {
+            Kafka admin = closer.register(
+                    new Kafka(infra.bootstrapServers(), config.kafkaSecurity().clientProperties()));
+            admin.requireReachable(15);
+            topics = Optional.of(TopicProvisioning.ensure(config, admin));
+            kafka = Optional.of(admin);
+        }
 
         String instanceId = instanceId();
         List<HealthRoutes.Check> liveness = new ArrayList<>();
@@ -250,12 +252,12 @@ public final class ServiceRuntime implements AutoCloseable {
                             .map(io.walletoutbox.app.internal.config.BillerSettings::id)
                             .collect(java.util.stream.Collectors.toSet())));
         }
-        List<HealthRoutes.Check> checks = new ArrayList<>(List.of(
-                new HealthRoutes.Check("postgresql", () -> probeDatabase(dataSource)),
-                new HealthRoutes.Check("kafka", kafka::probe),
-                // Every migration ran before anything was wired and a failed one stops the start, so an instance
-                // that serves this route has its schema applied: the check only names that in the answer.
-                new HealthRoutes.Check("migrations", Optional::empty)));
+        List<HealthRoutes.Check> checks = new ArrayList<>();
+        checks.add(new HealthRoutes.Check("postgresql", () -> probeDatabase(dataSource)));
+        kafka.ifPresent(k -> checks.add(new HealthRoutes.Check("kafka", k::probe)));
+        // Every migration ran before anything was wired and a failed one stops the start, so an instance that
+        // serves this route has its schema applied: the check only names that in the answer.
+        checks.add(new HealthRoutes.Check("migrations", Optional::empty));
         slotMonitor.ifPresent(monitor -> checks.add(new HealthRoutes.Check(
                 "cdc-slot",
                 () -> monitor.current().acceptsWrites()
@@ -374,7 +376,7 @@ public final class ServiceRuntime implements AutoCloseable {
         return simulatorUrl;
     }
 
-    private void printAddresses(AppConfig config, PrintStream out, Kafka.Provisioned topics) {
+    private void printAddresses(AppConfig config, PrintStream out, Optional<Kafka.Provisioned> provisioned) {
         out.println("wallet-outbox is up (roles "
                 + config.roles().stream()
                         .map(r -> r.name().toLowerCase())
@@ -392,10 +394,12 @@ public final class ServiceRuntime implements AutoCloseable {
         }
         out.println("  PostgreSQL   " + AppConfig.redactUrl(infrastructure.jdbcUrl())
                 + (infrastructure.embeddedDatabase() ? "  (embedded, user postgres)" : ""));
-        out.println("  Kafka        " + infrastructure.bootstrapServers()
-                + (infrastructure.embeddedKafka() ? "  (embedded broker)" : "") + "  topic " + config.eventsTopic()
-                + " (" + topics.partitions() + " partitions, replication " + topics.replicationFactor()
-                + ", min.insync.replicas " + topics.minInsyncReplicas() + ")");
+        provisioned.ifPresentOrElse(
+                topics -> out.println("  Kafka        " + infrastructure.bootstrapServers()
+                        + (infrastructure.embeddedKafka() ? "  (embedded broker)" : "") + "  topic "
+                        + config.eventsTopic() + " (" + topics.partitions() + " partitions, replication "
+                        + topics.replicationFactor() + ", min.insync.replicas " + topics.minInsyncReplicas() + ")"),
+                () -> out.println("  Kafka        not used by the api role"));
         simulatorUrl.ifPresent(url -> out.println("  biller sim   " + url));
         config.providerBaseUrl().ifPresent(url -> out.println("  biller       " + url));
         out.flush();

@@ -1,6 +1,7 @@
 package io.walletoutbox.app.internal.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -72,11 +73,25 @@ class AppConfigTest {
         assertMessage("HTTP_PORT must be a port number", Map.of("HTTP_PORT", "70000"));
         assertMessage("ROLES must be a comma-separated subset", Map.of("ROLES", "api,cook"));
         assertMessage("RELAY_MODE must be polling or cdc", Map.of("RELAY_MODE", "push"));
+        assertMessage("TOPIC_PROVISIONING must be create or verify", Map.of("TOPIC_PROVISIONING", "auto"));
         assertMessage("LOG_FORMAT must be text or json", Map.of("LOG_FORMAT", "xml"));
         assertMessage("IDEMPOTENCY_RETENTION_HOURS must be 1..720", Map.of("IDEMPOTENCY_RETENTION_HOURS", "0"));
         var unknown =
                 assertThrows(ConfigException.class, () -> AppConfig.load(Map.of(), new String[] {"--colour=red"}));
         assertTrue(unknown.getMessage().startsWith("unknown option --colour"), unknown.getMessage());
+    }
+
+    @Test
+    void topicsAreCreatedByDefaultAndOnlyRelayAndConsumerUseKafka() {
+        AppConfig defaults = AppConfig.load(Map.of(), new String[0]);
+        assertEquals(AppConfig.TopicProvisioning.CREATE, defaults.topicProvisioning());
+        assertTrue(defaults.usesKafka());
+        AppConfig api = AppConfig.load(Map.of("ROLES", "api", "TOPIC_PROVISIONING", "verify"), new String[0]);
+        assertEquals(AppConfig.TopicProvisioning.VERIFY, api.topicProvisioning());
+        assertFalse(api.usesKafka());
+        assertTrue(
+                AppConfig.load(Map.of("ROLES", "api,consumer"), new String[0]).usesKafka());
+        assertTrue(AppConfig.load(Map.of("ROLES", "relay"), new String[0]).usesKafka());
     }
 
     @Test
