@@ -773,82 +773,6 @@ final class Checker {
         }
     }
 
-    /**
-     * AUTH: no request of the {@link Intruder} changed anything. Each was answered with the refusal its kind must
-     * get (or 429, a 5xx, or not at all: counted, not a violation), and the database and topic hold nothing it
-     * could have written: no transfer or payment with its amounts or customer references, no idempotency key of its,
-     * no wallet but the driver's {@code wallets} (so none opened for another owner), exactly one top-up per wallet
-     * (the driver's), no admin action in the audit log, no event naming its references on the topic.
-     *
-     * @return the count of answers per status, for the report ({@code 401:12 403:8 …}; {@code none} for no answer)
-     */
-    String checkIntrusions(Connection c, List<Event> topic, List<Intruder.Attempt> attempts, Set<UUID> wallets)
-            throws SQLException {
-        violations.put("AUTH", new ArrayList<>());
-        Map<String, Integer> byStatus = new java.util.TreeMap<>();
-        for (Intruder.Attempt a : attempts) {
-            byStatus.merge(a.status() < 0 ? "none" : Integer.toString(a.status()), 1, Integer::sum);
-            if (a.violates()) {
-                fail("AUTH", a.kind() + ": " + a.request() + " answered " + a.status() + ", not " + a.expected());
-            }
-        }
-        long lo = Intruder.AMOUNT_BASE;
-        long hi = Intruder.AMOUNT_BASE + Intruder.AMOUNT_SPAN - 1;
-        String[][] mustBeZero = {
-            {
-                "transfers with an intruder's amount",
-                "SELECT count(*) FROM transfer WHERE amount BETWEEN " + lo + " AND " + hi
-            },
-            {
-                "payments with an intruder's amount or reference",
-                "SELECT count(*) FROM bill_payment WHERE amount BETWEEN " + lo + " AND " + hi
-                        + " OR customer_ref LIKE '" + Intruder.REF_PREFIX + "%'"
-            },
-            {
-                "idempotency keys of the intruder",
-                "SELECT count(*) FROM idempotency_key WHERE key LIKE '" + Intruder.KEY_PREFIX + "%'"
-            },
-            {
-                "wallets of the intruder",
-                "SELECT count(*) FROM account WHERE owner_id LIKE '" + Intruder.SUBJECT_PREFIX + "%'"
-            },
-            {"admin actions in the audit log", "SELECT count(*) FROM admin_audit"}
-        };
-        for (String[] q : mustBeZero) {
-            long n = single(c, q[1]);
-            if (n != 0) {
-                fail("AUTH", n + " " + q[0]);
-            }
-        }
-        long walletRows = single(c, "SELECT count(*) FROM account WHERE kind = 'WALLET'");
-        if (walletRows != wallets.size()) {
-            fail("AUTH", walletRows + " wallets exist, the driver opened " + wallets.size());
-        }
-        try (var ps = c.prepareStatement("""
-                SELECT count(*), count(DISTINCT credit_account), bool_and(credit_account = ANY(?))
-                FROM transfer WHERE kind = 'TOP_UP'""")) {
-            ps.setArray(1, c.createArrayOf("uuid", wallets.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                if (rs.getLong(1) != wallets.size() || rs.getLong(2) != wallets.size() || !rs.getBoolean(3)) {
-                    fail(
-                            "AUTH",
-                            rs.getLong(1) + " top-ups into " + rs.getLong(2)
-                                    + " wallets; the driver made one into each of " + wallets.size());
-                }
-            }
-        }
-        for (Event e : topic) {
-            if (e.value() != null && e.value().toString().contains(Intruder.REF_PREFIX)) {
-                fail("AUTH", "event " + e.ceId() + " on the topic names an intruder's reference");
-            }
-        }
-        StringBuilder counts = new StringBuilder();
-        byStatus.forEach((k, v) ->
-                counts.append(counts.isEmpty() ? "" : " ").append(k).append(':').append(v));
-        return counts.toString();
-    }
-
     private static String firstDifference(List<UUID> expected, List<UUID> actual) {
         for (int i = 0; i < Math.max(expected.size(), actual.size()); i++) {
             UUID e = i < expected.size() ? expected.get(i) : null;
@@ -861,7 +785,7 @@ final class Checker {
         return "equal";
     }
 
-    private static long single(Connection c, String sql) throws SQLException {
+    static long single(Connection c, String sql) throws SQLException {
         try (var s = c.createStatement();
                 ResultSet rs = s.executeQuery(sql)) {
             rs.next();
