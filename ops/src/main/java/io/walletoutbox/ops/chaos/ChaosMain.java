@@ -167,7 +167,8 @@ public final class ChaosMain {
                         deadLetters,
                         simulatorsJson(cluster, "/v1/charges"),
                         simulatorsJson(cluster, "/v1/answers"),
-                        new Checker.Expectations(expected, tag, r.injected, r.reconciliationCap, r.billerSimulators));
+                        new Checker.Expectations(
+                                expected, tag, r.injected, r.reconciliationCap, r.billerSimulators, r.discarded));
                 if (r.intruder != null) {
                     var attempts = r.intruder.attempts();
                     intrusions = " intruder=" + attempts.size() + "("

@@ -70,17 +70,20 @@ final class Checker {
     /**
      * What the scenario knows beyond the database: the payments the API acknowledged, the tag of this scenario's
      * customer references, the records the tool wrote onto the topic, how many payments may rest in reconciliation
-     * at the end (I7: zero unless the scenario says why) and, for a deployment with a simulator per biller, which
-     * simulator must have charged each biller's payments (empty: any).
+     * at the end (I7: zero unless the scenario says why), for a deployment with a simulator per biller, which
+     * simulator must have charged each biller's payments (empty: any), and the payments whose request an operator
+     * discarded (never on the topic, FAILED and refunded by reconciliation though their customer never declines).
      */
     record Expectations(
             Set<UUID> acknowledged,
             String customerTag,
             List<Injected> injected,
             int reconciliationCap,
-            Map<String, String> billerSimulators) {
+            Map<String, String> billerSimulators,
+            Set<UUID> discarded) {
         Expectations {
             acknowledged = Set.copyOf(acknowledged);
+            discarded = Set.copyOf(discarded);
             injected = List.copyOf(injected);
             billerSimulators = Map.copyOf(billerSimulators);
             if (reconciliationCap < 0) {
@@ -90,7 +93,7 @@ final class Checker {
 
         /** Payments acknowledged, nothing injected, none may rest in reconciliation, one simulator. */
         Expectations(Set<UUID> acknowledged, String customerTag) {
-            this(acknowledged, customerTag, List.of(), 0, Map.of());
+            this(acknowledged, customerTag, List.of(), 0, Map.of(), Set.of());
         }
     }
 
@@ -300,7 +303,7 @@ final class Checker {
         checkCharges(payments, chargesJson, x);
         checkDelivery(c, payments, topic, inbox, x);
         checkDeadLetters(topic, deadLetters, inbox, x);
-        checkProcessedOnce(payments, topic, inbox, answersJson);
+        checkProcessedOnce(payments, topic, inbox, answersJson, x);
         checkOrder(c, payments, topic, x);
         checkStuck(payments, x);
     }
@@ -351,7 +354,8 @@ final class Checker {
     /**
      * I5 for records nobody could pay: every record the tool wrote that must be dead-lettered is on {@code
      * <topic>.dlq} (matched by its {@code dlq_origin}) with the expected {@code dlq_reason}, and when its {@code
-     * ce_id} is a UUID it is marked in the inbox (a redelivery is not retried); a record the consumer must pass
+     * ce_id} is a UUID it is marked in the inbox (a redelivery is not retried; not a {@code record-mismatch}, whose
+     * event id is not to be trusted); a record the consumer must pass
      * over is not dead-lettered; and no other record (a real payment's) was dead-lettered.
      */
     private void checkDeadLetters(
@@ -389,7 +393,10 @@ final class Checker {
                     fail("I5", i.what() + " at " + i.position() + " dead-lettered without dlq_error");
                 }
             }
-            if (i.ceId() != null && isUuid(i.ceId()) && !inbox.containsKey(i.ceId())) {
+            if (i.ceId() != null
+                    && isUuid(i.ceId())
+                    && !"record-mismatch".equals(i.deadLetterReason())
+                    && !inbox.containsKey(i.ceId())) {
                 fail("I5", i.what() + " at " + i.position() + " dead-lettered but not marked in the inbox");
             }
         }
@@ -448,7 +455,20 @@ final class Checker {
         }
     }
 
-    /** I3: debited once, one terminal state, refunded at most once and only when declined. */
+    /**
+     * A payment the biller never declines may still end FAILED when its request was discarded by an operator, or an
+     * operator resolved it DECLINED once nothing could land: I4 then proves it was never charged.
+     */
+    private static boolean declinedWithoutCharge(Payment p, Expectations x) {
+        Entry e = p.entry();
+        return x.discarded().contains(p.id())
+                || (e != null && "operator".equals(e.resolvedHow()) && "DECLINED".equals(e.resolvedOutcome()));
+    }
+
+    /**
+     * I3: debited once, one terminal state, refunded at most once and only when declined (by the biller, or by an
+     * operator: {@link #declinedWithoutCharge}).
+     */
     private void checkPayments(Connection c, Map<UUID, Payment> payments, Expectations x) throws SQLException {
         for (UUID id : x.acknowledged()) {
             if (!payments.containsKey(id)) {
@@ -504,7 +524,7 @@ final class Checker {
                                 "FAILED payment " + p.id() + " has " + refunds + " refunds, " + settlements
                                         + " settlements");
                     }
-                    if (!p.customerRef().startsWith("DECLINE")) {
+                    if (!p.customerRef().startsWith("DECLINE") && !declinedWithoutCharge(p, x)) {
                         fail(
                                 "I3",
                                 "payment " + p.id() + " FAILED (refunded) though the biller never declines "
@@ -608,7 +628,7 @@ final class Checker {
             }
         }
         for (Payment p : payments.values()) {
-            if (!requested.contains(p.id())) {
+            if (!requested.contains(p.id()) && !x.discarded().contains(p.id())) {
                 fail("I5", "BillPaymentRequested of payment " + p.id() + " never reached the topic");
             }
             if (!p.status().equals("PENDING") && !outcomes.contains(p.id())) {
@@ -628,11 +648,18 @@ final class Checker {
      * it. Both clocks are this machine's (the simulator's answer time is taken before it writes the answer).
      */
     private void checkProcessedOnce(
-            Map<UUID, Payment> payments, List<Event> topic, Map<String, Instant> inbox, String answersJson)
+            Map<UUID, Payment> payments,
+            List<Event> topic,
+            Map<String, Instant> inbox,
+            String answersJson,
+            Expectations x)
             throws Exception {
         Map<UUID, String> requestIds = new HashMap<>();
+        Set<String> injected = new HashSet<>();
+        x.injected().forEach(i -> injected.add(i.position()));
         for (Event e : topic) {
             if ("BillPaymentRequested".equals(e.ceType())
+                    && !injected.contains(e.position())
                     && e.value() != null
                     && e.ceId() != null
                     && payments.containsKey(
@@ -742,7 +769,9 @@ final class Checker {
         }
         for (var entry : requestOrder.entrySet()) {
             UUID wallet = entry.getKey();
-            List<UUID> commits = entry.getValue();
+            List<UUID> commits = entry.getValue().stream()
+                    .filter(p -> !x.discarded().contains(p))
+                    .toList();
             List<UUID> published = topicRequests.getOrDefault(wallet, List.of());
             if (!published.equals(commits)) {
                 fail(

@@ -18,7 +18,7 @@ final class IntrusionCheck {
      * get (or 429, a 5xx, or not at all: counted, not a violation), and the database and topic hold nothing it
      * could have written: no transfer or payment with its amounts or customer references, no idempotency key of its,
      * no wallet but the driver's {@code wallets} (so none opened for another owner), exactly one top-up per wallet
-     * (the driver's), no admin action in the audit log, no event naming its references on the topic.
+     * (the driver's), no admin action in the audit log but those of the suite's {@link Operator}, no event naming its references on the topic.
      *
      * @return the count of answers per status, for the report ({@code 401:12 403:8 …}; {@code none} for no answer)
      */
@@ -58,7 +58,10 @@ final class IntrusionCheck {
                 "wallets of the intruder",
                 "SELECT count(*) FROM account WHERE owner_id LIKE '" + Intruder.SUBJECT_PREFIX + "%'"
             },
-            {"admin actions in the audit log", "SELECT count(*) FROM admin_audit"}
+            {
+                "admin actions in the audit log by anyone but the suite's operator",
+                "SELECT count(*) FROM admin_audit WHERE split_part(actor, ' ', 1) <> '" + Operator.SUBJECT + "'"
+            }
         };
         for (String[] q : mustBeZero) {
             long n = Checker.single(c, q[1]);
