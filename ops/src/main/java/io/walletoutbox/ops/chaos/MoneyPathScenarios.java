@@ -12,14 +12,21 @@ import java.util.List;
 /**
  * The scenarios of issue 20 (only the ledger says what is charged, and an attempt that may still land is never
  * refunded): charges that land at the biller after the client gave up while an operator keeps trying to decline
- * them ({@link LateLandingScenario}). Each checks I1–I7 like every scenario, plus what it is about.
+ * them ({@link LateLandingScenario}) and forged records and logical messages naming real payments with foreign values
+ * ({@link ForgedRecordsScenario}). Each checks I1–I7 like every scenario, plus what it is about.
  */
 final class MoneyPathScenarios {
     private MoneyPathScenarios() {}
 
     static List<Scenario> all() {
         return List.of(
-                new Scenario("late-landing-charges", List.of(), LateLandingScenario::setup, LateLandingScenario::run));
+                new Scenario("late-landing-charges", List.of(), LateLandingScenario::setup, LateLandingScenario::run),
+                new Scenario("forged-records", List.of(), ForgedRecordsScenario::setup, ForgedRecordsScenario::polling),
+                new Scenario(
+                        "cdc-forged-logical-messages",
+                        List.of(),
+                        ForgedRecordsScenario::setup,
+                        ForgedRecordsScenario::cdc));
     }
 
     static boolean longMode(ScenarioRun r) {
