@@ -12,8 +12,9 @@ import java.util.List;
 /**
  * The scenarios of issue 20 (only the ledger says what is charged, and an attempt that may still land is never
  * refunded): charges that land at the biller after the client gave up while an operator keeps trying to decline
- * them ({@link LateLandingScenario}) and forged records and logical messages naming real payments with foreign values
- * ({@link ForgedRecordsScenario}). Each checks I1–I7 like every scenario, plus what it is about.
+ * them ({@link LateLandingScenario}), forged records and logical messages naming real payments with foreign values
+ * ({@link ForgedRecordsScenario}), and payment requests parked by Kafka and discarded by an operator ({@link
+ * DiscardedEventsScenario}). Each checks I1–I7 like every scenario, plus what it is about.
  */
 final class MoneyPathScenarios {
     private MoneyPathScenarios() {}
@@ -26,7 +27,12 @@ final class MoneyPathScenarios {
                         "cdc-forged-logical-messages",
                         List.of(),
                         ForgedRecordsScenario::setup,
-                        ForgedRecordsScenario::cdc));
+                        ForgedRecordsScenario::cdc),
+                new Scenario(
+                        "discarded-payment-events",
+                        List.of(),
+                        DiscardedEventsScenario::setup,
+                        DiscardedEventsScenario::run));
     }
 
     static boolean longMode(ScenarioRun r) {
