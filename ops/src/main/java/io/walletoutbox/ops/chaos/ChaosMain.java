@@ -26,7 +26,7 @@ import java.util.UUID;
  * <pre>scenario=api-kill9 seed=1 payments=40 intruder=41(401:17 403:12 404:12) faults=[…] I1=ok … I7=ok AUTH=ok secs=31</pre>
  *
  * <p>{@code AUTH} is the check that no request without a valid token (or with a token not allowed to do it) changed
- * anything: see {@link Intruder} and {@link Checker#checkIntrusions}.
+ * anything: see {@link Intruder} and {@link IntrusionCheck#check}.
  *
  * Exits 1 on any violation or scenario error, 2 on bad arguments. Usage: {@code ChaosMain [--short|--long]
  * [--seeds N] [--seed S] [--scenario a,b] --jar app/target/wallet-outbox.jar [--work DIR]}. {@code --seed S}
@@ -167,11 +167,12 @@ public final class ChaosMain {
                         deadLetters,
                         simulatorsJson(cluster, "/v1/charges"),
                         simulatorsJson(cluster, "/v1/answers"),
-                        new Checker.Expectations(expected, tag, r.injected, r.reconciliationCap, r.billerSimulators));
+                        new Checker.Expectations(
+                                expected, tag, r.injected, r.reconciliationCap, r.billerSimulators, r.discarded));
                 if (r.intruder != null) {
                     var attempts = r.intruder.attempts();
                     intrusions = " intruder=" + attempts.size() + "("
-                            + checker.checkIntrusions(c, topic, attempts, new HashSet<>(r.wallets)) + ")";
+                            + IntrusionCheck.check(checker, c, topic, attempts, new HashSet<>(r.wallets)) + ")";
                 }
                 for (ScenarioRun.Check check : r.checks) {
                     check.run(c, checker);

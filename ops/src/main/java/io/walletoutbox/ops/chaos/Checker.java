@@ -70,17 +70,20 @@ final class Checker {
     /**
      * What the scenario knows beyond the database: the payments the API acknowledged, the tag of this scenario's
      * customer references, the records the tool wrote onto the topic, how many payments may rest in reconciliation
-     * at the end (I7: zero unless the scenario says why) and, for a deployment with a simulator per biller, which
-     * simulator must have charged each biller's payments (empty: any).
+     * at the end (I7: zero unless the scenario says why), for a deployment with a simulator per biller, which
+     * simulator must have charged each biller's payments (empty: any), and the payments whose request an operator
+     * discarded (never on the topic, FAILED and refunded by reconciliation though their customer never declines).
      */
     record Expectations(
             Set<UUID> acknowledged,
             String customerTag,
             List<Injected> injected,
             int reconciliationCap,
-            Map<String, String> billerSimulators) {
+            Map<String, String> billerSimulators,
+            Set<UUID> discarded) {
         Expectations {
             acknowledged = Set.copyOf(acknowledged);
+            discarded = Set.copyOf(discarded);
             injected = List.copyOf(injected);
             billerSimulators = Map.copyOf(billerSimulators);
             if (reconciliationCap < 0) {
@@ -90,7 +93,7 @@ final class Checker {
 
         /** Payments acknowledged, nothing injected, none may rest in reconciliation, one simulator. */
         Expectations(Set<UUID> acknowledged, String customerTag) {
-            this(acknowledged, customerTag, List.of(), 0, Map.of());
+            this(acknowledged, customerTag, List.of(), 0, Map.of(), Set.of());
         }
     }
 
@@ -300,7 +303,7 @@ final class Checker {
         checkCharges(payments, chargesJson, x);
         checkDelivery(c, payments, topic, inbox, x);
         checkDeadLetters(topic, deadLetters, inbox, x);
-        checkProcessedOnce(payments, topic, inbox, answersJson);
+        checkProcessedOnce(payments, topic, inbox, answersJson, x);
         checkOrder(c, payments, topic, x);
         checkStuck(payments, x);
     }
@@ -351,7 +354,8 @@ final class Checker {
     /**
      * I5 for records nobody could pay: every record the tool wrote that must be dead-lettered is on {@code
      * <topic>.dlq} (matched by its {@code dlq_origin}) with the expected {@code dlq_reason}, and when its {@code
-     * ce_id} is a UUID it is marked in the inbox (a redelivery is not retried); a record the consumer must pass
+     * ce_id} is a UUID it is marked in the inbox (a redelivery is not retried; not a {@code record-mismatch}, whose
+     * event id is not to be trusted); a record the consumer must pass
      * over is not dead-lettered; and no other record (a real payment's) was dead-lettered.
      */
     private void checkDeadLetters(
@@ -389,7 +393,10 @@ final class Checker {
                     fail("I5", i.what() + " at " + i.position() + " dead-lettered without dlq_error");
                 }
             }
-            if (i.ceId() != null && isUuid(i.ceId()) && !inbox.containsKey(i.ceId())) {
+            if (i.ceId() != null
+                    && isUuid(i.ceId())
+                    && !"record-mismatch".equals(i.deadLetterReason())
+                    && !inbox.containsKey(i.ceId())) {
                 fail("I5", i.what() + " at " + i.position() + " dead-lettered but not marked in the inbox");
             }
         }
@@ -448,7 +455,20 @@ final class Checker {
         }
     }
 
-    /** I3: debited once, one terminal state, refunded at most once and only when declined. */
+    /**
+     * A payment the biller never declines may still end FAILED when its request was discarded by an operator, or an
+     * operator resolved it DECLINED once nothing could land: I4 then proves it was never charged.
+     */
+    private static boolean declinedWithoutCharge(Payment p, Expectations x) {
+        Entry e = p.entry();
+        return x.discarded().contains(p.id())
+                || (e != null && "operator".equals(e.resolvedHow()) && "DECLINED".equals(e.resolvedOutcome()));
+    }
+
+    /**
+     * I3: debited once, one terminal state, refunded at most once and only when declined (by the biller, or by an
+     * operator: {@link #declinedWithoutCharge}).
+     */
     private void checkPayments(Connection c, Map<UUID, Payment> payments, Expectations x) throws SQLException {
         for (UUID id : x.acknowledged()) {
             if (!payments.containsKey(id)) {
@@ -504,7 +524,7 @@ final class Checker {
                                 "FAILED payment " + p.id() + " has " + refunds + " refunds, " + settlements
                                         + " settlements");
                     }
-                    if (!p.customerRef().startsWith("DECLINE")) {
+                    if (!p.customerRef().startsWith("DECLINE") && !declinedWithoutCharge(p, x)) {
                         fail(
                                 "I3",
                                 "payment " + p.id() + " FAILED (refunded) though the biller never declines "
@@ -608,7 +628,7 @@ final class Checker {
             }
         }
         for (Payment p : payments.values()) {
-            if (!requested.contains(p.id())) {
+            if (!requested.contains(p.id()) && !x.discarded().contains(p.id())) {
                 fail("I5", "BillPaymentRequested of payment " + p.id() + " never reached the topic");
             }
             if (!p.status().equals("PENDING") && !outcomes.contains(p.id())) {
@@ -628,11 +648,18 @@ final class Checker {
      * it. Both clocks are this machine's (the simulator's answer time is taken before it writes the answer).
      */
     private void checkProcessedOnce(
-            Map<UUID, Payment> payments, List<Event> topic, Map<String, Instant> inbox, String answersJson)
+            Map<UUID, Payment> payments,
+            List<Event> topic,
+            Map<String, Instant> inbox,
+            String answersJson,
+            Expectations x)
             throws Exception {
         Map<UUID, String> requestIds = new HashMap<>();
+        Set<String> injected = new HashSet<>();
+        x.injected().forEach(i -> injected.add(i.position()));
         for (Event e : topic) {
             if ("BillPaymentRequested".equals(e.ceType())
+                    && !injected.contains(e.position())
                     && e.value() != null
                     && e.ceId() != null
                     && payments.containsKey(
@@ -742,7 +769,9 @@ final class Checker {
         }
         for (var entry : requestOrder.entrySet()) {
             UUID wallet = entry.getKey();
-            List<UUID> commits = entry.getValue();
+            List<UUID> commits = entry.getValue().stream()
+                    .filter(p -> !x.discarded().contains(p))
+                    .toList();
             List<UUID> published = topicRequests.getOrDefault(wallet, List.of());
             if (!published.equals(commits)) {
                 fail(
@@ -773,82 +802,6 @@ final class Checker {
         }
     }
 
-    /**
-     * AUTH: no request of the {@link Intruder} changed anything. Each was answered with the refusal its kind must
-     * get (or 429, a 5xx, or not at all: counted, not a violation), and the database and topic hold nothing it
-     * could have written: no transfer or payment with its amounts or customer references, no idempotency key of its,
-     * no wallet but the driver's {@code wallets} (so none opened for another owner), exactly one top-up per wallet
-     * (the driver's), no admin action in the audit log, no event naming its references on the topic.
-     *
-     * @return the count of answers per status, for the report ({@code 401:12 403:8 …}; {@code none} for no answer)
-     */
-    String checkIntrusions(Connection c, List<Event> topic, List<Intruder.Attempt> attempts, Set<UUID> wallets)
-            throws SQLException {
-        violations.put("AUTH", new ArrayList<>());
-        Map<String, Integer> byStatus = new java.util.TreeMap<>();
-        for (Intruder.Attempt a : attempts) {
-            byStatus.merge(a.status() < 0 ? "none" : Integer.toString(a.status()), 1, Integer::sum);
-            if (a.violates()) {
-                fail("AUTH", a.kind() + ": " + a.request() + " answered " + a.status() + ", not " + a.expected());
-            }
-        }
-        long lo = Intruder.AMOUNT_BASE;
-        long hi = Intruder.AMOUNT_BASE + Intruder.AMOUNT_SPAN - 1;
-        String[][] mustBeZero = {
-            {
-                "transfers with an intruder's amount",
-                "SELECT count(*) FROM transfer WHERE amount BETWEEN " + lo + " AND " + hi
-            },
-            {
-                "payments with an intruder's amount or reference",
-                "SELECT count(*) FROM bill_payment WHERE amount BETWEEN " + lo + " AND " + hi
-                        + " OR customer_ref LIKE '" + Intruder.REF_PREFIX + "%'"
-            },
-            {
-                "idempotency keys of the intruder",
-                "SELECT count(*) FROM idempotency_key WHERE key LIKE '" + Intruder.KEY_PREFIX + "%'"
-            },
-            {
-                "wallets of the intruder",
-                "SELECT count(*) FROM account WHERE owner_id LIKE '" + Intruder.SUBJECT_PREFIX + "%'"
-            },
-            {"admin actions in the audit log", "SELECT count(*) FROM admin_audit"}
-        };
-        for (String[] q : mustBeZero) {
-            long n = single(c, q[1]);
-            if (n != 0) {
-                fail("AUTH", n + " " + q[0]);
-            }
-        }
-        long walletRows = single(c, "SELECT count(*) FROM account WHERE kind = 'WALLET'");
-        if (walletRows != wallets.size()) {
-            fail("AUTH", walletRows + " wallets exist, the driver opened " + wallets.size());
-        }
-        try (var ps = c.prepareStatement("""
-                SELECT count(*), count(DISTINCT credit_account), bool_and(credit_account = ANY(?))
-                FROM transfer WHERE kind = 'TOP_UP'""")) {
-            ps.setArray(1, c.createArrayOf("uuid", wallets.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                if (rs.getLong(1) != wallets.size() || rs.getLong(2) != wallets.size() || !rs.getBoolean(3)) {
-                    fail(
-                            "AUTH",
-                            rs.getLong(1) + " top-ups into " + rs.getLong(2)
-                                    + " wallets; the driver made one into each of " + wallets.size());
-                }
-            }
-        }
-        for (Event e : topic) {
-            if (e.value() != null && e.value().toString().contains(Intruder.REF_PREFIX)) {
-                fail("AUTH", "event " + e.ceId() + " on the topic names an intruder's reference");
-            }
-        }
-        StringBuilder counts = new StringBuilder();
-        byStatus.forEach((k, v) ->
-                counts.append(counts.isEmpty() ? "" : " ").append(k).append(':').append(v));
-        return counts.toString();
-    }
-
     private static String firstDifference(List<UUID> expected, List<UUID> actual) {
         for (int i = 0; i < Math.max(expected.size(), actual.size()); i++) {
             UUID e = i < expected.size() ? expected.get(i) : null;
@@ -861,7 +814,7 @@ final class Checker {
         return "equal";
     }
 
-    private static long single(Connection c, String sql) throws SQLException {
+    static long single(Connection c, String sql) throws SQLException {
         try (var s = c.createStatement();
                 ResultSet rs = s.executeQuery(sql)) {
             rs.next();

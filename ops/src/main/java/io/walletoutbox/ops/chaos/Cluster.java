@@ -489,13 +489,14 @@ final class Cluster implements AutoCloseable {
         }
     }
 
-    /** Clears every fault of every simulator: no latency, errors, timeouts, drops, failing status, required key. */
+    /** Clears every fault of every simulator: latency, errors, timeouts, drops, status, key, late landing. */
     void simClearFaults() throws Exception {
         for (String name : simulatorNames()) {
             simFaults(
                     name,
                     "{\"latencyMs\":0,\"errorRate\":0.0,\"timeoutRate\":0.0,\"dropResponseRate\":0.0,"
-                            + "\"failNext\":0,\"dropNext\":0,\"failStatus\":false,\"requireApiKey\":null}");
+                            + "\"failNext\":0,\"dropNext\":0,\"failStatus\":false,\"requireApiKey\":null,"
+                            + "\"lateLandingRate\":0.0,\"landAfterMs\":0}");
         }
     }
 
@@ -567,7 +568,9 @@ final class Cluster implements AutoCloseable {
                 "LATENCY_MS",
                 "ERROR_RATE",
                 "TIMEOUT_RATE",
-                "DROP_RESPONSE_RATE")) {
+                "DROP_RESPONSE_RATE",
+                "LATE_LANDING_RATE",
+                "LAND_AFTER_MS")) {
             pb.environment().remove(key);
         }
         pb.environment().putAll(env);

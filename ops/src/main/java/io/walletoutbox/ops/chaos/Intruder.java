@@ -27,7 +27,7 @@ import java.util.function.IntSupplier;
  * on a top-up, a wallet opened for someone else, user and funding tokens on the management port's admin routes,
  * and an admin token on the public port (admin is not served there). Every request that could write uses a
  * distinctive Idempotency-Key ({@link #KEY_PREFIX}), customer reference ({@link #REF_PREFIX}) and amount (from
- * {@link #AMOUNT_BASE}), so {@link Checker#checkIntrusions} can prove from the database and the topic that none of
+ * {@link #AMOUNT_BASE}), so {@link IntrusionCheck#check} can prove from the database and the topic that none of
  * them wrote anything. Each kind has the status it must get; {@code 429} (rate limited: refused all the same), a
  * {@code 5xx} or no answer (the api killed, PostgreSQL restarting) are tolerated and counted, any other answer is
  * a violation.

@@ -34,6 +34,9 @@ final class ScenarioRun {
     final List<Checker.Injected> injected = new ArrayList<>();
 
     final Set<UUID> toolPayments = new HashSet<>();
+    /** Payments whose BillPaymentRequested an operator discarded (see {@link Checker.Expectations}). */
+    final Set<UUID> discarded = new HashSet<>();
+
     List<UUID> wallets = List.of();
     double declineShare = 0.1;
     /** The billers the plan pays (wallet i pays billers[i % n]); set before {@link #startLoad}. */

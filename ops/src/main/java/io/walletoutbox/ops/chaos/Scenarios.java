@@ -62,6 +62,7 @@ final class Scenarios {
     static List<Scenario> all() {
         List<Scenario> all = new ArrayList<>(singleBroker());
         all.addAll(KafkaClusterScenarios.all());
+        all.addAll(MoneyPathScenarios.all());
         return List.copyOf(all);
     }
 
