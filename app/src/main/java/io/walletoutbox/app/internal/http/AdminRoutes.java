@@ -177,7 +177,7 @@ public final class AdminRoutes {
     private static Map<String, Object> reconciliationJson(ReconciliationEntry e) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("paymentId", e.paymentId().toString());
-        json.put("eventId", e.eventId().toString());
+        json.put("eventId", e.eventId() == null ? null : e.eventId().toString()); // none: discarded, no-progress
         json.put("walletId", e.walletId());
         json.put("biller", e.biller());
         json.put("customerRef", e.customerRef());
@@ -191,6 +191,7 @@ public final class AdminRoutes {
         json.put("checks", e.checks());
         json.put("recharges", e.recharges());
         json.put("lastCheckedAt", e.lastCheckedAt().map(Object::toString).orElse(null));
+        json.put("lastAttemptAt", e.lastAttemptAt().map(Object::toString).orElse(null));
         json.put("nextCheckAt", e.nextCheckAt().toString());
         json.put("action", e.action());
         return json;
