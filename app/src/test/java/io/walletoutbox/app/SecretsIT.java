@@ -47,7 +47,8 @@ import org.junit.jupiter.api.Test;
  * {@code DATABASE_PASSWORD_FILE}, {@code PROVIDER_API_KEY} and {@code KAFKA_SASL_JAAS_CONFIG}; failed starts, bad
  * values, {@code --help}, and a running instance whose biller refuses its key and whose database goes away are
  * driven, and everything it printed or answered is searched for each value. Also the safe defaults outside embedded
- * mode: no {@code AUTH_ISSUER}, no {@code PROVIDER_BASE_URL} → one line, exit 2.
+ * mode: no {@code AUTH_ISSUER}, an http one on another host than loopback, no {@code PROVIDER_BASE_URL} → one line,
+ * exit 2.
  */
 class SecretsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -142,6 +143,7 @@ class SecretsIT {
         runs.put("no AUTH_ISSUER", without(secretEnv(database), "AUTH_ISSUER"));
         runs.put("no PROVIDER_BASE_URL", without(secretEnv(database), "PROVIDER_BASE_URL"));
         runs.put("password twice", with(secretEnv(database), "DATABASE_PASSWORD_FILE", passwordFile.toString()));
+        runs.put("http AUTH_ISSUER", with(secretEnv(database), "AUTH_ISSUER", "http://issuer.example:8099"));
         runs.put(
                 "password file missing",
                 with(
@@ -152,6 +154,7 @@ class SecretsIT {
                 "no AUTH_ISSUER", "AUTH_ISSUER is required",
                 "no PROVIDER_BASE_URL", "PROVIDER_BASE_URL is required",
                 "password twice", "not both",
+                "http AUTH_ISSUER", "AUTH_ISSUER must be an https URL outside embedded mode",
                 "password file missing", "DATABASE_PASSWORD_FILE names a file that cannot be read");
         Map<String, Run> done = runAll(runs);
         for (var e : expected.entrySet()) {

@@ -42,9 +42,9 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * the app).
  */
 class DeployManifestsTest {
-    private static final Path ROOT = repositoryRoot();
-    private static final Path DEPLOY = ROOT.resolve("ops/deploy");
-    private static final List<String> ROLES = List.of("api", "relay", "consumer");
+    static final Path ROOT = repositoryRoot();
+    static final Path DEPLOY = ROOT.resolve("ops/deploy");
+    static final List<String> ROLES = List.of("api", "relay", "consumer");
     private static final Set<String> REQUIRED_EVERYWHERE =
             Set.of("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "AUTH_ISSUER", "ROLES");
 
@@ -59,7 +59,9 @@ class DeployManifestsTest {
                     "kafka-truststore",
                     "kafka-truststore-password"),
             "wallet-outbox-kafka-admin",
-            Set.of("jaas"));
+            Set.of("jaas"),
+            "wallet-outbox-postgres-ca",
+            Set.of("ca.crt"));
 
     /** The Kafka client settings only the relay, the consumer and provision-topics get (the api needs none). */
     private static final Set<String> KAFKA_CLIENT_SETTINGS = Set.of(
@@ -102,7 +104,7 @@ class DeployManifestsTest {
         assertTrue((int) at(hpa, "spec").get("minReplicas") >= 1);
         assertNotNull(render.find("ServiceMonitor", "wallet-outbox"));
         assertNotNull(render.find("PrometheusRule", "wallet-outbox"));
-        assertEquals(2, render.ofKind("NetworkPolicy").size());
+        assertEquals(8, render.ofKind("NetworkPolicy").size());
         assertEquals(2, render.ofKind("Service").size());
     }
 
@@ -281,7 +283,11 @@ class DeployManifestsTest {
                 production ? "2" : "1", env.get("TOPIC_MIN_INSYNC_REPLICAS").value());
         for (String role : ROLES) {
             Map<String, Object> spec = at(render.deployment(role), "spec");
-            int replicas = (int) spec.get("replicas");
+            // the api's count is its autoscaler's (DeployHardeningTest): its minimum stands for it here
+            int replicas = role.equals("api")
+                    ? (int) at(render.find("HorizontalPodAutoscaler", "wallet-outbox-api"), "spec")
+                            .get("minReplicas")
+                    : (int) spec.get("replicas");
             assertTrue(production ? replicas >= 2 : replicas == 1, role + " replicas " + replicas);
             boolean spread = at(spec, "template", "spec").containsKey("topologySpreadConstraints");
             assertEquals(production, spread, role + " topology spread");
@@ -458,7 +464,15 @@ class DeployManifestsTest {
                 }
             }
             String prometheus = Files.readString(DEPLOY.resolve("compose/prometheus.yml"));
-            assertTrue(prometheus.contains(role + ":" + env.get("MANAGEMENT_PORT")), "Prometheus scrapes " + role);
+            // A role in another service's network namespace is reached by that service's name.
+            String host =
+                    String.valueOf(service.getOrDefault("network_mode", role)).replaceFirst("^service:", "");
+            assertTrue(prometheus.contains(host + ":" + env.get("MANAGEMENT_PORT")), "Prometheus scrapes " + role);
+            // Outside embedded mode an http issuer is refused unless on loopback (AppConfig: exit code 2).
+            String issuer = String.valueOf(env.get("AUTH_ISSUER"));
+            assertTrue(
+                    issuer.startsWith("https://") || issuer.matches("http://(localhost|127\\.0\\.0\\.1)(:\\d+)?/?"),
+                    role + ": AUTH_ISSUER " + issuer);
         }
         // Bind mounts name files of the repository (the secrets are generated: ops/deploy/compose/secrets.sh).
         for (Object value : services.values()) {
@@ -616,7 +630,7 @@ class DeployManifestsTest {
         }
     }
 
-    private static Render render(String overlay) {
+    static Render render(String overlay) {
         return RENDERS.computeIfAbsent(overlay, DeployManifestsTest::renderNow);
     }
 
@@ -660,7 +674,7 @@ class DeployManifestsTest {
                 + " kubectl (it renders Kustomize offline; no cluster needed) and run the test again.");
     }
 
-    private static Yaml yaml() {
+    static Yaml yaml() {
         return new Yaml(new SafeConstructor(new LoaderOptions()));
     }
 
@@ -673,7 +687,7 @@ class DeployManifestsTest {
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> asMap(Object value) {
+    static Map<String, Object> asMap(Object value) {
         if (value == null) {
             return Map.of();
         }
@@ -682,7 +696,7 @@ class DeployManifestsTest {
     }
 
     /** The mapping at the path, or an empty one when a step is absent. */
-    private static Map<String, Object> at(Object root, String... path) {
+    static Map<String, Object> at(Object root, String... path) {
         Object value = root;
         for (String step : path) {
             value = asMap(value).get(step);
@@ -691,7 +705,7 @@ class DeployManifestsTest {
     }
 
     @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> list(Object root, String key) {
+    static List<Map<String, Object>> list(Object root, String key) {
         Object value = asMap(root).get(key);
         if (value == null) {
             return List.of();
@@ -701,7 +715,7 @@ class DeployManifestsTest {
     }
 
     @SuppressWarnings("unchecked")
-    private static List<Object> values(Object root, String key) {
+    static List<Object> values(Object root, String key) {
         Object value = asMap(root).get(key);
         return value == null ? List.of() : (List<Object>) value;
     }
@@ -716,9 +730,9 @@ class DeployManifestsTest {
     }
 
     /** A variable's value and where it came from: {@code literal}, {@code configmap} or {@code secret}. */
-    private record EnvValue(String value, String source) {}
+    record EnvValue(String value, String source) {}
 
-    private record Render(List<Map<String, Object>> objects) {
+    record Render(List<Map<String, Object>> objects) {
         List<Map<String, Object>> ofKind(String kind) {
             return objects.stream().filter(o -> kind.equals(o.get("kind"))).toList();
         }

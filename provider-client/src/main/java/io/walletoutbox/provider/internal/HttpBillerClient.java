@@ -177,7 +177,7 @@ public final class HttpBillerClient implements BillerClient {
         slots.acquire();
         long start = System.nanoTime();
         try {
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(request, BoundedBody.handler());
             String body = redact(response.body());
             var outcome = explicit
                     ? BillerResponses.ofStatusQuery(response.statusCode(), body, lastCause)
@@ -210,7 +210,7 @@ public final class HttpBillerClient implements BillerClient {
             slots.acquire(); // nothing is sent before a slot is free
             slot = true;
             start = System.nanoTime();
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(request, BoundedBody.handler());
             result = BillerResponses.ofPayment(response.statusCode(), redact(response.body()));
         } catch (IOException e) {
             result = BillerResponses.ofException(e);

@@ -51,10 +51,10 @@ public final class AuditLog {
         log.info(
                 "admin action audit={} actor={} action={} target={} reason={}",
                 id,
-                actor,
+                LogText.escape(actor),
                 action,
-                target,
-                reason.orElse("-"));
+                LogText.escape(target),
+                LogText.escape(reason.orElse("-")));
     }
 
     /**

@@ -14,8 +14,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The trust boundary of every matched route, run before its handler: routes marked {@link Access#OPEN} pass;
  * every other one needs a valid bearer token ({@code 401} + {@code WWW-Authenticate} otherwise), within its
- * principal's rate limit ({@code 429} + {@code Retry-After}), with the scope the route names ({@code 403}). A
- * client address that keeps presenting bad tokens is slowed with {@code 429} before its tokens are even looked at.
+ * principal's rate limit ({@code 429} + {@code Retry-After}), with the scope the route names ({@code 403}). Every
+ * token is verified first; only refused ones count against their client address (the peer, or what a trusted proxy
+ * forwarded: {@link TrustedProxies}), and an address past its allowance gets {@code 429} instead of {@code 401} for
+ * its bad tokens. A valid token is never refused for its address: behind an ingress one address is everyone.
  * Object-level rules (which wallet is whose) are the routes' own.
  */
 public final class Authentication {
@@ -24,10 +26,12 @@ public final class Authentication {
 
     private final TokenVerifier verifier;
     private final RateLimiter limiter;
+    private final TrustedProxies proxies;
 
-    public Authentication(TokenVerifier verifier, RateLimiter limiter) {
+    public Authentication(TokenVerifier verifier, RateLimiter limiter, TrustedProxies proxies) {
         this.verifier = Objects.requireNonNull(verifier, "verifier");
         this.limiter = Objects.requireNonNull(limiter, "limiter");
+        this.proxies = Objects.requireNonNull(proxies, "proxies");
     }
 
     /** Installs the check before every matched route of {@code config}. */
@@ -49,19 +53,18 @@ public final class Authentication {
         if (roles.contains(Access.OPEN)) {
             return;
         }
-        String address = ctx.ip();
-        OptionalLong wait = limiter.checkAddress(address);
-        if (wait.isPresent()) {
-            throw tooMany(wait.getAsLong(), "too many requests with invalid tokens from this address");
-        }
         Principal principal;
         try {
             principal = verifier.verify(bearer(ctx.header("Authorization")));
         } catch (InvalidTokenException e) {
-            limiter.recordFailure(address);
+            String address = proxies.clientAddress(ctx.ip(), ctx.header("X-Forwarded-For"));
+            OptionalLong wait = limiter.refused(address);
+            if (wait.isPresent()) {
+                throw tooMany(wait.getAsLong(), "too many requests with invalid tokens from this address");
+            }
             throw unauthorized(e.getMessage());
         }
-        wait = limiter.tryRequest(principal.subject());
+        OptionalLong wait = limiter.tryRequest(principal.subject());
         if (wait.isPresent()) {
             throw tooMany(wait.getAsLong(), "the rate limit of this principal is exhausted");
         }

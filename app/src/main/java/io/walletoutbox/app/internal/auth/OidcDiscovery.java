@@ -3,6 +3,7 @@ package io.walletoutbox.app.internal.auth;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,8 +11,15 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 
-/** Reads an issuer's OpenID Connect discovery document ({@code /.well-known/openid-configuration}). */
+/**
+ * Reads an issuer's OpenID Connect discovery document ({@code /.well-known/openid-configuration}). Documents (and
+ * key sets, see {@link TokenVerifier}) are read up to {@link #MAX_BODY_BYTES}: a larger one is refused, never held
+ * in memory.
+ */
 public final class OidcDiscovery {
+    /** The largest discovery document or key set read from an issuer. */
+    public static final int MAX_BODY_BYTES = 64 * 1024;
+
     private OidcDiscovery() {}
 
     /** Raised when the issuer cannot be reached or its document is not usable; the message says which. */
@@ -36,17 +44,24 @@ public final class OidcDiscovery {
         String lastProblem;
         while (true) {
             try {
-                HttpResponse<String> response = http.send(
+                HttpResponse<InputStream> response = http.send(
                         HttpRequest.newBuilder(document)
                                 .timeout(Duration.ofSeconds(3))
                                 .header("Accept", "application/json")
                                 .GET()
                                 .build(),
-                        HttpResponse.BodyHandlers.ofString());
+                        HttpResponse.BodyHandlers.ofInputStream());
+                byte[] body;
+                try (InputStream in = response.body()) {
+                    body = in.readNBytes(MAX_BODY_BYTES + 1);
+                }
                 if (response.statusCode() != 200) {
                     lastProblem = "answered " + response.statusCode();
+                } else if (body.length > MAX_BODY_BYTES) {
+                    throw new DiscoveryException("the discovery document at " + document + " is larger than "
+                            + MAX_BODY_BYTES / 1024 + " KiB");
                 } else {
-                    JsonNode json = new ObjectMapper().readTree(response.body());
+                    JsonNode json = new ObjectMapper().readTree(body);
                     String declared = json.path("issuer").asText("");
                     if (!declared.equals(issuer)) {
                         throw new DiscoveryException("the discovery document at " + document + " names issuer '"

@@ -3,7 +3,6 @@ package io.walletoutbox.app.internal.auth;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
-import io.github.bucket4j.EstimationProbe;
 import java.time.Duration;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -11,7 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Token buckets (bucket4j) of one instance: one per principal for its requests, and one per client address for its
- * refused tokens. Limits are per instance: N instances behind a load balancer allow up to N times the rate. The maps
+ * refused tokens (counted after verification). Limits are per instance: N instances behind a load balancer allow up to N times the rate. The maps
  * are bounded: past {@link #MAX_TRACKED} entries the buckets that are full again (idle callers) are dropped.
  */
 public final class RateLimiter {
@@ -45,19 +44,15 @@ public final class RateLimiter {
         return probe.isConsumed() ? OptionalLong.empty() : OptionalLong.of(seconds(probe.getNanosToWaitForRefill()));
     }
 
-    /** Whether {@code address} may present another token; empty when yes, else the seconds to wait. */
-    public OptionalLong checkAddress(String address) {
-        Bucket bucket = failures.get(address);
-        if (bucket == null) {
-            return OptionalLong.empty();
-        }
-        EstimationProbe probe = bucket.estimateAbilityToConsume(1);
-        return probe.canBeConsumed() ? OptionalLong.empty() : OptionalLong.of(seconds(probe.getNanosToWaitForRefill()));
-    }
-
-    /** Counts a refused token from {@code address}. */
-    public void recordFailure(String address) {
-        bucket(failures, address, 4L * failuresPerSecond, failuresPerSecond).tryConsume(1);
+    /**
+     * Counts a refused token from {@code address}; empty while that address is within its allowance, else the
+     * seconds to wait. Only refused tokens are counted and only they are throttled: a valid token is never refused
+     * because of its address (behind a proxy one address may be everyone).
+     */
+    public OptionalLong refused(String address) {
+        Bucket bucket = bucket(failures, address, 4L * failuresPerSecond, failuresPerSecond);
+        ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
+        return probe.isConsumed() ? OptionalLong.empty() : OptionalLong.of(seconds(probe.getNanosToWaitForRefill()));
     }
 
     private static long seconds(long nanos) {

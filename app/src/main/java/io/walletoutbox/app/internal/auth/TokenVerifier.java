@@ -53,7 +53,7 @@ public final class TokenVerifier {
         JWKSource<SecurityContext> keys;
         try {
             keys = JWKSourceBuilder.<SecurityContext>create(
-                            jwksUrl.toURL(), new DefaultResourceRetriever(2_000, 2_000, 512 * 1024))
+                            jwksUrl.toURL(), new DefaultResourceRetriever(2_000, 2_000, OidcDiscovery.MAX_BODY_BYTES))
                     .cache(
                             Duration.ofMinutes(5).toMillis(),
                             Duration.ofSeconds(5).toMillis())

@@ -25,6 +25,7 @@ import java.util.Set;
  * @param billers the billers payments may name, in order
  * @param httpPort port of the public HTTP API (0 = any free port)
  * @param managementPort port of metrics, health and admin (0 = any free port)
+ * @param managementBindAddress the IP address the management port listens on; empty → every address
  * @param auth how access tokens are validated; an empty issuer → the embedded development issuer
  * @param limits per-principal and per-address request limits
  * @param dailyPaymentLimit per-wallet daily bill-payment amount, minor units
@@ -54,6 +55,7 @@ public record AppConfig(
         List<BillerSettings> billers,
         int httpPort,
         int managementPort,
+        String managementBindAddress,
         Auth auth,
         Limits limits,
         long dailyPaymentLimit,
@@ -111,12 +113,18 @@ public record AppConfig(
      * @param perSecond requests per second a principal may make (token bucket refill)
      * @param burst the bucket's size
      * @param authFailuresPerSecond refused tokens per second one client address may send (burst four times that)
+     * @param trustedProxies whose {@code X-Forwarded-For} names that client address
      */
-    public record Limits(int perSecond, int burst, int authFailuresPerSecond) {
+    public record Limits(
+            int perSecond,
+            int burst,
+            int authFailuresPerSecond,
+            io.walletoutbox.app.internal.auth.TrustedProxies trustedProxies) {
         public Limits {
             if (perSecond < 1 || burst < 1 || authFailuresPerSecond < 1) {
                 throw new ConfigException("rate limits must be positive");
             }
+            Objects.requireNonNull(trustedProxies, "trustedProxies");
         }
     }
 
@@ -191,12 +199,25 @@ public record AppConfig(
                         + " <id>.in-flight-bound"),
         HTTP_PORT("8080", "port of the public API and /openapi.json"),
         MANAGEMENT_PORT("9090", "port of /metrics, /health/* and /admin/* (admin needs scope wallet:admin)"),
-        AUTH_ISSUER("", "OIDC issuer URL of the access tokens; required outside embedded mode"),
-        AUTH_JWKS_URL("", "JWKS URL of the issuer; unset: from the issuer's discovery document"),
+        MANAGEMENT_BIND_ADDRESS(
+                "", "IP address the management port listens on (127.0.0.1: this host only); unset: every address"),
+        AUTH_ISSUER(
+                "",
+                "OIDC issuer URL of the access tokens; required outside embedded mode, and https there unless on"
+                        + " loopback"),
+        AUTH_JWKS_URL(
+                "",
+                "JWKS URL of the issuer (https outside embedded mode unless on loopback); unset: from the issuer's"
+                        + " discovery document"),
         AUTH_AUDIENCE("wallet-api", "audience every access token must name in aud"),
         RATE_LIMIT_PER_SECOND("50", "requests per second per principal (per instance)"),
         RATE_LIMIT_BURST("100", "burst of requests per principal (per instance)"),
-        AUTH_FAILURE_RATE_LIMIT("5", "refused tokens per second per client address before 429 (burst 4x)"),
+        AUTH_FAILURE_RATE_LIMIT(
+                "5", "refused tokens per second per client address before they get 429 (burst 4x); valid tokens never"),
+        TRUSTED_PROXIES(
+                "",
+                "CIDR ranges of proxies whose X-Forwarded-For names the client address (10.0.0.0/8,fd00::/8);"
+                        + " unset: the peer address"),
         DAILY_PAYMENT_LIMIT("1000000", "per-wallet daily bill-payment amount in minor units (UTC day)"),
         DATA_DIR("./data", "directory of the embedded PostgreSQL, Kafka and development issuer data"),
         ROLES("api,relay,consumer", "what this instance runs: any of api, relay, consumer"),
@@ -378,6 +399,7 @@ public record AppConfig(
                         get(values, Setting.BILLERS), Optional.ofNullable(values.get(Setting.BILLERS_FILE))),
                 port(Setting.HTTP_PORT, get(values, Setting.HTTP_PORT)),
                 port(Setting.MANAGEMENT_PORT, get(values, Setting.MANAGEMENT_PORT)),
+                EdgeSettings.bindAddress(Setting.MANAGEMENT_BIND_ADDRESS, get(values, Setting.MANAGEMENT_BIND_ADDRESS)),
                 new Auth(
                         Optional.ofNullable(values.get(Setting.AUTH_ISSUER))
                                 .map(v -> checkBaseUrl(Setting.AUTH_ISSUER, v)),
@@ -387,7 +409,8 @@ public record AppConfig(
                 new Limits(
                         positive(Setting.RATE_LIMIT_PER_SECOND, values, 1_000_000),
                         positive(Setting.RATE_LIMIT_BURST, values, 1_000_000),
-                        positive(Setting.AUTH_FAILURE_RATE_LIMIT, values, 1_000_000)),
+                        positive(Setting.AUTH_FAILURE_RATE_LIMIT, values, 1_000_000),
+                        EdgeSettings.trustedProxies(get(values, Setting.TRUSTED_PROXIES))),
                 positive(Setting.DAILY_PAYMENT_LIMIT, values, io.walletoutbox.wallet.Money.MAX_AMOUNT),
                 Path.of(get(values, Setting.DATA_DIR)),
                 roles(get(values, Setting.ROLES)),
@@ -427,6 +450,10 @@ public record AppConfig(
             throw new ConfigException("AUTH_ISSUER is required outside embedded mode (DATABASE_URL is set): the OIDC"
                     + " issuer whose access tokens this service accepts");
         }
+        if (config.external()) {
+            config.auth().issuer().ifPresent(u -> EdgeSettings.requireHttps(Setting.AUTH_ISSUER.name(), u));
+            config.auth().jwksUrl().ifPresent(u -> EdgeSettings.requireHttps(Setting.AUTH_JWKS_URL.name(), u));
+        }
         boolean everyBillerHasAUrl =
                 config.billers().stream().allMatch(b -> b.url().isPresent());
         if (config.external()
@@ -452,7 +479,8 @@ public record AppConfig(
                 + kafkaBootstrapServers.orElse("embedded") + ", kafkaSecurity="
                 + kafkaSecurity + ", provider="
                 + providerBaseUrl.map(URI::toString).orElse("simulator")
-                + ", httpPort=" + httpPort + ", managementPort=" + managementPort + ", auth=" + auth + ", limits="
+                + ", httpPort=" + httpPort + ", managementPort=" + managementPort + ", managementBindAddress="
+                + managementBindAddress + ", auth=" + auth + ", limits="
                 + limits + ", roles=" + roles + ", relayMode=" + relayMode + "]";
     }
 

@@ -10,7 +10,8 @@ import java.util.function.Consumer;
 
 /**
  * Builds the two Javalin apps: the public API (wallet routes and {@code /openapi.json}) and the management server
- * ({@code /metrics}, {@code /health/*}, {@code /admin/*}). Both put every route behind {@link Authentication}.
+ * ({@code /metrics}, {@code /health/*}, {@code /admin/*}). Both put every route behind {@link Authentication}, and
+ * every answer carries {@code Cache-Control: no-store} and {@code X-Content-Type-Options: nosniff}.
  */
 public final class ApiServer {
     private ApiServer() {}
@@ -87,6 +88,12 @@ public final class ApiServer {
         config.jetty.modifyHttpConfiguration(http -> http.setHeaderCacheSize(0));
         config.startup.showJavalinBanner = false;
         config.jetty.modifyServer(server -> server.setStopTimeout(5_000));
+        // Every answer is for its caller alone and is what its Content-Type says: no cache (shared or private) keeps
+        // a wallet or a token error, and no browser sniffs a JSON answer into something it would run.
+        config.routes.before(ctx -> {
+            ctx.header("Cache-Control", "no-store");
+            ctx.header("X-Content-Type-Options", "nosniff");
+        });
         Problems.register(config);
         new HttpMetrics(registry).register(config);
         authentication.register(config);

@@ -20,6 +20,8 @@ import io.walletoutbox.app.internal.auth.RateLimiter;
 import io.walletoutbox.app.internal.auth.TokenVerifier;
 import io.walletoutbox.app.internal.config.AppConfig;
 import io.walletoutbox.app.internal.config.AppConfig.Role;
+import io.walletoutbox.app.internal.config.ConfigException;
+import io.walletoutbox.app.internal.config.EdgeSettings;
 import io.walletoutbox.app.internal.http.AdminRoutes;
 import io.walletoutbox.app.internal.http.ApiServer;
 import io.walletoutbox.app.internal.http.HealthRoutes;
@@ -134,7 +136,8 @@ public final class ServiceRuntime implements AutoCloseable {
                 new RateLimiter(
                         config.limits().perSecond(),
                         config.limits().burst(),
-                        config.limits().authFailuresPerSecond()));
+                        config.limits().authFailuresPerSecond()),
+                config.limits().trustedProxies());
 
         // Only the relay and the consumer talk to Kafka: an api-only instance starts and serves without a broker.
         Optional<Kafka> kafka = Optional.empty();
@@ -286,18 +289,23 @@ public final class ServiceRuntime implements AutoCloseable {
         Javalin management =
                 ApiServer.management(registry, authentication, new HealthRoutes(checks, liveness), adminRoutes, routes);
         closer.register(management::stop);
-        listen(management, config.managementPort(), "MANAGEMENT_PORT");
+        listen(management, config.managementBindAddress(), config.managementPort(), "MANAGEMENT_PORT");
         Javalin http = ApiServer.create(registry, authentication, walletRoutes, routes);
         closer.register(http::stop);
-        listen(http, config.httpPort(), "HTTP_PORT");
+        listen(http, "", config.httpPort(), "HTTP_PORT");
         var runtime = new ServiceRuntime(closer, http, management, infra, simulatorUrl, issuer, List.copyOf(routes));
         runtime.printAddresses(config, out, topics);
         return runtime;
     }
 
-    private static void listen(Javalin app, int port, String setting) {
+    /** Starts {@code app} on {@code port} of {@code host}, or of every address when {@code host} is empty. */
+    private static void listen(Javalin app, String host, int port, String setting) {
         try {
-            app.start(port);
+            if (host.isEmpty()) {
+                app.start(port);
+            } else {
+                app.start(host, port);
+            }
         } catch (RuntimeException e) {
             throw new StartupException("cannot listen on " + setting + " " + port + ": " + Kafka.rootMessage(e), e);
         }
@@ -320,9 +328,14 @@ public final class ServiceRuntime implements AutoCloseable {
         }
         try {
             URI jwks = config.auth().jwksUrl().orElseGet(() -> OidcDiscovery.jwksUri(url, Duration.ofSeconds(15)));
+            if (config.external()) {
+                EdgeSettings.requireHttps("the jwks_uri in the discovery document of AUTH_ISSUER", jwks);
+            }
             return new Issuer(url, jwks, development);
         } catch (OidcDiscovery.DiscoveryException e) {
             throw new StartupException("AUTH_ISSUER: " + e.getMessage(), e);
+        } catch (ConfigException e) {
+            throw StartupException.misconfiguration(e.getMessage());
         }
     }
 
