@@ -13,6 +13,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The relay's metrics. Bind it to a registry, then pass it to {@link PollingRelay#create} as the {@link
@@ -37,6 +39,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * per-process id would start new series at every restart.
  */
 public final class RelayMeterBinder implements MeterBinder, RelayMetrics {
+    private static final Logger log = LoggerFactory.getLogger(RelayMeterBinder.class);
     private final OutboxAdmin admin;
     private final Tags tags;
     private final Duration statusCacheTtl;
@@ -69,17 +72,28 @@ public final class RelayMeterBinder implements MeterBinder, RelayMetrics {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        Gauge.builder("outbox.backlog", this, b -> b.status().backlog())
+        Gauge.builder(
+                        "outbox.backlog",
+                        this,
+                        b -> b.status() == null ? Double.NaN : b.status().backlog())
                 .description("Outbox events committed and not yet acknowledged by Kafka")
                 .baseUnit(BaseUnits.ROWS)
                 .tags(tags)
                 .register(registry);
-        Gauge.builder("outbox.oldest.age", this, b -> b.status().oldestAge().toNanos() / 1e9)
+        Gauge.builder(
+                        "outbox.oldest.age",
+                        this,
+                        b -> b.status() == null
+                                ? Double.NaN
+                                : b.status().oldestAge().toNanos() / 1e9)
                 .description("Age of the oldest unpublished outbox event")
                 .baseUnit("seconds")
                 .tags(tags)
                 .register(registry);
-        Gauge.builder("outbox.parked", this, b -> b.status().parked())
+        Gauge.builder(
+                        "outbox.parked",
+                        this,
+                        b -> b.status() == null ? Double.NaN : b.status().parked())
                 .description("Outbox events Kafka rejected for good, waiting for an operator")
                 .baseUnit(BaseUnits.ROWS)
                 .tags(tags)
@@ -134,12 +148,22 @@ public final class RelayMeterBinder implements MeterBinder, RelayMetrics {
                 .register(registry);
     }
 
-    /** The outbox status, read at most once per cache time (a failed read propagates to the scrape). */
+    /**
+     * The outbox status, read at most once per cache time; null (the gauges report NaN) when that read failed, which
+     * is remembered for the cache time too, so a scrape while the database is away waits for one read, not three.
+     */
     synchronized OutboxAdmin.Status status() {
         long now = clock.millis();
-        if (cached == null || now - cachedAtMillis >= statusCacheTtl.toMillis()) {
-            cached = admin.status();
-            cachedAtMillis = now;
+        if (cachedAtMillis == 0 || now - cachedAtMillis >= statusCacheTtl.toMillis()) {
+            try {
+                cached = admin.status();
+            } catch (RuntimeException e) {
+                cached = null;
+                log.warn(
+                        "reading the outbox status failed; its gauges report NaN until it works again: {}",
+                        e.toString());
+            }
+            cachedAtMillis = Math.max(now, 1);
         }
         return cached;
     }

@@ -1,6 +1,7 @@
 package io.walletoutbox.relay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.walletoutbox.outbox.OutboxAdmin;
@@ -18,9 +19,14 @@ class RelayMeterBinderTest {
     private static final class StubAdmin implements OutboxAdmin {
         final AtomicInteger reads = new AtomicInteger();
 
+        volatile boolean failing;
+
         @Override
         public Status status() {
             int n = reads.incrementAndGet();
+            if (failing) {
+                throw new IllegalStateException("the database is away (test)");
+            }
             return new Status(n * 10L, Duration.ofMillis(1500), n);
         }
 
@@ -88,6 +94,23 @@ class RelayMeterBinderTest {
         clock.now = clock.now.plusSeconds(2);
         assertEquals(20.0, registry.get("outbox.backlog").gauge().value());
         assertEquals(2, admin.reads.get());
+    }
+
+    @Test
+    void aFailedReadIsNaNForEveryGaugeAndRememberedForTheCacheTime() {
+        var admin = new StubAdmin();
+        admin.failing = true;
+        var clock = new MutableClock();
+        var binder = new RelayMeterBinder(admin, Duration.ofSeconds(2), clock);
+        var registry = new SimpleMeterRegistry();
+        binder.bindTo(registry);
+        assertTrue(Double.isNaN(registry.get("outbox.backlog").gauge().value()));
+        assertTrue(Double.isNaN(registry.get("outbox.oldest.age").gauge().value()));
+        assertTrue(Double.isNaN(registry.get("outbox.parked").gauge().value()));
+        assertEquals(1, admin.reads.get(), "a scrape while the database is away waits for one read, not three");
+        admin.failing = false;
+        clock.now = clock.now.plusSeconds(2);
+        assertEquals(20.0, registry.get("outbox.backlog").gauge().value());
     }
 
     @Test
