@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.walletoutbox.outbox.BoundedRead;
 import io.walletoutbox.outbox.OutboxAdmin;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,8 +43,6 @@ public final class RelayMeterBinder implements MeterBinder, RelayMetrics {
     private static final Logger log = LoggerFactory.getLogger(RelayMeterBinder.class);
     private final OutboxAdmin admin;
     private final Tags tags;
-    private final Duration statusCacheTtl;
-    private final Clock clock;
     private final AtomicInteger shardsOwned = new AtomicInteger();
     private volatile Counter published;
     private volatile Counter failedRetriable;
@@ -54,8 +53,7 @@ public final class RelayMeterBinder implements MeterBinder, RelayMetrics {
     private volatile Counter unreadable;
     private volatile DistributionSummary batchSize;
     private volatile Timer latency;
-    private OutboxAdmin.Status cached;
-    private long cachedAtMillis;
+    private final BoundedRead<OutboxAdmin.Status> status;
 
     /** Metrics of this relay instance, reading the outbox gauges through {@code admin} every 2 s. */
     public RelayMeterBinder(OutboxAdmin admin) {
@@ -66,8 +64,23 @@ public final class RelayMeterBinder implements MeterBinder, RelayMetrics {
     public RelayMeterBinder(OutboxAdmin admin, Duration statusCacheTtl, Clock clock) {
         this.admin = Objects.requireNonNull(admin, "admin");
         this.tags = Tags.empty();
-        this.statusCacheTtl = Objects.requireNonNull(statusCacheTtl, "statusCacheTtl");
-        this.clock = Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(statusCacheTtl, "statusCacheTtl");
+        Objects.requireNonNull(clock, "clock");
+        this.status = new BoundedRead<>(
+                () -> {
+                    try {
+                        return admin.status();
+                    } catch (RuntimeException e) {
+                        log.warn(
+                                "reading the outbox status failed; its gauges report NaN until it works again: {}",
+                                e.toString());
+                        return null;
+                    }
+                },
+                null,
+                statusCacheTtl,
+                Duration.ofSeconds(2),
+                () -> clock.millis() * 1_000_000L);
     }
 
     @Override
@@ -149,23 +162,12 @@ public final class RelayMeterBinder implements MeterBinder, RelayMetrics {
     }
 
     /**
-     * The outbox status, read at most once per cache time; null (the gauges report NaN) when that read failed, which
-     * is remembered for the cache time too, so a scrape while the database is away waits for one read, not three.
+     * The outbox status, read at most once per cache time and never holding a scrape more than two seconds ({@link
+     * BoundedRead}); null (the gauges report NaN) while no read has succeeded, and for a cache time after a failed
+     * one, so a scrape while the database is away waits once, not once per gauge.
      */
-    synchronized OutboxAdmin.Status status() {
-        long now = clock.millis();
-        if (cachedAtMillis == 0 || now - cachedAtMillis >= statusCacheTtl.toMillis()) {
-            try {
-                cached = admin.status();
-            } catch (RuntimeException e) {
-                cached = null;
-                log.warn(
-                        "reading the outbox status failed; its gauges report NaN until it works again: {}",
-                        e.toString());
-            }
-            cachedAtMillis = Math.max(now, 1);
-        }
-        return cached;
+    OutboxAdmin.Status status() {
+        return status.get();
     }
 
     @Override

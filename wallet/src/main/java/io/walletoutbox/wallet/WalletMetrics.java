@@ -3,6 +3,7 @@ package io.walletoutbox.wallet;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.walletoutbox.outbox.BoundedRead;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
@@ -17,7 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The ledger's gauges, read from the database at most once per {@code cacheFor} (a scrape never costs more):
+ * The ledger's gauges, read from the database at most once per {@code cacheFor} and never holding a scrape more
+ * than two seconds ({@link BoundedRead}):
  *
  * <ul>
  *   <li>{@code ledger.payments} (tag {@code status}: PENDING, SUCCEEDED, FAILED): bill payments by status.
@@ -33,11 +35,9 @@ public final class WalletMetrics implements MeterBinder {
     private static final Logger log = LoggerFactory.getLogger(WalletMetrics.class);
 
     private final Jdbi jdbi;
-    private final long cacheForNanos;
+    private final BoundedRead<Snapshot> snapshot;
     private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
     private final Set<String> currencies = ConcurrentHashMap.newKeySet();
-    private Snapshot snapshot; // guarded by this
-    private long readAt; // guarded by this
 
     /** Gauges over {@code jdbi}'s database, cached for {@code cacheFor} (0 to 5 minutes). */
     public WalletMetrics(Jdbi jdbi, Duration cacheFor) {
@@ -46,7 +46,7 @@ public final class WalletMetrics implements MeterBinder {
         if (cacheFor.isNegative() || cacheFor.compareTo(Duration.ofMinutes(5)) > 0) {
             throw new IllegalArgumentException("cacheFor must be 0 to 5 minutes, was " + cacheFor);
         }
-        this.cacheForNanos = cacheFor.toNanos();
+        this.snapshot = new BoundedRead<>(this::read, FAILED, cacheFor, Duration.ofSeconds(2), System::nanoTime);
     }
 
     /** Gauges cached for 5 seconds. */
@@ -92,17 +92,13 @@ public final class WalletMetrics implements MeterBinder {
     }
 
     private synchronized Snapshot current() {
-        long now = System.nanoTime();
-        if (snapshot == null || now - readAt >= cacheForNanos) {
-            snapshot = read();
-            readAt = now;
-            for (String currency : snapshot.clearing().keySet()) {
-                if (currencies.add(currency)) {
-                    registries.forEach(r -> registerClearing(r, currency));
-                }
+        Snapshot now = snapshot.get();
+        for (String currency : now.clearing().keySet()) {
+            if (currencies.add(currency)) {
+                registries.forEach(r -> registerClearing(r, currency));
             }
         }
-        return snapshot;
+        return now;
     }
 
     private Snapshot read() {
@@ -129,9 +125,11 @@ public final class WalletMetrics implements MeterBinder {
             });
         } catch (RuntimeException e) {
             log.warn("reading the ledger gauges failed; they report NaN until it works again", e);
-            return new Snapshot(Map.of(), Map.of(), Double.NaN, false);
+            return FAILED;
         }
     }
+
+    private static final Snapshot FAILED = new Snapshot(Map.of(), Map.of(), Double.NaN, false);
 
     private record Snapshot(
             Map<String, Long> byStatus, Map<String, BigDecimal> clearing, double oldestPendingSeconds, boolean ok) {

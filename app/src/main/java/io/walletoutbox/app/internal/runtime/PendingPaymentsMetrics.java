@@ -3,6 +3,8 @@ package io.walletoutbox.app.internal.runtime;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.walletoutbox.outbox.BoundedRead;
+import java.time.Duration;
 import java.util.Objects;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -11,19 +13,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Invariant I7 as a number: {@code bill.payments.pending.oldest.age}, the age of the oldest payment that is still
  * PENDING and not listed for an operator (in reconciliation). It joins the wallet's and the provider's tables, which
- * only the app knows together. Read at most every five seconds; NaN while the database does not answer.
+ * only the app knows together. Read at most every five seconds, never holding a scrape more than two ({@link
+ * BoundedRead}); NaN while the database does not answer.
  */
 final class PendingPaymentsMetrics implements MeterBinder {
     private static final Logger log = LoggerFactory.getLogger(PendingPaymentsMetrics.class);
-    private static final long CACHE_NANOS = 5_000_000_000L;
-
     private final Jdbi jdbi;
-    private double value; // guarded by this
-    private long readAt; // guarded by this
-    private boolean read; // guarded by this
+    private final BoundedRead<Double> oldest;
 
     PendingPaymentsMetrics(Jdbi jdbi) {
         this.jdbi = Objects.requireNonNull(jdbi, "jdbi");
+        this.oldest = new BoundedRead<>(
+                this::query, Double.NaN, Duration.ofSeconds(5), Duration.ofSeconds(2), System::nanoTime);
     }
 
     @Override
@@ -35,14 +36,8 @@ final class PendingPaymentsMetrics implements MeterBinder {
                 .register(registry);
     }
 
-    synchronized double oldest() {
-        long now = System.nanoTime();
-        if (!read || now - readAt >= CACHE_NANOS) {
-            value = query();
-            readAt = now;
-            read = true;
-        }
-        return value;
+    double oldest() {
+        return oldest.get();
     }
 
     private double query() {
