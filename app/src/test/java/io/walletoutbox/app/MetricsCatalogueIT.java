@@ -79,15 +79,16 @@ class MetricsCatalogueIT {
                 absent.add(name);
             }
         }
-        assertTrue(
-                undocumented.isEmpty(),
-                "families served on /metrics that docs/metrics.md does not document (add a row to its tables): "
-                        + undocumented);
-        assertTrue(
-                absent.isEmpty(),
-                "families docs/metrics.md documents that neither a polling nor a CDC instance serves (remove or"
-                        + " rename the row): "
-                        + absent);
+        List<String> problems = new ArrayList<>();
+        if (!undocumented.isEmpty()) {
+            problems.add("families served on /metrics that docs/metrics.md does not document (add a row to its"
+                    + " tables): " + undocumented);
+        }
+        if (!absent.isEmpty()) {
+            problems.add("families docs/metrics.md documents that neither a polling nor a CDC instance serves (remove"
+                    + " or rename the row): " + absent);
+        }
+        assertTrue(problems.isEmpty(), String.join("\n", problems));
     }
 
     private static boolean matchesPrefix(String documented, String family) {
