@@ -16,7 +16,7 @@ import org.jdbi.v3.core.Handle;
 final class OutcomeFunction {
     private static final String SQL = """
             SELECT outcome FROM wallet_record_outcome(
-                p_inbox_consumer => :consumer, p_inbox_event => :inboxEvent,
+                p_inbox_consumer => :consumer, p_inbox_event => CAST(:inboxEvent AS uuid),
                 p_payment => :payment, p_wallet => :wallet, p_paid => :paid,
                 p_reference => :reference, p_reason => :reason, p_now => CAST(:now AS timestamptz),
                 p_transfer => :transfer, p_bucket => :bucket, p_new_settlement => :newSettlement,
