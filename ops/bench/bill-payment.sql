@@ -1,5 +1,5 @@
 -- The SQL of POST /wallets/{id}/bill-payments, for pgbench -M prepared: since the request became one call of the
--- server-side function wallet_request_bill_payment (migration V4 of the wallet module; see BillPaymentFunction),
+-- server-side function wallet_request_bill_payment (wallet migrations V4 and V7; see BillPaymentFunction),
 -- the endpoint's whole transaction is this one statement in autocommit, one round trip, with the arguments a
 -- typical request binds (a fresh Idempotency-Key, the payload and the ~380-byte response split at the currency).
 -- The wallet, its owner and the key's scope come from bench_wallet (filled by payments-bench.sh with the wallets of

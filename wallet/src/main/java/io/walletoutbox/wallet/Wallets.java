@@ -12,6 +12,15 @@ import org.jdbi.v3.core.Jdbi;
  * Wallets, top-ups and bill payments over the double-entry ledger. Methods without a {@link Handle} run in one
  * transaction of their own; methods with one join the caller's open transaction (and refuse a handle without one),
  * so a caller can commit them together with its own writes, e.g. an idempotency key's stored response.
+ *
+ * <p>A bill payment and an outcome each have ONE implementation, a server-side function of the wallet's schema
+ * ({@code wallet_bill_payment}, {@code wallet_record_outcome}): every method that requests a payment or records an
+ * outcome calls it, in a transaction of its own or on the caller's handle, so every path writes the same rows. Those
+ * functions append the events themselves, so the outbox writer must have a server-side form ({@link
+ * OutboxWriter#serverSide}; the stock writers have one): with a writer without one these methods throw {@link
+ * UnsupportedOperationException}. While the writer's gate refuses, they still give every answer that writes nothing
+ * (a refusal, a replay) and throw {@link io.walletoutbox.outbox.OutboxException.WritesRefusedException} where they
+ * would write; in a caller's transaction that refusal is raised by the database, which aborts the transaction.
  */
 public interface Wallets {
 
@@ -64,6 +73,8 @@ public interface Wallets {
      * @throws WalletException.DailyLimitExceeded when the payment would pass the daily limit (nothing is written;
      *     when the balance is short too, {@code InsufficientFunds} is thrown instead)
      * @throws WalletException.InvalidField when {@code traceparent} is not a W3C traceparent value
+     * @throws io.walletoutbox.outbox.OutboxException.WritesRefusedException when the outbox refuses writes (the
+     *     request would have made a payment; the caller's transaction is aborted)
      */
     BillPayment requestBillPayment(
             Handle handle, UUID walletId, BillPaymentRequest request, Optional<String> traceparent);
@@ -94,15 +105,16 @@ public interface Wallets {
      * payment, the {@value WalletEvents#BILL_PAYMENT_REQUESTED} event (appended after the wallet row is locked); and
      * the key with the response ({@link IdempotencyKeys.Executed}). A refusal writes nothing.
      *
-     * <p>When the outbox writer has no server-side form ({@link io.walletoutbox.outbox.OutboxWriter#serverSide}) or
-     * its write gate refuses right now, the same request runs statement by statement instead, with the same answers.
+     * <p>The payment itself is the one {@link #requestBillPayment(Handle, UUID, String, BillPaymentRequest,
+     * Optional)} makes: both call the server-side function {@code wallet_bill_payment}. While the outbox writer's gate
+     * refuses, the key's answers and the refusals are given as usual and a payment is refused.
      *
      * @param key the idempotency key: scope, key and the request's fingerprint
      * @param response renders the response to store and answer with, from the payment about to be made. It is
      *     called once, before the database is reached, when the wallet's currency is not known yet: the payment it
      *     gets has currency {@value #CURRENCY_TO_COME}, and the body it returns must be JSON holding the member
      *     {@code "currency":"XXX"} exactly once (compact, as Jackson writes it), which is stored with the wallet's
-     *     currency in its place. (Statement by statement, it gets the payment as made.)
+     *     currency in its place.
      * @throws WalletException.WalletNotFound when there is no such wallet or another owner owns it (the same answer)
      * @throws WalletException.InsufficientFunds when the balance is below the amount
      * @throws WalletException.DailyLimitExceeded when the payment would pass the daily limit
@@ -134,12 +146,17 @@ public interface Wallets {
      * clearing → wallet (the refund, which also frees the amount from the wallet's daily limit if the payment was
      * made on the current UTC day), {@value WalletEvents#BILL_PAYMENT_FAILED}. Returns false, changing nothing,
      * when the payment is already terminal (so a redelivered outcome never refunds twice). The payment row is
-     * locked until the caller's transaction ends, so concurrent calls for one payment settle it once.
+     * locked until the caller's transaction ends, so concurrent calls for one payment settle it once. Two round trips:
+     * the payment's wallet (which says the event's outbox shard), then the server-side function {@code
+     * wallet_record_outcome}, without an inbox entry.
      *
      * @throws WalletException.PaymentNotFound when there is no such payment
      * @throws WalletException.InvalidField when the reference or reason is empty or too long (200 / 500 chars)
      * @throws org.jdbi.v3.core.JdbiException when the database refuses, e.g. a refund that would take the wallet
-     *     above {@link Money#MAX_AMOUNT} (the CHECK constraint); nothing is written, the caller should retry later
+     *     above {@link Money#MAX_AMOUNT} (the CHECK constraint); nothing is written, the caller's transaction is
+     *     aborted, the caller should retry later
+     * @throws io.walletoutbox.outbox.OutboxException.WritesRefusedException when the outbox refuses writes and the
+     *     payment is still pending (the caller's transaction is aborted)
      */
     boolean recordOutcome(Handle handle, UUID paymentId, PaymentOutcome outcome);
 
@@ -147,10 +164,11 @@ public interface Wallets {
      * {@link #recordOutcome(Handle, UUID, PaymentOutcome)} together with a consumer's processed-once {@code inbox}
      * entry, in one transaction of its own: the entry first (already there: {@link OutcomeRecorded#DUPLICATE},
      * nothing written), then the payment's transition, its settlement or refund and its follow-up event (already
-     * terminal: {@link OutcomeRecorded#UNCHANGED}, the entry alone is written). With an outbox writer that has a
-     * server-side form ({@link io.walletoutbox.outbox.OutboxWriter#serverSide}) this is ONE round trip (the function
-     * {@code wallet_record_outcome}); otherwise, or when the payment is not of {@code walletId} (whose outbox shard
-     * the call computes beforehand), the same writes statement by statement.
+     * terminal: {@link OutcomeRecorded#UNCHANGED}, the entry alone is written). ONE round trip: the server-side
+     * function {@code wallet_record_outcome}, the one implementation {@link #recordOutcome(Handle, UUID,
+     * PaymentOutcome)} calls too. When the payment is not of {@code walletId} (whose outbox shard the call computes
+     * beforehand), the function writes nothing and the call is made again with the payment's own wallet (the
+     * ledger's, never the caller's, decides: three round trips).
      *
      * @param walletId the payment's wallet as the caller knows it (from the event)
      * @throws WalletException.PaymentNotFound when there is no such payment (nothing written, not even the entry)

@@ -66,7 +66,10 @@ class LedgerAuditIT {
                             + "UPDATE account SET balance = balance - 700, entries = entries - 700 WHERE id = '"
                             + clearing + "'");
             LedgerAudit audit = db.wallets.audit();
-            List<UUID> both = w.id().compareTo(clearing) < 0 ? List.of(w.id(), clearing) : List.of(clearing, w.id());
+            // PostgreSQL orders uuids by their unsigned bytes, as their text compares (UUID.compareTo is signed)
+            List<UUID> both = w.id().toString().compareTo(clearing.toString()) < 0
+                    ? List.of(w.id(), clearing)
+                    : List.of(clearing, w.id());
             assertEquals(both, audit.outOfBalance());
             assertEquals(both, audit.entriesDrift());
             assertEquals(List.of(clearing), audit.clearingMismatch());

@@ -148,7 +148,7 @@ class LedgerBalanceConstraintIT {
     void everyPathOfTheServiceKeepsBalancesAndEntriesEqual() {
         Wallet w = db.walletWith(10_000);
         var request = new BillPaymentRequest("wifi", "ACC-1", 1_000);
-        // statement by statement (Java) and in one round trip (the functions of V4 and V5)
+        // in the caller's transaction and in one round trip (both through the functions of V5 and V7)
         BillPayment paid = db.wallets.requestBillPayment(w.id(), request, Optional.empty());
         BillPayment declined = db.wallets.requestBillPayment(w.id(), request, Optional.empty());
         db.jdbi.useTransaction(h -> db.wallets.recordOutcome(h, paid.id(), new PaymentOutcome.Paid("ref-1")));

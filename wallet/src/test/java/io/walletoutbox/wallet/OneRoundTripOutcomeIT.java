@@ -21,7 +21,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link Wallets#recordOutcome(InboxEntry, UUID, UUID, PaymentOutcome)}: a biller's outcome with the consumer's inbox
- * entry in one round trip, writing what the statement-by-statement path writes.
+ * entry in one round trip, writing what the caller's-transaction path ({@link Wallets#recordOutcome(Handle, UUID,
+ * PaymentOutcome)} after the inbox entry) writes: both call the one server-side function, {@code
+ * wallet_record_outcome}.
  */
 class OneRoundTripOutcomeIT {
     private static final BillPaymentRequest WIFI = new BillPaymentRequest("wifi", "ACC-1001", 100);
@@ -46,7 +48,7 @@ class OneRoundTripOutcomeIT {
         return new InboxEntry(CONSUMER, UUID.randomUUID());
     }
 
-    /** The old path: the inbox entry and the outcome statement by statement in one transaction. */
+    /** The inbox entry and the caller's-transaction outcome, in one transaction (as the provider's default does). */
     private static OutcomeRecorded old(Jdbi jdbi, Wallets wallets, InboxEntry e, UUID payment, PaymentOutcome o) {
         return jdbi.inTransaction(h -> {
             if (!Inbox.create().markProcessed(h, e.consumer(), e.eventId())) {
@@ -115,7 +117,7 @@ class OneRoundTripOutcomeIT {
     }
 
     @Test
-    void bothOutcomesWriteWhatTheStatementByStatementPathWrites() {
+    void bothOutcomesWriteWhatTheCallersTransactionPathWrites() {
         for (PaymentOutcome outcome :
                 List.of(new PaymentOutcome.Paid("ref \"7\" ü\\"), new PaymentOutcome.Declined("closed: \"no\"\n"))) {
             Wallet a = db.walletWith(1000);
@@ -187,7 +189,7 @@ class OneRoundTripOutcomeIT {
     }
 
     @Test
-    void aWalletOtherThanThePaymentsTakesTheStatementByStatementPathWithThePaymentsOwn() {
+    void aWalletOtherThanThePaymentsIsRecordedWithThePaymentsOwn() {
         Wallet w = db.walletWith(1000);
         BillPayment p = pay(w);
         InboxEntry e = entry();
@@ -231,12 +233,12 @@ class OneRoundTripOutcomeIT {
     }
 
     @Test
-    void oneRoundTripAgainstTheStatementByStatementPath() {
+    void oneRoundTripAgainstFourInTheCallersTransaction() {
         var counter = new AtomicInteger();
         Jdbi counted = Jdbi.create(CountingDataSource.counting(db.dataSource, counter));
         Wallets wallets = Wallets.create(counted, OutboxWriter.create(OutboxConfig.DEFAULTS, () -> {}), db.config);
         Wallet w = db.walletWith(1000);
-        // warm-up: the settlement account's id is cached from now on (the old path's best case)
+        // warm-up: the settlement account exists from now on
         old(counted, wallets, entry(), pay(w).id(), new PaymentOutcome.Paid("warm"));
         var rows = new StringBuilder();
         for (PaymentOutcome outcome : List.of(new PaymentOutcome.Paid("r"), new PaymentOutcome.Declined("no"))) {
@@ -244,18 +246,18 @@ class OneRoundTripOutcomeIT {
             BillPayment b = pay(w);
             counter.set(0);
             assertEquals(OutcomeRecorded.RECORDED, old(counted, wallets, entry(), a.id(), outcome));
-            int statementByStatement = counter.get();
+            int callersTransaction = counter.get();
             counter.set(0);
             assertEquals(OutcomeRecorded.RECORDED, wallets.recordOutcome(entry(), b.id(), w.id(), outcome));
             int oneCall = counter.get();
             rows.append(outcome.getClass().getSimpleName())
-                    .append(": statement by statement ")
-                    .append(statementByStatement)
+                    .append(": in the caller's transaction ")
+                    .append(callersTransaction)
                     .append(", one call ")
                     .append(oneCall)
                     .append("; ");
             assertEquals(1, oneCall);
-            assertEquals(9, statementByStatement, rows.toString());
+            assertEquals(4, callersTransaction, rows.toString());
         }
         System.out.println("round trips per outcome: " + rows);
     }

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link Wallets#requestBillPayment(IdempotencyKeys.Request, UUID, String, BillPaymentRequest, Optional, Function)}:
- * the whole idempotent payment in one round trip, with the answers and writes of the statement-by-statement path.
+ * the whole idempotent payment in one round trip, with the answers and writes of the key store around the
+ * caller's-transaction path (both make the payment with the one server-side function, {@code wallet_bill_payment}).
  */
 class OneRoundTripPaymentIT {
     private static final BillPaymentRequest WIFI = new BillPaymentRequest("wifi", "ACC-1001", 100);
@@ -155,7 +156,7 @@ class OneRoundTripPaymentIT {
     }
 
     @Test
-    void logicalMessageModeWritesNoOutboxRowAndAClosedGateFallsBackToTheSameAnswers() {
+    void logicalMessageModeWritesNoOutboxRowAndAClosedGateStillAnswersReplays() {
         Wallet w = db.walletWith(1000);
         var messages = new AtomicInteger();
         Wallets cdc = Wallets.create(
@@ -187,7 +188,7 @@ class OneRoundTripPaymentIT {
     }
 
     @Test
-    void oneRoundTripAgainstAboutTenStatementByStatement() {
+    void oneRoundTripAgainstSixWithTheKeyStoreAroundTheCallersTransaction() {
         Wallet w = db.walletWith(1000);
         var counter = new AtomicInteger();
         Jdbi counted = Jdbi.create(CountingDataSource.counting(db.dataSource, counter));
@@ -198,10 +199,10 @@ class OneRoundTripPaymentIT {
             BillPayment p = wallets.requestBillPayment(h, w.id(), w.ownerId(), WIFI, Optional.empty());
             return response().apply(p);
         });
-        before.apply("warm-up"); // the clearing account's id is cached from now on
+        before.apply("warm-up");
         counter.set(0);
         assertInstanceOf(IdempotencyKeys.Executed.class, before.apply("old"));
-        int statementByStatement = counter.get();
+        int keyStoreAround = counter.get();
         counter.set(0);
         assertInstanceOf(
                 IdempotencyKeys.Executed.class,
@@ -209,9 +210,10 @@ class OneRoundTripPaymentIT {
                         key(w, "new", "a"), w.id(), w.ownerId(), WIFI, Optional.empty(), response()));
         int oneCall = counter.get();
         System.out.printf(
-                "round trips per payment: statement by statement %d, one call %d%n", statementByStatement, oneCall);
+                "round trips per payment: the key store around the caller's transaction %d, one call %d%n",
+                keyStoreAround, oneCall);
         assertEquals(1, oneCall);
-        assertEquals(10, statementByStatement);
+        assertEquals(6, keyStoreAround);
         assertEquals(700, db.balance(w.id()));
     }
 

@@ -1,7 +1,6 @@
 package io.walletoutbox.wallet.internal;
 
 import io.walletoutbox.outbox.OutboxEvent;
-import io.walletoutbox.outbox.ServerSideAppend;
 import io.walletoutbox.wallet.IdempotencyKeys;
 import io.walletoutbox.wallet.StoredResponse;
 import java.sql.Connection;
@@ -14,28 +13,29 @@ import java.time.ZoneOffset;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.ConnectionException;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /**
- * The call of the server-side function {@code wallet_request_bill_payment} (migration {@code
- * V4__request_bill_payment_function.sql}): a whole idempotent bill-payment request in one statement, run in a
- * transaction of its own (autocommit), so in one round trip. Plain JDBC with positional parameters: it is the
- * hot path of {@code POST /wallets/{id}/bill-payments}. Errors surface as Jdbi's exceptions ({@link
- * ConnectionException} when no connection could be had, {@link UnableToExecuteStatementException} otherwise, with the
- * {@link SQLException} as cause), as from every other method of the wallet.
+ * The calls of the bill payment's server-side functions (migrations {@code V4__request_bill_payment_function.sql}
+ * and {@code V7__one_bill_payment_implementation.sql}), the one implementation of the payment request:
+ *
+ * <ul>
+ *   <li>{@code wallet_request_bill_payment}, a whole idempotent request (key and payment) in one statement, run in a
+ *       transaction of its own (autocommit), so in one round trip: the hot path of {@code POST
+ *       /wallets/{id}/bill-payments};
+ *   <li>{@code wallet_bill_payment}, the payment alone (the money movement the first one calls), on a caller's
+ *       connection inside its open transaction.
+ * </ul>
+ *
+ * Plain JDBC with positional parameters. Errors surface as Jdbi's exceptions ({@link ConnectionException} when no
+ * connection could be had, {@link UnableToExecuteStatementException} otherwise, with the {@link SQLException} as
+ * cause), as from every other method of the wallet.
  */
 final class BillPaymentFunction {
-    /**
-     * Positional parameters (plain JDBC: binding 33 named parameters through Jdbi cost more than the round trip's
-     * driver work), in the order {@link #bind} sets them; named notation keeps each one beside its name.
-     */
-    private static final String SQL = """
-            SELECT outcome, wallet_currency, wallet_balance, spent_today, stored_status, stored_content_type,
-                   stored_body
-            FROM wallet_request_bill_payment(
-                p_lock_class => ?, p_lock_object => ?, p_scope => ?, p_key => ?,
-                p_fingerprint => ?, p_retention_ms => ?,
+    /** The payment's arguments, as {@link #bindPayment} sets them; named notation keeps each one beside its name. */
+    private static final String PAYMENT_ARGUMENTS = """
                 p_wallet => ?, p_owner => ?, p_amount => ?, p_day => ?, p_limit => ?,
                 p_bucket => ?, p_new_clearing => ?,
                 p_payment => ?, p_transfer => ?, p_biller => ?, p_customer_ref => ?,
@@ -43,9 +43,28 @@ final class BillPaymentFunction {
                 p_outbox_mode => ?, p_outbox_prefix => ?, p_event_id => ?,
                 p_shard => ?, p_aggregate_type => ?, p_event_type => ?, p_topic => ?,
                 p_payload_before => ?, p_payload_after => ?,
-                p_headers => CAST(? AS jsonb),
+                p_headers => CAST(? AS jsonb)""";
+    /**
+     * Positional parameters (plain JDBC: binding 33 named parameters through Jdbi cost more than the round trip's
+     * driver work), in the order {@link #bind} sets them.
+     */
+    private static final String REQUEST_SQL = """
+            SELECT outcome, wallet_currency, wallet_balance, spent_today, stored_status, stored_content_type,
+                   stored_body
+            FROM wallet_request_bill_payment(
+                p_lock_class => ?, p_lock_object => ?, p_scope => ?, p_key => ?,
+                p_fingerprint => ?, p_retention_ms => ?,
+            """ + PAYMENT_ARGUMENTS + """
+            ,
                 p_status => ?, p_content_type => ?,
                 p_body_before => ?, p_body_after => ?)
+            """;
+    /** The payment alone; the same columns, those of the key NULL. */
+    private static final String PAYMENT_SQL = """
+            SELECT outcome, wallet_currency, wallet_balance, spent_today, NULL::integer, NULL::text, NULL::bytea
+            FROM wallet_bill_payment(
+            """ + PAYMENT_ARGUMENTS + """
+            )
             """;
 
     /** Where the call gets its connection: the pool itself, or a Jdbi handle's. */
@@ -107,10 +126,18 @@ final class BillPaymentFunction {
     /** Nothing was written: the day's payments would pass the limit. */
     record DailyLimit(long spentToday) implements Answer {}
 
-    /** The arguments of one call. */
+    /** The idempotency key of a whole request, and the response to store with it (its body split at the currency). */
+    record Keyed(IdempotencyKeys.Request key, long retentionMs, int status, String contentType, CurrencySplit body) {}
+
+    /**
+     * The arguments of one call.
+     *
+     * @param keyed the key and its response; null for the payment alone (in the caller's transaction)
+     * @param owner the wallet's owner, or null for any
+     * @param payload the event's payload, split at the currency
+     */
     record Call(
-            IdempotencyKeys.Request key,
-            long retentionMs,
+            Keyed keyed,
             UUID wallet,
             String owner,
             long amount,
@@ -122,41 +149,66 @@ final class BillPaymentFunction {
             String biller,
             String customerRef,
             java.time.Instant now,
-            ServerSideAppend append,
-            CurrencySplit payload,
-            int status,
-            String contentType,
-            CurrencySplit body) {}
+            EventAppend append,
+            CurrencySplit payload) {}
 
     private BillPaymentFunction() {}
 
+    /** The whole idempotent request ({@code c.keyed()} non-null), in a transaction of its own. */
     static Answer call(Connections connections, Call c) {
         return connections.with(connection -> {
             if (!connection.getAutoCommit()) {
                 throw new IllegalStateException("the call runs in a transaction of its own (autocommit)");
             }
-            try (PreparedStatement st = connection.prepareStatement(SQL)) {
-                bind(st, c);
-                try (ResultSet rs = st.executeQuery()) {
-                    if (!rs.next()) {
-                        throw new IllegalStateException("wallet_request_bill_payment returned no row");
-                    }
-                    return answer(rs);
-                }
-            }
+            return run(connection, c);
         });
     }
 
+    /** The payment alone ({@code c.keyed()} null), in {@code handle}'s open transaction. */
+    static Answer call(Handle handle, Call c) {
+        try {
+            return run(handle.getConnection(), c);
+        } catch (SQLException e) {
+            throw new UnableToExecuteStatementException("wallet_bill_payment failed", e, null);
+        }
+    }
+
+    private static Answer run(Connection connection, Call c) throws SQLException {
+        try (PreparedStatement st = connection.prepareStatement(c.keyed() == null ? PAYMENT_SQL : REQUEST_SQL)) {
+            bind(st, c);
+            try (ResultSet rs = st.executeQuery()) {
+                if (!rs.next()) {
+                    throw new IllegalStateException("the bill payment's function returned no row");
+                }
+                return answer(rs);
+            }
+        }
+    }
+
     private static void bind(PreparedStatement st, Call c) throws SQLException {
-        OutboxEvent event = c.append().event();
+        Keyed k = c.keyed();
         int i = 0;
-        st.setInt(++i, PostgresIdempotencyKeys.LOCK_CLASS);
-        st.setInt(
-                ++i, PostgresIdempotencyKeys.lockObject(c.key().scope(), c.key().key()));
-        st.setString(++i, c.key().scope());
-        st.setString(++i, c.key().key());
-        st.setString(++i, c.key().fingerprint());
-        st.setLong(++i, c.retentionMs());
+        if (k != null) {
+            st.setInt(++i, PostgresIdempotencyKeys.LOCK_CLASS);
+            st.setInt(
+                    ++i,
+                    PostgresIdempotencyKeys.lockObject(k.key().scope(), k.key().key()));
+            st.setString(++i, k.key().scope());
+            st.setString(++i, k.key().key());
+            st.setString(++i, k.key().fingerprint());
+            st.setLong(++i, k.retentionMs());
+        }
+        i = bindPayment(st, i, c);
+        if (k != null) {
+            st.setInt(++i, k.status());
+            st.setString(++i, k.contentType());
+            st.setBytes(++i, k.body().before());
+            st.setBytes(++i, k.body().after());
+        }
+    }
+
+    private static int bindPayment(PreparedStatement st, int i, Call c) throws SQLException {
+        OutboxEvent event = c.append().event();
         st.setObject(++i, c.wallet());
         st.setString(++i, c.owner());
         st.setLong(++i, c.amount());
@@ -169,7 +221,7 @@ final class BillPaymentFunction {
         st.setString(++i, c.biller());
         st.setString(++i, c.customerRef());
         st.setObject(++i, OffsetDateTime.ofInstant(c.now(), ZoneOffset.UTC));
-        st.setString(++i, c.append().mode().name());
+        st.setString(++i, c.append().mode());
         st.setString(++i, c.append().prefix());
         st.setObject(++i, event.id());
         st.setInt(++i, c.append().shard());
@@ -179,10 +231,7 @@ final class BillPaymentFunction {
         st.setString(++i, c.payload().beforeText());
         st.setString(++i, c.payload().afterText());
         st.setString(++i, c.append().headers());
-        st.setInt(++i, c.status());
-        st.setString(++i, c.contentType());
-        st.setBytes(++i, c.body().before());
-        st.setBytes(++i, c.body().after());
+        return i;
     }
 
     private static Answer answer(ResultSet rs) throws SQLException {

@@ -26,35 +26,15 @@ final class EventPayloads {
         return write(node);
     }
 
-    String succeeded(BillPayment p, String providerReference) {
-        ObjectNode node = base(p);
-        node.put("providerReference", providerReference);
-        return write(node);
-    }
-
-    String failed(BillPayment p, String reason) {
-        ObjectNode node = base(p);
-        node.put("reason", reason);
-        return write(node);
-    }
-
     /**
-     * The end of {@link #succeeded} / {@link #failed} after the base fields: {@code ,"<field>":"<value>"}} (the
-     * server-side function {@code wallet_record_outcome} writes the base fields before it).
+     * The end of a {@code BillPaymentSucceeded} / {@code BillPaymentFailed} payload after its base fields: {@code
+     * ,"<field>":"<value>"}} (the server-side function {@code wallet_record_outcome} writes the base fields, {@code
+     * paymentId}, {@code walletId}, {@code amount} and {@code currency}, before it).
      */
     String tail(String field, String value) {
         ObjectNode node = json.createObjectNode();
         node.put(field, value);
         return "," + write(node).substring(1);
-    }
-
-    private ObjectNode base(BillPayment p) {
-        ObjectNode node = json.createObjectNode();
-        node.put("paymentId", p.id().toString());
-        node.put("walletId", p.walletId().toString());
-        node.put("amount", p.amount());
-        node.put("currency", p.currency());
-        return node;
     }
 
     private String write(ObjectNode node) {

@@ -60,7 +60,7 @@ final class LedgerReads {
                                     rs.getLong("amount"),
                                     rs.getString("currency"),
                                     rs.getObject("reference", UUID.class),
-                                    PostgresWallets.instant(rs, "created_at"))))
+                                    WalletContext.instant(rs, "created_at"))))
                     .list();
             boolean more = rows.size() > limit;
             List<Row> page = more ? rows.subList(0, limit) : rows;

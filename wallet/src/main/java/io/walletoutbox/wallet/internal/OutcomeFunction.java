@@ -1,26 +1,22 @@
 package io.walletoutbox.wallet.internal;
 
 import io.walletoutbox.outbox.OutboxEvent;
-import io.walletoutbox.outbox.ServerSideAppend;
 import io.walletoutbox.wallet.InboxEntry;
 import io.walletoutbox.wallet.OutcomeRecorded;
-import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.UUID;
-import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.core.Handle;
 
 /**
  * The call of the server-side function {@code wallet_record_outcome} (migration {@code
- * V5__record_outcome_function.sql}): a consumer's inbox entry and a payment's outcome in one statement, run in a
- * transaction of its own (autocommit), so in one round trip.
+ * V5__record_outcome_function.sql}), the one implementation of a payment's outcome: with a consumer's inbox entry in a
+ * transaction of its own (autocommit, one round trip), or without one in a caller's open transaction.
  */
 final class OutcomeFunction {
     private static final String SQL = """
             SELECT outcome FROM wallet_record_outcome(
-                p_inbox_consumer => :consumer, p_inbox_event => :inboxEvent,
+                p_inbox_consumer => :consumer, p_inbox_event => CAST(:inboxEvent AS uuid),
                 p_payment => :payment, p_wallet => :wallet, p_paid => :paid,
                 p_reference => :reference, p_reason => :reason, p_now => CAST(:now AS timestamptz),
                 p_transfer => :transfer, p_bucket => :bucket, p_new_settlement => :newSettlement,
@@ -33,7 +29,11 @@ final class OutcomeFunction {
     /** SQLSTATE of a pending payment of another wallet than the caller said. */
     static final String WALLET_MISMATCH = "WOWAL";
 
-    /** The arguments of one call; {@code reference} for a paid outcome, {@code reason} for a declined one. */
+    /**
+     * The arguments of one call; {@code reference} for a paid outcome, {@code reason} for a declined one.
+     *
+     * @param inbox the consumer's processed-once entry, or null for none
+     */
     record Call(
             InboxEntry inbox,
             UUID payment,
@@ -43,54 +43,41 @@ final class OutcomeFunction {
             String reason,
             Instant now,
             int bucket,
-            ServerSideAppend append,
+            EventAppend append,
             String payloadTail) {}
 
     private OutcomeFunction() {}
 
-    /** The function's answer; empty when the payment is of another wallet (nothing written). */
-    static Optional<OutcomeRecorded> call(Jdbi jdbi, Call c) {
+    /**
+     * The function's answer, on {@code handle} (in autocommit, or inside its transaction). Errors are Jdbi's: with
+     * SQLSTATE {@value #NOT_FOUND} for a missing payment, {@value #WALLET_MISMATCH} for one of another wallet than
+     * {@code c.wallet()}, {@value EventAppend#REFUSED} when the event's writer refused.
+     */
+    static OutcomeRecorded call(Handle handle, Call c) {
         OutboxEvent event = c.append().event();
-        try {
-            String outcome = jdbi.withHandle(h -> h.createQuery(SQL)
-                    .bind("consumer", c.inbox().consumer())
-                    .bind("inboxEvent", c.inbox().eventId())
-                    .bind("payment", c.payment())
-                    .bind("wallet", c.wallet())
-                    .bind("paid", c.paid())
-                    .bind("reference", c.reference())
-                    .bind("reason", c.reason())
-                    .bind("now", Timestamp.from(c.now()))
-                    .bind("transfer", UUID.randomUUID())
-                    .bind("bucket", c.bucket())
-                    .bind("newSettlement", UUID.randomUUID())
-                    .bind("outboxMode", c.append().mode().name())
-                    .bind("outboxPrefix", c.append().prefix())
-                    .bind("eventId", event.id())
-                    .bind("shard", c.append().shard())
-                    .bind("aggregateType", event.aggregateType())
-                    .bind("eventType", event.type())
-                    .bind("topic", event.topic())
-                    .bind("payloadTail", c.payloadTail())
-                    .bind("headers", c.append().headers())
-                    .mapTo(String.class)
-                    .one());
-            return Optional.of(OutcomeRecorded.valueOf(outcome));
-        } catch (JdbiException e) {
-            if (WALLET_MISMATCH.equals(sqlState(e))) {
-                return Optional.empty();
-            }
-            throw e;
-        }
-    }
-
-    /** The SQLSTATE of the first {@link SQLException} in {@code e}'s causes, or null. */
-    static String sqlState(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql) {
-                return sql.getSQLState();
-            }
-        }
-        return null;
+        String outcome = handle.createQuery(SQL)
+                .bind("consumer", c.inbox() == null ? null : c.inbox().consumer())
+                .bind("inboxEvent", c.inbox() == null ? null : c.inbox().eventId())
+                .bind("payment", c.payment())
+                .bind("wallet", c.wallet())
+                .bind("paid", c.paid())
+                .bind("reference", c.reference())
+                .bind("reason", c.reason())
+                .bind("now", Timestamp.from(c.now()))
+                .bind("transfer", UUID.randomUUID())
+                .bind("bucket", c.bucket())
+                .bind("newSettlement", UUID.randomUUID())
+                .bind("outboxMode", c.append().mode())
+                .bind("outboxPrefix", c.append().prefix())
+                .bind("eventId", event.id())
+                .bind("shard", c.append().shard())
+                .bind("aggregateType", event.aggregateType())
+                .bind("eventType", event.type())
+                .bind("topic", event.topic())
+                .bind("payloadTail", c.payloadTail())
+                .bind("headers", c.append().headers())
+                .mapTo(String.class)
+                .one();
+        return OutcomeRecorded.valueOf(outcome);
     }
 }
