@@ -22,7 +22,7 @@ write() { # name, then the content on stdin; keeps an existing file
     cat > /dev/null
   fi
 }
-for name in db_password provider_api_key grafana_admin_password \
+for name in db_password db_app_password provider_api_key grafana_admin_password \
   kafka_admin_password kafka_relay_password kafka_consumer_password kafka_tls_password; do
   random | write "$name"
 done

@@ -2,6 +2,7 @@ package io.walletoutbox.app;
 
 import io.walletoutbox.app.internal.config.AppConfig;
 import io.walletoutbox.app.internal.config.ConfigException;
+import io.walletoutbox.app.internal.runtime.EmbeddedRuntime;
 import io.walletoutbox.app.internal.runtime.ProviderWiring;
 import io.walletoutbox.app.internal.runtime.ServiceRuntime;
 import io.walletoutbox.app.internal.runtime.TopicProvisioning;
@@ -15,7 +16,9 @@ import java.util.Map;
  * schema migrations and grants and exits (0 done, 1 PostgreSQL unreachable or a migration failed, 2 a bad setting);
  * {@code java -jar wallet-outbox.jar provision-topics} creates and checks the Kafka topics with the configured
  * (admin) credentials, then exits (0 done, 1 Kafka unreachable, 2 a bad setting). A start that fails prints one line
- * and exits with a non-zero code, having stopped whatever it had started.
+ * and exits with a non-zero code, having stopped whatever it had started. The production jar ({@code
+ * wallet-outbox-production.jar}) has no embedded infrastructure: there a start that would need it, and {@code
+ * dev-issuer}, stop with one line and exit code 2 ({@link EmbeddedRuntime}).
  */
 public final class Main {
     private Main() {}
@@ -29,7 +32,10 @@ public final class Main {
         }
         if (args.length > 0 && args[0].equals("dev-issuer")) {
             configureLogging(env.getOrDefault("LOG_FORMAT", "text"));
-            io.walletoutbox.embedded.DevIssuer.run(Arrays.copyOfRange(args, 1, args.length));
+            int refused = EmbeddedRuntime.runDevIssuer(Arrays.copyOfRange(args, 1, args.length), System.err);
+            if (refused != 0) {
+                System.exit(refused);
+            }
             return;
         }
         if (args.length > 0 && args[0].equals("migrate")) {
@@ -55,6 +61,7 @@ public final class Main {
         AppConfig config;
         try {
             config = AppConfig.load(env, args);
+            EmbeddedRuntime.requireFor(config); // the production jar: no embedded PostgreSQL, broker or issuer
         } catch (ConfigException e) {
             System.err.println("wallet-outbox: " + e.getMessage());
             System.exit(2);

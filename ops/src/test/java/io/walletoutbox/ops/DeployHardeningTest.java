@@ -9,11 +9,13 @@ import static io.walletoutbox.ops.DeployManifestsTest.render;
 import static io.walletoutbox.ops.DeployManifestsTest.values;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +33,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * (the budget table of docs/operations.md agrees with the render), the autoscaler alone owns the api's replicas,
  * base images pinned by digest, a {@code .dockerignore} that keeps secrets and documents out, {@code
  * sslmode=verify-full} in production, egress NetworkPolicies for DNS, PostgreSQL, Kafka, the issuer and the billers,
- * PDBs that let unhealthy pods go, and an alert for a service Prometheus no longer sees at all.
+ * PDBs that let unhealthy pods go, an alert for a service Prometheus no longer sees at all, and the schema
+ * migrated by a Job (compose: a one-shot) as the migration role, whose credentials no Deployment (no role) holds.
  */
 class DeployHardeningTest {
     /** Connections PostgreSQL keeps for others than the service: superusers, migrations by hand, monitoring. */
@@ -184,9 +187,17 @@ class DeployHardeningTest {
             assertTrue(image.group(2).matches("[\\w./-]+:[\\w.-]+@sha256:[0-9a-f]{64}"), image.group(0));
         }
         assertEquals(2, images, "the build and the runtime base image");
-        Matcher from = Pattern.compile("(?m)^FROM (\\S+)").matcher(dockerfile);
+        // Each stage starts from a pinned ARG or from a stage above it (the production and development targets
+        // share the runtime stage).
+        Set<String> stages = new TreeSet<>();
+        Matcher from = Pattern.compile("(?m)^FROM (\\S+)(?: AS (\\S+))?").matcher(dockerfile);
         while (from.find()) {
-            assertTrue(from.group(1).startsWith("${"), "FROM through a pinned ARG: " + from.group(0));
+            assertTrue(
+                    from.group(1).startsWith("${") || stages.contains(from.group(1)),
+                    "FROM through a pinned ARG or an earlier stage: " + from.group(0));
+            if (from.group(2) != null) {
+                stages.add(from.group(2));
+            }
         }
     }
 
@@ -204,6 +215,117 @@ class DeployHardeningTest {
     }
 
     /** The most pods of {@code role} at once: the autoscaler's maximum or the replicas, plus the rollout's surge. */
+    @ParameterizedTest
+    @ValueSource(strings = {"single-node", "production"})
+    void aJobMigratesAsTheMigrationRoleAndNoDeploymentHoldsItsCredentials(String overlay) {
+        var render = render(overlay);
+        Map<String, Object> job = render.find("Job", "wallet-outbox-migrate");
+        assertNotNull(job, overlay + " has no migrate Job");
+        assertNotNull(at(job, "spec").get("ttlSecondsAfterFinished"), "the next apply runs it again");
+        Map<String, Object> podSpec = at(job, "spec", "template", "spec");
+        List<Map<String, Object>> containers = list(podSpec, "containers");
+        assertEquals(1, containers.size());
+        Map<String, Object> container = containers.getFirst();
+        assertEquals(List.of("migrate"), container.get("args"), "the jar's migrate one-shot");
+        assertEquals(render.container("api").get("image"), container.get("image"), "the service's image");
+        assertEquals(true, at(container, "securityContext").get("readOnlyRootFilesystem"));
+        assertEquals(false, at(container, "securityContext").get("allowPrivilegeEscalation"));
+        assertEquals(false, podSpec.get("automountServiceAccountToken"));
+
+        // DATABASE_URL and DATABASE_USER (the role the groups are granted to) from the ConfigMap, as the roles.
+        Map<String, String> env = new HashMap<>();
+        for (Map<String, Object> from : list(container, "envFrom")) {
+            String name = (String) at(from, "configMapRef").get("name");
+            render.configMapData(name, "migrate").forEach((k, v) -> env.put(k, String.valueOf(v)));
+        }
+        for (Map<String, Object> variable : list(container, "env")) {
+            assertTrue(variable.containsKey("value"), "migrate: " + variable + " is a literal or a mounted file");
+            env.put((String) variable.get("name"), String.valueOf(variable.get("value")));
+        }
+        String runtimeUser = render.env("api").get("DATABASE_USER").value();
+        assertEquals(runtimeUser, env.get("DATABASE_USER"), "migrate grants the groups to the roles' user");
+        assertNotNull(env.get("DATABASE_MIGRATION_USER"), "migrate runs as the migration role");
+        assertNotEquals(runtimeUser, env.get("DATABASE_MIGRATION_USER"), "the runtime role owns nothing");
+        assertEquals(render.env("api").get("DATABASE_URL").value(), env.get("DATABASE_URL"));
+        String passwordFile = env.get("DATABASE_MIGRATION_PASSWORD_FILE");
+        assertNotNull(passwordFile, "the migration password comes from a mounted Secret");
+        Map<String, Object> secret = mountedSecret(podSpec, container, passwordFile);
+        assertEquals("wallet-outbox-migration", secret.get("secretName"), "the migration role's own Secret");
+        String file = passwordFile.substring(passwordFile.lastIndexOf('/') + 1);
+        String key = list(secret, "items").stream()
+                .filter(item -> file.equals(item.get("path")))
+                .map(item -> (String) item.get("key"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no item of the Secret is " + file));
+        render.assertSecretKeyExists((String) secret.get("secretName"), key, "migrate password");
+        // A CA the JDBC URL names (production: sslrootcert) is mounted here too.
+        Matcher ca = Pattern.compile("sslrootcert=([^&]+)").matcher(env.get("DATABASE_URL"));
+        if (ca.find()) {
+            assertNotNull(mountedSecret(podSpec, container, ca.group(1)), "migrate lacks the CA " + ca.group(1));
+        }
+
+        for (String role : ROLES) {
+            Set<String> migration = new TreeSet<>(render.env(role).keySet());
+            migration.removeIf(name -> !name.startsWith("DATABASE_MIGRATION_"));
+            assertEquals(Set.of(), migration, role + " runs as the runtime role alone");
+            for (Map<String, Object> volume :
+                    list(at(render.deployment(role), "spec", "template", "spec"), "volumes")) {
+                assertNotEquals(
+                        "wallet-outbox-migration",
+                        at(volume, "secret").get("secretName"),
+                        role + " mounts the migration credentials");
+            }
+        }
+    }
+
+    @Test
+    void composeMigratesInAOneShotTheRolesWaitForWithoutItsCredentials() throws IOException {
+        Map<String, Object> services = at(
+                DeployManifestsTest.asMap(
+                        DeployManifestsTest.yaml().load(Files.readString(DEPLOY.resolve("compose.yaml")))),
+                "services");
+        Map<String, Object> migrate = at(services, "migrate");
+        assertEquals(List.of("migrate"), migrate.get("command"));
+        assertEquals("no", String.valueOf(migrate.get("restart")), "a one-shot");
+        Map<String, Object> env = at(migrate, "environment");
+        String passwordFile = String.valueOf(env.get("DATABASE_MIGRATION_PASSWORD_FILE"));
+        String passwordSecret = passwordFile.replaceFirst("^/run/secrets/", "");
+        assertTrue(values(migrate, "secrets").contains(passwordSecret), passwordFile);
+        assertEquals("service_healthy", at(migrate, "depends_on", "postgres").get("condition"));
+        for (String role : ROLES) {
+            Map<String, Object> service = at(services, role);
+            Map<String, Object> roleEnv = at(service, "environment");
+            assertEquals(roleEnv.get("DATABASE_URL"), env.get("DATABASE_URL"), role);
+            assertEquals(roleEnv.get("DATABASE_USER"), env.get("DATABASE_USER"), role + ": the groups' grantee");
+            assertNotEquals(env.get("DATABASE_MIGRATION_USER"), roleEnv.get("DATABASE_USER"), role);
+            assertTrue(
+                    roleEnv.keySet().stream().noneMatch(name -> name.startsWith("DATABASE_MIGRATION_")),
+                    role + " runs as the runtime role alone");
+            assertFalse(values(service, "secrets").contains(passwordSecret), role + " holds the migration password");
+            assertEquals(
+                    "service_completed_successfully",
+                    at(service, "depends_on", "migrate").get("condition"),
+                    role + " starts once the schema is migrated");
+        }
+    }
+
+    /** The Secret volume of {@code podSpec} that {@code container} mounts at the directory of {@code file}. */
+    private static Map<String, Object> mountedSecret(
+            Map<String, Object> podSpec, Map<String, Object> container, String file) {
+        String dir = file.substring(0, file.lastIndexOf('/'));
+        String volume = list(container, "volumeMounts").stream()
+                .filter(m -> dir.equals(m.get("mountPath")))
+                .map(m -> (String) m.get("name"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(file + " is on no mount"));
+        return list(podSpec, "volumes").stream()
+                .filter(v -> volume.equals(v.get("name")))
+                .map(v -> at(v, "secret"))
+                .filter(secret -> !secret.isEmpty())
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("the volume " + volume + " is no Secret"));
+    }
+
     private static int maxPods(DeployManifestsTest.Render render, String role) {
         var deployment = render.deployment(role);
         var hpa = render.find("HorizontalPodAutoscaler", "wallet-outbox-" + role);

@@ -60,6 +60,8 @@ class DeployManifestsTest {
                     "kafka-truststore-password"),
             "wallet-outbox-kafka-admin",
             Set.of("jaas"),
+            "wallet-outbox-migration",
+            Set.of("password"),
             "wallet-outbox-postgres-ca",
             Set.of("ca.crt"));
 
@@ -414,6 +416,7 @@ class DeployManifestsTest {
                                 "kafka-3",
                                 "issuer",
                                 "provider-sim",
+                                "migrate",
                                 "api",
                                 "relay",
                                 "consumer",
@@ -432,9 +435,13 @@ class DeployManifestsTest {
         }
         Map<String, Object> topSecrets = at(compose, "secrets");
         Object image = at(services, "api").get("image");
-        for (String name : List.of("issuer", "provider-sim", "api", "relay", "consumer")) {
+        for (String name : List.of("issuer", "provider-sim", "migrate", "api", "relay", "consumer")) {
             Map<String, Object> service = at(services, name);
-            assertEquals(image, service.get("image"), name + " runs the service image");
+            // The production image has no development issuer: the issuer alone runs the development target.
+            String target = name.equals("issuer") ? "development" : "production";
+            assertEquals(target, at(service, "build").get("target"), name);
+            assertEquals(
+                    name.equals("issuer"), !image.equals(service.get("image")), name + ": " + service.get("image"));
             assertEquals("ops/deploy/Dockerfile", at(service, "build").get("dockerfile"));
             assertTrue(Files.isRegularFile(
                     DEPLOY.resolve(String.valueOf(at(service, "build").get("context")))
@@ -493,6 +500,14 @@ class DeployManifestsTest {
         assertTrue(dockerfile.contains("ARG JDK_IMAGE=eclipse-temurin:25-jdk"));
         assertTrue(dockerfile.contains("ARG JRE_IMAGE=eclipse-temurin:25-jre"));
         assertTrue(dockerfile.contains("EXPOSE 8080 9090"));
+        // The default target, the last stage, runs the jar without embedded infrastructure; the development target
+        // (the compose stack's issuer) the full one.
+        String production = dockerfile.substring(dockerfile.lastIndexOf("\nFROM "));
+        assertTrue(production.startsWith("\nFROM runtime AS production\n"), production);
+        assertTrue(production.contains("/out/wallet-outbox-production.jar /app/wallet-outbox-production.jar"));
+        assertTrue(production.contains("ENTRYPOINT [\"java\", \"-jar\", \"/app/wallet-outbox-production.jar\"]"));
+        assertFalse(production.contains("/app/wallet-outbox.jar"), production);
+        assertTrue(dockerfile.contains("FROM runtime AS development\n"));
         assertTrue(dockerfile.contains("ENTRYPOINT [\"java\", \"-jar\", \"/app/wallet-outbox.jar\"]"));
         assertTrue(dockerfile.contains("HEALTHCHECK"));
         assertTrue(dockerfileUser() > 0);

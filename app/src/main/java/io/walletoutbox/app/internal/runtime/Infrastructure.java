@@ -1,14 +1,12 @@
 package io.walletoutbox.app.internal.runtime;
 
 import io.walletoutbox.app.internal.config.AppConfig;
-import io.walletoutbox.embedded.DataDirectoryLock;
-import io.walletoutbox.embedded.EmbeddedKafka;
-import io.walletoutbox.embedded.EmbeddedPostgres;
 
 /**
  * Where PostgreSQL and Kafka are: external addresses from the configuration, or embedded servers started under
  * {@code DATA_DIR} (PostgreSQL in {@code postgres/}, database {@code wallet}; the broker in {@code kafka/}, only for
  * an instance whose roles use Kafka: {@code bootstrapServers} is empty for an api-only one without an external one).
+ * The embedded servers are reached through {@link EmbeddedServers} only when one starts ({@link EmbeddedRuntime}).
  */
 record Infrastructure(
         String jdbcUrl,
@@ -20,8 +18,9 @@ record Infrastructure(
     static final String EMBEDDED_DATABASE = "wallet";
 
     static Infrastructure resolve(AppConfig config, Closer closer, java.io.PrintStream out) {
-        if (config.databaseUrl().isEmpty() || config.kafkaBootstrapServers().isEmpty()) {
-            closer.register(DataDirectoryLock.acquire(config.dataDir()));
+        boolean embeddedKafka = config.kafkaBootstrapServers().isEmpty() && config.usesKafka();
+        if (config.databaseUrl().isEmpty() || embeddedKafka) {
+            closer.register(EmbeddedServers.lock(config.dataDir()));
         }
         String jdbcUrl;
         String user;
@@ -33,11 +32,8 @@ record Infrastructure(
         } else {
             out.println("starting embedded PostgreSQL in "
                     + config.dataDir().resolve("postgres").toAbsolutePath().normalize() + " …");
-            EmbeddedPostgres pg =
-                    closer.register(EmbeddedPostgres.start(config.dataDir().resolve("postgres"), 0));
-            pg.createDatabaseIfAbsent(EMBEDDED_DATABASE);
-            jdbcUrl = pg.jdbcUrl(EMBEDDED_DATABASE);
-            user = EmbeddedPostgres.USER;
+            jdbcUrl = EmbeddedServers.startPostgres(config.dataDir().resolve("postgres"), EMBEDDED_DATABASE, closer);
+            user = EmbeddedServers.postgresUser();
             password = "";
         }
         String bootstrap;
@@ -48,16 +44,9 @@ record Infrastructure(
         } else {
             out.println("starting embedded Kafka broker in "
                     + config.dataDir().resolve("kafka").toAbsolutePath().normalize() + " …");
-            EmbeddedKafka kafka =
-                    closer.register(EmbeddedKafka.start(config.dataDir().resolve("kafka"), 0));
-            bootstrap = kafka.bootstrapServers();
+            bootstrap = EmbeddedServers.startKafka(config.dataDir().resolve("kafka"), closer);
         }
         return new Infrastructure(
-                jdbcUrl,
-                user,
-                password,
-                bootstrap,
-                config.databaseUrl().isEmpty(),
-                config.kafkaBootstrapServers().isEmpty() && config.usesKafka());
+                jdbcUrl, user, password, bootstrap, config.databaseUrl().isEmpty(), embeddedKafka);
     }
 }

@@ -27,7 +27,6 @@ import io.walletoutbox.app.internal.http.ApiServer;
 import io.walletoutbox.app.internal.http.HealthRoutes;
 import io.walletoutbox.app.internal.http.IdempotentExecution;
 import io.walletoutbox.app.internal.http.WalletRoutes;
-import io.walletoutbox.embedded.DevIssuer;
 import io.walletoutbox.outbox.OutboxAdmin;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxException;
@@ -50,11 +49,8 @@ import io.walletoutbox.wallet.IdempotencyKeys;
 import io.walletoutbox.wallet.WalletConfig;
 import io.walletoutbox.wallet.WalletMetrics;
 import io.walletoutbox.wallet.Wallets;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -320,9 +316,7 @@ public final class ServiceRuntime implements AutoCloseable {
         String url;
         boolean development = config.auth().issuer().isEmpty();
         if (development) {
-            Path dir = config.dataDir().resolve("issuer");
-            DevIssuer dev = closer.register(startDevIssuer(dir));
-            url = dev.issuer();
+            url = EmbeddedServers.startDevIssuer(config.dataDir().resolve("issuer"), closer);
         } else {
             url = config.auth().issuer().get().toString();
         }
@@ -337,31 +331,6 @@ public final class ServiceRuntime implements AutoCloseable {
         } catch (ConfigException e) {
             throw StartupException.misconfiguration(e.getMessage());
         }
-    }
-
-    /**
-     * The development issuer on the port it had last time (its URL is the tokens' {@code iss}, so tokens minted
-     * before a restart stay valid), or on any free port when that one is taken.
-     */
-    private static DevIssuer startDevIssuer(Path dir) {
-        int previous = 0;
-        try {
-            Path file = dir.resolve(DevIssuer.ISSUER_URL_FILE);
-            if (Files.exists(file)) {
-                previous =
-                        Math.max(0, URI.create(Files.readString(file).strip()).getPort());
-            }
-        } catch (IOException | IllegalArgumentException e) {
-            previous = 0;
-        }
-        if (previous > 0) {
-            try {
-                return DevIssuer.start(dir, "127.0.0.1", previous);
-            } catch (RuntimeException e) {
-                // taken by something else now: a new port (tokens minted before no longer validate)
-            }
-        }
-        return DevIssuer.start(dir, "127.0.0.1", 0);
     }
 
     /** The port the public HTTP API listens on. */
