@@ -2,25 +2,16 @@ package io.walletoutbox.embedded;
 
 import io.walletoutbox.embedded.internal.KafkaNodes;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListTopicsOptions;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
-import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.Uuid;
 
 /**
@@ -46,40 +37,14 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     public static final int SIZE = 3;
 
     private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
-    private static final KafkaNodes.Replication REPLICATION = new KafkaNodes.Replication(3, 2, false);
-
-    /** One node: where it lives, its ports, and its process (null once killed). */
-    private static final class Member {
-        final int id;
-        final Path dir;
-        final Path props;
-        final Path logback;
-        final int brokerPort;
-        Process process;
-        boolean paused;
-
-        Member(int id, Path dir, Path props, Path logback, int brokerPort) {
-            this.id = id;
-            this.dir = dir;
-            this.props = props;
-            this.logback = logback;
-            this.brokerPort = brokerPort;
-        }
-
-        String address() {
-            return "127.0.0.1:" + brokerPort;
-        }
-
-        boolean running() {
-            return process != null && process.isAlive();
-        }
-    }
 
     private final Path directory;
-    private final List<Member> members;
+    // Node i + 1 at index i. How a node is configured is ClusterNodeSetup's business, its process ClusterNode's;
+    // this class names the nodes and guards them with its lock.
+    private final List<ClusterNode> members;
     private boolean closed;
 
-    private EmbeddedKafkaCluster(Path directory, List<Member> members) {
+    private EmbeddedKafkaCluster(Path directory, List<ClusterNode> members) {
         this.directory = directory;
         this.members = members;
     }
@@ -94,7 +59,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
      */
     public static EmbeddedKafkaCluster start(Path directory) {
         Path dir = Objects.requireNonNull(directory, "directory").toAbsolutePath();
-        if (!isEmpty(dir)) {
+        if (!ClusterNodeSetup.isEmpty(dir)) {
             throw new IllegalArgumentException(dir + " is not empty");
         }
         for (int attempt = 1; ; attempt++) {
@@ -114,40 +79,22 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
                 if (!portTaken || attempt >= 3) {
                     throw e;
                 }
-                deleteContents(dir);
+                ClusterNodeSetup.deleteContents(dir);
             }
         }
     }
 
     private static EmbeddedKafkaCluster create(Path dir) {
-        List<KafkaNodes.NodeSpec> specs = new ArrayList<>();
-        int[] brokerPorts = new int[SIZE];
-        int[] controllerPorts = new int[SIZE];
-        List<String> voters = new ArrayList<>();
-        for (int i = 0; i < SIZE; i++) {
-            brokerPorts[i] = KafkaNodes.freePort();
-            controllerPorts[i] = KafkaNodes.freePort();
-            voters.add((i + 1) + "@127.0.0.1:" + controllerPorts[i]);
-        }
-        for (int i = 0; i < SIZE; i++) {
-            specs.add(new KafkaNodes.NodeSpec(i + 1, String.join(",", voters), brokerPorts[i], controllerPorts[i]));
-        }
+        List<KafkaNodes.NodeSpec> specs = ClusterNodeSetup.specs(SIZE);
         String clusterId = Uuid.randomUuid().toString();
-        List<Member> members = new ArrayList<>();
+        List<ClusterNode> members = new ArrayList<>();
         var cluster = new EmbeddedKafkaCluster(dir, members);
         try {
             for (KafkaNodes.NodeSpec spec : specs) {
-                Path nodeDir = dir.resolve("node-" + spec.id());
-                Path logDir = nodeDir.resolve("log");
-                Files.createDirectories(logDir);
-                Path props = nodeDir.resolve("server.properties");
-                Files.writeString(props, KafkaNodes.serverProperties(spec, logDir, REPLICATION));
-                Path logback = KafkaNodes.writeLogback(nodeDir);
-                KafkaNodes.formatIfNew(nodeDir, logDir, logback, props, clusterId);
-                members.add(new Member(spec.id(), nodeDir, props, logback, spec.brokerPort()));
+                members.add(ClusterNodeSetup.configure(dir, spec, clusterId));
             }
-            for (Member m : members) {
-                cluster.launch(m);
+            for (ClusterNode m : members) {
+                m.launch();
             }
             return cluster;
         } catch (IOException | RuntimeException e) {
@@ -158,7 +105,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
 
     /** {@code bootstrap.servers} naming all three nodes' client listeners ({@code 127.0.0.1:port,…}). */
     public String bootstrapServers() {
-        return members.stream().map(Member::address).collect(Collectors.joining(","));
+        return members.stream().map(ClusterNode::address).collect(Collectors.joining(","));
     }
 
     /** The client listener ({@code 127.0.0.1:port}) of node {@code node}; it keeps its port across restarts. */
@@ -178,7 +125,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
 
     /** The operating-system process of node {@code node}; empty once it was killed and not restarted. */
     public synchronized Optional<ProcessHandle> process(int node) {
-        Member m = member(node);
+        ClusterNode m = member(node);
         return m.running() ? Optional.of(m.process.toHandle()) : Optional.empty();
     }
 
@@ -192,22 +139,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
      * controlled shutdown; waits until it is gone. Its data stays for {@link #restart}. A no-op on a node not running.
      */
     public synchronized void kill(int node) {
-        Member m = member(node);
-        if (m.process == null) {
-            return;
-        }
-        m.process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
-        m.process.destroyForcibly();
-        try {
-            if (!m.process.waitFor(30, TimeUnit.SECONDS)) {
-                throw new EmbeddedInfrastructureException("Kafka node " + node + " did not die within 30 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new EmbeddedInfrastructureException("interrupted while killing Kafka node " + node, e);
-        }
-        m.process = null;
-        m.paused = false;
+        member(node).kill();
     }
 
     /**
@@ -217,9 +149,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
      * @throws IllegalStateException when it is not running
      */
     public synchronized void pause(int node) {
-        Member m = runningMember(node);
-        KafkaNodes.signal(m.process.pid(), "STOP");
-        m.paused = true;
+        runningMember(node).pause();
     }
 
     /**
@@ -228,11 +158,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
      * @throws IllegalStateException when it is not running
      */
     public synchronized void resume(int node) {
-        Member m = runningMember(node);
-        if (m.paused) {
-            KafkaNodes.signal(m.process.pid(), "CONT");
-            m.paused = false;
-        }
+        runningMember(node).resume();
     }
 
     /**
@@ -243,10 +169,10 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
      * @throws EmbeddedInfrastructureException when it is not listed within two minutes
      */
     public synchronized void restart(int node) {
-        Member m = member(node);
+        ClusterNode m = member(node);
         kill(node);
         try {
-            launch(m);
+            m.launch();
         } catch (IOException e) {
             throw new EmbeddedInfrastructureException("Kafka node " + node + " did not start: " + e, e);
         }
@@ -260,54 +186,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
      * @throws EmbeddedInfrastructureException when that does not happen within {@code timeout}
      */
     public void awaitInSync(Duration timeout) {
-        long deadline = deadline(timeout);
-        String lagging = "nothing asked yet";
-        try (Admin admin = Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                3000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-                5000))) {
-            while (System.nanoTime() < deadline) {
-                try {
-                    Set<String> topics = admin.listTopics(new ListTopicsOptions().listInternal(true))
-                            .names()
-                            .get(5, TimeUnit.SECONDS);
-                    Map<String, TopicDescription> descriptions =
-                            admin.describeTopics(topics).allTopicNames().get(5, TimeUnit.SECONDS);
-                    Optional<String> behind = descriptions.values().stream()
-                            .flatMap(d -> d.partitions().stream()
-                                    .filter(p -> !inSync(p))
-                                    .map(p -> d.name() + "-" + p.partition() + " isr " + ids(p.isr())))
-                            .findFirst();
-                    if (behind.isEmpty()) {
-                        return;
-                    }
-                    lagging = behind.get();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new EmbeddedInfrastructureException("interrupted while waiting for in-sync replicas", e);
-                } catch (Exception e) {
-                    lagging = e.toString();
-                }
-                sleep(200);
-            }
-        }
-        throw new EmbeddedInfrastructureException(
-                "Kafka cluster's replicas not all in sync within " + timeout + ": " + lagging);
-    }
-
-    private static boolean inSync(TopicPartitionInfo p) {
-        // A replica whose node the answering broker knows no address of (Node.isEmpty) is fenced there, whatever
-        // the ISR it last heard of says.
-        return p.leader() != null
-                && p.isr().size() == p.replicas().size()
-                && p.replicas().stream().noneMatch(Node::isEmpty);
-    }
-
-    private static List<Integer> ids(List<Node> nodes) {
-        return nodes.stream().map(Node::id).toList();
+        InSyncReplicas.await(bootstrapServers(), timeout);
     }
 
     /** The directory holding the nodes' directories. */
@@ -325,36 +204,12 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
             return;
         }
         closed = true;
-        for (Member m : members) {
-            if (m.running() && m.paused) {
-                try {
-                    KafkaNodes.signal(m.process.pid(), "CONT");
-                } catch (RuntimeException e) {
-                    // killed below
-                }
-            }
-        }
-        members.stream().filter(Member::running).forEach(m -> m.process.destroy());
+        members.forEach(ClusterNode::resumeBeforeStop);
+        members.forEach(ClusterNode::requestStop);
         long deadline = deadline(Duration.ofSeconds(20));
-        for (Member m : members) {
-            if (m.process == null) {
-                continue;
-            }
-            try {
-                long left = Math.max(0, deadline - System.nanoTime());
-                if (!m.process.waitFor(left, TimeUnit.NANOSECONDS)) {
-                    m.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                m.process.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
+        for (ClusterNode m : members) {
+            m.awaitStop(deadline);
         }
-    }
-
-    private void launch(Member m) throws IOException {
-        m.process = KafkaNodes.launch(m.dir, m.logback, m.props, "128m", "512m");
-        m.paused = false;
     }
 
     /** Waits until an admin client of {@code bootstrap} lists every node of {@code ids} as a broker. */
@@ -370,22 +225,18 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     }
 
     private synchronized Optional<String> exitedNode() {
-        return members.stream()
-                .filter(m -> m.process != null && !m.process.isAlive())
-                .findFirst()
-                .map(m -> "Kafka node " + m.id + " exited with code " + m.process.exitValue() + "; see "
-                        + m.dir.resolve("broker.out") + " and " + m.dir.resolve("broker.log"));
+        return members.stream().filter(ClusterNode::exited).findFirst().map(ClusterNode::exitDescription);
     }
 
-    private Member member(int node) {
+    private ClusterNode member(int node) {
         if (node < 1 || node > members.size()) {
             throw new IllegalArgumentException("no node " + node + "; nodes are 1 to " + members.size());
         }
         return members.get(node - 1);
     }
 
-    private Member runningMember(int node) {
-        Member m = member(node);
+    private ClusterNode runningMember(int node) {
+        ClusterNode m = member(node);
         if (!m.running()) {
             throw new IllegalStateException("Kafka node " + node + " is not running");
         }
@@ -394,35 +245,5 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
 
     private static long deadline(Duration timeout) {
         return System.nanoTime() + timeout.toNanos();
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new EmbeddedInfrastructureException("interrupted", e);
-        }
-    }
-
-    private static boolean isEmpty(Path dir) {
-        if (!Files.exists(dir)) {
-            return true;
-        }
-        try (Stream<Path> entries = Files.list(dir)) {
-            return entries.findAny().isEmpty();
-        } catch (IOException e) {
-            throw new EmbeddedInfrastructureException("cannot read " + dir + ": " + e, e);
-        }
-    }
-
-    private static void deleteContents(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder())
-                    .filter(p -> !p.equals(dir))
-                    .forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            throw new EmbeddedInfrastructureException("cannot clear " + dir + ": " + e, e);
-        }
     }
 }
