@@ -2,6 +2,7 @@ package io.walletoutbox.app;
 
 import io.walletoutbox.app.internal.config.AppConfig;
 import io.walletoutbox.app.internal.config.ConfigException;
+import io.walletoutbox.app.internal.config.Setting;
 import io.walletoutbox.app.internal.runtime.EmbeddedRuntime;
 import io.walletoutbox.app.internal.runtime.ProviderWiring;
 import io.walletoutbox.app.internal.runtime.ServiceRuntime;
@@ -128,7 +129,7 @@ public final class Main {
         System.out.println("       java -jar wallet-outbox.jar provision-topics [options]"
                 + "  create and check the Kafka topics (admin credentials), then exit");
         System.out.println("options (each also read from the environment variable of the same name):");
-        for (AppConfig.Setting s : AppConfig.Setting.values()) {
+        for (Setting s : Setting.values()) {
             System.out.printf(
                     "  %-28s %-20s %s%n",
                     s.flag(),

@@ -38,8 +38,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 /**
  * The deployment files in {@code ops/deploy/}: every Kustomize overlay rendered with {@code kubectl kustomize} (a
  * missing kubectl fails the test), the compose stack, the Dockerfile and its health check, checked against the
- * settings the service reads ({@code AppConfig.Setting}, read from its source: the ops module does not depend on
- * the app).
+ * settings the service reads (the app's {@code Setting} enum, read from its source: the ops module does not depend
+ * on the app).
  */
 class DeployManifestsTest {
     static final Path ROOT = repositoryRoot();
@@ -77,7 +77,7 @@ class DeployManifestsTest {
     private static final Map<String, Render> RENDERS = new java.util.concurrent.ConcurrentHashMap<>();
 
     private static final Settings SETTINGS =
-            Settings.read(ROOT.resolve("app/src/main/java/io/walletoutbox/app/internal/config/AppConfig.java"));
+            Settings.read(ROOT.resolve("app/src/main/java/io/walletoutbox/app/internal/config/Setting.java"));
 
     @Test
     void settingsAreReadFromTheService() {
@@ -825,7 +825,7 @@ class DeployManifestsTest {
         }
     }
 
-    /** The service's settings, read from the constants of {@code AppConfig.Setting} in its source. */
+    /** The service's settings, read from the constants of the app's {@code Setting} enum in its source. */
     private record Settings(Set<String> names, Set<String> secrets) {
         /** Every variable the service reads: each setting, and {@code NAME_FILE} for each secret one. */
         Set<String> environmentNames() {

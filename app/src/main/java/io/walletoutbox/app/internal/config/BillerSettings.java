@@ -122,7 +122,7 @@ public record BillerSettings(
     }
 
     private static Duration duration(String name, String value) {
-        return AppConfig.parseDuration(value)
+        return DurationParser.parse(value)
                 .filter(d -> !d.isZero())
                 .orElseThrow(() -> new ConfigException(
                         "BILLERS_FILE: " + name + " must be a duration such as 5s, 15m, 1h or 30d"));

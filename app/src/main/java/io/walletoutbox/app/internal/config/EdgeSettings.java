@@ -14,7 +14,7 @@ public final class EdgeSettings {
     private EdgeSettings() {}
 
     /** {@code value} as an IP literal to bind to; empty (every address) stays empty. */
-    static String bindAddress(AppConfig.Setting setting, String value) {
+    static String bindAddress(Setting setting, String value) {
         if (value.isEmpty()) {
             return value;
         }

@@ -2,6 +2,7 @@ package io.walletoutbox.app.internal.runtime;
 
 import io.walletoutbox.app.internal.config.AppConfig;
 import io.walletoutbox.app.internal.config.ConfigException;
+import io.walletoutbox.app.internal.config.Setting;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,13 +37,13 @@ public final class EmbeddedRuntime {
     public static List<String> embeddedNeeds(AppConfig config) {
         List<String> unset = new ArrayList<>();
         if (config.databaseUrl().isEmpty()) {
-            unset.add(AppConfig.Setting.DATABASE_URL.name());
+            unset.add(Setting.DATABASE_URL.name());
         }
         if (config.usesKafka() && config.kafkaBootstrapServers().isEmpty()) {
-            unset.add(AppConfig.Setting.KAFKA_BOOTSTRAP_SERVERS.name());
+            unset.add(Setting.KAFKA_BOOTSTRAP_SERVERS.name());
         }
         if (config.auth().issuer().isEmpty()) {
-            unset.add(AppConfig.Setting.AUTH_ISSUER.name());
+            unset.add(Setting.AUTH_ISSUER.name());
         }
         return unset;
     }

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's configuration table is generated from {@link AppConfig.Setting} (name, default, description, secret),
+ * The README's configuration table is generated from {@link Setting} (name, default, description, secret),
  * the same source {@code --help} prints: the table in README.md must be exactly {@link #table()}, and the table and
  * the output of {@code --help} must name the same settings with the same meanings and defaults. A setting added,
  * renamed or reworded without the README fails here with the table to paste.
@@ -36,10 +36,10 @@ class ReadmeSettingsTest {
     /** One setting as a document shows it. */
     record Row(String name, String fallback, String meaning, boolean secret) {}
 
-    /** The configuration table README.md must hold, generated from {@link AppConfig.Setting}. */
+    /** The configuration table README.md must hold, generated from {@link Setting}. */
     static String table() {
         StringBuilder table = new StringBuilder(HEADER).append('\n').append("|---|---|---|\n");
-        for (AppConfig.Setting s : AppConfig.Setting.values()) {
+        for (Setting s : Setting.values()) {
             table.append("| `")
                     .append(s.name())
                     .append('`')
@@ -64,7 +64,7 @@ class ReadmeSettingsTest {
             while (line < Math.min(want.size(), have.size()) && want.get(line).equals(have.get(line))) {
                 line++;
             }
-            fail("README.md's configuration table differs from AppConfig.Setting (the source of --help) at its row "
+            fail("README.md's configuration table differs from the Setting enum (the source of --help) at its row "
                     + line + ":\n  README:   " + (line < have.size() ? have.get(line) : "(no more rows)")
                     + "\n  expected: " + (line < want.size() ? want.get(line) : "(no more rows)")
                     + "\nReplace the table under '" + HEADER + "' in README.md with:\n" + expected);
