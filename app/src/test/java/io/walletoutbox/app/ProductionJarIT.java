@@ -11,12 +11,6 @@ import io.walletoutbox.embedded.SharedInfrastructure;
 import io.walletoutbox.provider.BillerSimulator;
 import io.walletoutbox.provider.SimulatorConfig;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +22,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,9 +35,6 @@ import org.junit.jupiter.api.Test;
  */
 class ProductionJarIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern PORT_LINE = Pattern.compile("(HTTP API|management) +http://localhost:(\\d+)");
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private static Path work;
 
@@ -107,27 +97,29 @@ class ProductionJarIT {
             try {
                 ServiceHarness.await(Duration.ofSeconds(90), "the production jar to be up", () -> {
                     if (!process.isAlive()) {
-                        fail("the production jar exited with " + process.exitValue() + ": " + read(output));
+                        fail("the production jar exited with " + process.exitValue() + ": "
+                                + ChildService.read(output));
                     }
-                    return read(output).contains("wallet-outbox is up");
+                    return ChildService.read(output).contains("wallet-outbox is up");
                 });
                 Map<String, Integer> ports = new HashMap<>();
-                Matcher m = PORT_LINE.matcher(read(output));
+                Matcher m = ChildService.PORT_LINE.matcher(ChildService.read(output));
                 while (m.find()) {
                     ports.put(m.group(1), Integer.parseInt(m.group(2)));
                 }
                 String api = "http://127.0.0.1:" + ports.get("HTTP API");
                 String management = "http://127.0.0.1:" + ports.get("management");
-                var ready = call("GET", management + "/health/ready", null, null);
+                var ready = ChildService.call("GET", management + "/health/ready", null, null);
                 assertEquals(200, ready.statusCode(), ready.body());
 
-                var wallet = call("POST", api + "/wallets", TestTokens.token("alice"), "{\"currency\":\"USD\"}");
+                var wallet = ChildService.call(
+                        "POST", api + "/wallets", TestTokens.token("alice"), "{\"currency\":\"USD\"}");
                 assertEquals(201, wallet.statusCode(), wallet.body());
                 String walletId = JSON.readTree(wallet.body()).get("id").asText();
-                var topUp = call(
+                var topUp = ChildService.call(
                         "POST", api + "/wallets/" + walletId + "/top-ups", TestTokens.funding(), "{\"amount\":1000}");
                 assertEquals(201, topUp.statusCode(), topUp.body());
-                var pay = call(
+                var pay = ChildService.call(
                         "POST",
                         api + "/wallets/" + walletId + "/bill-payments",
                         TestTokens.token("alice"),
@@ -137,7 +129,8 @@ class ProductionJarIT {
                 ServiceHarness.await(
                         Duration.ofSeconds(60),
                         "the payment to succeed",
-                        () -> call("GET", api + "/bill-payments/" + payment, TestTokens.token("alice"), null)
+                        () -> ChildService.call(
+                                        "GET", api + "/bill-payments/" + payment, TestTokens.token("alice"), null)
                                 .body()
                                 .contains("\"SUCCEEDED\""));
                 assertEquals(1, biller.charges().size(), "charged once");
@@ -148,7 +141,7 @@ class ProductionJarIT {
                 }
             }
         }
-        String printed = read(output);
+        String printed = ChildService.read(output);
         assertFalse(printed.contains("NoClassDefFoundError"), printed);
         assertFalse(printed.contains("starting embedded"), "nothing embedded started: " + printed);
         assertTrue(printed.contains("wallet-outbox: stopped"), "stopped cleanly: " + printed);
@@ -194,12 +187,12 @@ class ProductionJarIT {
         Process process = child(env, args, output).start();
         try {
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                fail(name + ": still running after 60 s: " + read(output));
+                fail(name + ": still running after 60 s: " + ChildService.read(output));
             }
         } finally {
             process.destroyForcibly();
         }
-        return new Run(name, process.exitValue(), read(output));
+        return new Run(name, process.exitValue(), ChildService.read(output));
     }
 
     /** {@code java -jar wallet-outbox-production.jar args…} with exactly {@code env}, output to a file. */
@@ -239,37 +232,6 @@ class ProductionJarIT {
             return jar;
         } catch (java.net.URISyntaxException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static HttpResponse<String> call(String method, String url, String token, String json) {
-        var builder = HttpRequest.newBuilder(URI.create(url))
-                .timeout(Duration.ofSeconds(30))
-                .method(
-                        method,
-                        json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
-        if (json != null) {
-            builder.header("Content-Type", "application/json")
-                    .header("Idempotency-Key", UUID.randomUUID().toString());
-        }
-        if (token != null) {
-            builder.header("Authorization", "Bearer " + token);
-        }
-        try {
-            return HTTP.send(builder.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

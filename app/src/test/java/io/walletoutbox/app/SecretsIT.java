@@ -14,11 +14,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -63,11 +59,8 @@ class SecretsIT {
 
     private static final List<String> SECRETS =
             List.of(DB_PASSWORD, URL_PASSWORD, FILE_PASSWORD, API_KEY, JAAS_PASSWORD);
-    private static final Pattern PORT_LINE = Pattern.compile("(HTTP API|management) +http://localhost:(\\d+)");
 
     private static Path work;
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** What a run printed (stdout and stderr, interleaved) and how it ended. */
     record Run(String name, int exitCode, String output) {
@@ -200,12 +193,12 @@ class SecretsIT {
             try {
                 ServiceHarness.await(Duration.ofSeconds(90), "the service to be up", () -> {
                     if (!process.isAlive()) {
-                        fail("the service exited with " + process.exitValue() + ": " + read(output));
+                        fail("the service exited with " + process.exitValue() + ": " + ChildService.read(output));
                     }
-                    return read(output).contains("wallet-outbox is up");
+                    return ChildService.read(output).contains("wallet-outbox is up");
                 });
                 Map<String, Integer> ports = new HashMap<>();
-                Matcher m = PORT_LINE.matcher(read(output));
+                Matcher m = ChildService.PORT_LINE.matcher(ChildService.read(output));
                 while (m.find()) {
                     ports.put(m.group(1), Integer.parseInt(m.group(2)));
                 }
@@ -214,13 +207,14 @@ class SecretsIT {
                 assertTrue(connections(admin, dbName, role) > 0, "connected as " + role + " with the file's password");
 
                 // The biller refuses the service's key: a configuration fault, retried, never a decline.
-                var wallet = call("POST", api + "/wallets", TestTokens.token("alice"), "{\"currency\":\"USD\"}");
+                var wallet = ChildService.call(
+                        "POST", api + "/wallets", TestTokens.token("alice"), "{\"currency\":\"USD\"}");
                 assertEquals(201, wallet.statusCode(), wallet.body());
                 String walletId = JSON.readTree(wallet.body()).get("id").asText();
-                var topUp = call(
+                var topUp = ChildService.call(
                         "POST", api + "/wallets/" + walletId + "/top-ups", TestTokens.funding(), "{\"amount\":1000}");
                 assertEquals(201, topUp.statusCode(), topUp.body());
-                var pay = call(
+                var pay = ChildService.call(
                         "POST",
                         api + "/wallets/" + walletId + "/bill-payments",
                         TestTokens.token("alice"),
@@ -232,8 +226,8 @@ class SecretsIT {
                 String[] lastMetrics = {""};
                 try {
                     ServiceHarness.await(Duration.ofSeconds(60), "the biller's 401 to be counted", () -> {
-                        lastMetrics[0] =
-                                call("GET", management + "/metrics", null, null).body();
+                        lastMetrics[0] = ChildService.call("GET", management + "/metrics", null, null)
+                                .body();
                         return refused.matcher(lastMetrics[0]).find();
                     });
                 } catch (AssertionError e) {
@@ -242,12 +236,13 @@ class SecretsIT {
                                     .lines()
                                     .filter(l -> l.startsWith("biller"))
                                     .toList() + "\n"
-                            + tail(read(output)));
+                            + tail(ChildService.read(output)));
                 }
-                var status = call("GET", api + "/bill-payments/" + payment, TestTokens.token("alice"), null);
+                var status =
+                        ChildService.call("GET", api + "/bill-payments/" + payment, TestTokens.token("alice"), null);
                 assertEquals(
                         "PENDING", JSON.readTree(status.body()).get("status").asText(), status.body());
-                var ready = call("GET", management + "/health/ready", null, null);
+                var ready = ChildService.call("GET", management + "/health/ready", null, null);
                 assertEquals(200, ready.statusCode(), ready.body());
                 answers.add(ready.body());
 
@@ -260,7 +255,7 @@ class SecretsIT {
                 }
                 List<HttpResponse<String>> down = new ArrayList<>();
                 ServiceHarness.await(Duration.ofSeconds(60), "readiness to report the database down", () -> {
-                    var r = call("GET", management + "/health/ready", null, null);
+                    var r = ChildService.call("GET", management + "/health/ready", null, null);
                     answers.add(r.body());
                     down.add(r);
                     return r.statusCode() == 503;
@@ -270,10 +265,11 @@ class SecretsIT {
                 assertTrue(
                         down.getLast().body().contains("\"postgresql\":{\"status\":\"DOWN\""),
                         down.getLast().body());
-                var metrics = call("GET", management + "/metrics", null, null);
+                var metrics = ChildService.call("GET", management + "/metrics", null, null);
                 assertTrue(metrics.statusCode() < 600);
                 answers.add(metrics.body());
-                answers.add(call("GET", management + "/health/live", null, null).body());
+                answers.add(ChildService.call("GET", management + "/health/live", null, null)
+                        .body());
             } finally {
                 try (Connection c = DriverManager.getConnection(admin, infra.user(), "");
                         var s = c.createStatement()) {
@@ -285,7 +281,7 @@ class SecretsIT {
                 }
             }
         }
-        String printed = read(output);
+        String printed = ChildService.read(output);
         assertTrue(printed.contains("wallet-outbox: stopped"), "stopped cleanly: " + tail(printed));
         assertNoSecret(new Run("running instance", 0, printed));
         for (String answer : answers) {
@@ -360,14 +356,14 @@ class SecretsIT {
         Process process = builder.start();
         try {
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                fail(name + ": still running after 60 s: " + read(output));
+                fail(name + ": still running after 60 s: " + ChildService.read(output));
             }
         } finally {
             process.destroyForcibly();
         }
         System.out.printf(
                 "%s: exit %d after %d ms%n", name, process.exitValue(), (System.nanoTime() - started) / 1_000_000);
-        return new Run(name, process.exitValue(), read(output));
+        return new Run(name, process.exitValue(), ChildService.read(output));
     }
 
     /** {@code java -cp <this class path> io.walletoutbox.app.Main} with exactly {@code env}, output to a file. */
@@ -396,29 +392,6 @@ class SecretsIT {
         return builder;
     }
 
-    private static HttpResponse<String> call(String method, String url, String token, String json) {
-        var builder = HttpRequest.newBuilder(URI.create(url))
-                .timeout(Duration.ofSeconds(30))
-                .method(
-                        method,
-                        json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
-        if (json != null) {
-            builder.header("Content-Type", "application/json")
-                    .header("Idempotency-Key", UUID.randomUUID().toString());
-        }
-        if (token != null) {
-            builder.header("Authorization", "Bearer " + token);
-        }
-        try {
-            return HTTP.send(builder.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
     private static long connections(String admin, String database, String role) throws Exception {
         try (Connection c = DriverManager.getConnection(
                         admin, SharedInfrastructure.get().user(), "");
@@ -429,14 +402,6 @@ class SecretsIT {
                 rs.next();
                 return rs.getLong(1);
             }
-        }
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 
