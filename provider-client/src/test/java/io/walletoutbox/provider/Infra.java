@@ -207,10 +207,16 @@ final class Infra implements AutoCloseable {
     }
 
     BillPaymentConsumerConfig consumerConfig(String topic) {
-        return BillPaymentConsumerConfig.defaults(shared.bootstrapServers())
-                .withTopic(topic, "bill-payments-" + topic)
-                .withUnknownRetries(Duration.ofMillis(100), Duration.ofMillis(400), Duration.ofMinutes(5))
-                .withLimits(1_000, 2, Duration.ofSeconds(5));
+        return BillPaymentConsumerConfig.builder(shared.bootstrapServers())
+                .topic(topic)
+                .groupId("bill-payments-" + topic)
+                .unknownRetryInitial(Duration.ofMillis(100))
+                .unknownRetryMax(Duration.ofMillis(400))
+                .reconciliationHorizon(Duration.ofMinutes(5))
+                .maxInFlight(1_000)
+                .poisonAttempts(2)
+                .shutdownGrace(Duration.ofSeconds(5))
+                .build();
     }
 
     /**
@@ -218,10 +224,13 @@ final class Infra implements AutoCloseable {
      * it does not hang or hold, so nothing lands later unless a test makes it).
      */
     static BillerClientConfig clientConfig(BillerSimulator sim) {
-        return BillerClientConfig.defaults(java.net.URI.create(sim.baseUrl()))
-                .withRequestTimeout(Duration.ofSeconds(2))
-                .withRetries(4, Duration.ofMillis(20), Duration.ofMillis(200))
-                .withInFlightBound(Duration.ofSeconds(1));
+        return BillerClientConfig.builder(java.net.URI.create(sim.baseUrl()))
+                .requestTimeout(Duration.ofSeconds(2))
+                .maxAttempts(4)
+                .initialBackoff(Duration.ofMillis(20))
+                .maxBackoff(Duration.ofMillis(200))
+                .inFlightBound(Duration.ofSeconds(1))
+                .build();
     }
 
     @Override

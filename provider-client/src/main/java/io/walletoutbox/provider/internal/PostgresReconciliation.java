@@ -29,16 +29,9 @@ public final class PostgresReconciliation implements Reconciliation {
     private static final Logger log = LoggerFactory.getLogger(PostgresReconciliation.class);
 
     private final Jdbi jdbi;
-    private final Billers billers; // null: listing only
+    private final Billers billers;
     private final OutcomeRecorder recorder;
     private final ProviderMetrics metrics;
-
-    public PostgresReconciliation(Jdbi jdbi) {
-        this.jdbi = Objects.requireNonNull(jdbi, "jdbi");
-        this.billers = null;
-        this.recorder = null;
-        this.metrics = null;
-    }
 
     public PostgresReconciliation(Jdbi jdbi, Billers billers, OutcomeRecorder recorder, ProviderMetrics metrics) {
         this.jdbi = Objects.requireNonNull(jdbi, "jdbi");
@@ -96,9 +89,6 @@ public final class PostgresReconciliation implements Reconciliation {
         String who = BillerText.clean(Objects.requireNonNull(actor, "actor"), 200);
         if (who.isEmpty()) {
             throw new IllegalArgumentException("actor must have a printable character");
-        }
-        if (billers == null) {
-            throw new IllegalStateException("this Reconciliation was created without billers and recorder");
         }
         if (!handle.isInTransaction()) {
             throw new IllegalStateException("resolve runs in the caller's transaction: begin one first");
@@ -268,9 +258,6 @@ public final class PostgresReconciliation implements Reconciliation {
     public boolean openDiscarded(Handle handle, UUID paymentId, String cause) {
         Objects.requireNonNull(handle, "handle");
         Objects.requireNonNull(paymentId, "paymentId");
-        if (recorder == null) {
-            throw new IllegalStateException("this Reconciliation was created without billers and recorder");
-        }
         Optional<LedgerPayment> payment = recorder.payment(handle, paymentId);
         if (payment.isEmpty() || payment.get().status().terminal()) {
             return false;
