@@ -68,7 +68,7 @@ class TracingIT {
                 .setTracerProvider(tracerProvider)
                 .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
                 .buildAndRegisterGlobal();
-        sim = closing(BillerSimulator.start(SimulatorConfig.DEFAULTS));
+        sim = closing(BillerSimulator.start(SimulatorConfig.builder().build()));
     }
 
     @AfterEach
@@ -129,12 +129,21 @@ class TracingIT {
 
     private Billers billers() {
         return closing(Billers.create(
-                Map.of("wifi", Infra.clientConfig(sim).withBreaker(20, Duration.ofMillis(300))), metrics));
+                Map.of(
+                        "wifi",
+                        Infra.clientConfig(sim).toBuilder()
+                                .breakerFailureThreshold(20)
+                                .breakerOpenFor(Duration.ofMillis(300))
+                                .build()),
+                metrics));
     }
 
     private void consumer(String topic, Billers billers, OutcomeRecorder recorder) {
-        var config = infra.consumerConfig(topic)
-                .withUnknownRetries(Duration.ofMillis(100), Duration.ofMillis(300), Duration.ofSeconds(1));
+        var config = infra.consumerConfig(topic).toBuilder()
+                .unknownRetryInitial(Duration.ofMillis(100))
+                .unknownRetryMax(Duration.ofMillis(300))
+                .reconciliationHorizon(Duration.ofSeconds(1))
+                .build();
         closing(BillPaymentConsumer.create(config, infra.jdbi, billers, recorder, metrics))
                 .start();
     }
@@ -313,7 +322,10 @@ class TracingIT {
 
         // The job's attempt.
         closing(ReconciliationJob.create(
-                        ReconciliationConfig.DEFAULTS.withRecheck(Duration.ofMillis(200), Duration.ofSeconds(1)),
+                        ReconciliationConfig.builder()
+                                .recheckInterval(Duration.ofMillis(200))
+                                .recheckMax(Duration.ofSeconds(1))
+                                .build(),
                         infra.jdbi,
                         billers,
                         outcomes,
