@@ -11,9 +11,34 @@ import java.util.UUID;
  * uncommitted, while the load's later payments take higher ids, commit and are published; then it commits. An id is
  * taken at insert, not at commit, so a relay that read "everything above the last id published" would skip the late
  * row: the suite's checks then find its event missing (I5) or its wallet's events out of order (I6).
+ *
+ * <p>The payment is made the one way every payment is made: the tool opens a transaction and calls the server-side
+ * function {@code wallet_bill_payment} (the wallet's migration {@code V7__one_bill_payment_implementation.sql}) with
+ * the arguments the wallet's caller's-transaction path passes, reads the id its outbox row took, holds, and commits.
  */
 final class LateCommitScenario {
     private LateCommitScenario() {}
+
+    /**
+     * The payment alone, in the caller's open transaction: the wallet's guarded debit (which locks the wallet row
+     * until commit), the clearing, the payment, its transfer and the {@code BillPaymentRequested} row in {@code
+     * outbox_event} (mode {@code TABLE}, no extra headers; the prefix is used only by the other mode). The payload is
+     * split where the wallet's currency goes, which the function fills in.
+     */
+    private static final String PAYMENT_SQL = """
+            SELECT outcome FROM wallet_bill_payment(
+                p_wallet => ?, p_owner => CAST(NULL AS text), p_amount => ?,
+                p_day => CAST(now() AT TIME ZONE 'UTC' AS date), p_limit => ?,
+                p_bucket => ?, p_new_clearing => ?,
+                p_payment => ?, p_transfer => ?, p_biller => 'wifi', p_customer_ref => ?,
+                p_now => now(),
+                p_outbox_mode => 'TABLE', p_outbox_prefix => 'walletoutbox.outbox', p_event_id => ?,
+                p_shard => ?, p_aggregate_type => 'Wallet', p_event_type => 'BillPaymentRequested', p_topic => ?,
+                p_payload_before => ?, p_payload_after => ?,
+                p_headers => CAST('{}' AS jsonb))""";
+
+    /** The wallet's clearing buckets ({@code SystemAccounts.BUCKETS}, fixed once payments record their account). */
+    private static final int CLEARING_BUCKETS = 16;
 
     static Optional<String> run(ScenarioRun r) throws Exception {
         r.startLoad();
@@ -23,53 +48,46 @@ final class LateCommitScenario {
         long amount = 1 + r.rnd.nextInt(1000);
         String ref = "ACC-" + r.tag + "-held";
         try (Connection c = r.db()) {
-            UUID clearing;
-            try (var s = c.createStatement();
-                    ResultSet rs = s.executeQuery(
-                            "SELECT id FROM account WHERE kind = 'BILLER_CLEARING' AND currency = 'USD' LIMIT 1")) {
-                if (!rs.next()) {
-                    throw new IllegalStateException("no clearing account yet");
-                }
-                clearing = rs.getObject(1, UUID.class);
-            }
+            int shards = (int) MoneyPathScenarios.count(c, "SELECT count(*) FROM outbox_shard");
             c.setAutoCommit(false);
-            // The same statements, in the same order, as the API's payment transaction: the wallet row is locked
-            // first, then the outbox row takes its id.
-            update(c, "UPDATE account SET balance = balance - ? WHERE id = ? AND balance >= ?", amount, wallet, amount);
-            update(c, "UPDATE account SET balance = balance + ? WHERE id = ?", amount, clearing);
-            update(
-                    c,
-                    "INSERT INTO bill_payment (id, wallet_id, clearing_account, biller, customer_ref, amount, currency,"
-                            + " status, created_at) VALUES (?, ?, ?, 'wifi', ?, ?, 'USD', 'PENDING', now())",
-                    payment,
-                    wallet,
-                    clearing,
-                    ref,
-                    amount);
-            update(
-                    c,
-                    "INSERT INTO transfer (id, kind, reference, debit_account, credit_account, amount, currency,"
-                            + " created_at) VALUES (?, 'BILL_PAYMENT', ?, ?, ?, ?, 'USD', now())",
-                    UUID.randomUUID(),
-                    payment,
-                    wallet,
-                    clearing,
-                    amount);
-            String payload = "{\"paymentId\":\"" + payment + "\",\"walletId\":\"" + wallet
-                    + "\",\"biller\":\"wifi\",\"customerRef\":\"" + ref + "\",\"amount\":" + amount
-                    + ",\"currency\":\"USD\"}";
-            long heldId;
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO outbox_event (event_id, shard, aggregate_type, aggregate_id, event_type, topic,"
-                            + " payload, headers, created_at) VALUES (?, ?, 'Wallet', ?, 'BillPaymentRequested', ?,"
-                            + " ?, '{}'::jsonb, now()) RETURNING id")) {
-                ps.setObject(1, UUID.randomUUID());
-                ps.setInt(2, Math.floorMod(wallet.toString().hashCode(), 64));
-                ps.setString(3, wallet.toString());
-                ps.setString(4, r.cluster.topic());
-                ps.setString(5, payload);
+            UUID event = UUID.randomUUID();
+            String outcome;
+            try (PreparedStatement ps = c.prepareStatement(PAYMENT_SQL)) {
+                int i = 0;
+                ps.setObject(++i, wallet);
+                ps.setLong(++i, amount);
+                // The limit the services run with (the tool's payment counts towards the wallet's day like theirs).
+                ps.setLong(++i, Long.parseLong(Cluster.LIMITS.get("DAILY_PAYMENT_LIMIT")));
+                ps.setInt(++i, Math.floorMod(wallet.hashCode(), CLEARING_BUCKETS));
+                ps.setObject(++i, UUID.randomUUID());
+                ps.setObject(++i, payment);
+                ps.setObject(++i, UUID.randomUUID());
+                ps.setString(++i, ref);
+                ps.setObject(++i, event);
+                ps.setInt(++i, Math.floorMod(wallet.toString().hashCode(), shards));
+                ps.setString(++i, r.cluster.topic());
+                ps.setString(
+                        ++i,
+                        "{\"paymentId\":\"" + payment + "\",\"walletId\":\"" + wallet
+                                + "\",\"biller\":\"wifi\",\"customerRef\":\"" + ref + "\",\"amount\":" + amount
+                                + ",\"currency\":\"");
+                ps.setString(++i, "\"}");
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
+                    outcome = rs.getString(1);
+                }
+            }
+            if (!"EXECUTED".equals(outcome)) {
+                throw new IllegalStateException("wallet_bill_payment answered " + outcome + " for wallet " + wallet);
+            }
+            long heldId;
+            // The transaction's own row, visible to it alone until the commit.
+            try (PreparedStatement ps = c.prepareStatement("SELECT id FROM outbox_event WHERE event_id = ?")) {
+                ps.setObject(1, event);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new IllegalStateException("the held payment's outbox row is missing");
+                    }
                     heldId = rs.getLong(1);
                 }
             }
@@ -100,17 +118,6 @@ final class LateCommitScenario {
                     ResultSet left = s2.executeQuery("SELECT count(*) FROM outbox_event WHERE id > " + heldId)) {
                 left.next();
                 return Math.max(0, last - heldId - left.getLong(1));
-            }
-        }
-    }
-
-    private static void update(Connection c, String sql, Object... args) throws Exception {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setObject(i + 1, args[i]);
-            }
-            if (ps.executeUpdate() != 1) {
-                throw new IllegalStateException("no row for: " + sql);
             }
         }
     }
