@@ -22,6 +22,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 final class InjectedRecordScenarios {
     private InjectedRecordScenarios() {}
 
+    /**
+     * Three poison records among the load (an unknown event type, a value that is no JSON, invalid fields), each on
+     * a wallet of the run: all must be dead-lettered ({@code unknown-event-type}, {@code unparseable}).
+     */
     static Optional<String> poison(ScenarioRun r) throws Exception {
         r.startLoad();
         r.sleepUntil(r.between(0.2, 0.5));
