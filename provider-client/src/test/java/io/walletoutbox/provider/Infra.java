@@ -112,9 +112,29 @@ final class Infra implements AutoCloseable {
                 p.json().getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Registers {@code p} in the tests' ledger and sends its event with a {@code traceparent} header. */
+    void send(String topic, Payment p, String traceparent) {
+        register(p);
+        send(
+                topic,
+                p.walletId(),
+                "BillPaymentRequested",
+                p.eventId().toString(),
+                p.json().getBytes(StandardCharsets.UTF_8),
+                traceparent);
+    }
+
     /** Sends a record; a null {@code ceType} or {@code ceId} leaves that header out. */
     void send(String topic, String key, String ceType, String ceId, byte[] value) {
+        send(topic, key, ceType, ceId, value, null);
+    }
+
+    /** Sends a record; a null {@code ceType}, {@code ceId} or {@code traceparent} leaves that header out. */
+    void send(String topic, String key, String ceType, String ceId, byte[] value, String traceparent) {
         var headers = new RecordHeaders();
+        if (traceparent != null) {
+            headers.add("traceparent", traceparent.getBytes(StandardCharsets.UTF_8));
+        }
         if (ceId != null) {
             headers.add("ce_id", ceId.getBytes(StandardCharsets.UTF_8));
         }

@@ -105,6 +105,36 @@ public final class PostgresReconciliation implements Reconciliation {
         }
         Optional<String> reference =
                 providerReference.map(BillerText::reference).filter(r -> !r.isEmpty());
+        // An operator's resolve is a reconciliation attempt too: a span of its own trace, linked to the payment's.
+        Traces.Span span = Traces.reconcile(null);
+        span.set(Traces.PAYMENT_ID, paymentId.toString()).set(Traces.RECONCILIATION_HOW, "operator");
+        try (Traces.Scope scope = span.makeCurrent()) {
+            ResolveResult result = resolveTraced(handle, paymentId, outcome, reference, why, who, span);
+            span.set(
+                    Traces.RECONCILIATION_DECISION,
+                    result.status() == ResolveResult.Status.RESOLVED
+                            ? (outcome == Resolution.PAID ? Settlement.PAID : Settlement.DECLINED).metricLabel()
+                            : result.status()
+                                    .name()
+                                    .toLowerCase(java.util.Locale.ROOT)
+                                    .replace('_', '-'));
+            return result;
+        } catch (RuntimeException e) {
+            span.set(Traces.RECONCILIATION_DECISION, "failed").error("resolve failed: " + e, e);
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    private ResolveResult resolveTraced(
+            Handle handle,
+            UUID paymentId,
+            Resolution outcome,
+            Optional<String> reference,
+            String why,
+            String who,
+            Traces.Span span) {
         Optional<Row> found = ReconciliationStore.lockIfFree(handle, paymentId);
         if (found.isEmpty()) {
             if (ReconciliationStore.load(handle, paymentId, false).isEmpty()) {
@@ -122,6 +152,9 @@ public final class PostgresReconciliation implements Reconciliation {
                     Optional.of(soon));
         }
         Row row = found.get();
+        span.link(row.traceparent());
+        span.set(Traces.RECONCILIATION_REASON, row.entry().reason())
+                .set(Traces.BILLER_ID, row.entry().biller());
         if (row.resolved()) {
             boolean same = switch (outcome) {
                 case PAID -> "PAID".equals(row.resolvedOutcome());
