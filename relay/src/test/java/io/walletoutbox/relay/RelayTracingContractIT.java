@@ -117,7 +117,7 @@ abstract class RelayTracingContractIT {
     void publishSpanIsTheChildOfTheStoredCreateSpanEndsAtTheAckAndTheCycleIsLinkedToIt() {
         registerSdk();
         String topic = fixture.infra.newTopic("trace", 2);
-        start(RelayContractIT.config("relay-trace").withTopics(topic));
+        start(RelayContractIT.config("relay-trace").topics(topic).build());
         OutboxEvent a = RelayContractIT.event(topic, "a", 1);
         OutboxEvent b = RelayContractIT.event(topic, "b", 2);
         Span request = GlobalOpenTelemetry.getTracer("test")
@@ -187,7 +187,7 @@ abstract class RelayTracingContractIT {
     void rejectedRecordsPublishSpanEndsWithTheErrorAndItsException() throws Exception {
         registerSdk();
         String topic = smallTopic("trace-reject", 1024);
-        start(RelayContractIT.config("relay-trace-reject").withTopics(topic));
+        start(RelayContractIT.config("relay-trace-reject").topics(topic).build());
         OutboxEvent large = RelayContractIT.tooLarge(topic, "k", 1);
         fixture.append(List.of(large));
         await(
@@ -208,7 +208,7 @@ abstract class RelayTracingContractIT {
     @Test
     void withoutAnSdkRecordsCarryTheStoredTraceparentAndNoneIsRegistered() {
         String topic = fixture.infra.newTopic("trace-off", 1);
-        start(RelayContractIT.config("relay-trace-off").withTopics(topic));
+        start(RelayContractIT.config("relay-trace-off").topics(topic).build());
         OutboxEvent given = RelayContractIT.event(topic, "k", 1).withHeader("traceparent", GIVEN);
         OutboxEvent none = RelayContractIT.event(topic, "k", 2);
         fixture.append(List.of(given, none));
