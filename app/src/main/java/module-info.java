@@ -18,4 +18,13 @@ module io.walletoutbox.app {
     requires java.net.http;
     requires com.nimbusds.jose.jwt;
     requires io.github.bucket4j.core;
+    requires io.opentelemetry.api;
+    requires io.opentelemetry.context;
+    requires io.opentelemetry.sdk;
+    requires io.opentelemetry.sdk.common;
+    requires io.opentelemetry.sdk.trace;
+    requires io.opentelemetry.sdk.autoconfigure;
+    requires io.opentelemetry.sdk.autoconfigure.spi;
+    requires io.prometheus.metrics.model;
+    requires io.prometheus.metrics.tracer.common;
 }

@@ -71,8 +71,9 @@ final class ServiceHarness implements AutoCloseable {
         this.simulatorUrl = env.get("PROVIDER_BASE_URL");
         AppConfig config = AppConfig.load(env, new String[0]);
         try {
+            // The OpenTelemetry settings (OTEL_*) come from env too, not from the JVM's environment.
             this.runtime = ServiceRuntime.start(
-                    config, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+                    config, env, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         } catch (RuntimeException e) {
             if (sim != null) {
                 sim.close();

@@ -27,15 +27,17 @@ public final class ApiServer {
      * is also put in {@code registeredRoutes} (for the test that keeps the OpenAPI document true).
      *
      * @param walletRoutes the wallet API, present when this instance has the {@code api} role
+     * @param serverSpans a span per request, present when tracing is on
      */
     public static Javalin create(
             PrometheusMeterRegistry registry,
             Authentication authentication,
             Optional<WalletRoutes> walletRoutes,
-            List<Route> registeredRoutes) {
+            List<Route> registeredRoutes,
+            Optional<ServerSpans> serverSpans) {
         byte[] openapi = openApiDocument();
         return Javalin.create(config -> {
-            common(config, registry, authentication, registeredRoutes, false);
+            common(config, registry, authentication, registeredRoutes, false, serverSpans);
             config.routes.get(
                     "/openapi.json", ctx -> ctx.contentType(Responses.JSON).result(openapi), Access.OPEN);
             walletRoutes.ifPresent(routes -> routes.register(config));
@@ -53,13 +55,9 @@ public final class ApiServer {
             List<Consumer<io.javalin.config.JavalinConfig>> adminRoutes,
             List<Route> registeredRoutes) {
         return Javalin.create(config -> {
-            common(config, registry, authentication, registeredRoutes, true);
+            common(config, registry, authentication, registeredRoutes, true, Optional.empty());
             health.register(config);
-            config.routes.get(
-                    "/metrics",
-                    ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
-                            .result(registry.scrape()),
-                    Access.OPEN);
+            config.routes.get("/metrics", ctx -> scrape(ctx, registry), Access.OPEN);
             adminRoutes.forEach(r -> r.accept(config));
         });
     }
@@ -69,7 +67,11 @@ public final class ApiServer {
             PrometheusMeterRegistry registry,
             Authentication authentication,
             List<Route> registeredRoutes,
-            boolean management) {
+            boolean management,
+            Optional<ServerSpans> serverSpans) {
+        // First: the span is current in every handler after it, and the request metrics are recorded under it.
+        HttpMetrics metrics = new HttpMetrics(registry);
+        serverSpans.ifPresentOrElse(spans -> spans.register(config, metrics::record), () -> metrics.register(config));
         config.events.handlerAdded(meta -> {
             if (meta.getHttpMethod().isHttpMethod()) {
                 registeredRoutes.add(new Route(meta.getHttpMethod().name(), meta.getPath(), management));
@@ -95,9 +97,24 @@ public final class ApiServer {
             ctx.header("X-Content-Type-Options", "nosniff");
         });
         Problems.register(config);
-        new HttpMetrics(registry).register(config);
         authentication.register(config);
     }
+
+    /**
+     * {@code /metrics}: the OpenMetrics format (with exemplars, the trace ids of sampled requests, on the histogram
+     * buckets when tracing is on) when the scraper accepts it, as Prometheus does; else Prometheus' text format 0.0.4.
+     */
+    private static void scrape(io.javalin.http.Context ctx, PrometheusMeterRegistry registry) {
+        String accept = ctx.header("Accept");
+        if (accept != null && accept.contains(OPENMETRICS_TYPE)) {
+            ctx.contentType(OPENMETRICS).result(registry.scrape(OPENMETRICS));
+        } else {
+            ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape());
+        }
+    }
+
+    private static final String OPENMETRICS_TYPE = "application/openmetrics-text";
+    private static final String OPENMETRICS = OPENMETRICS_TYPE + "; version=1.0.0; charset=utf-8";
 
     private static byte[] openApiDocument() {
         try (var in = ApiServer.class.getResourceAsStream(OPENAPI_RESOURCE)) {

@@ -29,10 +29,15 @@ public final class HttpMetrics {
 
     private record Key(String method, String uri, int status) {}
 
+    /** Records every request of {@code config} once it is answered. */
     public void register(JavalinConfig config) {
-        config.requestLogger.http(
-                (ctx, ms) -> timers.computeIfAbsent(new Key(method(ctx), template(ctx), ctx.statusCode()), this::timer)
-                        .record((long) (ms * 1_000_000), TimeUnit.NANOSECONDS));
+        config.requestLogger.http(this::record);
+    }
+
+    /** Records one answered request that took {@code ms} milliseconds (a {@link io.javalin.http.RequestLogger}). */
+    void record(Context ctx, Float ms) {
+        timers.computeIfAbsent(new Key(method(ctx), template(ctx), ctx.statusCode()), this::timer)
+                .record((long) (ms * 1_000_000), TimeUnit.NANOSECONDS);
     }
 
     private Timer timer(Key key) {
@@ -45,12 +50,12 @@ public final class HttpMetrics {
                 .register(registry);
     }
 
-    private static String method(Context ctx) {
+    static String method(Context ctx) {
         String method = ctx.method().name();
         return METHODS.contains(method) ? method : "OTHER";
     }
 
-    private static String template(Context ctx) {
+    static String template(Context ctx) {
         try {
             // The route the request matched, also when a before-handler refused it (401/403/429 from
             // Authentication): ctx.endpoint() would then be that handler's wildcard.

@@ -1,14 +1,20 @@
 package io.walletoutbox.app.internal.http;
 
 import io.javalin.http.Context;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Scope;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
 
 /**
- * W3C Trace Context for the API: the caller's {@code traceparent} when it is a valid version-00 value, else a new
- * one, so every payment is traceable from the request through the outbox row and the Kafka record to the biller
- * call. The service records no spans of its own, so a caller's value is forwarded unchanged.
+ * W3C Trace Context for the API, so every payment is traceable from the request through the outbox row and the
+ * Kafka record to the biller call. With tracing on, a payment's context is its request's SERVER span ({@link
+ * ServerSpans}); with tracing off, it is the caller's {@code traceparent} when it is a valid version-00 value, else a
+ * new one, forwarded unchanged (no span is recorded then).
  */
 public final class TraceContext {
     private static final Pattern TRACEPARENT = Pattern.compile("00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}");
@@ -18,6 +24,43 @@ public final class TraceContext {
     private static final HexFormat HEX = HexFormat.of();
 
     private TraceContext() {}
+
+    /** A payment's trace context, current until {@link #close()}: see {@link #enter(Context)}. */
+    public record Current(String traceparent, Scope scope) implements AutoCloseable {
+        @Override
+        public void close() {
+            scope.close();
+        }
+    }
+
+    /**
+     * The trace context of the payment {@code ctx} requests, current until closed: the current span's when one is
+     * (the request's SERVER span, when tracing is on), else {@link #of(Context)}'s value, made current as a
+     * non-recording span so that the wallet's outbox append stores it and log lines under it carry its ids.
+     */
+    public static Current enter(Context ctx) {
+        SpanContext current = Span.current().getSpanContext();
+        if (current.isValid()) {
+            return new Current(format(current), Scope.noop());
+        }
+        String traceparent = of(ctx);
+        SpanContext remote = SpanContext.createFromRemoteParent(
+                traceId(traceparent),
+                traceparent.substring(36, 52),
+                TraceFlags.fromHex(traceparent, 53),
+                TraceState.getDefault());
+        return new Current(
+                traceparent,
+                io.opentelemetry.context.Context.current()
+                        .with(Span.wrap(remote))
+                        .makeCurrent());
+    }
+
+    /** The version-00 {@code traceparent} of a valid span context. */
+    public static String format(SpanContext span) {
+        return "00-" + span.getTraceId() + "-" + span.getSpanId() + "-"
+                + span.getTraceFlags().asHex();
+    }
 
     /** The request's valid {@code traceparent}, or a new sampled one. */
     public static String of(Context ctx) {

@@ -124,10 +124,11 @@ public final class WalletRoutes {
                 required(body.biller(), "biller"),
                 required(body.customerRef(), "customerRef"),
                 required(body.amount(), "amount"));
-        // Every payment gets a trace: the caller's traceparent, or a new one (see TraceContext).
-        String traceparent = TraceContext.of(ctx);
-        try (var trace = MDC.putCloseable("traceId", TraceContext.traceId(traceparent));
+        // Every payment gets a trace: the request's span, or the caller's traceparent, or a new one (TraceContext).
+        // Its ids are in the MDC (trace_id, span_id) while it is current.
+        try (var trace = TraceContext.enter(ctx);
                 var wallet = MDC.putCloseable("walletId", walletId.toString())) {
+            String traceparent = trace.traceparent();
             Principal principal = Authentication.principal(ctx);
             String scope = keyScope(principal, walletId);
             // One round trip to PostgreSQL: key, debit, payment, event and stored response in one function call.

@@ -2,6 +2,7 @@ package io.walletoutbox.app.internal.runtime;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.javalin.Javalin;
+import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -10,6 +11,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.walletoutbox.app.internal.audit.AuditLog;
 import io.walletoutbox.app.internal.auth.Authentication;
 import io.walletoutbox.app.internal.auth.RateLimiter;
@@ -19,7 +21,10 @@ import io.walletoutbox.app.internal.config.AppConfig.Role;
 import io.walletoutbox.app.internal.http.AdminRoutes;
 import io.walletoutbox.app.internal.http.ApiServer;
 import io.walletoutbox.app.internal.http.IdempotentExecution;
+import io.walletoutbox.app.internal.http.ServerSpans;
 import io.walletoutbox.app.internal.http.WalletRoutes;
+import io.walletoutbox.app.internal.tracing.Tracing;
+import io.walletoutbox.app.internal.tracing.TracingSettings;
 import io.walletoutbox.outbox.OutboxAdmin;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxWriter;
@@ -31,6 +36,7 @@ import io.walletoutbox.wallet.WalletMetrics;
 import io.walletoutbox.wallet.Wallets;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -66,18 +72,29 @@ public final class ServiceRuntime implements AutoCloseable {
 
     /** Starts the service described by {@code config}; progress and addresses go to {@code out}. */
     public static ServiceRuntime start(AppConfig config, PrintStream out) {
+        return start(config, System.getenv(), out);
+    }
+
+    /**
+     * Starts the service described by {@code config}, with the OpenTelemetry settings ({@code OTEL_*}) of {@code
+     * environment} over the JVM's {@code otel.*} system properties; progress and addresses go to {@code out}.
+     */
+    public static ServiceRuntime start(AppConfig config, Map<String, String> environment, PrintStream out) {
         Closer closer = new Closer();
         try {
-            return start(config, out, closer);
+            // First, so it closes last: the spans of everything stopping are still exported.
+            Tracing tracing = closer.register(Tracing.start(TracingSettings.from(environment, System.getProperties())));
+            return start(config, tracing, out, closer);
         } catch (RuntimeException | Error e) {
             closer.close();
             throw e;
         }
     }
 
-    private static ServiceRuntime start(AppConfig config, PrintStream out, Closer closer) {
+    private static ServiceRuntime start(AppConfig config, Tracing tracing, PrintStream out, Closer closer) {
         Infrastructure infra = Infrastructure.resolve(config, closer, out);
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(
+                PrometheusConfig.DEFAULT, new PrometheusRegistry(), Clock.SYSTEM, tracing.exemplars());
         closer.register(registry::close);
         for (var binder : List.of(
                 new JvmMemoryMetrics(),
@@ -185,7 +202,12 @@ public final class ServiceRuntime implements AutoCloseable {
                 routes);
         closer.register(management::stop);
         listen(management, config.managementBindAddress(), config.managementPort(), "MANAGEMENT_PORT");
-        Javalin http = ApiServer.create(registry, authentication, walletRoutes, routes);
+        Javalin http = ApiServer.create(
+                registry,
+                authentication,
+                walletRoutes,
+                routes,
+                tracing.openTelemetry().map(ServerSpans::new));
         closer.register(http::stop);
         listen(http, "", config.httpPort(), "HTTP_PORT");
         var runtime = new ServiceRuntime(closer, http, management, simulatorUrl, issuer, List.copyOf(routes));
