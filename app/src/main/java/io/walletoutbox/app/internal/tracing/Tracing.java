@@ -34,9 +34,14 @@ public final class Tracing implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Tracing.class);
     private static final AttributeKey<String> SERVICE_NAME_KEY = AttributeKey.stringKey("service.name");
-    /** Defaults under whatever is set: autoconfiguration would otherwise export metrics and logs over OTLP too. */
-    private static final Map<String, String> DEFAULTS =
-            Map.of("otel.metrics.exporter", "none", "otel.logs.exporter", "none");
+    /**
+     * Defaults under whatever is set: autoconfiguration would otherwise export metrics and logs over OTLP too, and
+     * the Java SDK's default protocol is gRPC (this build has the JDK's HTTP sender only).
+     */
+    private static final Map<String, String> DEFAULTS = Map.of(
+            "otel.metrics.exporter", "none",
+            "otel.logs.exporter", "none",
+            "otel.exporter.otlp.protocol", TracingSettings.PROTOCOL);
 
     private final OpenTelemetrySdk sdk;
 
@@ -74,7 +79,12 @@ public final class Tracing implements AutoCloseable {
                     .build()
                     .getOpenTelemetrySdk();
         } catch (ConfigurationException | IllegalArgumentException e) {
-            throw StartupException.misconfiguration("tracing: " + e.getMessage());
+            // The SDK wraps what its parts threw ("Unexpected configuration error"): the cause says what.
+            String message = e.getMessage();
+            if (e.getCause() != null && e.getCause().getMessage() != null) {
+                message += ": " + e.getCause().getMessage();
+            }
+            throw StartupException.misconfiguration("tracing: " + message);
         }
         try {
             GlobalOpenTelemetry.set(sdk);
