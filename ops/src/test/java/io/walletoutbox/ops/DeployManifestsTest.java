@@ -76,8 +76,9 @@ class DeployManifestsTest {
 
     private static final Map<String, Render> RENDERS = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private static final Settings SETTINGS =
-            Settings.read(ROOT.resolve("app/src/main/java/io/walletoutbox/app/internal/config/Setting.java"));
+    private static final Settings SETTINGS = Settings.read(
+            ROOT.resolve("app/src/main/java/io/walletoutbox/app/internal/config/Setting.java"),
+            ROOT.resolve("docs/tracing.md"));
 
     @Test
     void settingsAreReadFromTheService() {
@@ -495,6 +496,50 @@ class DeployManifestsTest {
     }
 
     @Test
+    void composeExportsTracesToJaegerAndGrafanaLinksExemplarsToIt() throws IOException {
+        Map<String, Object> services = at(load(Files.readString(DEPLOY.resolve("compose.yaml"))), "services");
+        Map<String, Object> jaeger = at(services, "jaeger");
+        String image = String.valueOf(jaeger.get("image"));
+        assertTrue(image.matches("jaegertracing/jaeger:\\d+\\.\\d+\\.\\d+"), "Jaeger pinned to a release: " + image);
+        assertTrue(values(jaeger, "ports").contains("127.0.0.1:16686:16686"), "Jaeger's UI on loopback");
+        assertTrue(
+                String.valueOf(jaeger.get("command")).contains("receivers.otlp.protocols.http.endpoint=0.0.0.0:4318"),
+                "OTLP/HTTP reachable from the other containers");
+        for (String role : ROLES) {
+            assertEquals(
+                    "http://jaeger:4318",
+                    at(services, role, "environment").get("OTEL_EXPORTER_OTLP_ENDPOINT"),
+                    role + " exports its spans to Jaeger");
+        }
+        assertTrue(
+                values(at(services, "prometheus"), "command").contains("--enable-feature=exemplar-storage"),
+                "Prometheus keeps exemplars");
+        assertTrue(values(at(services, "grafana"), "depends_on").contains("jaeger"));
+
+        for (Path file : List.of(
+                DEPLOY.resolve("compose/grafana-datasource.yml"),
+                ROOT.resolve("ops/grafana/provisioning/datasources/prometheus.yml"))) {
+            Map<String, Object> prometheus = list(load(Files.readString(file)), "datasources").stream()
+                    .filter(source -> "prometheus".equals(source.get("type")))
+                    .findFirst()
+                    .orElseThrow();
+            Map<String, Object> link = asMap(values(at(prometheus, "jsonData"), "exemplarTraceIdDestinations")
+                    .getFirst());
+            assertEquals("trace_id", link.get("name"), file + ": the exemplar label the service writes");
+            assertEquals("wallet-outbox-jaeger", link.get("datasourceUid"), file.toString());
+        }
+        for (Path file : List.of(
+                DEPLOY.resolve("compose/grafana-datasource.yml"),
+                ROOT.resolve("ops/grafana/provisioning/datasources/jaeger.yml"))) {
+            assertTrue(
+                    list(load(Files.readString(file)), "datasources").stream()
+                            .anyMatch(source -> "jaeger".equals(source.get("type"))
+                                    && "wallet-outbox-jaeger".equals(source.get("uid"))),
+                    file + " provisions the Jaeger data source the exemplars link to");
+        }
+    }
+
+    @Test
     void dockerfileRunsTheJarAsANonRootUser() throws IOException {
         String dockerfile = Files.readString(DEPLOY.resolve("Dockerfile"));
         assertTrue(dockerfile.contains("ARG JDK_IMAGE=eclipse-temurin:25-jdk"));
@@ -825,13 +870,32 @@ class DeployManifestsTest {
         }
     }
 
-    /** The service's settings, read from the constants of the app's {@code Setting} enum in its source. */
-    private record Settings(Set<String> names, Set<String> secrets) {
-        /** Every variable the service reads: each setting, and {@code NAME_FILE} for each secret one. */
+    /**
+     * The service's settings, read from the constants of the app's {@code Setting} enum in its source, and the
+     * standard OpenTelemetry variables it reads ({@code otel}: the first column of docs/tracing.md's variables table).
+     */
+    private record Settings(Set<String> names, Set<String> secrets, Set<String> otel) {
+        /** Every variable the service reads: each setting, {@code NAME_FILE} for each secret one, the OTEL_* ones. */
         Set<String> environmentNames() {
             Set<String> all = new TreeSet<>(names);
             secrets.forEach(secret -> all.add(secret + "_FILE"));
+            all.addAll(otel);
             return all;
+        }
+
+        static Settings read(Path source, Path tracingDoc) {
+            Set<String> otel = new TreeSet<>();
+            try {
+                Matcher row = Pattern.compile("(?m)^\\| `(OTEL_[A-Z_]+)` \\|").matcher(Files.readString(tracingDoc));
+                while (row.find()) {
+                    otel.add(row.group(1));
+                }
+            } catch (IOException e) {
+                throw new AssertionError("cannot read the OpenTelemetry variables from " + tracingDoc, e);
+            }
+            assertTrue(otel.contains("OTEL_EXPORTER_OTLP_ENDPOINT"), "no | `OTEL_…` | rows in " + tracingDoc);
+            Settings settings = read(source);
+            return new Settings(settings.names(), settings.secrets(), otel);
         }
 
         static Settings read(Path source) {
@@ -891,7 +955,7 @@ class DeployManifestsTest {
                     i++;
                 }
             }
-            return new Settings(Set.copyOf(names), Set.copyOf(secrets));
+            return new Settings(Set.copyOf(names), Set.copyOf(secrets), Set.of());
         }
 
         /** Skips white space and comments. */
