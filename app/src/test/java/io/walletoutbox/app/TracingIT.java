@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.proto.trace.v1.Span.SpanKind;
@@ -21,12 +24,15 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * Tracing from outside: the service started with {@code OTEL_EXPORTER_OTLP_ENDPOINT} pointing at an OTLP/HTTP
  * receiver in this test and {@code OTEL_TRACES_SAMPLER=always_on}; one payment made with a {@code traceparent} header.
- * What arrived is decoded (protobuf) and checked against the tracing contract (docs/tracing.md), and an OpenMetrics
- * scrape shows the payment's trace id as the exemplar of its latency bucket.
+ * What arrived is decoded (protobuf) and checked against the tracing contract (docs/tracing.md): the API's SERVER
+ * span under the caller's parent, the consumer's span and the biller call in the same trace (and the biller got that
+ * call's traceparent), the consumer's log line with the trace's ids; and an OpenMetrics scrape shows the payment's
+ * trace id as the exemplar of its latency bucket.
  */
 class TracingIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,9 +46,20 @@ class TracingIT {
     private static String wallet;
     private static String payment;
 
+    /** Captures log events with their MDC (read on the logging thread, not later on the test's). */
+    private static final ListAppender<ILoggingEvent> logs = new ListAppender<>() {
+        @Override
+        protected void append(ILoggingEvent event) {
+            event.prepareForDeferredProcessing();
+            super.append(event);
+        }
+    };
+
     @BeforeAll
     static void start() throws IOException {
         GlobalOpenTelemetry.resetForTest(); // an SDK per service start; the JVM's earlier services left theirs
+        logs.start();
+        root().addAppender(logs);
         receiver = new OtlpReceiver();
         service = new ServiceHarness(
                 "tracing",
@@ -73,6 +90,7 @@ class TracingIT {
         try {
             ServiceHarness.closeAll(service, receiver);
         } finally {
+            root().detachAppender(logs);
             GlobalOpenTelemetry.resetForTest();
         }
     }
@@ -89,6 +107,71 @@ class TracingIT {
         assertEquals("/wallets/" + wallet + "/bill-payments", attributes.get("url.path"), server.toString());
         assertEquals("202", attributes.get("http.response.status_code"), server.toString());
         assertEquals(List.of(), receiver.refused(), "everything sent was OTLP/HTTP protobuf to /v1/traces");
+    }
+
+    @Test
+    void theConsumerAndTheBillerCallContinueThePaymentsTrace() throws IOException {
+        OtlpReceiver.Received server = awaitSpan("POST " + PAYMENT_ROUTE);
+        OtlpReceiver.Received process = awaitSpan("process " + service.topic);
+        assertEquals(SpanKind.SPAN_KIND_CONSUMER, process.span().getKind(), process.toString());
+        assertEquals(payment, process.attributes().get("walletoutbox.payment.id"), process.toString());
+        assertEquals("false", process.attributes().get("walletoutbox.inbox.duplicate"), process.toString());
+        assertTrue(
+                ancestors(process).contains(server.spanId()),
+                "the record's context descends from the request's span: " + receiver.trace(TRACE_ID));
+
+        OtlpReceiver.Received charge = awaitSpan("POST");
+        assertEquals(SpanKind.SPAN_KIND_CLIENT, charge.span().getKind(), charge.toString());
+        assertEquals(process.spanId(), charge.parentSpanId(), "the biller call is a child of the record's span");
+        assertEquals("201", charge.attributes().get("http.response.status_code"), charge.toString());
+        var requests = JSON.readTree(service.getAbsolute(service.simulatorUrl + "/v1/requests"));
+        List<String> sent = new java.util.ArrayList<>();
+        requests.forEach(r -> {
+            if (r.path("idempotencyKey").asText().equals(payment)) {
+                sent.add(r.path("traceparent").asText());
+            }
+        });
+        assertEquals(List.of("00-" + TRACE_ID + "-" + charge.spanId() + "-01"), sent, "the biller got the call's span");
+
+        ILoggingEvent paid = awaitLog(payment);
+        assertEquals(
+                TRACE_ID,
+                paid.getMDCPropertyMap().get(MdcContextStorage.TRACE_ID),
+                paid.getMDCPropertyMap().toString());
+        String spanId = paid.getMDCPropertyMap().get(MdcContextStorage.SPAN_ID);
+        assertTrue(
+                receiver.trace(TRACE_ID).stream().anyMatch(s -> s.spanId().equals(spanId)),
+                "the log line names a span of the trace: " + spanId);
+    }
+
+    /** The ids of the spans above {@code span} in its trace, as far as they arrived. */
+    private static List<String> ancestors(OtlpReceiver.Received span) {
+        Map<String, String> parents = new java.util.HashMap<>();
+        receiver.trace(TRACE_ID).forEach(s -> parents.put(s.spanId(), s.parentSpanId()));
+        List<String> up = new java.util.ArrayList<>();
+        for (String id = span.parentSpanId(); parents.containsKey(id) && !up.contains(id); id = parents.get(id)) {
+            up.add(id);
+        }
+        return up;
+    }
+
+    /** The consumer's "bill payment paid" line of {@code payment}. */
+    private static ILoggingEvent awaitLog(String payment) {
+        java.util.function.Supplier<ILoggingEvent> find = () -> {
+            synchronized (logs) {
+                return logs.list.stream()
+                        .filter(e -> e.getFormattedMessage().startsWith("bill payment paid"))
+                        .filter(e -> payment.equals(e.getMDCPropertyMap().get("paymentId")))
+                        .findFirst()
+                        .orElse(null);
+            }
+        };
+        ServiceHarness.await(Duration.ofSeconds(10), "the paid log line of " + payment, () -> find.get() != null);
+        return find.get();
+    }
+
+    private static Logger root() {
+        return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     }
 
     @Test
