@@ -38,7 +38,9 @@ import org.junit.jupiter.api.Test;
  * The shipped observability files against a REAL Prometheus server (Debian's {@code prometheus} package; CI
  * installs it, and this test fails, not skips, without it): the server scrapes the running service and loads
  * {@code ops/prometheus/alerts.yml}; then every query of {@code ops/grafana/dashboards/wallet-outbox.json} must be
- * valid and return data, and every alert rule must be loaded and evaluated without error.
+ * valid and return data, and every alert rule must be loaded and evaluated without error. As in the compose stack, the
+ * service traces (to an OTLP receiver in the test) and Prometheus keeps exemplars: the scrapes in the OpenMetrics
+ * format, exemplars included, must be accepted, and the exemplars must name traces the service exported.
  *
  * <p>No allow-list is needed: every series a panel reads exists from start-up, even those that only move under
  * faults (dead letters, reconciliation, parked events are gauges or counters registered at 0).
@@ -58,6 +60,7 @@ class PrometheusLiveIT {
     private static Path work;
     private static Process prometheus;
     private static String prometheusUrl;
+    private static OtlpReceiver receiver;
     private static Path repoRoot;
     private static final List<String> walletIds = new ArrayList<>();
 
@@ -65,7 +68,14 @@ class PrometheusLiveIT {
     static void start() throws Exception {
         Path binary = prometheusBinary();
         repoRoot = repoRoot();
-        service = new ServiceHarness("promlive", Map.of());
+        io.opentelemetry.api.GlobalOpenTelemetry.resetForTest();
+        receiver = new OtlpReceiver();
+        service = new ServiceHarness(
+                "promlive",
+                Map.of(
+                        "OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint(),
+                        "OTEL_TRACES_SAMPLER", "always_on",
+                        "OTEL_BSP_SCHEDULE_DELAY", "100"));
         work = Files.createTempDirectory("prometheus-live-it");
         int port = freeLoopbackPort();
         prometheusUrl = "http://127.0.0.1:" + port;
@@ -88,6 +98,7 @@ class PrometheusLiveIT {
                         "--config.file=" + config,
                         "--storage.tsdb.path=" + work.resolve("data"),
                         "--web.listen-address=127.0.0.1:" + port,
+                        "--enable-feature=exemplar-storage",
                         "--log.level=warn")
                 .redirectErrorStream(true)
                 .redirectOutput(work.resolve("prometheus.log").toFile())
@@ -127,9 +138,8 @@ class PrometheusLiveIT {
                 }
             }
         } finally {
-            if (service != null) {
-                service.close();
-            }
+            ServiceHarness.closeAll(service, receiver);
+            io.opentelemetry.api.GlobalOpenTelemetry.resetForTest();
             if (work != null) {
                 try (Stream<Path> files = Files.walk(work)) {
                     files.sorted(Comparator.reverseOrder())
@@ -183,6 +193,28 @@ class PrometheusLiveIT {
             }
         }
         return failures;
+    }
+
+    @Test
+    void exemplarsReachPrometheusAndNameExportedTraces() {
+        long now = System.currentTimeMillis() / 1000;
+        List<String> traceIds = new ArrayList<>();
+        ServiceHarness.await(Duration.ofSeconds(30), "exemplars of the API's latency in Prometheus", () -> {
+            traceIds.clear();
+            JsonNode answer = get(prometheusUrl + "/api/v1/query_exemplars?query="
+                    + URLEncoder.encode("http_server_requests_seconds_bucket", StandardCharsets.UTF_8)
+                    + "&start=" + (now - 600) + "&end=" + (now + 600));
+            for (JsonNode series : answer.path("data")) {
+                for (JsonNode exemplar : series.path("exemplars")) {
+                    traceIds.add(exemplar.path("labels").path("trace_id").asText());
+                }
+            }
+            return !traceIds.isEmpty();
+        });
+        ServiceHarness.await(
+                Duration.ofSeconds(15),
+                "an exemplar's trace among the exported spans " + traceIds,
+                () -> receiver.spans().stream().anyMatch(span -> traceIds.contains(span.traceId())));
     }
 
     @Test

@@ -9,7 +9,6 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.walletoutbox.app.internal.audit.AuditLog;
@@ -94,7 +93,7 @@ public final class ServiceRuntime implements AutoCloseable {
     private static ServiceRuntime start(AppConfig config, Tracing tracing, PrintStream out, Closer closer) {
         Infrastructure infra = Infrastructure.resolve(config, closer, out);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(
-                PrometheusConfig.DEFAULT, new PrometheusRegistry(), Clock.SYSTEM, tracing.exemplars());
+                Tracing.PROMETHEUS_CONFIG, new PrometheusRegistry(), Clock.SYSTEM, tracing.exemplars());
         closer.register(registry::close);
         for (var binder : List.of(
                 new JvmMemoryMetrics(),

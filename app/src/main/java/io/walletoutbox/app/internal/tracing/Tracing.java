@@ -1,5 +1,6 @@
 package io.walletoutbox.app.internal.tracing;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -11,6 +12,7 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.walletoutbox.app.internal.runtime.StartupException;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -118,6 +120,25 @@ public final class Tracing implements AutoCloseable {
     public Optional<OpenTelemetry> openTelemetry() {
         return Optional.ofNullable(sdk);
     }
+
+    /**
+     * The Prometheus registry's configuration: Micrometer's default, except that exemplars go on histogram buckets
+     * and counters only, never on a histogram's or summary's {@code _count}: Prometheus 2 (2.42 tried) refuses the
+     * whole scrape for one such exemplar ("metric name …_count does not support exemplars").
+     */
+    public static final PrometheusConfig PROMETHEUS_CONFIG = new PrometheusConfig() {
+        @Override
+        public String get(String key) {
+            return null;
+        }
+
+        @Override
+        public Properties prometheusProperties() {
+            Properties properties = PrometheusConfig.super.prometheusProperties();
+            properties.setProperty("io.prometheus.exporter.exemplarsOnAllMetricTypes", "false");
+            return properties;
+        }
+    };
 
     /** The exemplar source of the Prometheus registry: the current span when tracing is on, else null (none). */
     public io.prometheus.metrics.tracer.common.SpanContext exemplars() {
