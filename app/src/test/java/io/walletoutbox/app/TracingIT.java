@@ -252,6 +252,18 @@ class TracingIT {
                                 .filter(l -> l.contains(PAYMENT_ROUTE))
                                 .toList());
 
+        // The relay's commit → ack histogram is observed in the producer's callback with the publish span current.
+        Pattern relayExemplar = Pattern.compile(
+                "(?m)^relay_publish_latency_seconds_bucket\\{[^}]*} \\S+ # \\{[^}]*trace_id=\"[0-9a-f]{32}\"");
+        assertTrue(
+                relayExemplar.matcher(openMetrics.body()).find(),
+                "no exemplar on relay_publish_latency_seconds:\n"
+                        + openMetrics
+                                .body()
+                                .lines()
+                                .filter(l -> l.startsWith("relay_publish_latency_seconds_bucket"))
+                                .toList());
+
         // Prometheus' text format has no exemplars: a scraper that does not ask for OpenMetrics sees what it did.
         var text = service.get("/metrics");
         assertTrue(text.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));

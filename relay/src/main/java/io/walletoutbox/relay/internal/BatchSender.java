@@ -279,19 +279,23 @@ public final class BatchSender {
         Traces.Publish span = Traces.publish(event);
         try {
             return producer.send(OutboxRecords.toRecord(event), (metadata, error) -> {
+                Runnable answered = () -> {
+                    if (error == null) {
+                        metrics.published(Duration.between(created, Instant.now()));
+                    } else if (onFailure != null) {
+                        onFailure.accept(error);
+                    }
+                };
                 if (span != null) {
-                    span.answered(metadata, error);
-                }
-                if (error == null) {
-                    metrics.published(Duration.between(created, Instant.now()));
-                } else if (onFailure != null) {
-                    onFailure.accept(error);
+                    span.answered(metadata, error, answered);
+                } else {
+                    answered.run();
                 }
             });
         } catch (RuntimeException e) {
             // The producer refused the record itself (closed, interrupted, serialisation): no callback will come.
             if (span != null) {
-                span.answered(null, e);
+                span.answered(null, e, () -> {});
             }
             throw e;
         }

@@ -80,8 +80,12 @@ public final class Traces {
 
     /** The span of one send. */
     interface Publish {
-        /** Ends the span with the broker's answer: {@code metadata} when acknowledged, else {@code error}. */
-        void answered(RecordMetadata metadata, Exception error);
+        /**
+         * Ends the span with the broker's answer: {@code metadata} when acknowledged, else {@code error}; runs
+         * {@code whileCurrent} (the callback's own work: the latency metric, so its exemplar names this span) with
+         * the span current, before it ends.
+         */
+        void answered(RecordMetadata metadata, Exception error, Runnable whileCurrent);
     }
 
     /** Whether OpenTelemetry's API and context modules can be used from here (present, and read by this module). */
@@ -196,7 +200,7 @@ public final class Traces {
                     .setAttribute(KEY, event.aggregateId())
                     .setAttribute(WAIT, waitMillis(event.createdAt()))
                     .startSpan();
-            return (metadata, error) -> {
+            return (metadata, error, whileCurrent) -> {
                 if (error == null) {
                     span.setAttribute(PARTITION, Integer.toString(metadata.partition()));
                     if (metadata.hasOffset()) {
@@ -205,7 +209,11 @@ public final class Traces {
                 } else {
                     failed(span, error);
                 }
-                span.end();
+                try (var scope = span.makeCurrent()) {
+                    whileCurrent.run();
+                } finally {
+                    span.end();
+                }
             };
         }
 
