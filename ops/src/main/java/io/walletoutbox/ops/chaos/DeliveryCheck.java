@@ -168,6 +168,7 @@ final class DeliveryCheck {
      * that skipped its inbox check would leave money intact (the biller's idempotency key and the PENDING guard
      * absorb the duplicate) but ask the biller again for every duplicate on the topic: this is the check that sees
      * it. Both clocks are this machine's (the simulator's answer time is taken before it writes the answer).
+     * Returns how many answers, over all payments, repeated an earlier one (allowed or not).
      */
     private static int processedOnce(
             Checker checker,
