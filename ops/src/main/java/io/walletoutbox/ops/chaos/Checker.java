@@ -1,8 +1,6 @@
 package io.walletoutbox.ops.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -15,26 +13,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Checks invariants I1–I7 of DESIGN.md from the outside, after quiescence: from the database (SQL only, none
- * of the service's code), every record of the events topic and of its dead-letter topic, and the billers'
- * {@code /v1/charges} and {@code /v1/answers}. Each check collects its violations as text; an empty list is a pass.
+ * of the service's code), every record of the events topic and of its dead-letter topic (read by {@link
+ * TopicReader}), and the billers' {@code /v1/charges} and {@code /v1/answers}. Each invariant has a check class of
+ * its own ({@link #check} runs them); this class holds what they share: the records they read, the scenario's
+ * expectations, and the violations, which every check (the scenario's own too) reports through {@link #fail} as
+ * text, by invariant; an empty list is a pass.
  */
 final class Checker {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** One record of the topic, in partition order; {@code headers} holds the last value of each header. */
     record Event(
             int partition,
@@ -150,60 +141,6 @@ final class Checker {
             Cluster.sleep(1000);
         }
         return (System.nanoTime() - start) / 1e9;
-    }
-
-    /** Reads every record of {@code topic} from the beginning to the current end. */
-    static List<Event> readTopic(String bootstrap, String topic) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<Event> events = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(i -> new TopicPartition(topic, i.partition()))
-                    .toList();
-            if (parts.isEmpty()) {
-                return events;
-            }
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = consumer.endOffsets(parts, Duration.ofSeconds(30));
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (System.nanoTime() < deadline && parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    JsonNode value;
-                    try {
-                        value = JSON.readTree(r.value());
-                    } catch (Exception e) {
-                        value = null;
-                    }
-                    Map<String, String> headers = new HashMap<>();
-                    for (Header h : r.headers()) {
-                        if (h.value() != null) {
-                            headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8));
-                        }
-                    }
-                    events.add(new Event(
-                            r.partition(),
-                            r.offset(),
-                            r.key(),
-                            header(r, "ce_id"),
-                            header(r, "ce_type"),
-                            value,
-                            Map.copyOf(headers)));
-                }
-            }
-            if (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                throw new IllegalStateException("could not read topic " + topic + " to its end");
-            }
-        }
-        return events;
-    }
-
-    private static String header(ConsumerRecord<String, byte[]> r, String name) {
-        Header h = r.headers().lastHeader(name);
-        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 
     /**
