@@ -13,7 +13,7 @@
 #   -Drate=1000        events/s offered in the latency runs (and ProducerPerformance's --throughput)
 #   -Dseconds=20       length of each latency run
 #   -Dwarmup=5         seconds of the same offered load before each latency run, not counted
-#   -Dworkers=<n>      polling relay workers in the latency runs (default: the service's, RelayConfig.defaults)
+#   -Dworkers=<n>      polling relay workers in the latency runs (default: the service's, RelayConfig.builder's)
 #   -Dpolicy=BLOCK     parking policy of every benchmark topic (BLOCK, as the service's events topic; or SKIP)
 #   -Dphases=idle,drain,woken,probe,cdc  the parts to run (default all): idle = the probe's idle cost, drain = the
 #                      polling drain, woken / probe = polling latency woken by the writer / by the probe only,

@@ -5,6 +5,7 @@
  */
 module io.walletoutbox.ops {
     requires java.net.http;
+    requires jdk.httpserver;
     requires java.sql;
     requires com.fasterxml.jackson.databind;
     requires io.walletoutbox.embedded;

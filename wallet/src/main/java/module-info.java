@@ -9,6 +9,9 @@ module io.walletoutbox.wallet {
     requires transitive micrometer.core;
     requires com.fasterxml.jackson.databind;
     requires org.slf4j;
+    // Spans (issue 23), only through the module's internal Traces class, which does nothing without them.
+    requires static io.opentelemetry.api;
+    requires static io.opentelemetry.context;
     requires transitive java.sql;
 
     exports io.walletoutbox.wallet;

@@ -153,7 +153,7 @@ class DatabaseRolesIT {
         }
         String topic = SharedInfrastructure.get().newTopic("dbroles-split.events", 4);
         var sim = io.walletoutbox.provider.BillerSimulator.start(
-                io.walletoutbox.provider.SimulatorConfig.DEFAULTS.withPort(0));
+                io.walletoutbox.provider.SimulatorConfig.builder().port(0).build());
         try (sim;
                 // no migration user: each instance runs the migrations as its runtime role and finds none pending
                 ServiceHarness api = instance("api", topic, sim.baseUrl());

@@ -51,7 +51,9 @@ class OutboxModeGuardsIT {
 
             var infra = SharedInfrastructure.get();
             Jdbi jdbi = Jdbi.create(service.jdbcUrl, infra.user(), "");
-            CdcSlots.drop(jdbi, CdcConfig.defaults("test", service.jdbcUrl, infra.user(), ""));
+            CdcSlots.drop(
+                    jdbi,
+                    CdcConfig.builder("test", service.jdbcUrl, infra.user(), "").build());
             ServiceHarness.await(
                     Duration.ofSeconds(30),
                     "readiness to report the slot",
@@ -73,7 +75,10 @@ class OutboxModeGuardsIT {
 
             // The runbook (CdcSlotRefusingPayments): an instance that starts creates the slot again; the writers
             // take payments once they see it, without a restart of this one.
-            CdcSlots.ensureSlot(jdbi, CdcConfig.defaults("runbook", service.jdbcUrl, infra.user(), ""));
+            CdcSlots.ensureSlot(
+                    jdbi,
+                    CdcConfig.builder("runbook", service.jdbcUrl, infra.user(), "")
+                            .build());
             ServiceHarness.await(
                     Duration.ofSeconds(30),
                     "readiness after the slot is back",
@@ -83,7 +88,10 @@ class OutboxModeGuardsIT {
                     "{\"biller\":\"wifi\",\"customerRef\":\"ACC-2\",\"amount\":1000}",
                     "slot-back");
             assertEquals(202, after.statusCode(), after.body());
-            CdcSlots.drop(jdbi, CdcConfig.defaults("cleanup", service.jdbcUrl, infra.user(), ""));
+            CdcSlots.drop(
+                    jdbi,
+                    CdcConfig.builder("cleanup", service.jdbcUrl, infra.user(), "")
+                            .build());
         }
     }
 }

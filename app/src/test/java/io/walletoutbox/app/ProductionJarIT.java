@@ -91,7 +91,8 @@ class ProductionJarIT {
         assertTrue(migrate.output().contains("schema migrated"), migrate.output());
 
         Path output = work.resolve("service.log");
-        try (BillerSimulator biller = BillerSimulator.start(SimulatorConfig.DEFAULTS.withPort(0))) {
+        try (BillerSimulator biller =
+                BillerSimulator.start(SimulatorConfig.builder().port(0).build())) {
             env.put("PROVIDER_BASE_URL", biller.baseUrl());
             Process process = child(env, List.of(), output).start();
             try {

@@ -186,8 +186,10 @@ class SecretsIT {
 
         List<String> answers = new ArrayList<>();
         Path output = work.resolve("running.log");
-        try (BillerSimulator biller = BillerSimulator.start(
-                SimulatorConfig.DEFAULTS.withPort(0).withRequiredApiKey(Optional.of("the-key-the-biller-wants")))) {
+        try (BillerSimulator biller = BillerSimulator.start(SimulatorConfig.builder()
+                .port(0)
+                .requiredApiKey(Optional.of("the-key-the-biller-wants"))
+                .build())) {
             env.put("PROVIDER_BASE_URL", biller.baseUrl());
             Process process = child(env, output).start();
             try {

@@ -64,7 +64,7 @@ final class ServiceHarness implements AutoCloseable {
         env.putAll(extraEnv);
         BillerSimulator sim = null;
         if (!env.containsKey("PROVIDER_BASE_URL")) {
-            sim = BillerSimulator.start(SimulatorConfig.DEFAULTS.withPort(0));
+            sim = BillerSimulator.start(SimulatorConfig.builder().port(0).build());
             env.put("PROVIDER_BASE_URL", sim.baseUrl());
         }
         this.simulator = sim;

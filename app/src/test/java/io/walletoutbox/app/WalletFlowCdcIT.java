@@ -37,7 +37,8 @@ class WalletFlowCdcIT {
         service.close();
         var infra = SharedInfrastructure.get();
         Jdbi jdbi = Jdbi.create(service.jdbcUrl, infra.user(), "");
-        var config = CdcConfig.defaults("cleanup", service.jdbcUrl, infra.user(), "");
+        var config =
+                CdcConfig.builder("cleanup", service.jdbcUrl, infra.user(), "").build();
         ServiceHarness.await(
                 Duration.ofSeconds(30),
                 "the slot to be released",

@@ -20,6 +20,11 @@ public interface OutboxWriter {
      * that transaction commits and vanishes if it rolls back. After a commit, the listeners given to {@link
      * #create} are told (in-process wake-up of a relay).
      *
+     * <p>Traced (when an OpenTelemetry SDK is registered, see docs/tracing.md): the append is a {@code create
+     * <topic>} PRODUCER span, child of the current span or else of the event's {@code traceparent} header, and the
+     * event is stored with that span's context as its {@code traceparent}. Without an SDK the event is stored as
+     * given.
+     *
      * @throws OutboxException.NoTransactionException when {@code handle} has no open transaction
      * @throws OutboxException.DuplicateEventException when an event with the same id exists
      * @throws OutboxException.WritesRefusedException when the writer's {@link WriteGate} refuses (nothing written)
@@ -30,7 +35,8 @@ public interface OutboxWriter {
      * {@code event} prepared for an append the caller makes inside SQL of its own (the server-side function {@code
      * outbox_append}, see {@link ServerSideAppend}), which saves {@link #append}'s round trip. The write gate is
      * asked now. Empty when this writer has no server-side form: then use {@link #append}. The stock writers have
-     * one.
+     * one. No span is made here: a caller that traces makes the {@code create} span around its own SQL and passes
+     * its context in the event's {@code traceparent} header.
      *
      * @throws OutboxException.WritesRefusedException when the writer's {@link WriteGate} refuses
      */

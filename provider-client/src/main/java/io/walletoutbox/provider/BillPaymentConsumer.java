@@ -75,40 +75,6 @@ public interface BillPaymentConsumer extends AutoCloseable {
         return new KafkaBillPaymentConsumer(config, jdbi, billers, recorder, metrics, hook);
     }
 
-    /**
-     * A consumer sending every payment to {@code biller}, whatever biller it names.
-     *
-     * @deprecated configure billers: {@link #create(BillPaymentConsumerConfig, Jdbi, Billers, OutcomeRecorder,
-     *     ProviderMetrics)} with {@link Billers#create}
-     */
-    @Deprecated
-    static BillPaymentConsumer create(
-            BillPaymentConsumerConfig config,
-            Jdbi jdbi,
-            BillerClient biller,
-            OutcomeRecorder recorder,
-            ProviderMetrics metrics) {
-        return create(config, jdbi, Billers.single(biller, null), recorder, metrics, ProcessingHook.NONE);
-    }
-
-    /**
-     * As {@link #create(BillPaymentConsumerConfig, Jdbi, BillerClient, OutcomeRecorder, ProviderMetrics)}, with a
-     * test hook.
-     *
-     * @deprecated configure billers: {@link #create(BillPaymentConsumerConfig, Jdbi, Billers, OutcomeRecorder,
-     *     ProviderMetrics, ProcessingHook)}
-     */
-    @Deprecated
-    static BillPaymentConsumer create(
-            BillPaymentConsumerConfig config,
-            Jdbi jdbi,
-            BillerClient biller,
-            OutcomeRecorder recorder,
-            ProviderMetrics metrics,
-            ProcessingHook hook) {
-        return create(config, jdbi, Billers.single(biller, null), recorder, metrics, hook);
-    }
-
     /** Subscribes and starts polling on a thread of its own; returns at once. Call once. */
     void start();
 

@@ -8,8 +8,9 @@ import java.util.Optional;
 /**
  * The Wi-Fi biller stand-in: an HTTP server with the contract of DESIGN.md ("Biller simulator"): idempotent
  * {@code POST /v1/payments}, {@code GET /v1/payments/{key}}, {@code GET /v1/charges}, {@code GET /v1/answers},
- * and fault injection through {@code POST /v1/faults} ({@code latencyMs}, {@code errorRate}, {@code timeoutRate},
- * {@code dropResponseRate}, {@code lateLandingRate}, {@code landAfterMs}: see {@link SimulatorFaults}; plus
+ * {@code GET /v1/requests} (the latest payment-route requests, with their {@code traceparent}), and fault
+ * injection through {@code POST /v1/faults} ({@code latencyMs}, {@code errorRate}, {@code timeoutRate}, {@code
+ * dropResponseRate}, {@code lateLandingRate}, {@code landAfterMs}: see {@link SimulatorFaults}; plus
  * {@code failNext} = N to answer the next N payment requests {@code 503}, {@code dropNext} = N to charge and drop
  * the next N answers, {@code failStatus} = true to answer status queries {@code 503}, and {@code requireApiKey} =
  * a key, or {@code null} for none; {@code GET /v1/faults} reports them all, and {@code apiKeyRequired} but never
@@ -20,8 +21,9 @@ import java.util.Optional;
  * <p>When an API key is required ({@link SimulatorConfig#requiredApiKey}, {@link #requireApiKey}), the two
  * payment routes answer {@code 401} problem JSON with {@code WWW-Authenticate: Bearer} to a request without
  * {@code Authorization: Bearer <key>} or with another key (compared in constant time), before anything else
- * happens: nothing is charged or answered. The test endpoints ({@code /v1/charges}, {@code /v1/answers},
- * {@code /v1/faults}) need no key. It listens on {@link SimulatorConfig#bindAddress} (loopback by default).
+ * happens: nothing is charged or answered. The test endpoints ({@code /v1/charges}, {@code /v1/answers}, {@code
+ * /v1/requests}, {@code /v1/faults}) need no key. It listens on {@link SimulatorConfig#bindAddress} (loopback by
+ * default).
  */
 public interface BillerSimulator extends AutoCloseable {
 
@@ -75,6 +77,14 @@ public interface BillerSimulator extends AutoCloseable {
      * after its outcome was recorded means the caller processed it twice.
      */
     List<AnsweredKey> answers();
+
+    /**
+     * The latest requests on the payment routes that passed the API key check (at most 10,000, oldest first), with
+     * the {@code traceparent} header each carried; also served as {@code GET /v1/requests} ({@code
+     * [{"method","idempotencyKey","traceparent","receivedAt"}]}, {@code traceparent} null when absent). For tests
+     * that check the trace context a client propagates.
+     */
+    List<BillerRequest> requests();
 
     /** Replaces the injected faults. */
     void faults(SimulatorFaults faults);

@@ -39,17 +39,4 @@ public interface Billers extends AutoCloseable {
     static Billers create(Map<String, BillerClientConfig> billers, ProviderMetrics metrics) {
         return DefaultBillers.create(billers, metrics);
     }
-
-    /**
-     * Every biller id goes to {@code client}: the behaviour before billers were configured, kept for {@link
-     * BillPaymentConsumer#create(BillPaymentConsumerConfig, org.jdbi.v3.core.Jdbi, BillerClient, OutcomeRecorder,
-     * ProviderMetrics)}. {@code client} is not closed by {@link #close()} (its creator owns it); its key retention is
-     * {@code config}'s.
-     *
-     * @deprecated a payment's biller is ignored; configure billers with {@link #create(Map, ProviderMetrics)}
-     */
-    @Deprecated
-    static Billers single(BillerClient client, BillerClientConfig config) {
-        return DefaultBillers.single(client, config);
-    }
 }

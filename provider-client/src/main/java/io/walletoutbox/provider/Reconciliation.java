@@ -55,8 +55,7 @@ public interface Reconciliation {
      * @param reason why, for the record and the refund reason (1..500 characters after cleaning)
      * @param actor who (the operator's id), 1..200 characters
      * @throws IllegalArgumentException when {@code reason} or {@code actor} is blank or too long
-     * @throws IllegalStateException when {@code handle} has no open transaction, or this instance was created
-     *     without billers and recorder ({@link #create(Jdbi)})
+     * @throws IllegalStateException when {@code handle} has no open transaction
      */
     ResolveResult resolve(
             Handle handle,
@@ -72,20 +71,8 @@ public interface Reconciliation {
      * it PENDING and it has no entry yet. The event never reached a biller, so the job refunds the payment once the
      * biller confirms it has no charge (it never charges a discarded payment), or an operator resolves it. Returns
      * true when an entry was opened.
-     *
-     * @throws IllegalStateException when this instance was created without billers and recorder
      */
     boolean openDiscarded(Handle handle, UUID paymentId, String cause);
-
-    /**
-     * The listing only, on the provider schema's table: {@link #resolve} throws {@link IllegalStateException}.
-     *
-     * @deprecated use {@link #create(Jdbi, Billers, OutcomeRecorder, ProviderMetrics)} so operators can resolve
-     */
-    @Deprecated
-    static Reconciliation create(Jdbi jdbi) {
-        return new PostgresReconciliation(jdbi);
-    }
 
     /** The stock implementation: the listing, and {@link #resolve} asking {@code billers} and settling through {@code recorder}. */
     static Reconciliation create(Jdbi jdbi, Billers billers, OutcomeRecorder recorder, ProviderMetrics metrics) {

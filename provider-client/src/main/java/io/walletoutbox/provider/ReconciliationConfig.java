@@ -1,54 +1,91 @@
 package io.walletoutbox.provider;
 
+import static io.walletoutbox.provider.ConfigChecks.positive;
+
 import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Configuration of the {@link ReconciliationJob}.
- *
- * @param recheckInterval delay before the job asks the biller again about an entry after an inconclusive answer;
- *     doubles per check (with jitter) up to {@code recheckMax}. A new entry is asked at once
- * @param recheckMax cap of that delay
- * @param concurrency entries worked on at once by one instance (each blocks on its biller's answer)
- * @param lease how long an entry being worked on is hidden from the jobs of other instances; it must outlast one
- *     biller call with its retries (after it, another instance may ask the same biller again, which is safe: the
- *     same key, and every decision is made under the entry's row lock)
- * @param noProgressAfter how old a PENDING payment with no reconciliation entry may become before the job's sweep
- *     opens one for it (reason {@code no-progress}); the app passes {@code RECONCILIATION_AFTER}
+ * Configuration of the {@link ReconciliationJob}, immutable; made by {@link #builder()} and copied with changes
+ * through {@link #toBuilder()}. Each value is documented on its {@link ReconciliationConfigBuilder} method.
  */
-public record ReconciliationConfig(
-        Duration recheckInterval, Duration recheckMax, int concurrency, Duration lease, Duration noProgressAfter) {
-    /** Asked again after 30 s, doubling to 10 min, 8 at once, 5 min lease, swept after 15 min without progress. */
-    public static final ReconciliationConfig DEFAULTS = new ReconciliationConfig(
-            Duration.ofSeconds(30), Duration.ofMinutes(10), 8, Duration.ofMinutes(5), Duration.ofMinutes(15));
+public final class ReconciliationConfig {
+    private final Duration recheckInterval;
+    private final Duration recheckMax;
+    private final int concurrency;
+    private final Duration lease;
+    private final Duration noProgressAfter;
 
-    public ReconciliationConfig {
-        positive("recheckInterval", recheckInterval);
-        positive("recheckMax", recheckMax);
-        positive("lease", lease);
-        positive("noProgressAfter", noProgressAfter);
+    ReconciliationConfig(ReconciliationConfigBuilder b) {
+        recheckInterval = positive("recheckInterval", b.recheckInterval);
+        recheckMax = positive("recheckMax", b.recheckMax);
+        lease = positive("lease", b.lease);
+        noProgressAfter = positive("noProgressAfter", b.noProgressAfter);
         if (recheckMax.compareTo(recheckInterval) < 0) {
             throw new IllegalArgumentException("recheckMax must be at least recheckInterval");
         }
+        concurrency = b.concurrency;
         if (concurrency < 1 || concurrency > 256) {
             throw new IllegalArgumentException("concurrency must be 1..256, was " + concurrency);
         }
     }
 
-    /** This configuration with another re-check interval and cap. */
-    public ReconciliationConfig withRecheck(Duration interval, Duration max) {
-        return new ReconciliationConfig(interval, max, concurrency, lease, noProgressAfter);
+    /**
+     * A builder with the defaults: asked again after 30 s, doubling to 10 min, 8 at once, 5 min lease, swept after
+     * 15 min without progress.
+     */
+    public static ReconciliationConfigBuilder builder() {
+        return new ReconciliationConfigBuilder();
     }
 
-    /** This configuration with another {@link #noProgressAfter}. */
-    public ReconciliationConfig withNoProgressAfter(Duration after) {
-        return new ReconciliationConfig(recheckInterval, recheckMax, concurrency, lease, after);
+    /** A builder holding this configuration's values, to make a copy with some of them changed. */
+    public ReconciliationConfigBuilder toBuilder() {
+        return new ReconciliationConfigBuilder(this);
     }
 
-    private static void positive(String name, Duration d) {
-        Objects.requireNonNull(d, name);
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive, was " + d);
-        }
+    /** Delay before an entry is asked about again ({@link ReconciliationConfigBuilder#recheckInterval}). */
+    public Duration recheckInterval() {
+        return recheckInterval;
+    }
+
+    /** Cap of that delay ({@link ReconciliationConfigBuilder#recheckMax}). */
+    public Duration recheckMax() {
+        return recheckMax;
+    }
+
+    /** Entries worked on at once by one instance ({@link ReconciliationConfigBuilder#concurrency}). */
+    public int concurrency() {
+        return concurrency;
+    }
+
+    /** How long an entry being worked on is hidden from other instances ({@link ReconciliationConfigBuilder#lease}). */
+    public Duration lease() {
+        return lease;
+    }
+
+    /** Age of a stuck PENDING payment the sweep takes over ({@link ReconciliationConfigBuilder#noProgressAfter}). */
+    public Duration noProgressAfter() {
+        return noProgressAfter;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ReconciliationConfig c
+                && recheckInterval.equals(c.recheckInterval)
+                && recheckMax.equals(c.recheckMax)
+                && concurrency == c.concurrency
+                && lease.equals(c.lease)
+                && noProgressAfter.equals(c.noProgressAfter);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(recheckInterval, recheckMax, concurrency, lease, noProgressAfter);
+    }
+
+    @Override
+    public String toString() {
+        return "ReconciliationConfig[recheckInterval=" + recheckInterval + ", recheckMax=" + recheckMax
+                + ", concurrency=" + concurrency + ", lease=" + lease + ", noProgressAfter=" + noProgressAfter + "]";
     }
 }

@@ -12,52 +12,77 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Configuration of the biller simulator.
- *
- * @param port TCP port to listen on; 0 picks a free one
- * @param faults faults injected from the start (changeable later through {@code POST /v1/faults})
- * @param retention how long an idempotency key is remembered; after it, the same key charges anew
- * @param hangTime how long a "timeout" or "late landing" fault holds a request before dropping it (bounded so the
- *     server can stop)
- * @param bindAddress the local address to listen on: loopback ({@code 127.0.0.1}) unless told otherwise, so a
- *     simulator is not reachable from other machines by accident; {@code 0.0.0.0} listens on every interface
- * @param requiredApiKey when present, {@code POST /v1/payments} and {@code GET /v1/payments/{key}} answer {@code
- *     401} (problem JSON, {@code WWW-Authenticate: Bearer}) unless the request carries {@code Authorization:
- *     Bearer <key>}; the test endpoints ({@code /v1/charges}, {@code /v1/answers}, {@code /v1/faults}) stay open.
- *     Changeable later ({@link BillerSimulator#requireApiKey}). {@link #toString()} never shows it
+ * Configuration of the biller simulator, immutable; made by {@link #builder()} (or {@link #fromEnv}) and copied with
+ * changes through {@link #toBuilder()}. Each value is documented on its {@link SimulatorConfigBuilder} method.
  */
-public record SimulatorConfig(
-        int port,
-        SimulatorFaults faults,
-        Duration retention,
-        Duration hangTime,
-        InetAddress bindAddress,
-        Optional<String> requiredApiKey) {
-    /** {@code 127.0.0.1}, the default {@link #bindAddress}. */
+public final class SimulatorConfig {
+    /** {@code 127.0.0.1}, the default {@link #bindAddress()}. */
     public static final InetAddress LOOPBACK = loopback();
-
-    /** Free port on loopback, no faults, keys kept 24 hours, timeouts hang 30 seconds, no API key required. */
-    public static final SimulatorConfig DEFAULTS =
-            new SimulatorConfig(0, SimulatorFaults.NONE, Duration.ofHours(24), Duration.ofSeconds(30));
 
     /** Port of the stand-alone simulator when {@code HTTP_PORT} is not set. */
     public static final int DEFAULT_STANDALONE_PORT = 8081;
 
-    public SimulatorConfig {
+    private final int port;
+    private final SimulatorFaults faults;
+    private final Duration retention;
+    private final Duration hangTime;
+    private final InetAddress bindAddress;
+    private final Optional<String> requiredApiKey;
+
+    SimulatorConfig(SimulatorConfigBuilder b) {
+        port = b.port;
         if (port < 0 || port > 65_535) {
             throw new IllegalArgumentException("port must be 0..65535, was " + port);
         }
-        Objects.requireNonNull(faults, "faults");
-        requirePositive("retention", retention);
-        requirePositive("hangTime", hangTime);
-        Objects.requireNonNull(bindAddress, "bindAddress");
-        Objects.requireNonNull(requiredApiKey, "requiredApiKey");
-        requiredApiKey.ifPresent(BillerClientConfig::checkApiKey);
+        faults = Objects.requireNonNull(b.faults, "faults");
+        retention = ConfigChecks.positive("retention", b.retention);
+        hangTime = ConfigChecks.positive("hangTime", b.hangTime);
+        bindAddress = Objects.requireNonNull(b.bindAddress, "bindAddress");
+        requiredApiKey =
+                Objects.requireNonNull(b.requiredApiKey, "requiredApiKey").map(ConfigChecks::apiKey);
     }
 
-    /** On loopback, without a required API key (the constructor before those existed). */
-    public SimulatorConfig(int port, SimulatorFaults faults, Duration retention, Duration hangTime) {
-        this(port, faults, retention, hangTime, LOOPBACK, Optional.empty());
+    /**
+     * A builder with the defaults: a free port on {@link #LOOPBACK}, no faults, keys kept 24 hours, timeouts hang 30
+     * seconds, no API key required.
+     */
+    public static SimulatorConfigBuilder builder() {
+        return new SimulatorConfigBuilder();
+    }
+
+    /** A builder holding this configuration's values, to make a copy with some of them changed. */
+    public SimulatorConfigBuilder toBuilder() {
+        return new SimulatorConfigBuilder(this);
+    }
+
+    /** TCP port to listen on, 0 for a free one ({@link SimulatorConfigBuilder#port}). */
+    public int port() {
+        return port;
+    }
+
+    /** Faults injected from the start ({@link SimulatorConfigBuilder#faults}). */
+    public SimulatorFaults faults() {
+        return faults;
+    }
+
+    /** How long an idempotency key is remembered ({@link SimulatorConfigBuilder#retention}). */
+    public Duration retention() {
+        return retention;
+    }
+
+    /** How long a timeout or late-landing fault holds a request ({@link SimulatorConfigBuilder#hangTime}). */
+    public Duration hangTime() {
+        return hangTime;
+    }
+
+    /** The local address to listen on ({@link SimulatorConfigBuilder#bindAddress}). */
+    public InetAddress bindAddress() {
+        return bindAddress;
+    }
+
+    /** The API key requests must carry, if any ({@link SimulatorConfigBuilder#requiredApiKey}). */
+    public Optional<String> requiredApiKey() {
+        return requiredApiKey;
     }
 
     private static InetAddress loopback() {
@@ -65,13 +90,6 @@ public record SimulatorConfig(
             return InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 1});
         } catch (UnknownHostException e) {
             throw new AssertionError(e); // only for a malformed address length
-        }
-    }
-
-    private static void requirePositive(String name, Duration d) {
-        Objects.requireNonNull(d, name);
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive, was " + d);
         }
     }
 
@@ -92,46 +110,34 @@ public record SimulatorConfig(
                 doubleOf(env, "DROP_RESPONSE_RATE"),
                 doubleOf(env, "LATE_LANDING_RATE"),
                 longOf(env, "LAND_AFTER_MS", 0));
-        return new SimulatorConfig(
-                (int) longOf(env, "HTTP_PORT", DEFAULT_STANDALONE_PORT),
-                faults,
-                Duration.ofSeconds(longOf(env, "IDEMPOTENCY_RETENTION_SECONDS", DEFAULTS.retention.toSeconds())),
-                Duration.ofSeconds(longOf(env, "HANG_SECONDS", DEFAULTS.hangTime.toSeconds())),
-                addressOf(env, "BIND_ADDRESS"),
-                apiKeyOf(env));
+        var defaults = builder();
+        return defaults.port((int) longOf(env, "HTTP_PORT", DEFAULT_STANDALONE_PORT))
+                .faults(faults)
+                .retention(Duration.ofSeconds(
+                        longOf(env, "IDEMPOTENCY_RETENTION_SECONDS", defaults.retention.toSeconds())))
+                .hangTime(Duration.ofSeconds(longOf(env, "HANG_SECONDS", defaults.hangTime.toSeconds())))
+                .bindAddress(addressOf(env, "BIND_ADDRESS"))
+                .requiredApiKey(apiKeyOf(env))
+                .build();
     }
 
-    /** This configuration with another port. */
-    public SimulatorConfig withPort(int newPort) {
-        return new SimulatorConfig(newPort, faults, retention, hangTime, bindAddress, requiredApiKey);
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SimulatorConfig c
+                && port == c.port
+                && faults.equals(c.faults)
+                && retention.equals(c.retention)
+                && hangTime.equals(c.hangTime)
+                && bindAddress.equals(c.bindAddress)
+                && requiredApiKey.equals(c.requiredApiKey);
     }
 
-    /** This configuration with other faults. */
-    public SimulatorConfig withFaults(SimulatorFaults newFaults) {
-        return new SimulatorConfig(port, newFaults, retention, hangTime, bindAddress, requiredApiKey);
+    @Override
+    public int hashCode() {
+        return Objects.hash(port, faults, retention, hangTime, bindAddress, requiredApiKey);
     }
 
-    /** This configuration with another idempotency retention. */
-    public SimulatorConfig withRetention(Duration newRetention) {
-        return new SimulatorConfig(port, faults, newRetention, hangTime, bindAddress, requiredApiKey);
-    }
-
-    /** This configuration with another hang time. */
-    public SimulatorConfig withHangTime(Duration newHangTime) {
-        return new SimulatorConfig(port, faults, retention, newHangTime, bindAddress, requiredApiKey);
-    }
-
-    /** This configuration listening on another local address. */
-    public SimulatorConfig withBindAddress(InetAddress newBindAddress) {
-        return new SimulatorConfig(port, faults, retention, hangTime, newBindAddress, requiredApiKey);
-    }
-
-    /** This configuration requiring another API key ({@link Optional#empty()}: none). */
-    public SimulatorConfig withRequiredApiKey(Optional<String> key) {
-        return new SimulatorConfig(port, faults, retention, hangTime, bindAddress, key);
-    }
-
-    /** Every component, the required key shown only as {@code <redacted>} or {@code <none>}. */
+    /** Every value, the required key shown only as {@code <redacted>} or {@code <none>}. */
     @Override
     public String toString() {
         return "SimulatorConfig[port=" + port + ", faults=" + faults + ", retention=" + retention + ", hangTime="
@@ -172,7 +178,7 @@ public record SimulatorConfig(
         } else if (!hasValue) {
             return Optional.empty();
         }
-        return Optional.of(value.strip()); // validated by the constructor, whose message never shows it
+        return Optional.of(value.strip()); // validated by build(), whose message never shows it
     }
 
     private static long longOf(Map<String, String> env, String name, long fallback) {

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -30,7 +31,8 @@ class BillPaymentConsumerIT {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final ProviderMetrics metrics = new ProviderMetrics();
     private final List<AutoCloseable> toClose = new ArrayList<>();
-    private final BillerSimulator sim = BillerSimulator.start(SimulatorConfig.DEFAULTS);
+    private final BillerSimulator sim =
+            BillerSimulator.start(SimulatorConfig.builder().build());
 
     @BeforeAll
     static void setUp() {
@@ -55,21 +57,22 @@ class BillPaymentConsumerIT {
         sim.close();
     }
 
-    private BillPaymentConsumer consumer(BillPaymentConsumerConfig config, BillerClient client, ProcessingHook hook) {
-        var c = BillPaymentConsumer.create(config, infra.jdbi, client, outcomes, metrics, hook);
+    private BillPaymentConsumer consumer(BillPaymentConsumerConfig config, Billers billers, ProcessingHook hook) {
+        var c = BillPaymentConsumer.create(config, infra.jdbi, billers, outcomes, metrics, hook);
         toClose.add(c);
         c.start();
         return c;
     }
 
-    private BillerClient client(BillerClientConfig config) {
-        var c = BillerClient.create(config, metrics);
+    /** The tests' biller, {@code wifi} (the biller of {@code Payment.of}), as {@code config} says. */
+    private Billers wifi(BillerClientConfig config) {
+        var c = Billers.create(Map.of("wifi", config), metrics);
         toClose.add(c);
         return c;
     }
 
     private BillPaymentConsumer consumer(String topic) {
-        return consumer(infra.consumerConfig(topic), client(Infra.clientConfig(sim)), ProcessingHook.NONE);
+        return consumer(infra.consumerConfig(topic), wifi(Infra.clientConfig(sim)), ProcessingHook.NONE);
     }
 
     private long chargesFor(UUID paymentId) {
@@ -135,8 +138,8 @@ class BillPaymentConsumerIT {
         var p = Payment.of("wallet-b", "ACC-3", 700);
         infra.send(topic, p);
         var hookReached = new CountDownLatch(1);
-        var client = client(Infra.clientConfig(sim));
-        var first = consumer(infra.consumerConfig(topic), client, (paymentId, outcome) -> {
+        var billers = wifi(Infra.clientConfig(sim));
+        var first = consumer(infra.consumerConfig(topic), billers, (paymentId, outcome) -> {
             hookReached.countDown();
             throw new IllegalStateException("simulated crash between the biller's 200 and the transaction");
         });
@@ -146,7 +149,7 @@ class BillPaymentConsumerIT {
         assertTrue(outcomes.rowsOf(p.paymentId()).isEmpty(), "the crashed consumer recorded nothing");
         assertFalse(outcomes.inboxHas(p.eventId()));
 
-        consumer(infra.consumerConfig(topic), client, ProcessingHook.NONE);
+        consumer(infra.consumerConfig(topic), billers, ProcessingHook.NONE);
         awaitRecorded(p);
         var rows = outcomes.rowsOf(p.paymentId());
         assertEquals(1, rows.size());
@@ -202,19 +205,26 @@ class BillPaymentConsumerIT {
     @Test
     void outcomeUnknownPastTheHorizonGoesToReconciliationNotToARefund() {
         String topic = infra.topic("unknown", 1);
-        try (var hanging = BillerSimulator.start(SimulatorConfig.DEFAULTS
-                .withFaults(new SimulatorFaults(0, 0, 1.0, 0))
-                .withHangTime(Duration.ofSeconds(20)))) {
-            var client = client(Infra.clientConfig(hanging)
-                    .withRequestTimeout(Duration.ofMillis(150))
-                    .withRetries(2, Duration.ofMillis(10), Duration.ofMillis(20)));
-            var config = infra.consumerConfig(topic)
-                    .withUnknownRetries(Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofMillis(1500));
+        try (var hanging = BillerSimulator.start(SimulatorConfig.builder()
+                .faults(new SimulatorFaults(0, 0, 1.0, 0))
+                .hangTime(Duration.ofSeconds(20))
+                .build())) {
+            var billers = wifi(Infra.clientConfig(hanging).toBuilder()
+                    .requestTimeout(Duration.ofMillis(150))
+                    .maxAttempts(2)
+                    .initialBackoff(Duration.ofMillis(10))
+                    .maxBackoff(Duration.ofMillis(20))
+                    .build());
+            var config = infra.consumerConfig(topic).toBuilder()
+                    .unknownRetryInitial(Duration.ofMillis(100))
+                    .unknownRetryMax(Duration.ofMillis(200))
+                    .reconciliationHorizon(Duration.ofMillis(1500))
+                    .build();
             var p = Payment.of("wallet-f", "ACC-7", 4200);
             infra.send(topic, p);
             var marker = Payment.of("wallet-f", "ACC-8", 100);
-            consumer(config, client, ProcessingHook.NONE);
-            var reconciliation = Reconciliation.create(infra.jdbi);
+            consumer(config, billers, ProcessingHook.NONE);
+            var reconciliation = Reconciliation.create(infra.jdbi, billers, outcomes, metrics);
             Conditions.await(
                     WAIT,
                     "the payment awaits reconciliation",
@@ -249,15 +259,21 @@ class BillPaymentConsumerIT {
         String topic = infra.topic("config-fault", 1);
         String ourKey = "biller-key-1";
         sim.requireApiKey(Optional.of("rotated-at-the-biller")); // the biller stopped accepting our key
-        var client =
-                client(Infra.clientConfig(sim).withApiKey(Optional.of(ourKey)).withBreaker(2, Duration.ofMillis(300)));
+        var billers = wifi(Infra.clientConfig(sim).toBuilder()
+                .apiKey(Optional.of(ourKey))
+                .breakerFailureThreshold(2)
+                .breakerOpenFor(Duration.ofMillis(300))
+                .build());
         Duration horizon = Duration.ofMillis(500);
-        var config =
-                infra.consumerConfig(topic).withUnknownRetries(Duration.ofMillis(50), Duration.ofMillis(200), horizon);
+        var config = infra.consumerConfig(topic).toBuilder()
+                .unknownRetryInitial(Duration.ofMillis(50))
+                .unknownRetryMax(Duration.ofMillis(200))
+                .reconciliationHorizon(horizon)
+                .build();
         var p = Payment.of("wallet-h", "ACC-11", 3100);
         Instant sent = Instant.now();
         infra.send(topic, p);
-        consumer(config, client, ProcessingHook.NONE);
+        consumer(config, billers, ProcessingHook.NONE);
         var circuit = registry.find("biller.circuit.state").gauge();
         Conditions.await(WAIT, "the refusals open the circuit", () -> circuit.value() == ProviderMetrics.CIRCUIT_OPEN);
         var refused = registry.find("biller.config.faults").tag("status", "401").functionCounter();
@@ -267,7 +283,7 @@ class BillPaymentConsumerIT {
                 () -> refused.count() >= 4
                         && Duration.between(sent, Instant.now()).compareTo(horizon.multipliedBy(4)) > 0);
 
-        var reconciliation = Reconciliation.create(infra.jdbi);
+        var reconciliation = Reconciliation.create(infra.jdbi, billers, outcomes, metrics);
         assertTrue(
                 reconciliation.pending(1_000).stream()
                         .noneMatch(e -> e.paymentId().equals(p.paymentId())),

@@ -97,13 +97,15 @@ class BillPaymentFlowIT {
     @Test
     void threeHundredPaymentsOverThirtyWalletsWithA100msBillerKeepEachWalletsOrder() {
         String topic = infra.topic("load", 3);
-        try (var sim = BillerSimulator.start(SimulatorConfig.DEFAULTS.withFaults(new SimulatorFaults(100, 0, 0, 0)))) {
+        try (var sim = BillerSimulator.start(SimulatorConfig.builder()
+                .faults(new SimulatorFaults(100, 0, 0, 0))
+                .build())) {
             var metrics = new ProviderMetrics();
             List<Payment> all = new ArrayList<>();
             var order = publish(topic, 30, 10, all);
-            try (var client = BillerClient.create(Infra.clientConfig(sim), metrics);
+            try (var billers = Billers.create(Map.of("wifi", Infra.clientConfig(sim)), metrics);
                     var consumer = BillPaymentConsumer.create(
-                            infra.consumerConfig(topic), infra.jdbi, client, outcomes, metrics)) {
+                            infra.consumerConfig(topic), infra.jdbi, billers, outcomes, metrics)) {
                 long start = System.nanoTime();
                 consumer.start();
                 Conditions.await(WAIT, "the first outcome", () -> recordedOf(all) > 0);
@@ -127,17 +129,19 @@ class BillPaymentFlowIT {
     @Test
     void rebalancesBetweenTwoConsumersNeitherLoseNorDoubleAnyPayment() {
         String topic = infra.topic("rebalance", 4);
-        try (var sim = BillerSimulator.start(SimulatorConfig.DEFAULTS.withFaults(new SimulatorFaults(100, 0, 0, 0)))) {
+        try (var sim = BillerSimulator.start(SimulatorConfig.builder()
+                .faults(new SimulatorFaults(100, 0, 0, 0))
+                .build())) {
             var metrics = new ProviderMetrics();
             var config = infra.consumerConfig(topic);
             List<Payment> all = new ArrayList<>();
             var order = publish(topic, 40, 10, all);
-            var clientA = BillerClient.create(Infra.clientConfig(sim), metrics);
-            var clientB = BillerClient.create(Infra.clientConfig(sim), metrics);
-            var a = BillPaymentConsumer.create(config, infra.jdbi, clientA, outcomes, metrics);
-            var b = BillPaymentConsumer.create(config, infra.jdbi, clientB, outcomes, metrics);
-            try (clientA;
-                    clientB;
+            var billersA = Billers.create(Map.of("wifi", Infra.clientConfig(sim)), metrics);
+            var billersB = Billers.create(Map.of("wifi", Infra.clientConfig(sim)), metrics);
+            var a = BillPaymentConsumer.create(config, infra.jdbi, billersA, outcomes, metrics);
+            var b = BillPaymentConsumer.create(config, infra.jdbi, billersB, outcomes, metrics);
+            try (billersA;
+                    billersB;
                     a;
                     b) {
                 a.start();

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 class BillerClientIT {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final ProviderMetrics metrics = new ProviderMetrics();
-    private BillerSimulator sim = BillerSimulator.start(SimulatorConfig.DEFAULTS);
+    private BillerSimulator sim =
+            BillerSimulator.start(SimulatorConfig.builder().build());
     private final java.util.List<BillerClient> clients = new java.util.ArrayList<>();
     private BillerClient client;
 
@@ -95,13 +96,17 @@ class BillerClientIT {
     @Test
     void timeoutsWithoutAChargeAreUnknownAndSaySo() {
         sim.close();
-        sim = BillerSimulator.start(SimulatorConfig.DEFAULTS
-                .withFaults(new SimulatorFaults(0, 0, 1.0, 0))
-                .withHangTime(Duration.ofSeconds(20)));
+        sim = BillerSimulator.start(SimulatorConfig.builder()
+                .faults(new SimulatorFaults(0, 0, 1.0, 0))
+                .hangTime(Duration.ofSeconds(20))
+                .build());
         client = track(BillerClient.create(
-                Infra.clientConfig(sim)
-                        .withRequestTimeout(Duration.ofMillis(200))
-                        .withRetries(2, Duration.ofMillis(10), Duration.ofMillis(20)),
+                Infra.clientConfig(sim).toBuilder()
+                        .requestTimeout(Duration.ofMillis(200))
+                        .maxAttempts(2)
+                        .initialBackoff(Duration.ofMillis(10))
+                        .maxBackoff(Duration.ofMillis(20))
+                        .build(),
                 metrics));
         var unknown = assertInstanceOf(BillerOutcome.Unknown.class, client.pay(call("ACC-5")));
         assertTrue(unknown.cause().contains("not charged"), unknown.cause());
@@ -114,9 +119,13 @@ class BillerClientIT {
         int port = sim.port();
         sim.close();
         client = track(BillerClient.create(
-                BillerClientConfig.defaults(URI.create("http://localhost:" + port))
-                        .withRetries(3, Duration.ofMillis(5), Duration.ofMillis(10))
-                        .withBreaker(3, Duration.ofSeconds(30)),
+                BillerClientConfig.builder(URI.create("http://localhost:" + port))
+                        .maxAttempts(3)
+                        .initialBackoff(Duration.ofMillis(5))
+                        .maxBackoff(Duration.ofMillis(10))
+                        .breakerFailureThreshold(3)
+                        .breakerOpenFor(Duration.ofSeconds(30))
+                        .build(),
                 metrics));
         assertInstanceOf(BillerOutcome.Unknown.class, client.pay(call("ACC-6")));
         assertEquals(
@@ -129,9 +138,13 @@ class BillerClientIT {
     @Test
     void circuitClosesAgainWhenTheBillerRecovers() {
         client = track(BillerClient.create(
-                Infra.clientConfig(sim)
-                        .withBreaker(2, Duration.ofMillis(200))
-                        .withRetries(2, Duration.ofMillis(5), Duration.ofMillis(5)),
+                Infra.clientConfig(sim).toBuilder()
+                        .breakerFailureThreshold(2)
+                        .breakerOpenFor(Duration.ofMillis(200))
+                        .maxAttempts(2)
+                        .initialBackoff(Duration.ofMillis(5))
+                        .maxBackoff(Duration.ofMillis(5))
+                        .build(),
                 metrics));
         sim.failNext(2);
         assertInstanceOf(BillerOutcome.Unknown.class, client.pay(call("ACC-8")));
@@ -161,8 +174,9 @@ class BillerClientIT {
         stub.start();
         try {
             client = track(BillerClient.create(
-                    BillerClientConfig.defaults(
-                            URI.create("http://localhost:" + stub.getAddress().getPort())),
+                    BillerClientConfig.builder(URI.create(
+                                    "http://localhost:" + stub.getAddress().getPort()))
+                            .build(),
                     metrics));
             String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
             var call = new BillPaymentCall(UUID.randomUUID(), "ACC-10", 10, "EUR", traceparent);
@@ -200,9 +214,10 @@ class BillerClientIT {
         stub.start();
         try (var callers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             client = track(BillerClient.create(
-                    BillerClientConfig.defaults(URI.create(
+                    BillerClientConfig.builder(URI.create(
                                     "http://localhost:" + stub.getAddress().getPort()))
-                            .withMaxConnections(3),
+                            .maxConnections(3)
+                            .build(),
                     metrics));
             var results = new java.util.ArrayList<java.util.concurrent.Future<BillerOutcome>>();
             for (int i = 0; i < 12; i++) {
@@ -244,10 +259,13 @@ class BillerClientIT {
         stub.start();
         try {
             client = track(BillerClient.create(
-                    BillerClientConfig.defaults(URI.create(
+                    BillerClientConfig.builder(URI.create(
                                     "http://localhost:" + stub.getAddress().getPort()))
-                            .withRetries(2, Duration.ofMillis(5), Duration.ofMillis(5))
-                            .withApiKey(Optional.of("k-123.abc")),
+                            .maxAttempts(2)
+                            .initialBackoff(Duration.ofMillis(5))
+                            .maxBackoff(Duration.ofMillis(5))
+                            .apiKey(Optional.of("k-123.abc"))
+                            .build(),
                     metrics));
             assertEquals(new BillerOutcome.Paid("stub-2"), client.pay(call("ACC-11")));
             assertEquals(
@@ -272,8 +290,9 @@ class BillerClientIT {
         stub.start();
         try {
             client = track(BillerClient.create(
-                    BillerClientConfig.defaults(
-                            URI.create("http://localhost:" + stub.getAddress().getPort())),
+                    BillerClientConfig.builder(URI.create(
+                                    "http://localhost:" + stub.getAddress().getPort()))
+                            .build(),
                     metrics));
             assertEquals(new BillerOutcome.Paid("stub-3"), client.pay(call("ACC-12")));
             assertEquals(List.of(Optional.empty()), List.copyOf(seen));
@@ -285,7 +304,11 @@ class BillerClientIT {
     @Test
     void theSimulatorChargesTheClientThatSendsItsKeyAlsoThroughTheStatusQuery() {
         sim.requireApiKey(Optional.of("sim-key-1"));
-        client = track(BillerClient.create(Infra.clientConfig(sim).withApiKey(Optional.of("sim-key-1")), metrics));
+        client = track(BillerClient.create(
+                Infra.clientConfig(sim).toBuilder()
+                        .apiKey(Optional.of("sim-key-1"))
+                        .build(),
+                metrics));
         assertInstanceOf(BillerOutcome.Paid.class, client.pay(call("ACC-13")));
         // Every answer lost: only the status query, which needs the key as well, can settle it.
         sim.faults(new SimulatorFaults(0, 0, 0, 1.0));
@@ -301,7 +324,11 @@ class BillerClientIT {
         var fault = assertInstanceOf(BillerOutcome.ConfigurationFault.class, client.pay(call("ACC-15")));
         assertEquals(401, fault.status());
         assertTrue(fault.cause().contains("401"), fault.cause());
-        client = track(BillerClient.create(Infra.clientConfig(sim).withApiKey(Optional.of("old-key")), metrics));
+        client = track(BillerClient.create(
+                Infra.clientConfig(sim).toBuilder()
+                        .apiKey(Optional.of("old-key"))
+                        .build(),
+                metrics));
         var wrong = assertInstanceOf(BillerOutcome.ConfigurationFault.class, client.pay(call("ACC-16")));
         assertEquals(401, wrong.status());
         assertTrue(!wrong.cause().contains("old-key"), wrong.cause());
@@ -317,7 +344,12 @@ class BillerClientIT {
     @Test
     void configurationFaultsOpenTheCircuitWhichThenStillReportsAConfigurationFault() {
         sim.requireApiKey(Optional.of("sim-key-3"));
-        client = track(BillerClient.create(Infra.clientConfig(sim).withBreaker(2, Duration.ofSeconds(30)), metrics));
+        client = track(BillerClient.create(
+                Infra.clientConfig(sim).toBuilder()
+                        .breakerFailureThreshold(2)
+                        .breakerOpenFor(Duration.ofSeconds(30))
+                        .build(),
+                metrics));
         assertInstanceOf(BillerOutcome.ConfigurationFault.class, client.pay(call("ACC-17")));
         assertEquals(
                 ProviderMetrics.CIRCUIT_CLOSED,
@@ -335,8 +367,11 @@ class BillerClientIT {
     @Test
     void wrongRouteIsAConfigurationFault() {
         client = track(BillerClient.create(
-                BillerClientConfig.defaults(URI.create(sim.baseUrl() + "/no-such-prefix"))
-                        .withRetries(3, Duration.ofMillis(5), Duration.ofMillis(5)),
+                BillerClientConfig.builder(URI.create(sim.baseUrl() + "/no-such-prefix"))
+                        .maxAttempts(3)
+                        .initialBackoff(Duration.ofMillis(5))
+                        .maxBackoff(Duration.ofMillis(5))
+                        .build(),
                 metrics));
         var fault = assertInstanceOf(BillerOutcome.ConfigurationFault.class, client.pay(call("ACC-20")));
         assertEquals(404, fault.status());

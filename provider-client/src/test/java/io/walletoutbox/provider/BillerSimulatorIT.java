@@ -30,7 +30,8 @@ class BillerSimulatorIT {
     private static final String BODY = "{\"customerRef\":\"ACC-1001\",\"amount\":2500,\"currency\":\"USD\"}";
     private final HttpClient http =
             HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    private BillerSimulator sim = BillerSimulator.start(SimulatorConfig.DEFAULTS);
+    private BillerSimulator sim =
+            BillerSimulator.start(SimulatorConfig.builder().build());
 
     @AfterEach
     void stop() {
@@ -212,9 +213,10 @@ class BillerSimulatorIT {
     @Test
     void timeoutFaultHangsPastTheClientTimeoutAndChargesNothing() throws Exception {
         sim.close();
-        sim = BillerSimulator.start(SimulatorConfig.DEFAULTS
-                .withFaults(new SimulatorFaults(0, 0, 1.0, 0))
-                .withHangTime(Duration.ofSeconds(20)));
+        sim = BillerSimulator.start(SimulatorConfig.builder()
+                .faults(new SimulatorFaults(0, 0, 1.0, 0))
+                .hangTime(Duration.ofSeconds(20))
+                .build());
         String key = UUID.randomUUID().toString();
         var request = HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/v1/payments"))
                 .timeout(Duration.ofMillis(300))
@@ -231,7 +233,8 @@ class BillerSimulatorIT {
     @Test
     void keysAreForgottenAfterTheRetentionWindow() throws Exception {
         sim.close();
-        sim = BillerSimulator.start(SimulatorConfig.DEFAULTS.withRetention(Duration.ofMillis(300)));
+        sim = BillerSimulator.start(
+                SimulatorConfig.builder().retention(Duration.ofMillis(300)).build());
         String key = UUID.randomUUID().toString();
         String firstId = json(post("/v1/payments", key, BODY)).get("id").asText();
         Conditions.await(Duration.ofSeconds(10), "the key expires", () -> {
@@ -251,7 +254,7 @@ class BillerSimulatorIT {
     void listensOnTheConfiguredPort() {
         int port = sim.port();
         sim.close();
-        sim = BillerSimulator.start(SimulatorConfig.DEFAULTS.withPort(port));
+        sim = BillerSimulator.start(SimulatorConfig.builder().port(port).build());
         assertEquals(port, sim.port());
         assertEquals("http://localhost:" + port, sim.baseUrl());
     }
@@ -326,7 +329,8 @@ class BillerSimulatorIT {
     @Test
     void requiredApiKeyRefusesMissingAndWrongKeysWith401AndChargesNothing() throws Exception {
         sim.close();
-        sim = BillerSimulator.start(SimulatorConfig.DEFAULTS.withRequiredApiKey(Optional.of("the-key")));
+        sim = BillerSimulator.start(
+                SimulatorConfig.builder().requiredApiKey(Optional.of("the-key")).build());
         assertTrue(sim.apiKeyRequired());
         String key = UUID.randomUUID().toString();
         assertUnauthorized(postWithAuthorization(key, null));
@@ -396,8 +400,9 @@ class BillerSimulatorIT {
             assertThrows(java.net.ConnectException.class, () -> socket.connect(target, 2_000));
         }
         sim.close();
-        sim = BillerSimulator.start(
-                SimulatorConfig.DEFAULTS.withBindAddress(java.net.InetAddress.getByName("0.0.0.0")));
+        sim = BillerSimulator.start(SimulatorConfig.builder()
+                .bindAddress(java.net.InetAddress.getByName("0.0.0.0"))
+                .build());
         try (var socket = new java.net.Socket()) {
             socket.connect(new java.net.InetSocketAddress(external, sim.port()), 2_000);
             assertTrue(socket.isConnected(), "bound to every interface, it is reachable there");

@@ -68,36 +68,66 @@ class ConfigTest {
 
     @Test
     void clientConfigIsValidated() {
-        var ok = BillerClientConfig.defaults(URI.create("http://localhost:8081"));
+        var ok = BillerClientConfig.builder(URI.create("http://localhost:8081")).build();
         assertEquals(5, ok.maxAttempts());
-        assertThrows(IllegalArgumentException.class, () -> BillerClientConfig.defaults(URI.create("ftp://x")));
         assertThrows(
-                IllegalArgumentException.class, () -> ok.withRetries(0, Duration.ofMillis(1), Duration.ofMillis(1)));
+                IllegalArgumentException.class,
+                () -> BillerClientConfig.builder(URI.create("ftp://x")).build());
         assertThrows(
-                IllegalArgumentException.class, () -> ok.withRetries(3, Duration.ofSeconds(2), Duration.ofSeconds(1)));
-        assertThrows(IllegalArgumentException.class, () -> ok.withRequestTimeout(Duration.ZERO));
-        assertThrows(IllegalArgumentException.class, () -> ok.withBreaker(0, Duration.ofSeconds(1)));
+                IllegalArgumentException.class,
+                () -> ok.toBuilder()
+                        .maxAttempts(0)
+                        .initialBackoff(Duration.ofMillis(1))
+                        .maxBackoff(Duration.ofMillis(1))
+                        .build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ok.toBuilder()
+                        .maxAttempts(3)
+                        .initialBackoff(Duration.ofSeconds(2))
+                        .maxBackoff(Duration.ofSeconds(1))
+                        .build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ok.toBuilder().requestTimeout(Duration.ZERO).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ok.toBuilder()
+                        .breakerFailureThreshold(0)
+                        .breakerOpenFor(Duration.ofSeconds(1))
+                        .build());
         assertEquals(BillerClientConfig.DEFAULT_MAX_CONNECTIONS, ok.maxConnections());
         assertEquals(
                 ok.maxConnections(),
-                ok.withApiKey(Optional.of("k"))
-                        .withKeyRetention(Duration.ofHours(1))
-                        .withRetries(2, Duration.ofMillis(1), Duration.ofMillis(2))
+                ok.toBuilder()
+                        .apiKey(Optional.of("k"))
+                        .keyRetention(Duration.ofHours(1))
+                        .maxAttempts(2)
+                        .initialBackoff(Duration.ofMillis(1))
+                        .maxBackoff(Duration.ofMillis(2))
+                        .build()
                         .maxConnections());
         assertEquals(
                 7,
-                ok.withMaxConnections(7)
-                        .withRequestTimeout(Duration.ofSeconds(1))
+                ok.toBuilder()
+                        .maxConnections(7)
+                        .requestTimeout(Duration.ofSeconds(1))
+                        .build()
                         .maxConnections());
-        assertThrows(IllegalArgumentException.class, () -> ok.withMaxConnections(0));
-        assertThrows(IllegalArgumentException.class, () -> ok.withMaxConnections(10_001));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ok.toBuilder().maxConnections(0).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ok.toBuilder().maxConnections(10_001).build());
     }
 
     @Test
     void clientConfigCarriesTheApiKeyButNeverPrintsIt() {
         String key = "sk_live_4f9a1c0e7b2d";
-        var c = BillerClientConfig.defaults(URI.create("https://biller.example"))
-                .withApiKey(Optional.of(key));
+        var c = BillerClientConfig.builder(URI.create("https://biller.example"))
+                .apiKey(Optional.of(key))
+                .build();
         assertEquals(Optional.of(key), c.apiKey());
         assertFalse(c.toString().contains(key), c.toString());
         assertFalse(c.toString().contains("4f9a"), c.toString());
@@ -105,45 +135,55 @@ class ConfigTest {
         assertTrue(c.toString().contains("https://biller.example"), "the rest is still shown: " + c);
         assertEquals(
                 Optional.of(key),
-                c.withRetries(2, Duration.ofMillis(1), Duration.ofMillis(2)).apiKey());
-        assertEquals(Optional.of(key), c.withBreaker(2, Duration.ofSeconds(1)).apiKey());
+                c.toBuilder()
+                        .maxAttempts(2)
+                        .initialBackoff(Duration.ofMillis(1))
+                        .maxBackoff(Duration.ofMillis(2))
+                        .build()
+                        .apiKey());
         assertEquals(
-                Optional.of(key), c.withRequestTimeout(Duration.ofSeconds(1)).apiKey());
-        var none = c.withApiKey(Optional.empty());
+                Optional.of(key),
+                c.toBuilder()
+                        .breakerFailureThreshold(2)
+                        .breakerOpenFor(Duration.ofSeconds(1))
+                        .build()
+                        .apiKey());
+        assertEquals(
+                Optional.of(key),
+                c.toBuilder().requestTimeout(Duration.ofSeconds(1)).build().apiKey());
+        var none = c.toBuilder().apiKey(Optional.empty()).build();
         assertEquals(Optional.empty(), none.apiKey());
         assertTrue(none.toString().contains("apiKey=<none>"), none.toString());
         assertEquals(
                 Optional.empty(),
-                new BillerClientConfig(
-                                URI.create("http://localhost:1"),
-                                Duration.ofSeconds(1),
-                                Duration.ofSeconds(1),
-                                1,
-                                Duration.ofMillis(1),
-                                Duration.ofMillis(1),
-                                1,
-                                Duration.ofSeconds(1))
+                BillerClientConfig.builder(URI.create("http://localhost:1"))
+                        .build()
                         .apiKey(),
-                "the constructor without a key still works");
+                "no key unless one is set");
     }
 
     @Test
     void badApiKeysAreRefusedWithoutEchoingThem() {
-        var ok = BillerClientConfig.defaults(URI.create("http://localhost:8081"));
+        var ok = BillerClientConfig.builder(URI.create("http://localhost:8081")).build();
         for (String bad : new String[] {"", "two words-secret", "line\nbreak-secret", "tab\tsecret"}) {
-            var e = assertThrows(IllegalArgumentException.class, () -> ok.withApiKey(Optional.of(bad)));
+            var e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> ok.toBuilder().apiKey(Optional.of(bad)).build());
             assertFalse(e.getMessage().contains("secret"), e.getMessage());
         }
         assertThrows(
                 IllegalArgumentException.class,
-                () -> SimulatorConfig.DEFAULTS.withRequiredApiKey(Optional.of("has space-secret")));
+                () -> SimulatorConfig.builder()
+                        .requiredApiKey(Optional.of("has space-secret"))
+                        .build());
     }
 
     @Test
     void simulatorListensOnLoopbackByDefaultAndNeverPrintsItsKey(@TempDir Path dir) throws Exception {
-        assertTrue(SimulatorConfig.DEFAULTS.bindAddress().isLoopbackAddress());
-        assertEquals("127.0.0.1", SimulatorConfig.DEFAULTS.bindAddress().getHostAddress());
-        assertEquals(Optional.empty(), SimulatorConfig.DEFAULTS.requiredApiKey());
+        assertTrue(SimulatorConfig.builder().build().bindAddress().isLoopbackAddress());
+        assertEquals(
+                "127.0.0.1", SimulatorConfig.builder().build().bindAddress().getHostAddress());
+        assertEquals(Optional.empty(), SimulatorConfig.builder().build().requiredApiKey());
         assertEquals(
                 "127.0.0.1", SimulatorConfig.fromEnv(Map.of()).bindAddress().getHostAddress());
         var open = SimulatorConfig.fromEnv(Map.of("BIND_ADDRESS", "0.0.0.0", "API_KEY", "sim-secret-1"));
@@ -169,32 +209,97 @@ class ConfigTest {
                 () -> SimulatorConfig.fromEnv(Map.of("BIND_ADDRESS", "no-such-host.invalid")));
         assertEquals(
                 InetAddress.getByName("::1"),
-                SimulatorConfig.DEFAULTS
-                        .withBindAddress(InetAddress.getByName("::1"))
+                SimulatorConfig.builder()
+                        .bindAddress(InetAddress.getByName("::1"))
+                        .build()
                         .bindAddress());
     }
 
     @Test
     void consumerConfigIsValidated() {
-        var ok = BillPaymentConsumerConfig.defaults("localhost:9092");
+        var ok = BillPaymentConsumerConfig.builder("localhost:9092").build();
         assertEquals("wallet.events", ok.topic());
         assertEquals("bill-payments", ok.groupId());
         assertEquals("wallet.events.dlq", ok.deadLetterTopic());
-        assertThrows(IllegalArgumentException.class, () -> ok.withTopic(" ", "g"));
-        assertThrows(IllegalArgumentException.class, () -> ok.withLimits(0, 3, Duration.ofSeconds(1)));
-        assertThrows(IllegalArgumentException.class, () -> ok.withLimits(10, 0, Duration.ofSeconds(1)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ok.toBuilder().topic(" ").groupId("g").build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ok.toBuilder()
+                        .maxInFlight(0)
+                        .poisonAttempts(3)
+                        .shutdownGrace(Duration.ofSeconds(1))
+                        .build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ok.toBuilder()
+                        .maxInFlight(10)
+                        .poisonAttempts(0)
+                        .shutdownGrace(Duration.ofSeconds(1))
+                        .build());
         assertEquals(BillPaymentConsumerConfig.DEFAULT_MAX_DATABASE_CONCURRENCY, ok.maxDatabaseConcurrency());
         assertEquals(
                 3,
-                ok.withMaxDatabaseConcurrency(3)
-                        .withTopic("t", "g")
-                        .withLimits(5, 1, Duration.ofSeconds(1))
-                        .withMaxRecordRetry(Duration.ofMinutes(1))
+                ok.toBuilder()
+                        .maxDatabaseConcurrency(3)
+                        .topic("t")
+                        .groupId("g")
+                        .maxInFlight(5)
+                        .poisonAttempts(1)
+                        .shutdownGrace(Duration.ofSeconds(1))
+                        .maxRecordRetry(Duration.ofMinutes(1))
+                        .build()
                         .maxDatabaseConcurrency());
-        assertThrows(IllegalArgumentException.class, () -> ok.withMaxDatabaseConcurrency(0));
         assertThrows(
                 IllegalArgumentException.class,
-                () -> ok.withUnknownRetries(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofMinutes(1)));
+                () -> ok.toBuilder().maxDatabaseConcurrency(0).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ok.toBuilder()
+                        .unknownRetryInitial(Duration.ofSeconds(2))
+                        .unknownRetryMax(Duration.ofSeconds(1))
+                        .reconciliationHorizon(Duration.ofMinutes(1))
+                        .build());
+    }
+
+    @Test
+    void buildersStartFromTheDocumentedDefaultsAndToBuilderCopiesEveryValue() {
+        var consumer = BillPaymentConsumerConfig.builder("localhost:9092").build();
+        assertEquals(BillPaymentConsumerConfig.DEFAULT_TOPIC, consumer.topic());
+        assertEquals(BillPaymentConsumerConfig.DEFAULT_GROUP, consumer.groupId());
+        assertEquals(1_000, consumer.maxInFlight());
+        assertEquals(Duration.ofMinutes(15), consumer.reconciliationHorizon());
+        var changedConsumer = consumer.toBuilder()
+                .maxInFlight(5)
+                .kafkaProperties(Map.of("security.protocol", "SASL_SSL", "sasl.jaas.config", "password=\"hunter2\""))
+                .build();
+        assertEquals(changedConsumer, changedConsumer.toBuilder().build());
+        assertEquals(1_000, consumer.maxInFlight(), "the original is unchanged");
+        assertFalse(changedConsumer.toString().contains("hunter2"), changedConsumer.toString());
+
+        var reconciliation = ReconciliationConfig.builder().build();
+        assertEquals(Duration.ofSeconds(30), reconciliation.recheckInterval());
+        assertEquals(8, reconciliation.concurrency());
+        assertEquals(reconciliation, reconciliation.toBuilder().build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> reconciliation.toBuilder()
+                        .recheckMax(Duration.ofSeconds(1))
+                        .build());
+
+        var simulator = SimulatorConfig.builder().build();
+        assertEquals(0, simulator.port());
+        assertEquals(SimulatorConfig.LOOPBACK, simulator.bindAddress());
+        assertEquals(simulator, simulator.toBuilder().build());
+
+        var client = BillerClientConfig.builder(URI.create("http://localhost:8081"))
+                .inFlightBound(Duration.ofMinutes(2))
+                .build();
+        assertEquals(client, client.toBuilder().build());
+        assertEquals(
+                Duration.ofMinutes(2),
+                client.toBuilder().requestTimeout(Duration.ofSeconds(1)).build().inFlightBound());
     }
 
     @Test

@@ -53,7 +53,7 @@ class FailureClassesIT {
     }
 
     private BillerSimulator sim() {
-        return closing(BillerSimulator.start(SimulatorConfig.DEFAULTS));
+        return closing(BillerSimulator.start(SimulatorConfig.builder().build()));
     }
 
     private Billers billers(Map<String, BillerSimulator> sims) {
@@ -182,7 +182,12 @@ class FailureClassesIT {
                 () -> infra.committed(config.groupId(), topic) == end);
 
         // A redelivery (a new group reading the topic again) skips every dead-lettered record through the inbox.
-        consumer(config.withTopic(topic, config.groupId() + "-again"), billers);
+        consumer(
+                config.toBuilder()
+                        .topic(topic)
+                        .groupId(config.groupId() + "-again")
+                        .build(),
+                billers);
         Conditions.await(
                 WAIT, "the second group at the end", () -> infra.committed(config.groupId() + "-again", topic) == end);
         assertEquals(6, infra.read(topic + ".dlq", 7, Duration.ofSeconds(3)).size(), "nothing dead-lettered twice");
@@ -223,7 +228,11 @@ class FailureClassesIT {
         infra.send(topic, stuck);
         infra.send(topic, later);
         Instant start = Instant.now();
-        consumer(infra.consumerConfig(topic).withMaxRecordRetry(Duration.ofSeconds(1)), billers);
+        consumer(
+                infra.consumerConfig(topic).toBuilder()
+                        .maxRecordRetry(Duration.ofSeconds(1))
+                        .build(),
+                billers);
         awaitRecorded(later);
         assertTrue(Duration.between(start, Instant.now()).compareTo(Duration.ofSeconds(1)) > 0);
         assertEquals("paid", outcomes.rowsOf(later.paymentId()).getFirst().outcome(), "the later payment completes");
@@ -243,7 +252,10 @@ class FailureClassesIT {
 
         // The job settles it once the ledger accepts again: paid, with the one charge.
         var job = closing(ReconciliationJob.create(
-                ReconciliationConfig.DEFAULTS.withRecheck(Duration.ofMillis(100), Duration.ofMillis(300)),
+                ReconciliationConfig.builder()
+                        .recheckInterval(Duration.ofMillis(100))
+                        .recheckMax(Duration.ofMillis(300))
+                        .build(),
                 infra.jdbi,
                 billers,
                 outcomes,
@@ -285,10 +297,15 @@ class FailureClassesIT {
             infra.send(topic, p);
         }
         // Fetched a few at a time, so that the down biller's records alone would reach the in-flight bound.
-        var config = infra.consumerConfig(topic)
-                .withKafkaProperties(Map.of("max.poll.records", "5"))
-                .withLimits(8, 2, Duration.ofSeconds(5))
-                .withUnknownRetries(Duration.ofMillis(100), Duration.ofMillis(400), Duration.ofMinutes(5));
+        var config = infra.consumerConfig(topic).toBuilder()
+                .kafkaProperties(Map.of("max.poll.records", "5"))
+                .maxInFlight(8)
+                .poisonAttempts(2)
+                .shutdownGrace(Duration.ofSeconds(5))
+                .unknownRetryInitial(Duration.ofMillis(100))
+                .unknownRetryMax(Duration.ofMillis(400))
+                .reconciliationHorizon(Duration.ofMinutes(5))
+                .build();
         long start = System.nanoTime();
         consumer(config, billers);
         up.forEach(this::awaitRecorded);

@@ -112,9 +112,29 @@ final class Infra implements AutoCloseable {
                 p.json().getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Registers {@code p} in the tests' ledger and sends its event with a {@code traceparent} header. */
+    void send(String topic, Payment p, String traceparent) {
+        register(p);
+        send(
+                topic,
+                p.walletId(),
+                "BillPaymentRequested",
+                p.eventId().toString(),
+                p.json().getBytes(StandardCharsets.UTF_8),
+                traceparent);
+    }
+
     /** Sends a record; a null {@code ceType} or {@code ceId} leaves that header out. */
     void send(String topic, String key, String ceType, String ceId, byte[] value) {
+        send(topic, key, ceType, ceId, value, null);
+    }
+
+    /** Sends a record; a null {@code ceType}, {@code ceId} or {@code traceparent} leaves that header out. */
+    void send(String topic, String key, String ceType, String ceId, byte[] value, String traceparent) {
         var headers = new RecordHeaders();
+        if (traceparent != null) {
+            headers.add("traceparent", traceparent.getBytes(StandardCharsets.UTF_8));
+        }
         if (ceId != null) {
             headers.add("ce_id", ceId.getBytes(StandardCharsets.UTF_8));
         }
@@ -187,10 +207,16 @@ final class Infra implements AutoCloseable {
     }
 
     BillPaymentConsumerConfig consumerConfig(String topic) {
-        return BillPaymentConsumerConfig.defaults(shared.bootstrapServers())
-                .withTopic(topic, "bill-payments-" + topic)
-                .withUnknownRetries(Duration.ofMillis(100), Duration.ofMillis(400), Duration.ofMinutes(5))
-                .withLimits(1_000, 2, Duration.ofSeconds(5));
+        return BillPaymentConsumerConfig.builder(shared.bootstrapServers())
+                .topic(topic)
+                .groupId("bill-payments-" + topic)
+                .unknownRetryInitial(Duration.ofMillis(100))
+                .unknownRetryMax(Duration.ofMillis(400))
+                .reconciliationHorizon(Duration.ofMinutes(5))
+                .maxInFlight(1_000)
+                .poisonAttempts(2)
+                .shutdownGrace(Duration.ofSeconds(5))
+                .build();
     }
 
     /**
@@ -198,10 +224,13 @@ final class Infra implements AutoCloseable {
      * it does not hang or hold, so nothing lands later unless a test makes it).
      */
     static BillerClientConfig clientConfig(BillerSimulator sim) {
-        return BillerClientConfig.defaults(java.net.URI.create(sim.baseUrl()))
-                .withRequestTimeout(Duration.ofSeconds(2))
-                .withRetries(4, Duration.ofMillis(20), Duration.ofMillis(200))
-                .withInFlightBound(Duration.ofSeconds(1));
+        return BillerClientConfig.builder(java.net.URI.create(sim.baseUrl()))
+                .requestTimeout(Duration.ofSeconds(2))
+                .maxAttempts(4)
+                .initialBackoff(Duration.ofMillis(20))
+                .maxBackoff(Duration.ofMillis(200))
+                .inFlightBound(Duration.ofSeconds(1))
+                .build();
     }
 
     @Override

@@ -39,7 +39,8 @@ class MoneyPathIT {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final ProviderMetrics metrics = new ProviderMetrics();
     private final List<AutoCloseable> toClose = new ArrayList<>();
-    private final BillerSimulator wifi = closing(BillerSimulator.start(SimulatorConfig.DEFAULTS));
+    private final BillerSimulator wifi =
+            closing(BillerSimulator.start(SimulatorConfig.builder().build()));
 
     MoneyPathIT() {
         metrics.bindTo(registry);
@@ -63,8 +64,11 @@ class MoneyPathIT {
     }
 
     private void consumer(String topic, Billers billers, Duration horizon) {
-        var config =
-                infra.consumerConfig(topic).withUnknownRetries(Duration.ofMillis(100), Duration.ofMillis(300), horizon);
+        var config = infra.consumerConfig(topic).toBuilder()
+                .unknownRetryInitial(Duration.ofMillis(100))
+                .unknownRetryMax(Duration.ofMillis(300))
+                .reconciliationHorizon(horizon)
+                .build();
         closing(BillPaymentConsumer.create(config, infra.jdbi, billers, outcomes, metrics))
                 .start();
     }
@@ -75,7 +79,10 @@ class MoneyPathIT {
     }
 
     private static ReconciliationConfig quickJob() {
-        return ReconciliationConfig.DEFAULTS.withRecheck(Duration.ofMillis(100), Duration.ofMillis(500));
+        return ReconciliationConfig.builder()
+                .recheckInterval(Duration.ofMillis(100))
+                .recheckMax(Duration.ofMillis(500))
+                .build();
     }
 
     private void awaitRecorded(UUID paymentId) {
@@ -116,7 +123,7 @@ class MoneyPathIT {
     @Test
     void forgedRecordsForARealPendingPaymentNeverReachABillerAndTheGenuineEventSettlesWithTheLedgersValues() {
         String topic = infra.topic("forged", 1);
-        var power = closing(BillerSimulator.start(SimulatorConfig.DEFAULTS));
+        var power = closing(BillerSimulator.start(SimulatorConfig.builder().build()));
         var billers = billers(Map.of("wifi", Infra.clientConfig(wifi), "power", Infra.clientConfig(power)));
         var genuine = Payment.of("w-forged", "ACC-F1", 100);
         infra.register(genuine);
@@ -169,10 +176,13 @@ class MoneyPathIT {
     void aLateLandingChargeIsSettledPaidAndAnOperatorsDeclineMeanwhileIsRefused() {
         String topic = infra.topic("late", 1);
         // The client gives up after 300 ms; the biller applies the charge 3 s after it arrived; 20 s bound.
-        var config = Infra.clientConfig(wifi)
-                .withRequestTimeout(Duration.ofMillis(300))
-                .withRetries(1, Duration.ofMillis(20), Duration.ofMillis(20))
-                .withInFlightBound(Duration.ofSeconds(20));
+        var config = Infra.clientConfig(wifi).toBuilder()
+                .requestTimeout(Duration.ofMillis(300))
+                .maxAttempts(1)
+                .initialBackoff(Duration.ofMillis(20))
+                .maxBackoff(Duration.ofMillis(20))
+                .inFlightBound(Duration.ofSeconds(20))
+                .build();
         var billers = billers(Map.of("wifi", config));
         var reconciliation = Reconciliation.create(infra.jdbi, billers, outcomes, metrics);
         wifi.faults(SimulatorFaults.NONE.withLateLanding(1.0, 3_000));
@@ -201,7 +211,11 @@ class MoneyPathIT {
     @Test
     void aDeclineIsDecidableOnceTheInFlightBoundHasPassedSinceTheLastAttempt() {
         String topic = infra.topic("bound", 1);
-        var billers = billers(Map.of("wifi", Infra.clientConfig(wifi).withInFlightBound(Duration.ofHours(1))));
+        var billers = billers(Map.of(
+                "wifi",
+                Infra.clientConfig(wifi).toBuilder()
+                        .inFlightBound(Duration.ofHours(1))
+                        .build()));
         var reconciliation = Reconciliation.create(infra.jdbi, billers, outcomes, metrics);
         wifi.faults(new SimulatorFaults(0, 1.0, 0, 0)); // 503 to every payment: the outcome stays unknown
         wifi.failStatus(true);
@@ -237,7 +251,9 @@ class MoneyPathIT {
         var billers = billers(Map.of("wifi", Infra.clientConfig(wifi)));
         var p = Payment.of("w-stalled", "ACC-S1", 500);
         infra.register(p); // its event never reaches the consumer (lost to a CDC slot, say)
-        job(billers, quickJob().withNoProgressAfter(Duration.ofSeconds(1)));
+        job(
+                billers,
+                quickJob().toBuilder().noProgressAfter(Duration.ofSeconds(1)).build());
 
         Conditions.await(WAIT, "the sweep's entry", () -> "no-progress".equals(reason(p.paymentId())));
         awaitRecorded(p.paymentId());
@@ -342,8 +358,9 @@ class MoneyPathIT {
 
     @Test
     void aStatus404WhileTheBillersRouteAnswersAConfigurationFaultProvesNothing() {
-        var wrong = BillerClientConfig.defaults(URI.create(wifi.baseUrl() + "/no-such-route"))
-                .withRequestTimeout(Duration.ofSeconds(2));
+        var wrong = BillerClientConfig.builder(URI.create(wifi.baseUrl() + "/no-such-route"))
+                .requestTimeout(Duration.ofSeconds(2))
+                .build();
         var billers = billers(Map.of("wifi", wrong));
         var client = billers.client("wifi").orElseThrow();
         var paymentId = UUID.randomUUID();

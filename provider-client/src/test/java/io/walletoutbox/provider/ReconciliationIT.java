@@ -31,7 +31,8 @@ class ReconciliationIT {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final ProviderMetrics metrics = new ProviderMetrics();
     private final List<AutoCloseable> toClose = new ArrayList<>();
-    private final BillerSimulator sim = closing(BillerSimulator.start(SimulatorConfig.DEFAULTS));
+    private final BillerSimulator sim =
+            closing(BillerSimulator.start(SimulatorConfig.builder().build()));
 
     ReconciliationIT() {
         metrics.bindTo(registry);
@@ -55,19 +56,28 @@ class ReconciliationIT {
     }
 
     private static BillerClientConfig fast(BillerSimulator sim) {
-        return Infra.clientConfig(sim).withBreaker(20, Duration.ofMillis(300));
+        return Infra.clientConfig(sim).toBuilder()
+                .breakerFailureThreshold(20)
+                .breakerOpenFor(Duration.ofMillis(300))
+                .build();
     }
 
     private void consumer(String topic, Billers billers) {
-        var config = infra.consumerConfig(topic)
-                .withUnknownRetries(Duration.ofMillis(100), Duration.ofMillis(300), Duration.ofSeconds(1));
+        var config = infra.consumerConfig(topic).toBuilder()
+                .unknownRetryInitial(Duration.ofMillis(100))
+                .unknownRetryMax(Duration.ofMillis(300))
+                .reconciliationHorizon(Duration.ofSeconds(1))
+                .build();
         closing(BillPaymentConsumer.create(config, infra.jdbi, billers, outcomes, metrics))
                 .start();
     }
 
     private ReconciliationJob job(Billers billers, Duration recheck, Duration recheckMax) {
         var job = closing(ReconciliationJob.create(
-                ReconciliationConfig.DEFAULTS.withRecheck(recheck, recheckMax),
+                ReconciliationConfig.builder()
+                        .recheckInterval(recheck)
+                        .recheckMax(recheckMax)
+                        .build(),
                 infra.jdbi,
                 billers,
                 outcomes,
@@ -216,7 +226,8 @@ class ReconciliationIT {
         String topic = infra.topic("retention", 1);
         // Short, but longer than the consumer's group join: the record's publication (before the join) bounds the
         // moment a charge may have been made, and the first 404 must be within the retention of it.
-        var billers = billers(fast(sim).withKeyRetention(Duration.ofSeconds(8)));
+        var billers = billers(
+                fast(sim).toBuilder().keyRetention(Duration.ofSeconds(8)).build());
         var reconciliation = Reconciliation.create(infra.jdbi, billers, outcomes, metrics);
         sim.faults(new SimulatorFaults(0, 1.0, 0, 0)); // refuses every payment; its status answers 404
         consumer(topic, billers);

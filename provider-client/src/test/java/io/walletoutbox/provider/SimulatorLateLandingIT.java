@@ -43,8 +43,9 @@ class SimulatorLateLandingIT {
     }
 
     private void start(double lateLandingRate, long landAfterMs) {
-        sim = BillerSimulator.start(SimulatorConfig.DEFAULTS.withFaults(
-                SimulatorFaults.NONE.withLateLanding(lateLandingRate, landAfterMs)));
+        sim = BillerSimulator.start(SimulatorConfig.builder()
+                .faults(SimulatorFaults.NONE.withLateLanding(lateLandingRate, landAfterMs))
+                .build());
     }
 
     private HttpResponse<String> pay(String key, String body, Duration timeout) throws Exception {

@@ -46,7 +46,11 @@ class CdcRelayCrashIT {
     @Test
     void relayKilledMidStreamAndRestartedLosesNoEvent() throws Exception {
         String topic = fixture.infra.newTopic("cdc-crash", 4);
-        var cdc = CdcTestSupport.config("crash", fixture.url, fixture.infra.user(), RelayContractIT.config("crash"));
+        var cdc = CdcTestSupport.config(
+                "crash",
+                fixture.url,
+                fixture.infra.user(),
+                RelayContractIT.config("crash").build());
         fixture.register(CdcTestSupport.dropper(fixture.jdbi, cdc));
         Process first = startRelay(cdc.slotName(), topic, "first");
 

@@ -66,8 +66,9 @@ class CdcRelayIT extends RelayContractIT {
         String topic = smallTopic("cdc-park", 1024);
         var registry = startMetered(
                 config("relay-park")
-                        .withParkingPolicy(topic, ParkingPolicy.BLOCK)
-                        .withTopics(topic),
+                        .parkingPolicy(topic, ParkingPolicy.BLOCK)
+                        .topics(topic)
+                        .build(),
                 fixture.infra.bootstrapServers(),
                 20_000);
         OutboxEvent e1 = event(topic, "k", 1);
@@ -104,7 +105,8 @@ class CdcRelayIT extends RelayContractIT {
     void handWrittenMessageWithTheOutboxPrefixNamingAForeignTopicIsParkedNeverPublished() {
         String topic = fixture.infra.newTopic("cdc-own", 1);
         String foreign = fixture.infra.newTopic("cdc-foreign", 1);
-        var registry = startMetered(config("relay-forged").withTopics(topic), fixture.infra.bootstrapServers(), 20_000);
+        var registry =
+                startMetered(config("relay-forged").topics(topic).build(), fixture.infra.bootstrapServers(), 20_000);
         var forgedId = UUID.randomUUID();
         // The document the writer would make (LogicalMessages), built by hand.
         String document = "{\"eventId\":\"" + forgedId + "\",\"aggregateType\":\"Wallet\",\"aggregateId\":\"w-1\","
@@ -137,8 +139,8 @@ class CdcRelayIT extends RelayContractIT {
     @Test
     void handWrittenMessagesWithTheOutboxPrefixThatAreNoEventAreSkippedAndTheRelayGoesOn() {
         String topic = fixture.infra.newTopic("cdc-unreadable", 1);
-        var registry =
-                startMetered(config("relay-unreadable").withTopics(topic), fixture.infra.bootstrapServers(), 20_000);
+        var registry = startMetered(
+                config("relay-unreadable").topics(topic).build(), fixture.infra.bootstrapServers(), 20_000);
         for (String document : List.of("not json at all", "{\"eventId\":\"not-a-uuid\"}", "{}")) {
             fixture.jdbi.useHandle(h -> h.createQuery("SELECT pg_logical_emit_message(true, :prefix, :document)::text")
                     .bind("prefix", OutboxMode.MESSAGE_PREFIX)

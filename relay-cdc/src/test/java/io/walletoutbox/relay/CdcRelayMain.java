@@ -21,23 +21,15 @@ public final class CdcRelayMain {
         String slot = args[3];
         int batch = Integer.parseInt(args[4]);
         String topic = args[5];
-        var defaults = CdcConfig.defaults("crash-relay", url, user, "");
-        var config = new CdcConfig(
-                "crash-relay",
-                url,
-                user,
-                "",
-                slot,
-                slot,
-                defaults.offsetsTable(),
-                Duration.ofSeconds(1),
-                batch,
-                defaults.pollInterval(),
-                defaults.maxAttempts(),
-                Duration.ofMillis(50),
-                Duration.ofSeconds(1),
-                java.util.Map.of(),
-                java.util.Set.of(topic));
+        var config = CdcConfig.builder("crash-relay", url, user, "")
+                .slotName(slot)
+                .publicationName(slot)
+                .heartbeatInterval(Duration.ofSeconds(1))
+                .maxBatchSize(batch)
+                .retryBackoff(Duration.ofMillis(50))
+                .maxRetryBackoff(Duration.ofSeconds(1))
+                .topics(topic)
+                .build();
         var pool = new HikariConfig();
         pool.setJdbcUrl(url);
         pool.setUsername(user);

@@ -44,7 +44,7 @@ class CdcSaslRelayIT {
                     "cdc-sasl",
                     fixture.url,
                     fixture.infra.user(),
-                    RelayContractIT.config("cdc-sasl").withTopics(topic));
+                    RelayContractIT.config("cdc-sasl").topics(topic).build());
             fixture.register(CdcTestSupport.dropper(fixture.jdbi, config));
 
             Map<String, Object> wrong = new HashMap<>(kafka.clientProperties());

@@ -36,7 +36,10 @@ class CdcSlotHealthIT {
     void writersRefuseWhileTheSlotIsDroppedAndWriteAgainOnceItIsBack() throws Exception {
         try (var fixture = new RelayFixture("cdc_slot_health", OutboxMode.LOGICAL_MESSAGE)) {
             CdcConfig config = CdcTestSupport.config(
-                    "health", fixture.url, fixture.infra.user(), RelayContractIT.config("health"));
+                    "health",
+                    fixture.url,
+                    fixture.infra.user(),
+                    RelayContractIT.config("health").build());
             fixture.register(CdcTestSupport.dropper(fixture.jdbi, config));
             assertEquals(
                     SlotStatus.State.MISSING,
@@ -102,7 +105,8 @@ class CdcSlotHealthIT {
                                     .one())),
                     LONG,
                     "the setting to apply");
-            CdcConfig config = CdcConfig.defaults("invalidated", url, EmbeddedPostgres.USER, "");
+            CdcConfig config = CdcConfig.builder("invalidated", url, EmbeddedPostgres.USER, "")
+                    .build();
             CdcSlots.ensureSlot(jdbi, config);
             assertEquals(SlotStatus.State.OK, CdcSlots.status(jdbi, config).state());
 

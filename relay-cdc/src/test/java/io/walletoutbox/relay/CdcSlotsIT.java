@@ -21,12 +21,17 @@ class CdcSlotsIT {
     @Test
     void aSlotOfTheSameNameInAnotherDatabaseIsRefusedNotShared() throws Exception {
         try (var fixture = new RelayFixture("cdc_slots", OutboxMode.LOGICAL_MESSAGE)) {
-            CdcConfig ours =
-                    CdcTestSupport.config("slots", fixture.url, fixture.infra.user(), RelayContractIT.config("slots"));
+            CdcConfig ours = CdcTestSupport.config(
+                    "slots",
+                    fixture.url,
+                    fixture.infra.user(),
+                    RelayContractIT.config("slots").build());
             String otherUrl = fixture.infra.newDatabase("cdc_slots_other");
             Jdbi other = Jdbi.create(otherUrl, fixture.infra.user(), "");
-            CdcConfig theirs = CdcConfig.defaults("other", otherUrl, fixture.infra.user(), "")
-                    .withSlot(ours.slotName(), ours.publicationName());
+            CdcConfig theirs = CdcConfig.builder("other", otherUrl, fixture.infra.user(), "")
+                    .slotName(ours.slotName())
+                    .publicationName(ours.publicationName())
+                    .build();
             CdcSlots.ensureSlot(other, theirs); // the other database takes the name first
             fixture.register(() -> CdcSlots.drop(other, theirs));
 
@@ -41,8 +46,10 @@ class CdcSlotsIT {
             assertEquals(SlotStatus.State.OK, CdcSlots.status(other, theirs).state());
 
             // The defaults give each database a slot of its own.
-            CdcConfig ourDefaults = CdcConfig.defaults("slots", fixture.url, fixture.infra.user(), "");
-            CdcConfig theirDefaults = CdcConfig.defaults("other", otherUrl, fixture.infra.user(), "");
+            CdcConfig ourDefaults = CdcConfig.builder("slots", fixture.url, fixture.infra.user(), "")
+                    .build();
+            CdcConfig theirDefaults = CdcConfig.builder("other", otherUrl, fixture.infra.user(), "")
+                    .build();
             assertNotEquals(ourDefaults.slotName(), theirDefaults.slotName());
         }
     }
@@ -50,14 +57,18 @@ class CdcSlotsIT {
     @Test
     void slotsAreFailoverSlotsAndAnOldIdleOneIsSwitchedOver() throws Exception {
         try (var fixture = new RelayFixture("cdc_failover", OutboxMode.LOGICAL_MESSAGE)) {
-            CdcConfig fresh = CdcConfig.defaults("f", fixture.url, fixture.infra.user(), "")
-                    .withSlot("cdc_failover_fresh", "cdc_failover_pub");
+            CdcConfig fresh = CdcConfig.builder("f", fixture.url, fixture.infra.user(), "")
+                    .slotName("cdc_failover_fresh")
+                    .publicationName("cdc_failover_pub")
+                    .build();
             CdcSlots.ensureSlot(fixture.jdbi, fresh);
             fixture.register(() -> CdcSlots.drop(fixture.jdbi, fresh));
             assertTrue(failover(fixture.jdbi, fresh.slotName()), "a new slot is a failover slot");
 
-            CdcConfig old = CdcConfig.defaults("f", fixture.url, fixture.infra.user(), "")
-                    .withSlot("cdc_failover_old", "cdc_failover_pub");
+            CdcConfig old = CdcConfig.builder("f", fixture.url, fixture.infra.user(), "")
+                    .slotName("cdc_failover_old")
+                    .publicationName("cdc_failover_pub")
+                    .build();
             fixture.jdbi.useHandle(
                     h -> h.execute("SELECT pg_create_logical_replication_slot('" + old.slotName() + "', 'pgoutput')"));
             fixture.register(() -> CdcSlots.drop(fixture.jdbi, old));

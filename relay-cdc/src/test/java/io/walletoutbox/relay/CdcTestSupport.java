@@ -11,28 +11,21 @@ public final class CdcTestSupport {
 
     /** A CDC configuration for {@code jdbcUrl} with a slot and publication named after its database. */
     public static CdcConfig config(String instanceId, String jdbcUrl, String user, RelayConfig relay) {
-        var defaults = CdcConfig.defaults(instanceId, jdbcUrl, user, "");
-        String name = "cdc_" + defaults.database();
+        var builder = CdcConfig.builder(instanceId, jdbcUrl, user, "");
+        String name = "cdc_" + builder.build().database();
         if (name.length() > 63) {
             name = name.substring(0, 63);
         }
-        return new CdcConfig(
-                        instanceId,
-                        jdbcUrl,
-                        user,
-                        "",
-                        name,
-                        name,
-                        defaults.offsetsTable(),
-                        Duration.ofSeconds(1),
-                        relay.batchSize(),
-                        defaults.pollInterval(),
-                        relay.maxAttempts(),
-                        relay.retryBackoff(),
-                        relay.maxRetryBackoff(),
-                        relay.parkingPolicies(),
-                        relay.topics())
-                .withSlot(name, name);
+        return builder.slotName(name)
+                .publicationName(name)
+                .heartbeatInterval(Duration.ofSeconds(1))
+                .maxBatchSize(relay.batchSize())
+                .maxAttempts(relay.maxAttempts())
+                .retryBackoff(relay.retryBackoff())
+                .maxRetryBackoff(relay.maxRetryBackoff())
+                .parkingPolicies(relay.parkingPolicies())
+                .topics(relay.topics())
+                .build();
     }
 
     /**

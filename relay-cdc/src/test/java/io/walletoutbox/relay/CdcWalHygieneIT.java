@@ -22,11 +22,14 @@ class CdcWalHygieneIT {
     @Test
     void heartbeatKeepsAnIdleSlotFromRetainingTheClustersWal() throws Exception {
         try (var fixture = new RelayFixture("cdc_wal", OutboxMode.LOGICAL_MESSAGE)) {
-            var relayConfig = RelayContractIT.config("wal").withTopics("cdc-wal"); // nothing is written to it
+            var relayConfig = RelayContractIT.config("wal").topics("cdc-wal").build(); // nothing is written to it
             CdcConfig cdc = CdcTestSupport.config("wal", fixture.url, fixture.infra.user(), relayConfig);
             fixture.register(CdcTestSupport.dropper(fixture.jdbi, cdc));
             // A slot no relay reads, as a deployment that left CDC without dropping it.
-            CdcConfig forgotten = cdc.withSlot(cdc.slotName() + "_x", cdc.publicationName() + "_x");
+            CdcConfig forgotten = cdc.toBuilder()
+                    .slotName(cdc.slotName() + "_x")
+                    .publicationName(cdc.publicationName() + "_x")
+                    .build();
             fixture.jdbi.useHandle(
                     h -> h.createQuery("SELECT lsn::text FROM pg_create_logical_replication_slot(:s, 'pgoutput')")
                             .bind("s", forgotten.slotName())
@@ -39,8 +42,13 @@ class CdcWalHygieneIT {
             var ours = registry.get("relay.cdc.slot.retained.wal.bytes").gauge();
             var theirs = new CdcMeterBinder(fixture.jdbi, forgotten, Duration.ZERO, Clock.systemUTC());
             assertTrue(
-                    Double.isNaN(
-                            new CdcMeterBinder(fixture.jdbi, cdc.withSlot("no_such_slot", "p")).retainedWalBytes()),
+                    Double.isNaN(new CdcMeterBinder(
+                                    fixture.jdbi,
+                                    cdc.toBuilder()
+                                            .slotName("no_such_slot")
+                                            .publicationName("p")
+                                            .build())
+                            .retainedWalBytes()),
                     "no slot, no value");
 
             Relay relay = fixture.register(CdcRelay.create(

@@ -105,7 +105,8 @@ class IdenticalRecordsIT {
                         e.createdAt()));
             }
             var config = RelayContractIT.config("identical-" + mode.name().toLowerCase())
-                    .withTopics(topic);
+                    .topics(topic)
+                    .build();
             Jdbi jdbi = Jdbi.create(fixture.pool("relay", 3));
             var producer = KafkaProducers.create(fixture.infra.bootstrapServers(), config.instanceId());
             Relay relay;

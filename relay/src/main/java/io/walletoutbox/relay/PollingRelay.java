@@ -32,8 +32,8 @@ import org.jdbi.v3.core.Jdbi;
  * an idle worker waits from {@link RelayConfig#minPollInterval()} doubling up to {@link
  * RelayConfig#maxPollInterval()}. In the writer's JVM, {@link Relay#wakeUp()} (wired as the writer's after-commit
  * hook) ends that wait at once. Writers in other processes are noticed by the sequence probe ({@link
- * RelayConfig#probeInterval()}, 1 ms in {@link RelayConfig#defaults}): one {@code SELECT last_value} of the outbox's
- * id sequence per interval, which moves at the writer's insert without any lock. LISTEN/NOTIFY is deliberately not
+ * RelayConfig#probeInterval()}, by default {@link RelayConfig#DEFAULT_PROBE_INTERVAL}, 1 ms): one {@code SELECT
+ * last_value} of the outbox's id sequence per interval, which moves at the writer's insert without any lock. LISTEN/NOTIFY is deliberately not
  * used: {@code NOTIFY} takes a database-wide lock when its transaction commits, which serialises every writing
  * transaction under load.
  *

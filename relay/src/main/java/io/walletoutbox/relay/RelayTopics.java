@@ -53,8 +53,8 @@ public final class RelayTopics {
     public static void requireSome(Set<String> topics) {
         if (topics.isEmpty()) {
             throw new IllegalArgumentException(
-                    "the relay's topics are not configured (withTopics): a relay publishes to its configured topics"
-                            + " only");
+                    "the relay's topics are not configured (its configuration builder's topics(...)): a relay"
+                            + " publishes to its configured topics only");
         }
     }
 }

@@ -65,7 +65,7 @@ class PollingRelayIT extends RelayContractIT {
                 }
             }
         };
-        var stallConfig = withStallTimeout(config("relay-stalled").withTopics(topic), Duration.ofSeconds(2));
+        var stallConfig = withStallTimeout(config("relay-stalled").topics(topic).build(), Duration.ofSeconds(2));
         try {
             start(stallConfig, fixture.infra.bootstrapServers(), 1_000, RelayMetrics.NONE, stall);
             var events = new ArrayList<OutboxEvent>();
@@ -74,7 +74,7 @@ class PollingRelayIT extends RelayContractIT {
             }
             fixture.append(events);
             await(() -> stalled.getCount() == 0, LONG, "the first relay to stall after its acks");
-            start(config("relay-healthy").withTopics(topic));
+            start(config("relay-healthy").topics(topic).build());
             await(() -> fixture.backlog() == 0, LONG, "the healthy relay to take the shard over");
             try (var reader = new TopicReader(fixture.infra.bootstrapServers(), topic)) {
                 var records = reader.awaitCount(20, LONG);
@@ -95,19 +95,10 @@ class PollingRelayIT extends RelayContractIT {
         String topic = fixture.infra.newTopic("polling-probe", 1);
         // Idle polling once a minute and no wake-up from the writer (as a writer in another process): only the
         // probe of the id sequence can bring the second event out within the deadline.
-        var slow = new RelayConfig(
-                        "relay-probe",
-                        1,
-                        100,
-                        Duration.ofMinutes(1),
-                        Duration.ofMinutes(1),
-                        Duration.ofSeconds(30),
-                        3,
-                        Duration.ofMillis(50),
-                        Duration.ofSeconds(1),
-                        Map.of())
-                .withProbeInterval(Duration.ofMillis(1))
-                .withTopics(topic);
+        var slow = slowPolling("relay-probe")
+                .probeInterval(Duration.ofMillis(1))
+                .topics(topic)
+                .build();
         OutboxEvent first = event(topic, "k", 0);
         fixture.append(List.of(first));
         start(slow);
@@ -125,18 +116,7 @@ class PollingRelayIT extends RelayContractIT {
     void committedEventIsPublishedAtOnceWhenTheWriterWakesTheRelay() {
         String topic = fixture.infra.newTopic("polling-wake", 1);
         // Idle polling once a minute: only the wake-up can bring the second event out within the deadline.
-        var slow = new RelayConfig(
-                        "relay-wake",
-                        1,
-                        100,
-                        Duration.ofMinutes(1),
-                        Duration.ofMinutes(1),
-                        Duration.ofSeconds(30),
-                        3,
-                        Duration.ofMillis(50),
-                        Duration.ofSeconds(1),
-                        Map.of())
-                .withTopics(topic);
+        var slow = slowPolling("relay-wake").topics(topic).build();
         OutboxEvent first = event(topic, "k", 0);
         fixture.append(List.of(first));
         Relay relay = start(slow);
@@ -166,7 +146,7 @@ class PollingRelayIT extends RelayContractIT {
             }
         };
         start(
-                config("relay-crash").withTopics(topic),
+                config("relay-crash").topics(topic).build(),
                 fixture.infra.bootstrapServers(),
                 20_000,
                 RelayMetrics.NONE,
@@ -192,7 +172,8 @@ class PollingRelayIT extends RelayContractIT {
     @Test
     void rejectedEventIsParkedAndUnderSkipLaterEventsOfItsKeyFlow() throws Exception {
         String topic = smallTopic("contract-skip", 1024);
-        var registry = startMetered(config("relay-skip").withTopics(topic), fixture.infra.bootstrapServers(), 20_000);
+        var registry =
+                startMetered(config("relay-skip").topics(topic).build(), fixture.infra.bootstrapServers(), 20_000);
         OutboxEvent e1 = event(topic, "k", 1);
         OutboxEvent e2 = tooLarge(topic, "k", 2);
         OutboxEvent e3 = event(topic, "k", 3);
@@ -235,8 +216,9 @@ class PollingRelayIT extends RelayContractIT {
         String topic = smallTopic("contract-block", 1024);
         String markers = fixture.infra.newTopic("contract-marker", 1);
         start(config("relay-block")
-                .withParkingPolicy(topic, ParkingPolicy.BLOCK)
-                .withTopics(topic, markers));
+                .parkingPolicy(topic, ParkingPolicy.BLOCK)
+                .topics(topic, markers)
+                .build());
         OutboxEvent b1 = event(topic, "k", 1);
         OutboxEvent b2 = tooLarge(topic, "k", 2);
         OutboxEvent b3 = event(topic, "k", 3);
@@ -289,19 +271,16 @@ class PollingRelayIT extends RelayContractIT {
         }
     }
 
+    /** One worker idle-polling once a minute, without the sequence probe: only a wake-up or the probe is quick. */
+    private static RelayConfigBuilder slowPolling(String instanceId) {
+        return config(instanceId)
+                .workers(1)
+                .batchSize(100)
+                .minPollInterval(Duration.ofMinutes(1))
+                .maxPollInterval(Duration.ofMinutes(1));
+    }
+
     private static RelayConfig withStallTimeout(RelayConfig c, Duration stallTimeout) {
-        return new RelayConfig(
-                c.instanceId(),
-                1,
-                c.batchSize(),
-                c.minPollInterval(),
-                c.maxPollInterval(),
-                stallTimeout,
-                c.maxAttempts(),
-                c.retryBackoff(),
-                c.maxRetryBackoff(),
-                c.parkingPolicies(),
-                c.probeInterval(),
-                c.topics());
+        return c.toBuilder().workers(1).stallTimeout(stallTimeout).build();
     }
 }

@@ -1,114 +1,115 @@
 package io.walletoutbox.relay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.Map;
+import java.util.List;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 class RelayConfigTest {
-    private static final RelayConfig VALID = RelayConfig.defaults("relay-1");
+    private static final RelayConfig VALID = RelayConfig.builder("relay-1").build();
 
-    /** A copy of {@link #VALID} with one argument changed through a builder-like map. */
-    private static RelayConfig with(UnaryOperator<Map<String, Object>> change) {
-        var m = new HashMap<String, Object>();
-        m.put("instanceId", VALID.instanceId());
-        m.put("workers", VALID.workers());
-        m.put("batchSize", VALID.batchSize());
-        m.put("minPoll", VALID.minPollInterval());
-        m.put("maxPoll", VALID.maxPollInterval());
-        m.put("stall", VALID.stallTimeout());
-        m.put("attempts", VALID.maxAttempts());
-        m.put("retry", VALID.retryBackoff());
-        m.put("maxRetry", VALID.maxRetryBackoff());
-        m.put("policies", VALID.parkingPolicies());
-        change.apply(m);
-        @SuppressWarnings("unchecked")
-        var policies = (Map<String, ParkingPolicy>) m.get("policies");
-        return new RelayConfig(
-                (String) m.get("instanceId"),
-                (Integer) m.get("workers"),
-                (Integer) m.get("batchSize"),
-                (Duration) m.get("minPoll"),
-                (Duration) m.get("maxPoll"),
-                (Duration) m.get("stall"),
-                (Integer) m.get("attempts"),
-                (Duration) m.get("retry"),
-                (Duration) m.get("maxRetry"),
-                policies);
-    }
-
-    private static void rejects(String key, Object value) {
+    private static void rejects(String what, UnaryOperator<RelayConfigBuilder> change) {
         assertThrows(
                 IllegalArgumentException.class,
-                () -> with(m -> {
-                    m.put(key, value);
-                    return m;
-                }),
-                key + "=" + value);
+                () -> change.apply(VALID.toBuilder()).build(),
+                what);
     }
 
     @Test
-    void theDefaultsProbeTheSequenceAndTheLongConstructorDoesNot() {
+    void theBuilderProbesTheSequenceByDefault() {
         assertEquals(RelayConfig.DEFAULT_PROBE_INTERVAL, VALID.probeInterval());
-        assertEquals(Duration.ZERO, with(m -> m).probeInterval());
+        assertEquals(
+                Duration.ZERO,
+                VALID.toBuilder().probeInterval(Duration.ZERO).build().probeInterval());
         assertEquals(
                 Duration.ofMillis(5),
-                VALID.withProbeInterval(Duration.ofMillis(5)).probeInterval());
-        assertEquals(
-                Duration.ofMillis(5),
-                VALID.withProbeInterval(Duration.ofMillis(5))
-                        .withParkingPolicy("t", ParkingPolicy.BLOCK)
+                VALID.toBuilder()
+                        .probeInterval(Duration.ofMillis(5))
+                        .parkingPolicy("t", ParkingPolicy.BLOCK)
+                        .build()
                         .probeInterval());
-        assertThrows(IllegalArgumentException.class, () -> VALID.withProbeInterval(Duration.ofMillis(-1)));
+        rejects("negative probe", b -> b.probeInterval(Duration.ofMillis(-1)));
     }
 
     @Test
     void defaultsAreValid() {
+        assertEquals("relay-1", VALID.instanceId());
         assertEquals(4, VALID.workers());
+        assertEquals(500, VALID.batchSize());
+        assertEquals(Duration.ofMillis(5), VALID.minPollInterval());
+        assertEquals(Duration.ofMillis(500), VALID.maxPollInterval());
+        assertEquals(Duration.ofSeconds(30), VALID.stallTimeout());
+        assertEquals(5, VALID.maxAttempts());
+        assertEquals(Duration.ofMillis(100), VALID.retryBackoff());
+        assertEquals(Duration.ofSeconds(10), VALID.maxRetryBackoff());
         assertEquals(ParkingPolicy.SKIP, VALID.policyOf("any.topic"));
     }
 
     @Test
+    void toBuilderCopiesEveryValueAndLeavesTheOriginalAlone() {
+        var changed = VALID.toBuilder()
+                .workers(2)
+                .parkingPolicy("a", ParkingPolicy.BLOCK)
+                .topics("a")
+                .build();
+        assertEquals(changed, changed.toBuilder().build());
+        assertEquals(changed.hashCode(), changed.toBuilder().build().hashCode());
+        assertNotEquals(VALID, changed);
+        assertEquals(4, VALID.workers(), "the original is unchanged");
+        assertEquals(ParkingPolicy.SKIP, VALID.policyOf("a"), "the original is unchanged");
+    }
+
+    @Test
     void rejectsOutOfRangeValues() {
-        rejects("instanceId", " ");
-        rejects("workers", 0);
-        rejects("workers", 257);
-        rejects("batchSize", 0);
-        rejects("batchSize", 10_001);
-        rejects("minPoll", Duration.ZERO);
-        rejects("maxPoll", Duration.ofMillis(1)); // below minPollInterval
-        rejects("stall", Duration.ofSeconds(-1));
-        rejects("stall", Duration.ofNanos(10)); // PostgreSQL counts in milliseconds
-        rejects("attempts", 0);
-        rejects("retry", Duration.ZERO);
-        rejects("maxRetry", Duration.ofMillis(1)); // below retryBackoff
+        rejects("instanceId", b -> RelayConfig.builder(" "));
+        rejects("workers", b -> b.workers(0));
+        rejects("workers", b -> b.workers(257));
+        rejects("batchSize", b -> b.batchSize(0));
+        rejects("batchSize", b -> b.batchSize(10_001));
+        rejects("minPoll", b -> b.minPollInterval(Duration.ZERO));
+        rejects("maxPoll below minPoll", b -> b.maxPollInterval(Duration.ofMillis(1)));
+        rejects("stall", b -> b.stallTimeout(Duration.ofSeconds(-1)));
+        rejects("stall below 1 ms", b -> b.stallTimeout(Duration.ofNanos(10))); // PostgreSQL counts in milliseconds
+        rejects("attempts", b -> b.maxAttempts(0));
+        rejects("retry", b -> b.retryBackoff(Duration.ZERO));
+        rejects("maxRetry below retry", b -> b.maxRetryBackoff(Duration.ofMillis(1)));
+    }
+
+    @Test
+    void valuesAreCheckedTogetherAtBuildNotOneByOne() {
+        var slow = VALID.toBuilder()
+                .minPollInterval(Duration.ofMinutes(1))
+                .maxPollInterval(Duration.ofMinutes(1))
+                .build();
+        assertEquals(Duration.ofMinutes(1), slow.minPollInterval());
     }
 
     @Test
     void rejectsMissingValues() {
+        assertThrows(NullPointerException.class, () -> RelayConfig.builder(null).build());
         assertThrows(
                 NullPointerException.class,
-                () -> with(m -> {
-                    m.put("instanceId", null);
-                    return m;
-                }));
+                () -> VALID.toBuilder().stallTimeout(null).build());
         var withNullPolicy = new HashMap<String, ParkingPolicy>();
         withNullPolicy.put("t", null);
         assertThrows(
                 NullPointerException.class,
-                () -> with(m -> {
-                    m.put("policies", withNullPolicy);
-                    return m;
-                }));
+                () -> VALID.toBuilder().parkingPolicies(withNullPolicy).build());
+        assertThrows(
+                NullPointerException.class,
+                () -> VALID.toBuilder().parkingPolicy(null, ParkingPolicy.BLOCK).build());
     }
 
     @Test
     void parkingPolicyIsPerTopicAndDefaultsToSkip() {
-        var config = VALID.withParkingPolicy("payments", ParkingPolicy.BLOCK);
+        var config =
+                VALID.toBuilder().parkingPolicy("payments", ParkingPolicy.BLOCK).build();
         assertEquals(ParkingPolicy.BLOCK, config.policyOf("payments"));
         assertEquals(ParkingPolicy.SKIP, config.policyOf("audit"));
         assertEquals(ParkingPolicy.SKIP, VALID.policyOf("payments"), "the original is unchanged");
@@ -118,23 +119,29 @@ class RelayConfigTest {
     }
 
     @Test
-    void topicsAreCheckedCopiedAndSortedAndReplacedByWithTopics() {
-        assertEquals(java.util.Set.of(), VALID.topics(), "defaults name none");
-        var c = VALID.withTopics("wallet.events", "a_b-1");
-        assertEquals(java.util.List.of("a_b-1", "wallet.events"), java.util.List.copyOf(c.topics()));
-        assertEquals(java.util.Set.of("x"), c.withTopics("x").topics(), "replaced, not added");
+    void topicsAreCheckedCopiedAndSortedAndReplacedBySettingThemAgain() {
+        assertEquals(Set.of(), VALID.topics(), "defaults name none");
+        var c = VALID.toBuilder().topics("wallet.events", "a_b-1").build();
+        assertEquals(List.of("a_b-1", "wallet.events"), List.copyOf(c.topics()));
+        assertEquals(Set.of("x"), c.toBuilder().topics("x").build().topics(), "replaced, not added");
         assertEquals(
                 c.topics(),
-                c.withProbeInterval(Duration.ZERO)
-                        .withParkingPolicy("x", ParkingPolicy.BLOCK)
+                c.toBuilder()
+                        .probeInterval(Duration.ZERO)
+                        .parkingPolicy("x", ParkingPolicy.BLOCK)
+                        .build()
                         .topics());
-        assertThrows(IllegalArgumentException.class, () -> VALID.withTopics("no spaces"));
-        assertThrows(IllegalArgumentException.class, () -> VALID.withTopics(".."));
-        assertThrows(IllegalArgumentException.class, () -> VALID.withTopics("t".repeat(250)));
-        assertThrows(NullPointerException.class, () -> VALID.withTopics((java.util.Set<String>) null));
+        rejects("space", b -> b.topics("no spaces"));
+        rejects("..", b -> b.topics(".."));
+        rejects("too long", b -> b.topics("t".repeat(250)));
+        assertThrows(
+                NullPointerException.class,
+                () -> VALID.toBuilder().topics((Set<String>) null).build());
         var withNull = new java.util.HashSet<String>();
         withNull.add(null);
-        assertThrows(NullPointerException.class, () -> VALID.withTopics(withNull));
+        assertThrows(
+                NullPointerException.class,
+                () -> VALID.toBuilder().topics(withNull).build());
         assertThrows(UnsupportedOperationException.class, () -> c.topics().add("y"));
     }
 }

@@ -100,18 +100,18 @@ abstract class RelayContractIT {
         fixture.close();
     }
 
-    static RelayConfig config(String instanceId) {
-        return new RelayConfig(
-                instanceId,
-                2,
-                200,
-                Duration.ofMillis(5),
-                Duration.ofMillis(200),
-                Duration.ofSeconds(30),
-                3,
-                Duration.ofMillis(50),
-                Duration.ofSeconds(1),
-                Map.of());
+    /** The tests' relay settings, without topics and without the sequence probe; set the topics and build. */
+    static RelayConfigBuilder config(String instanceId) {
+        return RelayConfig.builder(instanceId)
+                .workers(2)
+                .batchSize(200)
+                .minPollInterval(Duration.ofMillis(5))
+                .maxPollInterval(Duration.ofMillis(200))
+                .stallTimeout(Duration.ofSeconds(30))
+                .maxAttempts(3)
+                .retryBackoff(Duration.ofMillis(50))
+                .maxRetryBackoff(Duration.ofSeconds(1))
+                .probeInterval(Duration.ZERO);
     }
 
     /** Builds, registers for cleanup and starts a relay with its own pool and producer. */
@@ -272,8 +272,9 @@ abstract class RelayContractIT {
     void parkedEventRetriedIsPublishedOnceAsTheRelayWouldHaveAndADiscardedOneNever() throws Exception {
         String topic = smallTopic("contract-retry", 1024);
         start(config("relay-retry")
-                .withParkingPolicy(topic, ParkingPolicy.BLOCK)
-                .withTopics(topic));
+                .parkingPolicy(topic, ParkingPolicy.BLOCK)
+                .topics(topic)
+                .build());
         OutboxEvent r1 = event(topic, "k", 1);
         OutboxEvent r2 = atMicros(tooLarge(topic, "k", 2).withHeader("traceparent", "00-0af7651916cd43dd-01"));
         OutboxEvent r3 = event(topic, "k", 3);
@@ -345,7 +346,7 @@ abstract class RelayContractIT {
         // The foreign topic exists, and the relay's Kafka principal could write to it.
         String foreign = fixture.infra.newTopic("contract-foreign", 1);
         var registry =
-                startMetered(config("relay-foreign").withTopics(topic), fixture.infra.bootstrapServers(), 20_000);
+                startMetered(config("relay-foreign").topics(topic).build(), fixture.infra.bootstrapServers(), 20_000);
         var refused = registry.get("relay.foreign.topic").counter();
         OutboxEvent forged = event(foreign, "k", 1);
         OutboxEvent first = event(topic, "k", 2);
@@ -387,7 +388,7 @@ abstract class RelayContractIT {
                 () -> newRelay(
                         fixture.jdbi,
                         org.apache.kafka.clients.producer.MockProducer::new,
-                        config("relay-no-topics"),
+                        config("relay-no-topics").build(),
                         RelayMetrics.NONE,
                         RelayHooks.NONE));
         assertTrue(refusal.getMessage().contains("topics"), refusal.getMessage());
@@ -408,7 +409,7 @@ abstract class RelayContractIT {
             }
         };
         Relay relay = start(
-                config("relay-away").withTopics("contract-away"),
+                config("relay-away").topics("contract-away").build(),
                 "127.0.0.1:" + port,
                 3_000,
                 counting,
@@ -425,7 +426,7 @@ abstract class RelayContractIT {
     void relayWhosePublishingDiedOnAnErrorIsNoLongerRunning() {
         String topic = fixture.infra.newTopic("contract-dies", 1);
         Relay relay = start(
-                config("relay-dies").withTopics(topic),
+                config("relay-dies").topics(topic).build(),
                 fixture.infra.bootstrapServers(),
                 20_000,
                 RelayMetrics.NONE,
@@ -451,7 +452,7 @@ abstract class RelayContractIT {
     void threeInstancesPublishEveryEventOnceWithEachKeyInOutboxOrder() {
         String topic = fixture.infra.newTopic("contract-order", 8);
         for (int i = 1; i <= 3; i++) {
-            start(config("relay-" + i).withTopics(topic));
+            start(config("relay-" + i).topics(topic).build());
         }
         int keys = 200;
         int perKey = 50;
@@ -492,7 +493,7 @@ abstract class RelayContractIT {
         for (int i = 0; config.shardOf(keyB) != config.shardOf(keyA); i++) {
             keyB = "late-b" + i; // same shard: the relay reads the very range where the gap is
         }
-        start(config("relay-late").withTopics(topic));
+        start(config("relay-late").topics(topic).build());
         OutboxEvent a = event(topic, keyA, 0);
         OutboxEvent b = event(topic, keyB, 0);
         try (Handle open = fixture.jdbi.open();
@@ -531,8 +532,9 @@ abstract class RelayContractIT {
         }
         var registry = startMetered(
                 config("relay-outage")
-                        .withParkingPolicy(topics.get(1), ParkingPolicy.BLOCK)
-                        .withTopics(Set.copyOf(topics)),
+                        .parkingPolicy(topics.get(1), ParkingPolicy.BLOCK)
+                        .topics(Set.copyOf(topics))
+                        .build(),
                 bootstrap,
                 5_000);
         var before = new ArrayList<OutboxEvent>();

@@ -121,7 +121,8 @@ class SaslRelayIT {
     }
 
     private Relay relay(String instanceId, Map<String, Object> security, RelayMetrics metrics) {
-        RelayConfig config = RelayContractIT.config(instanceId).withTopics("sasl-relay");
+        RelayConfig config =
+                RelayContractIT.config(instanceId).topics("sasl-relay").build();
         Jdbi jdbi = Jdbi.create(fixture.pool(instanceId, config.workers() + 1));
         Relay relay = PollingRelay.create(
                 jdbi, KafkaProducers.create(kafka.bootstrapServers(), instanceId, security), config, metrics);

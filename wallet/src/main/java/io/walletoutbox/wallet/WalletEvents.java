@@ -7,11 +7,16 @@ package io.walletoutbox.wallet;
  *
  * <ul>
  *   <li>{@value #BILL_PAYMENT_REQUESTED}: {@code {"paymentId","walletId","biller","customerRef","amount","currency"}};
- *       a {@code traceparent} header when the request carried one.
+ *       a {@code traceparent} header: with tracing on, the context of the append's {@code create} span (child of
+ *       the current span, else of the request's {@code traceparent}); without, the request's, when it carried one.
  *   <li>{@value #BILL_PAYMENT_SUCCEEDED}: {@code {"paymentId","walletId","amount","currency","providerReference"}}.
  *   <li>{@value #BILL_PAYMENT_FAILED}: {@code {"paymentId","walletId","amount","currency","reason"}};
  *       the amount was refunded to the wallet in the same transaction.
  * </ul>
+ *
+ * <p>An outcome event ({@value #BILL_PAYMENT_SUCCEEDED}, {@value #BILL_PAYMENT_FAILED}) carries the current span's
+ * context as its {@code traceparent} when a span is current where the outcome is recorded (the consumer's, a
+ * reconciliation's); none otherwise. See docs/tracing.md.
  */
 public final class WalletEvents {
     private WalletEvents() {}

@@ -66,7 +66,9 @@ public interface Wallets {
      * wallet → biller clearing, a {@code PENDING} payment with a random id, and the {@value
      * WalletEvents#BILL_PAYMENT_REQUESTED} outbox event, appended after the wallet row is locked so that one
      * wallet's events get outbox positions in commit order. {@code traceparent} (W3C), when present, travels with
-     * the event as a header.
+     * the event as a header. With tracing on (an OpenTelemetry SDK registered; docs/tracing.md) the append is a
+     * {@code create} PRODUCER span, child of the current span, else of {@code traceparent}, and the event's header
+     * is that span's context instead.
      *
      * @throws WalletException.WalletNotFound when there is no such wallet
      * @throws WalletException.InsufficientFunds when the balance is below the amount (nothing is written)
@@ -148,7 +150,8 @@ public interface Wallets {
      * when the payment is already terminal (so a redelivered outcome never refunds twice). The payment row is
      * locked until the caller's transaction ends, so concurrent calls for one payment settle it once. Two round trips:
      * the payment's wallet (which says the event's outbox shard), then the server-side function {@code
-     * wallet_record_outcome}, without an inbox entry.
+     * wallet_record_outcome}, without an inbox entry. The follow-up event's {@code traceparent} is the current
+     * span's context when a span is current (the caller's; docs/tracing.md), none otherwise.
      *
      * @throws WalletException.PaymentNotFound when there is no such payment
      * @throws WalletException.InvalidField when the reference or reason is empty or too long (200 / 500 chars)

@@ -28,7 +28,7 @@ final class FailoverScenarios {
     private static Optional<String> failover(ScenarioRun r, boolean cdc) throws Exception {
         PostgresPairProcess pair = r.cluster.postgresPair();
         if (cdc) {
-            Scenarios.switchToCdc(r);
+            CdcScenarios.switchToCdc(r);
         }
         r.startLoad();
         if (cdc) {

@@ -57,7 +57,7 @@ final class ForgedRecordsScenario {
 
     /** Both billers with a simulator each, so a charge at the wrong biller shows. */
     static void setup(ScenarioRun r) throws Exception {
-        BillerScenarios.twoBillersSetup(r);
+        TwoBillersScenario.setup(r);
     }
 
     static Optional<String> polling(ScenarioRun r) throws Exception {
@@ -65,7 +65,7 @@ final class ForgedRecordsScenario {
     }
 
     static Optional<String> cdc(ScenarioRun r) throws Exception {
-        Scenarios.switchToCdc(r);
+        CdcScenarios.switchToCdc(r);
         return run(r, true);
     }
 
@@ -80,7 +80,7 @@ final class ForgedRecordsScenario {
         List<double[]> windows = MoneyPathScenarios.longMode(r)
                 ? List.of(new double[] {0.1, 0.3}, new double[] {0.4, 0.6}, new double[] {0.7, 0.85})
                 : List.of(new double[] {0.15, 0.35}, new double[] {0.5, 0.7});
-        try (var producer = Scenarios.producer(r)) {
+        try (var producer = TopicRecords.producer(r)) {
             for (double[] w : windows) {
                 r.sleepUntil(r.between(w[0], w[1]));
                 int before = forged.size();

@@ -32,6 +32,10 @@ public final class LogicalMessageOutboxWriter implements OutboxWriter {
 
     @Override
     public void append(Handle handle, OutboxEvent event) {
+        Traces.create(event, stored -> emit(handle, stored));
+    }
+
+    private void emit(Handle handle, OutboxEvent event) {
         String headers = AppendChecks.requireTransactionAndHeaders(handle, event, gate);
         AppendChecks.bindEvent(handle.createQuery(SQL).bind("prefix", OutboxMode.MESSAGE_PREFIX), event, headers)
                 .mapTo(String.class)

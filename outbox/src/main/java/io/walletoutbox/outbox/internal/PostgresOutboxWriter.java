@@ -30,6 +30,10 @@ public final class PostgresOutboxWriter implements OutboxWriter {
 
     @Override
     public void append(Handle handle, OutboxEvent event) {
+        Traces.create(event, stored -> insert(handle, stored));
+    }
+
+    private void insert(Handle handle, OutboxEvent event) {
         String headers = AppendChecks.requireTransactionAndHeaders(handle, event, gate);
         try {
             AppendChecks.bindEvent(

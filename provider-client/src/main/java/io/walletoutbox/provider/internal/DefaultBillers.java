@@ -4,7 +4,6 @@ import io.walletoutbox.provider.BillerClient;
 import io.walletoutbox.provider.BillerClientConfig;
 import io.walletoutbox.provider.Billers;
 import io.walletoutbox.provider.ProviderMetrics;
-import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -19,22 +18,11 @@ public final class DefaultBillers implements Billers {
 
     private final Map<String, BillerClient> clients;
     private final Map<String, BillerClientConfig> configs;
-    private final BillerClient fallback; // the single client every id goes to, or null
-    private final BillerClientConfig fallbackConfig;
-    private final boolean ownsClients;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private DefaultBillers(
-            Map<String, BillerClient> clients,
-            Map<String, BillerClientConfig> configs,
-            BillerClient fallback,
-            BillerClientConfig fallbackConfig,
-            boolean ownsClients) {
+    private DefaultBillers(Map<String, BillerClient> clients, Map<String, BillerClientConfig> configs) {
         this.clients = clients;
         this.configs = configs;
-        this.fallback = fallback;
-        this.fallbackConfig = fallbackConfig;
-        this.ownsClients = ownsClients;
     }
 
     public static DefaultBillers create(Map<String, BillerClientConfig> billers, ProviderMetrics metrics) {
@@ -58,42 +46,33 @@ public final class DefaultBillers implements Billers {
             clients.values().forEach(BillerClient::close);
             throw e;
         }
-        return new DefaultBillers(Map.copyOf(clients), Map.copyOf(configs), null, null, true);
-    }
-
-    public static DefaultBillers single(BillerClient client, BillerClientConfig config) {
-        return new DefaultBillers(
-                Map.of(),
-                Map.of(),
-                Objects.requireNonNull(client, "client"),
-                config != null ? config : BillerClientConfig.defaults(URI.create("http://localhost")),
-                false);
+        return new DefaultBillers(Map.copyOf(clients), Map.copyOf(configs));
     }
 
     @Override
     public Optional<BillerClient> client(String id) {
-        return fallback != null ? Optional.of(fallback) : Optional.ofNullable(clients.get(id));
+        return Optional.ofNullable(clients.get(id));
     }
 
     @Override
     public Optional<BillerClientConfig> config(String id) {
-        return fallback != null ? Optional.of(fallbackConfig) : Optional.ofNullable(configs.get(id));
+        return Optional.ofNullable(configs.get(id));
     }
 
     @Override
     public Set<String> ids() {
-        return fallback != null ? Set.of(DEFAULT_ID) : clients.keySet();
+        return clients.keySet();
     }
 
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true) && ownsClients) {
+        if (closed.compareAndSet(false, true)) {
             clients.values().forEach(BillerClient::close);
         }
     }
 
     @Override
     public String toString() {
-        return fallback != null ? "Billers[every id → one client]" : "Billers" + configs;
+        return "Billers" + configs;
     }
 }

@@ -57,16 +57,26 @@ final class EntryCheck {
         this.backoff = new Backoff(config.recheckInterval(), config.recheckMax());
     }
 
-    /** One entry: ask, then settle, charge again, or reschedule. Never throws. */
+    /**
+     * One entry: ask, then settle, charge again, or reschedule. Never throws. The attempt is a {@code reconcile
+     * payment} span of its own trace, linked to the payment's; its biller requests are children of it.
+     */
     void work(Row claimed) {
         ReconciliationEntry e = claimed.entry();
         MDC.put("paymentId", e.paymentId().toString());
         MDC.put("walletId", e.walletId());
-        try {
+        Traces.Span span = Traces.reconcile(claimed.traceparent());
+        span.set(Traces.PAYMENT_ID, e.paymentId().toString())
+                .set(Traces.RECONCILIATION_REASON, e.reason())
+                .set(Traces.RECONCILIATION_HOW, "job")
+                .set(Traces.BILLER_ID, e.biller());
+        try (Traces.Scope scope = span.makeCurrent()) {
             if (jdbi.inTransaction(h -> decide(h, e.paymentId())) == Next.CHARGE_AGAIN) {
+                span.event("charge again");
                 jdbi.useTransaction(h -> chargeAgain(h, e.paymentId()));
             }
         } catch (RuntimeException ex) {
+            span.set(Traces.RECONCILIATION_DECISION, "failed").error("reconciliation check failed: " + ex, ex);
             log.warn("reconciliation check failed, will retry paymentId={} error={}", e.paymentId(), ex.toString());
             try {
                 jdbi.useTransaction(h -> reschedule(h, e, "checking or recording failed: " + ex, delay(e)));
@@ -78,6 +88,7 @@ final class EntryCheck {
                         again.toString());
             }
         } finally {
+            span.end();
             MDC.remove("paymentId");
             MDC.remove("walletId");
         }
@@ -86,6 +97,7 @@ final class EntryCheck {
     private Next decide(Handle h, UUID paymentId) {
         Optional<Row> locked = ReconciliationStore.load(h, paymentId, true);
         if (locked.isEmpty() || locked.get().resolved()) {
+            decision("already-resolved");
             return Next.DONE;
         }
         Row row = locked.get();
@@ -155,12 +167,18 @@ final class EntryCheck {
         }
         // Proven never charged, nothing in flight, and the biller remembers the key for the whole window of the new
         // attempt: charging again with the same key cannot charge twice. The attempt is committed first.
-        return ReconciliationStore.beforeRecharge(h, e.paymentId(), now) ? Next.CHARGE_AGAIN : Next.DONE;
+        if (!ReconciliationStore.beforeRecharge(h, e.paymentId(), now)) {
+            decision("already-resolved");
+            return Next.DONE;
+        }
+        decision("charge-again");
+        return Next.CHARGE_AGAIN;
     }
 
     private void chargeAgain(Handle h, UUID paymentId) {
         Optional<Row> locked = ReconciliationStore.load(h, paymentId, true);
         if (locked.isEmpty() || locked.get().resolved()) {
+            decision("already-resolved");
             return; // an operator resolved it between the two transactions
         }
         Row row = locked.get();
@@ -200,9 +218,11 @@ final class EntryCheck {
                 h, recorder, e.paymentId(), settlement, detail, "job", ReconciliationJob.ACTOR, Instant.now());
         if (result == Settling.Result.CONTRADICTS_LEDGER) {
             LedgerPayment payment = recorder.payment(h, e.paymentId()).orElseThrow();
-            Settling.contradiction(h, metrics, payment, e.eventId(), answer, row);
+            Settling.contradiction(h, metrics, payment, e.eventId(), row.traceparent(), answer, row);
+            decision("contradiction");
             return;
         }
+        decision(settlement.metricLabel());
         metrics.resolved("job", settlement.metricLabel());
         log.info(
                 "reconciliation entry resolved by the job paymentId={} outcome={} moneyMoved={} detail={}",
@@ -217,7 +237,13 @@ final class EntryCheck {
                 Math.min(e.checks() + 1, 30), ThreadLocalRandom.current().nextDouble());
     }
 
+    /** The attempt's decision on its span: the settlement, {@code recheck}, {@code charge-again}, … */
+    private static void decision(String decision) {
+        Traces.current().set(Traces.RECONCILIATION_DECISION, decision);
+    }
+
     private static void reschedule(Handle h, ReconciliationEntry e, String cause, Duration delay) {
+        decision("recheck");
         Instant now = Instant.now();
         ReconciliationStore.reschedule(h, e.paymentId(), cause, now, now.plus(delay));
         log.debug("reconciliation entry asked again later paymentId={} in={} cause={}", e.paymentId(), delay, cause);

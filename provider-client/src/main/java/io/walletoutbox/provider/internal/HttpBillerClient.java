@@ -30,6 +30,7 @@ public final class HttpBillerClient implements BillerClient {
     private static final Logger log = LoggerFactory.getLogger(HttpBillerClient.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private final String billerId;
     private final BillerClientConfig config;
     private final ProviderMetrics metrics;
     private final HttpClient http;
@@ -43,7 +44,7 @@ public final class HttpBillerClient implements BillerClient {
     private volatile BillerOutcome.ConfigurationFault lastConfigurationFault;
 
     public HttpBillerClient(String billerId, BillerClientConfig config, ProviderMetrics metrics) {
-        Objects.requireNonNull(billerId, "billerId");
+        this.billerId = Objects.requireNonNull(billerId, "billerId");
         this.config = Objects.requireNonNull(config, "config");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.http = HttpClient.newBuilder()
@@ -115,7 +116,7 @@ public final class HttpBillerClient implements BillerClient {
                 lastCause = "circuit open: " + lastCause;
                 break;
             }
-            var result = send(post(key, body, call.traceparent()), true);
+            var result = send(post(key, body), call.traceparent(), attempt - 1, true);
             switch (result) {
                 case BillerResponses.Attempt.Definite(var outcome) -> {
                     return outcome;
@@ -164,20 +165,18 @@ public final class HttpBillerClient implements BillerClient {
 
     private BillerOutcome query(String key, String traceparent, String lastCause, boolean explicit)
             throws InterruptedException {
-        var builder = HttpRequest.newBuilder(URI.create(payments + "/" + key))
-                .timeout(config.requestTimeout())
-                .GET();
-        if (traceparent != null) {
-            builder.header("traceparent", traceparent);
-        }
+        URI uri = URI.create(payments + "/" + key);
+        var builder =
+                HttpRequest.newBuilder(uri).timeout(config.requestTimeout()).GET();
         if (authorization != null) {
             builder.header("Authorization", authorization);
         }
-        HttpRequest request = builder.build();
         slots.acquire();
         long start = System.nanoTime();
+        Traces.Span span = Traces.client("GET", uri, billerId, traceparent, 0);
         try {
-            HttpResponse<String> response = http.send(request, BoundedBody.handler());
+            HttpResponse<String> response = http.send(traced(builder, span, traceparent), BoundedBody.handler());
+            span.httpStatus(response.statusCode());
             String body = redact(response.body());
             var outcome = explicit
                     ? BillerResponses.ofStatusQuery(response.statusCode(), body, lastCause)
@@ -195,31 +194,60 @@ public final class HttpBillerClient implements BillerClient {
             lastConfigurationFault = null;
             return outcome;
         } catch (IOException e) {
+            span.error("status query failed: " + e, e);
             return new BillerOutcome.Unknown(lastCause + "; status query failed: " + e);
+        } catch (InterruptedException | RuntimeException e) {
+            span.error(e.toString(), e);
+            throw e;
         } finally {
+            span.end();
             slots.release();
             metrics.billerRequest(Duration.ofNanos(System.nanoTime() - start));
         }
     }
 
-    private BillerResponses.Attempt send(HttpRequest request, boolean guarded) throws InterruptedException {
+    /**
+     * The request with its {@code traceparent}: the CLIENT span's context when a tracer made one, else the
+     * forwarded one as it came (or none).
+     */
+    private static HttpRequest traced(HttpRequest.Builder builder, Traces.Span span, String forwarded) {
+        String traceparent = span.header(forwarded);
+        if (traceparent != null) {
+            builder.setHeader("traceparent", traceparent);
+        }
+        return builder.build();
+    }
+
+    private BillerResponses.Attempt send(
+            HttpRequest.Builder request, String traceparent, int resendCount, boolean guarded)
+            throws InterruptedException {
         long start = System.nanoTime();
         BillerResponses.Attempt result;
         boolean slot = false;
+        Traces.Span span = null;
         try {
             slots.acquire(); // nothing is sent before a slot is free
             slot = true;
             start = System.nanoTime();
-            HttpResponse<String> response = http.send(request, BoundedBody.handler());
+            span = Traces.client("POST", payments, billerId, traceparent, resendCount);
+            HttpResponse<String> response = http.send(traced(request, span, traceparent), BoundedBody.handler());
+            span.httpStatus(response.statusCode());
             result = BillerResponses.ofPayment(response.statusCode(), redact(response.body()));
         } catch (IOException e) {
+            span.error("request failed: " + e, e);
             result = BillerResponses.ofException(e);
         } catch (InterruptedException | RuntimeException e) {
+            if (span != null) {
+                span.error(e.toString(), e);
+            }
             if (guarded) {
                 breaker.failure(); // release the probe slot of a half-open circuit
             }
             throw e;
         } finally {
+            if (span != null) {
+                span.end();
+            }
             if (slot) {
                 slots.release();
             }
@@ -264,19 +292,16 @@ public final class HttpBillerClient implements BillerClient {
                 : body.replace(config.apiKey().get(), "<redacted>");
     }
 
-    private HttpRequest post(String key, String body, String traceparent) {
+    private HttpRequest.Builder post(String key, String body) {
         var builder = HttpRequest.newBuilder(payments)
                 .timeout(config.requestTimeout())
                 .header("Content-Type", "application/json")
                 .header("Idempotency-Key", key)
                 .POST(HttpRequest.BodyPublishers.ofString(body));
-        if (traceparent != null) {
-            builder.header("traceparent", traceparent);
-        }
         if (authorization != null) {
             builder.header("Authorization", authorization);
         }
-        return builder.build();
+        return builder;
     }
 
     private static String paymentBody(BillPaymentCall call) {

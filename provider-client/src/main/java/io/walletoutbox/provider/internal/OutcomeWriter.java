@@ -63,6 +63,7 @@ final class OutcomeWriter {
                 case BillerOutcome.NotCharged n -> throw new IllegalStateException("pay never answers NotCharged");
             }
         } catch (DuplicateEvent e) {
+            progress.duplicate = true;
             metrics.duplicate();
             log.debug("a duplicate of eventId={} was recorded first", event.eventId());
         } catch (OutcomeRefused e) {
@@ -116,7 +117,8 @@ final class OutcomeWriter {
             database.call(
                     true,
                     () -> jdbi.inTransaction(h -> {
-                        Settling.contradiction(h, metrics, now.get(), event.eventId(), answer, null);
+                        Settling.contradiction(
+                                h, metrics, now.get(), event.eventId(), event.traceparent(), answer, null);
                         return null;
                     }));
             refreshGauges.run();
@@ -144,9 +146,11 @@ final class OutcomeWriter {
                                     attempts,
                                     progress.firstAttempt,
                                     progress.unprovenSince(),
-                                    last));
+                                    last,
+                                    event.traceparent()));
                     if (!opened) { // opened meanwhile (the sweep): it must know of these attempts
                         ReconciliationStore.noteAttempts(h, ledger.paymentId(), progress.unprovenSince(), last);
+                        ReconciliationStore.learnTraceparent(h, ledger.paymentId(), event.traceparent());
                     }
                     return opened;
                 }));
@@ -158,6 +162,7 @@ final class OutcomeWriter {
                 attempts,
                 cause);
         if (listed) {
+            Traces.current().set(Traces.RECONCILIATION_REASON, Escalation.UNKNOWN_OUTCOME.label());
             metrics.escalated(Escalation.UNKNOWN_OUTCOME);
             refreshGauges.run();
         }

@@ -96,6 +96,7 @@ final class PaymentHandler {
         UUID candidate = parsed == null ? null : parsed.paymentId();
         OutcomeRecorder.Check check = check(progress.eventId, candidate);
         if (check.lookup() == Lookup.PROCESSED) {
+            progress.duplicate = true;
             metrics.duplicate();
             log.debug("skipping processed event eventId={}", progress.eventId);
             return true;
@@ -246,6 +247,9 @@ final class PaymentHandler {
                     if (progress.billerCalled && progress.lastAttempt != null) { // a no-op without an unresolved entry
                         ReconciliationStore.noteAttempts(
                                 h, event.paymentId(), progress.unprovenSince(), progress.lastAttempt);
+                    }
+                    if (lookup == Lookup.IN_RECONCILIATION) { // an entry of the sweep's links to the payment's trace
+                        ReconciliationStore.learnTraceparent(h, event.paymentId(), event.traceparent());
                     }
                     return inbox.markProcessed(h, RecordProcessor.INBOX_CONSUMER, event.eventId());
                 }));

@@ -29,16 +29,9 @@ public final class PostgresReconciliation implements Reconciliation {
     private static final Logger log = LoggerFactory.getLogger(PostgresReconciliation.class);
 
     private final Jdbi jdbi;
-    private final Billers billers; // null: listing only
+    private final Billers billers;
     private final OutcomeRecorder recorder;
     private final ProviderMetrics metrics;
-
-    public PostgresReconciliation(Jdbi jdbi) {
-        this.jdbi = Objects.requireNonNull(jdbi, "jdbi");
-        this.billers = null;
-        this.recorder = null;
-        this.metrics = null;
-    }
 
     public PostgresReconciliation(Jdbi jdbi, Billers billers, OutcomeRecorder recorder, ProviderMetrics metrics) {
         this.jdbi = Objects.requireNonNull(jdbi, "jdbi");
@@ -97,14 +90,41 @@ public final class PostgresReconciliation implements Reconciliation {
         if (who.isEmpty()) {
             throw new IllegalArgumentException("actor must have a printable character");
         }
-        if (billers == null) {
-            throw new IllegalStateException("this Reconciliation was created without billers and recorder");
-        }
         if (!handle.isInTransaction()) {
             throw new IllegalStateException("resolve runs in the caller's transaction: begin one first");
         }
         Optional<String> reference =
                 providerReference.map(BillerText::reference).filter(r -> !r.isEmpty());
+        // An operator's resolve is a reconciliation attempt too: a span of its own trace, linked to the payment's.
+        Traces.Span span = Traces.reconcile(null);
+        span.set(Traces.PAYMENT_ID, paymentId.toString()).set(Traces.RECONCILIATION_HOW, "operator");
+        try (Traces.Scope scope = span.makeCurrent()) {
+            ResolveResult result = resolveTraced(handle, paymentId, outcome, reference, why, who, span);
+            span.set(
+                    Traces.RECONCILIATION_DECISION,
+                    result.status() == ResolveResult.Status.RESOLVED
+                            ? (outcome == Resolution.PAID ? Settlement.PAID : Settlement.DECLINED).metricLabel()
+                            : result.status()
+                                    .name()
+                                    .toLowerCase(java.util.Locale.ROOT)
+                                    .replace('_', '-'));
+            return result;
+        } catch (RuntimeException e) {
+            span.set(Traces.RECONCILIATION_DECISION, "failed").error("resolve failed: " + e, e);
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    private ResolveResult resolveTraced(
+            Handle handle,
+            UUID paymentId,
+            Resolution outcome,
+            Optional<String> reference,
+            String why,
+            String who,
+            Traces.Span span) {
         Optional<Row> found = ReconciliationStore.lockIfFree(handle, paymentId);
         if (found.isEmpty()) {
             if (ReconciliationStore.load(handle, paymentId, false).isEmpty()) {
@@ -122,6 +142,9 @@ public final class PostgresReconciliation implements Reconciliation {
                     Optional.of(soon));
         }
         Row row = found.get();
+        span.link(row.traceparent());
+        span.set(Traces.RECONCILIATION_REASON, row.entry().reason())
+                .set(Traces.BILLER_ID, row.entry().biller());
         if (row.resolved()) {
             boolean same = switch (outcome) {
                 case PAID -> "PAID".equals(row.resolvedOutcome());
@@ -235,9 +258,6 @@ public final class PostgresReconciliation implements Reconciliation {
     public boolean openDiscarded(Handle handle, UUID paymentId, String cause) {
         Objects.requireNonNull(handle, "handle");
         Objects.requireNonNull(paymentId, "paymentId");
-        if (recorder == null) {
-            throw new IllegalStateException("this Reconciliation was created without billers and recorder");
-        }
         Optional<LedgerPayment> payment = recorder.payment(handle, paymentId);
         if (payment.isEmpty() || payment.get().status().terminal()) {
             return false;

@@ -16,6 +16,8 @@ final class Progress {
     Instant lastAttempt; // when the latest biller call returned: no request of it was sent later
     int permanentAttempts;
     int failures;
+    String traceparent; // the record's header, as it came (null: none)
+    boolean duplicate; // the inbox had the event already: skipped (the span's walletoutbox.inbox.duplicate)
 
     Progress(long timestamp) {
         this.published = timestamp > 0 ? Instant.ofEpochMilli(timestamp) : null;

@@ -25,7 +25,7 @@ final class ReconciliationStore {
     static final String COLUMNS = """
             payment_id, event_id, wallet_id, biller, customer_ref, amount, currency, last_cause, attempts,
             first_attempt_at, recorded_at, reason, checks, recharges, last_checked_at, next_check_at,
-            unproven_since, last_attempt_at, resolved_at, resolved_outcome""";
+            unproven_since, last_attempt_at, resolved_at, resolved_outcome, traceparent""";
 
     /** How an entry is settled; {@code NOT_CHARGED} is a refund because the biller never charged. */
     enum Settlement {
@@ -47,13 +47,22 @@ final class ReconciliationStore {
         }
     }
 
-    /** A row, with the columns the listing does not show. */
-    record Row(ReconciliationEntry entry, Optional<Instant> unprovenSince, boolean resolved, String resolvedOutcome) {}
+    /**
+     * A row, with the columns the listing does not show; {@code traceparent} is the payment's trace context when
+     * known (each reconciliation span links to it), else null.
+     */
+    record Row(
+            ReconciliationEntry entry,
+            Optional<Instant> unprovenSince,
+            boolean resolved,
+            String resolvedOutcome,
+            String traceparent) {}
 
     /**
      * A new entry. {@code eventId} is null when no consumed event opened it; {@code unprovenSince} is the earliest
      * moment a charge under the payment's key may have been made and {@code lastAttemptAt} the latest moment an
-     * attempt may have been sent (both null: no attempt can have been made).
+     * attempt may have been sent (both null: no attempt can have been made). {@code traceparent} is the payment's
+     * W3C trace context when known (the consumer's record's); a malformed one is not kept.
      */
     record Opening(
             LedgerPayment payment,
@@ -63,11 +72,26 @@ final class ReconciliationStore {
             int attempts,
             Instant firstAttemptAt,
             Instant unprovenSince,
-            Instant lastAttemptAt) {
+            Instant lastAttemptAt,
+            String traceparent) {
         Opening {
             Objects.requireNonNull(payment, "payment");
             Objects.requireNonNull(reason, "reason");
             Objects.requireNonNull(firstAttemptAt, "firstAttemptAt");
+            traceparent = Traces.validTraceparent(traceparent);
+        }
+
+        /** An entry whose payment's trace context is not known (the sweep's, a discard's). */
+        Opening(
+                LedgerPayment payment,
+                UUID eventId,
+                Escalation reason,
+                String cause,
+                int attempts,
+                Instant firstAttemptAt,
+                Instant unprovenSince,
+                Instant lastAttemptAt) {
+            this(payment, eventId, reason, cause, attempts, firstAttemptAt, unprovenSince, lastAttemptAt, null);
         }
     }
 
@@ -77,9 +101,9 @@ final class ReconciliationStore {
     private static final String INSERT = """
             INSERT INTO provider_reconciliation (payment_id, event_id, wallet_id, biller, customer_ref, amount,
                                                  currency, last_cause, attempts, first_attempt_at, reason,
-                                                 unproven_since, last_attempt_at)
+                                                 unproven_since, last_attempt_at, traceparent)
             VALUES (:paymentId, :eventId, :walletId, :biller, :customerRef, :amount, :currency, :cause, :attempts,
-                    :firstAttemptAt, :reason, :unprovenSince, :lastAttemptAt)
+                    :firstAttemptAt, :reason, :unprovenSince, :lastAttemptAt, :traceparent)
             """;
 
     /** Writes an entry; false when the payment has one already (nothing changed). */
@@ -99,6 +123,7 @@ final class ReconciliationStore {
         h.createUpdate(INSERT + """
                         ON CONFLICT (payment_id) DO UPDATE
                            SET reason = 'contradiction',
+                               traceparent = coalesce(provider_reconciliation.traceparent, EXCLUDED.traceparent),
                                last_cause = left(:cause || coalesce('; resolved before as '
                                    || provider_reconciliation.resolved_outcome || ' by '
                                    || provider_reconciliation.resolved_how || ' ' || provider_reconciliation.resolved_by
@@ -123,6 +148,7 @@ final class ReconciliationStore {
         m.put("reason", o.reason().label());
         m.put("unprovenSince", utc(o.unprovenSince()));
         m.put("lastAttemptAt", utc(o.lastAttemptAt()));
+        m.put("traceparent", o.traceparent());
         return m;
     }
 
@@ -140,6 +166,20 @@ final class ReconciliationStore {
                 .bind("first", utc(firstAttempt))
                 .bind("last", utc(lastAttempt))
                 .execute();
+    }
+
+    /**
+     * Gives an unresolved entry opened without the payment's trace context (the sweep's) the one a record of the
+     * payment carries; a no-op when it has one, or when {@code traceparent} is null or malformed.
+     */
+    static void learnTraceparent(Handle h, UUID paymentId, String traceparent) {
+        String valid = Traces.validTraceparent(traceparent);
+        if (valid == null) {
+            return;
+        }
+        h.createUpdate("""
+                        UPDATE provider_reconciliation SET traceparent = :traceparent
+                         WHERE payment_id = :id AND resolved_at IS NULL AND traceparent IS NULL""").bind("id", paymentId).bind("traceparent", valid).execute();
     }
 
     static Optional<Row> load(Handle h, UUID paymentId, boolean forUpdate) {
@@ -255,7 +295,8 @@ final class ReconciliationStore {
                 entry,
                 Optional.ofNullable(instant(rs, "unproven_since")),
                 rs.getObject("resolved_at") != null,
-                rs.getString("resolved_outcome"));
+                rs.getString("resolved_outcome"),
+                rs.getString("traceparent"));
     }
 
     private static Instant instant(ResultSet rs, String column) throws SQLException {

@@ -75,16 +75,39 @@ final class RecordProcessor {
      * starts waiting on a failing dependency (it then holds up its lane).
      */
     boolean process(ConsumerRecord<String, byte[]> record, BooleanSupplier cancelled, Runnable held) {
-        try {
-            return processWithRetries(record, cancelled, held);
+        // One CONSUMER span per record, across its attempts, parented to the record's trace context and current
+        // while the record is handled: the biller calls and the outcome event continue the payment's trace.
+        String traceparent = PaymentEvent.header(record.headers(), "traceparent");
+        Traces.Span span = Traces.consumer(record.topic(), traceparent);
+        span.set("messaging.system", "kafka")
+                .set("messaging.operation.type", "process")
+                .set("messaging.operation.name", "process")
+                .set("messaging.consumer.group.name", config.groupId())
+                .set("messaging.destination.name", record.topic())
+                .set("messaging.destination.partition.id", Integer.toString(record.partition()))
+                .set("messaging.kafka.offset", record.offset())
+                .set("messaging.kafka.message.key", record.key())
+                .set("messaging.message.id", PaymentEvent.header(record.headers(), "ce_id"));
+        Progress progress = new Progress(record.timestamp());
+        progress.traceparent = traceparent;
+        try (Traces.Scope scope = span.makeCurrent()) {
+            return processWithRetries(record, cancelled, held, progress, span);
         } finally {
             MDC_KEYS.forEach(MDC::remove);
+            if (progress.event != null) {
+                span.set(Traces.PAYMENT_ID, progress.event.paymentId().toString());
+            }
+            span.set(Traces.INBOX_DUPLICATE, progress.duplicate);
+            span.end();
         }
     }
 
     private boolean processWithRetries(
-            ConsumerRecord<String, byte[]> record, BooleanSupplier cancelled, Runnable held) {
-        Progress progress = new Progress(record.timestamp());
+            ConsumerRecord<String, byte[]> record,
+            BooleanSupplier cancelled,
+            Runnable held,
+            Progress progress,
+            Traces.Span span) {
         while (!cancelled.getAsBoolean()) {
             Duration wait;
             try {
@@ -100,6 +123,7 @@ final class RecordProcessor {
                 } else {
                     try {
                         giveUp(record, progress, e);
+                        span.error("dead-lettered: " + e.reason().label() + ": " + e.getMessage(), e);
                         return true;
                     } catch (RuntimeException sendFailure) {
                         progress.failures++;
@@ -121,6 +145,7 @@ final class RecordProcessor {
                 // (never skip it: it may be a payment), and escalate it once it has failed for too long.
                 progress.failures++;
                 held.run();
+                span.exception(e);
                 Instant now = Instant.now();
                 if (progress.troubleSince == null) {
                     progress.troubleSince = now;
@@ -217,6 +242,7 @@ final class RecordProcessor {
             return opened ? payment : Optional.<LedgerPayment>empty();
         });
         if (listed.isPresent()) {
+            Traces.current().set(Traces.RECONCILIATION_REASON, escalation.label());
             metrics.escalated(escalation);
             log.warn(
                     "payment put in reconciliation reason={} paymentId={} walletId={}",
@@ -254,9 +280,11 @@ final class RecordProcessor {
             });
         } catch (OutcomeWriter.DuplicateEvent dup) {
             metrics.duplicate();
+            progress.duplicate = true;
             return;
         }
         if (listed) {
+            Traces.current().set(Traces.RECONCILIATION_REASON, Escalation.TRANSIENT_FAILURE.label());
             metrics.escalated(Escalation.TRANSIENT_FAILURE);
             refreshReconciliationGauge();
         }
@@ -277,7 +305,15 @@ final class RecordProcessor {
             LedgerPayment payment, UUID eventId, Escalation reason, String cause, int attempts, Progress progress) {
         Instant now = Instant.now();
         return new ReconciliationStore.Opening(
-                payment, eventId, reason, cause, attempts, progress.firstAttempt, payment.createdAt(), now);
+                payment,
+                eventId,
+                reason,
+                cause,
+                attempts,
+                progress.firstAttempt,
+                payment.createdAt(),
+                now,
+                progress.traceparent);
     }
 
     /**

@@ -61,17 +61,25 @@ final class Settling {
 
     /**
      * Records that a biller's answer ({@code answer}, for {@code payment}) contradicts the ledger: the entry becomes
-     * a {@code contradiction}, counted and logged at ERROR; no money moves. In the caller's transaction.
+     * a {@code contradiction}, counted and logged at ERROR; no money moves. In the caller's transaction. {@code
+     * traceparent}: the payment's trace context, for an entry that had none (or null).
      */
     static void contradiction(
-            Handle h, ProviderMetrics metrics, LedgerPayment payment, UUID eventId, String answer, Row existing) {
+            Handle h,
+            ProviderMetrics metrics,
+            LedgerPayment payment,
+            UUID eventId,
+            String traceparent,
+            String answer,
+            Row existing) {
         Instant now = Instant.now();
         String cause =
                 "contradiction: the biller answered " + answer + " but the ledger has the payment " + payment.status();
         Instant first =
                 existing == null ? payment.createdAt() : existing.entry().firstAttemptAt();
         ReconciliationStore.contradiction(
-                h, new Opening(payment, eventId, Escalation.CONTRADICTION, cause, 1, first, first, now));
+                h, new Opening(payment, eventId, Escalation.CONTRADICTION, cause, 1, first, first, now, traceparent));
+        Traces.current().set(Traces.RECONCILIATION_REASON, Escalation.CONTRADICTION.label());
         metrics.contradiction();
         metrics.escalated(Escalation.CONTRADICTION);
         log.error(

@@ -9,11 +9,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import io.walletoutbox.provider.AnsweredKey;
 import io.walletoutbox.provider.BillerCharge;
+import io.walletoutbox.provider.BillerRequest;
 import io.walletoutbox.provider.SimulatorFaults;
 import java.io.IOException;
 import java.util.List;
 
-/** The test routes: {@code GET /v1/charges}, {@code GET /v1/answers}, {@code GET|POST /v1/faults}. No API key. */
+/**
+ * The test routes: {@code GET /v1/charges}, {@code GET /v1/answers}, {@code GET /v1/requests}, {@code GET|POST
+ * /v1/faults}. No API key.
+ */
 final class SimulatorAdmin {
     private final SimulatorFaultState state;
     private final SimulatorAuth auth;
@@ -80,6 +84,16 @@ final class SimulatorAdmin {
                     .put("customerRef", c.customerRef())
                     .put("amount", c.amount())
                     .put("currency", c.currency());
+        }
+        return array;
+    }
+
+    static JsonNode requestsJson(List<BillerRequest> requests) {
+        var array = JSON.createArrayNode();
+        for (BillerRequest r : requests) {
+            var o = array.addObject().put("method", r.method()).put("idempotencyKey", r.idempotencyKey());
+            r.traceparent().ifPresentOrElse(t -> o.put("traceparent", t), () -> o.putNull("traceparent"));
+            o.put("receivedAt", r.receivedAt().toString());
         }
         return array;
     }

@@ -29,7 +29,8 @@ final class SimulatorAuth {
     void require(Optional<String> key) {
         Objects.requireNonNull(key, "key");
         // The same rules as a configured key; the message never shows it.
-        requiredKeyDigest = config.withRequiredApiKey(key).requiredApiKey().map(SimulatorAuth::sha256);
+        requiredKeyDigest =
+                config.toBuilder().requiredApiKey(key).build().requiredApiKey().map(SimulatorAuth::sha256);
     }
 
     /**

@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.walletoutbox.provider.AnsweredKey;
 import io.walletoutbox.provider.BillerCharge;
+import io.walletoutbox.provider.BillerRequest;
 import io.walletoutbox.provider.BillerSimulator;
 import io.walletoutbox.provider.ProviderException;
 import io.walletoutbox.provider.SimulatorConfig;
@@ -40,6 +41,7 @@ public final class SimulatorServer implements BillerSimulator {
     private final SimulatorAuth auth;
     private final SimulatorPayments payments;
     private final SimulatorAdmin admin;
+    private final SimulatorRequestLog requests = new SimulatorRequestLog();
 
     private SimulatorServer(SimulatorConfig config, HttpServer server, ExecutorService executor) {
         this.config = config;
@@ -116,6 +118,11 @@ public final class SimulatorServer implements BillerSimulator {
     }
 
     @Override
+    public List<BillerRequest> requests() {
+        return requests.list();
+    }
+
+    @Override
     public void faults(SimulatorFaults newFaults) {
         state.faults(newFaults);
     }
@@ -162,13 +169,17 @@ public final class SimulatorServer implements BillerSimulator {
                 return;
             }
             if (path.equals(PAYMENTS) && method.equals("POST")) {
+                requests.note(ex, ex.getRequestHeaders().getFirst("Idempotency-Key"));
                 payments.pay(ex);
             } else if (path.startsWith(PAYMENTS + "/") && method.equals("GET")) {
+                requests.note(ex, path.substring(PAYMENTS.length() + 1));
                 payments.lookup(ex, path.substring(PAYMENTS.length() + 1));
             } else if (path.equals("/v1/charges") && method.equals("GET")) {
                 send(ex, 200, SimulatorAdmin.chargesJson(ledger.charges(Instant.now())));
             } else if (path.equals("/v1/answers") && method.equals("GET")) {
                 send(ex, 200, SimulatorAdmin.answersJson(ledger.answers()));
+            } else if (path.equals("/v1/requests") && method.equals("GET")) {
+                send(ex, 200, SimulatorAdmin.requestsJson(requests.list()));
             } else if (path.equals("/v1/faults")) {
                 admin.faults(ex, method);
             } else {

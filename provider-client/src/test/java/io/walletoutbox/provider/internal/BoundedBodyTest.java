@@ -79,9 +79,12 @@ class BoundedBodyTest {
     }
 
     private BillerClientConfig config() {
-        return BillerClientConfig.defaults(
+        return BillerClientConfig.builder(
                         URI.create("http://127.0.0.1:" + server.getAddress().getPort()))
-                .withRetries(2, Duration.ofMillis(5), Duration.ofMillis(10));
+                .maxAttempts(2)
+                .initialBackoff(Duration.ofMillis(5))
+                .maxBackoff(Duration.ofMillis(10))
+                .build();
     }
 
     private static BillPaymentCall call() {

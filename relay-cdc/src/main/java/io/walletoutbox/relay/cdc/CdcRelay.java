@@ -63,7 +63,7 @@ public final class CdcRelay {
      * @param producer made by {@code KafkaProducers}: idempotent, {@code acks=all}
      * @param config the relay's configuration
      * @param metrics where the relay reports what it does
-     * @throws IllegalArgumentException when {@code config} names no topics ({@link CdcConfig#withTopics})
+     * @throws IllegalArgumentException when {@code config} names no topics ({@link CdcConfigBuilder#topics})
      */
     public static Relay create(Jdbi jdbi, Producer<String, byte[]> producer, CdcConfig config, RelayMetrics metrics) {
         return new CdcRelayImpl(jdbi, producer, config, metrics);

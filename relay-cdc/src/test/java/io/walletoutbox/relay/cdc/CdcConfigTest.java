@@ -10,36 +10,60 @@ class CdcConfigTest {
 
     @Test
     void hostPortAndDatabaseComeFromTheJdbcUrl() {
-        var c = CdcConfig.defaults("i", "jdbc:postgresql://db.example:6543/wallet?sslmode=require", "u", "p");
+        var c = CdcConfig.builder("i", "jdbc:postgresql://db.example:6543/wallet?sslmode=require", "u", "p")
+                .build();
         assertEquals("db.example", c.host());
         assertEquals(6543, c.port());
         assertEquals("wallet", c.database());
-        var d = CdcConfig.defaults("i", "jdbc:postgresql://localhost/wallet", "u", "");
+        var d = CdcConfig.builder("i", "jdbc:postgresql://localhost/wallet", "u", "")
+                .build();
         assertEquals(5432, d.port());
     }
 
     @Test
     void namesThatGoIntoSqlMustBePlainIdentifiers() {
-        var c = CdcConfig.defaults("i", "jdbc:postgresql://localhost/wallet", "u", "");
-        assertThrows(IllegalArgumentException.class, () -> c.withSlot("Slot", "p"));
-        assertThrows(IllegalArgumentException.class, () -> c.withSlot("s", "p; DROP TABLE x"));
-        assertThrows(IllegalArgumentException.class, () -> c.withSlot("a".repeat(64), "p"));
-        assertEquals("s_1", c.withSlot("s_1", "p").slotName());
+        var c = CdcConfig.builder("i", "jdbc:postgresql://localhost/wallet", "u", "")
+                .build();
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> c.toBuilder().slotName("Slot").publicationName("p").build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> c.toBuilder()
+                        .slotName("s")
+                        .publicationName("p; DROP TABLE x")
+                        .build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> c.toBuilder()
+                        .slotName("a".repeat(64))
+                        .publicationName("p")
+                        .build());
+        assertEquals(
+                "s_1",
+                c.toBuilder().slotName("s_1").publicationName("p").build().slotName());
     }
 
     @Test
     void rejectsUrlsDebeziumCannotConnectTo() {
         assertThrows(
                 IllegalArgumentException.class,
-                () -> CdcConfig.defaults("i", "jdbc:mysql://localhost/wallet", "u", ""));
+                () -> CdcConfig.builder("i", "jdbc:mysql://localhost/wallet", "u", "")
+                        .build());
         assertThrows(
-                IllegalArgumentException.class, () -> CdcConfig.defaults("i", "jdbc:postgresql://h1,/db", "u", ""));
+                IllegalArgumentException.class,
+                () -> CdcConfig.builder("i", "jdbc:postgresql://h1,/db", "u", "")
+                        .build());
     }
 
     @Test
     void aMultiHostUrlListsEveryHostAndKeepsItsParametersButTheTargetServerType() {
-        var c = CdcConfig.defaults(
-                "i", "jdbc:postgresql://pg-a:5433,pg-b/wallet?targetServerType=primary&sslmode=require", "u", "");
+        var c = CdcConfig.builder(
+                        "i",
+                        "jdbc:postgresql://pg-a:5433,pg-b/wallet?targetServerType=primary&sslmode=require",
+                        "u",
+                        "")
+                .build();
         assertEquals(java.util.List.of(new CdcConfig.Host("pg-a", 5433), new CdcConfig.Host("pg-b", 5432)), c.hosts());
         assertEquals("pg-a", c.host());
         assertEquals("wallet", c.database());
@@ -49,50 +73,97 @@ class CdcConfigTest {
                 "jdbc:postgresql://pg-b:5432/wallet?sslmode=require",
                 c.hosts().get(1).jdbcUrl(c.database(), c.singleHostQuery()));
         assertEquals(
-                "", CdcConfig.defaults("i", "jdbc:postgresql://h/db", "u", "").singleHostQuery());
+                "",
+                CdcConfig.builder("i", "jdbc:postgresql://h/db", "u", "")
+                        .build()
+                        .singleHostQuery());
     }
 
     @Test
     void topicsAreSkipUnlessSetToBlockAndThePolicySurvivesOtherChanges() {
-        var c = CdcConfig.defaults("i", "jdbc:postgresql://localhost/wallet", "u", "");
+        var c = CdcConfig.builder("i", "jdbc:postgresql://localhost/wallet", "u", "")
+                .build();
         assertEquals(ParkingPolicy.SKIP, c.policyOf("wallet.events"));
-        var blocking = c.withParkingPolicy("wallet.events", ParkingPolicy.BLOCK);
+        var blocking = c.toBuilder()
+                .parkingPolicy("wallet.events", ParkingPolicy.BLOCK)
+                .build();
         assertEquals(ParkingPolicy.BLOCK, blocking.policyOf("wallet.events"));
         assertEquals(ParkingPolicy.SKIP, blocking.policyOf("other"));
         assertEquals(ParkingPolicy.SKIP, c.policyOf("wallet.events"), "the original is unchanged");
-        assertEquals(ParkingPolicy.BLOCK, blocking.withSlot("s_2", "p").policyOf("wallet.events"));
-        assertThrows(NullPointerException.class, () -> c.withParkingPolicy(null, ParkingPolicy.BLOCK));
-        assertThrows(NullPointerException.class, () -> c.withParkingPolicy("t", null));
+        assertEquals(
+                ParkingPolicy.BLOCK,
+                blocking.toBuilder()
+                        .slotName("s_2")
+                        .publicationName("p")
+                        .build()
+                        .policyOf("wallet.events"));
+        assertThrows(
+                NullPointerException.class,
+                () -> c.toBuilder().parkingPolicy(null, ParkingPolicy.BLOCK).build());
+        assertThrows(
+                NullPointerException.class,
+                () -> c.toBuilder().parkingPolicy("t", null).build());
     }
 
     @Test
     void theDefaultSlotIsNamedAfterTheDatabase() {
         assertEquals(
                 "walletoutbox_wallet",
-                CdcConfig.defaults("i", "jdbc:postgresql://localhost/wallet", "u", "")
+                CdcConfig.builder("i", "jdbc:postgresql://localhost/wallet", "u", "")
+                        .build()
                         .slotName());
         assertEquals(
                 "walletoutbox_wallet_eu_2",
-                CdcConfig.defaults("i", "jdbc:postgresql://localhost/Wallet-EU.2?ssl=true", "u", "")
+                CdcConfig.builder("i", "jdbc:postgresql://localhost/Wallet-EU.2?ssl=true", "u", "")
+                        .build()
                         .slotName());
         assertEquals(63, CdcConfig.defaultSlotName("d".repeat(80)).length());
         assertEquals(
                 "walletoutbox_outbox",
-                CdcConfig.defaults("i", "jdbc:postgresql://localhost/wallet", "u", "")
+                CdcConfig.builder("i", "jdbc:postgresql://localhost/wallet", "u", "")
+                        .build()
                         .publicationName());
     }
 
     @Test
     void topicsAreNoneByDefaultAndKeptAcrossCopies() {
-        var c = CdcConfig.defaults("i", "jdbc:postgresql://localhost/wallet", "u", "");
+        var c = CdcConfig.builder("i", "jdbc:postgresql://localhost/wallet", "u", "")
+                .build();
         assertEquals(java.util.Set.of(), c.topics());
-        var t = c.withTopics("wallet.events");
+        var t = c.toBuilder().topics("wallet.events").build();
         assertEquals(java.util.Set.of("wallet.events"), t.topics());
         assertEquals(
                 t.topics(),
-                t.withSlot("s_2", "p")
-                        .withParkingPolicy("wallet.events", ParkingPolicy.BLOCK)
+                t.toBuilder()
+                        .slotName("s_2")
+                        .publicationName("p")
+                        .parkingPolicy("wallet.events", ParkingPolicy.BLOCK)
+                        .build()
                         .topics());
-        assertThrows(IllegalArgumentException.class, () -> c.withTopics("wallet events"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> c.toBuilder().topics("wallet events").build());
+    }
+
+    @Test
+    void theBuilderHasTheDocumentedDefaultsAndToBuilderCopiesEveryValue() {
+        var c = CdcConfig.builder("i", "jdbc:postgresql://localhost/wallet", "u", "secret-pw")
+                .build();
+        assertEquals("walletoutbox_outbox", c.publicationName());
+        assertEquals("relay_cdc_offset", c.offsetsTable());
+        assertEquals(java.time.Duration.ofSeconds(10), c.heartbeatInterval());
+        assertEquals(2048, c.maxBatchSize());
+        assertEquals(java.time.Duration.ofMillis(10), c.pollInterval());
+        assertEquals(5, c.maxAttempts());
+        assertEquals(java.util.Set.of(), c.topics());
+        var changed = c.toBuilder()
+                .maxBatchSize(10)
+                .parkingPolicy("t", ParkingPolicy.BLOCK)
+                .topics("t")
+                .build();
+        assertEquals(changed, changed.toBuilder().build());
+        assertEquals(changed.hashCode(), changed.toBuilder().build().hashCode());
+        assertEquals(2048, c.maxBatchSize(), "the original is unchanged");
+        org.junit.jupiter.api.Assertions.assertFalse(c.toString().contains("secret-pw"), c.toString());
     }
 }

@@ -269,17 +269,32 @@ public final class BatchSender {
         return future.state() == Future.State.FAILED && !isPermanent(future.exceptionNow());
     }
 
-    /** Sends {@code event}; {@code onFailure} (may be null) runs in the callback of a failed send. */
+    /**
+     * Sends {@code event}; {@code onFailure} (may be null) runs in the callback of a failed send. Its {@code publish}
+     * span ({@link Traces#publish}, when tracing is on) starts here and ends with the broker's answer.
+     */
     private Future<RecordMetadata> sendOne(
             Producer<String, byte[]> producer, StoredEvent event, java.util.function.Consumer<Exception> onFailure) {
         Instant created = event.createdAt();
-        return producer.send(OutboxRecords.toRecord(event), (metadata, error) -> {
-            if (error == null) {
-                metrics.published(Duration.between(created, Instant.now()));
-            } else if (onFailure != null) {
-                onFailure.accept(error);
+        Traces.Publish span = Traces.publish(event);
+        try {
+            return producer.send(OutboxRecords.toRecord(event), (metadata, error) -> {
+                if (span != null) {
+                    span.answered(metadata, error);
+                }
+                if (error == null) {
+                    metrics.published(Duration.between(created, Instant.now()));
+                } else if (onFailure != null) {
+                    onFailure.accept(error);
+                }
+            });
+        } catch (RuntimeException e) {
+            // The producer refused the record itself (closed, interrupted, serialisation): no callback will come.
+            if (span != null) {
+                span.answered(null, e);
             }
-        });
+            throw e;
+        }
     }
 
     private Result await(Future<RecordMetadata> future) {

@@ -82,21 +82,33 @@ public final class ShardPublisher {
         static final Outcome IDLE = new Outcome(0, 0, 0, false);
     }
 
-    /** Runs one cycle. Returns {@link Outcome#IDLE} when no unleased shard has events to send. */
+    /**
+     * Runs one cycle. Returns {@link Outcome#IDLE} when no unleased shard has events to send. A cycle that carried
+     * events is a {@code relay cycle} span when tracing is on ({@link Traces#cycle}), ended after the commit.
+     */
     public Outcome publishOnce() {
-        return jdbi.inTransaction(handle -> {
-            List<Integer> shards = new ArrayList<>();
-            Read first = reader.leaseAndRead(handle, shards);
-            if (shards.isEmpty()) {
-                return Outcome.IDLE;
-            }
-            metrics.shardsOwned(shards.size());
-            try {
-                return publishShards(handle, shards, first);
-            } finally {
-                metrics.shardsOwned(-shards.size());
-            }
-        });
+        Traces.Cycle cycle = Traces.cycle("relay cycle", "polling");
+        Outcome outcome;
+        try {
+            outcome = jdbi.inTransaction(handle -> {
+                List<Integer> shards = new ArrayList<>();
+                Read first = reader.leaseAndRead(handle, shards);
+                if (shards.isEmpty()) {
+                    return Outcome.IDLE;
+                }
+                metrics.shardsOwned(shards.size());
+                try {
+                    return publishShards(handle, shards, first, cycle);
+                } finally {
+                    metrics.shardsOwned(-shards.size());
+                }
+            });
+        } catch (RuntimeException | Error e) {
+            cycle.end(-1, 0, e);
+            throw e;
+        }
+        cycle.end(outcome.claimed(), outcome.failed(), null);
+        return outcome;
     }
 
     /**
@@ -107,7 +119,7 @@ public final class ShardPublisher {
      * one across rounds; the first round with a failure is the last. The lease ends after {@link #MAX_ROUNDS}
      * rounds or {@link #roundsWithin} so that a backlog does not keep its shards from other instances for long.
      */
-    private Outcome publishShards(Handle handle, List<Integer> shards, Read first) {
+    private Outcome publishShards(Handle handle, List<Integer> shards, Read first, Traces.Cycle cycle) {
         long deadline = System.nanoTime() + roundsWithin.toNanos();
         Read current = first;
         boolean backlog = !current.full().isEmpty();
@@ -120,6 +132,7 @@ public final class ShardPublisher {
             claimed += current.events().size();
             // Rows naming a topic that is not the relay's are parked here, in the lease's transaction, never sent.
             List<StoredEvent> batch = guard.parkForeignRows(handle, current.events());
+            cycle.carried(batch);
             BatchSender.Pending pending = sender.start(batch);
             Read next = null;
             if (!current.full().isEmpty() && round < MAX_ROUNDS && System.nanoTime() < deadline) {

@@ -247,19 +247,13 @@ public final class RelayBenchmark {
             int workers,
             int batch)
             throws InterruptedException {
-        var defaults = RelayConfig.defaults("bench-relay");
-        var config = new RelayConfig(
-                        "bench-relay",
-                        workers,
-                        batch,
-                        defaults.minPollInterval(),
-                        defaults.maxPollInterval(),
-                        defaults.stallTimeout(),
-                        defaults.maxAttempts(),
-                        defaults.retryBackoff(),
-                        defaults.maxRetryBackoff(),
-                        Map.of(topic, policy))
-                .withTopics(topic);
+        var config = RelayConfig.builder("bench-relay")
+                .workers(workers)
+                .batchSize(batch)
+                .parkingPolicy(topic, policy)
+                .topics(topic)
+                .probeInterval(Duration.ZERO)
+                .build();
         var registry = new SimpleMeterRegistry();
         var admin = OutboxAdmin.create(jdbi);
         var metrics = new RelayMeterBinder(admin, Duration.ofMillis(200), Clock.systemUTC());

@@ -75,7 +75,7 @@ class BatchSenderTest {
     }
 
     private static BatchSender sender(ScriptedProducer producer) {
-        return new BatchSender(producer, RelayConfig.defaults("test")::policyOf, RelayMetrics.NONE);
+        return new BatchSender(producer, RelayConfig.builder("test").build()::policyOf, RelayMetrics.NONE);
     }
 
     /**
@@ -89,8 +89,9 @@ class BatchSenderTest {
         var second = new MockProducer<String, byte[]>(true, null, new StringSerializer(), new ByteArraySerializer());
         var made = new java.util.ArrayDeque<MockProducer<String, byte[]>>(List.of(first, second));
         var slot = ProducerSlot.renewable(made::poll);
-        var policies =
-                RelayConfig.defaults("test").withParkingPolicy("things", io.walletoutbox.relay.ParkingPolicy.BLOCK);
+        var policies = RelayConfig.builder("test")
+                .parkingPolicy("things", io.walletoutbox.relay.ParkingPolicy.BLOCK)
+                .build();
         var sender = new BatchSender(slot, policies::policyOf, RelayMetrics.NONE);
         var results = new CompletableFuture<List<BatchSender.Result>>();
         Thread.ofVirtual()
@@ -118,8 +119,9 @@ class BatchSenderTest {
      */
     @Test
     void aFlushingSenderFlushesTheProducerOnceItHoldsTheBatch() throws Exception {
-        var policies =
-                RelayConfig.defaults("test").withParkingPolicy("things", io.walletoutbox.relay.ParkingPolicy.BLOCK);
+        var policies = RelayConfig.builder("test")
+                .parkingPolicy("things", io.walletoutbox.relay.ParkingPolicy.BLOCK)
+                .build();
         for (boolean renewable : List.of(true, false)) {
             var producer =
                     new MockProducer<String, byte[]>(false, null, new StringSerializer(), new ByteArraySerializer());
@@ -140,8 +142,9 @@ class BatchSenderTest {
     void underBlockAFailureOfAKeysLastEventKeepsTheProducer() throws Exception {
         var only = new MockProducer<String, byte[]>(false, null, new StringSerializer(), new ByteArraySerializer());
         var slot = ProducerSlot.renewable(() -> only);
-        var policies =
-                RelayConfig.defaults("test").withParkingPolicy("things", io.walletoutbox.relay.ParkingPolicy.BLOCK);
+        var policies = RelayConfig.builder("test")
+                .parkingPolicy("things", io.walletoutbox.relay.ParkingPolicy.BLOCK)
+                .build();
         var sender = new BatchSender(slot, policies::policyOf, RelayMetrics.NONE);
         var results = new CompletableFuture<List<BatchSender.Result>>();
         Thread.ofVirtual().start(() -> results.complete(sender.send(List.of(event("k", "a"), event("k", "b")))));
@@ -222,7 +225,7 @@ class BatchSenderTest {
                 failed.incrementAndGet();
             }
         };
-        var results = new BatchSender(producer, RelayConfig.defaults("test")::policyOf, metrics)
+        var results = new BatchSender(producer, RelayConfig.builder("test").build()::policyOf, metrics)
                 .send(List.of(event("k", "a"), event("j", "b")));
         var first = assertInstanceOf(BatchSender.Result.Retriable.class, results.get(0));
         assertTrue(first.denied());

@@ -15,8 +15,13 @@ import org.jdbi.v3.core.Handle;
  * @param event the event
  * @param append its server-side form; null when the gate refused
  * @param refused the gate's refusal; null when it let the event through
+ * @param span its {@code create} span ({@link Traces}); null when untraced
  */
-record EventAppend(OutboxEvent event, ServerSideAppend append, OutboxException.WritesRefusedException refused) {
+record EventAppend(
+        OutboxEvent event,
+        ServerSideAppend append,
+        OutboxException.WritesRefusedException refused,
+        Traces.Create span) {
     /** invalid_parameter_value: what the functions raise for an event with no outbox mode. */
     static final String REFUSED = "22023";
 
@@ -26,15 +31,46 @@ record EventAppend(OutboxEvent event, ServerSideAppend append, OutboxException.W
      * @throws UnsupportedOperationException when the writer has none (the stock writers have one)
      */
     static EventAppend of(OutboxWriter outbox, OutboxEvent event) {
+        return of(outbox, event, null);
+    }
+
+    /**
+     * As {@link #of(OutboxWriter, OutboxEvent)}, inside a {@code create} span started now when tracing is on
+     * ({@link Traces#create}): the event then carries the span's context as its {@code traceparent}. Call {@link
+     * #traced} once the function answered.
+     */
+    static EventAppend traced(OutboxWriter outbox, OutboxEvent event) {
+        Traces.Create span = Traces.create(event);
+        try {
+            return of(outbox, span == null ? event : span.event(), span);
+        } catch (RuntimeException e) {
+            if (span != null) {
+                span.end(false, e);
+            }
+            throw e;
+        }
+    }
+
+    private static EventAppend of(OutboxWriter outbox, OutboxEvent event, Traces.Create span) {
         try {
             ServerSideAppend append = outbox.serverSide(event)
                     .orElseThrow(() -> new UnsupportedOperationException(
                             "the wallet appends its events inside its server-side functions: the outbox writer "
                                     + outbox.getClass().getName()
                                     + " has no server-side form (OutboxWriter.serverSide)"));
-            return new EventAppend(event, append, null);
+            return new EventAppend(event, append, null, span);
         } catch (OutboxException.WritesRefusedException refused) {
-            return new EventAppend(event, null, refused);
+            return new EventAppend(event, null, refused, span);
+        }
+    }
+
+    /**
+     * Ends the event's {@code create} span, if it has one: {@code appended} false when the function wrote no event;
+     * {@code error} (may be null) what the call threw.
+     */
+    void traced(boolean appended, Throwable error) {
+        if (span != null) {
+            span.end(appended, error);
         }
     }
 

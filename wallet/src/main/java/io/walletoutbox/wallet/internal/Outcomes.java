@@ -93,12 +93,18 @@ final class Outcomes {
                 .orElseThrow(() -> new WalletException.PaymentNotFound(paymentId));
     }
 
-    /** The follow-up event; its payload is completed by the function, its aggregate (the wallet) decides the shard. */
+    /**
+     * The follow-up event; its payload is completed by the function, its aggregate (the wallet) decides the shard. It
+     * continues the current span's trace (the consumer's processing, a reconciliation), when one is current.
+     */
     private EventAppend append(UUID walletId, PaymentOutcome outcome, Instant now) {
         String type = outcome instanceof PaymentOutcome.Paid
                 ? WalletEvents.BILL_PAYMENT_SUCCEEDED
                 : WalletEvents.BILL_PAYMENT_FAILED;
-        return EventAppend.of(context.outbox(), context.event(walletId, type, "{}", now));
+        var event = context.event(walletId, type, "{}", now);
+        String traceparent = Traces.current();
+        return EventAppend.of(
+                context.outbox(), traceparent == null ? event : event.withHeader("traceparent", traceparent));
     }
 
     private OutcomeFunction.Call call(

@@ -40,7 +40,15 @@ final class Payments {
         BillPayment toCome = toCome(walletId, request, now);
         EventAppend append = requested(toCome, traceparent, now);
         var call = call(null, walletId, ownerId, request, toCome, append);
-        var made = made(refusalOf(append, () -> BillPaymentFunction.call(handle, call)), walletId, request);
+        BillPaymentFunction.Executed made;
+        try {
+            made = made(refusalOf(append, () -> BillPaymentFunction.call(handle, call)), walletId, request);
+        } catch (RuntimeException e) {
+            // A refusal (no wallet, short of funds, over the limit) appended nothing and is no fault of the append.
+            append.traced(false, e instanceof WalletException ? null : e);
+            throw e;
+        }
+        append.traced(true, null);
         append.committedWith(handle);
         return new BillPayment(
                 toCome.id(),
@@ -80,11 +88,20 @@ final class Payments {
                 rendered.contentType(),
                 body);
         var call = call(keyed, walletId, ownerId, request, toCome, append);
-        var answer = refusalOf(append, () -> BillPaymentFunction.call(connections, call));
-        if (answer instanceof BillPaymentFunction.KeyAnswer keyAnswer) {
-            return keyAnswer.result();
+        BillPaymentFunction.Executed made;
+        try {
+            var answer = refusalOf(append, () -> BillPaymentFunction.call(connections, call));
+            if (answer instanceof BillPaymentFunction.KeyAnswer keyAnswer) {
+                append.traced(false, null);
+                return keyAnswer.result();
+            }
+            made = made(answer, walletId, request);
+        } catch (RuntimeException e) {
+            // A refusal (no wallet, short of funds, over the limit) appended nothing and is no fault of the append.
+            append.traced(false, e instanceof WalletException ? null : e);
+            throw e;
         }
-        var made = made(answer, walletId, request);
+        append.traced(true, null);
         append.committed();
         return new IdempotencyKeys.Executed(
                 new StoredResponse(rendered.status(), rendered.contentType(), body.fill(made.currency())));
@@ -119,7 +136,8 @@ final class Payments {
         if (traceparent.isPresent()) {
             event = event.withHeader("traceparent", traceparent.get());
         }
-        return EventAppend.of(context.outbox(), event);
+        // The append's create span (when tracing is on): the row then stores its context as the traceparent.
+        return EventAppend.traced(context.outbox(), event);
     }
 
     private BillPaymentFunction.Call call(

@@ -30,8 +30,9 @@ public enum Setting {
             "connections each instance keeps open to PostgreSQL (4..1000; the pool is fixed at this size):"
                     + " instances × this must stay below the server's `max_connections` (100 by default), so lower it"
                     + " when many instances share one server. A relay holds up to 6 at once (4 workers, the probe, the"
-                    + " vacuum), a consumer up to 8 for records plus one for reconciliation; API requests take one"
-                    + " each while they run"),
+                    + " vacuum), a consumer up to 8 for records plus up to 8 for the reconciliation job (each held while"
+                    + " it asks the biller); API requests take one each while they run; every instance also takes one"
+                    + " briefly for `/health/ready`, the metrics and the purges"),
     KAFKA_BOOTSTRAP_SERVERS("", "Kafka `host:port[,host:port…]`; unset: an embedded broker"),
     KAFKA_SECURITY_PROTOCOL(
             "",

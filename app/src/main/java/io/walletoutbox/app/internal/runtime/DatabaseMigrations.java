@@ -79,7 +79,8 @@ public final class DatabaseMigrations {
             // database; the replication slot is the runtime role's (REPLICATION; docs/operations.md).
             CdcSlots.ensurePublication(
                     Jdbi.create(dataSource),
-                    CdcConfig.defaults("migrate", url, user, password == null ? "" : password));
+                    CdcConfig.builder("migrate", url, user, password == null ? "" : password)
+                            .build());
         }
     }
 

@@ -60,7 +60,8 @@ public final class ProviderWiring {
         Optional<URI> fallback = config.providerBaseUrl();
         boolean needsDefault = config.billers().stream().anyMatch(b -> b.url().isEmpty());
         if (fallback.isEmpty() && needsDefault) {
-            BillerSimulator simulator = closer.register(BillerSimulator.start(SimulatorConfig.DEFAULTS.withPort(0)));
+            BillerSimulator simulator = closer.register(
+                    BillerSimulator.start(SimulatorConfig.builder().port(0).build()));
             simulatorUrl = Optional.of(simulator.baseUrl());
             fallback = Optional.of(URI.create(simulator.baseUrl()));
         }
@@ -70,18 +71,12 @@ public final class ProviderWiring {
         for (BillerSettings b : config.billers()) {
             URI url = b.url().or(() -> config.providerBaseUrl()).orElse(fallback.orElseThrow());
             try {
-                BillerClientConfig c = BillerClientConfig.defaults(url)
-                        .withApiKey(b.apiKey().or(() -> config.providerApiKey()).map(String::strip));
-                if (b.timeout().isPresent()) {
-                    c = c.withRequestTimeout(b.timeout().get());
-                }
-                if (b.keyRetention().isPresent()) {
-                    c = c.withKeyRetention(b.keyRetention().get());
-                }
-                if (b.inFlightBound().isPresent()) {
-                    c = c.withInFlightBound(b.inFlightBound().get());
-                }
-                configs.put(b.id(), c);
+                var c = BillerClientConfig.builder(url)
+                        .apiKey(b.apiKey().or(() -> config.providerApiKey()).map(String::strip));
+                b.timeout().ifPresent(c::requestTimeout);
+                b.keyRetention().ifPresent(c::keyRetention);
+                b.inFlightBound().ifPresent(c::inFlightBound);
+                configs.put(b.id(), c.build());
             } catch (IllegalArgumentException e) {
                 throw StartupException.misconfiguration("biller " + b.id() + ": " + e.getMessage());
             }
@@ -109,13 +104,12 @@ public final class ProviderWiring {
         // out: 10 s instead of Kafka's 45 s bounds that stall.
         kafkaProperties.put("session.timeout.ms", "10000");
         kafkaProperties.put("heartbeat.interval.ms", "3000");
-        BillPaymentConsumerConfig consumerConfig = BillPaymentConsumerConfig.defaults(infra.bootstrapServers())
-                .withTopic(config.eventsTopic(), BillPaymentConsumerConfig.DEFAULT_GROUP)
-                .withKafkaProperties(kafkaProperties);
-        consumerConfig = consumerConfig.withUnknownRetries(
-                consumerConfig.unknownRetryInitial(),
-                consumerConfig.unknownRetryMax(),
-                config.retention().reconciliationAfter());
+        BillPaymentConsumerConfig consumerConfig = BillPaymentConsumerConfig.builder(infra.bootstrapServers())
+                .topic(config.eventsTopic())
+                .groupId(BillPaymentConsumerConfig.DEFAULT_GROUP)
+                .kafkaProperties(kafkaProperties)
+                .reconciliationHorizon(config.retention().reconciliationAfter())
+                .build();
         BillPaymentConsumer consumer = BillPaymentConsumer.create(
                 consumerConfig, jdbi, providers.billers(), providers.recorder(), providers.metrics());
         closer.register(consumer);
@@ -127,11 +121,11 @@ public final class ProviderWiring {
         }
         Duration interval = config.retention().reconciliationInterval();
         ReconciliationJob job = closer.register(ReconciliationJob.create(
-                ReconciliationConfig.DEFAULTS
-                        .withRecheck(
-                                interval,
-                                interval.compareTo(Duration.ofMinutes(10)) > 0 ? interval : Duration.ofMinutes(10))
-                        .withNoProgressAfter(config.retention().reconciliationAfter()),
+                ReconciliationConfig.builder()
+                        .recheckInterval(interval)
+                        .recheckMax(interval.compareTo(Duration.ofMinutes(10)) > 0 ? interval : Duration.ofMinutes(10))
+                        .noProgressAfter(config.retention().reconciliationAfter())
+                        .build(),
                 jdbi,
                 providers.billers(),
                 providers.recorder(),

@@ -12,6 +12,7 @@ import io.walletoutbox.relay.ParkingPolicy;
 import io.walletoutbox.relay.PollingRelay;
 import io.walletoutbox.relay.Relay;
 import io.walletoutbox.relay.RelayConfig;
+import io.walletoutbox.relay.RelayConfigBuilder;
 import io.walletoutbox.relay.RelayMeterBinder;
 import io.walletoutbox.relay.cdc.CdcConfig;
 import io.walletoutbox.relay.cdc.CdcMeterBinder;
@@ -103,7 +104,9 @@ final class RelayWiring {
             relay = PollingRelay.create(
                     jdbi,
                     producers,
-                    relayConfig(instanceId, config.eventsTopic()).withProbeInterval(config.relayProbeInterval()),
+                    relayConfig(instanceId, config.eventsTopic())
+                            .probeInterval(config.relayProbeInterval())
+                            .build(),
                     relayMetrics);
             closer.register(relay);
             closer.register(producers);
@@ -120,10 +123,10 @@ final class RelayWiring {
      * overtake it. The relay publishes to the events topic only: the service writes no other topic through the
      * outbox (the consumer writes the dead-letter topic itself), so an event naming another is parked, never sent.
      */
-    private static RelayConfig relayConfig(String instanceId, String eventsTopic) {
-        return RelayConfig.defaults(instanceId)
-                .withParkingPolicy(eventsTopic, ParkingPolicy.BLOCK)
-                .withTopics(eventsTopic);
+    private static RelayConfigBuilder relayConfig(String instanceId, String eventsTopic) {
+        return RelayConfig.builder(instanceId)
+                .parkingPolicy(eventsTopic, ParkingPolicy.BLOCK)
+                .topics(eventsTopic);
     }
 
     /**
@@ -132,9 +135,10 @@ final class RelayWiring {
      */
     private static CdcConfig cdcConfig(String instanceId, Infrastructure infra, String eventsTopic) {
         try {
-            return CdcConfig.defaults(instanceId, infra.jdbcUrl(), infra.user(), infra.password())
-                    .withParkingPolicy(eventsTopic, ParkingPolicy.BLOCK)
-                    .withTopics(eventsTopic);
+            return CdcConfig.builder(instanceId, infra.jdbcUrl(), infra.user(), infra.password())
+                    .parkingPolicy(eventsTopic, ParkingPolicy.BLOCK)
+                    .topics(eventsTopic)
+                    .build();
         } catch (IllegalArgumentException e) {
             throw new StartupException("RELAY_MODE=cdc: " + e.getMessage(), e);
         }

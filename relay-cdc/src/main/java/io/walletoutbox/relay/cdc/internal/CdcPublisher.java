@@ -8,6 +8,7 @@ import io.walletoutbox.relay.internal.BatchSender;
 import io.walletoutbox.relay.internal.RelayInterruptedException;
 import io.walletoutbox.relay.internal.ShardPublisher;
 import io.walletoutbox.relay.internal.TopicGuard;
+import io.walletoutbox.relay.internal.Traces;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,9 +60,10 @@ final class CdcPublisher {
      * Sends {@code events} until every one is acknowledged (or parked), with the polling relay's {@link
      * BatchSender}: what failed, and in a blocking topic what its key's failure held back, is sent again after a
      * back-off, in order. Events naming a foreign topic are parked first, never sent. Throws {@link
-     * InterruptedException} when the relay is closed meanwhile, so the batch's offsets are not committed.
+     * InterruptedException} when the relay is closed meanwhile, so the batch's offsets are not committed. {@code
+     * batch}'s span is linked to the events sent (not to parked foreign ones, as in the polling relay).
      */
-    void publish(List<StoredEvent> events) throws InterruptedException {
+    void publish(List<StoredEvent> events, Traces.Cycle batch) throws InterruptedException {
         List<StoredEvent> foreign = guard.foreign(events);
         for (StoredEvent event : foreign) {
             // Parked before the batch's offsets are committed: a crash in between parks it again, or finds it there.
@@ -71,6 +73,7 @@ final class CdcPublisher {
         List<StoredEvent> pending = foreign.isEmpty()
                 ? events
                 : events.stream().filter(guard::allows).toList();
+        batch.carried(pending);
         var attempts = new HashMap<UUID, Integer>();
         Duration backoff = config.retryBackoff();
         while (!pending.isEmpty()) {

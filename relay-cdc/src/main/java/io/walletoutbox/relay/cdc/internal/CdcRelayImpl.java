@@ -12,6 +12,7 @@ import io.walletoutbox.relay.cdc.CdcSlots;
 import io.walletoutbox.relay.internal.BatchSender;
 import io.walletoutbox.relay.internal.ProducerSlot;
 import io.walletoutbox.relay.internal.RelayHooks;
+import io.walletoutbox.relay.internal.Traces;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -196,14 +197,21 @@ public final class CdcRelayImpl implements Relay {
         }
         if (!events.isEmpty()) {
             metrics.batchClaimed(events.size());
+            // The polling relay's cycle span, made by its tracing class: both relays trace alike.
+            Traces.Cycle batch = Traces.cycle("relay batch", "cdc");
             try {
-                publisher.publish(events);
+                publisher.publish(events, batch);
                 hooks.afterAcks(-1, events.stream().map(StoredEvent::position).toList());
             } catch (Error e) {
                 // Recorded before Debezium sees it: however the engine reports it, the supervisor stops for good.
                 fatal = e;
+                batch.end(events.size(), 0, e);
+                throw e;
+            } catch (InterruptedException | RuntimeException e) {
+                batch.end(events.size(), 0, e);
                 throw e;
             }
+            batch.end(events.size(), 0, null);
         }
         for (var record : records) {
             committer.markProcessed(record);

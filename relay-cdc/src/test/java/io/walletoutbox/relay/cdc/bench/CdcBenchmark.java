@@ -69,10 +69,10 @@ public final class CdcBenchmark {
 
     /**
      * Relay workers in the latency runs ({@code -Dworkers}): by default the service's own ({@link
-     * RelayConfig#defaults}), as the issue asks for the service's settings; the drains use 8, as relay-bench.
+     * RelayConfig#builder}), as the issue asks for the service's settings; the drains use 8, as relay-bench.
      */
     private static final int LATENCY_WORKERS =
-            Integer.getInteger("workers", RelayConfig.defaults("bench").workers());
+            Integer.getInteger("workers", RelayConfig.builder("bench").build().workers());
 
     private static final ParkingPolicy POLICY = ParkingPolicy.valueOf(System.getProperty("policy", "BLOCK"));
 
@@ -131,11 +131,16 @@ public final class CdcBenchmark {
                 String cdcUrl = infra.newDatabase("bench_cdc");
                 try (var db = database(infra, cdcUrl)) {
                     Jdbi jdbi = Jdbi.create(db);
-                    var config = CdcConfig.defaults("bench-cdc", cdcUrl, infra.user(), "")
-                            .withSlot("bench_cdc_" + ProcessHandle.current().pid() + "_" + keys, "bench_cdc_" + keys);
+                    var config = CdcConfig.builder("bench-cdc", cdcUrl, infra.user(), "")
+                            .slotName("bench_cdc_" + ProcessHandle.current().pid() + "_" + keys)
+                            .publicationName("bench_cdc_" + keys)
+                            .build();
                     // A slot of its own for each phase: a restarted relay replays the tail it had not confirmed (at
                     // least once), and those old events would count as slow acks of the latency run.
-                    var latencyConfig = config.withSlot(config.slotName() + "_lat", "bench_cdc_" + keys);
+                    var latencyConfig = config.toBuilder()
+                            .slotName(config.slotName() + "_lat")
+                            .publicationName("bench_cdc_" + keys)
+                            .build();
                     try {
                         cdc = drainCdc(jdbi, bootstrap, config, events, size, keys);
                         cdcLatency = latency(
@@ -265,9 +270,9 @@ public final class CdcBenchmark {
         try (var db = database(infra, "bench_probe")) {
             Jdbi jdbi = Jdbi.create(db);
             for (int i = 0; i < 2; i++) {
-                var config = pollingConfig().withTopics("bench-probe"); // idle: nothing is written
+                var config = pollingConfig().toBuilder().topics("bench-probe").build(); // idle: nothing is written
                 if (i == 1) {
-                    config = config.withProbeInterval(Duration.ZERO);
+                    config = config.toBuilder().probeInterval(Duration.ZERO).build();
                 }
                 try (Relay relay = PollingRelay.create(
                         jdbi, () -> KafkaProducers.create(bootstrap, "bench-probe"), config, RelayMetrics.NONE)) {
@@ -374,7 +379,10 @@ public final class CdcBenchmark {
         fill(jdbi, OutboxMode.TABLE, topic, events, size, keys);
         jdbi.useHandle(h -> h.execute("ANALYZE outbox_event"));
         var acks = new AtomicLong();
-        var config = pollingConfig().withParkingPolicy(topic, POLICY).withTopics(topic);
+        var config = pollingConfig().toBuilder()
+                .parkingPolicy(topic, POLICY)
+                .topics(topic)
+                .build();
         long start = System.nanoTime();
         try (Relay relay = PollingRelay.create(
                 jdbi, () -> KafkaProducers.create(bootstrap, "bench-polling"), config, counting(acks, null))) {
@@ -430,7 +438,7 @@ public final class CdcBenchmark {
         try (Relay relay = CdcRelay.create(
                 jdbi,
                 KafkaProducers.create(bootstrap, "bench-cdc"),
-                config.withParkingPolicy(topic, POLICY).withTopics(topic),
+                config.toBuilder().parkingPolicy(topic, POLICY).topics(topic).build(),
                 counting(acks, null))) {
             relay.start();
             while (acks.get() == 0) {
@@ -476,14 +484,18 @@ public final class CdcBenchmark {
                 ? PollingRelay.create(
                         jdbi,
                         () -> KafkaProducers.create(bootstrap, "bench-latency"),
-                        pollingConfig(LATENCY_WORKERS)
-                                .withParkingPolicy(topic, POLICY)
-                                .withTopics(topic),
+                        pollingConfig(LATENCY_WORKERS).toBuilder()
+                                .parkingPolicy(topic, POLICY)
+                                .topics(topic)
+                                .build(),
                         counting(acks, latencies, acksAt))
                 : CdcRelay.create(
                         jdbi,
                         KafkaProducers.create(bootstrap, "bench-latency"),
-                        cdc.withParkingPolicy(topic, POLICY).withTopics(topic),
+                        cdc.toBuilder()
+                                .parkingPolicy(topic, POLICY)
+                                .topics(topic)
+                                .build(),
                         counting(acks, latencies, acksAt));
         int total = rate * seconds;
         long start;
@@ -554,20 +566,10 @@ public final class CdcBenchmark {
     }
 
     private static RelayConfig pollingConfig(int workers) {
-        var d = RelayConfig.defaults("bench-polling");
-        return new RelayConfig(
-                "bench-polling",
-                workers,
-                500,
-                d.minPollInterval(),
-                d.maxPollInterval(),
-                d.stallTimeout(),
-                d.maxAttempts(),
-                d.retryBackoff(),
-                d.maxRetryBackoff(),
-                Map.of(),
-                RelayConfig.DEFAULT_PROBE_INTERVAL,
-                java.util.Set.of());
+        return RelayConfig.builder("bench-polling")
+                .workers(workers)
+                .batchSize(500)
+                .build();
     }
 
     private static RelayMetrics counting(AtomicLong acks, ConcurrentLinkedQueue<Long> latencies) {

@@ -169,9 +169,10 @@ public final class SoakBenchmark {
             Jdbi jdbi = Jdbi.create(ds);
             String topic = newTopic(bootstrap, "soak-polling");
             // The service's relay configuration (ServiceRuntime): defaults, the events topic under the policy.
-            var config = RelayConfig.defaults("soak-polling")
-                    .withParkingPolicy(topic, POLICY)
-                    .withTopics(topic);
+            var config = RelayConfig.builder("soak-polling")
+                    .parkingPolicy(topic, POLICY)
+                    .topics(topic)
+                    .build();
             long before = tableBytes(jdbi);
             var acks = new Acks();
             var relayRef = new AtomicReference<Relay>();
@@ -272,10 +273,12 @@ public final class SoakBenchmark {
             OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS);
             Jdbi jdbi = Jdbi.create(ds);
             String topic = newTopic(bootstrap, "soak-cdc");
-            var config = CdcConfig.defaults("soak-cdc", url, infra.user(), "")
-                    .withSlot("soak_cdc_" + ProcessHandle.current().pid(), "soak_cdc")
-                    .withParkingPolicy(topic, POLICY)
-                    .withTopics(topic);
+            var config = CdcConfig.builder("soak-cdc", url, infra.user(), "")
+                    .slotName("soak_cdc_" + ProcessHandle.current().pid())
+                    .publicationName("soak_cdc")
+                    .parkingPolicy(topic, POLICY)
+                    .topics(topic)
+                    .build();
             CdcSlots.ensurePublication(jdbi, config);
             CdcSlots.ensureSlot(jdbi, config);
             long wal0 = lsn(jdbi);

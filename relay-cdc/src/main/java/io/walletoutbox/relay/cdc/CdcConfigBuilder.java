@@ -1,0 +1,169 @@
+package io.walletoutbox.relay.cdc;
+
+import io.walletoutbox.relay.ParkingPolicy;
+import io.walletoutbox.relay.RelayTopics;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Builds a {@link CdcConfig}. Setters only record values; {@link #build()} checks them all and says which one
+ * is out of range. A builder may be reused: each {@code build()} makes an independent configuration.
+ */
+public final class CdcConfigBuilder {
+    final String instanceId;
+    final String jdbcUrl;
+    final String user;
+    final String password;
+    String slotName;
+    String publicationName = "walletoutbox_outbox";
+    String offsetsTable = "relay_cdc_offset";
+    Duration heartbeatInterval = Duration.ofSeconds(10);
+    int maxBatchSize = 2048;
+    Duration pollInterval = Duration.ofMillis(10);
+    int maxAttempts = 5;
+    Duration retryBackoff = Duration.ofMillis(100);
+    Duration maxRetryBackoff = Duration.ofSeconds(10);
+    Map<String, ParkingPolicy> parkingPolicies = new HashMap<>();
+    Set<String> topics = Set.of();
+
+    CdcConfigBuilder(String instanceId, String jdbcUrl, String user, String password) {
+        this.instanceId = instanceId;
+        this.jdbcUrl = jdbcUrl;
+        this.user = user;
+        this.password = password;
+        // A bad URL fails in build(), with its own message.
+        slotName = jdbcUrl != null && CdcJdbcUrl.matches(jdbcUrl)
+                ? CdcConfig.defaultSlotName(CdcJdbcUrl.database(jdbcUrl))
+                : "walletoutbox_outbox";
+    }
+
+    CdcConfigBuilder(CdcConfig c) {
+        instanceId = c.instanceId();
+        jdbcUrl = c.jdbcUrl();
+        user = c.user();
+        password = c.password();
+        slotName = c.slotName();
+        publicationName = c.publicationName();
+        offsetsTable = c.offsetsTable();
+        heartbeatInterval = c.heartbeatInterval();
+        maxBatchSize = c.maxBatchSize();
+        pollInterval = c.pollInterval();
+        maxAttempts = c.maxAttempts();
+        retryBackoff = c.retryBackoff();
+        maxRetryBackoff = c.maxRetryBackoff();
+        parkingPolicies = new HashMap<>(c.parkingPolicies());
+        topics = c.topics();
+    }
+
+    /**
+     * The logical replication slot (a lower-case SQL identifier), created at start when absent; one per
+     * database and relay deployment: the slot admits one reader at a time, so further instances wait as
+     * standbys. Default {@link CdcConfig#defaultSlotName} of the URL's database.
+     */
+    public CdcConfigBuilder slotName(String slotName) {
+        this.slotName = slotName;
+        return this;
+    }
+
+    /**
+     * The publication (a lower-case SQL identifier), created at start when absent; it lists no table, since the
+     * outbox events are logical decoding messages, which {@code pgoutput} sends whatever the publication holds.
+     * A publication belongs to its database. Default {@code walletoutbox_outbox}.
+     */
+    public CdcConfigBuilder publicationName(String publicationName) {
+        this.publicationName = publicationName;
+        return this;
+    }
+
+    /** The table that keeps Debezium's offsets (created when absent). Default {@code relay_cdc_offset}. */
+    public CdcConfigBuilder offsetsTable(String offsetsTable) {
+        this.offsetsTable = offsetsTable;
+        return this;
+    }
+
+    /**
+     * How often the relay writes a tiny non-transactional WAL message and confirms it, so an idle outbox does
+     * not hold back WAL that other databases of the cluster write. Default 10 s.
+     */
+    public CdcConfigBuilder heartbeatInterval(Duration heartbeatInterval) {
+        this.heartbeatInterval = heartbeatInterval;
+        return this;
+    }
+
+    /** Most change events handed to the relay at once, 1..100,000. Default 2048. */
+    public CdcConfigBuilder maxBatchSize(int maxBatchSize) {
+        this.maxBatchSize = maxBatchSize;
+        return this;
+    }
+
+    /** How long Debezium waits for more changes before handing over a smaller batch. Default 10 ms. */
+    public CdcConfigBuilder pollInterval(Duration pollInterval) {
+        this.pollInterval = pollInterval;
+        return this;
+    }
+
+    /** A record Kafka rejects for good this many times is parked in {@code outbox_parked}. Default 5. */
+    public CdcConfigBuilder maxAttempts(int maxAttempts) {
+        this.maxAttempts = maxAttempts;
+        return this;
+    }
+
+    /** First wait after a failed send (Kafka away), doubled up to {@link #maxRetryBackoff}. Default 100 ms. */
+    public CdcConfigBuilder retryBackoff(Duration retryBackoff) {
+        this.retryBackoff = retryBackoff;
+        return this;
+    }
+
+    /** Longest wait between failed sends, at least {@link #retryBackoff}. Default 10 s. */
+    public CdcConfigBuilder maxRetryBackoff(Duration maxRetryBackoff) {
+        this.maxRetryBackoff = maxRetryBackoff;
+        return this;
+    }
+
+    /**
+     * The parking policy of {@code topic}, replacing an earlier one. {@link ParkingPolicy#BLOCK} sends a key's
+     * events one after the other, each after the previous one's ack, and stops the key at its first failure, so
+     * no event of a key overtakes an earlier one that failed (a timeout while Kafka is away), at a round trip
+     * per event of one key; topics without a policy use {@link ParkingPolicy#SKIP} (a batch pipelined, as fast
+     * as the producer goes). Unlike the polling relay, a parked event does not hold its key's later events
+     * back: the WAL stream is one sequence for every key, and holding one key would hold them all.
+     */
+    public CdcConfigBuilder parkingPolicy(String topic, ParkingPolicy policy) {
+        parkingPolicies.put(topic, policy);
+        return this;
+    }
+
+    /** The parking policy of each topic, replacing every policy set before (see {@link #parkingPolicy}). */
+    public CdcConfigBuilder parkingPolicies(Map<String, ParkingPolicy> policies) {
+        this.parkingPolicies = new HashMap<>(Objects.requireNonNull(policies, "parkingPolicies"));
+        return this;
+    }
+
+    /**
+     * The topics this relay publishes to ({@link RelayTopics}), replacing those set before: a message with the
+     * outbox's prefix that names any other topic is never sent, it is parked at once for an operator and
+     * counted ({@code relay.foreign.topic}). None by default; a relay is not created without any.
+     */
+    public CdcConfigBuilder topics(Set<String> topics) {
+        this.topics = topics;
+        return this;
+    }
+
+    /** As {@link #topics(Set)}, with {@code topic} and {@code more}. */
+    public CdcConfigBuilder topics(String topic, String... more) {
+        return topics(RelayTopics.of(topic, more));
+    }
+
+    /**
+     * The configuration.
+     *
+     * @throws IllegalArgumentException when a value is out of range or malformed (the message names it)
+     * @throws NullPointerException when a value, a topic or a parking policy is null
+     */
+    public CdcConfig build() {
+        return new CdcConfig(this);
+    }
+}

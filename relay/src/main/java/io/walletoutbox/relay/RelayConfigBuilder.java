@@ -1,0 +1,162 @@
+package io.walletoutbox.relay;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Builds a {@link RelayConfig}. Setters only record values; {@link #build()} checks them all and says which one
+ * is out of range. A builder may be reused: each {@code build()} makes an independent configuration.
+ */
+public final class RelayConfigBuilder {
+    final String instanceId;
+    int workers = 4;
+    int batchSize = 500;
+    Duration minPollInterval = Duration.ofMillis(5);
+    Duration maxPollInterval = Duration.ofMillis(500);
+    Duration stallTimeout = Duration.ofSeconds(30);
+    int maxAttempts = 5;
+    Duration retryBackoff = Duration.ofMillis(100);
+    Duration maxRetryBackoff = Duration.ofSeconds(10);
+    Map<String, ParkingPolicy> parkingPolicies = new HashMap<>();
+    Duration probeInterval = RelayConfig.DEFAULT_PROBE_INTERVAL;
+    Set<String> topics = Set.of();
+
+    RelayConfigBuilder(String instanceId) {
+        this.instanceId = instanceId;
+    }
+
+    RelayConfigBuilder(RelayConfig c) {
+        instanceId = c.instanceId();
+        workers = c.workers();
+        batchSize = c.batchSize();
+        minPollInterval = c.minPollInterval();
+        maxPollInterval = c.maxPollInterval();
+        stallTimeout = c.stallTimeout();
+        maxAttempts = c.maxAttempts();
+        retryBackoff = c.retryBackoff();
+        maxRetryBackoff = c.maxRetryBackoff();
+        parkingPolicies = new HashMap<>(c.parkingPolicies());
+        probeInterval = c.probeInterval();
+        topics = c.topics();
+    }
+
+    /**
+     * Publishing loops (virtual threads) in this instance, 1..256; each leases up to 8 shards per cycle and holds
+     * one connection of the pool while it does. Default 4.
+     */
+    public RelayConfigBuilder workers(int workers) {
+        this.workers = workers;
+        return this;
+    }
+
+    /**
+     * Most events read and sent as one batch, 1..10,000; one lease (one transaction) may carry up to four
+     * batches of its shards, each sent after the previous one was acknowledged. Default 500.
+     */
+    public RelayConfigBuilder batchSize(int batchSize) {
+        this.batchSize = batchSize;
+        return this;
+    }
+
+    /** First idle wait, positive; an idle relay doubles it up to {@link #maxPollInterval}. Default 5 ms. */
+    public RelayConfigBuilder minPollInterval(Duration minPollInterval) {
+        this.minPollInterval = minPollInterval;
+        return this;
+    }
+
+    /**
+     * Longest idle wait, at least {@link #minPollInterval}, so events written by another process are seen within
+     * it (unless the {@link #probeInterval} sees them first). Default 500 ms.
+     */
+    public RelayConfigBuilder maxPollInterval(Duration maxPollInterval) {
+        this.maxPollInterval = maxPollInterval;
+        return this;
+    }
+
+    /**
+     * A relay whose transaction stays idle this long (stopped, partitioned) loses its shard lease: PostgreSQL
+     * ends its session, and another instance takes the shard over. Must be longer than the producer's {@code
+     * delivery.timeout.ms} plus {@code max.block.ms}, since the transaction waits for the acks (see {@link
+     * KafkaProducers#settings}); at least 1 ms. Default 30 s.
+     */
+    public RelayConfigBuilder stallTimeout(Duration stallTimeout) {
+        this.stallTimeout = stallTimeout;
+        return this;
+    }
+
+    /** A record Kafka rejects for good this many times is parked (at least 1). Default 5. */
+    public RelayConfigBuilder maxAttempts(int maxAttempts) {
+        this.maxAttempts = maxAttempts;
+        return this;
+    }
+
+    /**
+     * First wait after a failed publish (Kafka unavailable), positive; doubled up to {@link #maxRetryBackoff}.
+     * Default 100 ms.
+     */
+    public RelayConfigBuilder retryBackoff(Duration retryBackoff) {
+        this.retryBackoff = retryBackoff;
+        return this;
+    }
+
+    /** Longest wait between failed publishes, at least {@link #retryBackoff}. Default 10 s. */
+    public RelayConfigBuilder maxRetryBackoff(Duration maxRetryBackoff) {
+        this.maxRetryBackoff = maxRetryBackoff;
+        return this;
+    }
+
+    /**
+     * Whether later events of a key of {@code topic} wait behind a rejected one ({@link ParkingPolicy}); topics
+     * without a policy use {@link ParkingPolicy#SKIP}. Replaces an earlier policy of {@code topic}.
+     */
+    public RelayConfigBuilder parkingPolicy(String topic, ParkingPolicy policy) {
+        parkingPolicies.put(topic, policy);
+        return this;
+    }
+
+    /** The parking policy of each topic, replacing every policy set before (see {@link #parkingPolicy}). */
+    public RelayConfigBuilder parkingPolicies(Map<String, ParkingPolicy> policies) {
+        this.parkingPolicies = new HashMap<>(Objects.requireNonNull(policies, "parkingPolicies"));
+        return this;
+    }
+
+    /**
+     * How often an idle instance reads the outbox's id sequence to notice events written by another process (a
+     * writer outside this JVM, whose commit cannot call {@link Relay#wakeUp()}); one cheap query per interval,
+     * no lock, nothing in the writer's transaction. The probe keeps one connection of the pool (which then
+     * needs {@code workers + 1}). {@link Duration#ZERO}: no probe, idle polling and wake-ups only. Default
+     * {@link RelayConfig#DEFAULT_PROBE_INTERVAL}.
+     */
+    public RelayConfigBuilder probeInterval(Duration probeInterval) {
+        this.probeInterval = probeInterval;
+        return this;
+    }
+
+    /**
+     * The topics this relay publishes to ({@link RelayTopics}), replacing those set before: legal Kafka topic
+     * names. A row naming another topic is parked at once, never sent. None by default, and a relay is not
+     * created without any.
+     */
+    public RelayConfigBuilder topics(Set<String> topics) {
+        this.topics = topics;
+        return this;
+    }
+
+    /** As {@link #topics(Set)}, with {@code topic} and {@code more}. */
+    public RelayConfigBuilder topics(String topic, String... more) {
+        return topics(RelayTopics.of(topic, more));
+    }
+
+    /**
+     * The configuration.
+     *
+     * @throws IllegalArgumentException when a value is out of range (the message names it)
+     * @throws NullPointerException when a value, a topic or a parking policy is null
+     */
+    public RelayConfig build() {
+        return new RelayConfig(this);
+    }
+}
