@@ -156,8 +156,8 @@ public final class ChaosMain {
             Checker checker = new Checker();
             Set<UUID> expected = new HashSet<>(r.driver.acknowledged);
             expected.addAll(r.toolPayments);
-            List<Checker.Event> topic = Checker.readTopic(cluster.bootstrap(), cluster.topic());
-            List<Checker.Event> deadLetters = Checker.readTopic(cluster.bootstrap(), cluster.topic() + ".dlq");
+            List<Checker.Event> topic = TopicReader.readAll(cluster.bootstrap(), cluster.topic());
+            List<Checker.Event> deadLetters = TopicReader.readAll(cluster.bootstrap(), cluster.topic() + ".dlq");
             String intrusions = "";
             String reconciliation;
             try (Connection c = r.db()) {

@@ -179,7 +179,7 @@ final class DiscardedEventsScenario {
             }
         }
         Set<UUID> onTopic = new HashSet<>();
-        for (Checker.Event e : Checker.readTopic(r.cluster.bootstrap(), r.cluster.topic())) {
+        for (Checker.Event e : TopicReader.readAll(r.cluster.bootstrap(), r.cluster.topic())) {
             if ("BillPaymentRequested".equals(e.ceType()) && e.value() != null) {
                 try {
                     onTopic.add(UUID.fromString(e.value().path("paymentId").asText()));

@@ -130,8 +130,8 @@ public final class FaultyBillerRun {
             Checker checker = new Checker();
             checker.check(
                     c,
-                    Checker.readTopic(bootstrap, topic),
-                    Checker.readTopic(bootstrap, topic + ".dlq"),
+                    TopicReader.readAll(bootstrap, topic),
+                    TopicReader.readAll(bootstrap, topic + ".dlq"),
                     chargesJson,
                     answersJson,
                     new Checker.Expectations(driver.acknowledged, tag));

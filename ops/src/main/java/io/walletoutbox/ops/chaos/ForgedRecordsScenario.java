@@ -143,7 +143,7 @@ final class ForgedRecordsScenario {
      */
     private static List<Forged> behind(ScenarioRun r, KafkaProducer<String, byte[]> producer, int n) throws Exception {
         Map<UUID, String> genuine = new HashMap<>();
-        for (Checker.Event e : Checker.readTopic(r.cluster.bootstrap(), r.cluster.topic())) {
+        for (Checker.Event e : TopicReader.readAll(r.cluster.bootstrap(), r.cluster.topic())) {
             if ("BillPaymentRequested".equals(e.ceType()) && e.value() != null && e.ceId() != null) {
                 try {
                     genuine.putIfAbsent(

@@ -41,7 +41,7 @@ final class ForgeryCheck {
     static List<Placed> expect(ScenarioRun r, List<Forged> forged, boolean cdc) {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (true) {
-            List<Checker.Event> topic = Checker.readTopic(r.cluster.bootstrap(), r.cluster.topic());
+            List<Checker.Event> topic = TopicReader.readAll(r.cluster.bootstrap(), r.cluster.topic());
             List<String> missing = new ArrayList<>();
             List<Placed> placed = place(topic, forged, cdc, missing);
             if (missing.isEmpty()) {
@@ -158,7 +158,7 @@ final class ForgeryCheck {
             }
         }
         long mismatches = 0;
-        for (Checker.Event d : Checker.readTopic(r.cluster.bootstrap(), r.cluster.topic() + ".dlq")) {
+        for (Checker.Event d : TopicReader.readAll(r.cluster.bootstrap(), r.cluster.topic() + ".dlq")) {
             if ("record-mismatch".equals(d.headers().get("dlq_reason"))) {
                 mismatches++;
             }
