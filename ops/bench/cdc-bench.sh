@@ -24,7 +24,10 @@
 #   RESULT drain_polling_<policy>_keys<N> <events/s> events/s reference=<CDC relay events/s> ratio=<r> goal=<text>
 #   RESULT probe_idle_cpu <ms CPU/s> ms_cpu/s reference=<same without the probe> ratio=<r> goal=none
 #
-# Environment: JFR=<file>  records a JFR profile (settings=profile) of the JVM running the relay (the benchmark's own
+# Environment: TRACING=<ratio> (0.1, 1) runs the relays with tracing on (BenchTracing: parent-based sampling of that
+#   share at the writer's create span, every sampled span exported over OTLP/HTTP to a receiver started here,
+#   ops/bench/tracing.sh); off (the default): no SDK. The cost of tracing is the ratio against a TRACING=off run.
+#   JFR=<file>  records a JFR profile (settings=profile) of the JVM running the relay (the benchmark's own
 #   JVM) into <file>; read it with the JDK's jfr tool, e.g. `jfr view hot-methods <file>`,
 #   `jfr view contention-by-site <file>`, `jfr print --events jdk.SocketRead <file>`.
 set -euo pipefail
@@ -32,7 +35,7 @@ cd "$(dirname "$0")/../.."
 . bin/jdk.sh
 # Compile main and test classes of relay-cdc and what it needs (the reactor, no install), and write the test class
 # path of the relay-cdc module.
-./mvnw --batch-mode --no-transfer-progress --quiet -pl relay-cdc -am -DskipTests -Dspotless.check.skip=true \
+./mvnw --batch-mode --no-transfer-progress --quiet -pl relay-cdc,ops -am -DskipTests -Dspotless.check.skip=true \
   test-compile org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
   -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
 cp="relay-cdc/target/test-classes:relay-cdc/target/classes:relay/target/test-classes:relay/target/classes"
@@ -41,4 +44,7 @@ jfr=()
 if [[ -n "${JFR:-}" ]]; then
   jfr=("-XX:StartFlightRecording=filename=$JFR,settings=profile,dumponexit=true")
 fi
-exec "$JAVA_HOME/bin/java" -Xmx1g "${jfr[@]}" "$@" -cp "$cp" io.walletoutbox.relay.cdc.bench.CdcBenchmark
+. ops/bench/tracing.sh
+trap tracing_stop EXIT
+"$JAVA_HOME/bin/java" -Xmx1g "${jfr[@]}" "${BENCH_TRACING_OPTS[@]}" "$@" -cp "$cp" io.walletoutbox.relay.cdc.bench.CdcBenchmark
+tracing_report

@@ -26,6 +26,9 @@
 #   SKIP_BUILD=1          use the jars already built (app/target/wallet-outbox.jar, ops/target)
 #   PGBENCH_JOBS=2        pgbench threads (-j)
 #   SERVICE_JAVA_OPTS     extra JVM options of the service
+#   TRACING=off           or a ratio (0.1, 1): the service traces that share of payments (parent-based sampling at
+#                         the API) and exports every sampled span over OTLP/HTTP to a receiver started here
+#                         (ops/bench/tracing.sh); the cost of tracing is the ratio against a TRACING=off run
 #   REFERENCES=0          skip the two pgbench runs (a quick look at the API's rate and CPU per payment only; no
 #                         RESULT lines are printed then)
 #   JFR=<file>            record a JFR profile (settings=profile) of the service JVM over the measured window only
@@ -63,12 +66,13 @@ command -v pgbench >/dev/null || { echo "pgbench is needed (Debian: apt-get inst
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   ./mvnw -q -B -DskipTests -Dspotless.check.skip=true package -pl app,ops -am
 fi
+. ops/bench/tracing.sh
 work=$(mktemp -d)
 DATA_DIR="$work/data" ROLES=api HTTP_PORT=$PORT MANAGEMENT_PORT=$MANAGEMENT_PORT \
   DAILY_PAYMENT_LIMIT=${DAILY_PAYMENT_LIMIT:-1000000000000} \
   "$JAVA_HOME/bin/java" ${SERVICE_JAVA_OPTS:-} -jar app/target/wallet-outbox.jar >"$work/service.log" 2>&1 &
 service=$!
-trap 'kill $service 2>/dev/null; wait $service 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $service 2>/dev/null; wait $service 2>/dev/null || true; tracing_stop; rm -rf "$work"' EXIT
 for _ in $(seq 1 120); do
   curl -sf "http://127.0.0.1:$MANAGEMENT_PORT/health/ready" >/dev/null && break
   kill -0 $service 2>/dev/null || { cat "$work/service.log"; exit 1; }
@@ -176,6 +180,7 @@ run_pgbench() { # $1 = script; prints pgbench's summary, sets pg_rate, pg_us (Po
   echo "cpu per transaction: PostgreSQL ${pg_us} us, pgbench ${bench_us} us"
 }
 if [[ "${REFERENCES:-1}" == 0 ]]; then
+  tracing_report
   echo "== pgbench references skipped (REFERENCES=0); machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
   exit 0
 fi
@@ -188,6 +193,7 @@ run_pgbench ops/bench/minimal-dual-write.sql
 minimal_rate=$pg_rate minimal_pg_us=$pg_us minimal_bench_us=$bench_us
 api_rate=$(echo "$api" | sed -E 's/.* = ([0-9.]+) payments\/s.*/\1/')
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
+tracing_report
 echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "RESULT payments_api_vs_endpoint_sql $api_rate payments/s reference=$endpoint_rate ratio=$(ratio "$api_rate" "$endpoint_rate") goal=ratio>=0.8"
 echo "RESULT payments_api_vs_minimal_dual_write $api_rate payments/s reference=$minimal_rate ratio=$(ratio "$api_rate" "$minimal_rate") goal=ratio>=0.5"

@@ -81,6 +81,13 @@ public final class CdcBenchmark {
     record Latency(double achievedRate, long p50Micros, long p99Micros, long count, String slowSeconds) {}
 
     public static void main(String[] args) throws Exception {
+        try (var tracing = BenchTracing.start()) {
+            run();
+        }
+        System.exit(0); // the shared infrastructure stops in its shutdown hook
+    }
+
+    private static void run() throws Exception {
         int events = Integer.getInteger("events", 100_000);
         int size = Integer.getInteger("size", 300);
         int rate = Integer.getInteger("rate", 1000);
@@ -217,7 +224,6 @@ public final class CdcBenchmark {
         System.out.print(out);
         System.out.println();
         results.forEach(System.out::println);
-        System.exit(0); // the shared infrastructure stops in its shutdown hook
     }
 
     private static String result(String name, long micros, double referenceMs, String goal) {
