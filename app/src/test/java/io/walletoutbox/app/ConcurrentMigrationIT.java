@@ -2,9 +2,9 @@ package io.walletoutbox.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.embedded.TestPools;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxSchema;
 import io.walletoutbox.provider.ProviderSchema;
@@ -29,11 +29,7 @@ class ConcurrentMigrationIT {
         try (var threads = Executors.newFixedThreadPool(instances)) {
             List<Future<?>> started = new ArrayList<>();
             for (int i = 0; i < instances; i++) {
-                HikariConfig c = new HikariConfig();
-                c.setJdbcUrl(url);
-                c.setUsername(infra.user());
-                c.setMaximumPoolSize(2);
-                HikariDataSource ds = new HikariDataSource(c);
+                HikariDataSource ds = TestPools.pool(url, 2).open();
                 pools.add(ds);
                 started.add(threads.submit(() -> {
                     go.await();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.embedded.TestPools;
 import java.time.Duration;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
@@ -17,11 +18,7 @@ class InboxIT {
     void purgeForgetsOnlyIdsProcessedBeforeTheRetention() {
         var infra = SharedInfrastructure.get();
         String url = infra.newDatabase("inbox_purge");
-        var config = new com.zaxxer.hikari.HikariConfig();
-        config.setJdbcUrl(url);
-        config.setUsername(infra.user());
-        config.setMaximumPoolSize(2);
-        try (var ds = new com.zaxxer.hikari.HikariDataSource(config)) {
+        try (var ds = TestPools.pool(url, 2).open()) {
             check(ds);
         }
     }

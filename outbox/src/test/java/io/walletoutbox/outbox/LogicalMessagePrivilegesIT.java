@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.embedded.TestPools;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.UUID;
@@ -103,12 +102,7 @@ class LogicalMessagePrivilegesIT {
     }
 
     private static void migrate(String url, String user) {
-        var config = new HikariConfig();
-        config.setJdbcUrl(url);
-        config.setUsername(user);
-        config.setPassword("");
-        config.setMaximumPoolSize(2);
-        try (var ds = new HikariDataSource(config)) {
+        try (var ds = TestPools.pool(url, 2).user(user, "").open()) {
             OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS);
         }
     }

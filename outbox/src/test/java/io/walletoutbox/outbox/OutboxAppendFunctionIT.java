@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.embedded.TestPools;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -33,12 +33,7 @@ class OutboxAppendFunctionIT {
     @BeforeEach
     void database() {
         var infra = SharedInfrastructure.get();
-        var config = new HikariConfig();
-        config.setJdbcUrl(infra.newDatabase("outbox_append_function"));
-        config.setUsername(infra.user());
-        config.setPassword("");
-        config.setMaximumPoolSize(2);
-        ds = new HikariDataSource(config);
+        ds = TestPools.pool(infra.newDatabase("outbox_append_function"), 2).open();
         OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS);
         jdbi = Jdbi.create(ds);
         jdbi.useHandle(h -> {

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.embedded.TestPools;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
@@ -25,13 +25,9 @@ class OutboxModesIT {
     @BeforeEach
     void database(TestInfo info) {
         var infra = SharedInfrastructure.get();
-        var config = new HikariConfig();
-        config.setJdbcUrl(infra.newDatabase(
-                "outbox_modes_" + info.getTestMethod().orElseThrow().getName().toLowerCase()));
-        config.setUsername(infra.user());
-        config.setPassword("");
-        config.setMaximumPoolSize(4);
-        ds = new HikariDataSource(config);
+        String url = infra.newDatabase(
+                "outbox_modes_" + info.getTestMethod().orElseThrow().getName().toLowerCase());
+        ds = TestPools.pool(url, 4).open();
         OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS);
         jdbi = Jdbi.create(ds);
     }

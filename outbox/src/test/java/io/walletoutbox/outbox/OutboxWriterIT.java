@@ -4,9 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.embedded.TestPools;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -27,12 +26,7 @@ class OutboxWriterIT {
     @BeforeAll
     static void database() {
         var infra = SharedInfrastructure.get();
-        var config = new HikariConfig();
-        config.setJdbcUrl(infra.newDatabase("outbox_writer"));
-        config.setUsername(infra.user());
-        config.setPassword("");
-        config.setMaximumPoolSize(2);
-        var ds = new HikariDataSource(config); // lives as long as the test JVM
+        var ds = TestPools.pool(infra.newDatabase("outbox_writer"), 2).open(); // lives as long as the test JVM
         OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS);
         OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS); // a second start finds nothing to do
         jdbi = Jdbi.create(ds);

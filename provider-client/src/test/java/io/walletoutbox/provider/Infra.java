@@ -1,8 +1,8 @@
 package io.walletoutbox.provider;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.embedded.TestPools;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxSchema;
 import java.nio.charset.StandardCharsets;
@@ -33,12 +33,7 @@ final class Infra implements AutoCloseable {
     final KafkaProducer<String, byte[]> producer;
 
     Infra(String name) {
-        var cfg = new HikariConfig();
-        cfg.setJdbcUrl(shared.newDatabase(name));
-        cfg.setUsername(shared.user());
-        cfg.setPassword("");
-        cfg.setMaximumPoolSize(20);
-        dataSource = new HikariDataSource(cfg);
+        dataSource = TestPools.pool(shared.newDatabase(name), 20).open();
         OutboxSchema.migrate(dataSource, OutboxConfig.DEFAULTS);
         ProviderSchema.migrate(dataSource);
         jdbi = Jdbi.create(dataSource);

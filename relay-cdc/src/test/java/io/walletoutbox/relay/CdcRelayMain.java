@@ -1,7 +1,6 @@
 package io.walletoutbox.relay;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
+import io.walletoutbox.embedded.TestPools;
 import io.walletoutbox.relay.cdc.CdcConfig;
 import io.walletoutbox.relay.cdc.CdcRelay;
 import java.time.Duration;
@@ -30,12 +29,7 @@ public final class CdcRelayMain {
                 .maxRetryBackoff(Duration.ofSeconds(1))
                 .topics(topic)
                 .build();
-        var pool = new HikariConfig();
-        pool.setJdbcUrl(url);
-        pool.setUsername(user);
-        pool.setPassword("");
-        pool.setMaximumPoolSize(2);
-        var jdbi = Jdbi.create(new HikariDataSource(pool));
+        var jdbi = Jdbi.create(TestPools.pool(url, 2).user(user, "").open());
         var relay = CdcRelay.create(jdbi, KafkaProducers.create(bootstrap, "crash-relay"), config, RelayMetrics.NONE);
         relay.start();
         System.out.println("started");

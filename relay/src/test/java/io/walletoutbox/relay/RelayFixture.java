@@ -1,8 +1,8 @@
 package io.walletoutbox.relay;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.embedded.TestPools;
 import io.walletoutbox.outbox.OutboxAdmin;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxEvent;
@@ -48,13 +48,7 @@ final class RelayFixture implements AutoCloseable {
 
     /** A pool of its own on the test database, closed with the fixture. */
     HikariDataSource pool(String name, int size) {
-        var config = new HikariConfig();
-        config.setJdbcUrl(url);
-        config.setUsername(infra.user());
-        config.setPassword("");
-        config.setMaximumPoolSize(size);
-        config.setPoolName(name);
-        var ds = new HikariDataSource(config);
+        var ds = TestPools.pool(url, size).name(name).open();
         closeables.push(ds);
         return ds;
     }

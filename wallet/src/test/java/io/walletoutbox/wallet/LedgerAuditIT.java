@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.embedded.TestPools;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -81,12 +81,8 @@ class LedgerAuditIT {
     @Test
     void theMigrationRefusesALedgerThatIsAlreadyInconsistent() {
         SharedInfrastructure infra = SharedInfrastructure.get();
-        HikariConfig hikari = new HikariConfig();
-        hikari.setJdbcUrl(infra.newDatabase("ledger_audit_migration_it"));
-        hikari.setUsername(infra.user());
-        hikari.setPassword("");
-        hikari.setMaximumPoolSize(2);
-        try (var dataSource = new HikariDataSource(hikari)) {
+        try (var dataSource = TestPools.pool(infra.newDatabase("ledger_audit_migration_it"), 2)
+                .open()) {
             migrate(dataSource, "5");
             Jdbi jdbi = Jdbi.create(dataSource);
             UUID good = UUID.randomUUID();

@@ -3,9 +3,9 @@ package io.walletoutbox.wallet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.embedded.TestPools;
 import java.time.LocalDate;
 import java.util.Map;
 import java.util.UUID;
@@ -22,12 +22,8 @@ class SpendMigrationIT {
     @Test
     void theCounterStartsWithTodaysPendingAndSucceededPayments() {
         SharedInfrastructure infra = SharedInfrastructure.get();
-        HikariConfig hikari = new HikariConfig();
-        hikari.setJdbcUrl(infra.newDatabase("spend_migration_it"));
-        hikari.setUsername(infra.user());
-        hikari.setPassword("");
-        hikari.setMaximumPoolSize(2);
-        try (var dataSource = new HikariDataSource(hikari)) {
+        try (var dataSource =
+                TestPools.pool(infra.newDatabase("spend_migration_it"), 2).open()) {
             migrate(dataSource, "2");
             Jdbi jdbi = Jdbi.create(dataSource);
             UUID wallet = UUID.randomUUID();

@@ -1,8 +1,8 @@
 package io.walletoutbox.wallet;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.embedded.TestPools;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxSchema;
 import io.walletoutbox.outbox.OutboxWriter;
@@ -26,12 +26,7 @@ final class TestDatabase implements AutoCloseable {
 
     TestDatabase(String prefix) {
         SharedInfrastructure infra = SharedInfrastructure.get();
-        HikariConfig hikari = new HikariConfig();
-        hikari.setJdbcUrl(infra.newDatabase(prefix));
-        hikari.setUsername(infra.user());
-        hikari.setPassword("");
-        hikari.setMaximumPoolSize(12);
-        dataSource = new HikariDataSource(hikari);
+        dataSource = TestPools.pool(infra.newDatabase(prefix), 12).open();
         OutboxSchema.migrate(dataSource, OutboxConfig.DEFAULTS);
         WalletSchema.migrate(dataSource);
         jdbi = Jdbi.create(dataSource);

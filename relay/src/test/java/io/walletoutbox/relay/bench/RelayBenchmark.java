@@ -1,9 +1,8 @@
 package io.walletoutbox.relay.bench;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.embedded.TestPools;
 import io.walletoutbox.outbox.OutboxAdmin;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxSchema;
@@ -72,16 +71,11 @@ public final class RelayBenchmark {
             int rounds = Integer.getInteger("rounds", 3);
             String db = infra.newDatabase("relay_bench_" + keys);
             String url = db + (db.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true";
-            var pool = new HikariConfig();
-            pool.setJdbcUrl(url);
-            pool.setUsername(infra.user());
-            pool.setPassword("");
-            pool.setMaximumPoolSize(workers + 2);
             // Alternate the two, so that the load of a shared machine hits both alike; report the medians.
             var references = new ArrayList<Double>();
             var relays = new ArrayList<Double>();
             var ceilings = new ArrayList<Double>();
-            try (var ds = new HikariDataSource(pool)) {
+            try (var ds = TestPools.pool(url, workers + 2).open()) {
                 OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS);
                 Jdbi jdbi = Jdbi.create(ds);
                 for (int round = 1; round <= rounds; round++) {

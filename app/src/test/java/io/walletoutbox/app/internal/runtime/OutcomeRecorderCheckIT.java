@@ -2,9 +2,9 @@ package io.walletoutbox.app.internal.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.embedded.TestPools;
 import io.walletoutbox.outbox.Inbox;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxSchema;
@@ -43,12 +43,7 @@ class OutcomeRecorderCheckIT {
     @BeforeAll
     static void start() {
         SharedInfrastructure infra = SharedInfrastructure.get();
-        HikariConfig hikari = new HikariConfig();
-        hikari.setJdbcUrl(infra.newDatabase("recorder_check"));
-        hikari.setUsername(infra.user());
-        hikari.setPassword("");
-        hikari.setMaximumPoolSize(4);
-        dataSource = new HikariDataSource(hikari);
+        dataSource = TestPools.pool(infra.newDatabase("recorder_check"), 4).open();
         OutboxSchema.migrate(dataSource, OutboxConfig.DEFAULTS);
         WalletSchema.migrate(dataSource);
         ProviderWiring.migrate(dataSource);

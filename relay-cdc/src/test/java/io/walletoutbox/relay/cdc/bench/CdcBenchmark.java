@@ -1,8 +1,8 @@
 package io.walletoutbox.relay.cdc.bench;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.embedded.TestPools;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxMode;
@@ -324,12 +324,8 @@ public final class CdcBenchmark {
 
     private static HikariDataSource database(SharedInfrastructure infra, String nameOrUrl) {
         String url = nameOrUrl.startsWith("jdbc:") ? nameOrUrl : infra.newDatabase(nameOrUrl);
-        var pool = new HikariConfig();
-        pool.setJdbcUrl(url + (url.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true");
-        pool.setUsername(infra.user());
-        pool.setPassword("");
-        pool.setMaximumPoolSize(16);
-        var ds = new HikariDataSource(pool);
+        var ds = TestPools.pool(url + (url.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true", 16)
+                .open();
         OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS);
         return ds;
     }

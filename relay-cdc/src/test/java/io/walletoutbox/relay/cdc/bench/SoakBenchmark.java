@@ -1,8 +1,8 @@
 package io.walletoutbox.relay.cdc.bench;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.embedded.TestPools;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxMode;
@@ -574,12 +574,7 @@ public final class SoakBenchmark {
     }
 
     private static HikariDataSource dataSource(String url, String user) {
-        var pool = new HikariConfig();
-        pool.setJdbcUrl(url);
-        pool.setUsername(user);
-        pool.setPassword("");
-        pool.setMaximumPoolSize(WRITERS + 12);
-        return new HikariDataSource(pool);
+        return TestPools.pool(url, WRITERS + 12).user(user, "").open();
     }
 
     private static String newTopic(String bootstrap, String name) throws Exception {
