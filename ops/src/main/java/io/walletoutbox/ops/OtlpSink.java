@@ -14,9 +14,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * counts requests, bytes and spans, and keeps nothing else. The tracing cost benchmarks export to it so that the
  * service pays the whole export (serialisation, HTTP) while the receiver stays cheap and on the same machine.
  *
- * <p>Usage: {@code OtlpSink <port> [<count file>]}: listens on 127.0.0.1:port (0: any free port, printed as
- * {@code OTLP sink listening on <port>}); on each request rewrites the count file (when given) with one line
- * {@code requests=<n> bytes=<n> spans=<n>}.
+ * <p>Usage: {@code OtlpSink <port> [<count file> [<span file>]]}: listens on 127.0.0.1:port (0: any free port,
+ * printed as {@code OTLP sink listening on <port>}); on each request rewrites the count file (when given) with one
+ * line {@code requests=<n> bytes=<n> spans=<n>}, and appends to the span file (when given) one line per span:
+ * {@code <trace id> <span id> <parent span id or -> <kind> <name>} (ids in hex, kind as OTLP numbers it: 1 internal,
+ * 2 server, 3 client, 4 producer, 5 consumer), so that a trace can be followed with {@code grep <trace id>}.
  */
 public final class OtlpSink {
     private final AtomicLong requests = new AtomicLong();
@@ -31,6 +33,7 @@ public final class OtlpSink {
             System.exit(2);
         }
         Path countFile = args.length > 1 ? Path.of(args[1]) : null;
+        Path spanFile = args.length > 2 ? Path.of(args[2]) : null;
         var sink = new OtlpSink();
         var server = HttpServer.create(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(args[0])), 64);
@@ -43,9 +46,16 @@ public final class OtlpSink {
                 sink.spans.addAndGet(countSpans(body));
                 exchange.getResponseHeaders().set("Content-Type", "application/x-protobuf");
                 exchange.sendResponseHeaders(200, -1);
-                if (countFile != null) {
-                    synchronized (sink) {
+                synchronized (sink) {
+                    if (countFile != null) {
                         Files.writeString(countFile, sink.counts() + "\n");
+                    }
+                    if (spanFile != null) {
+                        Files.writeString(
+                                spanFile,
+                                String.join("", spanLines(body)),
+                                java.nio.file.StandardOpenOption.CREATE,
+                                java.nio.file.StandardOpenOption.APPEND);
                     }
                 }
             }
@@ -64,43 +74,115 @@ public final class OtlpSink {
      * (spans), each a length-delimited message; anything unreadable counts as no span.
      */
     static long countSpans(byte[] request) {
+        long[] spans = {0};
         try {
-            return count(request, 0, request.length, 0);
+            visit(request, 0, request.length, 0, (b, from, to) -> spans[0]++);
         } catch (RuntimeException malformed) {
             return 0;
         }
+        return spans[0];
     }
 
     private static final int[] PATH = {1, 2, 2};
 
-    private static long count(byte[] b, int from, int to, int depth) {
-        long n = 0;
+    /**
+     * One line per span of an {@code ExportTraceServiceRequest} ({@code Span}: trace_id 1, span_id 2,
+     * parent_span_id 4, name 5, kind 6); nothing for a malformed request.
+     */
+    static java.util.List<String> spanLines(byte[] request) {
+        var lines = new java.util.ArrayList<String>();
+        try {
+            visit(request, 0, request.length, 0, (b, from, to) -> lines.add(spanLine(b, from, to)));
+        } catch (RuntimeException malformed) {
+            return java.util.List.of();
+        }
+        return lines;
+    }
+
+    private interface SpanVisitor {
+        void span(byte[] b, int from, int to);
+    }
+
+    private static void visit(byte[] b, int from, int to, int depth, SpanVisitor visitor) {
+        int i = from;
+        while (i < to) {
+            long[] key = varint(b, i);
+            i = (int) key[1];
+            int type = (int) (key[0] & 7);
+            if (type != 2) {
+                i = skip(b, i, type);
+                continue;
+            }
+            long[] len = varint(b, i);
+            int start = (int) len[1];
+            int end = start + (int) len[0];
+            if (end > to || end < start) {
+                throw new IllegalArgumentException("length past the message");
+            }
+            if ((int) (key[0] >>> 3) == PATH[depth]) {
+                if (depth == PATH.length - 1) {
+                    visitor.span(b, start, end);
+                } else {
+                    visit(b, start, end, depth + 1, visitor);
+                }
+            }
+            i = end;
+        }
+    }
+
+    private static String spanLine(byte[] b, int from, int to) {
+        String trace = "-";
+        String span = "-";
+        String parent = "-";
+        String name = "";
+        long kind = 0;
         int i = from;
         while (i < to) {
             long[] key = varint(b, i);
             i = (int) key[1];
             int field = (int) (key[0] >>> 3);
             int type = (int) (key[0] & 7);
-            switch (type) {
-                case 0 -> i = (int) varint(b, i)[1];
-                case 1 -> i += 8;
-                case 5 -> i += 4;
-                case 2 -> {
-                    long[] len = varint(b, i);
-                    int start = (int) len[1];
-                    int end = start + (int) len[0];
-                    if (end > to || end < start) {
-                        throw new IllegalArgumentException("length past the message");
-                    }
-                    if (field == PATH[depth]) {
-                        n += depth == PATH.length - 1 ? 1 : count(b, start, end, depth + 1);
-                    }
-                    i = end;
+            if (type == 2) {
+                long[] len = varint(b, i);
+                int start = (int) len[1];
+                int end = start + (int) len[0];
+                if (end > to || end < start) {
+                    throw new IllegalArgumentException("length past the message");
                 }
-                default -> throw new IllegalArgumentException("wire type " + type);
+                switch (field) {
+                    case 1 -> trace = hex(b, start, end);
+                    case 2 -> span = hex(b, start, end);
+                    case 4 -> parent = end > start ? hex(b, start, end) : "-";
+                    case 5 -> name = new String(b, start, end - start, java.nio.charset.StandardCharsets.UTF_8);
+                    default -> {}
+                }
+                i = end;
+            } else if (type == 0 && field == 6) {
+                long[] v = varint(b, i);
+                kind = v[0];
+                i = (int) v[1];
+            } else {
+                i = skip(b, i, type);
             }
         }
-        return n;
+        return trace + " " + span + " " + parent + " " + kind + " " + name + "\n";
+    }
+
+    private static int skip(byte[] b, int i, int type) {
+        return switch (type) {
+            case 0 -> (int) varint(b, i)[1];
+            case 1 -> i + 8;
+            case 5 -> i + 4;
+            case 2 -> {
+                long[] len = varint(b, i);
+                yield (int) len[1] + (int) len[0];
+            }
+            default -> throw new IllegalArgumentException("wire type " + type);
+        };
+    }
+
+    private static String hex(byte[] b, int from, int to) {
+        return java.util.HexFormat.of().formatHex(b, from, to);
     }
 
     /** {value, next index} of the varint at {@code i}. */

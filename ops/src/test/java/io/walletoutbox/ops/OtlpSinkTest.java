@@ -53,8 +53,38 @@ class OtlpSinkTest {
     }
 
     @Test
+    void printsEachSpansIdsParentKindAndName() {
+        byte[] trace = new byte[16];
+        trace[15] = 7;
+        var child = Span.newBuilder()
+                .setTraceId(ByteString.copyFrom(trace))
+                .setSpanId(ByteString.copyFrom(new byte[] {0, 0, 0, 0, 0, 0, 0, 2}))
+                .setParentSpanId(ByteString.copyFrom(new byte[] {0, 0, 0, 0, 0, 0, 0, 1}))
+                .setKind(Span.SpanKind.SPAN_KIND_CONSUMER)
+                .setName("process wallet.events")
+                .build();
+        var root = child.toBuilder()
+                .setSpanId(ByteString.copyFrom(new byte[] {0, 0, 0, 0, 0, 0, 0, 1}))
+                .clearParentSpanId()
+                .setKind(Span.SpanKind.SPAN_KIND_SERVER)
+                .setName("POST /wallets/{walletId}/bill-payments")
+                .build();
+        var request = ExportTraceServiceRequest.newBuilder()
+                .addResourceSpans(ResourceSpans.newBuilder()
+                        .addScopeSpans(ScopeSpans.newBuilder().addSpans(root).addSpans(child)))
+                .build();
+
+        assertEquals(
+                java.util.List.of(
+                        "00000000000000000000000000000007 0000000000000001 - 2 POST /wallets/{walletId}/bill-payments\n",
+                        "00000000000000000000000000000007 0000000000000002 0000000000000001 5 process wallet.events\n"),
+                OtlpSink.spanLines(request.toByteArray()));
+    }
+
+    @Test
     void aMalformedBodyCountsAsNoSpan() {
         assertEquals(0, OtlpSink.countSpans(new byte[] {0x0a, 0x7f, 0x01}));
         assertEquals(0, OtlpSink.countSpans(new byte[0]));
+        assertEquals(java.util.List.of(), OtlpSink.spanLines(new byte[] {0x0a, 0x7f, 0x01}));
     }
 }
