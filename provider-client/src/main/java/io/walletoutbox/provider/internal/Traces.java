@@ -1,26 +1,25 @@
 package io.walletoutbox.provider.internal;
 
-import io.opentelemetry.api.GlobalOpenTelemetry;
-import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.context.propagation.TextMapGetter;
+import io.walletoutbox.outbox.internal.tracing.OtelSupport;
+import io.walletoutbox.outbox.internal.tracing.RegisteredTracer;
+import io.walletoutbox.outbox.internal.tracing.TraceSupport;
 import java.net.URI;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.regex.Pattern;
+import java.util.Objects;
 
 /**
  * The module's only door to OpenTelemetry (issue 23; names, kinds and attributes as in the tracing contract). The
  * API is optional ({@code requires static}): whether it is readable is checked once, and without it every method
  * here returns a span that does nothing, so no OpenTelemetry class is ever loaded. With the API but no SDK
- * registered ({@link GlobalOpenTelemetry}, looked up at each span, so an SDK the application registers later is
- * used), spans are the API's no-op ones. Nothing outside this file names an OpenTelemetry type: the rest of the
+ * registered ({@code GlobalOpenTelemetry}, looked up at each span, so an SDK the application registers later is
+ * used), spans are the API's no-op ones. Nothing else in this module names an OpenTelemetry type: the rest of the
  * module holds a {@link Span} of this class, and passes trace contexts around as W3C {@code traceparent} strings.
+ * The mechanics shared with the other libraries (the availability check, the registered tracer, traceparent parsing
+ * and validation, failures) are in {@code io.walletoutbox.outbox.internal.tracing}.
  *
  * <p>Sampling is never decided here: every span starts from the parent or link the caller gives, so the decision
  * the application made where the trace began travels with the context.
@@ -37,11 +36,7 @@ final class Traces {
     static final String RECONCILIATION_HOW = "walletoutbox.reconciliation.how";
     static final String RECONCILE_SPAN = "reconcile payment";
 
-    // W3C trace context, version 00 and the same shape of later versions' first four fields.
-    private static final Pattern TRACEPARENT = Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
-    private static final String ZERO_TRACE = "0".repeat(32);
-    private static final String ZERO_SPAN = "0".repeat(16);
-    private static final boolean AVAILABLE = available();
+    private static final boolean AVAILABLE = TraceSupport.apiReadable(Traces.class);
 
     private Traces() {}
 
@@ -120,29 +115,7 @@ final class Traces {
 
     /** {@code traceparent} when it is a well-formed W3C trace context, else null (what a stored one must be). */
     static String validTraceparent(String traceparent) {
-        if (traceparent == null
-                || traceparent.length() != 55
-                || !TRACEPARENT.matcher(traceparent).matches()
-                || traceparent.startsWith("ff")
-                || traceparent.regionMatches(3, ZERO_TRACE, 0, 32)
-                || traceparent.regionMatches(36, ZERO_SPAN, 0, 16)) {
-            return null;
-        }
-        return traceparent;
-    }
-
-    private static boolean available() {
-        try {
-            ClassLoader loader = Traces.class.getClassLoader();
-            Module api = Class.forName("io.opentelemetry.api.GlobalOpenTelemetry", false, loader)
-                    .getModule();
-            Module context = Class.forName("io.opentelemetry.context.Context", false, loader)
-                    .getModule();
-            Module self = Traces.class.getModule();
-            return !self.isNamed() || (self.canRead(api) && self.canRead(context));
-        } catch (ClassNotFoundException | LinkageError e) {
-            return false;
-        }
+        return TraceSupport.validTraceparent(traceparent);
     }
 
     /** Without the API: nothing, and the forwarded traceparent travels on unchanged. */
@@ -198,21 +171,7 @@ final class Traces {
 
     /** The only code that names OpenTelemetry types; loaded only when the API is readable. */
     private static final class Otel implements Span {
-        private static final TextMapGetter<Map<String, String>> GETTER = new TextMapGetter<>() {
-            @Override
-            public Iterable<String> keys(Map<String, String> carrier) {
-                return carrier.keySet();
-            }
-
-            @Override
-            public String get(Map<String, String> carrier, String key) {
-                return carrier == null ? null : carrier.get(key);
-            }
-        };
-
-        private record Cached(OpenTelemetry owner, Tracer tracer) {}
-
-        private static volatile Cached cached;
+        private static final RegisteredTracer TRACER = new RegisteredTracer(INSTRUMENTATION);
 
         private final io.opentelemetry.api.trace.Span span;
         private final boolean created; // a tracer made a span here (not the no-op's wrapped parent, nor invalid)
@@ -224,32 +183,14 @@ final class Traces {
         }
 
         // The global instance is read at each span: one the application registers after this module started
-        // (or a test's, after resetForTest) is used from then on.
+        // (or a test's, after resetForTest) is used from then on; with none, the no-op tracer, whose spans carry
+        // their parent's context (so a record's context is still made current, and the forwarded header travels).
         private static Tracer tracer() {
-            OpenTelemetry now = GlobalOpenTelemetry.getOrNoop();
-            Cached c = cached;
-            if (c == null || c.owner() != now) {
-                c = new Cached(now, now.getTracer(INSTRUMENTATION));
-                cached = c;
-            }
-            return c.tracer();
-        }
-
-        private static Context extract(String traceparent) {
-            if (traceparent == null) {
-                return Context.root();
-            }
-            return W3CTraceContextPropagator.getInstance()
-                    .extract(Context.root(), Map.of("traceparent", traceparent), GETTER);
-        }
-
-        private static SpanContext contextOf(String traceparent) {
-            return io.opentelemetry.api.trace.Span.fromContext(extract(traceparent))
-                    .getSpanContext();
+            return TRACER.orNoop();
         }
 
         static Span consumer(String topic, String traceparent) {
-            Context parent = extract(traceparent);
+            Context parent = OtelSupport.extract(traceparent);
             var span = tracer().spanBuilder("process " + topic)
                     .setSpanKind(SpanKind.CONSUMER)
                     .setParent(parent)
@@ -263,7 +204,7 @@ final class Traces {
             if (!io.opentelemetry.api.trace.Span.fromContext(parent)
                     .getSpanContext()
                     .isValid()) {
-                parent = extract(forwarded);
+                parent = OtelSupport.extract(forwarded);
             }
             var builder = tracer().spanBuilder(method)
                     .setSpanKind(SpanKind.CLIENT)
@@ -292,8 +233,8 @@ final class Traces {
             var builder = tracer().spanBuilder(RECONCILE_SPAN)
                     .setSpanKind(SpanKind.INTERNAL)
                     .setNoParent();
-            SpanContext payment = contextOf(linked);
-            if (payment.isValid()) {
+            SpanContext payment = OtelSupport.spanContext(linked);
+            if (payment != null) {
                 builder.addLink(payment);
             }
             return new Otel(builder.startSpan(), SpanContext.getInvalid());
@@ -336,17 +277,13 @@ final class Traces {
 
         @Override
         public void error(String description, Throwable failure) {
-            if (failure != null) {
-                span.recordException(failure);
-                span.setAttribute("error.type", failure.getClass().getName());
-            }
-            span.setStatus(StatusCode.ERROR, description);
+            OtelSupport.failed(span, description, failure);
         }
 
         @Override
         public void link(String traceparent) {
-            SpanContext linked = contextOf(traceparent);
-            if (linked.isValid()) {
+            SpanContext linked = OtelSupport.spanContext(traceparent);
+            if (linked != null) {
                 span.addLink(linked);
             }
         }
@@ -371,10 +308,7 @@ final class Traces {
             if (!created) {
                 return forwarded;
             }
-            Map<String, String> carrier = new HashMap<>(2);
-            W3CTraceContextPropagator.getInstance()
-                    .inject(Context.root().with(span), carrier, (c, k, v) -> c.put(k, v));
-            return carrier.getOrDefault("traceparent", forwarded);
+            return Objects.requireNonNullElse(OtelSupport.traceparent(span.getSpanContext()), forwarded);
         }
 
         @Override

@@ -1,17 +1,15 @@
 package io.walletoutbox.relay.internal;
 
-import io.opentelemetry.api.GlobalOpenTelemetry;
-import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.api.trace.TracerProvider;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.context.propagation.TextMapGetter;
+import io.walletoutbox.outbox.internal.tracing.OtelSupport;
+import io.walletoutbox.outbox.internal.tracing.RegisteredTracer;
+import io.walletoutbox.outbox.internal.tracing.TraceSupport;
 import io.walletoutbox.relay.OutboxRecords.StoredEvent;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,18 +23,20 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * batch (CDC) a root INTERNAL span linked to every record it carried. The CDC relay makes its spans here too, so
  * both relays make the same ones.
  *
- * <p>The only code of the relays that names an OpenTelemetry type. The API is optional ({@code requires static}):
- * when it is not readable, or no OpenTelemetry is registered ({@code GlobalOpenTelemetry}), or the registered one
- * traces nothing (the no-op), every method returns at once, without allocating: the relay runs at Kafka's latency
- * floor and must not slow down when tracing is off. The registered tracer is looked up at each use (a few volatile
- * reads), never at class loading, so an SDK the application registers later, or a test registers and resets, is
- * seen. Libraries never sample: a span's decision follows its parent's, the stored {@code traceparent}.
+ * <p>The only code of the relays that names an OpenTelemetry type, besides the mechanics it shares with the other
+ * libraries (the availability check, the registered tracer, traceparent parsing, failures) in {@code
+ * io.walletoutbox.outbox.internal.tracing}. The API is optional ({@code requires static}): when it is not readable,
+ * or no OpenTelemetry is registered ({@code GlobalOpenTelemetry}), or the registered one traces nothing (the no-op),
+ * every method returns at once, without allocating: the relay runs at Kafka's latency floor and must not slow down
+ * when tracing is off. The registered tracer is looked up at each use (a few volatile reads), never at class
+ * loading, so an SDK the application registers later, or a test registers and resets, is seen. Libraries never
+ * sample: a span's decision follows its parent's, the stored {@code traceparent}.
  */
 public final class Traces {
     /** The instrumentation scope of the relays' spans. */
     public static final String SCOPE = "io.walletoutbox.relay";
 
-    private static final boolean API = apiReadable();
+    private static final boolean API = TraceSupport.apiReadable(Traces.class);
 
     private Traces() {}
 
@@ -88,24 +88,6 @@ public final class Traces {
         void answered(RecordMetadata metadata, Exception error, Runnable whileCurrent);
     }
 
-    /** Whether OpenTelemetry's API and context modules can be used from here (present, and read by this module). */
-    private static boolean apiReadable() {
-        try {
-            ClassLoader loader = Traces.class.getClassLoader();
-            Module self = Traces.class.getModule();
-            for (String name :
-                    List.of("io.opentelemetry.api.GlobalOpenTelemetry", "io.opentelemetry.context.Context")) {
-                Class<?> type = Class.forName(name, false, loader);
-                if (self.isNamed() && !self.canRead(type.getModule())) {
-                    return false;
-                }
-            }
-            return true;
-        } catch (ClassNotFoundException | LinkageError e) {
-            return false;
-        }
-    }
-
     /** Milliseconds from {@code createdAt} to now, never negative (clocks of two machines). */
     static long waitMillis(Instant createdAt) {
         return Math.max(0, Duration.between(createdAt, Instant.now()).toMillis());
@@ -113,75 +95,31 @@ public final class Traces {
 
     /** Everything that names an OpenTelemetry type: loaded only when the API is readable. */
     private static final class Otel {
-        private static final AttributeKey<String> SYSTEM = AttributeKey.stringKey("messaging.system");
-        private static final AttributeKey<String> OPERATION_TYPE = AttributeKey.stringKey("messaging.operation.type");
-        private static final AttributeKey<String> OPERATION_NAME = AttributeKey.stringKey("messaging.operation.name");
-        private static final AttributeKey<String> DESTINATION = AttributeKey.stringKey("messaging.destination.name");
-        private static final AttributeKey<String> MESSAGE_ID = AttributeKey.stringKey("messaging.message.id");
         private static final AttributeKey<String> KEY = AttributeKey.stringKey("messaging.kafka.message.key");
         private static final AttributeKey<String> PARTITION =
                 AttributeKey.stringKey("messaging.destination.partition.id");
         private static final AttributeKey<Long> OFFSET = AttributeKey.longKey("messaging.kafka.offset");
         private static final AttributeKey<Long> WAIT = AttributeKey.longKey("walletoutbox.outbox.wait_ms");
-        private static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
         private static final AttributeKey<String> MODE = AttributeKey.stringKey("walletoutbox.relay.mode");
         private static final AttributeKey<Long> COUNT = AttributeKey.longKey("messaging.batch.message_count");
 
-        private static final Tracer NOOP = TracerProvider.noop().get(SCOPE);
-
-        /** The traceparent itself is the carrier: the getter answers its one key. */
-        private static final TextMapGetter<String> TRACEPARENT = new TextMapGetter<>() {
-            @Override
-            public Iterable<String> keys(String carrier) {
-                return List.of("traceparent");
-            }
-
-            @Override
-            public String get(String carrier, String key) {
-                return "traceparent".equals(key) ? carrier : null;
-            }
-        };
-
-        /** The registered OpenTelemetry last seen, and its tracer (null: the no-op). */
-        private record Bound(OpenTelemetry registered, Tracer tracer) {}
-
-        private static volatile Bound bound = new Bound(null, null);
+        private static final RegisteredTracer TRACER = new RegisteredTracer(SCOPE);
 
         private Otel() {}
 
-        /** The registered tracer, or null when none is registered or it is the no-op. Never registers one. */
-        static Tracer tracer() {
-            if (!GlobalOpenTelemetry.isSet()) {
-                return null;
-            }
-            OpenTelemetry registered = GlobalOpenTelemetry.get();
-            Bound b = bound;
-            if (b.registered() != registered) {
-                Tracer tracer = registered.getTracer(SCOPE);
-                b = new Bound(registered, tracer == NOOP ? null : tracer);
-                bound = b;
-            }
-            return b.tracer();
-        }
-
         /** The valid span context a stored {@code traceparent} names, or null. */
         static SpanContext stored(StoredEvent event) {
-            String traceparent = event.headers().get("traceparent");
-            if (traceparent == null) {
-                return null;
-            }
-            var context = W3CTraceContextPropagator.getInstance().extract(Context.root(), traceparent, TRACEPARENT);
-            var span = Span.fromContext(context).getSpanContext();
-            return span.isValid() ? span : null;
+            String traceparent = event.headers().get(TraceSupport.TRACEPARENT);
+            return traceparent == null ? null : OtelSupport.spanContext(traceparent);
         }
 
         static Cycle cycle(String name, String mode) {
-            var tracer = tracer();
+            var tracer = TRACER.get();
             return tracer == null ? Cycle.NONE : new OtelCycle(tracer, name, mode, System.currentTimeMillis());
         }
 
         static Publish publish(StoredEvent event) {
-            var tracer = tracer();
+            var tracer = TRACER.get();
             if (tracer == null) {
                 return null;
             }
@@ -192,11 +130,11 @@ public final class Traces {
             var span = tracer.spanBuilder("publish " + event.topic())
                     .setSpanKind(SpanKind.PRODUCER)
                     .setParent(Context.root().with(Span.wrap(parent)))
-                    .setAttribute(SYSTEM, "kafka")
-                    .setAttribute(OPERATION_TYPE, "send")
-                    .setAttribute(OPERATION_NAME, "publish")
-                    .setAttribute(DESTINATION, event.topic())
-                    .setAttribute(MESSAGE_ID, event.eventId().toString())
+                    .setAttribute(OtelSupport.MESSAGING_SYSTEM, "kafka")
+                    .setAttribute(OtelSupport.OPERATION_TYPE, "send")
+                    .setAttribute(OtelSupport.OPERATION_NAME, "publish")
+                    .setAttribute(OtelSupport.DESTINATION, event.topic())
+                    .setAttribute(OtelSupport.MESSAGE_ID, event.eventId().toString())
                     .setAttribute(KEY, event.aggregateId())
                     .setAttribute(WAIT, waitMillis(event.createdAt()))
                     .startSpan();
@@ -207,7 +145,7 @@ public final class Traces {
                         span.setAttribute(OFFSET, metadata.offset());
                     }
                 } else {
-                    failed(span, error);
+                    OtelSupport.failed(span, error);
                 }
                 try (var scope = span.makeCurrent()) {
                     whileCurrent.run();
@@ -215,12 +153,6 @@ public final class Traces {
                     span.end();
                 }
             };
-        }
-
-        static void failed(Span span, Throwable error) {
-            span.setStatus(StatusCode.ERROR, String.valueOf(error.getMessage()));
-            span.setAttribute(ERROR_TYPE, error.getClass().getName());
-            span.recordException(error);
         }
 
         /** A cycle's span, started at the first {@link #carried}: idle cycles make none. */
@@ -273,7 +205,7 @@ public final class Traces {
                     span.setAttribute(COUNT, (long) messages);
                 }
                 if (error != null) {
-                    failed(span, error);
+                    OtelSupport.failed(span, error);
                 } else if (failed > 0) {
                     span.setStatus(StatusCode.ERROR, failed + " of " + messages + " records not acknowledged");
                 }

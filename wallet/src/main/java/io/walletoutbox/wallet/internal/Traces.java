@@ -1,21 +1,12 @@
 package io.walletoutbox.wallet.internal;
 
-import io.opentelemetry.api.GlobalOpenTelemetry;
-import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanBuilder;
-import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.SpanKind;
-import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.api.trace.TracerProvider;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
-import io.opentelemetry.context.Context;
-import io.opentelemetry.context.propagation.TextMapGetter;
 import io.walletoutbox.outbox.OutboxEvent;
-import java.util.HashMap;
-import java.util.List;
+import io.walletoutbox.outbox.internal.tracing.OtelSupport;
+import io.walletoutbox.outbox.internal.tracing.RegisteredTracer;
+import io.walletoutbox.outbox.internal.tracing.TraceSupport;
 
 /**
  * The wallet's spans and trace contexts (OpenTelemetry; docs/tracing.md). A payment's {@code BillPaymentRequested}
@@ -24,17 +15,17 @@ import java.util.List;
  * its {@code traceparent}. An outcome event carries the current span's context (the consumer's {@code process}
  * span, a reconciliation's span) when there is one.
  *
- * <p>The only code of the module that names an OpenTelemetry type. The API is optional ({@code requires static}):
- * when it is not readable, or no OpenTelemetry is registered ({@code GlobalOpenTelemetry}), or the registered one
- * is the no-op, no span is made and events are stored as without tracing (the caller's {@code traceparent}, if
- * any). The registered tracer is looked up at each use, never at class loading, and never registers one. Libraries
- * never sample: the span's decision follows its parent's.
+ * <p>The API is optional ({@code requires static}): when it is not readable, or no OpenTelemetry is registered
+ * ({@code GlobalOpenTelemetry}), or the registered one is the no-op, no span is made and events are stored as
+ * without tracing (the caller's {@code traceparent}, if any). The shared mechanics (the availability check, the
+ * registered tracer, the {@code create} span the outbox's writers make too) are in {@code
+ * io.walletoutbox.outbox.internal.tracing}. Libraries never sample: the span's decision follows its parent's.
  */
 final class Traces {
     /** The instrumentation scope of the wallet's spans. */
     static final String SCOPE = "io.walletoutbox.wallet";
 
-    private static final boolean API = apiReadable();
+    private static final boolean API = TraceSupport.apiReadable(Traces.class);
 
     private Traces() {}
 
@@ -63,92 +54,25 @@ final class Traces {
         return API ? Otel.current() : null;
     }
 
-    /** Whether OpenTelemetry's API and context modules can be used from here (present, and read by this module). */
-    private static boolean apiReadable() {
-        try {
-            ClassLoader loader = Traces.class.getClassLoader();
-            Module self = Traces.class.getModule();
-            for (String name :
-                    List.of("io.opentelemetry.api.GlobalOpenTelemetry", "io.opentelemetry.context.Context")) {
-                Class<?> type = Class.forName(name, false, loader);
-                if (self.isNamed() && !self.canRead(type.getModule())) {
-                    return false;
-                }
-            }
-            return true;
-        } catch (ClassNotFoundException | LinkageError e) {
-            return false;
-        }
-    }
-
-    /** Everything that uses OpenTelemetry: loaded only when the API is readable. */
+    /** Everything that names an OpenTelemetry type: loaded only when the API is readable. */
     private static final class Otel {
-        private static final Tracer NOOP = TracerProvider.noop().get(SCOPE);
-
-        /** The traceparent itself is the carrier: the getter answers its one key. */
-        private static final TextMapGetter<String> TRACEPARENT = new TextMapGetter<>() {
-            @Override
-            public Iterable<String> keys(String carrier) {
-                return List.of("traceparent");
-            }
-
-            @Override
-            public String get(String carrier, String key) {
-                return "traceparent".equals(key) ? carrier : null;
-            }
-        };
-
-        /** The registered OpenTelemetry last seen, and its tracer (null: the no-op). */
-        private record Bound(OpenTelemetry registered, Tracer tracer) {}
-
-        private static volatile Bound bound = new Bound(null, null);
+        private static final RegisteredTracer TRACER = new RegisteredTracer(SCOPE);
+        private static final AttributeKey<Boolean> APPENDED = AttributeKey.booleanKey("walletoutbox.outbox.appended");
 
         private Otel() {}
 
-        /** The registered tracer, or null when none is registered or it is the no-op. Never registers one. */
-        static Tracer tracer() {
-            if (!GlobalOpenTelemetry.isSet()) {
-                return null;
-            }
-            OpenTelemetry registered = GlobalOpenTelemetry.get();
-            Bound b = bound;
-            if (b.registered() != registered) {
-                Tracer tracer = registered.getTracer(SCOPE);
-                b = new Bound(registered, tracer == NOOP ? null : tracer);
-                bound = b;
-            }
-            return b.tracer();
-        }
-
         static Create create(OutboxEvent event) {
-            Tracer tracer = tracer();
+            Tracer tracer = TRACER.get();
             if (tracer == null) {
                 return null;
             }
-            SpanBuilder builder = tracer.spanBuilder("create " + event.topic())
-                    .setSpanKind(SpanKind.PRODUCER)
-                    .setAttribute(AttributeKey.stringKey("messaging.system"), "kafka")
-                    .setAttribute(AttributeKey.stringKey("messaging.operation.type"), "create")
-                    .setAttribute(AttributeKey.stringKey("messaging.operation.name"), "create")
-                    .setAttribute(AttributeKey.stringKey("messaging.destination.name"), event.topic())
-                    .setAttribute(
-                            AttributeKey.stringKey("messaging.message.id"),
-                            event.id().toString());
-            String given = event.headers().get("traceparent");
-            if (Span.current().getSpanContext().isValid()) {
-                builder.setParent(Context.current());
-            } else if (given != null) {
-                builder.setParent(W3CTraceContextPropagator.getInstance().extract(Context.root(), given, TRACEPARENT));
-            } else {
-                builder.setNoParent();
-            }
-            Span span = builder.startSpan();
-            String traceparent = traceparent(span.getSpanContext());
+            Span span = OtelSupport.startCreate(tracer, event);
+            String traceparent = OtelSupport.traceparent(span.getSpanContext());
             if (traceparent == null) {
                 span.end();
                 return null;
             }
-            OutboxEvent stored = event.withHeader("traceparent", traceparent);
+            OutboxEvent stored = event.withHeader(TraceSupport.TRACEPARENT, traceparent);
             return new Create() {
                 @Override
                 public OutboxEvent event() {
@@ -158,13 +82,9 @@ final class Traces {
                 @Override
                 public void end(boolean appended, Throwable error) {
                     if (error != null) {
-                        span.setStatus(StatusCode.ERROR, String.valueOf(error.getMessage()));
-                        span.setAttribute(
-                                AttributeKey.stringKey("error.type"),
-                                error.getClass().getName());
-                        span.recordException(error);
+                        OtelSupport.failed(span, error);
                     } else if (!appended) {
-                        span.setAttribute(AttributeKey.booleanKey("walletoutbox.outbox.appended"), false);
+                        span.setAttribute(APPENDED, false);
                     }
                     span.end();
                 }
@@ -172,18 +92,7 @@ final class Traces {
         }
 
         static String current() {
-            return traceparent(Span.current().getSpanContext());
-        }
-
-        /** {@code context} as a W3C {@code traceparent}, or null when it is not valid. */
-        static String traceparent(SpanContext context) {
-            if (!context.isValid()) {
-                return null;
-            }
-            var carrier = new HashMap<String, String>(2);
-            W3CTraceContextPropagator.getInstance()
-                    .inject(Context.root().with(Span.wrap(context)), carrier, HashMap::put);
-            return carrier.get("traceparent");
+            return OtelSupport.traceparent(Span.current().getSpanContext());
         }
     }
 }

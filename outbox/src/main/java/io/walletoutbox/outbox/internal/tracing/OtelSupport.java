@@ -1,0 +1,111 @@
+package io.walletoutbox.outbox.internal.tracing;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.walletoutbox.outbox.OutboxEvent;
+import java.util.HashMap;
+import java.util.List;
+
+/**
+ * The mechanics the libraries' {@code Traces} classes share (docs/tracing.md): trace contexts to and from W3C
+ * {@code traceparent} strings, a failure recorded on a span, and the {@code create <topic>} span of an outbox
+ * append, which both the outbox's writers and the wallet's payment function make.
+ *
+ * <p>Names OpenTelemetry types: use it only from a class loaded after {@link TraceSupport#apiReadable} said yes.
+ */
+public final class OtelSupport {
+    public static final AttributeKey<String> MESSAGING_SYSTEM = AttributeKey.stringKey("messaging.system");
+    public static final AttributeKey<String> OPERATION_TYPE = AttributeKey.stringKey("messaging.operation.type");
+    public static final AttributeKey<String> OPERATION_NAME = AttributeKey.stringKey("messaging.operation.name");
+    public static final AttributeKey<String> DESTINATION = AttributeKey.stringKey("messaging.destination.name");
+    public static final AttributeKey<String> MESSAGE_ID = AttributeKey.stringKey("messaging.message.id");
+    public static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
+
+    /** The traceparent itself is the carrier: the getter answers its one key. */
+    private static final TextMapGetter<String> TRACEPARENT = new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(String carrier) {
+            return List.of(TraceSupport.TRACEPARENT);
+        }
+
+        @Override
+        public String get(String carrier, String key) {
+            return TraceSupport.TRACEPARENT.equals(key) ? carrier : null;
+        }
+    };
+
+    private OtelSupport() {}
+
+    /** The root context with the span context {@code traceparent} names; the root alone when it is null or malformed. */
+    public static Context extract(String traceparent) {
+        if (traceparent == null) {
+            return Context.root();
+        }
+        return W3CTraceContextPropagator.getInstance().extract(Context.root(), traceparent, TRACEPARENT);
+    }
+
+    /** The valid span context {@code traceparent} names (a parent or a link), or null. */
+    public static SpanContext spanContext(String traceparent) {
+        SpanContext context = Span.fromContext(extract(traceparent)).getSpanContext();
+        return context.isValid() ? context : null;
+    }
+
+    /** {@code context} as a W3C {@code traceparent}, or null when it is not valid. */
+    public static String traceparent(SpanContext context) {
+        if (!context.isValid()) {
+            return null;
+        }
+        var carrier = new HashMap<String, String>(2);
+        W3CTraceContextPropagator.getInstance().inject(Context.root().with(Span.wrap(context)), carrier, HashMap::put);
+        return carrier.get(TraceSupport.TRACEPARENT);
+    }
+
+    /** Marks {@code span} failed by {@code error}: status ERROR with its message, {@code error.type}, the exception. */
+    public static void failed(Span span, Throwable error) {
+        failed(span, String.valueOf(error.getMessage()), error);
+    }
+
+    /**
+     * Marks {@code span} failed: status ERROR with {@code description}; when {@code error} is not null also {@code
+     * error.type} (its class) and the exception event.
+     */
+    public static void failed(Span span, String description, Throwable error) {
+        span.setStatus(StatusCode.ERROR, description);
+        if (error != null) {
+            span.setAttribute(ERROR_TYPE, error.getClass().getName());
+            span.recordException(error);
+        }
+    }
+
+    /**
+     * Starts the {@code create <topic>} PRODUCER span of appending {@code event}: a child of the current span, or
+     * else of the event's own {@code traceparent} header, or else the root of a new trace. Its context is what the
+     * stored event's {@code traceparent} must be ({@link #traceparent}).
+     */
+    public static Span startCreate(Tracer tracer, OutboxEvent event) {
+        SpanBuilder builder = tracer.spanBuilder("create " + event.topic())
+                .setSpanKind(SpanKind.PRODUCER)
+                .setAttribute(MESSAGING_SYSTEM, "kafka")
+                .setAttribute(OPERATION_TYPE, "create")
+                .setAttribute(OPERATION_NAME, "create")
+                .setAttribute(DESTINATION, event.topic())
+                .setAttribute(MESSAGE_ID, event.id().toString());
+        String given = event.headers().get(TraceSupport.TRACEPARENT);
+        if (Span.current().getSpanContext().isValid()) {
+            builder.setParent(Context.current());
+        } else if (given != null) {
+            builder.setParent(extract(given));
+        } else {
+            builder.setNoParent();
+        }
+        return builder.startSpan();
+    }
+}
