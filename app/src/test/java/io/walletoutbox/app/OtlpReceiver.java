@@ -12,11 +12,14 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.zip.GZIPInputStream;
 
@@ -42,6 +45,14 @@ final class OtlpReceiver implements AutoCloseable {
 
         String name() {
             return span.getName();
+        }
+
+        /** Whether the span has a link to the span {@code spanId} of trace {@code traceId}. */
+        boolean linksTo(String traceId, String spanId) {
+            return span.getLinksList().stream()
+                    .anyMatch(link -> HEX.formatHex(link.getTraceId().toByteArray())
+                                    .equals(traceId)
+                            && HEX.formatHex(link.getSpanId().toByteArray()).equals(spanId));
         }
 
         /** The span's attributes, each value as text. */
@@ -87,6 +98,31 @@ final class OtlpReceiver implements AutoCloseable {
     /** The spans of {@code traceId} received so far. */
     List<Received> trace(String traceId) {
         return spans.stream().filter(s -> s.traceId().equals(traceId)).toList();
+    }
+
+    /**
+     * The first span received (now or within 15 s) that is named {@code name}, belongs to {@code traceId} (any trace
+     * when null) and {@code matches}; fails listing what arrived when none does.
+     */
+    Received awaitSpan(String traceId, String name, Predicate<Received> matches) {
+        return await(
+                "span " + name + (traceId == null ? "" : " of trace " + traceId),
+                () -> spans.stream()
+                        .filter(s -> traceId == null || s.traceId().equals(traceId))
+                        .filter(s -> s.name().equals(name))
+                        .filter(matches)
+                        .findFirst()
+                        .orElse(null));
+    }
+
+    /** What {@code found} supplies once it is not null (polled for up to 15 s); fails listing what arrived. */
+    <T> T await(String what, Supplier<T> found) {
+        try {
+            ServiceHarness.await(Duration.ofSeconds(15), what, () -> found.get() != null);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; received: " + spans(), e);
+        }
+        return found.get();
     }
 
     /** Requests that were not OTLP/HTTP protobuf trace exports. */
