@@ -32,14 +32,15 @@ public final class InfraProbe {
             int on = version.indexOf(" on ");
             version = on > 0 ? version.substring(0, on) : version;
             // The server's own settings (its configuration files and command line, not this connection's) that
-            // differ from the built-in value; without the locale initdb copied from the machine and file paths,
-            // which name a machine rather than a configuration.
+            // differ from the built-in value; without the locale initdb copied from the machine, nor
+            // the addresses and file paths, which name a machine rather than a configuration.
             var settings = new ArrayList<String>();
             try (var rs = s.executeQuery("""
                     SELECT name, current_setting(name) FROM pg_settings
                      WHERE source NOT IN ('default', 'override', 'client', 'session')
                        AND setting IS DISTINCT FROM boot_val
-                       AND name NOT LIKE 'lc\\_%' AND name NOT IN ('log_timezone', 'TimeZone', 'DateStyle')
+                       AND name NOT LIKE 'lc\\_%'
+                       AND name NOT IN ('log_timezone', 'TimeZone', 'DateStyle', 'port', 'listen_addresses')
                        AND setting NOT LIKE '/%'
                      ORDER BY name""")) {
                 while (rs.next()) {
