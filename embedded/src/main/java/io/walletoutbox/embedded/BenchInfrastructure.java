@@ -266,6 +266,15 @@ public final class BenchInfrastructure {
         }
     }
 
+    /**
+     * The Kafka client properties {@code env} names besides {@code bootstrap.servers}, as the service reads them:
+     * {@code KAFKA_CLIENT_PROPERTIES_FILE}, then {@code KAFKA_SECURITY_PROTOCOL}, {@code KAFKA_SASL_*} and {@code
+     * KAFKA_SSL_*} on top; empty when none is set.
+     */
+    public static Map<String, Object> kafkaSettings(Map<String, String> env) {
+        return kafkaSecurity(env);
+    }
+
     private static Map<String, Object> kafkaSecurity(Map<String, String> env) {
         var settings = new LinkedHashMap<String, Object>();
         String file = setting(env, "KAFKA_CLIENT_PROPERTIES_FILE");
