@@ -112,3 +112,19 @@ bench_cleanup() {
     bench_db=""
   fi
 }
+
+# The postmaster's pid, for CPU accounting from /proc: embedded, from $1 (the data directory's postmaster.pid);
+# external, from the server's data directory when the server runs on this machine and it is readable; else empty
+# (the scripts then print "-" for PostgreSQL's CPU).
+bench_postmaster() {
+  local pidfile=${1:-}
+  if [[ $BENCH_STACK == external ]]; then
+    local dir
+    dir=$(psql -qtAX "${PG[@]}" -c "SHOW data_directory" 2>/dev/null) || return 0
+    pidfile=$dir/postmaster.pid
+  fi
+  local pid
+  pid=$(head -1 "$pidfile" 2>/dev/null) || return 0
+  [[ -n "$pid" && -r /proc/$pid/stat ]] && echo "$pid"
+  return 0
+}

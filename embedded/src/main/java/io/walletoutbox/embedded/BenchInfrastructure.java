@@ -212,14 +212,16 @@ public final class BenchInfrastructure {
     /**
      * Prints the {@code INFRA} line of {@code DATABASE_URL} and {@code KAFKA_BOOTSTRAP_SERVERS} (with the security
      * settings) from the environment, for the bench scripts; the argument names the stack ({@code embedded} or
-     * {@code external}).
+     * {@code external}). Without {@code KAFKA_BOOTSTRAP_SERVERS} the line says {@code kafka="-"}.
      */
     public static void main(String[] args) {
         Map<String, String> env = System.getenv();
         String user = setting(env, "DATABASE_USER");
         var admin = new HashMap<String, Object>(kafkaSecurity(env));
-        admin.put(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, Objects.requireNonNull(env.get("KAFKA_BOOTSTRAP_SERVERS")));
+        String bootstrap = setting(env, "KAFKA_BOOTSTRAP_SERVERS");
+        if (!bootstrap.isEmpty()) { // none: a run without Kafka (the api role alone), kafka="-"
+            admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        }
         System.out.println(describe(
                 args.length > 0 ? args[0] : "external",
                 Objects.requireNonNull(env.get("DATABASE_URL"), "DATABASE_URL"),

@@ -59,6 +59,9 @@ public final class InfraProbe {
      * version it runs at, e.g. {@code 4.3-IV0}; its feature level when this class path has no broker to name it).
      */
     public static String kafka(Map<String, Object> adminSettings) {
+        if (!adminSettings.containsKey(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG)) {
+            return "kafka=\"-\" brokers=0";
+        }
         var settings = new java.util.HashMap<>(adminSettings);
         settings.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         settings.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
