@@ -29,6 +29,17 @@
 #   them (exported as BENCH_QUICK=1 for the scripts to honour) and is said so in the document. --report-only
 #   rewrites the document from the last run's target/bench files without running anything.
 #   Extra arguments per bench from the environment: RELAY_BENCH_ARGS, CDC_BENCH_ARGS, SOAK_BENCH_ARGS (-D options).
+#
+# Infrastructure (issue 25): with DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, KAFKA_BOOTSTRAP_SERVERS (and the
+# service's KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_*, KAFKA_CLIENT_PROPERTIES_FILE) set, every bench runs on
+# that PostgreSQL and Kafka, each in databases and topics of its own, and nothing embedded starts; without them, on
+# the embedded ones. Each bench prints an INFRA line (PostgreSQL's version and non-default settings, the broker's
+# version), recorded under "Bench runs" beside its run. The rows of each infrastructure have a block of their own:
+# the embedded one between <!-- benchmarks:begin … --> and <!-- benchmarks:end -->, an external one (STACK=<label>,
+# default "external": name it after what it is, e.g. STACK=pg15-kafka43) between <!-- benchmarks-<label>:begin … -->
+# and <!-- benchmarks-<label>:end -->, so that a run on one never replaces the rows of the other; their target/bench
+# files are kept apart too (target/bench, target/bench/<label>). ops/bench/external-stack.sh starts a throwaway
+# external stack to try this on.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . bin/jdk.sh
@@ -46,15 +57,35 @@ for arg in "$@"; do
 done
 [[ ${#selected[@]} -gt 0 ]] || selected=(relay cdc payments biller soak service-latency)
 export BENCH_QUICK=$quick
+if [[ -n "${DATABASE_URL:-}" || -n "${KAFKA_BOOTSTRAP_SERVERS:-}" ]]; then
+  [[ -n "${DATABASE_URL:-}" && -n "${KAFKA_BOOTSTRAP_SERVERS:-}" ]] \
+    || { echo "set both DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS (or neither, for the embedded ones)" >&2; exit 2; }
+  stack=${STACK:-external}
+  [[ $stack =~ ^[a-z0-9][a-z0-9.-]*$ && $stack != embedded ]] || { echo "STACK must be a label like pg15-kafka43" >&2; exit 2; }
+  begin_marker="<!-- benchmarks-$stack:begin"
+  end_marker="<!-- benchmarks-$stack:end -->"
+  bench_dir=target/bench/$stack
+else
+  stack=embedded
+  begin_marker="<!-- benchmarks:begin"
+  end_marker="<!-- benchmarks:end -->"
+  bench_dir=target/bench
+fi
 
 # The figures issue 14 asks for, per bench: bench|name|what|goal, with the names the scripts print. Shown as "not
 # measured" when their bench gave no RESULT line; a bench that prints RESULT lines is shown with exactly the lines it
 # printed (described here when listed).
 expected=$(cat <<'EOF'
-relay|relay_drain_block_keys1000|relay drain, BLOCK, 1,000 keys, vs ProducerPerformance|>=0.50x_ProducerPerformance
-relay|relay_drain_stub_block_keys1000|relay drain with a stub producer (the database's ceiling), 1,000 keys|none
-relay|relay_drain_block_keys10|relay drain, BLOCK, 10 hot keys, vs ProducerPerformance|>=0.25x_ProducerPerformance
-relay|relay_drain_stub_block_keys10|relay drain with a stub producer (the database's ceiling), 10 hot keys|none
+relay|relay_drain_block_keys1000|relay drain, BLOCK, 1,000 keys, vs its serial floor 1/(1/DB + 1/PP)|ratio>=0.7
+relay|relay_serial_floor_keys1000|serial floor 1/(1/DB + 1/PP), 1,000 keys|-
+relay|relay_db_floor_keys1000|database floor: pgbench of the claim-and-delete statement on the same rows, 1,000 keys|-
+relay|relay_producer_performance_keys1000|ProducerPerformance, same broker, record size and producer settings|-
+relay|relay_drain_stub_block_keys1000|relay drain with a stub producer (its database share), 1,000 keys, vs the database floor|none
+relay|relay_drain_block_keys10|relay drain, BLOCK, 10 hot keys, vs its serial floor|none
+relay|relay_serial_floor_keys10|serial floor 1/(1/DB + 1/PP), 10 hot keys|-
+relay|relay_db_floor_keys10|database floor, 10 hot keys|-
+relay|relay_producer_performance_keys10|ProducerPerformance, 10 hot keys' run|-
+relay|relay_drain_stub_block_keys10|relay drain with a stub producer (its database share), 10 hot keys, vs the database floor|none
 cdc|latency_p50_polling_woken_keys1000|commit -> ack at 1,000/s, 1,000 keys, polling woken by the writer, p50, vs ProducerPerformance|<=10ms_and_<=cdc
 cdc|latency_p99_polling_woken_keys1000|commit -> ack at 1,000/s, 1,000 keys, polling woken by the writer, p99, vs ProducerPerformance|<=50ms_and_<=cdc
 cdc|latency_p50_polling_probe_keys1000|commit -> ack at 1,000/s, 1,000 keys, polling woken by its probe, p50|<=10ms_and_<=cdc
@@ -106,10 +137,11 @@ args_of() {
   esac
 }
 
-mkdir -p target/bench
-results=target/bench/results.txt
-status=target/bench/status.txt
-run_info=target/bench/run.txt
+mkdir -p "$bench_dir"
+results=$bench_dir/results.txt
+status=$bench_dir/status.txt
+run_info=$bench_dir/run.txt
+infra=$bench_dir/infra.txt
 if [[ $report_only == 1 ]]; then
   # shellcheck source=/dev/null
   . "$run_info" || exit 1
@@ -119,11 +151,12 @@ else
   started=$(date -u '+%Y-%m-%d %H:%M UTC')
   : >"$results"
   : >"$status"
+  : >"$infra"
 fi
 for bench in "${selected[@]}"; do
   [[ $report_only == 1 ]] && break
   script=ops/bench/$(script_of "$bench")
-  log=target/bench/$bench.log
+  log=$bench_dir/$bench.log
   if [[ ! -x $script && ! -f $script ]]; then
     echo "$bench|missing|0" >>"$status"
     echo "== $bench: $script is missing; its figures are not measured"
@@ -140,6 +173,8 @@ for bench in "${selected[@]}"; do
   rc=$?
   echo "$bench|$rc|$(($(date +%s) - t0))|$(date -u '+%Y-%m-%d %H:%M UTC')" >>"$status"
   grep -E '^RESULT ' "$log" | sed "s/^/$bench /" >>"$results"
+  grep -m1 -E '^INFRA ' "$log" | sed -E "s/^INFRA (stack=[^ ]+ )?/$bench|/" >>"$infra"
+  grep -m1 -E '^INFRA ' "$log" || true
   grep -E '^RESULT ' "$log" || echo "   (no RESULT lines; exit status $rc)"
 done
 if [[ $report_only != 1 ]]; then
@@ -161,7 +196,7 @@ ran=" $(cut -d'|' -f1 "$status" | tr '\n' ' ') "
 # run's RESULT lines; kept: a row of the document's last table, for a bench not run now; expected: not measured).
 records=$(mktemp)
 old_block=$(mktemp)
-[[ -f $doc ]] && awk '/^<!-- benchmarks:begin/ {on = 1} on {print} /^<!-- benchmarks:end -->/ {on = 0}' "$doc" >"$old_block"
+[[ -f $doc ]] && awk -v b="$begin_marker" -v e="$end_marker" 'index($0, b) == 1 {on = 1} on {print} $0 == e {on = 0}' "$doc" >"$old_block"
 for bench in "${benches[@]}"; do
   if [[ $ran == *" $bench "* ]]; then
     if grep -q "^$bench " "$results"; then
@@ -255,25 +290,33 @@ table() {
 }
 
 block=$(
-  echo "<!-- benchmarks:begin (generated by ops/bench/all.sh; edit outside the markers) -->"
-  echo "## Issue 14 figures"
+  echo "$begin_marker (generated by ops/bench/all.sh; edit outside the markers) -->"
+  if [[ $stack == embedded ]]; then echo "## Issue 14 figures"; else echo "## Issue 14 figures on external infrastructure: $stack"; fi
   echo
   echo "Run of $started, commit $commit$dirty$([[ $quick == 1 ]] && echo ", QUICK variants (shorter runs; not the issue's sizes)")."
   [[ -n $kept ]] && echo "Rows of $kept are kept from an earlier run (see Bench runs); this run measured the others."
   echo "Machine: $cores cores, $memory memory, load average $load_before before and $load_after after the run"
-  echo "(1, 5, 15 min); $jdk; PostgreSQL $(prop zonky.postgres.version) and Kafka $(prop kafka.version), both"
-  echo "embedded, on the same machine as the benchmarks. Every reference was measured in the same run as its figure."
+  if [[ $stack == embedded ]]; then
+    echo "(1, 5, 15 min); $jdk; PostgreSQL $(prop zonky.postgres.version) and Kafka $(prop kafka.version), both"
+    echo "embedded, on the same machine as the benchmarks. Every reference was measured in the same run as its figure."
+  else
+    echo "(1, 5, 15 min); $jdk; on the PostgreSQL and Kafka named by DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS, nothing"
+    echo "embedded (each bench's server version, non-default settings and broker version under Bench runs). Every"
+    echo "reference was measured in the same run, on the same server and broker, as its figure."
+  fi
   echo
   echo "| bench | figure | what | value | reference | ratio | goal | met |"
   echo "|---|---|---|---|---|---|---|---|"
   table
   echo
-  echo "Bench runs (full output in target/bench/<bench>.log):"
+  echo "Bench runs (full output in $bench_dir/<bench>.log), each with the infrastructure it ran on (its INFRA line):"
   for bench in "${benches[@]}"; do
     line=$(grep "^$bench|" "$status" | tail -1)
     if [[ -n $line ]]; then
       IFS='|' read -r b st secs at <<<"$line"
       when=${at:+, $at, commit $commit}
+      on=$(grep "^$b|" "$infra" 2>/dev/null | tail -1 | cut -d'|' -f2-)
+      when="$when${on:+; on $on}"
       case "$st" in
         missing) echo "- $b: script missing" ;;
         0) echo "- $b: $(script_of "$b") $(args_of "$b") — ${secs} s$when" ;;
@@ -285,7 +328,7 @@ block=$(
       echo "$old"
     fi
   done
-  echo "<!-- benchmarks:end -->"
+  echo "$end_marker"
 )
 rm -f "$records" "$old_block"
 
@@ -293,11 +336,14 @@ if [[ ! -f $doc ]]; then
   printf '# Benchmarks\n\nFigures of the project'"'"'s own benchmarks (ops/bench), each beside its reference measured in the\nsame run. `ops/bench/all.sh` regenerates the block below; other sections are kept.\n' >"$doc"
 fi
 tmp=$(mktemp)
-if grep -q '^<!-- benchmarks:begin' "$doc"; then
-  awk -v block="$block" '
-    /^<!-- benchmarks:begin/ { print block; skip = 1; next }
-    /^<!-- benchmarks:end -->/ { skip = 0; next }
+if grep -qF "$begin_marker" "$doc"; then
+  awk -v block="$block" -v b="$begin_marker" -v e="$end_marker" '
+    index($0, b) == 1 { print block; skip = 1; next }
+    $0 == e { skip = 0; next }
     !skip { print }' "$doc" >"$tmp"
+elif [[ $stack != embedded ]] && grep -q '^<!-- benchmarks:end -->' "$doc"; then
+  # The first run on this infrastructure: its block right after the embedded one.
+  awk -v block="$block" '{ print } /^<!-- benchmarks:end -->/ { print ""; print block }' "$doc" >"$tmp"
 else
   { cat "$doc"; echo; echo "$block"; } >"$tmp"
 fi

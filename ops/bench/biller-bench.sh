@@ -27,8 +27,13 @@
 #        JFR=<file.jfr> records a JFR profile (settings=profile) of the service while its consumer runs (both
 #        figures) into <file.jfr>, and of the simulator into <file>-simulator.jfr; CPU=1 prints each process's CPU
 #        seconds per phase (from /proc), to tell which one the machine's cores went to
-# The service runs in embedded mode (its own PostgreSQL and Kafka under a temporary DATA_DIR), as the other bench
-# scripts start it, with tokens from its development issuer; per-principal rate and daily payment limits raised.
+#        DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, KAFKA_BOOTSTRAP_SERVERS and the service's
+#        KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_*: run on that PostgreSQL (a database of the run's own) and
+#        Kafka (an events topic of its own), starting nothing embedded, with tokens from the jar's development
+#        issuer started alone (ops/bench/infra.sh)
+# Unless those are set the service runs in embedded mode (its own PostgreSQL and Kafka under a temporary DATA_DIR),
+# as the other bench scripts start it, with tokens from its development issuer. Per-principal rate and daily payment
+# limits raised. The output's INFRA line names the server version, its non-default settings and the broker version.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bin/jdk.sh
@@ -48,15 +53,18 @@ command -v psql >/dev/null || { echo "psql is needed (Debian: apt-get install po
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   ./mvnw -q -B -DskipTests -Dspotless.check.skip=true package -pl app,ops -am
 fi
+. ops/bench/infra.sh
 work=$(mktemp -d)
 service=""
 sim=""
 cleanup() {
   [[ -n "$service" ]] && { kill "$service" 2>/dev/null; wait "$service" 2>/dev/null || true; }
   [[ -n "$sim" ]] && { kill "$sim" 2>/dev/null; wait "$sim" 2>/dev/null || true; }
+  bench_cleanup
   if [[ "${KEEP:-0}" == 1 ]]; then echo "== logs kept in $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
+bench_setup biller "$work"
 JAVA=("$JAVA_HOME/bin/java")
 JFR=${JFR:-}
 SERVICE_JFR=()
@@ -78,9 +86,10 @@ for _ in $(seq 1 60); do
 done
 
 # start_service <roles> <log> [jvm options]: the service in embedded mode on DATA_DIR=$work/data (kept across
-# restarts).
+# restarts), or on the environment's PostgreSQL and Kafka.
 start_service() {
-  DATA_DIR="$work/data" ROLES=$1 HTTP_PORT=$PORT MANAGEMENT_PORT=$MANAGEMENT_PORT \
+  # shellcheck disable=SC2046 # NAME=value words on purpose
+  env $(bench_service_env) DATA_DIR="$work/data" ROLES=$1 HTTP_PORT=$PORT MANAGEMENT_PORT=$MANAGEMENT_PORT \
     PROVIDER_BASE_URL="http://127.0.0.1:$SIM_PORT" \
     RATE_LIMIT_PER_SECOND=1000000 RATE_LIMIT_BURST=1000000 \
     DAILY_PAYMENT_LIMIT=${DAILY_PAYMENT_LIMIT:-1000000000000} \
@@ -89,9 +98,7 @@ start_service() {
   for _ in $(seq 1 180); do
     if curl -sf "http://127.0.0.1:$MANAGEMENT_PORT/health/ready" >/dev/null; then
       # The embedded PostgreSQL may listen on another port after a restart: read it from this start's log.
-      jdbc=$(grep -o 'jdbc:postgresql://[^ ]*' "$2" | head -1)
-      hostport=${jdbc#jdbc:postgresql://}; hostport=${hostport%%/*}
-      PG=(-h "${hostport%:*}" -p "${hostport#*:}" -U postgres "${jdbc##*/}")
+      bench_pg_from_log "$2"
       return 0
     fi
     kill -0 $service 2>/dev/null || { cat "$2"; exit 1; }
@@ -126,7 +133,7 @@ wait_for() {
 cpu_ticks() { awk '{print $14 + $15 + $16 + $17}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 cpu_pids() {
   local pid
-  for pid in $(pgrep -f "$work" 2>/dev/null) $sim $service; do
+  for pid in $(pgrep -f "$work" 2>/dev/null) $sim $service $(bench_postmaster); do
     echo "$pid"
     pgrep -P "$pid" 2>/dev/null || true # PostgreSQL's backends and workers
   done | sort -u
@@ -165,7 +172,8 @@ cpu_report() {
 
 echo "== simulator at ${LATENCY_MS} ms; service with roles api,relay takes $PAYMENTS payments over $WALLETS wallets"
 start_service api,relay "$work/service-fill.log"
-issuer=$(cat "$work/data/issuer/issuer-url")
+bench_infra_line "$(sed -nE 's/^  Kafka +([^ ]+).*/\1/p' "$work/service-fill.log" | head -1)"
+issuer=${AUTH_ISSUER:-$(cat "$work/data/issuer/issuer-url")}
 AUTH_ISSUER="$issuer" "${LOAD[@]}" "http://127.0.0.1:$PORT" "$WALLETS" "$work/wallets-fill.txt" \
   fill "$PAYMENTS" "$FILL_CONCURRENCY"
 wait_for "SELECT count(*) FROM outbox_event" "the relay to drain the outbox"

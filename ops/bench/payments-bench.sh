@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark of POST /wallets/{id}/bill-payments against its floor, two pgbench references in the same run.
 #
-# Starts the service (embedded PostgreSQL and Kafka, role api only, so only the endpoint's own work is measured),
+# Starts the service (role api only, so only the endpoint's own work is measured; embedded PostgreSQL and Kafka, or
+# the environment's: see below),
 # drives CONCURRENCY closed-loop clients for DURATION seconds over WALLETS wallets, then runs pgbench with the same
 # concurrency and duration on the same database twice:
 #   - ops/bench/bill-payment.sql: the endpoint's own SQL (one call of the server-side function
@@ -31,11 +32,16 @@
 #                         (ops/bench/tracing.sh); the cost of tracing is the ratio against a TRACING=off run
 #   REFERENCES=0          skip the two pgbench runs (a quick look at the API's rate and CPU per payment only; no
 #                         RESULT lines are printed then)
+#   DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, KAFKA_BOOTSTRAP_SERVERS and the service's KAFKA_SECURITY_PROTOCOL,
+#                         KAFKA_SASL_*, KAFKA_SSL_*: the service and pgbench run on that PostgreSQL (in a database
+#                         of the run's own) and Kafka, and nothing embedded starts (ops/bench/infra.sh); PostgreSQL's
+#                         CPU is counted only when the server runs on this machine and its data directory is readable
 #   JFR=<file>            record a JFR profile (settings=profile) of the service JVM over the measured window only
 #                         (started and stopped with jcmd by the window hook), write it to <file> and print its
 #                         hot methods and allocation by class (`jfr view`). The recording costs the service some CPU:
 #                         compare ratios of runs both with or both without it.
-# Output: human-readable sections, then one machine-readable line per figure and reference (for ops/bench/all.sh):
+# Output: human-readable sections, the INFRA line (server version, non-default settings, broker version), then one
+# machine-readable line per figure and reference (for ops/bench/all.sh):
 #   RESULT <name> <value> <unit> reference=<value> ratio=<value> goal=<text>
 #   RESULT payments_api_vs_endpoint_sql <api payments/s> payments/s reference=<pgbench tps> ratio=<api/ref> goal=ratio>=0.8
 #   RESULT payments_api_vs_minimal_dual_write <api payments/s> payments/s reference=<pgbench tps> ratio=<api/ref> goal=ratio>=0.5
@@ -67,24 +73,26 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   ./mvnw -q -B -DskipTests -Dspotless.check.skip=true package -pl app,ops -am
 fi
 . ops/bench/tracing.sh
+. ops/bench/infra.sh
 work=$(mktemp -d)
-DATA_DIR="$work/data" ROLES=api HTTP_PORT=$PORT MANAGEMENT_PORT=$MANAGEMENT_PORT \
+trap 'tracing_stop; bench_cleanup; rm -rf "$work"' EXIT
+bench_setup payments "$work"
+# shellcheck disable=SC2046 # NAME=value words on purpose
+env $(bench_service_env) DATA_DIR="$work/data" ROLES=api HTTP_PORT=$PORT MANAGEMENT_PORT=$MANAGEMENT_PORT \
   DAILY_PAYMENT_LIMIT=${DAILY_PAYMENT_LIMIT:-1000000000000} \
   "$JAVA_HOME/bin/java" ${SERVICE_JAVA_OPTS:-} -jar app/target/wallet-outbox.jar >"$work/service.log" 2>&1 &
 service=$!
-trap 'kill $service 2>/dev/null; wait $service 2>/dev/null || true; tracing_stop; rm -rf "$work"' EXIT
+trap 'kill $service 2>/dev/null; wait $service 2>/dev/null || true; tracing_stop; bench_cleanup; rm -rf "$work"' EXIT
 for _ in $(seq 1 120); do
   curl -sf "http://127.0.0.1:$MANAGEMENT_PORT/health/ready" >/dev/null && break
   kill -0 $service 2>/dev/null || { cat "$work/service.log"; exit 1; }
   sleep 1
 done
-jdbc=$(grep -o 'jdbc:postgresql://[^ ]*' "$work/service.log" | head -1)
-hostport=${jdbc#jdbc:postgresql://}; hostport=${hostport%%/*}
-db=${jdbc##*/}
-PG=(-h "${hostport%:*}" -p "${hostport#*:}" -U postgres "$db")
+bench_pg_from_log "$work/service.log"
+bench_infra_line "$(sed -nE 's/^  Kafka +([^ ]+).*/\1/p' "$work/service.log" | head -1)"
 
-# The issuer whose tokens the service accepts: AUTH_ISSUER, or the development issuer it started.
-postmaster=$(head -1 "$work/data/postgres/postmaster.pid")
+postmaster=$(bench_postmaster "$work/data/postgres/postmaster.pid")
+[[ -n "$postmaster" ]] || echo "== PostgreSQL's processes are not on this machine (or not readable): its CPU is not counted"
 ticks=$(getconf CLK_TCK)
 # CPU time in clock ticks: of a process (utime+stime); with "all", also that of its exited, collected children.
 proc_ticks() { # $1 = pid, $2 = "all" or empty
@@ -95,6 +103,7 @@ proc_ticks() { # $1 = pid, $2 = "all" or empty
 }
 postgres_ticks() { # the postmaster with its collected children, plus its live children
   local total=0 child
+  [[ -n "$postmaster" ]] || { echo 0; return; }
   for child in $(pgrep -P "$postmaster"); do total=$((total + $(proc_ticks "$child"))); done
   echo $((total + $(proc_ticks "$postmaster" all)))
 }
@@ -173,7 +182,7 @@ run_pgbench() { # $1 = script; prints pgbench's summary, sets pg_rate, pg_us (Po
   echo "$out" | grep -E "^(tps|latency|number of failed)"
   pg_rate=$(echo "$out" | sed -nE 's/^tps = ([0-9.]+).*/\1/p')
   # pgbench's backends exit with it; wait until the postmaster has collected them
-  for _ in $(seq 1 50); do [[ $(pgrep -P "$postmaster" | wc -l) -le $base_children ]] && break; sleep 0.1; done
+  for _ in $(seq 1 50); do [[ -z "$postmaster" || $(pgrep -P "$postmaster" | wc -l) -le $base_children ]] && break; sleep 0.1; done
   n=$(echo "$out" | sed -nE 's/^number of transactions actually processed: ([0-9]+).*/\1/p')
   pg_us=$(per_op $(($(postgres_ticks) - pg0)) "$n")
   bench_us=$(per_op $(($(self_children_ticks) - b0)) "$n")
@@ -184,7 +193,8 @@ if [[ "${REFERENCES:-1}" == 0 ]]; then
   echo "== pgbench references skipped (REFERENCES=0); machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
   exit 0
 fi
-base_children=$(pgrep -P "$postmaster" | wc -l)
+base_children=0
+[[ -n "$postmaster" ]] && base_children=$(pgrep -P "$postmaster" | wc -l)
 echo "== pgbench: the endpoint's SQL (ops/bench/bill-payment.sql), same database, concurrency $CONCURRENCY, ${DURATION}s"
 run_pgbench ops/bench/bill-payment.sql
 endpoint_rate=$pg_rate endpoint_pg_us=$pg_us endpoint_bench_us=$bench_us
@@ -197,7 +207,11 @@ tracing_report
 echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "RESULT payments_api_vs_endpoint_sql $api_rate payments/s reference=$endpoint_rate ratio=$(ratio "$api_rate" "$endpoint_rate") goal=ratio>=0.8"
 echo "RESULT payments_api_vs_minimal_dual_write $api_rate payments/s reference=$minimal_rate ratio=$(ratio "$api_rate" "$minimal_rate") goal=ratio>=0.5"
-info() { echo "RESULT $1 $2 $3 reference=- ratio=- goal=-"; }
+info() { # PostgreSQL's figures are "-" when its processes are not on this machine
+  local v=$2
+  [[ -z "$postmaster" && $1 == payments_postgres_* ]] && v=-
+  echo "RESULT $1 $v $3 reference=- ratio=- goal=-"
+}
 info payments_service_cpu_per_payment "$api_service_us" us/payment
 info payments_service_jit_cpu_per_payment "$api_jit_us" us/payment
 info payments_service_gc_cpu_per_payment "$api_gc_us" us/payment

@@ -214,7 +214,10 @@ public final class ServiceLatency {
             Map<String, Long> appended,
             AtomicBoolean stop,
             java.util.concurrent.CountDownLatch ready) {
-        var settings = Map.<String, Object>of(
+        // The connection's security from the environment, as the service reads it (empty for the embedded broker).
+        var settings =
+                new java.util.HashMap<>(io.walletoutbox.embedded.BenchInfrastructure.kafkaSettings(System.getenv()));
+        settings.putAll(Map.<String, Object>of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 bootstrap,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
@@ -222,7 +225,7 @@ public final class ServiceLatency {
                 ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
                 100,
                 ConsumerConfig.CLIENT_ID_CONFIG,
-                "service-latency");
+                "service-latency"));
         try (var consumer =
                 new KafkaConsumer<byte[], byte[]>(settings, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             var partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()

@@ -1,7 +1,7 @@
 package io.walletoutbox.relay.cdc.bench;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.embedded.BenchInfrastructure;
 import io.walletoutbox.embedded.TestPools;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxEvent;
@@ -20,7 +20,6 @@ import io.walletoutbox.relay.cdc.CdcSlots;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
@@ -28,8 +27,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -62,6 +59,9 @@ import org.jdbi.v3.core.Jdbi;
  * measures what the service runs for its events topic (a key's events one after the other).
  */
 public final class CdcBenchmark {
+    /** The PostgreSQL and Kafka of this run: the environment's, or embedded ones; set first thing in main. */
+    private static BenchInfrastructure infrastructure;
+
     private CdcBenchmark() {}
 
     /** Seconds of the offered load run before each latency measurement, not counted ({@code -Dwarmup}, 5). */
@@ -84,7 +84,7 @@ public final class CdcBenchmark {
         try (var tracing = BenchTracing.start()) {
             run();
         }
-        System.exit(0); // the shared infrastructure stops in its shutdown hook
+        System.exit(0); // the shared infrastructure stops, or the databases are dropped, in a shutdown hook
     }
 
     private static void run() throws Exception {
@@ -99,7 +99,10 @@ public final class CdcBenchmark {
                 .toList();
         var phases = java.util.Set.of(
                 System.getProperty("phases", "idle,drain,woken,probe,cdc").split(","));
-        var infra = SharedInfrastructure.get();
+        var infra = BenchInfrastructure.fromEnvironment();
+        infrastructure = infra;
+        String infraLine = infra.describe();
+        System.out.println(infraLine);
         String bootstrap = infra.bootstrapServers();
         var out = new StringBuilder();
         var results = new ArrayList<String>();
@@ -138,7 +141,7 @@ public final class CdcBenchmark {
                 String cdcUrl = infra.newDatabase("bench_cdc");
                 try (var db = database(infra, cdcUrl)) {
                     Jdbi jdbi = Jdbi.create(db);
-                    var config = CdcConfig.builder("bench-cdc", cdcUrl, infra.user(), "")
+                    var config = CdcConfig.builder("bench-cdc", cdcUrl, infra.user(), infra.password())
                             .slotName("bench_cdc_" + ProcessHandle.current().pid() + "_" + keys)
                             .publicationName("bench_cdc_" + keys)
                             .build();
@@ -223,6 +226,7 @@ public final class CdcBenchmark {
         }
         System.out.print(out);
         System.out.println();
+        System.out.println(infraLine);
         results.forEach(System.out::println);
     }
 
@@ -250,7 +254,8 @@ public final class CdcBenchmark {
                 "--throughput",
                 Integer.toString(rate),
                 "--producer-props"));
-        KafkaProducers.settings(bootstrap, "bench-pp", 20_000).forEach((key, v) -> args.add(key + "=" + v));
+        KafkaProducers.settings(bootstrap, "bench-pp", 20_000, infrastructure.kafkaSettings())
+                .forEach((key, v) -> args.add(key + "=" + v));
         var stdout = System.out;
         var captured = new java.io.ByteArrayOutputStream();
         System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
@@ -271,7 +276,7 @@ public final class CdcBenchmark {
      * CPU (ms per second, this JVM plus its PostgreSQL processes) of an idle polling relay with the sequence probe
      * and without it, each over 10 s: {with, without}.
      */
-    private static double[] probeIdleCost(SharedInfrastructure infra, String bootstrap) throws Exception {
+    private static double[] probeIdleCost(BenchInfrastructure infra, String bootstrap) throws Exception {
         double[] cost = new double[2];
         try (var db = database(infra, "bench_probe")) {
             Jdbi jdbi = Jdbi.create(db);
@@ -281,7 +286,10 @@ public final class CdcBenchmark {
                     config = config.toBuilder().probeInterval(Duration.ZERO).build();
                 }
                 try (Relay relay = PollingRelay.create(
-                        jdbi, () -> KafkaProducers.create(bootstrap, "bench-probe"), config, RelayMetrics.NONE)) {
+                        jdbi,
+                        () -> KafkaProducers.create(bootstrap, "bench-probe", infrastructure.kafkaSettings()),
+                        config,
+                        RelayMetrics.NONE)) {
                     relay.start();
                     Thread.sleep(2000); // settle: the idle back-off reaches its maximum
                     long cpu0 = cpuNanos();
@@ -291,7 +299,11 @@ public final class CdcBenchmark {
                 }
             }
         }
-        System.out.printf("idle polling relay: %.1f ms CPU/s with the probe, %.1f without%n", cost[0], cost[1]);
+        System.out.printf(
+                "idle polling relay: %.1f ms CPU/s with the probe, %.1f without%s%n",
+                cost[0],
+                cost[1],
+                infra.external() ? " (this JVM only: the external PostgreSQL's CPU is not counted)" : "");
         return cost;
     }
 
@@ -322,20 +334,17 @@ public final class CdcBenchmark {
                 l.p50Micros() / 1000.0, l.p99Micros() / 1000.0, l.count(), l.achievedRate());
     }
 
-    private static HikariDataSource database(SharedInfrastructure infra, String nameOrUrl) {
+    private static HikariDataSource database(BenchInfrastructure infra, String nameOrUrl) {
         String url = nameOrUrl.startsWith("jdbc:") ? nameOrUrl : infra.newDatabase(nameOrUrl);
         var ds = TestPools.pool(url + (url.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true", 16)
+                .user(infra.user(), infra.password())
                 .open();
         OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS);
         return ds;
     }
 
-    private static String newTopic(String bootstrap, String name) throws Exception {
-        String topic = name + "-" + UUID.randomUUID().toString().substring(0, 8);
-        try (var admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            admin.createTopics(List.of(new NewTopic(topic, 8, (short) 1))).all().get();
-        }
-        return topic;
+    private static String newTopic(String bootstrap, String name) {
+        return infrastructure.newTopic(name, 8);
     }
 
     private static long walLsn(Jdbi jdbi) {
@@ -387,7 +396,10 @@ public final class CdcBenchmark {
                 .build();
         long start = System.nanoTime();
         try (Relay relay = PollingRelay.create(
-                jdbi, () -> KafkaProducers.create(bootstrap, "bench-polling"), config, counting(acks, null))) {
+                jdbi,
+                () -> KafkaProducers.create(bootstrap, "bench-polling", infrastructure.kafkaSettings()),
+                config,
+                counting(acks, null))) {
             relay.start();
             awaitCount(acks, events);
             while (jdbi.withHandle(h -> h.createQuery("SELECT EXISTS (SELECT 1 FROM outbox_event)")
@@ -439,7 +451,7 @@ public final class CdcBenchmark {
         long firstAck;
         try (Relay relay = CdcRelay.create(
                 jdbi,
-                KafkaProducers.create(bootstrap, "bench-cdc"),
+                KafkaProducers.create(bootstrap, "bench-cdc", infrastructure.kafkaSettings()),
                 config.toBuilder().parkingPolicy(topic, POLICY).topics(topic).build(),
                 counting(acks, null))) {
             relay.start();
@@ -485,7 +497,7 @@ public final class CdcBenchmark {
         Relay relay = cdc == null
                 ? PollingRelay.create(
                         jdbi,
-                        () -> KafkaProducers.create(bootstrap, "bench-latency"),
+                        () -> KafkaProducers.create(bootstrap, "bench-latency", infrastructure.kafkaSettings()),
                         pollingConfig(LATENCY_WORKERS).toBuilder()
                                 .parkingPolicy(topic, POLICY)
                                 .topics(topic)
@@ -493,7 +505,7 @@ public final class CdcBenchmark {
                         counting(acks, latencies, acksAt))
                 : CdcRelay.create(
                         jdbi,
-                        KafkaProducers.create(bootstrap, "bench-latency"),
+                        KafkaProducers.create(bootstrap, "bench-latency", infrastructure.kafkaSettings()),
                         cdc.toBuilder()
                                 .parkingPolicy(topic, POLICY)
                                 .topics(topic)

@@ -1,7 +1,7 @@
 package io.walletoutbox.relay.cdc.bench;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.embedded.BenchInfrastructure;
 import io.walletoutbox.embedded.TestPools;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxEvent;
@@ -22,16 +22,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -56,6 +52,9 @@ import org.jdbi.v3.core.Jdbi;
  * {@code autovacuum_naptime} is set to it with {@code ALTER SYSTEM} for the run, to see what it does to the table).
  */
 public final class SoakBenchmark {
+    /** The PostgreSQL and Kafka of this run: the environment's, or embedded ones; set first thing in main. */
+    private static BenchInfrastructure infrastructure;
+
     private SoakBenchmark() {}
 
     private static final int EVENTS = Integer.getInteger("events", 1_000_000);
@@ -113,9 +112,16 @@ public final class SoakBenchmark {
             long maxBacklog) {}
 
     public static void main(String[] args) throws Exception {
-        var infra = SharedInfrastructure.get();
+        var infra = BenchInfrastructure.fromEnvironment();
+        infrastructure = infra;
+        String infraLine = infra.describe();
+        System.out.println(infraLine);
         String bootstrap = infra.bootstrapServers();
-        if (!NAPTIME.isEmpty()) {
+        if (!NAPTIME.isEmpty() && infra.external()) {
+            // ALTER SYSTEM would change the user's server for everyone on it: their naptime is theirs.
+            System.out.println(
+                    "soak-bench: -Dnaptime ignored on an external server (its own autovacuum_naptime holds)");
+        } else if (!NAPTIME.isEmpty()) {
             try (var ds = dataSource(infra.newDatabase("soak_settings"), infra.user())) {
                 Jdbi.create(ds).useHandle(h -> {
                     // ALTER SYSTEM takes no bound parameter; the value is checked to be a plain duration first.
@@ -149,11 +155,12 @@ public final class SoakBenchmark {
             results.addAll(cdc(infra, bootstrap));
         }
         System.out.println();
+        System.out.println(infraLine);
         results.forEach(System.out::println);
-        System.exit(0); // the shared infrastructure stops in its shutdown hook
+        System.exit(0); // the shared infrastructure stops, or the databases are dropped, in a shutdown hook
     }
 
-    private static String serverInfo(SharedInfrastructure infra) {
+    private static String serverInfo(BenchInfrastructure infra) {
         try (var ds = dataSource(infra.newDatabase("soak_info"), infra.user())) {
             return Jdbi.create(ds)
                     .withHandle(h -> h.createQuery("""
@@ -163,7 +170,7 @@ public final class SoakBenchmark {
         }
     }
 
-    private static List<String> polling(SharedInfrastructure infra, String bootstrap) throws Exception {
+    private static List<String> polling(BenchInfrastructure infra, String bootstrap) throws Exception {
         try (var ds = dataSource(infra.newDatabase("soak_polling"), infra.user())) {
             OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS);
             Jdbi jdbi = Jdbi.create(ds);
@@ -183,8 +190,11 @@ public final class SoakBenchmark {
                 }
             });
             Soak soak;
-            try (Relay relay =
-                    PollingRelay.create(jdbi, KafkaProducers.create(bootstrap, "soak-polling"), config, acks)) {
+            try (Relay relay = PollingRelay.create(
+                    jdbi,
+                    KafkaProducers.create(bootstrap, "soak-polling", infrastructure.kafkaSettings()),
+                    config,
+                    acks)) {
                 relay.start();
                 relayRef.set(relay);
                 soak = run(
@@ -267,13 +277,13 @@ public final class SoakBenchmark {
         }
     }
 
-    private static List<String> cdc(SharedInfrastructure infra, String bootstrap) throws Exception {
+    private static List<String> cdc(BenchInfrastructure infra, String bootstrap) throws Exception {
         String url = infra.newDatabase("soak_cdc");
         try (var ds = dataSource(url, infra.user())) {
             OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS);
             Jdbi jdbi = Jdbi.create(ds);
             String topic = newTopic(bootstrap, "soak-cdc");
-            var config = CdcConfig.builder("soak-cdc", url, infra.user(), "")
+            var config = CdcConfig.builder("soak-cdc", url, infra.user(), infra.password())
                     .slotName("soak_cdc_" + ProcessHandle.current().pid())
                     .publicationName("soak_cdc")
                     .parkingPolicy(topic, POLICY)
@@ -291,7 +301,11 @@ public final class SoakBenchmark {
             long retained;
             long walDir;
             try {
-                try (Relay relay = CdcRelay.create(jdbi, KafkaProducers.create(bootstrap, "soak-cdc"), config, acks)) {
+                try (Relay relay = CdcRelay.create(
+                        jdbi,
+                        KafkaProducers.create(bootstrap, "soak-cdc", infrastructure.kafkaSettings()),
+                        config,
+                        acks)) {
                     relay.start();
                     soak = run(
                             "cdc",
@@ -574,14 +588,12 @@ public final class SoakBenchmark {
     }
 
     private static HikariDataSource dataSource(String url, String user) {
-        return TestPools.pool(url, WRITERS + 12).user(user, "").open();
+        return TestPools.pool(url, WRITERS + 12)
+                .user(user, infrastructure.password())
+                .open();
     }
 
-    private static String newTopic(String bootstrap, String name) throws Exception {
-        String topic = name + "-" + UUID.randomUUID().toString().substring(0, 8);
-        try (var admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            admin.createTopics(List.of(new NewTopic(topic, 8, (short) 1))).all().get();
-        }
-        return topic;
+    private static String newTopic(String bootstrap, String name) {
+        return infrastructure.newTopic(name, 8);
     }
 }
