@@ -1,7 +1,9 @@
 # Sourced by the bench scripts: TRACING=<ratio> (e.g. 0.1 or 1) runs the measured service or relay with tracing on,
 # sampling that share of traces (parent-based, the decision at the root), exporting every sampled span over
 # OTLP/HTTP to an OtlpSink (ops: a receiver that counts what arrives) started here on a free port; unset or "off":
-# tracing off (no OTEL_* variable reaches the service). Sets OTEL_* for the service and BENCH_TRACING_OPTS (the -D
+# tracing off (no OTEL_* variable reaches the service). The sink runs at the lowest CPU priority (nice 19): it stands
+# for a collector on another host, whose work is not the service's cost, while on a small machine it would otherwise
+# take the cores the measured service, PostgreSQL and Kafka share. Sets OTEL_* for the service and BENCH_TRACING_OPTS (the -D
 # options for a benchmark JVM); tracing_report prints what the sink received. Needs ops/target/classes (the scripts
 # build the ops module).
 TRACING=${TRACING:-off}
@@ -15,7 +17,7 @@ if [[ "$TRACING" != off ]]; then
     || { echo "TRACING must be off or a ratio in (0, 1], was $TRACING" >&2; exit 2; }
   tracing_counts=$(mktemp)
   tracing_log=$(mktemp)
-  "$JAVA_HOME/bin/java" -cp ops/target/classes io.walletoutbox.ops.OtlpSink 0 "$tracing_counts" >"$tracing_log" 2>&1 &
+  nice -n 19 "$JAVA_HOME/bin/java" -cp ops/target/classes io.walletoutbox.ops.OtlpSink 0 "$tracing_counts" >"$tracing_log" 2>&1 &
   tracing_sink=$!
   for _ in $(seq 1 50); do
     grep -q "listening on" "$tracing_log" && break
