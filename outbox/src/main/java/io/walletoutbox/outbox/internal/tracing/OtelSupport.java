@@ -4,14 +4,17 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanId;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceId;
+import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.walletoutbox.outbox.OutboxEvent;
-import java.util.HashMap;
 import java.util.List;
 
 /**
@@ -52,20 +55,53 @@ public final class OtelSupport {
         return W3CTraceContextPropagator.getInstance().extract(Context.root(), traceparent, TRACEPARENT);
     }
 
-    /** The valid span context {@code traceparent} names (a parent or a link), or null. */
+    /**
+     * The valid span context {@code traceparent} names (a parent or a link), or null: what the W3C propagator
+     * extracts from it (a remote context, the default trace state). A version-00 value, which is what the libraries
+     * store, is read here without the propagator's carrier machinery (the relay reads one per record it publishes
+     * and per link of its cycle span); any other is left to the propagator.
+     */
     public static SpanContext spanContext(String traceparent) {
+        if (traceparent != null && isVersion00(traceparent)) {
+            String traceId = traceparent.substring(3, 35);
+            String spanId = traceparent.substring(36, 52);
+            if (!TraceId.isValid(traceId)
+                    || !SpanId.isValid(spanId)
+                    || !isHex(traceparent, 53)
+                    || !isHex(traceparent, 54)) {
+                return null;
+            }
+            return SpanContext.createFromRemoteParent(
+                    traceId, spanId, TraceFlags.fromHex(traceparent, 53), TraceState.getDefault());
+        }
         SpanContext context = Span.fromContext(extract(traceparent)).getSpanContext();
         return context.isValid() ? context : null;
     }
 
-    /** {@code context} as a W3C {@code traceparent}, or null when it is not valid. */
+    private static boolean isVersion00(String traceparent) {
+        return traceparent.length() == 55
+                && traceparent.charAt(0) == '0'
+                && traceparent.charAt(1) == '0'
+                && traceparent.charAt(2) == '-'
+                && traceparent.charAt(35) == '-'
+                && traceparent.charAt(52) == '-';
+    }
+
+    private static boolean isHex(String s, int at) {
+        char c = s.charAt(at);
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    }
+
+    /**
+     * {@code context} as a W3C {@code traceparent} (version 00, as the W3C propagator writes it), or null when it is
+     * not valid.
+     */
     public static String traceparent(SpanContext context) {
         if (!context.isValid()) {
             return null;
         }
-        var carrier = new HashMap<String, String>(2);
-        W3CTraceContextPropagator.getInstance().inject(Context.root().with(Span.wrap(context)), carrier, HashMap::put);
-        return carrier.get(TraceSupport.TRACEPARENT);
+        return "00-" + context.getTraceId() + "-" + context.getSpanId() + "-"
+                + context.getTraceFlags().asHex();
     }
 
     /** Marks {@code span} failed by {@code error}: status ERROR with its message, {@code error.type}, the exception. */

@@ -6,10 +6,14 @@ import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
+import java.util.Collection;
 
 /**
  * Tracing for the benchmarks, as the service configures it: {@code -Dtracing=<ratio>} registers an SDK that samples
@@ -33,20 +37,41 @@ final class BenchTracing {
             throw new IllegalArgumentException(
                     "-Dtracing=<ratio in (0, 1]> needs -Dtracing.endpoint=<OTLP/HTTP base URL>");
         }
+        // -Dtracing.exporter=none: spans are made, sampled and handed to the batch processor as always, but the
+        // processor's exporter drops them (nothing marshalled or sent): the cost of making spans, apart from exporting.
+        boolean export = !System.getProperty("tracing.exporter", "otlp").equals("none");
+        SpanExporter exporter = export
+                ? OtlpHttpSpanExporter.builder()
+                        .setEndpoint(endpoint + "/v1/traces")
+                        .build()
+                : new SpanExporter() {
+                    @Override
+                    public CompletableResultCode export(Collection<SpanData> spans) {
+                        return CompletableResultCode.ofSuccess();
+                    }
+
+                    @Override
+                    public CompletableResultCode flush() {
+                        return CompletableResultCode.ofSuccess();
+                    }
+
+                    @Override
+                    public CompletableResultCode shutdown() {
+                        return CompletableResultCode.ofSuccess();
+                    }
+                };
         var provider = SdkTracerProvider.builder()
                 .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(share)))
                 .setResource(Resource.getDefault()
                         .merge(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "relay-bench"))))
-                .addSpanProcessor(BatchSpanProcessor.builder(OtlpHttpSpanExporter.builder()
-                                .setEndpoint(endpoint + "/v1/traces")
-                                .build())
-                        .build())
+                .addSpanProcessor(BatchSpanProcessor.builder(exporter).build())
                 .build();
         OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
                 .setTracerProvider(provider)
                 .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
                 .buildAndRegisterGlobal();
-        System.out.println("tracing: sampling " + share + " of traces, exporting to " + endpoint);
+        System.out.println("tracing: sampling " + share + " of traces, "
+                + (export ? "exporting to " + endpoint : "exporting nothing (-Dtracing.exporter=none)"));
         return sdk::close;
     }
 }
