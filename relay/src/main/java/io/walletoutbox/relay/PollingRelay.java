@@ -76,6 +76,24 @@ public final class PollingRelay {
         return withVacuum(PollingRelayImpl.create(jdbi, producer, config, metrics, RelayHooks.NONE), jdbi, config);
     }
 
+    /**
+     * The publishing cycle of a polling relay over {@code jdbi}'s outbox, to run on demand ({@link
+     * PublishingCycle#runOnce()}) instead of in background workers: what a test kit's {@code drain()} repeats until
+     * nothing is left. It starts no thread and no vacuum keeper; closing it closes {@code producer}.
+     *
+     * @param jdbi the outbox database; each cycle holds one connection while it runs
+     * @param producer made by {@link KafkaProducers#create}, or a test double; used as a single (fixed) producer, so
+     *     a {@link ParkingPolicy#BLOCK} key's events go one round trip each
+     * @param config the relay's configuration (topics, batch size, {@link RelayConfig#maxAttempts()}, parking
+     *     policies, stall timeout); the polling and back-off settings do not apply
+     * @param metrics where the cycle reports what it does; {@link RelayMetrics#NONE} to report nothing
+     * @throws IllegalArgumentException when {@code config} names no topics
+     */
+    public static PublishingCycle cycle(
+            Jdbi jdbi, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics) {
+        return PollingRelayImpl.cycle(jdbi, producer, config, metrics);
+    }
+
     /** {@code relay} with the outbox's vacuum keeper ({@code OutboxVacuum}) started and closed along with it. */
     private static Relay withVacuum(Relay relay, Jdbi jdbi, RelayConfig config) {
         OutboxVacuum vacuum = new OutboxVacuum(jdbi, config.instanceId());

@@ -1,5 +1,6 @@
 package io.walletoutbox.relay.internal;
 
+import io.walletoutbox.relay.PublishingCycle;
 import io.walletoutbox.relay.Relay;
 import io.walletoutbox.relay.RelayConfig;
 import io.walletoutbox.relay.RelayMetrics;
@@ -84,6 +85,30 @@ public final class PollingRelayImpl implements Relay {
         Objects.requireNonNull(config, "config");
         RelayTopics.requireSome(config.topics()); // before the first producer is made
         return create(jdbi, ProducerSlot.renewable(producers), config, metrics, hooks);
+    }
+
+    /** One publishing cycle on demand, on the caller's thread (see {@link PublishingCycle}). */
+    public static PublishingCycle cycle(
+            Jdbi jdbi, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics) {
+        Objects.requireNonNull(jdbi, "jdbi");
+        Objects.requireNonNull(producer, "producer");
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(metrics, "metrics");
+        RelayTopics.requireSome(config.topics());
+        ProducerSlot slot = ProducerSlot.fixed(producer);
+        var publisher = new ShardPublisher(jdbi, slot, config, metrics, RelayHooks.NONE);
+        return new PublishingCycle() {
+            @Override
+            public Outcome runOnce() {
+                ShardPublisher.Outcome outcome = publisher.publishOnce();
+                return new Outcome(outcome.claimed(), outcome.published(), outcome.failed());
+            }
+
+            @Override
+            public void close() {
+                slot.close(Duration.ofSeconds(5));
+            }
+        };
     }
 
     private static Relay create(

@@ -1,0 +1,102 @@
+package io.walletoutbox.outbox.testkit;
+
+import io.walletoutbox.relay.RelayConfig;
+import io.walletoutbox.relay.RelayMetrics;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Objects;
+import org.apache.kafka.clients.producer.Producer;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * Builds an {@link OutboxTestKit} ({@link OutboxTestKit#builder(Jdbi)}); checks the values in {@link #build()}. Set
+ * either the relay's {@link #topics(String...) topics} (the rest of its configuration defaulted for tests) or its
+ * whole {@link #relayConfig(RelayConfig) configuration}. Not thread-safe.
+ */
+public final class OutboxTestKitBuilder {
+    /** The default {@link #drainTimeout(Duration)}. */
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+
+    final Jdbi jdbi;
+    private String[] topics;
+    private RelayConfig relayConfig;
+    Producer<String, byte[]> producer;
+    RelayMetrics metrics = RelayMetrics.NONE;
+    Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+
+    OutboxTestKitBuilder(Jdbi jdbi) {
+        this.jdbi = Objects.requireNonNull(jdbi, "outbox");
+    }
+
+    /**
+     * The topics the relay publishes to (a row naming another is parked, as in production). With topics alone the
+     * kit's relay has the {@link RelayConfig#builder(String) defaults} under the instance id {@code
+     * outbox-test-kit}: 5 attempts before parking, every topic {@code SKIP}.
+     */
+    public OutboxTestKitBuilder topics(String... topics) {
+        this.topics = topics.clone();
+        return this;
+    }
+
+    /**
+     * The relay's whole configuration, as the service's relay has it (topics, {@code maxAttempts}, parking policies,
+     * batch size); instead of {@link #topics(String...)}. Its polling and back-off settings do not apply to {@link
+     * OutboxTestKit#drain()}.
+     */
+    public OutboxTestKitBuilder relayConfig(RelayConfig config) {
+        this.relayConfig = Objects.requireNonNull(config, "config");
+        return this;
+    }
+
+    /**
+     * Where records go: a Kafka producer with the relay's settings ({@code KafkaProducers.create}) or a {@link
+     * RecordingProducer}. The caller keeps it and closes it. Default: a new {@link RecordingProducer}, which the kit
+     * closes.
+     */
+    public OutboxTestKitBuilder producer(Producer<String, byte[]> producer) {
+        this.producer = Objects.requireNonNull(producer, "producer");
+        return this;
+    }
+
+    /** Where the kit's relays report what they do. Default: {@link RelayMetrics#NONE}. */
+    public OutboxTestKitBuilder metrics(RelayMetrics metrics) {
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        return this;
+    }
+
+    /**
+     * How long {@link OutboxTestKit#drain()} may take before it fails: a backstop for Kafka being away or a relay
+     * beside the kit holding shards, never waited in a passing test. Positive. Default: {@link
+     * #DEFAULT_DRAIN_TIMEOUT}.
+     */
+    public OutboxTestKitBuilder drainTimeout(Duration timeout) {
+        this.drainTimeout = Objects.requireNonNull(timeout, "timeout");
+        return this;
+    }
+
+    /**
+     * The kit. Checks that exactly one of {@link #topics(String...)} and {@link #relayConfig(RelayConfig)} was set,
+     * that the topics are valid and the drain timeout positive.
+     *
+     * @throws IllegalStateException when neither or both of topics and relay configuration were set
+     * @throws IllegalArgumentException when a value is invalid (no topics, a blank topic, a timeout not positive)
+     */
+    public OutboxTestKit build() {
+        if ((topics == null) == (relayConfig == null)) {
+            throw new IllegalStateException("set either topics(...) or relayConfig(...), exactly one of them");
+        }
+        if (drainTimeout.isNegative() || drainTimeout.isZero()) {
+            throw new IllegalArgumentException("drainTimeout must be positive, was " + drainTimeout);
+        }
+        RelayConfig config = relayConfig != null
+                ? relayConfig
+                : RelayConfig.builder("outbox-test-kit")
+                        .topics(new LinkedHashSet<>(Arrays.asList(topics)))
+                        .build();
+        if (config.topics().isEmpty()) {
+            throw new IllegalArgumentException("the kit's relay needs at least one topic");
+        }
+        return OutboxTestKit.build(this, config);
+    }
+}
