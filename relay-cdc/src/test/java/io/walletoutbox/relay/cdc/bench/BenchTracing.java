@@ -11,6 +11,7 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.util.Collection;
@@ -60,18 +61,26 @@ final class BenchTracing {
                         return CompletableResultCode.ofSuccess();
                     }
                 };
+        // For taking the cost apart: -Dtracing.sampler=off registers the SDK but records nothing (every span a
+        // non-recording one); -Dtracing.processor=simple hands each ended span to the exporter at once, on the
+        // thread that ended it, instead of the batch processor's queue and worker thread.
+        boolean record = !System.getProperty("tracing.sampler", "ratio").equals("off");
+        boolean batch = !System.getProperty("tracing.processor", "batch").equals("simple");
         var provider = SdkTracerProvider.builder()
-                .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(share)))
+                .setSampler(record ? Sampler.parentBased(Sampler.traceIdRatioBased(share)) : Sampler.alwaysOff())
                 .setResource(Resource.getDefault()
                         .merge(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "relay-bench"))))
-                .addSpanProcessor(BatchSpanProcessor.builder(exporter).build())
+                .addSpanProcessor(
+                        batch ? BatchSpanProcessor.builder(exporter).build() : SimpleSpanProcessor.create(exporter))
                 .build();
         OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
                 .setTracerProvider(provider)
                 .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
                 .buildAndRegisterGlobal();
         System.out.println("tracing: sampling " + share + " of traces, "
-                + (export ? "exporting to " + endpoint : "exporting nothing (-Dtracing.exporter=none)"));
+                + (export ? "exporting to " + endpoint : "exporting nothing (-Dtracing.exporter=none)")
+                + (record ? "" : ", recording nothing (-Dtracing.sampler=off)")
+                + (batch ? "" : ", simple span processor (-Dtracing.processor=simple)"));
         return sdk::close;
     }
 }

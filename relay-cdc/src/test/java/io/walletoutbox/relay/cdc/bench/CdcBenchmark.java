@@ -37,6 +37,8 @@ import org.jdbi.v3.core.Jdbi;
  *   <li>drain: {@code events} (100,000) events of {@code size} (300) bytes over {@code keys} (1000) keys written
  *       beforehand (the table for polling; logical decoding messages behind an existing slot for CDC), then the
  *       relay started; events/s from the relay's start to the last ack;
+ *   <li>tracing ({@code -Dphases=tracing}, with {@code -Dtracing=<ratio>}): {@link TracingPairs}, the woken
+ *       polling latency with tracing off and on in alternating pairs in this one JVM, on the same database and broker;
  *   <li>latency: {@code rate} (1000) events/s written one per transaction for {@code seconds} (20) with the relay
  *       running; p50/p99 of the time from the event's {@code createdAt} (taken just before its commit) to Kafka's
  *       ack. The polling relay runs twice: woken by the writer after each commit (same JVM, as the app does), and
@@ -81,7 +83,10 @@ public final class CdcBenchmark {
     record Latency(double achievedRate, long p50Micros, long p99Micros, long count, String slowSeconds) {}
 
     public static void main(String[] args) throws Exception {
-        try (var tracing = BenchTracing.start()) {
+        // -Dphases=tracing registers and unregisters the SDK itself, pair by pair (TracingPairs).
+        boolean pairs = java.util.Arrays.asList(System.getProperty("phases", "").split(","))
+                .contains("tracing");
+        try (var tracing = pairs ? (AutoCloseable) () -> {} : BenchTracing.start()) {
             run();
         }
         System.exit(0); // the shared infrastructure stops, or the databases are dropped, in a shutdown hook
@@ -135,6 +140,9 @@ public final class CdcBenchmark {
                 }
                 if (phases.contains("probe")) {
                     pollingPolls = latency(jdbi, bootstrap, OutboxMode.TABLE, null, rate, seconds, keys, size, false);
+                }
+                if (phases.contains("tracing")) {
+                    results.addAll(TracingPairs.run(jdbi, bootstrap, rate, seconds, keys, size, "_keys" + keys));
                 }
             }
             if (phases.contains("cdc")) {
@@ -469,7 +477,7 @@ public final class CdcBenchmark {
         return new Drain(events / ((end - start) / 1e9), wal, tableBytes(jdbi));
     }
 
-    private static Latency latency(
+    static Latency latency(
             Jdbi jdbi,
             String bootstrap,
             OutboxMode mode,
@@ -564,15 +572,29 @@ public final class CdcBenchmark {
                             TimeUnit.NANOSECONDS.sleep(wait); // pacing the offered load, not waiting for a result
                         }
                         int seq = first + i;
-                        jdbi.useTransaction(h -> writer.append(
-                                h,
-                                OutboxEvent.of(
-                                        "Bench", "key-" + (seq % keys), "BenchEvent", topic, payload(seq, size))));
+                        var event =
+                                OutboxEvent.of("Bench", "key-" + (seq % keys), "BenchEvent", topic, payload(seq, size));
+                        if (FIXED_TRACEPARENT) {
+                            event = event.withHeader("traceparent", traceparent(seq));
+                        }
+                        var append = event;
+                        jdbi.useTransaction(h -> writer.append(h, append));
                     }
                     return null;
                 });
             }
         }
+    }
+
+    /**
+     * {@code -Dbench.traceparent=true}: every event of the latency runs carries a {@code traceparent} header as a
+     * traced writer's would, with tracing off (no SDK): the cost of the header's bytes on the relay's path, apart
+     * from making spans.
+     */
+    private static final boolean FIXED_TRACEPARENT = Boolean.getBoolean("bench.traceparent");
+
+    private static String traceparent(int seq) {
+        return String.format("00-%032x-%016x-01", seq + 1L, seq + 1L);
     }
 
     private static RelayConfig pollingConfig() {
