@@ -17,7 +17,10 @@
 #   -Dpolicy=BLOCK     parking policy of every benchmark topic (BLOCK, as the service's events topic; or SKIP)
 #   -Dphases=idle,drain,woken,probe,cdc  the parts to run (default all): idle = the probe's idle cost, drain = the
 #                      polling drain, woken / probe = polling latency woken by the writer / by the probe only,
-#                      cdc = the CDC relay's drain and latency (drain_polling_* needs drain and cdc)
+#                      cdc = the CDC relay's drain and latency (drain_polling_* needs drain and cdc); also, not in
+#                      the default: tracing = the woken latency with tracing off and on in alternating pairs in this
+#                      one JVM (needs TRACING=<ratio>; -Dpairs=4), printing
+#                      RESULT tracing_latency_p50|p99_polling_woken_keys<N> <on ms> ms reference=<off ms> ratio=<r>
 # Output: a human-readable summary, then one machine-readable line per figure:
 #   RESULT latency_p50_polling_woken_keys<N> <ms> ms reference=<ProducerPerformance p50 ms> ratio=<r> goal=<text>
 #   (also latency_p99_polling_woken, latency_p50/p99_polling_probe, latency_p50/p99_cdc; reference: ProducerPerformance)
