@@ -31,6 +31,14 @@ public interface PublishingCycle extends AutoCloseable {
      */
     Outcome runOnce();
 
+    /**
+     * How many committed events a cycle may send now: the outbox's rows, less, under {@link ParkingPolicy#BLOCK},
+     * those held behind a parked or rejected earlier event of their key (the rule the relay's reads apply). Parked
+     * events are not in the outbox; events of transactions still open are not visible. Zero means a relay has
+     * nothing left to do until something new commits or an operator retries a parked event.
+     */
+    long publishable();
+
     /** Closes the producer the cycle was made with. */
     @Override
     void close();

@@ -57,7 +57,7 @@ public final class OutboxTestKit implements AutoCloseable {
         this.ownsProducer = b.producer == null;
         this.producer = ownsProducer ? new RecordingProducer() : b.producer;
         this.cycle = PollingRelay.cycle(jdbi, new AckRecordingProducer(producer, drained), config, metrics);
-        this.queries = new OutboxQueries(jdbi, config);
+        this.queries = new OutboxQueries(jdbi);
         this.admin = OutboxAdmin.create(jdbi, OutboxMode.TABLE);
     }
 
@@ -93,7 +93,7 @@ public final class OutboxTestKit implements AutoCloseable {
         while (true) {
             PublishingCycle.Outcome outcome = cycle.runOnce();
             if (outcome.idle()) {
-                long left = queries.publishable();
+                long left = cycle.publishable();
                 if (left == 0) {
                     return drained.since(mark);
                 }
@@ -102,7 +102,7 @@ public final class OutboxTestKit implements AutoCloseable {
             }
             if (System.nanoTime() - deadline > 0) {
                 throw new AssertionError("drain() did not finish within " + drainTimeout + ": "
-                        + queries.publishable() + " publishable events are still in the outbox, "
+                        + cycle.publishable() + " publishable events are still in the outbox, "
                         + drained.since(mark).size() + " were published");
             }
         }

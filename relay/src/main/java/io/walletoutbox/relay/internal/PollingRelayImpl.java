@@ -97,11 +97,17 @@ public final class PollingRelayImpl implements Relay {
         RelayTopics.requireSome(config.topics());
         ProducerSlot slot = ProducerSlot.fixed(producer);
         var publisher = new ShardPublisher(jdbi, slot, config, metrics, RelayHooks.NONE);
+        var reader = new ShardLeaseReader(config);
         return new PublishingCycle() {
             @Override
             public Outcome runOnce() {
                 ShardPublisher.Outcome outcome = publisher.publishOnce();
                 return new Outcome(outcome.claimed(), outcome.published(), outcome.failed());
+            }
+
+            @Override
+            public long publishable() {
+                return jdbi.withHandle(reader::publishable);
             }
 
             @Override

@@ -164,6 +164,18 @@ final class ShardLeaseReader {
         return new Read(events, full(shards, perLeased, perShard));
     }
 
+    /**
+     * Committed events a worker may send now: every row of the outbox except, under {@code BLOCK}, those held behind
+     * a parked or rejected earlier event of their key (the same rule the reads apply). One statement in {@code
+     * handle}'s transaction.
+     */
+    long publishable(org.jdbi.v3.core.Handle handle) {
+        String where = blockTopics.length == 0 ? "" : " WHERE " + NOT_BLOCKED;
+        return bind(handle.createQuery("SELECT count(*) FROM outbox_event e" + where))
+                .mapTo(Long.class)
+                .one();
+    }
+
     private <T extends org.jdbi.v3.core.statement.SqlStatement<T>> T bind(T statement) {
         return blockTopics.length == 0 ? statement : statement.bind("blockTopics", blockTopics);
     }

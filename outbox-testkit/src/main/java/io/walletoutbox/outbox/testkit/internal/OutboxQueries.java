@@ -1,45 +1,18 @@
 package io.walletoutbox.outbox.testkit.internal;
 
-import io.walletoutbox.relay.ParkingPolicy;
-import io.walletoutbox.relay.RelayConfig;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 
-/** What the kit reads from the outbox's tables, each read in a transaction of its own. */
+/**
+ * Where an event is, read from the outbox's tables in a transaction of its own (what may still be published is the
+ * relay's own answer: {@code PublishingCycle.publishable()}).
+ */
 public final class OutboxQueries {
-    /**
-     * Events a relay may send now: all but those that under {@code BLOCK} wait behind an earlier event of their key
-     * that is parked or was rejected (the relay's own rule, see the polling relay's lease statement).
-     */
-    private static final String PUBLISHABLE = """
-            SELECT count(*) FROM outbox_event e
-            WHERE NOT (e.topic = ANY(:blockTopics) AND (
-                 EXISTS (SELECT 1 FROM outbox_parked p
-                         WHERE p.topic = e.topic AND p.aggregate_id = e.aggregate_id AND p.id < e.id)
-              OR EXISTS (SELECT 1 FROM outbox_event f
-                         WHERE f.attempts > 0 AND f.shard = e.shard AND f.topic = e.topic
-                           AND f.aggregate_id = e.aggregate_id AND f.id < e.id)))
-            """;
-
     private final Jdbi jdbi;
-    private final String[] blockTopics;
 
-    public OutboxQueries(Jdbi jdbi, RelayConfig config) {
+    public OutboxQueries(Jdbi jdbi) {
         this.jdbi = jdbi;
-        this.blockTopics = config.parkingPolicies().entrySet().stream()
-                .filter(e -> e.getValue() == ParkingPolicy.BLOCK)
-                .map(Map.Entry::getKey)
-                .toArray(String[]::new);
-    }
-
-    /** Committed events a relay may send now. */
-    public long publishable() {
-        return jdbi.withHandle(h -> h.createQuery(PUBLISHABLE)
-                .bind("blockTopics", blockTopics)
-                .mapTo(Long.class)
-                .one());
     }
 
     /** Where one event is: waiting in the outbox (attempts, last error), parked, or in neither. */
