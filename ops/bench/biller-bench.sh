@@ -26,7 +26,9 @@
 #        SKIP_BUILD=1 (use the jar and classes already built) KEEP=1 (keep the work directory and its logs)
 #        JFR=<file.jfr> records a JFR profile (settings=profile) of the service while its consumer runs (both
 #        figures) into <file.jfr>, and of the simulator into <file>-simulator.jfr; CPU=1 prints each process's CPU
-#        seconds per phase (from /proc), to tell which one the machine's cores went to
+#        seconds per phase (from /proc), to tell which one the machine's cores went to, and the database's commits,
+#        WAL records, full-page images, bytes and flushes per payment (pg_stat_database, pg_stat_wal: the whole
+#        server's WAL, so meaningful on a server of the run's own)
 #        DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, KAFKA_BOOTSTRAP_SERVERS and the service's
 #        KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_*: run on that PostgreSQL (a database of the run's own) and
 #        Kafka (an events topic of its own), starting nothing embedded, with tokens from the jar's development
@@ -156,6 +158,25 @@ cpu_mark() {
   for pid in $(cpu_pids); do cpu_start[$pid]=$(cpu_ticks "$pid"); done
   cpu_machine=$(awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat)
   cpu_t0=$(date +%s.%N)
+  db_stats_start=$(db_stats)
+}
+# The server's WAL counters (pg_stat_wal: the whole server's, so only meaningful on a server of the run's own) and
+# this database's commits, as "commits wal_records wal_fpi wal_bytes wal_write wal_sync wal_sync_time_ms".
+db_stats() {
+  sql "SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()),
+    wal_records, wal_fpi, wal_bytes, wal_write, wal_sync, wal_sync_time FROM pg_stat_wal" 2>/dev/null | tr '|' ' ' \
+    || echo "0 0 0 0 0 0 0"
+}
+# db_report <phase> <payments completed in it>: commits, WAL records, full-page images, bytes and flushes per payment.
+db_report() {
+  read -r -a a <<<"$db_stats_start"
+  read -r -a b <<<"$(db_stats)"
+  awk -v p="$1" -v n="$2" -v c="$((b[0] - a[0]))" -v r="$((b[1] - a[1]))" -v f="$((b[2] - a[2]))" \
+    -v by="$((b[3] - a[3]))" -v w="$((b[4] - a[4]))" -v s="$((b[5] - a[5]))" \
+    -v st="$(awk -v x="${b[6]}" -v y="${a[6]}" 'BEGIN{print x - y}')" 'BEGIN {
+      if (n <= 0) n = 1
+      printf "== db %s: per payment %.2f commits, %.1f WAL records, %.2f full-page images, %.0f WAL bytes, %.2f WAL writes, %.2f WAL flushes (%d flushes in all; %.1f ms flushing per payment when track_wal_io_timing is on)\n",
+        p, c / n, r / n, f / n, by / n, w / n, s / n, s, st / n }'
 }
 cpu_report() {
   [[ "${CPU:-0}" == 1 ]] || return 0
@@ -186,6 +207,7 @@ wait_for "SELECT count(*) FROM bill_payment WHERE status = 'PENDING'" "the consu
 read -r done_n failed_n span <<<"$(sql "SELECT count(*), count(*) FILTER (WHERE status <> 'SUCCEEDED'),
   extract(epoch FROM max(completed_at) - min(completed_at)) FROM bill_payment" | tr '|' ' ')"
 cpu_report "consumer drain at ${LATENCY_MS} ms"
+[[ "${CPU:-0}" == 1 ]] && db_report "consumer drain at ${LATENCY_MS} ms" "$done_n"
 throughput=$(awk -v n="$done_n" -v s="$span" 'BEGIN{printf "%.1f", n / s}')
 ceiling=${SIM_CEILING:-$(awk -v w="$WALLETS" -v l="$LATENCY_MS" 'BEGIN{printf "%.0f", w * 1000 / l}')}
 echo "== $done_n payments completed ($failed_n not SUCCEEDED) in ${span}s (first → last completion)"
@@ -205,6 +227,7 @@ read -r n p50 p99 pmax <<<"$(sql "SELECT count(*),
   round((1000 * max(extract(epoch FROM completed_at - created_at)))::numeric, 1)
   FROM bill_payment WHERE created_at >= to_timestamp($from / 1000.0)" | tr '|' ' ')"
 cpu_report "0 ms at ${RATE}/s"
+[[ "${CPU:-0}" == 1 ]] && db_report "0 ms at ${RATE}/s (API and consumer)" "$n"
 echo "== $n payments created in the measured window: created → completed p50 ${p50} ms, p99 ${p99} ms, max ${pmax} ms"
 
 echo "RESULT biller_throughput_${LATENCY_MS}ms $throughput payments/s reference=$ceiling" \
