@@ -48,12 +48,19 @@ final class BenchTracing {
         // thread that ended it, instead of the batch processor's queue and worker thread.
         boolean record = !System.getProperty("tracing.sampler", "ratio").equals("off");
         boolean batch = !System.getProperty("tracing.processor", "batch").equals("simple");
+        // -Dtracing.batch=<n>: the batch processor's largest export (OTEL_BSP_MAX_EXPORT_BATCH_SIZE; the SDK's
+        // default 512), to see how the size of each export's burst of marshalling shows in the relay's tail.
+        int exportBatch = Integer.getInteger("tracing.batch", 512);
         var provider = SdkTracerProvider.builder()
                 .setSampler(record ? Sampler.parentBased(Sampler.traceIdRatioBased(share)) : Sampler.alwaysOff())
                 .setResource(Resource.getDefault()
                         .merge(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "relay-bench"))))
                 .addSpanProcessor(
-                        batch ? BatchSpanProcessor.builder(exporter).build() : SimpleSpanProcessor.create(exporter))
+                        batch
+                                ? BatchSpanProcessor.builder(exporter)
+                                        .setMaxExportBatchSize(exportBatch)
+                                        .build()
+                                : SimpleSpanProcessor.create(exporter))
                 .build();
         OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
                 .setTracerProvider(provider)
@@ -62,7 +69,9 @@ final class BenchTracing {
         System.out.println("tracing: sampling " + share + " of traces, "
                 + (export ? "exporting to " + endpoint : "exporting nothing (-Dtracing.exporter=none)")
                 + (record ? "" : ", recording nothing (-Dtracing.sampler=off)")
-                + (batch ? "" : ", simple span processor (-Dtracing.processor=simple)"));
+                + (batch
+                        ? ", export batches of at most " + exportBatch
+                        : ", simple span processor (-Dtracing.processor=simple)"));
         return sdk::close;
     }
 }
