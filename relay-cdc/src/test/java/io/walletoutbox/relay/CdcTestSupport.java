@@ -25,6 +25,7 @@ public final class CdcTestSupport {
                 .maxRetryBackoff(relay.maxRetryBackoff())
                 .parkingPolicies(relay.parkingPolicies())
                 .topics(relay.topics())
+                .recordMapping(relay.recordMapping())
                 .build();
     }
 

@@ -25,7 +25,63 @@ class IdenticalRecordsIT {
 
     @Test
     void pollingAndCdcRelaysPublishByteIdenticalRecords() throws Exception {
-        var events = List.of(
+        var events = events();
+        var polling = publish(OutboxMode.TABLE, events, RecordMapping.CLOUD_EVENTS);
+        var cdc = publish(OutboxMode.LOGICAL_MESSAGE, events, RecordMapping.CLOUD_EVENTS);
+        assertEquals(events.size(), polling.size());
+        assertEquals(events.size(), cdc.size());
+        // The polling relay publishes shard by shard, so compare event by event, not by arrival.
+        var pollingById = byId(polling, RecordMapping.CLOUD_EVENTS);
+        var cdcById = byId(cdc, RecordMapping.CLOUD_EVENTS);
+        assertIdentical(events, pollingById, cdcById);
+        // ce_time at PostgreSQL's microsecond precision, whatever the writer's Instant had.
+        assertEquals(
+                "2026-11-27T13:15:02.12345",
+                TopicReader.header(cdcById.get(events.getFirst().id()), "ce_time")
+                        .substring(0, 25));
+        assertEquals(
+                List.of(
+                        "ce_specversion",
+                        "ce_id",
+                        "ce_type",
+                        "ce_source",
+                        "ce_time",
+                        "content-type",
+                        "b-extra",
+                        "traceparent"),
+                headers(pollingById.get(events.getFirst().id())).stream()
+                        .map(h -> h.split("=")[0])
+                        .toList());
+    }
+
+    /**
+     * With {@link RecordMapping#DEBEZIUM_OUTBOX} both relays publish the records of Debezium's outbox event router
+     * (key = aggregate id, value = payload, header {@code id}), again byte-identical between them.
+     */
+    @Test
+    void bothRelaysPublishDebeziumOutboxRecordsWhenConfigured() throws Exception {
+        var events = events();
+        var mapping = RecordMapping.DEBEZIUM_OUTBOX;
+        var polling = byId(publish(OutboxMode.TABLE, events, mapping), mapping);
+        var cdc = byId(publish(OutboxMode.LOGICAL_MESSAGE, events, mapping), mapping);
+        assertEquals(events.size(), polling.size(), "every record carries its event id in the id header");
+        assertIdentical(events, polling, cdc);
+        for (OutboxEvent e : events) {
+            var record = polling.get(e.id());
+            assertEquals(e.aggregateId(), record.key());
+            assertArrayEquals(e.payload().getBytes(java.nio.charset.StandardCharsets.UTF_8), record.value());
+            assertEquals(e.id().toString(), TopicReader.header(record, "id"));
+            assertEquals(null, record.headers().lastHeader("ce_id"), "no CloudEvents headers");
+        }
+        assertEquals(
+                List.of("id", "b-extra", "traceparent"),
+                headers(polling.get(events.getFirst().id())).stream()
+                        .map(h -> h.split("=")[0])
+                        .toList());
+    }
+
+    private static List<OutboxEvent> events() {
+        return List.of(
                 // nanoseconds that PostgreSQL rounds (up) to microseconds, extra headers out of name order,
                 // a payload with non-ASCII text, escapes and spacing that must survive byte for byte
                 new OutboxEvent(
@@ -51,15 +107,20 @@ class IdenticalRecordsIT {
                         Map.of(),
                         Instant.parse("1999-12-31T23:59:59.999999500Z")),
                 OutboxEvent.of("Wallet", "w-1", "BillPaymentFailed", "ignored", "{\"seq\":3}"));
-        var polling = publish(OutboxMode.TABLE, events);
-        var cdc = publish(OutboxMode.LOGICAL_MESSAGE, events);
-        assertEquals(events.size(), polling.size());
-        assertEquals(events.size(), cdc.size());
-        // The polling relay publishes shard by shard, so compare event by event, not by arrival.
-        var pollingById = new java.util.HashMap<UUID, ConsumerRecord<String, byte[]>>();
-        polling.forEach(r -> pollingById.put(TopicReader.ceId(r), r));
-        var cdcById = new java.util.HashMap<UUID, ConsumerRecord<String, byte[]>>();
-        cdc.forEach(r -> cdcById.put(TopicReader.ceId(r), r));
+    }
+
+    private static Map<UUID, ConsumerRecord<String, byte[]>> byId(
+            List<ConsumerRecord<String, byte[]>> records, RecordMapping mapping) {
+        var byId = new java.util.HashMap<UUID, ConsumerRecord<String, byte[]>>();
+        records.forEach(r -> byId.put(mapping.eventId(r.headers()), r));
+        byId.remove(null);
+        return byId;
+    }
+
+    private static void assertIdentical(
+            List<OutboxEvent> events,
+            Map<UUID, ConsumerRecord<String, byte[]>> pollingById,
+            Map<UUID, ConsumerRecord<String, byte[]>> cdcById) {
         for (int i = 0; i < events.size(); i++) {
             var p = pollingById.get(events.get(i).id());
             var c = cdcById.get(events.get(i).id());
@@ -67,31 +128,14 @@ class IdenticalRecordsIT {
             assertArrayEquals(p.value(), c.value(), "value of event " + i);
             assertEquals(headers(p), headers(c), "headers of event " + i);
         }
-        // ce_time at PostgreSQL's microsecond precision, whatever the writer's Instant had.
-        assertEquals(
-                "2026-11-27T13:15:02.12345",
-                TopicReader.header(cdcById.get(events.getFirst().id()), "ce_time")
-                        .substring(0, 25));
-        assertEquals(
-                List.of(
-                        "ce_specversion",
-                        "ce_id",
-                        "ce_type",
-                        "ce_source",
-                        "ce_time",
-                        "content-type",
-                        "b-extra",
-                        "traceparent"),
-                headers(pollingById.get(events.getFirst().id())).stream()
-                        .map(h -> h.split("=")[0])
-                        .toList());
     }
 
     /** Writes {@code events} (to a topic of its own) in one transaction and reads what the mode's relay publishes. */
-    private static List<ConsumerRecord<String, byte[]>> publish(OutboxMode mode, List<OutboxEvent> events)
-            throws Exception {
-        try (var fixture = new RelayFixture("identical_" + mode.name().toLowerCase(), mode)) {
-            String topic = fixture.infra.newTopic("identical-" + mode.name().toLowerCase(), 1);
+    private static List<ConsumerRecord<String, byte[]>> publish(
+            OutboxMode mode, List<OutboxEvent> events, RecordMapping mapping) throws Exception {
+        String name = mode.name().toLowerCase() + "_" + mapping.toString().toLowerCase();
+        try (var fixture = new RelayFixture("identical_" + name, mode)) {
+            String topic = fixture.infra.newTopic("identical-" + name.replace('_', '-'), 1);
             var onTopic = new ArrayList<OutboxEvent>();
             for (OutboxEvent e : events) {
                 onTopic.add(new OutboxEvent(
@@ -104,8 +148,9 @@ class IdenticalRecordsIT {
                         e.headers(),
                         e.createdAt()));
             }
-            var config = RelayContractIT.config("identical-" + mode.name().toLowerCase())
+            var config = RelayContractIT.config("identical-" + name.replace('_', '-'))
                     .topics(topic)
+                    .recordMapping(mapping)
                     .build();
             Jdbi jdbi = Jdbi.create(fixture.pool("relay", 3));
             var producer = KafkaProducers.create(fixture.infra.bootstrapServers(), config.instanceId());

@@ -26,6 +26,7 @@ public final class RelayConfig {
     private final Map<String, ParkingPolicy> parkingPolicies;
     private final Duration probeInterval;
     private final Set<String> topics;
+    private final RecordMapping recordMapping;
 
     RelayConfig(RelayConfigBuilder b) {
         instanceId = Objects.requireNonNull(b.instanceId, "instanceId");
@@ -64,12 +65,14 @@ public final class RelayConfig {
             throw new IllegalArgumentException("probeInterval must not be negative");
         }
         topics = RelayTopics.copyOf(b.topics);
+        recordMapping = Objects.requireNonNull(b.recordMapping, "recordMapping");
     }
 
     /**
      * A builder with the defaults: 4 workers, batches of 500, idle polling from 5 ms to 500 ms, 30 s stall timeout,
      * parking after 5 rejections, retries from 100 ms to 10 s, every topic {@link ParkingPolicy#SKIP}, the sequence
-     * probe every {@link #DEFAULT_PROBE_INTERVAL}, and no topics yet: a relay needs {@link
+     * probe every {@link #DEFAULT_PROBE_INTERVAL}, records shaped by {@link RecordMapping#CLOUD_EVENTS}, and no
+     * topics yet: a relay needs {@link
      * RelayConfigBuilder#topics}.
      *
      * @param instanceId name of this relay instance, in logs and in the metrics' {@code instance} tag; not blank
@@ -148,6 +151,11 @@ public final class RelayConfig {
         return topics;
     }
 
+    /** How events become Kafka records ({@link RelayConfigBuilder#recordMapping}). */
+    public RecordMapping recordMapping() {
+        return recordMapping;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof RelayConfig c
@@ -162,7 +170,8 @@ public final class RelayConfig {
                 && maxRetryBackoff.equals(c.maxRetryBackoff)
                 && parkingPolicies.equals(c.parkingPolicies)
                 && probeInterval.equals(c.probeInterval)
-                && topics.equals(c.topics);
+                && topics.equals(c.topics)
+                && recordMapping.equals(c.recordMapping);
     }
 
     @Override
@@ -179,7 +188,8 @@ public final class RelayConfig {
                 maxRetryBackoff,
                 parkingPolicies,
                 probeInterval,
-                topics);
+                topics,
+                recordMapping);
     }
 
     @Override
@@ -188,7 +198,7 @@ public final class RelayConfig {
                 + ", minPollInterval=" + minPollInterval + ", maxPollInterval=" + maxPollInterval + ", stallTimeout="
                 + stallTimeout + ", maxAttempts=" + maxAttempts + ", retryBackoff=" + retryBackoff
                 + ", maxRetryBackoff=" + maxRetryBackoff + ", parkingPolicies=" + parkingPolicies
-                + ", probeInterval=" + probeInterval + ", topics=" + topics + "]";
+                + ", probeInterval=" + probeInterval + ", topics=" + topics + ", recordMapping=" + recordMapping + "]";
     }
 
     private static Duration requirePositive(Duration d, String name) {

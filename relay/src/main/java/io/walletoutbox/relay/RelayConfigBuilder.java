@@ -11,7 +11,7 @@ import java.util.Set;
  * is out of range. A builder may be reused: each {@code build()} makes an independent configuration.
  */
 public final class RelayConfigBuilder {
-    final String instanceId;
+    String instanceId;
     int workers = 4;
     int batchSize = 500;
     Duration minPollInterval = Duration.ofMillis(5);
@@ -23,6 +23,7 @@ public final class RelayConfigBuilder {
     Map<String, ParkingPolicy> parkingPolicies = new HashMap<>();
     Duration probeInterval = RelayConfig.DEFAULT_PROBE_INTERVAL;
     Set<String> topics = Set.of();
+    RecordMapping recordMapping = RecordMapping.CLOUD_EVENTS;
 
     RelayConfigBuilder(String instanceId) {
         this.instanceId = instanceId;
@@ -41,6 +42,17 @@ public final class RelayConfigBuilder {
         parkingPolicies = new HashMap<>(c.parkingPolicies());
         probeInterval = c.probeInterval();
         topics = c.topics();
+        recordMapping = c.recordMapping();
+    }
+
+    /**
+     * The instance's name, in logs and in the metrics' {@code instance} tag; not blank. Set by {@link
+     * RelayConfig#builder(String)}; change it to start several instances from one configuration ({@code
+     * config.toBuilder().instanceId("relay-2").build()}).
+     */
+    public RelayConfigBuilder instanceId(String instanceId) {
+        this.instanceId = instanceId;
+        return this;
     }
 
     /**
@@ -148,6 +160,16 @@ public final class RelayConfigBuilder {
     /** As {@link #topics(Set)}, with {@code topic} and {@code more}. */
     public RelayConfigBuilder topics(String topic, String... more) {
         return topics(RelayTopics.of(topic, more));
+    }
+
+    /**
+     * How events become Kafka records: {@link RecordMapping#CLOUD_EVENTS} (the default) or {@link
+     * RecordMapping#DEBEZIUM_OUTBOX} (the records of Debezium's outbox event router), or a mapping of your own.
+     * Consumers find the event id where the mapping puts it ({@link RecordMapping#eventId}).
+     */
+    public RelayConfigBuilder recordMapping(RecordMapping recordMapping) {
+        this.recordMapping = recordMapping;
+        return this;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.walletoutbox.outbox.testkit;
 
+import io.walletoutbox.relay.RecordMapping;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collections;
@@ -18,7 +19,8 @@ import org.apache.kafka.common.header.Header;
  * @param headers the record's headers in the order they were sent (CloudEvents {@code ce_*}, {@code content-type},
  *     then the event's own), values decoded as UTF-8; unmodifiable
  * @param value the record's value (the event's payload bytes); a copy is kept and handed out
- * @param eventId the event id, from the {@code ce_id} header; null for a record without one (not the relay's)
+ * @param eventId the event id, from the {@code ce_id} header ({@link RecordMapping#CLOUD_EVENTS}) or else the {@code
+ *     id} header ({@link RecordMapping#DEBEZIUM_OUTBOX}); null for a record with neither (a mapping of your own)
  */
 public record SentRecord(String topic, String key, Map<String, String> headers, byte[] value, UUID eventId) {
 
@@ -29,16 +31,18 @@ public record SentRecord(String topic, String key, Map<String, String> headers, 
         value = Objects.requireNonNull(value, "value").clone();
     }
 
-    /** The record as a relay built it ({@code ce_id} becomes {@link #eventId()}). */
+    /** The record as a relay built it (the event id read as {@link #eventId()} says). */
     public static SentRecord of(ProducerRecord<String, byte[]> record) {
         var headers = new LinkedHashMap<String, String>();
         for (Header h : record.headers()) {
             headers.put(h.key(), h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8));
         }
-        String ceId = headers.get("ce_id");
+        UUID eventId = RecordMapping.CLOUD_EVENTS.eventId(record.headers());
+        if (eventId == null) {
+            eventId = RecordMapping.DEBEZIUM_OUTBOX.eventId(record.headers());
+        }
         byte[] value = record.value() == null ? new byte[0] : record.value();
-        return new SentRecord(
-                record.topic(), record.key(), headers, value, ceId == null ? null : UUID.fromString(ceId));
+        return new SentRecord(record.topic(), record.key(), headers, value, eventId);
     }
 
     /** A copy of the value. */

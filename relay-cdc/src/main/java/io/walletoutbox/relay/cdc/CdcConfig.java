@@ -1,6 +1,7 @@
 package io.walletoutbox.relay.cdc;
 
 import io.walletoutbox.relay.ParkingPolicy;
+import io.walletoutbox.relay.RecordMapping;
 import io.walletoutbox.relay.RelayTopics;
 import java.time.Duration;
 import java.util.List;
@@ -32,6 +33,7 @@ public final class CdcConfig {
     private final Duration maxRetryBackoff;
     private final Map<String, ParkingPolicy> parkingPolicies;
     private final Set<String> topics;
+    private final RecordMapping recordMapping;
 
     CdcConfig(CdcConfigBuilder b) {
         instanceId = Objects.requireNonNull(b.instanceId, "instanceId");
@@ -65,13 +67,14 @@ public final class CdcConfig {
         }
         parkingPolicies = ParkingPolicy.copyOf(b.parkingPolicies);
         topics = RelayTopics.copyOf(b.topics);
+        recordMapping = Objects.requireNonNull(b.recordMapping, "recordMapping");
     }
 
     /**
      * A builder with the defaults: slot {@code walletoutbox_<database>} ({@link #defaultSlotName}), publication
      * {@code walletoutbox_outbox}, offsets in {@code relay_cdc_offset}, a heartbeat every 10 s, batches of up to
      * 2048 events, 10 ms poll interval, parking after 5 rejections, retries from 100 ms to 10 s, every topic {@link
-     * ParkingPolicy#SKIP}, and no topics yet: a relay needs {@link CdcConfigBuilder#topics}, the slot's tools ({@link
+     * ParkingPolicy#SKIP}, records shaped by {@link RecordMapping#CLOUD_EVENTS}, and no topics yet: a relay needs {@link CdcConfigBuilder#topics}, the slot's tools ({@link
      * CdcSlots}) do not.
      *
      * @param instanceId name of this relay instance, in logs, thread names and the metrics' {@code instance} tag
@@ -181,6 +184,11 @@ public final class CdcConfig {
         return topics;
     }
 
+    /** How events become Kafka records ({@link CdcConfigBuilder#recordMapping}). */
+    public RecordMapping recordMapping() {
+        return recordMapping;
+    }
+
     /** A host of {@link #jdbcUrl()} and its port (5432 when the URL names none). */
     public record Host(String host, int port) {
         public Host {
@@ -245,12 +253,13 @@ public final class CdcConfig {
                 && retryBackoff.equals(c.retryBackoff)
                 && maxRetryBackoff.equals(c.maxRetryBackoff)
                 && parkingPolicies.equals(c.parkingPolicies)
-                && topics.equals(c.topics);
+                && topics.equals(c.topics)
+                && recordMapping.equals(c.recordMapping);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(instanceId, jdbcUrl, user, slotName, publicationName, maxBatchSize, topics);
+        return Objects.hash(instanceId, jdbcUrl, user, slotName, publicationName, maxBatchSize, topics, recordMapping);
     }
 
     /** Every value, the password shown only as {@code <redacted>} or {@code <none>}. */
@@ -261,7 +270,8 @@ public final class CdcConfig {
                 + publicationName + ", offsetsTable=" + offsetsTable + ", heartbeatInterval=" + heartbeatInterval
                 + ", maxBatchSize=" + maxBatchSize + ", pollInterval=" + pollInterval + ", maxAttempts="
                 + maxAttempts + ", retryBackoff=" + retryBackoff + ", maxRetryBackoff=" + maxRetryBackoff
-                + ", parkingPolicies=" + parkingPolicies + ", topics=" + topics + "]";
+                + ", parkingPolicies=" + parkingPolicies + ", topics=" + topics + ", recordMapping=" + recordMapping
+                + "]";
     }
 
     private static String requireIdentifier(String value, String name) {

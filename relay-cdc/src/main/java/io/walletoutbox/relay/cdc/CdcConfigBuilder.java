@@ -1,6 +1,7 @@
 package io.walletoutbox.relay.cdc;
 
 import io.walletoutbox.relay.ParkingPolicy;
+import io.walletoutbox.relay.RecordMapping;
 import io.walletoutbox.relay.RelayTopics;
 import java.time.Duration;
 import java.util.HashMap;
@@ -28,6 +29,7 @@ public final class CdcConfigBuilder {
     Duration maxRetryBackoff = Duration.ofSeconds(10);
     Map<String, ParkingPolicy> parkingPolicies = new HashMap<>();
     Set<String> topics = Set.of();
+    RecordMapping recordMapping = RecordMapping.CLOUD_EVENTS;
 
     CdcConfigBuilder(String instanceId, String jdbcUrl, String user, String password) {
         this.instanceId = instanceId;
@@ -56,6 +58,7 @@ public final class CdcConfigBuilder {
         maxRetryBackoff = c.maxRetryBackoff();
         parkingPolicies = new HashMap<>(c.parkingPolicies());
         topics = c.topics();
+        recordMapping = c.recordMapping();
     }
 
     /**
@@ -155,6 +158,15 @@ public final class CdcConfigBuilder {
     /** As {@link #topics(Set)}, with {@code topic} and {@code more}. */
     public CdcConfigBuilder topics(String topic, String... more) {
         return topics(RelayTopics.of(topic, more));
+    }
+
+    /**
+     * How events become Kafka records: {@link RecordMapping#CLOUD_EVENTS} (the default, the polling relay's) or
+     * {@link RecordMapping#DEBEZIUM_OUTBOX}, or a mapping of your own; give both relays of a deployment the same one.
+     */
+    public CdcConfigBuilder recordMapping(RecordMapping recordMapping) {
+        this.recordMapping = recordMapping;
+        return this;
     }
 
     /**

@@ -1,8 +1,8 @@
 package io.walletoutbox.relay.internal;
 
-import io.walletoutbox.relay.OutboxRecords;
 import io.walletoutbox.relay.OutboxRecords.StoredEvent;
 import io.walletoutbox.relay.ParkingPolicy;
+import io.walletoutbox.relay.RecordMapping;
 import io.walletoutbox.relay.RelayMetrics;
 import java.time.Duration;
 import java.time.Instant;
@@ -74,6 +74,7 @@ public final class BatchSender {
     private final Function<String, ParkingPolicy> policyOf;
     private final RelayMetrics metrics;
     private final boolean flushes;
+    private final RecordMapping mapping;
 
     /** A sender whose blocking topics are those {@code policyOf} maps to {@link ParkingPolicy#BLOCK}. */
     public BatchSender(
@@ -95,10 +96,21 @@ public final class BatchSender {
      */
     public BatchSender(
             ProducerSlot slot, Function<String, ParkingPolicy> policyOf, RelayMetrics metrics, boolean flushes) {
+        this(slot, policyOf, metrics, flushes, RecordMapping.CLOUD_EVENTS);
+    }
+
+    /** As {@link #BatchSender(ProducerSlot, Function, RelayMetrics, boolean)}, with records shaped by {@code mapping}. */
+    public BatchSender(
+            ProducerSlot slot,
+            Function<String, ParkingPolicy> policyOf,
+            RelayMetrics metrics,
+            boolean flushes,
+            RecordMapping mapping) {
         this.slot = slot;
         this.policyOf = policyOf;
         this.metrics = metrics;
         this.flushes = flushes;
+        this.mapping = java.util.Objects.requireNonNull(mapping, "mapping");
     }
 
     /**
@@ -278,7 +290,7 @@ public final class BatchSender {
         Instant created = event.createdAt();
         Traces.Publish span = Traces.publish(event);
         try {
-            return producer.send(OutboxRecords.toRecord(event), (metadata, error) -> {
+            return producer.send(mapping.toRecord(event), (metadata, error) -> {
                 Runnable answered = () -> {
                     if (error == null) {
                         metrics.published(Duration.between(created, Instant.now()));

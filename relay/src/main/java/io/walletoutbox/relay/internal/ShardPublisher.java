@@ -65,7 +65,7 @@ public final class ShardPublisher {
         this.config = config;
         this.metrics = metrics;
         this.hooks = hooks;
-        this.sender = new BatchSender(producers, config::policyOf, metrics, true);
+        this.sender = new BatchSender(producers, config::policyOf, metrics, true, config.recordMapping());
         this.guard = new TopicGuard("relay " + config.instanceId(), config.topics(), metrics, log);
         this.roundsWithin = config.stallTimeout().dividedBy(4).compareTo(java.time.Duration.ofSeconds(1)) < 0
                 ? config.stallTimeout().dividedBy(4)

@@ -70,7 +70,7 @@ public final class CdcRelayImpl implements Relay {
                 jdbi,
                 config,
                 metrics,
-                new BatchSender(ProducerSlot.fixed(producer), config::policyOf, metrics, true),
+                new BatchSender(ProducerSlot.fixed(producer), config::policyOf, metrics, true, config.recordMapping()),
                 () -> running,
                 this::sleep);
         this.slotAdvancer = new SlotAdvancer(jdbi, config.slotName(), config.instanceId());
