@@ -539,6 +539,30 @@ class DeployManifestsTest {
         }
     }
 
+    /**
+     * The image's dependency layer packages the reactor from its poms alone, so it must copy the pom of every module
+     * the root pom lists: a module added without its line there breaks the image build (Maven refuses a missing child
+     * module), which no other test builds.
+     */
+    @Test
+    void dockerfileDependencyLayerCopiesEveryModulesPom() throws IOException {
+        String pom = Files.readString(ROOT.resolve("pom.xml"));
+        var modules = java.util.regex.Pattern.compile("<module>([^<]+)</module>")
+                .matcher(pom)
+                .results()
+                .map(m -> m.group(1))
+                .toList();
+        assertFalse(modules.isEmpty(), "no <module> in the root pom");
+        String dockerfile = Files.readString(DEPLOY.resolve("Dockerfile"));
+        var missing = new TreeSet<String>();
+        for (String module : modules) {
+            if (!dockerfile.contains("\nCOPY " + module + "/pom.xml " + module + "/\n")) {
+                missing.add(module);
+            }
+        }
+        assertEquals(Set.of(), missing, "ops/deploy/Dockerfile: add COPY <module>/pom.xml <module>/ for each");
+    }
+
     @Test
     void dockerfileRunsTheJarAsANonRootUser() throws IOException {
         String dockerfile = Files.readString(DEPLOY.resolve("Dockerfile"));
