@@ -9,6 +9,10 @@
 module io.walletoutbox.outbox.testkit {
     requires transitive io.walletoutbox.relay;
     requires transitive io.walletoutbox.outbox;
+    // The kit's API takes a Jdbi (OutboxTestKit.builder, RelayContract); it writes and reads the outbox through the
+    // Jdbi adapter.
+    requires transitive org.jdbi.v3.core;
+    requires io.walletoutbox.outbox.jdbi;
     requires transitive kafka.clients;
     requires transitive org.junit.jupiter.api;
     requires java.sql;

@@ -1,20 +1,21 @@
 /**
- * The transactional outbox: {@link io.walletoutbox.outbox.OutboxWriter#append} writes an event in the caller's
- * open transaction, so the event exists if and only if the business change committed; the {@link
- * io.walletoutbox.outbox.Inbox} lets a consumer process each event id once. A library: it knows nothing of
- * wallets.
+ * The transactional outbox on plain JDBC: {@link io.walletoutbox.outbox.OutboxWriter#append} writes an event in the
+ * caller's open transaction on a {@link java.sql.Connection}, so the event exists if and only if the business change
+ * committed; the {@link io.walletoutbox.outbox.Inbox} lets a consumer process each event id once. A library: it
+ * knows nothing of wallets, and needs no Jdbi (the Jdbi forms are in {@code io.walletoutbox.outbox.jdbi}) and no
+ * Flyway at run time (only {@link io.walletoutbox.outbox.OutboxSchema#migrate} does).
  */
 module io.walletoutbox.outbox {
-    requires transitive org.jdbi.v3.core;
-    requires transitive micrometer.core;
+    // The API takes Connections and DataSources.
+    requires transitive java.sql;
     requires com.fasterxml.jackson.databind;
-    requires flyway.core;
     requires org.slf4j;
+    // Schema migrations only (internal.FlywayMigrations, loaded once Flyway is found).
+    requires static flyway.core;
     // Spans (issue 23), only through the module's internal Traces class, which does nothing without them, and the
     // tracing mechanics it shares with the sibling libraries (internal.tracing).
     requires static io.opentelemetry.api;
     requires static io.opentelemetry.context;
-    requires java.sql;
 
     exports io.walletoutbox.outbox;
     // Not API: one implementation of what the libraries' Traces classes share (availability check, registered

@@ -7,6 +7,11 @@
  */
 module io.walletoutbox.provider {
     requires transitive io.walletoutbox.outbox;
+    // Its API takes Jdbi handles (OutcomeRecorder, Reconciliation, InboxRetention); the inbox through the Jdbi adapter.
+    requires transitive org.jdbi.v3.core;
+    requires io.walletoutbox.outbox.jdbi;
+    // Its metrics are a MeterBinder (ProviderMetrics): its own requirement, no longer through the outbox.
+    requires transitive micrometer.core;
     requires transitive kafka.clients;
     requires transitive java.sql;
     requires com.fasterxml.jackson.databind;

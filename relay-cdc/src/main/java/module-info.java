@@ -11,6 +11,8 @@
  */
 module io.walletoutbox.relay.cdc {
     requires transitive io.walletoutbox.relay;
+    // Its API takes a Jdbi (CdcRelay, CdcSlots, CdcSlotMonitor): the module's own requirement.
+    requires transitive org.jdbi.v3.core;
     requires debezium.api;
     requires connect.runtime;
     requires com.fasterxml.jackson.databind;

@@ -5,6 +5,8 @@
  */
 module io.walletoutbox.relay {
     requires transitive io.walletoutbox.outbox;
+    // The relay's API takes a Jdbi (PollingRelay.create): its own requirement, no longer the outbox's.
+    requires transitive org.jdbi.v3.core;
     requires transitive kafka.clients;
     requires transitive micrometer.core;
     requires com.fasterxml.jackson.databind;

@@ -110,6 +110,60 @@ class LibraryArtifactsTest {
         assertEquals(libraries, sortedListed, "the BOM lists exactly the modules built for ${library.release}");
     }
 
+    /**
+     * The outbox core needs neither Jdbi nor Flyway nor Micrometer at run time (issue 24): its module descriptor, as
+     * built, requires none of them but Flyway, and Flyway only {@code static} (schema migrations alone use it); the
+     * Jdbi forms are in the adapter, which alone requires Jdbi (transitively: it is its API).
+     */
+    @Test
+    void outboxCoreRequiresNoJdbiAndFlywayOnlyStatically() throws IOException {
+        Map<String, ModuleDescriptor.Requires> core = requires("io.walletoutbox.outbox");
+        assertFalse(core.containsKey("org.jdbi.v3.core"), "the outbox core requires Jdbi: " + core.values());
+        assertFalse(core.containsKey("micrometer.core"), "the outbox core requires Micrometer: " + core.values());
+        ModuleDescriptor.Requires flyway = core.get("flyway.core");
+        assertTrue(
+                flyway == null
+                        || (flyway.modifiers().contains(ModuleDescriptor.Requires.Modifier.STATIC)
+                                && !flyway.modifiers().contains(ModuleDescriptor.Requires.Modifier.TRANSITIVE)),
+                "the outbox core requires Flyway other than static: " + flyway);
+        Map<String, ModuleDescriptor.Requires> adapter = requires("io.walletoutbox.outbox.jdbi");
+        assertTrue(
+                adapter.containsKey("org.jdbi.v3.core")
+                        && adapter.get("org.jdbi.v3.core")
+                                .modifiers()
+                                .contains(ModuleDescriptor.Requires.Modifier.TRANSITIVE),
+                "the Jdbi adapter requires Jdbi transitively: " + adapter.values());
+    }
+
+    /** The {@code requires} of module {@code name}, as compiled (its module-info.class on this test's class path). */
+    private static Map<String, ModuleDescriptor.Requires> requires(String name) throws IOException {
+        ClassLoader loader = LibraryArtifactsTest.class.getClassLoader();
+        for (URL url : Collections.list(loader.getResources("module-info.class"))) {
+            try (InputStream in = url.openStream()) {
+                ModuleDescriptor descriptor = ModuleDescriptor.read(in);
+                if (descriptor.name().equals(name)) {
+                    Map<String, ModuleDescriptor.Requires> requires = new TreeMap<>();
+                    descriptor.requires().forEach(r -> requires.put(r.name(), r));
+                    return requires;
+                }
+            }
+        }
+        throw new AssertionError("module " + name + " is not on the test class path (ops/pom.xml names it)");
+    }
+
+    /** The jar or class directory on this test's class path that holds module {@code name}. */
+    static Path moduleRoot(String name) throws IOException {
+        ClassLoader loader = LibraryArtifactsTest.class.getClassLoader();
+        for (URL url : Collections.list(loader.getResources("module-info.class"))) {
+            try (InputStream in = url.openStream()) {
+                if (ModuleDescriptor.read(in).name().equals(name)) {
+                    return root(url);
+                }
+            }
+        }
+        throw new AssertionError("module " + name + " is not on the test class path (ops/pom.xml names it)");
+    }
+
     /** Module name → the jar or class directory on this test's class path that holds it, for each BOM artifact. */
     private static Map<String, Path> libraryRootsOnClassPath() throws IOException {
         Map<String, String> wanted = new TreeMap<>();

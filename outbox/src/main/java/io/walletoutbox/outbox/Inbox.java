@@ -1,32 +1,35 @@
 package io.walletoutbox.outbox;
 
 import io.walletoutbox.outbox.internal.PostgresInbox;
+import java.sql.Connection;
+import java.time.Duration;
 import java.util.UUID;
-import org.jdbi.v3.core.Handle;
+import javax.sql.DataSource;
 
 /**
- * Remembers which events a consumer has processed, so that a redelivered event is processed once.
- * Use it in the same transaction as the processing's own writes.
+ * Remembers which events a consumer has processed, so that a redelivered event is processed once. Use it on the
+ * connection, and in the transaction, of the processing's own writes. A failing statement throws {@link
+ * OutboxException.DatabaseException}.
  */
 public interface Inbox {
 
-    /** True when {@code consumer} has processed {@code eventId} (committed). */
-    boolean isProcessed(Handle handle, String consumer, UUID eventId);
+    /** True when {@code consumer} has processed {@code eventId} (committed, or written in this transaction). */
+    boolean isProcessed(Connection connection, String consumer, UUID eventId);
 
     /**
-     * Records {@code eventId} as processed by {@code consumer}, in {@code handle}'s transaction. Returns false
+     * Records {@code eventId} as processed by {@code consumer}, in {@code connection}'s transaction. Returns false
      * when it was recorded before (then the caller should roll back its work, a concurrent duplicate won).
      */
-    boolean markProcessed(Handle handle, String consumer, UUID eventId);
+    boolean markProcessed(Connection connection, String consumer, UUID eventId);
 
-    /** The stock inbox for PostgreSQL. */
     /**
-     * Deletes, in its own short transactions on {@code jdbi}, every consumer's entries processed more than {@code
-     * retention} ago; returns how many. Keep {@code retention} longer than the topic's retention: a redelivered event
-     * whose id was purged would be processed again.
+     * Deletes, in short transactions of its own on connections of {@code dataSource}, every consumer's entries
+     * processed more than {@code retention} ago; returns how many. Keep {@code retention} longer than the topic's
+     * retention: a redelivered event whose id was purged would be processed again.
      */
-    long purge(org.jdbi.v3.core.Jdbi jdbi, java.time.Duration retention);
+    long purge(DataSource dataSource, Duration retention);
 
+    /** The stock inbox for PostgreSQL (table {@code inbox}, created by {@link OutboxSchema#migrate}). */
     static Inbox create() {
         return new PostgresInbox();
     }

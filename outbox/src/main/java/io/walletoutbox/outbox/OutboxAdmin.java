@@ -1,19 +1,22 @@
 package io.walletoutbox.outbox;
 
 import io.walletoutbox.outbox.internal.PostgresOutboxAdmin;
+import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
+import javax.sql.DataSource;
 
 /**
  * Operator's view of the outbox: its backlog, and the parked events (those Kafka rejected for good), which can be
  * retried or discarded. Parked events live in {@code outbox_parked} in both modes (the CDC relay parks there too,
- * with shard {@code -1} and its WAL position as id); retrying depends on the mode (see {@link #retry(long)}). Each method runs in a transaction of its own. Backs {@code GET /admin/outbox}, {@code GET
+ * with shard {@code -1} and its WAL position as id); retrying depends on the mode (see {@link #retry(long)}). Each method without a {@link Connection} runs in a
+ * transaction of its own on a connection of the admin's {@link DataSource}; those with one run in the caller's
+ * transaction on it. A failing statement throws {@link OutboxException.DatabaseException}. Backs {@code GET
+ * /admin/outbox}, {@code GET
  * /admin/outbox/parked}, {@code POST /admin/outbox/parked/{id}/retry} and {@code DELETE
  * /admin/outbox/parked/{id}}.
  */
@@ -52,10 +55,10 @@ public interface OutboxAdmin {
     boolean retry(long id);
 
     /**
-     * {@link #retry(long)} inside the caller's transaction on {@code handle} (so an operator's audit record commits
+     * {@link #retry(long)} inside the caller's transaction on {@code connection} (so an operator's audit record commits
      * with it, or neither does; in {@link OutboxMode#LOGICAL_MESSAGE} the re-emitted message is transactional too).
      */
-    boolean retry(Handle handle, long id);
+    boolean retry(Connection connection, long id);
 
     /**
      * Deletes parked event {@code id} for good; under the {@code BLOCK} policy this releases the key's later
@@ -65,14 +68,14 @@ public interface OutboxAdmin {
      */
     boolean discard(long id);
 
-    /** {@link #discard(long)} inside the caller's transaction on {@code handle}. */
-    boolean discard(Handle handle, long id);
+    /** {@link #discard(long)} inside the caller's transaction on {@code connection}. */
+    boolean discard(Connection connection, long id);
 
     /**
-     * {@link #discard(Handle, long)}, answering with what was discarded (empty when no parked event has that id),
+     * {@link #discard(Connection, long)}, answering with what was discarded (empty when no parked event has that id),
      * so the caller can deal with the event's consequences in the same transaction.
      */
-    Optional<DiscardedEvent> discardEvent(Handle handle, long id);
+    Optional<DiscardedEvent> discardEvent(Connection connection, long id);
 
     /**
      * A discarded event.
@@ -91,26 +94,30 @@ public interface OutboxAdmin {
         }
     }
 
-    /** The stock implementation for PostgreSQL in {@link OutboxMode#TABLE}: {@code create(jdbi, OutboxMode.TABLE)}. */
-    static OutboxAdmin create(Jdbi jdbi) {
-        return create(jdbi, OutboxMode.TABLE);
+    /**
+     * The stock implementation for PostgreSQL in {@link OutboxMode#TABLE}: {@code create(dataSource,
+     * OutboxMode.TABLE)}.
+     */
+    static OutboxAdmin create(DataSource dataSource) {
+        return create(dataSource, OutboxMode.TABLE);
     }
 
     /**
      * The stock implementation for PostgreSQL, retrying parked events the way {@code mode}'s relay reads them: pass
      * the deployment's mode (the one given to {@link OutboxWriter#create(OutboxConfig, OutboxMode, Runnable)}).
+     * Its own transactions take connections of {@code dataSource}.
      */
-    static OutboxAdmin create(Jdbi jdbi, OutboxMode mode) {
-        return create(jdbi, mode, WriteGate.OPEN);
+    static OutboxAdmin create(DataSource dataSource, OutboxMode mode) {
+        return create(dataSource, mode, WriteGate.OPEN);
     }
 
     /**
-     * As {@link #create(Jdbi, OutboxMode)}; a retry in {@link OutboxMode#LOGICAL_MESSAGE} first asks {@code gate}
+     * As {@link #create(DataSource, OutboxMode)}; a retry in {@link OutboxMode#LOGICAL_MESSAGE} first asks {@code gate}
      * (the writers' gate, e.g. the CDC slot monitor) and is refused when it refuses.
      */
-    static OutboxAdmin create(Jdbi jdbi, OutboxMode mode, WriteGate gate) {
+    static OutboxAdmin create(DataSource dataSource, OutboxMode mode, WriteGate gate) {
         return new PostgresOutboxAdmin(
-                Objects.requireNonNull(jdbi, "jdbi"),
+                Objects.requireNonNull(dataSource, "dataSource"),
                 Objects.requireNonNull(mode, "mode"),
                 Objects.requireNonNull(gate, "gate"));
     }

@@ -10,10 +10,28 @@ public class OutboxException extends RuntimeException {
         super(message, cause);
     }
 
-    /** {@link OutboxWriter#append} was called on a handle with no open transaction. */
+    /**
+     * {@link OutboxWriter#append} was called on a connection with no open transaction (in auto-commit mode), where
+     * the event would commit on its own, whatever became of the caller's change.
+     */
     public static final class NoTransactionException extends OutboxException {
         public NoTransactionException() {
-            super("OutboxWriter.append needs the caller's open transaction; the handle has none");
+            super("OutboxWriter.append needs the caller's open transaction; the connection is in auto-commit mode");
+        }
+    }
+
+    /**
+     * The database refused or could not run one of the outbox's statements; the {@link java.sql.SQLException} is the
+     * cause. In the caller's transaction, the transaction is then to be rolled back.
+     */
+    public static final class DatabaseException extends OutboxException {
+        public DatabaseException(String what, java.sql.SQLException cause) {
+            super(what + " failed: " + cause.getMessage(), cause);
+        }
+
+        /** The SQLSTATE of the cause; null when the driver gave none. */
+        public String sqlState() {
+            return ((java.sql.SQLException) getCause()).getSQLState();
         }
     }
 

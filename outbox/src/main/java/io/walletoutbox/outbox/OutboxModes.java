@@ -1,13 +1,15 @@
 package io.walletoutbox.outbox;
 
+import io.walletoutbox.outbox.internal.PostgresOutboxModes;
 import java.util.Objects;
 import java.util.Optional;
-import org.jdbi.v3.core.Jdbi;
+import javax.sql.DataSource;
 
 /**
  * The deployment's {@link OutboxMode}, recorded in the database (table {@code outbox_mode}, created by {@link
  * OutboxSchema#migrate}), so that instances cannot disagree: a writer in {@link OutboxMode#TABLE} next to one in
- * {@link OutboxMode#LOGICAL_MESSAGE} would leave half the events to a relay that does not run.
+ * {@link OutboxMode#LOGICAL_MESSAGE} would leave half the events to a relay that does not run. Each method runs in a
+ * transaction of its own on a connection of the given {@link DataSource}.
  */
 public final class OutboxModes {
     private OutboxModes() {}
@@ -19,27 +21,17 @@ public final class OutboxModes {
      *
      * @throws OutboxException.ModeMismatchException when the database is recorded for another mode
      */
-    public static void claim(Jdbi jdbi, OutboxMode mode) {
+    public static void claim(DataSource dataSource, OutboxMode mode) {
         Objects.requireNonNull(mode, "mode");
-        OutboxMode recorded = jdbi.inTransaction(h -> {
-            h.createUpdate("INSERT INTO outbox_mode (mode) VALUES (:mode) ON CONFLICT DO NOTHING")
-                    .bind("mode", mode.name())
-                    .execute();
-            return OutboxMode.valueOf(h.createQuery("SELECT mode FROM outbox_mode")
-                    .mapTo(String.class)
-                    .one());
-        });
+        OutboxMode recorded = PostgresOutboxModes.claim(dataSource, mode);
         if (recorded != mode) {
             throw new OutboxException.ModeMismatchException(recorded, mode);
         }
     }
 
     /** The recorded mode; empty before the first {@link #claim}. */
-    public static Optional<OutboxMode> recorded(Jdbi jdbi) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT mode FROM outbox_mode")
-                .mapTo(String.class)
-                .findOne()
-                .map(OutboxMode::valueOf));
+    public static Optional<OutboxMode> recorded(DataSource dataSource) {
+        return PostgresOutboxModes.recorded(dataSource);
     }
 
     /**
@@ -55,30 +47,8 @@ public final class OutboxModes {
      * @return the mode recorded before (empty when none was)
      * @throws OutboxException.ModeSwitchRefusedException when {@code outbox_event} is not empty
      */
-    public static Optional<OutboxMode> switchTo(Jdbi jdbi, OutboxMode mode) {
+    public static Optional<OutboxMode> switchTo(DataSource dataSource, OutboxMode mode) {
         Objects.requireNonNull(mode, "mode");
-        return jdbi.inTransaction(h -> {
-            h.execute("LOCK TABLE outbox_event IN SHARE MODE");
-            Optional<OutboxMode> before = h.createQuery("SELECT mode FROM outbox_mode FOR UPDATE")
-                    .mapTo(String.class)
-                    .findOne()
-                    .map(OutboxMode::valueOf);
-            if (before.equals(Optional.of(mode))) {
-                return before;
-            }
-            long backlog = h.createQuery("SELECT count(*) FROM outbox_event")
-                    .mapTo(Long.class)
-                    .one();
-            if (backlog > 0) {
-                throw new OutboxException.ModeSwitchRefusedException(backlog
-                        + " events in outbox_event are not published yet; let a polling relay publish them"
-                        + " (outbox_backlog 0) and try again");
-            }
-            h.createUpdate("""
-                            INSERT INTO outbox_mode (mode) VALUES (:mode)
-                            ON CONFLICT (singleton) DO UPDATE SET mode = excluded.mode, recorded_at = now()
-                            """).bind("mode", mode.name()).execute();
-            return before;
-        });
+        return PostgresOutboxModes.switchTo(dataSource, mode);
     }
 }

@@ -8,7 +8,10 @@ public final class OutboxSchema {
 
     /**
      * Applies pending migrations of the outbox schema (Flyway, history table {@code outbox_schema_history});
-     * safe to call from several processes at once.
+     * safe to call from several processes at once. Needs Flyway (an optional dependency, see {@link
+     * SchemaMigrations}).
+     *
+     * @throws IllegalStateException when Flyway is not on the class or module path (nothing is done)
      */
     public static void migrate(DataSource dataSource, OutboxConfig config) {
         SchemaMigrations.apply(

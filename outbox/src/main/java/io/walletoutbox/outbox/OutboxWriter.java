@@ -2,8 +2,8 @@ package io.walletoutbox.outbox;
 
 import io.walletoutbox.outbox.internal.LogicalMessageOutboxWriter;
 import io.walletoutbox.outbox.internal.PostgresOutboxWriter;
+import java.sql.Connection;
 import java.util.Objects;
-import org.jdbi.v3.core.Handle;
 
 /**
  * Writes events to the outbox (a table, or the write-ahead log: see {@link OutboxMode}) inside the caller's
@@ -12,24 +12,45 @@ import org.jdbi.v3.core.Handle;
  * <p>Call {@link #append} after the row that orders the aggregate's events is locked (for an account, say: after
  * the guarded {@code UPDATE} of its balance), so that one aggregate's events get increasing outbox positions in
  * commit order, which is the order relays publish them in.
+ *
+ * <p><b>Waking a relay after the commit.</b> Plain JDBC has no commit callback, so the writer cannot see the
+ * caller's commit. The {@code afterCommit} action given to {@link #create} (typically a relay's {@code wakeUp}) runs
+ * when the caller reports the commit with {@link #committed()}: after {@code connection.commit()} returned, never
+ * before and never after a rollback. An adapter registers that call with its transaction manager's after-commit
+ * hook (the Jdbi adapter, {@code io.walletoutbox:outbox-jdbi}, with {@code Handle.afterCommit}). Without the call
+ * nothing is lost, only latency: a polling relay still finds the event by its idle polling (within its maximum
+ * poll interval, 500 ms by default) and, sooner, by its sequence probe, which reads the outbox's id sequence every
+ * probe interval (1 ms by default) and sees it move at the insert; the CDC relay reads the committed message from
+ * the write-ahead log and needs no wake-up.
  */
 public interface OutboxWriter {
 
     /**
-     * Inserts {@code event} using {@code handle}'s open transaction. The event becomes visible to relays when
-     * that transaction commits and vanishes if it rolls back. After a commit, the listeners given to {@link
-     * #create} are told (in-process wake-up of a relay).
+     * Inserts {@code event} in the caller's open transaction on {@code connection} (auto-commit off). The event
+     * becomes visible to relays when that transaction commits and vanishes if it rolls back. The connection stays
+     * the caller's: it is neither committed nor closed here. After the commit, call {@link #committed()} (or let an
+     * adapter do it) to wake a relay in this process at once.
      *
      * <p>Traced (when an OpenTelemetry SDK is registered, see docs/tracing.md): the append is a {@code create
      * <topic>} PRODUCER span, child of the current span or else of the event's {@code traceparent} header, and the
      * event is stored with that span's context as its {@code traceparent}. Without an SDK the event is stored as
      * given.
      *
-     * @throws OutboxException.NoTransactionException when {@code handle} has no open transaction
-     * @throws OutboxException.DuplicateEventException when an event with the same id exists
+     * @throws OutboxException.NoTransactionException when {@code connection} is in auto-commit mode
+     * @throws OutboxException.DuplicateEventException when an event with the same id exists (in {@link
+     *     OutboxMode#TABLE}); the caller's transaction is then to be rolled back
      * @throws OutboxException.WritesRefusedException when the writer's {@link WriteGate} refuses (nothing written)
+     * @throws OutboxException.DatabaseException when the statement fails otherwise
      */
-    void append(Handle handle, OutboxEvent event);
+    void append(Connection connection, OutboxEvent event);
+
+    /**
+     * Reports that a transaction in which this writer appended (or made a {@link ServerSideAppend}) has committed:
+     * runs the {@code afterCommit} action given to {@link #create}, in-process wake-up of a relay. Call it after
+     * {@code connection.commit()} returned, not after a rollback; an extra call costs a relay one early look, a
+     * missing one costs latency only (see the type's documentation). Cheap; never throws.
+     */
+    void committed();
 
     /**
      * {@code event} prepared for an append the caller makes inside SQL of its own (the server-side function {@code
@@ -47,8 +68,8 @@ public interface OutboxWriter {
     /**
      * The stock writer for PostgreSQL.
      *
-     * @param afterCommit run after each transaction that appended at least one event commits; must be cheap
-     *     and must not throw (typically {@code relay::wakeUp})
+     * @param afterCommit what {@link #committed()} runs, after each transaction that appended at least one event
+     *     commits; must be cheap and must not throw (typically {@code relay::wakeUp})
      */
     static OutboxWriter create(OutboxConfig config, Runnable afterCommit) {
         return new PostgresOutboxWriter(config, afterCommit);

@@ -30,18 +30,18 @@ class InboxIT {
         UUID old = UUID.randomUUID();
         UUID recent = UUID.randomUUID();
         jdbi.useTransaction(h -> {
-            assertTrue(inbox.markProcessed(h, "payments", old));
-            assertTrue(inbox.markProcessed(h, "payments", recent));
-            assertFalse(inbox.markProcessed(h, "payments", recent), "a second mark is refused");
+            assertTrue(inbox.markProcessed(h.getConnection(), "payments", old));
+            assertTrue(inbox.markProcessed(h.getConnection(), "payments", recent));
+            assertFalse(inbox.markProcessed(h.getConnection(), "payments", recent), "a second mark is refused");
             h.createUpdate("UPDATE inbox SET processed_at = now() - interval '40 days' WHERE event_id = :id")
                     .bind("id", old)
                     .execute();
         });
-        assertEquals(1, inbox.purge(jdbi, Duration.ofDays(30)));
+        assertEquals(1, inbox.purge(ds, Duration.ofDays(30)));
         jdbi.useHandle(h -> {
-            assertFalse(inbox.isProcessed(h, "payments", old), "forgotten past the retention");
-            assertTrue(inbox.isProcessed(h, "payments", recent), "kept within it");
+            assertFalse(inbox.isProcessed(h.getConnection(), "payments", old), "forgotten past the retention");
+            assertTrue(inbox.isProcessed(h.getConnection(), "payments", recent), "kept within it");
         });
-        assertEquals(0, inbox.purge(jdbi, Duration.ofDays(30)));
+        assertEquals(0, inbox.purge(ds, Duration.ofDays(30)));
     }
 }

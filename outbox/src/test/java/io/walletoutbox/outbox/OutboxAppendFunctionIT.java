@@ -65,7 +65,7 @@ class OutboxAppendFunctionIT {
                 Instant.parse("2025-03-01T12:34:56.123456789Z"));
         OutboxWriter writer = OutboxWriter.create(OutboxConfig.DEFAULTS, OutboxMode.LOGICAL_MESSAGE, () -> {});
 
-        jdbi.useTransaction(h -> writer.append(h, event));
+        jdbi.useTransaction(h -> writer.append(h.getConnection(), event));
         ServerSideAppend append = writer.serverSide(event).orElseThrow();
         jdbi.useTransaction(h -> h.createQuery("""
                         SELECT outbox_append(:mode, :prefix, :eventId, :shard, :aggregateType, :aggregateId, :type,

@@ -39,18 +39,18 @@ class OutboxModesIT {
 
     @Test
     void firstProcessRecordsItsModeAndAProcessInTheOtherModeIsRefused() {
-        assertEquals(Optional.empty(), OutboxModes.recorded(jdbi));
-        OutboxModes.claim(jdbi, OutboxMode.LOGICAL_MESSAGE);
-        OutboxModes.claim(jdbi, OutboxMode.LOGICAL_MESSAGE); // a second instance in the same mode starts
-        assertEquals(Optional.of(OutboxMode.LOGICAL_MESSAGE), OutboxModes.recorded(jdbi));
+        assertEquals(Optional.empty(), OutboxModes.recorded(ds));
+        OutboxModes.claim(ds, OutboxMode.LOGICAL_MESSAGE);
+        OutboxModes.claim(ds, OutboxMode.LOGICAL_MESSAGE); // a second instance in the same mode starts
+        assertEquals(Optional.of(OutboxMode.LOGICAL_MESSAGE), OutboxModes.recorded(ds));
         var e = assertThrows(
-                OutboxException.ModeMismatchException.class, () -> OutboxModes.claim(jdbi, OutboxMode.TABLE));
+                OutboxException.ModeMismatchException.class, () -> OutboxModes.claim(ds, OutboxMode.TABLE));
         assertEquals(OutboxMode.LOGICAL_MESSAGE, e.recorded());
         assertEquals(OutboxMode.TABLE, e.requested());
         assertTrue(
                 e.getMessage().contains("mode TABLE") && e.getMessage().contains("mode LOGICAL_MESSAGE"),
                 e.getMessage());
-        assertEquals(Optional.of(OutboxMode.LOGICAL_MESSAGE), OutboxModes.recorded(jdbi), "the record is unchanged");
+        assertEquals(Optional.of(OutboxMode.LOGICAL_MESSAGE), OutboxModes.recorded(ds), "the record is unchanged");
     }
 
     @Test
@@ -61,7 +61,7 @@ class OutboxModesIT {
                 OutboxMode mode = i % 2 == 0 ? OutboxMode.TABLE : OutboxMode.LOGICAL_MESSAGE;
                 results.add(executor.submit((Callable<OutboxMode>) () -> {
                     try {
-                        OutboxModes.claim(jdbi, mode);
+                        OutboxModes.claim(ds, mode);
                         return mode;
                     } catch (OutboxException.ModeMismatchException e) {
                         return null;
@@ -72,7 +72,7 @@ class OutboxModesIT {
             for (var result : results) {
                 outcomes.add(result.get());
             }
-            OutboxMode recorded = OutboxModes.recorded(jdbi).orElseThrow();
+            OutboxMode recorded = OutboxModes.recorded(ds).orElseThrow();
             int started = 0;
             for (OutboxMode mode : outcomes) {
                 if (mode != null) {
@@ -86,23 +86,24 @@ class OutboxModesIT {
 
     @Test
     void switchingIsRefusedWhileTheTableHoldsEventsAndRecordsTheNewModeOnceEmpty() {
-        OutboxModes.claim(jdbi, OutboxMode.TABLE);
+        OutboxModes.claim(ds, OutboxMode.TABLE);
         var writer = OutboxWriter.create(OutboxConfig.DEFAULTS, () -> {});
-        jdbi.useTransaction(h -> writer.append(h, OutboxEvent.of("Thing", "t-1", "ThingChanged", "things", "{}")));
+        jdbi.useTransaction(
+                h -> writer.append(h.getConnection(), OutboxEvent.of("Thing", "t-1", "ThingChanged", "things", "{}")));
         var refused = assertThrows(
                 OutboxException.ModeSwitchRefusedException.class,
-                () -> OutboxModes.switchTo(jdbi, OutboxMode.LOGICAL_MESSAGE));
+                () -> OutboxModes.switchTo(ds, OutboxMode.LOGICAL_MESSAGE));
         assertTrue(refused.getMessage().contains("1 events in outbox_event"), refused.getMessage());
-        assertEquals(Optional.of(OutboxMode.TABLE), OutboxModes.recorded(jdbi));
+        assertEquals(Optional.of(OutboxMode.TABLE), OutboxModes.recorded(ds));
 
         jdbi.useHandle(h -> h.execute("DELETE FROM outbox_event")); // what a polling relay does once it published
-        assertEquals(Optional.of(OutboxMode.TABLE), OutboxModes.switchTo(jdbi, OutboxMode.LOGICAL_MESSAGE));
-        assertEquals(Optional.of(OutboxMode.LOGICAL_MESSAGE), OutboxModes.recorded(jdbi));
-        OutboxModes.claim(jdbi, OutboxMode.LOGICAL_MESSAGE);
-        assertThrows(OutboxException.ModeMismatchException.class, () -> OutboxModes.claim(jdbi, OutboxMode.TABLE));
+        assertEquals(Optional.of(OutboxMode.TABLE), OutboxModes.switchTo(ds, OutboxMode.LOGICAL_MESSAGE));
+        assertEquals(Optional.of(OutboxMode.LOGICAL_MESSAGE), OutboxModes.recorded(ds));
+        OutboxModes.claim(ds, OutboxMode.LOGICAL_MESSAGE);
+        assertThrows(OutboxException.ModeMismatchException.class, () -> OutboxModes.claim(ds, OutboxMode.TABLE));
         assertEquals(
                 Optional.of(OutboxMode.LOGICAL_MESSAGE),
-                OutboxModes.switchTo(jdbi, OutboxMode.LOGICAL_MESSAGE),
+                OutboxModes.switchTo(ds, OutboxMode.LOGICAL_MESSAGE),
                 "switching to the recorded mode changes nothing");
     }
 }

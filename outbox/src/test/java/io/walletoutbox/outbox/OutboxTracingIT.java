@@ -108,7 +108,7 @@ class OutboxTracingIT {
         Span request =
                 GlobalOpenTelemetry.getTracer("test").spanBuilder("request").startSpan();
         try (Scope ignored = request.makeCurrent()) {
-            jdbi.useTransaction(h -> writer.append(h, event));
+            jdbi.useTransaction(h -> writer.append(h.getConnection(), event));
         } finally {
             request.end();
         }
@@ -131,8 +131,8 @@ class OutboxTracingIT {
                 OutboxEvent.of("Thing", "t-1", "ThingChanged", "things", "{}").withHeader("traceparent", GIVEN);
         var none = OutboxEvent.of("Thing", "t-2", "ThingChanged", "things", "{}");
         jdbi.useTransaction(h -> {
-            writer.append(h, given);
-            writer.append(h, none);
+            writer.append(h.getConnection(), given);
+            writer.append(h.getConnection(), none);
         });
         SpanData child = createSpanOf(given);
         assertEquals(traceparent(child), storedTraceparent(given.id()));
@@ -147,7 +147,8 @@ class OutboxTracingIT {
     void failedAppendEndsItsSpanWithTheError() {
         registerSdk();
         var event = OutboxEvent.of("Thing", "t-1", "ThingChanged", "things", "{}");
-        jdbi.useHandle(h -> assertThrows(OutboxException.NoTransactionException.class, () -> writer.append(h, event)));
+        jdbi.useHandle(h -> assertThrows(
+                OutboxException.NoTransactionException.class, () -> writer.append(h.getConnection(), event)));
         SpanData create = createSpanOf(event);
         assertEquals(StatusCode.ERROR, create.getStatus().getStatusCode());
         assertTrue(create.getEvents().stream().anyMatch(e -> e.getName().equals("exception")));
@@ -159,8 +160,8 @@ class OutboxTracingIT {
                 OutboxEvent.of("Thing", "t-1", "ThingChanged", "things", "{}").withHeader("traceparent", GIVEN);
         var none = OutboxEvent.of("Thing", "t-2", "ThingChanged", "things", "{}");
         jdbi.useTransaction(h -> {
-            writer.append(h, given);
-            writer.append(h, none);
+            writer.append(h.getConnection(), given);
+            writer.append(h.getConnection(), none);
         });
         assertEquals(GIVEN, storedTraceparent(given.id()));
         assertEquals(null, storedTraceparent(none.id()));

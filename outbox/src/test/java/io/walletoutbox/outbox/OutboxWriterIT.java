@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /** The outbox writer and admin against a real PostgreSQL. */
 class OutboxWriterIT {
+    private static javax.sql.DataSource ds;
     private static Jdbi jdbi;
     private final AtomicInteger commits = new AtomicInteger();
     private final OutboxWriter writer = OutboxWriter.create(OutboxConfig.DEFAULTS, commits::incrementAndGet);
@@ -26,7 +27,7 @@ class OutboxWriterIT {
     @BeforeAll
     static void database() {
         var infra = SharedInfrastructure.get();
-        var ds = TestPools.pool(infra.newDatabase("outbox_writer"), 2).open(); // lives as long as the test JVM
+        ds = TestPools.pool(infra.newDatabase("outbox_writer"), 2).open(); // lives as long as the test JVM
         OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS);
         OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS); // a second start finds nothing to do
         jdbi = Jdbi.create(ds);
@@ -47,26 +48,27 @@ class OutboxWriterIT {
     @Test
     void appendWithoutATransactionFails() {
         var event = OutboxEvent.of("Thing", "t-1", "ThingChanged", "things", "{}");
-        jdbi.useHandle(h -> assertThrows(OutboxException.NoTransactionException.class, () -> writer.append(h, event)));
+        jdbi.useHandle(h -> assertThrows(
+                OutboxException.NoTransactionException.class, () -> writer.append(h.getConnection(), event)));
         assertEquals(0, count(event.id()));
     }
 
     @Test
-    void eventExistsAndWakesTheRelayOnlyWhenTheTransactionCommits() {
+    void eventExistsOnlyWhenTheTransactionCommitsAndCommittedRunsTheWakeUp() throws Exception {
         var kept = OutboxEvent.of("Thing", "t-1", "ThingChanged", "things", "{\"n\":1}");
         var dropped = OutboxEvent.of("Thing", "t-1", "ThingChanged", "things", "{\"n\":2}");
-        jdbi.useTransaction(h -> {
-            writer.append(h, kept);
-            assertEquals(0, commits.get(), "not before the commit");
-        });
-        assertEquals(1, commits.get());
-        assertThrows(
-                IllegalStateException.class,
-                () -> jdbi.useTransaction(h -> {
-                    writer.append(h, dropped);
-                    throw new IllegalStateException("business rule failed");
-                }));
-        assertEquals(1, commits.get(), "a rollback wakes nobody");
+        try (java.sql.Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            writer.append(c, kept);
+            assertEquals(0, count(kept.id()), "invisible before the commit");
+            c.commit();
+            assertEquals(0, commits.get(), "plain JDBC: the writer cannot see the commit");
+            writer.committed();
+            assertEquals(1, commits.get());
+            writer.append(c, dropped);
+            c.rollback();
+            c.setAutoCommit(true);
+        }
         assertEquals(1, count(kept.id()));
         assertEquals(0, count(dropped.id()));
     }
@@ -75,7 +77,7 @@ class OutboxWriterIT {
     void rowKeepsTheEventAsGivenWithItsShard() {
         var event = OutboxEvent.of("Thing", "t-42", "ThingChanged", "things", "{ \"spaced\" : \"caf\u00e9\" }")
                 .withHeader("traceparent", "00-abc-def-01");
-        jdbi.useTransaction(h -> writer.append(h, event));
+        jdbi.useTransaction(h -> writer.append(h.getConnection(), event));
         var row = jdbi.withHandle(h -> h.createQuery(
                         "SELECT shard, payload, headers->>'traceparent' AS tp, attempts FROM outbox_event WHERE event_id = :id")
                 .bind("id", event.id())
@@ -90,22 +92,23 @@ class OutboxWriterIT {
     @Test
     void sameEventIdTwiceIsRejected() {
         var event = OutboxEvent.of("Thing", "t-1", "ThingChanged", "things", "{}");
-        jdbi.useTransaction(h -> writer.append(h, event));
+        jdbi.useTransaction(h -> writer.append(h.getConnection(), event));
         assertThrows(
-                OutboxException.DuplicateEventException.class, () -> jdbi.useTransaction(h -> writer.append(h, event)));
+                OutboxException.DuplicateEventException.class,
+                () -> jdbi.useTransaction(h -> writer.append(h.getConnection(), event)));
         assertEquals(1, count(event.id()));
     }
 
     @Test
     void adminStatusCountsTheBacklogAndAgesItsOldestEvent() {
-        var admin = OutboxAdmin.create(jdbi);
+        var admin = OutboxAdmin.create(ds);
         assertEquals(new OutboxAdmin.Status(0, Duration.ZERO, 0), admin.status());
         Instant tenSecondsAgo = Instant.now().minusSeconds(10).truncatedTo(ChronoUnit.MICROS);
         var old = new OutboxEvent(
                 UUID.randomUUID(), "Thing", "t-1", "ThingChanged", "things", "{}", Map.of(), tenSecondsAgo);
         jdbi.useTransaction(h -> {
-            writer.append(h, old);
-            writer.append(h, OutboxEvent.of("Thing", "t-2", "ThingChanged", "things", "{}"));
+            writer.append(h.getConnection(), old);
+            writer.append(h.getConnection(), OutboxEvent.of("Thing", "t-2", "ThingChanged", "things", "{}"));
         });
         var status = admin.status();
         assertEquals(2, status.backlog());
@@ -124,7 +127,7 @@ class OutboxWriterIT {
             var event = OutboxEvent.of("Thing", "t-1", "ThingChanged", "things", "{}");
             var e = assertThrows(
                     OutboxException.WritesRefusedException.class,
-                    () -> jdbi.useTransaction(h -> gated.append(h, event)));
+                    () -> jdbi.useTransaction(h -> gated.append(h.getConnection(), event)));
             assertTrue(e.getMessage().contains("slot walletoutbox_x is missing"), e.getMessage());
             assertEquals(0, count(event.id()), mode + ": nothing written");
         }
@@ -137,7 +140,7 @@ class OutboxWriterIT {
      */
     @Test
     void tableModeRetryOfAnEventParkedByTheCdcRelayGivesItItsKeysShard() {
-        var admin = OutboxAdmin.create(jdbi);
+        var admin = OutboxAdmin.create(ds);
         UUID eventId = UUID.randomUUID();
         jdbi.useHandle(h -> h.createUpdate("""
                         INSERT INTO outbox_parked (id, event_id, shard, aggregate_type, aggregate_id, event_type, topic,

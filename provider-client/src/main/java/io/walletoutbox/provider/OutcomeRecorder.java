@@ -78,7 +78,7 @@ public interface OutcomeRecorder {
      * exactly as the default would.
      */
     default Check check(Handle handle, String consumer, UUID eventId, UUID paymentId) {
-        if (eventId != null && io.walletoutbox.outbox.Inbox.create().isProcessed(handle, consumer, eventId)) {
+        if (eventId != null && io.walletoutbox.outbox.jdbi.JdbiOutbox.inbox().isProcessed(handle, consumer, eventId)) {
             return new Check(Lookup.PROCESSED, Optional.empty());
         }
         Optional<LedgerPayment> payment = paymentId == null ? Optional.empty() : payment(handle, paymentId);
@@ -132,7 +132,7 @@ public interface OutcomeRecorder {
     default Recorded record(
             Jdbi jdbi, String consumer, UUID eventId, UUID paymentId, String walletId, BillerOutcome outcome) {
         return jdbi.inTransaction(h -> {
-            if (!io.walletoutbox.outbox.Inbox.create().markProcessed(h, consumer, eventId)) {
+            if (!io.walletoutbox.outbox.jdbi.JdbiOutbox.inbox().markProcessed(h, consumer, eventId)) {
                 return Recorded.DUPLICATE;
             }
             boolean changed = switch (outcome) {

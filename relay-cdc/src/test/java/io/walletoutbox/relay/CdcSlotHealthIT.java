@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.walletoutbox.embedded.EmbeddedPostgres;
-import io.walletoutbox.outbox.OutboxAdmin;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxException;
 import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.outbox.OutboxWriter;
+import io.walletoutbox.outbox.jdbi.JdbiOutbox;
 import io.walletoutbox.relay.cdc.CdcConfig;
 import io.walletoutbox.relay.cdc.CdcSlotMonitor;
 import io.walletoutbox.relay.cdc.CdcSlots;
@@ -59,8 +59,9 @@ class CdcSlotHealthIT {
                     .tag("slot", config.slotName())
                     .gauge();
             assertEquals(0.0, gauge.value());
-            var writer = OutboxWriter.create(OutboxConfig.DEFAULTS, OutboxMode.LOGICAL_MESSAGE, () -> {}, monitor);
-            var admin = OutboxAdmin.create(fixture.jdbi, OutboxMode.LOGICAL_MESSAGE, monitor);
+            var writer = JdbiOutbox.writer(
+                    OutboxWriter.create(OutboxConfig.DEFAULTS, OutboxMode.LOGICAL_MESSAGE, () -> {}, monitor));
+            var admin = JdbiOutbox.admin(fixture.jdbi, OutboxMode.LOGICAL_MESSAGE, monitor);
             fixture.jdbi.useTransaction(h -> writer.append(h, event()));
             long parkedId = park(fixture.jdbi);
 
@@ -128,7 +129,8 @@ class CdcSlotHealthIT {
                 var registry = new SimpleMeterRegistry();
                 monitor.bindTo(registry);
                 assertEquals(3.0, registry.get("relay.cdc.slot.state").gauge().value(), "invalidated");
-                var writer = OutboxWriter.create(OutboxConfig.DEFAULTS, OutboxMode.LOGICAL_MESSAGE, () -> {}, monitor);
+                var writer = JdbiOutbox.writer(
+                        OutboxWriter.create(OutboxConfig.DEFAULTS, OutboxMode.LOGICAL_MESSAGE, () -> {}, monitor));
                 assertThrows(
                         OutboxException.WritesRefusedException.class,
                         () -> jdbi.useTransaction(h -> writer.append(h, event())));

@@ -291,7 +291,7 @@ abstract class RelayContractIT {
         raiseMaxMessageBytes(topic);
         assertTrue(fixture.admin.discard(parked.get(d1.id())));
         // In the caller's transaction, as the service audits it.
-        boolean retried = fixture.jdbi.inTransaction(h -> fixture.admin.retry(h, parked.get(r2.id())));
+        boolean retried = fixture.jdbi.inTransaction(h -> fixture.admin.retry(h.getConnection(), parked.get(r2.id())));
         assertTrue(retried);
         assertFalse(fixture.admin.retry(parked.get(r2.id())), "retried once");
         assertEquals(0, fixture.admin.status().parked());

@@ -9,6 +9,8 @@ import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.outbox.OutboxSchema;
 import io.walletoutbox.outbox.OutboxWriter;
+import io.walletoutbox.outbox.jdbi.JdbiOutbox;
+import io.walletoutbox.outbox.jdbi.JdbiOutboxWriter;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -28,7 +30,7 @@ final class RelayFixture implements AutoCloseable {
     final OutboxAdmin admin;
     private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
     private volatile Runnable afterCommit = () -> {};
-    final OutboxWriter writer;
+    final JdbiOutboxWriter writer;
 
     private final java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong acked = new java.util.concurrent.atomic.AtomicLong();
@@ -42,8 +44,9 @@ final class RelayFixture implements AutoCloseable {
         HikariDataSource ds = pool("writer", 4);
         OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS);
         jdbi = Jdbi.create(ds);
-        admin = OutboxAdmin.create(jdbi, mode);
-        writer = OutboxWriter.create(OutboxConfig.DEFAULTS, mode, () -> afterCommit.run());
+        admin = OutboxAdmin.create(ds, mode);
+        // Through the Jdbi adapter, as the service writes: the wake-up runs once a handle's transaction commits.
+        writer = JdbiOutbox.writer(OutboxWriter.create(OutboxConfig.DEFAULTS, mode, () -> afterCommit.run()));
     }
 
     /** A pool of its own on the test database, closed with the fixture. */

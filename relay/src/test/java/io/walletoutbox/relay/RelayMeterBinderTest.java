@@ -46,17 +46,17 @@ class RelayMeterBinderTest {
         }
 
         @Override
-        public boolean retry(org.jdbi.v3.core.Handle handle, long id) {
+        public boolean retry(java.sql.Connection connection, long id) {
             return false;
         }
 
         @Override
-        public boolean discard(org.jdbi.v3.core.Handle handle, long id) {
+        public boolean discard(java.sql.Connection connection, long id) {
             return false;
         }
 
         @Override
-        public java.util.Optional<DiscardedEvent> discardEvent(org.jdbi.v3.core.Handle handle, long id) {
+        public java.util.Optional<DiscardedEvent> discardEvent(java.sql.Connection connection, long id) {
             throw new UnsupportedOperationException();
         }
     }

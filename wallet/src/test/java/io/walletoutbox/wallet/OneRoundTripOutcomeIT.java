@@ -51,7 +51,7 @@ class OneRoundTripOutcomeIT {
     /** The inbox entry and the caller's-transaction outcome, in one transaction (as the provider's default does). */
     private static OutcomeRecorded old(Jdbi jdbi, Wallets wallets, InboxEntry e, UUID payment, PaymentOutcome o) {
         return jdbi.inTransaction(h -> {
-            if (!Inbox.create().markProcessed(h, e.consumer(), e.eventId())) {
+            if (!Inbox.create().markProcessed(h.getConnection(), e.consumer(), e.eventId())) {
                 return OutcomeRecorded.DUPLICATE;
             }
             return wallets.recordOutcome(h, payment, o) ? OutcomeRecorded.RECORDED : OutcomeRecorded.UNCHANGED;

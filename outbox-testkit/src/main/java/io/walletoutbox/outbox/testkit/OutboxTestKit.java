@@ -2,6 +2,7 @@ package io.walletoutbox.outbox.testkit;
 
 import io.walletoutbox.outbox.OutboxAdmin;
 import io.walletoutbox.outbox.OutboxMode;
+import io.walletoutbox.outbox.jdbi.JdbiOutbox;
 import io.walletoutbox.outbox.testkit.internal.AckLog;
 import io.walletoutbox.outbox.testkit.internal.AckRecordingProducer;
 import io.walletoutbox.outbox.testkit.internal.OutboxQueries;
@@ -58,7 +59,7 @@ public final class OutboxTestKit implements AutoCloseable {
         this.producer = ownsProducer ? new RecordingProducer() : b.producer;
         this.cycle = PollingRelay.cycle(jdbi, new AckRecordingProducer(producer, drained), config, metrics);
         this.queries = new OutboxQueries(jdbi);
-        this.admin = OutboxAdmin.create(jdbi, OutboxMode.TABLE);
+        this.admin = JdbiOutbox.admin(jdbi, OutboxMode.TABLE);
     }
 
     /**

@@ -10,6 +10,8 @@ import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.outbox.OutboxWriter;
+import io.walletoutbox.outbox.jdbi.JdbiOutbox;
+import io.walletoutbox.outbox.jdbi.JdbiOutboxWriter;
 import io.walletoutbox.relay.ParkingPolicy;
 import io.walletoutbox.relay.PollingRelay;
 import io.walletoutbox.relay.RelayConfig;
@@ -72,7 +74,7 @@ public abstract class RelayContract {
             for (int i = 0; i < 3; i++) {
                 kit.startRelay(withInstanceId(relayConfig(), "contract-" + i));
             }
-            OutboxWriter writer = writer();
+            JdbiOutboxWriter writer = writer();
             var keys = new ArrayList<String>();
             for (int k = 0; k < 5; k++) {
                 keys.add("contract-" + UUID.randomUUID());
@@ -98,7 +100,7 @@ public abstract class RelayContract {
     @Test
     public void eventCommittedAfterAnEventWrittenLaterIsPublishedToo() {
         String topic = topic();
-        OutboxWriter writer = writer();
+        JdbiOutboxWriter writer = writer();
         OutboxEvent first = event(topic, "contract-late-" + UUID.randomUUID(), 0);
         OutboxEvent second = event(topic, "contract-late-" + UUID.randomUUID(), 0);
         try (var kit = kit(producer());
@@ -125,10 +127,10 @@ public abstract class RelayContract {
         OutboxEvent rejected = event(topic, key, 0);
         OutboxEvent next = event(topic, key, 1);
         var recording = new RecordingProducer();
-        OutboxAdmin admin = OutboxAdmin.create(outbox(), OutboxMode.TABLE);
+        OutboxAdmin admin = JdbiOutbox.admin(outbox(), OutboxMode.TABLE);
         try (var kit = kit(recording)) {
             kit.drain(); // whatever was there before, so the next send is the rejected event's
-            OutboxWriter writer = writer();
+            JdbiOutboxWriter writer = writer();
             outbox().useTransaction(h -> writer.append(h, rejected));
             recording.failNext(relayConfig().maxAttempts());
             assertFalse(ids(kit.drain()).contains(rejected.id()), "a rejected record is never acknowledged");
@@ -187,8 +189,8 @@ public abstract class RelayContract {
                 .build();
     }
 
-    private OutboxWriter writer() {
-        return OutboxWriter.create(outboxConfig(), OutboxMode.TABLE, () -> {});
+    private JdbiOutboxWriter writer() {
+        return JdbiOutbox.writer(OutboxWriter.create(outboxConfig(), OutboxMode.TABLE, () -> {}));
     }
 
     private String topic() {

@@ -8,6 +8,8 @@ import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.outbox.OutboxSchema;
 import io.walletoutbox.outbox.OutboxWriter;
+import io.walletoutbox.outbox.jdbi.JdbiOutbox;
+import io.walletoutbox.outbox.jdbi.JdbiOutboxWriter;
 import java.util.List;
 import org.jdbi.v3.core.Jdbi;
 
@@ -16,7 +18,8 @@ final class OutboxDatabase implements AutoCloseable {
     final SharedInfrastructure infra = SharedInfrastructure.get();
     final HikariDataSource dataSource;
     final Jdbi jdbi;
-    final OutboxWriter writer = OutboxWriter.create(OutboxConfig.DEFAULTS, OutboxMode.TABLE, () -> {});
+    final JdbiOutboxWriter writer =
+            JdbiOutbox.writer(OutboxWriter.create(OutboxConfig.DEFAULTS, OutboxMode.TABLE, () -> {}));
 
     OutboxDatabase(String name) {
         dataSource = TestPools.pool(infra.newDatabase(name), 8).name(name).open();

@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxException;
 import io.walletoutbox.outbox.WriteGate;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.Objects;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.statement.SqlStatement;
 
 /**
  * What every outbox writer does: check the caller's transaction, serialise the headers, bind the event's fields.
@@ -25,15 +25,17 @@ final class AppendChecks {
     private AppendChecks() {}
 
     /**
-     * Checks {@code handle} has an open transaction and returns the event's headers as a JSON object.
+     * Checks {@code connection} has an open transaction (auto-commit off) and returns the event's headers as a JSON
+     * object.
      *
      * @throws OutboxException.NoTransactionException when there is no open transaction
      * @throws OutboxException.WritesRefusedException when {@code gate} refuses
      */
-    static String requireTransactionAndHeaders(Handle handle, OutboxEvent event, WriteGate gate) {
-        Objects.requireNonNull(handle, "handle");
+    static String requireTransactionAndHeaders(Connection connection, OutboxEvent event, WriteGate gate)
+            throws SQLException {
+        Objects.requireNonNull(connection, "connection");
         Objects.requireNonNull(event, "event");
-        if (!handle.isInTransaction()) {
+        if (connection.getAutoCommit()) {
             throw new OutboxException.NoTransactionException();
         }
         requireOpen(gate);
@@ -62,7 +64,7 @@ final class AppendChecks {
      * :aggregateType}, {@code :aggregateId}, {@code :type}, {@code :topic}, {@code :payload}, {@code :headers} (the
      * JSON of {@link #requireTransactionAndHeaders}), {@code :createdAt}).
      */
-    static <T extends SqlStatement<T>> T bindEvent(T statement, OutboxEvent event, String headers) {
+    static NamedSql.Bound bindEvent(NamedSql.Bound statement, OutboxEvent event, String headers) {
         return statement
                 .bind("eventId", event.id())
                 .bind("aggregateType", event.aggregateType())

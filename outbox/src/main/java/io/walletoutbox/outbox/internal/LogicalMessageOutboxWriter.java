@@ -5,9 +5,9 @@ import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.outbox.OutboxWriter;
 import io.walletoutbox.outbox.ServerSideAppend;
 import io.walletoutbox.outbox.WriteGate;
+import java.sql.Connection;
 import java.util.Objects;
 import java.util.Optional;
-import org.jdbi.v3.core.Handle;
 
 /**
  * Writes each event as a transactional logical decoding message ({@code pg_logical_emit_message(true, …)}): it
@@ -16,7 +16,7 @@ import org.jdbi.v3.core.Handle;
  * relay's.
  */
 public final class LogicalMessageOutboxWriter implements OutboxWriter {
-    private static final String SQL = "SELECT " + LogicalMessages.FROM_PARAMETERS;
+    private static final NamedSql SQL = NamedSql.of("SELECT " + LogicalMessages.FROM_PARAMETERS);
 
     private final Runnable afterCommit;
     private final WriteGate gate;
@@ -31,16 +31,21 @@ public final class LogicalMessageOutboxWriter implements OutboxWriter {
     }
 
     @Override
-    public void append(Handle handle, OutboxEvent event) {
-        Traces.create(event, stored -> emit(handle, stored));
+    public void append(Connection connection, OutboxEvent event) {
+        Traces.create(event, stored -> emit(connection, stored));
     }
 
-    private void emit(Handle handle, OutboxEvent event) {
-        String headers = AppendChecks.requireTransactionAndHeaders(handle, event, gate);
-        AppendChecks.bindEvent(handle.createQuery(SQL).bind("prefix", OutboxMode.MESSAGE_PREFIX), event, headers)
-                .mapTo(String.class)
-                .one();
-        handle.afterCommit(afterCommit);
+    private void emit(Connection connection, OutboxEvent event) {
+        Jdbc.on(connection, "outbox append", c -> {
+            String headers = AppendChecks.requireTransactionAndHeaders(c, event, gate);
+            return AppendChecks.bindEvent(SQL.on(c).bind("prefix", OutboxMode.MESSAGE_PREFIX), event, headers)
+                    .one(rs -> rs.getString(1));
+        });
+    }
+
+    @Override
+    public void committed() {
+        afterCommit.run();
     }
 
     /** The shard is not used in this mode (no row); 0 is passed. */

@@ -1,44 +1,60 @@
 package io.walletoutbox.outbox.internal;
 
 import io.walletoutbox.outbox.Inbox;
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Objects;
 import java.util.UUID;
-import org.jdbi.v3.core.Handle;
+import javax.sql.DataSource;
 
 /** The inbox table, with {@code INSERT … ON CONFLICT DO NOTHING} as the atomic test-and-set. */
 public final class PostgresInbox implements Inbox {
+    private static final NamedSql IS_PROCESSED =
+            NamedSql.of("SELECT EXISTS (SELECT 1 FROM inbox WHERE consumer = :consumer AND event_id = :eventId)");
+    private static final NamedSql MARK =
+            NamedSql.of("INSERT INTO inbox (consumer, event_id) VALUES (:consumer, :eventId) ON CONFLICT DO NOTHING");
+    private static final NamedSql PURGE = NamedSql.of("""
+            DELETE FROM inbox WHERE ctid IN
+                (SELECT ctid FROM inbox WHERE processed_at < :cutoff LIMIT 5000)
+            """);
 
     @Override
-    public boolean isProcessed(Handle handle, String consumer, UUID eventId) {
-        return handle.createQuery(
-                        "SELECT EXISTS (SELECT 1 FROM inbox WHERE consumer = :consumer AND event_id = :eventId)")
-                .bind("consumer", consumer)
-                .bind("eventId", eventId)
-                .mapTo(Boolean.class)
-                .one();
+    public boolean isProcessed(Connection connection, String consumer, UUID eventId) {
+        return Jdbc.on(
+                connection,
+                "inbox read",
+                c -> IS_PROCESSED
+                        .on(c)
+                        .bind("consumer", consumer)
+                        .bind("eventId", eventId)
+                        .one(rs -> rs.getBoolean(1)));
     }
 
     @Override
-    public boolean markProcessed(Handle handle, String consumer, UUID eventId) {
-        return handle.createUpdate(
-                                "INSERT INTO inbox (consumer, event_id) VALUES (:consumer, :eventId) ON CONFLICT DO NOTHING")
-                        .bind("consumer", consumer)
-                        .bind("eventId", eventId)
-                        .execute()
+    public boolean markProcessed(Connection connection, String consumer, UUID eventId) {
+        return Jdbc.on(
+                        connection,
+                        "inbox mark",
+                        c -> MARK.on(c)
+                                .bind("consumer", consumer)
+                                .bind("eventId", eventId)
+                                .execute())
                 == 1;
     }
 
     @Override
-    public long purge(org.jdbi.v3.core.Jdbi jdbi, java.time.Duration retention) {
-        java.time.OffsetDateTime cutoff =
-                java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).minus(retention);
+    public long purge(DataSource dataSource, Duration retention) {
+        Objects.requireNonNull(dataSource, "dataSource");
+        OffsetDateTime cutoff = OffsetDateTime.now(ZoneOffset.UTC).minus(retention);
         long total = 0;
         int deleted;
         do {
-            deleted = jdbi.withHandle(
-                    h -> h.createUpdate("""
-                            DELETE FROM inbox WHERE ctid IN
-                                (SELECT ctid FROM inbox WHERE processed_at < :cutoff LIMIT 5000)
-                            """).bind("cutoff", cutoff).execute());
+            deleted = Jdbc.inTransaction(
+                    dataSource,
+                    "inbox purge",
+                    c -> PURGE.on(c).bind("cutoff", cutoff).execute());
             total += deleted;
         } while (deleted == 5000);
         return total;

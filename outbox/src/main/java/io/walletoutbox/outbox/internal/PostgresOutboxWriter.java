@@ -7,13 +7,20 @@ import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.outbox.OutboxWriter;
 import io.walletoutbox.outbox.ServerSideAppend;
 import io.walletoutbox.outbox.WriteGate;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.Objects;
 import java.util.Optional;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /** Inserts outbox rows with plain SQL in the caller's transaction. */
 public final class PostgresOutboxWriter implements OutboxWriter {
+    private static final NamedSql INSERT = NamedSql.of("""
+            INSERT INTO outbox_event (event_id, shard, aggregate_type, aggregate_id, event_type, topic,
+                                      payload, headers, created_at)
+            VALUES (:eventId, :shard, :aggregateType, :aggregateId, :type, :topic, :payload,
+                    CAST(:headers AS jsonb), :createdAt)
+            """);
+
     private final OutboxConfig config;
     private final Runnable afterCommit;
     private final WriteGate gate;
@@ -29,28 +36,28 @@ public final class PostgresOutboxWriter implements OutboxWriter {
     }
 
     @Override
-    public void append(Handle handle, OutboxEvent event) {
-        Traces.create(event, stored -> insert(handle, stored));
+    public void append(Connection connection, OutboxEvent event) {
+        Traces.create(event, stored -> insert(connection, stored));
     }
 
-    private void insert(Handle handle, OutboxEvent event) {
-        String headers = AppendChecks.requireTransactionAndHeaders(handle, event, gate);
+    private void insert(Connection connection, OutboxEvent event) {
+        Objects.requireNonNull(connection, "connection");
         try {
+            String headers = AppendChecks.requireTransactionAndHeaders(connection, event, gate);
             AppendChecks.bindEvent(
-                            handle.createUpdate("""
-                            INSERT INTO outbox_event (event_id, shard, aggregate_type, aggregate_id, event_type, topic,
-                                                      payload, headers, created_at)
-                            VALUES (:eventId, :shard, :aggregateType, :aggregateId, :type, :topic, :payload,
-                                    CAST(:headers AS jsonb), :createdAt)
-                            """).bind("shard", config.shardOf(event.aggregateId())), event, headers)
+                            INSERT.on(connection).bind("shard", config.shardOf(event.aggregateId())), event, headers)
                     .execute();
-        } catch (UnableToExecuteStatementException e) {
+        } catch (SQLException e) {
             if (SqlStates.isUniqueViolation(e)) {
                 throw new OutboxException.DuplicateEventException(event.id());
             }
-            throw e;
+            throw Jdbc.failed("outbox append", e);
         }
-        handle.afterCommit(afterCommit);
+    }
+
+    @Override
+    public void committed() {
+        afterCommit.run();
     }
 
     @Override

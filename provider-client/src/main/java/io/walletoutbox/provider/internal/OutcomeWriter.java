@@ -1,6 +1,6 @@
 package io.walletoutbox.provider.internal;
 
-import io.walletoutbox.outbox.Inbox;
+import io.walletoutbox.outbox.jdbi.JdbiInbox;
 import io.walletoutbox.provider.BillerOutcome;
 import io.walletoutbox.provider.LedgerPayment;
 import io.walletoutbox.provider.OutcomeRecorder;
@@ -30,7 +30,7 @@ final class OutcomeWriter {
     }
 
     private final Jdbi jdbi;
-    private final Inbox inbox;
+    private final JdbiInbox inbox;
     private final OutcomeRecorder recorder;
     private final ProviderMetrics metrics;
     private final DatabaseTurns database;
@@ -38,7 +38,7 @@ final class OutcomeWriter {
 
     OutcomeWriter(
             Jdbi jdbi,
-            Inbox inbox,
+            JdbiInbox inbox,
             OutcomeRecorder recorder,
             ProviderMetrics metrics,
             DatabaseTurns database,

@@ -1,6 +1,6 @@
 package io.walletoutbox.provider.internal;
 
-import io.walletoutbox.outbox.Inbox;
+import io.walletoutbox.outbox.jdbi.JdbiInbox;
 import io.walletoutbox.provider.BillPaymentCall;
 import io.walletoutbox.provider.BillPaymentConsumerConfig;
 import io.walletoutbox.provider.BillerClient;
@@ -36,7 +36,7 @@ final class PaymentHandler {
 
     private final BillPaymentConsumerConfig config;
     private final Jdbi jdbi;
-    private final Inbox inbox;
+    private final JdbiInbox inbox;
     private final Billers billers;
     private final OutcomeRecorder recorder;
     private final ProviderMetrics metrics;
@@ -48,7 +48,7 @@ final class PaymentHandler {
     PaymentHandler(
             BillPaymentConsumerConfig config,
             Jdbi jdbi,
-            Inbox inbox,
+            JdbiInbox inbox,
             Billers billers,
             OutcomeRecorder recorder,
             ProviderMetrics metrics,

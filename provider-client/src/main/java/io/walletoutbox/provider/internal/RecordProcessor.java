@@ -1,6 +1,7 @@
 package io.walletoutbox.provider.internal;
 
-import io.walletoutbox.outbox.Inbox;
+import io.walletoutbox.outbox.jdbi.JdbiInbox;
+import io.walletoutbox.outbox.jdbi.JdbiOutbox;
 import io.walletoutbox.provider.BillPaymentConsumerConfig;
 import io.walletoutbox.provider.Billers;
 import io.walletoutbox.provider.DeadLetterReason;
@@ -43,7 +44,7 @@ final class RecordProcessor {
 
     private final BillPaymentConsumerConfig config;
     private final Jdbi jdbi;
-    private final Inbox inbox;
+    private final JdbiInbox inbox;
     private final OutcomeRecorder recorder;
     private final ProviderMetrics metrics;
     private final DeadLetters deadLetters;
@@ -60,7 +61,7 @@ final class RecordProcessor {
             DeadLetters deadLetters) {
         this.config = config;
         this.jdbi = jdbi;
-        this.inbox = Inbox.create();
+        this.inbox = JdbiOutbox.inbox();
         this.recorder = recorder;
         this.metrics = metrics;
         this.deadLetters = deadLetters;

@@ -23,7 +23,7 @@ import org.jdbi.v3.core.Jdbi;
  *
  * <p><b>Rejected records.</b> A record Kafka rejects for good is retried up to {@link CdcConfig#maxAttempts()} and
  * then parked in {@code outbox_parked} (shard {@code -1}, its position is its WAL position), so later events keep
- * flowing, as under the polling relay's {@code SKIP} policy. {@code OutboxAdmin.create(jdbi,
+ * flowing, as under the polling relay's {@code SKIP} policy. {@code OutboxAdmin.create(dataSource,
  * OutboxMode.LOGICAL_MESSAGE)} retries one by emitting it again into the WAL, where this relay reads it. Kafka
  * refusing the client (authentication, ACLs) is not a rejection: it is retried with back-off, never parked.
  *

@@ -3,9 +3,9 @@ package io.walletoutbox.relay.bench;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.walletoutbox.embedded.BenchInfrastructure;
 import io.walletoutbox.embedded.TestPools;
-import io.walletoutbox.outbox.OutboxAdmin;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxSchema;
+import io.walletoutbox.outbox.jdbi.JdbiOutbox;
 import io.walletoutbox.relay.KafkaProducers;
 import io.walletoutbox.relay.PollingRelay;
 import io.walletoutbox.relay.Relay;
@@ -278,7 +278,7 @@ public final class RelayBenchmark {
                 .probeInterval(Duration.ZERO)
                 .build();
         var registry = new SimpleMeterRegistry();
-        var admin = OutboxAdmin.create(jdbi);
+        var admin = JdbiOutbox.admin(jdbi, io.walletoutbox.outbox.OutboxMode.TABLE);
         var metrics = new RelayMeterBinder(admin, Duration.ofMillis(200), Clock.systemUTC());
         metrics.bindTo(registry);
         var published = registry.get("relay.published").counter();

@@ -216,7 +216,7 @@ public final class AdminRoutes {
     }
 
     private void retry(Context ctx) {
-        parkedAction(ctx, "outbox.parked.retry", false, admin::retry);
+        parkedAction(ctx, "outbox.parked.retry", false, (h, id) -> admin.retry(h.getConnection(), id));
         wakeRelay.run();
         ctx.status(204);
     }
@@ -231,7 +231,7 @@ public final class AdminRoutes {
                 ctx,
                 "outbox.parked.discard",
                 true,
-                (h, id) -> admin.discardEvent(h, id)
+                (h, id) -> admin.discardEvent(h.getConnection(), id)
                         .map(event -> {
                             Optional<java.util.UUID> payment = DiscardedPayments.paymentOf(event);
                             payment.ifPresent(p -> reconciliation.openDiscarded(

@@ -47,6 +47,7 @@ final class RelayWiring {
             AppConfig config,
             Infrastructure infra,
             Jdbi jdbi,
+            javax.sql.DataSource dataSource,
             String instanceId,
             MeterRegistry registry,
             Closer closer) {
@@ -54,7 +55,7 @@ final class RelayWiring {
         OutboxMode mode = cdc ? OutboxMode.LOGICAL_MESSAGE : OutboxMode.TABLE;
         try {
             // Every instance of a deployment must read and write the outbox the same way.
-            OutboxModes.claim(jdbi, mode);
+            OutboxModes.claim(dataSource, mode);
         } catch (OutboxException.ModeMismatchException e) {
             throw StartupException.misconfiguration("RELAY_MODE: " + e.getMessage());
         }

@@ -141,7 +141,8 @@ public final class ServiceRuntime implements AutoCloseable {
                 relay.wakeUp();
             }
         };
-        RelayWiring.Outbox outboxSetup = RelayWiring.outbox(config, infra, jdbi, instanceId, registry, closer);
+        RelayWiring.Outbox outboxSetup =
+                RelayWiring.outbox(config, infra, jdbi, dataSource, instanceId, registry, closer);
         OutboxWriter outbox = OutboxWriter.create(outboxConfig, outboxSetup.mode(), wakeRelay, outboxSetup.gate());
         WalletConfig walletConfig;
         try {
@@ -159,7 +160,7 @@ public final class ServiceRuntime implements AutoCloseable {
             ledgerAudit.start(config.ledgerAuditInterval());
         }
 
-        OutboxAdmin outboxAdmin = OutboxAdmin.create(jdbi, outboxSetup.mode(), outboxSetup.gate());
+        OutboxAdmin outboxAdmin = OutboxAdmin.create(dataSource, outboxSetup.mode(), outboxSetup.gate());
         RelayMeterBinder relayMetrics = new RelayMeterBinder(outboxAdmin);
         relayMetrics.bindTo(registry);
         Optional<Relay> startedRelay = Optional.empty();

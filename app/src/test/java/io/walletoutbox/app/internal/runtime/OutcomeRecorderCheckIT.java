@@ -127,7 +127,7 @@ class OutcomeRecorderCheckIT {
         jdbi.useTransaction(h -> wallets.recordOutcome(h, payment, new PaymentOutcome.Paid("ref-1")));
         assertEquals(Lookup.SETTLED, check(event, payment));
 
-        jdbi.useTransaction(h -> Inbox.create().markProcessed(h, CONSUMER, event));
+        jdbi.useTransaction(h -> Inbox.create().markProcessed(h.getConnection(), CONSUMER, event));
         assertEquals(Lookup.PROCESSED, check(event, payment));
         assertEquals(Lookup.PROCESSED, check(event, null));
         assertEquals(Lookup.PROCESSED, check(event, UUID.randomUUID()));

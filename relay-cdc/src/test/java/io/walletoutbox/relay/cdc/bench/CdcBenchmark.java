@@ -8,6 +8,8 @@ import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.outbox.OutboxSchema;
 import io.walletoutbox.outbox.OutboxWriter;
+import io.walletoutbox.outbox.jdbi.JdbiOutbox;
+import io.walletoutbox.outbox.jdbi.JdbiOutboxWriter;
 import io.walletoutbox.relay.KafkaProducers;
 import io.walletoutbox.relay.ParkingPolicy;
 import io.walletoutbox.relay.PollingRelay;
@@ -378,7 +380,7 @@ public final class CdcBenchmark {
 
     /** Writes {@code events} through the mode's writer, 1000 per transaction. */
     private static void fill(Jdbi jdbi, OutboxMode mode, String topic, int events, int size, int keys) {
-        var writer = OutboxWriter.create(OutboxConfig.DEFAULTS, mode, () -> {});
+        var writer = JdbiOutbox.writer(OutboxWriter.create(OutboxConfig.DEFAULTS, mode, () -> {}));
         long start = System.nanoTime();
         for (int from = 0; from < events; from += 1000) {
             int first = from;
@@ -426,7 +428,7 @@ public final class CdcBenchmark {
 
     /** The WAL of writing the events with insert-and-delete in one transaction, for comparison. */
     private static long insertAndDelete(Jdbi jdbi, int events, int size, int keys) {
-        var writer = OutboxWriter.create(OutboxConfig.DEFAULTS, OutboxMode.TABLE, () -> {});
+        var writer = JdbiOutbox.writer(OutboxWriter.create(OutboxConfig.DEFAULTS, OutboxMode.TABLE, () -> {}));
         long wal0 = walLsn(jdbi);
         for (int from = 0; from < events; from += 1000) {
             int first = from;
@@ -497,11 +499,11 @@ public final class CdcBenchmark {
         var acksAt = new ConcurrentLinkedQueue<long[]>();
         var acks = new AtomicLong();
         var relayRef = new AtomicReference<Relay>();
-        var writer = OutboxWriter.create(OutboxConfig.DEFAULTS, mode, () -> {
+        var writer = JdbiOutbox.writer(OutboxWriter.create(OutboxConfig.DEFAULTS, mode, () -> {
             if (wakeUp && relayRef.get() != null) {
                 relayRef.get().wakeUp();
             }
-        });
+        }));
         Relay relay = cdc == null
                 ? PollingRelay.create(
                         jdbi,
@@ -558,7 +560,7 @@ public final class CdcBenchmark {
      * threads; event numbers (which pick the key) start at {@code first}.
      */
     private static void offer(
-            Jdbi jdbi, OutboxWriter writer, String topic, int rate, int total, int keys, int size, int first)
+            Jdbi jdbi, JdbiOutboxWriter writer, String topic, int rate, int total, int keys, int size, int first)
             throws InterruptedException {
         var next = new AtomicInteger();
         long t0 = System.nanoTime();

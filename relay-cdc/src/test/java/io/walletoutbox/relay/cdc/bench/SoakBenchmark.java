@@ -8,6 +8,8 @@ import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.outbox.OutboxSchema;
 import io.walletoutbox.outbox.OutboxWriter;
+import io.walletoutbox.outbox.jdbi.JdbiOutbox;
+import io.walletoutbox.outbox.jdbi.JdbiOutboxWriter;
 import io.walletoutbox.relay.KafkaProducers;
 import io.walletoutbox.relay.ParkingPolicy;
 import io.walletoutbox.relay.PollingRelay;
@@ -183,12 +185,12 @@ public final class SoakBenchmark {
             long before = tableBytes(jdbi);
             var acks = new Acks();
             var relayRef = new AtomicReference<Relay>();
-            var writer = OutboxWriter.create(OutboxConfig.DEFAULTS, OutboxMode.TABLE, () -> {
+            var writer = JdbiOutbox.writer(OutboxWriter.create(OutboxConfig.DEFAULTS, OutboxMode.TABLE, () -> {
                 Relay r = relayRef.get();
                 if (r != null) {
                     r.wakeUp();
                 }
-            });
+            }));
             Soak soak;
             try (Relay relay = PollingRelay.create(
                     jdbi,
@@ -293,7 +295,8 @@ public final class SoakBenchmark {
             CdcSlots.ensureSlot(jdbi, config);
             long wal0 = lsn(jdbi);
             var acks = new Acks();
-            var writer = OutboxWriter.create(OutboxConfig.DEFAULTS, OutboxMode.LOGICAL_MESSAGE, () -> {});
+            var writer =
+                    JdbiOutbox.writer(OutboxWriter.create(OutboxConfig.DEFAULTS, OutboxMode.LOGICAL_MESSAGE, () -> {}));
             Soak soak;
             String atEnd;
             String settled;
@@ -374,7 +377,7 @@ public final class SoakBenchmark {
     private static Soak run(
             String name,
             Jdbi jdbi,
-            OutboxWriter writer,
+            JdbiOutboxWriter writer,
             String topic,
             Acks acks,
             Supplier<String> footprint,

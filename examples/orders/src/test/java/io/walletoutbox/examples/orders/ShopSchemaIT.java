@@ -1,0 +1,85 @@
+package io.walletoutbox.examples.orders;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.walletoutbox.outbox.OutboxConfig;
+import io.walletoutbox.outbox.OutboxWriter;
+import io.walletoutbox.outbox.testkit.OutboxTestKit;
+import io.walletoutbox.outbox.testkit.SentRecord;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import javax.sql.DataSource;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.Test;
+
+/** Everything of the shop, the outbox's tables included, is in the schema {@code shop}; nothing in {@code public}. */
+class ShopSchemaIT {
+    private static final Set<String> TABLES = Set.of(
+            "shop_orders",
+            "shop_schema_history",
+            "outbox_event",
+            "outbox_shard",
+            "outbox_parked",
+            "outbox_mode",
+            "inbox",
+            "outbox_schema_history");
+
+    @Test
+    void theShopsTablesAndTheOutboxsAreInSchemaShopAndNotInPublic() throws SQLException {
+        DataSource dataSource = ShopTestDatabase.create();
+        ShopDatabase.migrate(dataSource, OutboxConfig.DEFAULTS); // again: nothing to do, no failure
+
+        assertTrue(tables(dataSource, "shop").containsAll(TABLES), "in shop: " + tables(dataSource, "shop"));
+        assertEquals(List.of(), tables(dataSource, "public"));
+        assertEquals(
+                List.of("inbox_mark_processed", "outbox_append", "outbox_event_reindex_if_empty"),
+                functions(dataSource, "shop"));
+        assertEquals(List.of(), functions(dataSource, "public"));
+
+        // And the relay reads from there: an order placed through the shop's data source is published.
+        var orders = new Orders(dataSource, OutboxWriter.create(OutboxConfig.DEFAULTS, () -> {}));
+        try (var kit = OutboxTestKit.builder(Jdbi.create(dataSource))
+                .topics(Orders.TOPIC)
+                .build()) {
+            var placed = orders.place("order-in-shop", "carol", 4200);
+            List<SentRecord> sent = kit.drain();
+            assertEquals(List.of(placed), sent.stream().map(SentRecord::eventId).toList());
+            kit.assertNoParked();
+        }
+        // The relay's reindex function (SECURITY DEFINER, its search path fixed at migration) works in shop too.
+        try (var c = dataSource.getConnection();
+                var reindex = c.prepareStatement("SELECT outbox_event_reindex_if_empty(100)")) {
+            var result = reindex.executeQuery();
+            assertTrue(result.next() && result.getBoolean(1), "the drained outbox_event in shop is empty");
+        }
+    }
+
+    private static List<String> tables(DataSource dataSource, String schema) throws SQLException {
+        return names(dataSource, """
+                SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name
+                """, schema);
+    }
+
+    private static List<String> functions(DataSource dataSource, String schema) throws SQLException {
+        return names(dataSource, """
+                SELECT DISTINCT routine_name FROM information_schema.routines WHERE routine_schema = ?
+                ORDER BY routine_name
+                """, schema);
+    }
+
+    private static List<String> names(DataSource dataSource, String sql, String schema) throws SQLException {
+        try (var c = dataSource.getConnection();
+                var query = c.prepareStatement(sql)) {
+            query.setString(1, schema);
+            var rows = query.executeQuery();
+            var names = new ArrayList<String>();
+            while (rows.next()) {
+                names.add(rows.getString(1));
+            }
+            return names;
+        }
+    }
+}
