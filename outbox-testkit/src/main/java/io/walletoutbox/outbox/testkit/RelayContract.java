@@ -72,7 +72,8 @@ public abstract class RelayContract {
         var written = new LinkedHashMap<String, List<UUID>>();
         try (var kit = kit(producer())) {
             for (int i = 0; i < 3; i++) {
-                kit.startRelay(withInstanceId(relayConfig(), "contract-" + i));
+                kit.startRelay(
+                        relayConfig().toBuilder().instanceId("contract-" + i).build());
             }
             JdbiOutboxWriter writer = writer();
             var keys = new ArrayList<String>();
@@ -169,23 +170,6 @@ public abstract class RelayContract {
                 .relayConfig(relayConfig())
                 .producer(producer)
                 .drainTimeout(DEADLINE)
-                .build();
-    }
-
-    /** {@code config} under another instance id (the builder keeps the id it was made with). */
-    private static RelayConfig withInstanceId(RelayConfig config, String instanceId) {
-        return RelayConfig.builder(instanceId)
-                .workers(config.workers())
-                .batchSize(config.batchSize())
-                .minPollInterval(config.minPollInterval())
-                .maxPollInterval(config.maxPollInterval())
-                .stallTimeout(config.stallTimeout())
-                .maxAttempts(config.maxAttempts())
-                .retryBackoff(config.retryBackoff())
-                .maxRetryBackoff(config.maxRetryBackoff())
-                .parkingPolicies(config.parkingPolicies())
-                .probeInterval(config.probeInterval())
-                .topics(config.topics())
                 .build();
     }
 
