@@ -283,6 +283,8 @@ public final class RelayBenchmark {
         metrics.bindTo(registry);
         var published = registry.get("relay.published").counter();
         long start = System.nanoTime();
+        long jvmCpuStart = jvmCpuNanos();
+        long machineCpuStart = machineBusyNanos();
         try (Relay relay = PollingRelay.create(jdbi, producer, config, metrics)) {
             relay.start();
             while (published.count() < events) {
@@ -294,10 +296,47 @@ public final class RelayBenchmark {
             }
             long nanos = System.nanoTime() - start;
             var batches = registry.get("relay.batch.size").summary();
+            long jvmCpu = jvmCpuNanos() - jvmCpuStart;
+            long machineCpu = machineBusyNanos() - machineCpuStart;
             System.out.printf(
-                    "relay drained %d events in %d ms, %d batches (mean %.0f)%n",
-                    events, Duration.ofNanos(nanos).toMillis(), batches.count(), batches.mean());
+                    "relay drained %d events in %d ms, %d batches (mean %.0f); CPU per event: this JVM %.1f us, the"
+                            + " rest of the machine %.1f us (PostgreSQL, and the broker when it runs apart)%n",
+                    events,
+                    Duration.ofNanos(nanos).toMillis(),
+                    batches.count(),
+                    batches.mean(),
+                    jvmCpu / 1e3 / events,
+                    Math.max(0, machineCpu - jvmCpu) / 1e3 / events);
             return events / (nanos / 1e9);
+        }
+    }
+
+    /** CPU time of this JVM, every thread, in nanoseconds (0 where the platform does not tell). */
+    private static long jvmCpuNanos() {
+        return ProcessHandle.current()
+                .info()
+                .totalCpuDuration()
+                .map(Duration::toNanos)
+                .orElse(0L);
+    }
+
+    /**
+     * CPU time all processes of the machine spent busy (user, nice, system, irq, softirq, steal from {@code
+     * /proc/stat}), in nanoseconds at the kernel's usual 100 ticks per second; 0 where there is no {@code /proc}.
+     */
+    private static long machineBusyNanos() {
+        try {
+            String[] f = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/stat"))
+                    .getFirst()
+                    .trim()
+                    .split("\\s+");
+            long ticks = 0;
+            for (int i : new int[] {1, 2, 3, 6, 7, 8}) {
+                ticks += Long.parseLong(f[i]);
+            }
+            return ticks * 10_000_000L;
+        } catch (java.io.IOException | RuntimeException e) {
+            return 0;
         }
     }
 }
