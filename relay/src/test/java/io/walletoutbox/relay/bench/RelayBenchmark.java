@@ -183,6 +183,7 @@ public final class RelayBenchmark {
                 "-1",
                 "--producer-props"));
         settings.forEach((k, v) -> args.add(k + "=" + v));
+        awaitWritable(topic, settings);
         PrintStream out = System.out;
         var captured = new ByteArrayOutputStream();
         System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
@@ -229,6 +230,25 @@ public final class RelayBenchmark {
         System.out.printf(
                 "filled the outbox with %d events in %d ms%n",
                 events, Duration.ofNanos(System.nanoTime() - start).toMillis());
+    }
+
+    /**
+     * Sends one record to each partition of {@code topic} (created moments before) and waits for every ack, so that
+     * ProducerPerformance measures a topic that takes writes: on a fresh topic the idempotent producer can meet
+     * {@code OUT_OF_ORDER_SEQUENCE_NUMBER} and retry until its delivery timeout, which made a round measure a few
+     * thousand records/s.
+     */
+    private static void awaitWritable(String topic, Map<String, Object> settings) throws Exception {
+        try (var producer = new KafkaProducer<>(settings, new ByteArraySerializer(), new ByteArraySerializer())) {
+            var acks = new ArrayList<java.util.concurrent.Future<?>>();
+            for (var partition : producer.partitionsFor(topic)) {
+                acks.add(producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+                        topic, partition.partition(), null, new byte[] {'{', '}'})));
+            }
+            for (var ack : acks) {
+                ack.get();
+            }
+        }
     }
 
     /** A JSON document of exactly {@code size} bytes, random capitals like ProducerPerformance's payloads. */
