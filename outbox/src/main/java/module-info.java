@@ -18,6 +18,13 @@ module io.walletoutbox.outbox {
     requires static io.opentelemetry.context;
 
     exports io.walletoutbox.outbox;
+    // Not API: plain-JDBC statements with :name parameters, and the libraries' transactions on a DataSource, shared
+    // by the modules that run the outbox's SQL.
+    exports io.walletoutbox.outbox.internal.sql to
+            io.walletoutbox.outbox.jdbi,
+            io.walletoutbox.relay,
+            io.walletoutbox.relay.cdc,
+            io.walletoutbox.outbox.testkit;
     // Not API: one implementation of what the libraries' Traces classes share (availability check, registered
     // tracer, traceparent parsing and validation, the create span), for the modules that trace.
     exports io.walletoutbox.outbox.internal.tracing to

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxException;
 import io.walletoutbox.outbox.WriteGate;
+import io.walletoutbox.outbox.internal.sql.NamedSql;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Timestamp;

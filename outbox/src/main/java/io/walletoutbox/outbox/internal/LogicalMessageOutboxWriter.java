@@ -5,6 +5,8 @@ import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.outbox.OutboxWriter;
 import io.walletoutbox.outbox.ServerSideAppend;
 import io.walletoutbox.outbox.WriteGate;
+import io.walletoutbox.outbox.internal.sql.Jdbc;
+import io.walletoutbox.outbox.internal.sql.NamedSql;
 import java.sql.Connection;
 import java.util.Objects;
 import java.util.Optional;

@@ -1,6 +1,8 @@
 package io.walletoutbox.outbox.internal;
 
 import io.walletoutbox.outbox.Inbox;
+import io.walletoutbox.outbox.internal.sql.Jdbc;
+import io.walletoutbox.outbox.internal.sql.NamedSql;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.OffsetDateTime;

@@ -4,6 +4,8 @@ import io.walletoutbox.outbox.OutboxAdmin;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.outbox.WriteGate;
+import io.walletoutbox.outbox.internal.sql.Jdbc;
+import io.walletoutbox.outbox.internal.sql.NamedSql;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;

@@ -2,6 +2,8 @@ package io.walletoutbox.outbox.internal;
 
 import io.walletoutbox.outbox.OutboxException;
 import io.walletoutbox.outbox.OutboxMode;
+import io.walletoutbox.outbox.internal.sql.Jdbc;
+import io.walletoutbox.outbox.internal.sql.NamedSql;
 import java.util.Optional;
 import javax.sql.DataSource;
 

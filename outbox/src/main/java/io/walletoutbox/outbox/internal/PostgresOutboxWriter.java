@@ -7,6 +7,8 @@ import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.outbox.OutboxWriter;
 import io.walletoutbox.outbox.ServerSideAppend;
 import io.walletoutbox.outbox.WriteGate;
+import io.walletoutbox.outbox.internal.sql.Jdbc;
+import io.walletoutbox.outbox.internal.sql.NamedSql;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package io.walletoutbox.outbox.internal;
+package io.walletoutbox.outbox.internal.sql;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -12,11 +12,12 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A SQL text with {@code :name} parameters, run with plain JDBC: the outbox's statements keep the texts they had
- * under Jdbi, and this class turns each {@code :name} into a {@code ?} once, when the constant is made. A colon
+ * A SQL text with {@code :name} parameters, run with plain JDBC: the libraries' statements keep the texts they had
+ * under Jdbi, and this class turns each {@code :name} into a {@code ?} once, when the constant is made. Not API: shared
+ * by the outbox, the relays and the test kit. A colon
  * inside a quoted literal or identifier, or doubled ({@code ::text}), is not a parameter.
  */
-final class NamedSql {
+public final class NamedSql {
     private final String text;
     private final String jdbc;
     private final List<String> names;
@@ -28,7 +29,7 @@ final class NamedSql {
     }
 
     /** Parses {@code text}'s parameters. */
-    static NamedSql of(String text) {
+    public static NamedSql of(String text) {
         StringBuilder jdbc = new StringBuilder(text.length());
         List<String> names = new ArrayList<>();
         int i = 0;
@@ -61,8 +62,18 @@ final class NamedSql {
     }
 
     /** This statement on {@code connection}, ready to bind. */
-    Bound on(Connection connection) {
+    public Bound on(Connection connection) {
         return new Bound(Objects.requireNonNull(connection, "connection"));
+    }
+
+    /** The text as JDBC takes it: each {@code :name} turned into {@code ?}, in the order of {@link #names()}. */
+    public String jdbc() {
+        return jdbc;
+    }
+
+    /** The parameter names in the order of the {@code ?}s of {@link #jdbc()} (a name used twice is listed twice). */
+    public List<String> names() {
+        return names;
     }
 
     @Override
@@ -72,12 +83,13 @@ final class NamedSql {
 
     /** Maps the current row of a result. */
     @FunctionalInterface
-    interface Row<T> {
+    public interface Row<T> {
+        /** The row's value. */
         T map(ResultSet rs) throws SQLException;
     }
 
     /** The statement with its values, bound by name; each call runs it once and closes it. */
-    final class Bound {
+    public final class Bound {
         private final Connection connection;
         private final Map<String, Object> values = new HashMap<>();
 
@@ -86,7 +98,7 @@ final class NamedSql {
         }
 
         /** Binds {@code value} (a type the driver takes through {@code setObject}) to every {@code :name}. */
-        Bound bind(String name, Object value) {
+        public Bound bind(String name, Object value) {
             if (!names.contains(name)) {
                 throw new IllegalArgumentException("no parameter :" + name + " in: " + text);
             }
@@ -95,14 +107,14 @@ final class NamedSql {
         }
 
         /** Runs an update; returns the update count. */
-        int execute() throws SQLException {
+        public int execute() throws SQLException {
             try (PreparedStatement statement = prepare()) {
                 return statement.executeUpdate();
             }
         }
 
         /** Runs a query; every row mapped. */
-        <T> List<T> list(Row<T> row) throws SQLException {
+        public <T> List<T> list(Row<T> row) throws SQLException {
             try (PreparedStatement statement = prepare();
                     ResultSet rs = statement.executeQuery()) {
                 List<T> rows = new ArrayList<>();
@@ -114,7 +126,7 @@ final class NamedSql {
         }
 
         /** Runs a query of at most one row. */
-        <T> Optional<T> findOne(Row<T> row) throws SQLException {
+        public <T> Optional<T> findOne(Row<T> row) throws SQLException {
             List<T> rows = list(row);
             if (rows.size() > 1) {
                 throw new SQLException("expected at most one row, got " + rows.size() + " from: " + text);
@@ -123,7 +135,7 @@ final class NamedSql {
         }
 
         /** Runs a query of exactly one row. */
-        <T> T one(Row<T> row) throws SQLException {
+        public <T> T one(Row<T> row) throws SQLException {
             return findOne(row).orElseThrow(() -> new SQLException("expected one row, got none from: " + text));
         }
 

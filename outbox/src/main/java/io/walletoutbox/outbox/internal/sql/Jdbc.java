@@ -1,4 +1,4 @@
-package io.walletoutbox.outbox.internal;
+package io.walletoutbox.outbox.internal.sql;
 
 import io.walletoutbox.outbox.OutboxException;
 import java.sql.Connection;
