@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 /**
  * Where the outbox's tables and functions live: an optional schema and a table prefix, applied to every name the
  * libraries use (the outbox, shards, parked events, inbox and mode tables, their indexes, the server-side functions,
- * the CDC relay's offset table) and to the prefix of the CDC path's logical decoding messages. One object, given to
+ * the CDC relay's offset table {@code relay_cdc_offset}) and to the prefix of the CDC path's logical decoding messages. One object, given to
  * the writer ({@link OutboxConfig}), the inbox, the admin, the schema tools and the relays, so they all agree.
  *
  * <p>{@link #DEFAULTS} (no schema, no prefix) are the names this project has always used: {@code outbox_event},
@@ -49,7 +49,7 @@ public record OutboxTables(Optional<String> schema, String prefix) {
             "inbox_mark_processed",
             "outbox_event_reindex_if_empty",
             "outbox_schema_history",
-            "cdc_offsets");
+            "relay_cdc_offset");
 
     private static final String DEFAULT_MESSAGE_PREFIX = "walletoutbox.outbox";
 
