@@ -29,8 +29,22 @@ public interface Inbox {
      */
     long purge(DataSource dataSource, Duration retention);
 
-    /** The stock inbox for PostgreSQL (table {@code inbox}, created by {@link OutboxSchema#migrate}). */
+    /**
+     * The stock inbox for PostgreSQL in the default tables (table {@code inbox}): {@code create(OutboxTables.DEFAULTS)}.
+     *
+     * @return the inbox
+     */
     static Inbox create() {
-        return new PostgresInbox();
+        return create(OutboxTables.DEFAULTS);
+    }
+
+    /**
+     * The stock inbox for PostgreSQL, on the inbox table of {@code tables} (see {@link OutboxSchema}).
+     *
+     * @param tables schema and table prefix of the outbox
+     * @return the inbox
+     */
+    static Inbox create(OutboxTables tables) {
+        return new PostgresInbox(java.util.Objects.requireNonNull(tables, "tables"));
     }
 }

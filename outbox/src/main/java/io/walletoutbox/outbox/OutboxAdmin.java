@@ -116,10 +116,20 @@ public interface OutboxAdmin {
      * (the writers' gate, e.g. the CDC slot monitor) and is refused when it refuses.
      */
     static OutboxAdmin create(DataSource dataSource, OutboxMode mode, WriteGate gate) {
-        return new PostgresOutboxAdmin(
-                Objects.requireNonNull(dataSource, "dataSource"),
-                Objects.requireNonNull(mode, "mode"),
-                Objects.requireNonNull(gate, "gate"));
+        return create(dataSource, mode, gate, OutboxTables.DEFAULTS);
+    }
+
+    /**
+     * As {@link #create(DataSource, OutboxMode, WriteGate)}, on the outbox of {@code tables}.
+     *
+     * @param dataSource connections for the admin's own transactions
+     * @param mode the deployment's mode
+     * @param gate asked before a retry in {@link OutboxMode#LOGICAL_MESSAGE}
+     * @param tables schema and table prefix of the outbox
+     * @return the admin
+     */
+    static OutboxAdmin create(DataSource dataSource, OutboxMode mode, WriteGate gate, OutboxTables tables) {
+        return new PostgresOutboxAdmin(dataSource, mode, gate, tables);
     }
 
     /**

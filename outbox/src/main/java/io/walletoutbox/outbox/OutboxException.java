@@ -83,4 +83,28 @@ public class OutboxException extends RuntimeException {
             super("cannot switch the outbox mode: " + reason);
         }
     }
+
+    /**
+     * {@link OutboxSchema#validate} found the database's outbox tables missing or not matching the configuration
+     * (tables, columns, functions, shard rows); nothing was changed.
+     */
+    public static final class SchemaMismatchException extends OutboxException {
+        private final java.util.List<String> problems;
+
+        /**
+         * @param what the configuration checked, for the message
+         * @param problems what is missing or wrong, one entry each
+         */
+        public SchemaMismatchException(String what, java.util.List<String> problems) {
+            super("the outbox schema does not match the configuration (" + what + "): " + String.join("; ", problems)
+                    + ". Create or upgrade it with OutboxSchema.migrate, or run the DDL printed by OutboxSchema"
+                    + " (java -cp <outbox jar> io.walletoutbox.outbox.OutboxSchema --help)");
+            this.problems = java.util.List.copyOf(problems);
+        }
+
+        /** What is missing or wrong, one entry each. */
+        public java.util.List<String> problems() {
+            return problems;
+        }
+    }
 }

@@ -22,8 +22,20 @@ public final class OutboxModes {
      * @throws OutboxException.ModeMismatchException when the database is recorded for another mode
      */
     public static void claim(DataSource dataSource, OutboxMode mode) {
+        claim(dataSource, OutboxTables.DEFAULTS, mode);
+    }
+
+    /**
+     * {@link #claim(DataSource, OutboxMode)} on the mode table of {@code tables}.
+     *
+     * @param dataSource the database
+     * @param tables schema and table prefix of the outbox
+     * @param mode this process's mode
+     * @throws OutboxException.ModeMismatchException when the database is recorded for another mode
+     */
+    public static void claim(DataSource dataSource, OutboxTables tables, OutboxMode mode) {
         Objects.requireNonNull(mode, "mode");
-        OutboxMode recorded = PostgresOutboxModes.claim(dataSource, mode);
+        OutboxMode recorded = new PostgresOutboxModes(tables).claim(dataSource, mode);
         if (recorded != mode) {
             throw new OutboxException.ModeMismatchException(recorded, mode);
         }
@@ -31,7 +43,18 @@ public final class OutboxModes {
 
     /** The recorded mode; empty before the first {@link #claim}. */
     public static Optional<OutboxMode> recorded(DataSource dataSource) {
-        return PostgresOutboxModes.recorded(dataSource);
+        return recorded(dataSource, OutboxTables.DEFAULTS);
+    }
+
+    /**
+     * The mode recorded in the mode table of {@code tables}; empty before the first {@link #claim}.
+     *
+     * @param dataSource the database
+     * @param tables schema and table prefix of the outbox
+     * @return the recorded mode
+     */
+    public static Optional<OutboxMode> recorded(DataSource dataSource, OutboxTables tables) {
+        return new PostgresOutboxModes(tables).recorded(dataSource);
     }
 
     /**
@@ -48,7 +71,20 @@ public final class OutboxModes {
      * @throws OutboxException.ModeSwitchRefusedException when {@code outbox_event} is not empty
      */
     public static Optional<OutboxMode> switchTo(DataSource dataSource, OutboxMode mode) {
+        return switchTo(dataSource, OutboxTables.DEFAULTS, mode);
+    }
+
+    /**
+     * {@link #switchTo(DataSource, OutboxMode)} on the tables of {@code tables}.
+     *
+     * @param dataSource the database
+     * @param tables schema and table prefix of the outbox
+     * @param mode the new mode
+     * @return the mode recorded before (empty when none was)
+     * @throws OutboxException.ModeSwitchRefusedException when the outbox table is not empty
+     */
+    public static Optional<OutboxMode> switchTo(DataSource dataSource, OutboxTables tables, OutboxMode mode) {
         Objects.requireNonNull(mode, "mode");
-        return PostgresOutboxModes.switchTo(dataSource, mode);
+        return new PostgresOutboxModes(tables).switchTo(dataSource, mode);
     }
 }

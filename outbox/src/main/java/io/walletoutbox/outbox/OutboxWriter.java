@@ -96,7 +96,7 @@ public interface OutboxWriter {
         Objects.requireNonNull(gate, "gate");
         return switch (Objects.requireNonNull(mode, "mode")) {
             case TABLE -> new PostgresOutboxWriter(config, afterCommit, gate);
-            case LOGICAL_MESSAGE -> new LogicalMessageOutboxWriter(afterCommit, gate);
+            case LOGICAL_MESSAGE -> new LogicalMessageOutboxWriter(config.tables(), afterCommit, gate);
         };
     }
 }

@@ -7,7 +7,8 @@ import java.util.Objects;
  * calling {@link OutboxWriter#append} (which costs a round trip of its own). Made by {@link
  * OutboxWriter#serverSide}, which has already asked the writer's {@link WriteGate}.
  *
- * <p>The caller's SQL calls the function {@code outbox_append} (created by {@link OutboxSchema#migrate}) once, in
+ * <p>The caller's SQL calls the function {@link #function()} ({@code outbox_append} in the default tables, created
+ * with the outbox's schema) once, in
  * the transaction of its change and after the row that orders the aggregate's events is locked, with the
  * arguments {@code (mode, prefix, event_id, shard, aggregate_type, aggregate_id, event_type, topic, payload,
  * headers, created_at)}: {@link #mode()}'s name, {@link #prefix()}, {@link #shard()}, {@link #headers()} (a JSON
@@ -17,13 +18,21 @@ import java.util.Objects;
  *
  * @param event the event (its payload as the caller passes it, unless the caller's SQL completes it)
  * @param mode where the writer puts events
- * @param prefix the logical decoding message prefix ({@link OutboxMode#MESSAGE_PREFIX})
+ * @param prefix the logical decoding message prefix ({@link OutboxTables#messagePrefix()})
  * @param shard the event's shard ({@link OutboxConfig#shardOf} of its aggregate id)
  * @param headers the event's extra headers as a JSON object
  * @param committed what to run after the commit; cheap, never throws
+ * @param function the qualified name of the append function of the writer's tables ({@link OutboxTables#name
+ *     OutboxTables.name("outbox_append")})
  */
 public record ServerSideAppend(
-        OutboxEvent event, OutboxMode mode, String prefix, int shard, String headers, Runnable committed) {
+        OutboxEvent event,
+        OutboxMode mode,
+        String prefix,
+        int shard,
+        String headers,
+        Runnable committed,
+        String function) {
     public ServerSideAppend {
         Objects.requireNonNull(event, "event");
         Objects.requireNonNull(mode, "mode");
@@ -33,5 +42,6 @@ public record ServerSideAppend(
         }
         Objects.requireNonNull(headers, "headers");
         Objects.requireNonNull(committed, "committed");
+        Objects.requireNonNull(function, "function");
     }
 }

@@ -2,6 +2,7 @@ package io.walletoutbox.outbox.internal;
 
 import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxMode;
+import io.walletoutbox.outbox.OutboxTables;
 import io.walletoutbox.outbox.OutboxWriter;
 import io.walletoutbox.outbox.ServerSideAppend;
 import io.walletoutbox.outbox.WriteGate;
@@ -20,14 +21,12 @@ import java.util.Optional;
 public final class LogicalMessageOutboxWriter implements OutboxWriter {
     private static final NamedSql SQL = NamedSql.of("SELECT " + LogicalMessages.FROM_PARAMETERS);
 
+    private final OutboxTables tables;
     private final Runnable afterCommit;
     private final WriteGate gate;
 
-    public LogicalMessageOutboxWriter(Runnable afterCommit) {
-        this(afterCommit, WriteGate.OPEN);
-    }
-
-    public LogicalMessageOutboxWriter(Runnable afterCommit, WriteGate gate) {
+    public LogicalMessageOutboxWriter(OutboxTables tables, Runnable afterCommit, WriteGate gate) {
+        this.tables = Objects.requireNonNull(tables, "tables");
         this.afterCommit = Objects.requireNonNull(afterCommit, "afterCommit");
         this.gate = Objects.requireNonNull(gate, "gate");
     }
@@ -40,7 +39,7 @@ public final class LogicalMessageOutboxWriter implements OutboxWriter {
     private void emit(Connection connection, OutboxEvent event) {
         Jdbc.on(connection, "outbox append", c -> {
             String headers = AppendChecks.requireTransactionAndHeaders(c, event, gate);
-            return AppendChecks.bindEvent(SQL.on(c).bind("prefix", OutboxMode.MESSAGE_PREFIX), event, headers)
+            return AppendChecks.bindEvent(SQL.on(c).bind("prefix", tables.messagePrefix()), event, headers)
                     .one(rs -> rs.getString(1));
         });
     }
@@ -58,9 +57,10 @@ public final class LogicalMessageOutboxWriter implements OutboxWriter {
         return Optional.of(new ServerSideAppend(
                 event,
                 OutboxMode.LOGICAL_MESSAGE,
-                OutboxMode.MESSAGE_PREFIX,
+                tables.messagePrefix(),
                 0,
                 AppendChecks.headers(event),
-                afterCommit));
+                afterCommit,
+                tables.name("outbox_append")));
     }
 }

@@ -1,6 +1,7 @@
 package io.walletoutbox.outbox.internal;
 
 import io.walletoutbox.outbox.Inbox;
+import io.walletoutbox.outbox.OutboxTables;
 import io.walletoutbox.outbox.internal.sql.Jdbc;
 import io.walletoutbox.outbox.internal.sql.NamedSql;
 import java.sql.Connection;
@@ -13,21 +14,27 @@ import javax.sql.DataSource;
 
 /** The inbox table, with {@code INSERT … ON CONFLICT DO NOTHING} as the atomic test-and-set. */
 public final class PostgresInbox implements Inbox {
-    private static final NamedSql IS_PROCESSED =
-            NamedSql.of("SELECT EXISTS (SELECT 1 FROM inbox WHERE consumer = :consumer AND event_id = :eventId)");
-    private static final NamedSql MARK =
-            NamedSql.of("INSERT INTO inbox (consumer, event_id) VALUES (:consumer, :eventId) ON CONFLICT DO NOTHING");
-    private static final NamedSql PURGE = NamedSql.of("""
-            DELETE FROM inbox WHERE ctid IN
-                (SELECT ctid FROM inbox WHERE processed_at < :cutoff LIMIT 5000)
-            """);
+    private final NamedSql isProcessed;
+    private final NamedSql mark;
+    private final NamedSql purge;
+
+    public PostgresInbox(OutboxTables tables) {
+        isProcessed = NamedSql.of(tables.render(
+                "SELECT EXISTS (SELECT 1 FROM {inbox} WHERE consumer = :consumer AND event_id = :eventId)"));
+        mark = NamedSql.of(tables.render(
+                "INSERT INTO {inbox} (consumer, event_id) VALUES (:consumer, :eventId) ON CONFLICT DO NOTHING"));
+        purge = NamedSql.of(tables.render("""
+                DELETE FROM {inbox} WHERE ctid IN
+                    (SELECT ctid FROM {inbox} WHERE processed_at < :cutoff LIMIT 5000)
+                """));
+    }
 
     @Override
     public boolean isProcessed(Connection connection, String consumer, UUID eventId) {
         return Jdbc.on(
                 connection,
                 "inbox read",
-                c -> IS_PROCESSED
+                c -> isProcessed
                         .on(c)
                         .bind("consumer", consumer)
                         .bind("eventId", eventId)
@@ -39,7 +46,7 @@ public final class PostgresInbox implements Inbox {
         return Jdbc.on(
                         connection,
                         "inbox mark",
-                        c -> MARK.on(c)
+                        c -> mark.on(c)
                                 .bind("consumer", consumer)
                                 .bind("eventId", eventId)
                                 .execute())
@@ -56,7 +63,7 @@ public final class PostgresInbox implements Inbox {
             deleted = Jdbc.inTransaction(
                     dataSource,
                     "inbox purge",
-                    c -> PURGE.on(c).bind("cutoff", cutoff).execute());
+                    c -> purge.on(c).bind("cutoff", cutoff).execute());
             total += deleted;
         } while (deleted == 5000);
         return total;

@@ -3,6 +3,7 @@ package io.walletoutbox.outbox.internal;
 import io.walletoutbox.outbox.OutboxAdmin;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxMode;
+import io.walletoutbox.outbox.OutboxTables;
 import io.walletoutbox.outbox.WriteGate;
 import io.walletoutbox.outbox.internal.sql.Jdbc;
 import io.walletoutbox.outbox.internal.sql.NamedSql;
@@ -18,52 +19,65 @@ import javax.sql.DataSource;
 
 /** {@link OutboxAdmin} over the outbox tables, retrying parked events the way its mode's relay reads them. */
 public final class PostgresOutboxAdmin implements OutboxAdmin {
-    private static final NamedSql STATUS = NamedSql.of("""
-            SELECT (SELECT count(*) FROM outbox_event) AS backlog,
+    private static final String STATUS = """
+            SELECT (SELECT count(*) FROM {outbox_event}) AS backlog,
                    (SELECT EXTRACT(EPOCH FROM clock_timestamp() - min(created_at)) * 1000000
-                    FROM outbox_event)::bigint AS oldest_micros,
-                   (SELECT count(*) FROM outbox_parked) AS parked
-            """);
-    private static final NamedSql LIST_PARKED = NamedSql.of("""
+                    FROM {outbox_event})::bigint AS oldest_micros,
+                   (SELECT count(*) FROM {outbox_parked}) AS parked
+            """;
+    private static final String LIST_PARKED = """
             SELECT id, event_id, aggregate_type, aggregate_id, event_type, topic,
                    octet_length(payload) AS payload_bytes, attempts, last_error, created_at, parked_at
-            FROM outbox_parked WHERE id > :afterId ORDER BY id LIMIT :limit
-            """);
+            FROM {outbox_parked} WHERE id > :afterId ORDER BY id LIMIT :limit
+            """;
     /** CDC mode: delete the parked row and emit the event again, one statement, so both or neither happen. */
-    private static final NamedSql REEMIT = NamedSql.of("""
-            WITH moved AS (DELETE FROM outbox_parked WHERE id = :id RETURNING *)
+    private static final String REEMIT = """
+            WITH moved AS (DELETE FROM {outbox_parked} WHERE id = :id RETURNING *)
             SELECT %s::text FROM moved
-            """.formatted(LogicalMessages.FROM_ROW));
+            """.formatted(LogicalMessages.FROM_ROW);
 
-    private static final NamedSql PARKED_KEY =
-            NamedSql.of("SELECT aggregate_id FROM outbox_parked WHERE id = :id FOR UPDATE");
-    private static final NamedSql SHARDS = NamedSql.of("SELECT count(*) FROM outbox_shard");
+    private static final String PARKED_KEY = "SELECT aggregate_id FROM {outbox_parked} WHERE id = :id FOR UPDATE";
+    private static final String SHARDS = "SELECT count(*) FROM {outbox_shard}";
     // outbox_event.id is GENERATED ALWAYS: OVERRIDING SYSTEM VALUE puts the event back at its old position, which no
     // other row can hold (ids are never reused), so the key's order is kept.
-    private static final NamedSql MOVE_BACK = NamedSql.of("""
-            WITH moved AS (DELETE FROM outbox_parked WHERE id = :id RETURNING *)
-            INSERT INTO outbox_event (id, event_id, shard, aggregate_type, aggregate_id, event_type,
+    private static final String MOVE_BACK = """
+            WITH moved AS (DELETE FROM {outbox_parked} WHERE id = :id RETURNING *)
+            INSERT INTO {outbox_event} (id, event_id, shard, aggregate_type, aggregate_id, event_type,
                                       topic, payload, headers, created_at, attempts, last_error)
             OVERRIDING SYSTEM VALUE
             SELECT id, event_id, CASE WHEN shard >= 0 THEN shard ELSE :shard END, aggregate_type,
                    aggregate_id, event_type, topic, payload, headers, created_at, 0, NULL FROM moved
-            """);
-    private static final NamedSql DISCARD = NamedSql.of("DELETE FROM outbox_parked WHERE id = :id");
-    private static final NamedSql DISCARD_EVENT = NamedSql.of(
-            "DELETE FROM outbox_parked WHERE id = :id RETURNING event_id, aggregate_id, event_type, payload");
+            """;
+    private static final String DISCARD = "DELETE FROM {outbox_parked} WHERE id = :id";
+    private static final String DISCARD_EVENT =
+            "DELETE FROM {outbox_parked} WHERE id = :id RETURNING event_id, aggregate_id, event_type, payload";
 
     private final DataSource dataSource;
     private final OutboxMode mode;
     private final WriteGate gate;
+    private final OutboxTables tables;
+    private final NamedSql status;
+    private final NamedSql listParked;
+    private final NamedSql reemit;
+    private final NamedSql parkedKey;
+    private final NamedSql shards;
+    private final NamedSql moveBack;
+    private final NamedSql discard;
+    private final NamedSql discardEvent;
 
-    public PostgresOutboxAdmin(DataSource dataSource) {
-        this(dataSource, OutboxMode.TABLE, WriteGate.OPEN);
-    }
-
-    public PostgresOutboxAdmin(DataSource dataSource, OutboxMode mode, WriteGate gate) {
+    public PostgresOutboxAdmin(DataSource dataSource, OutboxMode mode, WriteGate gate, OutboxTables tables) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.mode = Objects.requireNonNull(mode, "mode");
         this.gate = Objects.requireNonNull(gate, "gate");
+        this.tables = Objects.requireNonNull(tables, "tables");
+        status = NamedSql.of(tables.render(STATUS));
+        listParked = NamedSql.of(tables.render(LIST_PARKED));
+        reemit = NamedSql.of(tables.render(REEMIT));
+        parkedKey = NamedSql.of(tables.render(PARKED_KEY));
+        shards = NamedSql.of(tables.render(SHARDS));
+        moveBack = NamedSql.of(tables.render(MOVE_BACK));
+        discard = NamedSql.of(tables.render(DISCARD));
+        discardEvent = NamedSql.of(tables.render(DISCARD_EVENT));
     }
 
     @Override
@@ -71,7 +85,7 @@ public final class PostgresOutboxAdmin implements OutboxAdmin {
         return Jdbc.inTransaction(
                 dataSource,
                 "outbox status",
-                c -> STATUS.on(c).one(rs -> {
+                c -> status.on(c).one(rs -> {
                     long micros = rs.getLong("oldest_micros");
                     return new Status(
                             rs.getLong("backlog"), Duration.ofNanos(Math.max(0, micros) * 1000), rs.getLong("parked"));
@@ -86,7 +100,7 @@ public final class PostgresOutboxAdmin implements OutboxAdmin {
         return Jdbc.inTransaction(
                 dataSource,
                 "outbox parked list",
-                c -> LIST_PARKED
+                c -> listParked
                         .on(c)
                         .bind("afterId", afterId)
                         .bind("limit", limit)
@@ -119,23 +133,23 @@ public final class PostgresOutboxAdmin implements OutboxAdmin {
 
     private boolean reemit(Connection connection, long id) throws SQLException {
         AppendChecks.requireOpen(gate);
-        return !REEMIT.on(connection)
+        return !reemit.on(connection)
                 .bind("id", id)
-                .bind("prefix", OutboxMode.MESSAGE_PREFIX)
+                .bind("prefix", tables.messagePrefix())
                 .list(rs -> rs.getString(1))
                 .isEmpty();
     }
 
     private boolean moveBack(Connection connection, long id) throws SQLException {
-        Optional<String> key = PARKED_KEY.on(connection).bind("id", id).findOne(rs -> rs.getString(1));
+        Optional<String> key = parkedKey.on(connection).bind("id", id).findOne(rs -> rs.getString(1));
         if (key.isEmpty()) {
             return false;
         }
         // A CDC relay parks with shard -1 (after a switch to TABLE mode): give the event its key's shard, by the
         // shard count fixed at the first migration.
-        int shards = SHARDS.on(connection).one(rs -> rs.getInt(1));
-        int shard = new OutboxConfig(shards).shardOf(key.get());
-        return MOVE_BACK.on(connection).bind("id", id).bind("shard", shard).execute() == 1;
+        int count = shards.on(connection).one(rs -> rs.getInt(1));
+        int shard = new OutboxConfig(count).shardOf(key.get());
+        return moveBack.on(connection).bind("id", id).bind("shard", shard).execute() == 1;
     }
 
     @Override
@@ -148,7 +162,7 @@ public final class PostgresOutboxAdmin implements OutboxAdmin {
         return Jdbc.on(
                         connection,
                         "outbox parked discard",
-                        c -> DISCARD.on(c).bind("id", id).execute())
+                        c -> discard.on(c).bind("id", id).execute())
                 == 1;
     }
 
@@ -157,7 +171,7 @@ public final class PostgresOutboxAdmin implements OutboxAdmin {
         return Jdbc.on(
                 connection,
                 "outbox parked discard",
-                c -> DISCARD_EVENT
+                c -> discardEvent
                         .on(c)
                         .bind("id", id)
                         .findOne(rs -> new DiscardedEvent(

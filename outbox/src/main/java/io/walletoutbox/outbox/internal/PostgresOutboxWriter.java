@@ -16,14 +16,15 @@ import java.util.Optional;
 
 /** Inserts outbox rows with plain SQL in the caller's transaction. */
 public final class PostgresOutboxWriter implements OutboxWriter {
-    private static final NamedSql INSERT = NamedSql.of("""
-            INSERT INTO outbox_event (event_id, shard, aggregate_type, aggregate_id, event_type, topic,
+    private static final String INSERT = """
+            INSERT INTO {outbox_event} (event_id, shard, aggregate_type, aggregate_id, event_type, topic,
                                       payload, headers, created_at)
             VALUES (:eventId, :shard, :aggregateType, :aggregateId, :type, :topic, :payload,
                     CAST(:headers AS jsonb), :createdAt)
-            """);
+            """;
 
     private final OutboxConfig config;
+    private final NamedSql insert;
     private final Runnable afterCommit;
     private final WriteGate gate;
 
@@ -33,6 +34,7 @@ public final class PostgresOutboxWriter implements OutboxWriter {
 
     public PostgresOutboxWriter(OutboxConfig config, Runnable afterCommit, WriteGate gate) {
         this.config = Objects.requireNonNull(config, "config");
+        this.insert = NamedSql.of(config.tables().render(INSERT));
         this.afterCommit = Objects.requireNonNull(afterCommit, "afterCommit");
         this.gate = Objects.requireNonNull(gate, "gate");
     }
@@ -47,7 +49,7 @@ public final class PostgresOutboxWriter implements OutboxWriter {
         try {
             String headers = AppendChecks.requireTransactionAndHeaders(connection, event, gate);
             AppendChecks.bindEvent(
-                            INSERT.on(connection).bind("shard", config.shardOf(event.aggregateId())), event, headers)
+                            insert.on(connection).bind("shard", config.shardOf(event.aggregateId())), event, headers)
                     .execute();
         } catch (SQLException e) {
             if (SqlStates.isUniqueViolation(e)) {
@@ -69,9 +71,10 @@ public final class PostgresOutboxWriter implements OutboxWriter {
         return Optional.of(new ServerSideAppend(
                 event,
                 OutboxMode.TABLE,
-                OutboxMode.MESSAGE_PREFIX,
+                config.tables().messagePrefix(),
                 config.shardOf(event.aggregateId()),
                 AppendChecks.headers(event),
-                afterCommit));
+                afterCommit,
+                config.tables().name("outbox_append")));
     }
 }
