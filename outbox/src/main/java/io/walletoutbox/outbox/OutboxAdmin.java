@@ -83,14 +83,56 @@ public interface OutboxAdmin {
      * @param eventId the event id ({@code ce_id})
      * @param aggregateId the aggregate id (the record key)
      * @param type the event type
-     * @param payload the event's payload
+     * @param payload the event's payload (a copy)
+     * @param contentType the payload's content type
      */
-    record DiscardedEvent(UUID eventId, String aggregateId, String type, String payload) {
+    record DiscardedEvent(UUID eventId, String aggregateId, String type, byte[] payload, String contentType) {
         public DiscardedEvent {
             Objects.requireNonNull(eventId, "eventId");
             Objects.requireNonNull(aggregateId, "aggregateId");
             Objects.requireNonNull(type, "type");
-            Objects.requireNonNull(payload, "payload");
+            payload = Objects.requireNonNull(payload, "payload").clone();
+            Objects.requireNonNull(contentType, "contentType");
+        }
+
+        /**
+         * The payload (a copy).
+         *
+         * @return the bytes
+         */
+        @Override
+        public byte[] payload() {
+            return payload.clone();
+        }
+
+        /**
+         * The payload decoded as UTF-8: the JSON text of a JSON event.
+         *
+         * @return the text
+         */
+        public String payloadText() {
+            return new String(payload, java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof DiscardedEvent d
+                    && eventId.equals(d.eventId)
+                    && aggregateId.equals(d.aggregateId)
+                    && type.equals(d.type)
+                    && java.util.Arrays.equals(payload, d.payload)
+                    && contentType.equals(d.contentType);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(eventId, aggregateId, type, java.util.Arrays.hashCode(payload), contentType);
+        }
+
+        @Override
+        public String toString() {
+            return "DiscardedEvent[eventId=" + eventId + ", aggregateId=" + aggregateId + ", type=" + type
+                    + ", payload=" + payload.length + " bytes of " + contentType + "]";
         }
     }
 
@@ -154,7 +196,7 @@ public interface OutboxAdmin {
      * @param aggregateId the aggregate id (the record key)
      * @param type the event type
      * @param topic the topic it was bound for
-     * @param payloadBytes size of its payload in UTF-8 bytes
+     * @param payloadBytes size of its payload in bytes
      * @param attempts how many times Kafka rejected it; 0 for an event a relay never sent because it names a topic
      *     that is not one of the relay's (a retry parks it again: discard it)
      * @param lastError Kafka's last error, or why the relay did not send it

@@ -15,13 +15,7 @@ import java.util.Objects;
  * What every outbox writer does: check the caller's transaction, serialise the headers, bind the event's fields.
  */
 final class AppendChecks {
-    /**
-     * With a shared buffer pool: Jackson's default pool is per thread, and every request runs on a virtual thread of
-     * its own, so each serialisation allocated fresh buffers.
-     */
-    private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
-            .recyclerPool(com.fasterxml.jackson.core.util.JsonRecyclerPools.sharedConcurrentDequePool())
-            .build());
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private AppendChecks() {}
 
@@ -62,17 +56,22 @@ final class AppendChecks {
 
     /**
      * Binds the event's fields under the names every writer's statement uses ({@code :eventId}, {@code
-     * :aggregateType}, {@code :aggregateId}, {@code :type}, {@code :topic}, {@code :payload}, {@code :headers} (the
-     * JSON of {@link #requireTransactionAndHeaders}), {@code :createdAt}).
+     * :aggregateType}, {@code :aggregateId}, {@code :type}, {@code :topic}, {@code :payload} (the payload as text,
+     * or null), {@code :payloadBytes} (the payload as bytes, or null: {@link OutboxEvent#storedAsText()} decides
+     * which), {@code :contentType} (null for {@code application/json}), {@code :headers} (the JSON of {@link
+     * #requireTransactionAndHeaders}), {@code :createdAt}).
      */
     static NamedSql.Bound bindEvent(NamedSql.Bound statement, OutboxEvent event, String headers) {
+        boolean text = event.storedAsText();
         return statement
                 .bind("eventId", event.id())
                 .bind("aggregateType", event.aggregateType())
                 .bind("aggregateId", event.aggregateId())
                 .bind("type", event.type())
                 .bind("topic", event.topic())
-                .bind("payload", event.payload())
+                .bind("payload", text ? event.payloadText() : null)
+                .bind("payloadBytes", text ? null : event.payload())
+                .bind("contentType", OutboxEvent.JSON.equals(event.contentType()) ? null : event.contentType())
                 .bind("headers", headers)
                 .bind("createdAt", Timestamp.from(event.createdAt()));
     }

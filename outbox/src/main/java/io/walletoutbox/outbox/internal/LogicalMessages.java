@@ -7,8 +7,11 @@ package io.walletoutbox.outbox.internal;
  *
  * <p>The message is a JSON document built by PostgreSQL itself, so that {@code createdAt} goes through the same
  * {@code timestamptz} conversion (rounding to microseconds) as the table writer's column: {@code {"eventId",
- * "aggregateType", "aggregateId", "type", "topic", "payload", "headers", "createdAtMicros"}} (epoch microseconds),
- * with prefix {@code :prefix} bound to {@code OutboxMode.MESSAGE_PREFIX}.
+ * "aggregateType", "aggregateId", "type", "topic", "payload", "headers", "createdAtMicros", "payloadBase64",
+ * "contentType"}} (epoch microseconds; the payload as text in {@code payload}, or, for one stored as bytes, Base64 in
+ * {@code payloadBase64}; {@code contentType} null for {@code application/json}; the last two are absent from the
+ * messages of {@code outbox_append} and of versions before byte payloads), with prefix {@code :prefix} bound to
+ * {@code OutboxTables.messagePrefix()}.
  */
 final class LogicalMessages {
     private LogicalMessages() {}
@@ -22,11 +25,22 @@ final class LogicalMessages {
             "CAST(:topic AS text)",
             "CAST(:payload AS text)",
             "CAST(:headers AS jsonb)",
-            "CAST(:createdAt AS timestamptz)");
+            "CAST(:createdAt AS timestamptz)",
+            "CAST(:payloadBytes AS bytea)",
+            "CAST(:contentType AS text)");
 
     /** The same call over the columns of an {@code outbox_parked} (or {@code outbox_event}) row. */
     static final String FROM_ROW = emit(
-            "event_id", "aggregate_type", "aggregate_id", "event_type", "topic", "payload", "headers", "created_at");
+            "event_id",
+            "aggregate_type",
+            "aggregate_id",
+            "event_type",
+            "topic",
+            "payload",
+            "headers",
+            "created_at",
+            "payload_bytes",
+            "content_type");
 
     /** A transactional {@code pg_logical_emit_message} of the document made of these SQL expressions. */
     private static String emit(
@@ -37,7 +51,9 @@ final class LogicalMessages {
             String topic,
             String payload,
             String headers,
-            String createdAt) {
+            String createdAt,
+            String payloadBytes,
+            String contentType) {
         return """
                 pg_logical_emit_message(true, :prefix, json_build_object(
                     'eventId', %s,
@@ -47,6 +63,18 @@ final class LogicalMessages {
                     'topic', %s,
                     'payload', %s,
                     'headers', %s,
-                    'createdAtMicros', CAST(EXTRACT(EPOCH FROM %s) * 1000000 AS bigint))::text)""".formatted(eventId, aggregateType, aggregateId, type, topic, payload, headers, createdAt);
+                    'createdAtMicros', CAST(EXTRACT(EPOCH FROM %s) * 1000000 AS bigint),
+                    'payloadBase64', encode(%s, 'base64'),
+                    'contentType', %s)::text)""".formatted(
+                        eventId,
+                        aggregateType,
+                        aggregateId,
+                        type,
+                        topic,
+                        payload,
+                        headers,
+                        createdAt,
+                        payloadBytes,
+                        contentType);
     }
 }

@@ -27,7 +27,7 @@ public final class PostgresOutboxAdmin implements OutboxAdmin {
             """;
     private static final String LIST_PARKED = """
             SELECT id, event_id, aggregate_type, aggregate_id, event_type, topic,
-                   octet_length(payload) AS payload_bytes, attempts, last_error, created_at, parked_at
+                   coalesce(octet_length(payload_bytes), octet_length(payload)) AS payload_size, attempts, last_error, created_at, parked_at
             FROM {outbox_parked} WHERE id > :afterId ORDER BY id LIMIT :limit
             """;
     /** CDC mode: delete the parked row and emit the event again, one statement, so both or neither happen. */
@@ -43,14 +43,19 @@ public final class PostgresOutboxAdmin implements OutboxAdmin {
     private static final String MOVE_BACK = """
             WITH moved AS (DELETE FROM {outbox_parked} WHERE id = :id RETURNING *)
             INSERT INTO {outbox_event} (id, event_id, shard, aggregate_type, aggregate_id, event_type,
-                                      topic, payload, headers, created_at, attempts, last_error)
+                                      topic, payload, payload_bytes, content_type, headers, created_at, attempts,
+                                      last_error)
             OVERRIDING SYSTEM VALUE
             SELECT id, event_id, CASE WHEN shard >= 0 THEN shard ELSE :shard END, aggregate_type,
-                   aggregate_id, event_type, topic, payload, headers, created_at, 0, NULL FROM moved
+                   aggregate_id, event_type, topic, payload, payload_bytes, content_type, headers, created_at, 0, NULL
+            FROM moved
             """;
     private static final String DISCARD = "DELETE FROM {outbox_parked} WHERE id = :id";
-    private static final String DISCARD_EVENT =
-            "DELETE FROM {outbox_parked} WHERE id = :id RETURNING event_id, aggregate_id, event_type, payload";
+    private static final String DISCARD_EVENT = """
+            DELETE FROM {outbox_parked} WHERE id = :id
+            RETURNING event_id, aggregate_id, event_type, coalesce(payload_bytes, convert_to(payload, 'UTF8')) AS payload,
+                      coalesce(content_type, 'application/json') AS content_type
+            """;
 
     private final DataSource dataSource;
     private final OutboxMode mode;
@@ -111,7 +116,7 @@ public final class PostgresOutboxAdmin implements OutboxAdmin {
                                 rs.getString("aggregate_id"),
                                 rs.getString("event_type"),
                                 rs.getString("topic"),
-                                rs.getInt("payload_bytes"),
+                                rs.getInt("payload_size"),
                                 rs.getInt("attempts"),
                                 rs.getString("last_error"),
                                 rs.getObject("created_at", OffsetDateTime.class).toInstant(),
@@ -178,6 +183,7 @@ public final class PostgresOutboxAdmin implements OutboxAdmin {
                                 rs.getObject("event_id", UUID.class),
                                 rs.getString("aggregate_id"),
                                 rs.getString("event_type"),
-                                rs.getString("payload"))));
+                                rs.getBytes("payload"),
+                                rs.getString("content_type"))));
     }
 }

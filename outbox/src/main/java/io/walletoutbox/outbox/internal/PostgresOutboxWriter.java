@@ -18,9 +18,9 @@ import java.util.Optional;
 public final class PostgresOutboxWriter implements OutboxWriter {
     private static final String INSERT = """
             INSERT INTO {outbox_event} (event_id, shard, aggregate_type, aggregate_id, event_type, topic,
-                                      payload, headers, created_at)
-            VALUES (:eventId, :shard, :aggregateType, :aggregateId, :type, :topic, :payload,
-                    CAST(:headers AS jsonb), :createdAt)
+                                        payload, payload_bytes, content_type, headers, created_at)
+            VALUES (:eventId, :shard, :aggregateType, :aggregateId, :type, :topic, :payload, :payloadBytes,
+                    :contentType, CAST(:headers AS jsonb), :createdAt)
             """;
 
     private final OutboxConfig config;

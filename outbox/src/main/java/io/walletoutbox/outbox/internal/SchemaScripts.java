@@ -43,7 +43,8 @@ public final class SchemaScripts {
             new Script(5, "outbox append function", "V5__outbox_append_function.sql"),
             new Script(6, "inbox mark function", "V6__inbox_mark_function.sql"),
             new Script(7, "logical message privileges", "V7__logical_message_privileges.sql"),
-            new Script(8, "outbox reindex function", "V8__outbox_reindex_function.sql"));
+            new Script(8, "outbox reindex function", "V8__outbox_reindex_function.sql"),
+            new Script(9, "binary payloads", "V9__binary_payloads.sql"));
 
     /** Index names: qualified by nothing (CREATE INDEX takes no schema; the index goes to its table's). */
     private static final List<String> INDEXES =

@@ -45,6 +45,8 @@ public final class SchemaValidator {
                 "event_type",
                 "topic",
                 "payload",
+                "payload_bytes",
+                "content_type",
                 "headers",
                 "created_at",
                 "attempts",
