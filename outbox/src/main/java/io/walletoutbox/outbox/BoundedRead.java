@@ -31,11 +31,14 @@ public final class BoundedRead<T> {
     private CompletableFuture<T> inFlight; // guarded by this
 
     /**
+     * A value not read yet: the first {@link #get()} starts the first read.
+     *
      * @param read the database read; may throw
      * @param unavailable what callers get while no read has succeeded, and after a failed read
      * @param cacheFor how long a value (or a failure) is reused
      * @param waitAtMost how long a caller waits for a read in progress
      * @param nanoClock the clock of {@code cacheFor} (nanoseconds; {@link System#nanoTime} in production)
+     * @throws IllegalArgumentException when {@code cacheFor} or {@code waitAtMost} is negative
      */
     public BoundedRead(
             Supplier<T> read, T unavailable, Duration cacheFor, Duration waitAtMost, LongSupplier nanoClock) {
@@ -49,7 +52,11 @@ public final class BoundedRead<T> {
         }
     }
 
-    /** The value: cached, freshly read within {@code waitAtMost}, or the last one while a read is slow. */
+    /**
+     * The value: cached, freshly read within {@code waitAtMost}, or the last one while a read is slow.
+     *
+     * @return the last value read, or {@code unavailable} before the first read has ended and after a read that threw
+     */
     public synchronized T get() {
         if (inFlight == null && (!read || nanoClock.getAsLong() - readAt >= cacheForNanos)) {
             inFlight = CompletableFuture.supplyAsync(

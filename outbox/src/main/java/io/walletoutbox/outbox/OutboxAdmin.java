@@ -22,12 +22,21 @@ import javax.sql.DataSource;
  */
 public interface OutboxAdmin {
 
-    /** Counts the backlog and the parked events. Reads the tables, so callers that poll should cache it. */
+    /**
+     * Counts the backlog and the parked events. Reads the tables, so callers that poll should cache it.
+     *
+     * @return the backlog, its oldest event's age and the number of parked events, read in one transaction
+     */
     Status status();
 
     /**
      * Up to {@code limit} (1..1000) parked events with an id greater than {@code afterId}, by id: pass 0 for the
      * first page, then the last id of the previous page.
+     *
+     * @param limit the most events returned, 1..1000
+     * @param afterId only events with a greater id are returned
+     * @return the page, by increasing id; empty after the last page
+     * @throws IllegalArgumentException when {@code limit} is outside 1..1000
      */
     List<ParkedEvent> listParked(int limit, long afterId);
 
@@ -50,6 +59,7 @@ public interface OutboxAdmin {
      *       would carry it is missing or invalidated); the parked row then stays.
      * </ul>
      *
+     * @param id the parked event's {@link ParkedEvent#id() id}
      * @return false when no parked event has that id
      */
     boolean retry(long id);
@@ -57,6 +67,10 @@ public interface OutboxAdmin {
     /**
      * {@link #retry(long)} inside the caller's transaction on {@code connection} (so an operator's audit record commits
      * with it, or neither does; in {@link OutboxMode#LOGICAL_MESSAGE} the re-emitted message is transactional too).
+     *
+     * @param connection the caller's connection, in its open transaction; neither committed nor closed here
+     * @param id the parked event's {@link ParkedEvent#id() id}
+     * @return false when no parked event has that id
      */
     boolean retry(Connection connection, long id);
 
@@ -64,16 +78,27 @@ public interface OutboxAdmin {
      * Deletes parked event {@code id} for good; under the {@code BLOCK} policy this releases the key's later
      * events.
      *
+     * @param id the parked event's {@link ParkedEvent#id() id}
      * @return false when no parked event has that id
      */
     boolean discard(long id);
 
-    /** {@link #discard(long)} inside the caller's transaction on {@code connection}. */
+    /**
+     * {@link #discard(long)} inside the caller's transaction on {@code connection}.
+     *
+     * @param connection the caller's connection, in its open transaction; neither committed nor closed here
+     * @param id the parked event's {@link ParkedEvent#id() id}
+     * @return false when no parked event has that id
+     */
     boolean discard(Connection connection, long id);
 
     /**
      * {@link #discard(Connection, long)}, answering with what was discarded (empty when no parked event has that id),
      * so the caller can deal with the event's consequences in the same transaction.
+     *
+     * @param connection the caller's connection, in its open transaction; neither committed nor closed here
+     * @param id the parked event's {@link ParkedEvent#id() id}
+     * @return the discarded event's id, key, type and payload; empty when no parked event has that id
      */
     Optional<DiscardedEvent> discardEvent(Connection connection, long id);
 
@@ -87,6 +112,11 @@ public interface OutboxAdmin {
      * @param contentType the payload's content type
      */
     record DiscardedEvent(UUID eventId, String aggregateId, String type, byte[] payload, String contentType) {
+        /**
+         * A discarded event; every component is required.
+         *
+         * @throws NullPointerException when a component is null
+         */
         public DiscardedEvent {
             Objects.requireNonNull(eventId, "eventId");
             Objects.requireNonNull(aggregateId, "aggregateId");
@@ -139,6 +169,9 @@ public interface OutboxAdmin {
     /**
      * The stock implementation for PostgreSQL in {@link OutboxMode#TABLE}: {@code create(dataSource,
      * OutboxMode.TABLE)}.
+     *
+     * @param dataSource connections for the admin's own transactions
+     * @return the admin, on the {@link OutboxTables#DEFAULTS default tables}
      */
     static OutboxAdmin create(DataSource dataSource) {
         return create(dataSource, OutboxMode.TABLE);
@@ -148,6 +181,10 @@ public interface OutboxAdmin {
      * The stock implementation for PostgreSQL, retrying parked events the way {@code mode}'s relay reads them: pass
      * the deployment's mode (the one given to {@link OutboxWriter#create(OutboxConfig, OutboxMode, Runnable)}).
      * Its own transactions take connections of {@code dataSource}.
+     *
+     * @param dataSource connections for the admin's own transactions
+     * @param mode the deployment's mode, which decides how {@link #retry(long)} sends an event again
+     * @return the admin, on the default tables, with a gate that never refuses
      */
     static OutboxAdmin create(DataSource dataSource, OutboxMode mode) {
         return create(dataSource, mode, WriteGate.OPEN);
@@ -156,6 +193,11 @@ public interface OutboxAdmin {
     /**
      * As {@link #create(DataSource, OutboxMode)}; a retry in {@link OutboxMode#LOGICAL_MESSAGE} first asks {@code gate}
      * (the writers' gate, e.g. the CDC slot monitor) and is refused when it refuses.
+     *
+     * @param dataSource connections for the admin's own transactions
+     * @param mode the deployment's mode
+     * @param gate asked before a retry in {@link OutboxMode#LOGICAL_MESSAGE}
+     * @return the admin, on the default tables
      */
     static OutboxAdmin create(DataSource dataSource, OutboxMode mode, WriteGate gate) {
         return create(dataSource, mode, gate, OutboxTables.DEFAULTS);
@@ -182,6 +224,11 @@ public interface OutboxAdmin {
      * @param parked parked events
      */
     record Status(long backlog, Duration oldestAge, long parked) {
+        /**
+         * The outbox at one moment; {@code oldestAge} is required.
+         *
+         * @throws NullPointerException when {@code oldestAge} is null
+         */
         public Status {
             Objects.requireNonNull(oldestAge, "oldestAge");
         }

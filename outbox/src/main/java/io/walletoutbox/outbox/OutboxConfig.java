@@ -14,6 +14,12 @@ public record OutboxConfig(int shards, OutboxTables tables) {
     /** 64 shards: enough parallelism for many relay instances, few enough to scan cheaply. */
     public static final OutboxConfig DEFAULTS = new OutboxConfig(64);
 
+    /**
+     * {@code shards} shards in {@code tables}.
+     *
+     * @throws IllegalArgumentException when {@code shards} is outside 1..4096
+     * @throws NullPointerException when {@code tables} is null
+     */
     public OutboxConfig {
         if (shards < 1 || shards > 4096) {
             throw new IllegalArgumentException("shards must be 1..4096, was " + shards);

@@ -19,6 +19,8 @@ public final class OutboxModes {
      * recorded one. Call it at start, after {@link OutboxSchema#migrate} and before writing. Safe when several
      * processes start at once: one records, the others compare.
      *
+     * @param dataSource the database, its outbox in the {@link OutboxTables#DEFAULTS default tables}
+     * @param mode this process's mode
      * @throws OutboxException.ModeMismatchException when the database is recorded for another mode
      */
     public static void claim(DataSource dataSource, OutboxMode mode) {
@@ -41,7 +43,12 @@ public final class OutboxModes {
         }
     }
 
-    /** The recorded mode; empty before the first {@link #claim}. */
+    /**
+     * The recorded mode; empty before the first {@link #claim}.
+     *
+     * @param dataSource the database, its outbox in the default tables
+     * @return the recorded mode
+     */
     public static Optional<OutboxMode> recorded(DataSource dataSource) {
         return recorded(dataSource, OutboxTables.DEFAULTS);
     }
@@ -67,6 +74,8 @@ public final class OutboxModes {
      * docs/operations.md}). Parked events stay, and are retried in the new mode. Nothing happens when {@code mode}
      * is recorded already.
      *
+     * @param dataSource the database, its outbox in the default tables
+     * @param mode the new mode
      * @return the mode recorded before (empty when none was)
      * @throws OutboxException.ModeSwitchRefusedException when {@code outbox_event} is not empty
      */

@@ -53,6 +53,12 @@ public record OutboxTables(Optional<String> schema, String prefix) {
 
     private static final String DEFAULT_MESSAGE_PREFIX = "walletoutbox.outbox";
 
+    /**
+     * Tables in {@code schema} named with {@code prefix} ({@link #of} takes null for either).
+     *
+     * @throws IllegalArgumentException when the schema is not a lower-case identifier of at most 63 characters, or
+     *     the prefix is neither empty nor one of at most 30
+     */
     public OutboxTables {
         Objects.requireNonNull(schema, "schema");
         Objects.requireNonNull(prefix, "prefix");

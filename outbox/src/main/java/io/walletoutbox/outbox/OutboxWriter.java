@@ -36,6 +36,8 @@ public interface OutboxWriter {
      * event is stored with that span's context as its {@code traceparent}. Without an SDK the event is stored as
      * given.
      *
+     * @param connection the caller's connection, in its open transaction; neither committed nor closed here
+     * @param event the event to publish once that transaction commits
      * @throws OutboxException.NoTransactionException when {@code connection} is in auto-commit mode
      * @throws OutboxException.DuplicateEventException when an event with the same id exists (in {@link
      *     OutboxMode#TABLE}); the caller's transaction is then to be rolled back
@@ -59,6 +61,9 @@ public interface OutboxWriter {
      * one. No span is made here: a caller that traces makes the {@code create} span around its own SQL and passes
      * its context in the event's {@code traceparent} header.
      *
+     * @param event the event the caller's SQL will append
+     * @return the function to call and its arguments besides the event's fields; empty when this writer has no
+     *     server-side form
      * @throws OutboxException.WritesRefusedException when the writer's {@link WriteGate} refuses
      */
     default java.util.Optional<ServerSideAppend> serverSide(OutboxEvent event) {
@@ -68,8 +73,10 @@ public interface OutboxWriter {
     /**
      * The stock writer for PostgreSQL.
      *
+     * @param config the outbox's shard count and tables; the same for every writer and relay of the outbox
      * @param afterCommit what {@link #committed()} runs, after each transaction that appended at least one event
      *     commits; must be cheap and must not throw (typically {@code relay::wakeUp})
+     * @return a writer in {@link OutboxMode#TABLE}, with a gate that never refuses
      */
     static OutboxWriter create(OutboxConfig config, Runnable afterCommit) {
         return new PostgresOutboxWriter(config, afterCommit);
@@ -81,6 +88,11 @@ public interface OutboxWriter {
      * logical decoding message for the CDC relay, and leaves no row behind. In that mode an event id appended
      * twice is not detected ({@link OutboxException.DuplicateEventException} is never thrown): consumers
      * de-duplicate by event id anyway.
+     *
+     * @param config the outbox's shard count (used in {@link OutboxMode#TABLE} only) and tables
+     * @param mode the deployment's mode; it must be the one recorded for the database (see {@link OutboxModes#claim})
+     * @param afterCommit what {@link #committed()} runs (see {@link #create(OutboxConfig, Runnable)})
+     * @return the writer for {@code mode}, with a gate that never refuses
      */
     static OutboxWriter create(OutboxConfig config, OutboxMode mode, Runnable afterCommit) {
         return create(config, mode, afterCommit, WriteGate.OPEN);
@@ -91,6 +103,12 @@ public interface OutboxWriter {
      * refuses, {@link #append} throws {@link OutboxException.WritesRefusedException} and writes nothing. In {@link
      * OutboxMode#LOGICAL_MESSAGE} pass the CDC relay's slot monitor ({@code CdcSlotMonitor}), so that no payment
      * commits while the replication slot that would carry its event is missing or invalidated.
+     *
+     * @param config the outbox's shard count (used in {@link OutboxMode#TABLE} only) and tables
+     * @param mode the deployment's mode
+     * @param afterCommit what {@link #committed()} runs (see {@link #create(OutboxConfig, Runnable)})
+     * @param gate asked before each append and each {@link #serverSide} form
+     * @return the writer for {@code mode}
      */
     static OutboxWriter create(OutboxConfig config, OutboxMode mode, Runnable afterCommit, WriteGate gate) {
         Objects.requireNonNull(gate, "gate");

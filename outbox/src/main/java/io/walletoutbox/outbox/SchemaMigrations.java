@@ -21,8 +21,11 @@ public final class SchemaMigrations {
     /**
      * Applies the pending migrations found at {@code location} (for example {@code classpath:com/acme/db}).
      *
+     * @param dataSource the database, migrated on connections of its own
      * @param name the module's name: the history table is {@code <name>_schema_history}
+     * @param location Flyway's location of the scripts ({@code classpath:…} or {@code filesystem:…})
      * @param placeholders values for {@code ${…}} placeholders in the scripts
+     * @throws IllegalArgumentException when {@code name} is not a plain lower-case name ({@code [a-z][a-z0-9_]{0,40}})
      * @throws IllegalStateException when Flyway is not on the class or module path (nothing is done)
      * @throws RuntimeException Flyway's {@code FlywayException} when the migrations still fail after a few attempts
      */

@@ -33,6 +33,12 @@ public record ServerSideAppend(
         String headers,
         Runnable committed,
         String function) {
+    /**
+     * The append, as {@link OutboxWriter#serverSide} makes it; every component is required.
+     *
+     * @throws NullPointerException when a component is null
+     * @throws IllegalArgumentException when {@code shard} is negative
+     */
     public ServerSideAppend {
         Objects.requireNonNull(event, "event");
         Objects.requireNonNull(mode, "mode");

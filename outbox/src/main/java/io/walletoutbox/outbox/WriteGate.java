@@ -14,6 +14,11 @@ public interface WriteGate {
     /** Never refuses. */
     WriteGate OPEN = Optional::empty;
 
-    /** Empty when appends may go ahead; otherwise why not, in one line an operator can act on. */
+    /**
+     * Empty when appends may go ahead; otherwise why not, in one line an operator can act on.
+     *
+     * @return empty, or the reason, which becomes part of the {@link OutboxException.WritesRefusedException}'s
+     *     message
+     */
     Optional<String> refusal();
 }

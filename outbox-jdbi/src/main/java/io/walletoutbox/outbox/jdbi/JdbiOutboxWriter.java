@@ -23,6 +23,8 @@ public final class JdbiOutboxWriter {
      * Handle#afterCommit}: Jdbi runs it once the transaction commits, never after a rollback. Throws what {@link
      * OutboxWriter#append} throws.
      *
+     * @param handle the caller's handle, in its open transaction; neither committed nor closed here
+     * @param event the event to publish once that transaction commits
      * @throws OutboxException.NoTransactionException when {@code handle} has no open transaction
      */
     public void append(Handle handle, OutboxEvent event) {
@@ -34,7 +36,11 @@ public final class JdbiOutboxWriter {
         handle.afterCommit(writer::committed);
     }
 
-    /** The core writer this one appends with (for its {@code serverSide} form, say). */
+    /**
+     * The core writer this one appends with (for its {@code serverSide} form, say).
+     *
+     * @return the writer given to {@link JdbiOutbox#writer}
+     */
     public OutboxWriter writer() {
         return writer;
     }
