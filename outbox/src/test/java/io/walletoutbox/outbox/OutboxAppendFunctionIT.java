@@ -79,7 +79,7 @@ class OutboxAppendFunctionIT {
                 .bind("aggregateId", event.aggregateId())
                 .bind("type", event.type())
                 .bind("topic", event.topic())
-                .bind("payload", event.payload())
+                .bind("payload", event.payloadText())
                 .bind("headers", append.headers())
                 // as the wallet's one-round-trip call binds it
                 .bind("createdAt", OffsetDateTime.ofInstant(event.createdAt(), ZoneOffset.UTC))

@@ -58,7 +58,7 @@ final class AppendChecks {
      * Binds the event's fields under the names every writer's statement uses ({@code :eventId}, {@code
      * :aggregateType}, {@code :aggregateId}, {@code :type}, {@code :topic}, {@code :payload} (the payload as text,
      * or null), {@code :payloadBytes} (the payload as bytes, or null: {@link OutboxEvent#storedAsText()} decides
-     * which), {@code :contentType} (null for {@code application/json}), {@code :headers} (the JSON of {@link
+     * which), {@code :contentType} (null for {@code application/json}; these two only where the statement uses them), {@code :headers} (the JSON of {@link
      * #requireTransactionAndHeaders}), {@code :createdAt}).
      */
     static NamedSql.Bound bindEvent(NamedSql.Bound statement, OutboxEvent event, String headers) {
@@ -70,8 +70,8 @@ final class AppendChecks {
                 .bind("type", event.type())
                 .bind("topic", event.topic())
                 .bind("payload", text ? event.payloadText() : null)
-                .bind("payloadBytes", text ? null : event.payload())
-                .bind("contentType", OutboxEvent.JSON.equals(event.contentType()) ? null : event.contentType())
+                .bindIfUsed("payloadBytes", text ? null : event.payload())
+                .bindIfUsed("contentType", OutboxEvent.JSON.equals(event.contentType()) ? null : event.contentType())
                 .bind("headers", headers)
                 .bind("createdAt", Timestamp.from(event.createdAt()));
     }

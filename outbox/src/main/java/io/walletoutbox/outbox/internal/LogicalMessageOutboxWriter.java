@@ -20,6 +20,7 @@ import java.util.Optional;
  */
 public final class LogicalMessageOutboxWriter implements OutboxWriter {
     private static final NamedSql SQL = NamedSql.of("SELECT " + LogicalMessages.FROM_PARAMETERS);
+    private static final NamedSql SQL_TYPED = NamedSql.of("SELECT " + LogicalMessages.FROM_PARAMETERS_TYPED);
 
     private final OutboxTables tables;
     private final Runnable afterCommit;
@@ -39,7 +40,9 @@ public final class LogicalMessageOutboxWriter implements OutboxWriter {
     private void emit(Connection connection, OutboxEvent event) {
         Jdbc.on(connection, "outbox append", c -> {
             String headers = AppendChecks.requireTransactionAndHeaders(c, event, gate);
-            return AppendChecks.bindEvent(SQL.on(c).bind("prefix", tables.messagePrefix()), event, headers)
+            // A JSON text keeps the document of before (and of outbox_append); anything else says its type.
+            NamedSql sql = event.storedAsText() && OutboxEvent.JSON.equals(event.contentType()) ? SQL : SQL_TYPED;
+            return AppendChecks.bindEvent(sql.on(c).bind("prefix", tables.messagePrefix()), event, headers)
                     .one(rs -> rs.getString(1));
         });
     }

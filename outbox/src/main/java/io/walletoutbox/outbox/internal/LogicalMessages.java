@@ -1,5 +1,8 @@
 package io.walletoutbox.outbox.internal;
 
+import java.util.List;
+import java.util.stream.Stream;
+
 /**
  * The outbox's logical decoding message, written the same way by the writer (from bound parameters) and by a
  * CDC-mode retry of a parked event (from its {@code outbox_parked} row), so the CDC relay reads, and publishes,
@@ -16,8 +19,8 @@ package io.walletoutbox.outbox.internal;
 final class LogicalMessages {
     private LogicalMessages() {}
 
-    /** The writer's call: every field from a bound parameter of {@code AppendChecks.bindEvent}. */
-    static final String FROM_PARAMETERS = emit(
+    /** The fields every message has, from bound parameters of {@code AppendChecks.bindEvent}. */
+    private static final List<String> PARAMETERS = List.of(
             "CAST(:eventId AS uuid)",
             "CAST(:aggregateType AS text)",
             "CAST(:aggregateId AS text)",
@@ -25,36 +28,38 @@ final class LogicalMessages {
             "CAST(:topic AS text)",
             "CAST(:payload AS text)",
             "CAST(:headers AS jsonb)",
-            "CAST(:createdAt AS timestamptz)",
-            "CAST(:payloadBytes AS bytea)",
-            "CAST(:contentType AS text)");
+            "CAST(:createdAt AS timestamptz)");
+
+    /**
+     * The writer's call for a JSON event stored as text: the document of every version before byte payloads, and
+     * of {@code outbox_append}, byte for byte ({@code :payloadBytes} and {@code :contentType} are bound but unused).
+     */
+    static final String FROM_PARAMETERS = emit(PARAMETERS, false);
+
+    /** The writer's call for any other event: with {@code payloadBase64} and {@code contentType}. */
+    static final String FROM_PARAMETERS_TYPED = emit(
+            Stream.concat(PARAMETERS.stream(), Stream.of("CAST(:payloadBytes AS bytea)", "CAST(:contentType AS text)"))
+                    .toList(),
+            true);
 
     /** The same call over the columns of an {@code outbox_parked} (or {@code outbox_event}) row. */
     static final String FROM_ROW = emit(
-            "event_id",
-            "aggregate_type",
-            "aggregate_id",
-            "event_type",
-            "topic",
-            "payload",
-            "headers",
-            "created_at",
-            "payload_bytes",
-            "content_type");
+            List.of(
+                    "event_id",
+                    "aggregate_type",
+                    "aggregate_id",
+                    "event_type",
+                    "topic",
+                    "payload",
+                    "headers",
+                    "created_at",
+                    "payload_bytes",
+                    "content_type"),
+            true);
 
     /** A transactional {@code pg_logical_emit_message} of the document made of these SQL expressions. */
-    private static String emit(
-            String eventId,
-            String aggregateType,
-            String aggregateId,
-            String type,
-            String topic,
-            String payload,
-            String headers,
-            String createdAt,
-            String payloadBytes,
-            String contentType) {
-        return """
+    private static String emit(List<String> fields, boolean typed) {
+        String common = """
                 pg_logical_emit_message(true, :prefix, json_build_object(
                     'eventId', %s,
                     'aggregateType', %s,
@@ -63,18 +68,11 @@ final class LogicalMessages {
                     'topic', %s,
                     'payload', %s,
                     'headers', %s,
-                    'createdAtMicros', CAST(EXTRACT(EPOCH FROM %s) * 1000000 AS bigint),
+                    'createdAtMicros', CAST(EXTRACT(EPOCH FROM %s) * 1000000 AS bigint)""";
+        String typedFields = """
+                ,
                     'payloadBase64', encode(%s, 'base64'),
-                    'contentType', %s)::text)""".formatted(
-                        eventId,
-                        aggregateType,
-                        aggregateId,
-                        type,
-                        topic,
-                        payload,
-                        headers,
-                        createdAt,
-                        payloadBytes,
-                        contentType);
+                    'contentType', %s""";
+        return (common + (typed ? typedFields : "") + ")::text)").formatted(fields.toArray());
     }
 }

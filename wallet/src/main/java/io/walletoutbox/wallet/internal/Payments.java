@@ -161,7 +161,7 @@ final class Payments {
                 request.customerRef(),
                 toCome.createdAt(),
                 append,
-                CurrencySplit.of(append.event().payload()));
+                CurrencySplit.of(append.event().payloadText()));
     }
 
     private static BillPaymentFunction.Answer refusalOf(EventAppend append, Supplier<BillPaymentFunction.Answer> call) {

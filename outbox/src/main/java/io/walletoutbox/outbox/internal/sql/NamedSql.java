@@ -106,6 +106,14 @@ public final class NamedSql {
             return this;
         }
 
+        /**
+         * Binds {@code value} to {@code :name} when the statement has that parameter, else does nothing: for values
+         * one form of a statement uses and another does not.
+         */
+        public Bound bindIfUsed(String name, Object value) {
+            return names.contains(name) ? bind(name, value) : this;
+        }
+
         /** Runs an update; returns the update count. */
         public int execute() throws SQLException {
             try (PreparedStatement statement = prepare()) {
