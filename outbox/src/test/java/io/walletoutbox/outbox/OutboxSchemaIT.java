@@ -116,6 +116,14 @@ class OutboxSchemaIT {
         assertEquals(expected, catalog(plain, OutboxTables.DEFAULTS), "the printed DDL");
         OutboxSchema.validate(plain, OutboxConfig.DEFAULTS);
 
+        DataSource shipped = database("schema_shipped");
+        org.flywaydb.core.Flyway.configure()
+                .dataSource(shipped)
+                .locations("classpath:io/walletoutbox/outbox/schema/flyway")
+                .load()
+                .migrate();
+        assertEquals(expected, catalog(shipped, OutboxTables.DEFAULTS), "the shipped scripts in an adopter's Flyway");
+
         DataSource prefixed = database("schema_prefixed");
         OutboxSchema.migrate(prefixed, OutboxConfig.DEFAULTS.withTables(SHOP));
         assertEquals(expected, catalog(prefixed, SHOP), "the library's migration of the prefixed tables");

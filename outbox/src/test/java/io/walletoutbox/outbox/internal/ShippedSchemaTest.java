@@ -2,45 +2,32 @@ package io.walletoutbox.outbox.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxTables;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The plain scripts the jar ships for adopters who run their own migrations ({@code io/walletoutbox/outbox/schema/}:
- * the complete DDL, one Flyway script per version, a Liquibase changelog) are the versioned scripts rendered for the
- * default tables and 64 shards, byte for byte. Run with {@code -Dschema.regenerate=true} after changing a script.
+ * The plain scripts the jar ships for adopters who run their own migrations are in the build's classes (written at
+ * {@code process-classes}) and are the versioned scripts rendered for the default tables and 64 shards.
  */
 class ShippedSchemaTest {
-    private static final Path DIR = Path.of("src/main/resources/io/walletoutbox/outbox/schema");
-
-    static Map<Path, String> expected() {
-        Map<Path, String> files = new LinkedHashMap<>();
-        OutboxConfig config = OutboxConfig.DEFAULTS;
-        files.put(DIR.resolve("outbox.sql"), SchemaScripts.ddl(config));
-        files.put(DIR.resolve("liquibase/outbox.changelog.sql"), SchemaScripts.liquibase(config));
-        for (SchemaScripts.Script script : SchemaScripts.SCRIPTS) {
-            files.put(DIR.resolve("flyway/" + script.resource()), SchemaScripts.render(script, config));
-        }
-        return files;
-    }
-
     @Test
-    void theShippedScriptsAreTheVersionedScriptsRenderedForTheDefaults() throws IOException {
-        boolean regenerate = Boolean.getBoolean("schema.regenerate");
-        for (Map.Entry<Path, String> file : expected().entrySet()) {
-            if (regenerate) {
-                Files.createDirectories(file.getKey().getParent());
-                Files.writeString(file.getKey(), file.getValue());
+    void theBuildShipsTheVersionedScriptsRenderedForTheDefaults() throws IOException {
+        Map<String, String> files = ShippedScripts.files();
+        assertEquals(2 + SchemaScripts.SCRIPTS.size(), files.size());
+        for (Map.Entry<String, String> file : files.entrySet()) {
+            try (InputStream in = ShippedSchemaTest.class.getResourceAsStream("/" + file.getKey())) {
+                assertNotNull(in, file.getKey() + " is not in the build's classes");
+                assertEquals(file.getValue(), new String(in.readAllBytes(), StandardCharsets.UTF_8), file.getKey());
             }
-            assertEquals(file.getValue(), Files.readString(file.getKey()), file.getKey() + " is stale: regenerate");
+            assertFalse(file.getValue().contains("${"), file.getKey() + " has a placeholder left");
         }
     }
 
