@@ -11,13 +11,14 @@
  */
 module io.walletoutbox.relay.cdc {
     requires transitive io.walletoutbox.relay;
-    // Its API takes a Jdbi (CdcRelay, CdcSlots, CdcSlotMonitor): the module's own requirement.
-    requires transitive org.jdbi.v3.core;
+    // Its API takes DataSources (CdcRelay, CdcSlots, CdcSlotMonitor, CdcMeterBinder).
+    requires transitive java.sql;
+    // Optional: only CdcMeterBinder names Micrometer's types; the relay and the slot tools run without it.
+    requires static micrometer.core;
     requires debezium.api;
     requires connect.runtime;
     requires com.fasterxml.jackson.databind;
     requires org.slf4j;
-    requires java.sql;
 
     exports io.walletoutbox.relay.cdc;
 }

@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.walletoutbox.app.internal.runtime.StartupException;
 import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.embedded.TestPools;
 import io.walletoutbox.relay.cdc.CdcConfig;
 import io.walletoutbox.relay.cdc.CdcSlots;
 import java.time.Duration;
@@ -41,7 +43,11 @@ class OutboxModeGuardsIT {
     void withoutItsReplicationSlotTheCdcWriterRefusesPaymentsAndChangesNothing() {
         // api only: no CDC relay holds the slot, so the test can drop it as an operator (or max_slot_wal_keep_size)
         // would
-        try (var service = new ServiceHarness("slot_guard", Map.of("ROLES", "api", "RELAY_MODE", "cdc"))) {
+        var infra = SharedInfrastructure.get();
+        try (var service = new ServiceHarness("slot_guard", Map.of("ROLES", "api", "RELAY_MODE", "cdc"));
+                HikariDataSource ds = TestPools.pool(service.jdbcUrl, 2)
+                        .user(infra.user(), "")
+                        .open()) {
             String wallet = service.walletWith(10_000);
             var before = service.post(
                     "/wallets/" + wallet + "/bill-payments",
@@ -49,10 +55,9 @@ class OutboxModeGuardsIT {
                     "slot-ok");
             assertEquals(202, before.statusCode(), before.body());
 
-            var infra = SharedInfrastructure.get();
-            Jdbi jdbi = Jdbi.create(service.jdbcUrl, infra.user(), "");
+            Jdbi jdbi = Jdbi.create(ds);
             CdcSlots.drop(
-                    jdbi,
+                    ds,
                     CdcConfig.builder("test", service.jdbcUrl, infra.user(), "").build());
             ServiceHarness.await(
                     Duration.ofSeconds(30),
@@ -76,7 +81,7 @@ class OutboxModeGuardsIT {
             // The runbook (CdcSlotRefusingPayments): an instance that starts creates the slot again; the writers
             // take payments once they see it, without a restart of this one.
             CdcSlots.ensureSlot(
-                    jdbi,
+                    ds,
                     CdcConfig.builder("runbook", service.jdbcUrl, infra.user(), "")
                             .build());
             ServiceHarness.await(
@@ -89,7 +94,7 @@ class OutboxModeGuardsIT {
                     "slot-back");
             assertEquals(202, after.statusCode(), after.body());
             CdcSlots.drop(
-                    jdbi,
+                    ds,
                     CdcConfig.builder("cleanup", service.jdbcUrl, infra.user(), "")
                             .build());
         }

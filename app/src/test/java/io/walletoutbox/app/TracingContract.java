@@ -9,10 +9,12 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.zaxxer.hikari.HikariDataSource;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.proto.trace.v1.Span.SpanKind;
 import io.walletoutbox.app.internal.tracing.MdcContextStorage;
 import io.walletoutbox.embedded.SharedInfrastructure;
+import io.walletoutbox.embedded.TestPools;
 import io.walletoutbox.relay.cdc.CdcConfig;
 import io.walletoutbox.relay.cdc.CdcSlots;
 import java.io.IOException;
@@ -361,18 +363,21 @@ abstract class TracingContract {
     /** Drops the CDC relay's replication slot (cluster-wide) once the stopped service released it. */
     private static void dropSlot(ServiceHarness service) {
         var infra = SharedInfrastructure.get();
-        Jdbi jdbi = Jdbi.create(service.jdbcUrl, infra.user(), "");
         var config =
                 CdcConfig.builder("cleanup", service.jdbcUrl, infra.user(), "").build();
-        ServiceHarness.await(
-                Duration.ofSeconds(30),
-                "the slot to be released",
-                () -> jdbi.withHandle(h -> h.createQuery(
-                                "SELECT NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = :s AND active)")
-                        .bind("s", config.slotName())
-                        .mapTo(Boolean.class)
-                        .one()));
-        CdcSlots.drop(jdbi, config);
+        try (HikariDataSource ds =
+                TestPools.pool(service.jdbcUrl, 1).user(infra.user(), "").open()) {
+            Jdbi jdbi = Jdbi.create(ds);
+            ServiceHarness.await(
+                    Duration.ofSeconds(30),
+                    "the slot to be released",
+                    () -> jdbi.withHandle(h -> h.createQuery(
+                                    "SELECT NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = :s AND active)")
+                            .bind("s", config.slotName())
+                            .mapTo(Boolean.class)
+                            .one()));
+            CdcSlots.drop(ds, config);
+        }
     }
 
     static String randomHex(int bytes) {

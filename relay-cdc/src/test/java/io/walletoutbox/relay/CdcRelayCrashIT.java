@@ -51,7 +51,7 @@ class CdcRelayCrashIT {
                 fixture.url,
                 fixture.infra.user(),
                 RelayContractIT.config("crash").build());
-        fixture.register(CdcTestSupport.dropper(fixture.jdbi, cdc));
+        fixture.register(CdcTestSupport.dropper(CdcTestSupport.dataSource(fixture), cdc));
         Process first = startRelay(cdc.slotName(), topic, "first");
 
         int keys = 20;

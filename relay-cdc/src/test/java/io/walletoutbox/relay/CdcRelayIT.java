@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxMode;
+import io.walletoutbox.outbox.jdbi.JdbiOutbox;
 import io.walletoutbox.relay.cdc.CdcConfig;
 import io.walletoutbox.relay.cdc.internal.CdcRelayImpl;
 import io.walletoutbox.relay.internal.RelayHooks;
@@ -33,10 +34,11 @@ class CdcRelayIT extends RelayContractIT {
         CdcConfig cdc = CdcTestSupport.config(config.instanceId(), fixture.url, fixture.infra.user(), config);
         if (!slotRegistered) {
             // Registered before the first relay, so it runs after every relay of the test has closed.
-            fixture.register(CdcTestSupport.dropper(fixture.jdbi, cdc));
+            fixture.register(CdcTestSupport.dropper(CdcTestSupport.dataSource(fixture), cdc));
             slotRegistered = true;
         }
-        return new CdcRelayImpl(jdbi, producers.get(), cdc, metrics, hooks);
+        // The contract hands relays a Jdbi; the CDC relay takes its connections.
+        return new CdcRelayImpl(JdbiOutbox.dataSource(jdbi), producers.get(), cdc, metrics, hooks);
     }
 
     /** A retry emits the event anew into the WAL: after the key's later events, which were not held back. */

@@ -4,7 +4,6 @@ import io.walletoutbox.embedded.TestPools;
 import io.walletoutbox.relay.cdc.CdcConfig;
 import io.walletoutbox.relay.cdc.CdcRelay;
 import java.time.Duration;
-import org.jdbi.v3.core.Jdbi;
 
 /**
  * A CDC relay alone in its process, for the crash test: {@code CdcRelayMain jdbcUrl user bootstrapServers slot
@@ -29,8 +28,9 @@ public final class CdcRelayMain {
                 .maxRetryBackoff(Duration.ofSeconds(1))
                 .topics(topic)
                 .build();
-        var jdbi = Jdbi.create(TestPools.pool(url, 2).user(user, "").open());
-        var relay = CdcRelay.create(jdbi, KafkaProducers.create(bootstrap, "crash-relay"), config, RelayMetrics.NONE);
+        var dataSource = TestPools.pool(url, 2).user(user, "").open();
+        var relay =
+                CdcRelay.create(dataSource, KafkaProducers.create(bootstrap, "crash-relay"), config, RelayMetrics.NONE);
         relay.start();
         System.out.println("started");
         System.out.flush();

@@ -1,6 +1,7 @@
 package io.walletoutbox.relay;
 
 import io.walletoutbox.outbox.OutboxMode;
+import io.walletoutbox.outbox.jdbi.JdbiOutbox;
 import io.walletoutbox.relay.cdc.CdcConfig;
 import io.walletoutbox.relay.cdc.internal.CdcRelayImpl;
 import io.walletoutbox.relay.internal.RelayHooks;
@@ -24,10 +25,11 @@ class CdcRelayTracingIT extends RelayTracingContractIT {
             RelayHooks hooks) {
         CdcConfig cdc = CdcTestSupport.config(config.instanceId(), fixture.url, fixture.infra.user(), config);
         if (!slotRegistered) {
-            fixture.register(CdcTestSupport.dropper(fixture.jdbi, cdc));
+            fixture.register(CdcTestSupport.dropper(CdcTestSupport.dataSource(fixture), cdc));
             slotRegistered = true;
         }
-        return new CdcRelayImpl(jdbi, producers.get(), cdc, metrics, hooks);
+        // The contract hands relays a Jdbi; the CDC relay takes its connections.
+        return new CdcRelayImpl(JdbiOutbox.dataSource(jdbi), producers.get(), cdc, metrics, hooks);
     }
 
     @Override

@@ -16,8 +16,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import javax.sql.DataSource;
 import org.apache.kafka.common.config.SaslConfigs;
-import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,7 +45,7 @@ class CdcSaslRelayIT {
                     fixture.url,
                     fixture.infra.user(),
                     RelayContractIT.config("cdc-sasl").topics(topic).build());
-            fixture.register(CdcTestSupport.dropper(fixture.jdbi, config));
+            fixture.register(CdcTestSupport.dropper(CdcTestSupport.dataSource(fixture), config));
 
             Map<String, Object> wrong = new HashMap<>(kafka.clientProperties());
             wrong.put(SaslConfigs.SASL_JAAS_CONFIG, EmbeddedKafka.scramJaasConfig(USER, "wrong-password"));
@@ -99,9 +99,12 @@ class CdcSaslRelayIT {
             CdcConfig config,
             Map<String, Object> security,
             RelayMetrics metrics) {
-        Jdbi jdbi = Jdbi.create(fixture.pool(config.instanceId() + "-" + metrics.hashCode(), 2));
+        DataSource dataSource = fixture.pool(config.instanceId() + "-" + metrics.hashCode(), 2);
         Relay relay = CdcRelay.create(
-                jdbi, KafkaProducers.create(kafka.bootstrapServers(), config.instanceId(), security), config, metrics);
+                dataSource,
+                KafkaProducers.create(kafka.bootstrapServers(), config.instanceId(), security),
+                config,
+                metrics);
         relay.start();
         return relay;
     }

@@ -30,7 +30,7 @@ class CdcSlotAdvancerIT {
                     .bind("s", slot)
                     .mapTo(String.class)
                     .one()));
-            var advancer = new SlotAdvancer(jdbi, slot, "advance-test");
+            var advancer = new SlotAdvancer(CdcTestSupport.dataSource(fixture), slot, "advance-test");
             assertFalse(advancer.advanceIfBehind(), "nothing confirmed beyond the restart point yet");
 
             // Two megabytes of WAL, then a confirmation of all of it (as the relay's after Kafka's acks).

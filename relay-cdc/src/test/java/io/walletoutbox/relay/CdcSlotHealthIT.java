@@ -14,12 +14,14 @@ import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.outbox.OutboxWriter;
 import io.walletoutbox.outbox.jdbi.JdbiOutbox;
 import io.walletoutbox.relay.cdc.CdcConfig;
+import io.walletoutbox.relay.cdc.CdcMeterBinder;
 import io.walletoutbox.relay.cdc.CdcSlotMonitor;
 import io.walletoutbox.relay.cdc.CdcSlots;
 import io.walletoutbox.relay.cdc.SlotStatus;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
+import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,21 +42,18 @@ class CdcSlotHealthIT {
                     fixture.url,
                     fixture.infra.user(),
                     RelayContractIT.config("health").build());
-            fixture.register(CdcTestSupport.dropper(fixture.jdbi, config));
-            assertEquals(
-                    SlotStatus.State.MISSING,
-                    CdcSlots.status(fixture.jdbi, config).state(),
-                    "not created yet");
-            CdcSlots.ensurePublication(fixture.jdbi, config);
-            CdcSlots.ensureSlot(fixture.jdbi, config);
-            SlotStatus ok = CdcSlots.status(fixture.jdbi, config);
+            DataSource ds = CdcTestSupport.dataSource(fixture);
+            fixture.register(CdcTestSupport.dropper(ds, config));
+            assertEquals(SlotStatus.State.MISSING, CdcSlots.status(ds, config).state(), "not created yet");
+            CdcSlots.ensurePublication(ds, config);
+            CdcSlots.ensureSlot(ds, config);
+            SlotStatus ok = CdcSlots.status(ds, config);
             assertEquals(SlotStatus.State.OK, ok.state(), ok.detail());
             assertTrue(ok.acceptsWrites());
 
-            CdcSlotMonitor monitor =
-                    fixture.register(CdcSlotMonitor.start(fixture.jdbi, config, Duration.ofMillis(50)));
+            CdcSlotMonitor monitor = fixture.register(CdcSlotMonitor.start(ds, config, Duration.ofMillis(50)));
             var registry = new SimpleMeterRegistry();
-            monitor.bindTo(registry);
+            CdcMeterBinder.slotState(monitor).bindTo(registry);
             var gauge = registry.get("relay.cdc.slot.state")
                     .tag("slot", config.slotName())
                     .gauge();
@@ -65,7 +64,7 @@ class CdcSlotHealthIT {
             fixture.jdbi.useTransaction(h -> writer.append(h, event()));
             long parkedId = park(fixture.jdbi);
 
-            CdcSlots.drop(fixture.jdbi, config);
+            CdcSlots.drop(ds, config);
             await(() -> monitor.current().state() == SlotStatus.State.MISSING, LONG, "the monitor to see the drop");
             var refused = assertThrows(
                     OutboxException.WritesRefusedException.class,
@@ -75,7 +74,7 @@ class CdcSlotHealthIT {
             assertEquals(1, admin.status().parked(), "a refused retry keeps the parked event");
             assertEquals(2.0, gauge.value(), "missing");
 
-            CdcSlots.ensureSlot(fixture.jdbi, config);
+            CdcSlots.ensureSlot(ds, config);
             await(() -> monitor.current().state() == SlotStatus.State.OK, LONG, "the monitor to see the new slot");
             fixture.jdbi.useTransaction(h -> writer.append(h, event()));
             assertEquals(0.0, gauge.value());
@@ -94,6 +93,7 @@ class CdcSlotHealthIT {
             server.createDatabaseIfAbsent("invalidated");
             String url = server.jdbcUrl("invalidated");
             Jdbi jdbi = Jdbi.create(url, EmbeddedPostgres.USER, "");
+            DataSource ds = CdcTestSupport.dataSource(url, EmbeddedPostgres.USER);
             jdbi.useHandle(h -> {
                 h.execute("ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'");
                 h.execute("SELECT pg_reload_conf()");
@@ -108,8 +108,8 @@ class CdcSlotHealthIT {
                     "the setting to apply");
             CdcConfig config = CdcConfig.builder("invalidated", url, EmbeddedPostgres.USER, "")
                     .build();
-            CdcSlots.ensureSlot(jdbi, config);
-            assertEquals(SlotStatus.State.OK, CdcSlots.status(jdbi, config).state());
+            CdcSlots.ensureSlot(ds, config);
+            assertEquals(SlotStatus.State.OK, CdcSlots.status(ds, config).state());
 
             // Each round writes WAL and moves to a new segment; checkpoints then remove what the slot still needs.
             await(
@@ -119,15 +119,15 @@ class CdcSlotHealthIT {
                             h.execute("SELECT pg_switch_wal()");
                             h.execute("CHECKPOINT");
                         });
-                        return CdcSlots.status(jdbi, config).state() == SlotStatus.State.INVALIDATED;
+                        return CdcSlots.status(ds, config).state() == SlotStatus.State.INVALIDATED;
                     },
                     LONG,
                     "PostgreSQL to invalidate the slot");
-            SlotStatus status = CdcSlots.status(jdbi, config);
+            SlotStatus status = CdcSlots.status(ds, config);
             assertTrue(!status.acceptsWrites() && status.detail().contains("invalidated"), status.detail());
-            try (var monitor = CdcSlotMonitor.start(jdbi, config, Duration.ofSeconds(5))) {
+            try (var monitor = CdcSlotMonitor.start(ds, config, Duration.ofSeconds(5))) {
                 var registry = new SimpleMeterRegistry();
-                monitor.bindTo(registry);
+                CdcMeterBinder.slotState(monitor).bindTo(registry);
                 assertEquals(3.0, registry.get("relay.cdc.slot.state").gauge().value(), "invalidated");
                 var writer = JdbiOutbox.writer(
                         OutboxWriter.create(OutboxConfig.DEFAULTS, OutboxMode.LOGICAL_MESSAGE, () -> {}, monitor));
@@ -135,8 +135,8 @@ class CdcSlotHealthIT {
                         OutboxException.WritesRefusedException.class,
                         () -> jdbi.useTransaction(h -> writer.append(h, event())));
             }
-            assertTrue(CdcSlots.drop(jdbi, config), "an invalidated slot is dropped like any other");
-            assertEquals(SlotStatus.State.MISSING, CdcSlots.status(jdbi, config).state());
+            assertTrue(CdcSlots.drop(ds, config), "an invalidated slot is dropped like any other");
+            assertEquals(SlotStatus.State.MISSING, CdcSlots.status(ds, config).state());
         }
     }
 

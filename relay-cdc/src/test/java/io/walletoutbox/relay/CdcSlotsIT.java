@@ -9,6 +9,7 @@ import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.relay.cdc.CdcConfig;
 import io.walletoutbox.relay.cdc.CdcSlots;
 import io.walletoutbox.relay.cdc.SlotStatus;
+import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +28,8 @@ class CdcSlotsIT {
                     fixture.infra.user(),
                     RelayContractIT.config("slots").build());
             String otherUrl = fixture.infra.newDatabase("cdc_slots_other");
-            Jdbi other = Jdbi.create(otherUrl, fixture.infra.user(), "");
+            DataSource ds = CdcTestSupport.dataSource(fixture);
+            DataSource other = CdcTestSupport.dataSource(otherUrl, fixture.infra.user());
             CdcConfig theirs = CdcConfig.builder("other", otherUrl, fixture.infra.user(), "")
                     .slotName(ours.slotName())
                     .publicationName(ours.publicationName())
@@ -35,13 +37,13 @@ class CdcSlotsIT {
             CdcSlots.ensureSlot(other, theirs); // the other database takes the name first
             fixture.register(() -> CdcSlots.drop(other, theirs));
 
-            var refused = assertThrows(IllegalStateException.class, () -> CdcSlots.ensureSlot(fixture.jdbi, ours));
+            var refused = assertThrows(IllegalStateException.class, () -> CdcSlots.ensureSlot(ds, ours));
             assertTrue(refused.getMessage().contains(ours.slotName()), refused.getMessage());
             assertTrue(refused.getMessage().contains("another database"), refused.getMessage());
             CdcSlots.ensureSlot(other, theirs); // its owner finds it as before
             assertEquals(
                     SlotStatus.State.MISSING,
-                    CdcSlots.status(fixture.jdbi, ours).state(),
+                    CdcSlots.status(ds, ours).state(),
                     "another database's slot carries none of our events");
             assertEquals(SlotStatus.State.OK, CdcSlots.status(other, theirs).state());
 
@@ -61,8 +63,9 @@ class CdcSlotsIT {
                     .slotName("cdc_failover_fresh")
                     .publicationName("cdc_failover_pub")
                     .build();
-            CdcSlots.ensureSlot(fixture.jdbi, fresh);
-            fixture.register(() -> CdcSlots.drop(fixture.jdbi, fresh));
+            DataSource ds = CdcTestSupport.dataSource(fixture);
+            CdcSlots.ensureSlot(ds, fresh);
+            fixture.register(() -> CdcSlots.drop(ds, fresh));
             assertTrue(failover(fixture.jdbi, fresh.slotName()), "a new slot is a failover slot");
 
             CdcConfig old = CdcConfig.builder("f", fixture.url, fixture.infra.user(), "")
@@ -71,9 +74,9 @@ class CdcSlotsIT {
                     .build();
             fixture.jdbi.useHandle(
                     h -> h.execute("SELECT pg_create_logical_replication_slot('" + old.slotName() + "', 'pgoutput')"));
-            fixture.register(() -> CdcSlots.drop(fixture.jdbi, old));
+            fixture.register(() -> CdcSlots.drop(ds, old));
             assertEquals(false, failover(fixture.jdbi, old.slotName()));
-            CdcSlots.ensureSlot(fixture.jdbi, old);
+            CdcSlots.ensureSlot(ds, old);
             assertTrue(failover(fixture.jdbi, old.slotName()), "an idle slot made before is switched to failover");
         }
     }

@@ -2,8 +2,12 @@ package io.walletoutbox.relay;
 
 import io.walletoutbox.relay.cdc.CdcConfig;
 import io.walletoutbox.relay.cdc.CdcSlots;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
-import org.jdbi.v3.core.Jdbi;
+import javax.sql.DataSource;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /** CDC relay test helpers: a unique slot per test database, dropped at the end (slots are cluster-wide). */
 public final class CdcTestSupport {
@@ -30,20 +34,42 @@ public final class CdcTestSupport {
     }
 
     /**
+     * A data source on {@code jdbcUrl} as {@code user} (empty password) opening a connection per use, as {@code
+     * Jdbi.create(url, user, "")} did: nothing to close.
+     */
+    public static DataSource dataSource(String jdbcUrl, String user) {
+        var ds = new PGSimpleDataSource();
+        ds.setURL(jdbcUrl);
+        ds.setUser(user);
+        ds.setPassword("");
+        return ds;
+    }
+
+    /** {@link #dataSource(String, String)} on the fixture's database. */
+    static DataSource dataSource(RelayFixture fixture) {
+        return dataSource(fixture.url, fixture.infra.user());
+    }
+
+    /**
      * Drops the slot, publication and offsets of {@code config} once no relay reads the slot any more (a stopped
      * engine's WAL sender may take a moment to go), within a deadline.
      */
-    public static AutoCloseable dropper(Jdbi jdbi, CdcConfig config) {
+    public static AutoCloseable dropper(DataSource dataSource, CdcConfig config) {
         return () -> {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (true) {
-                boolean active = jdbi.withHandle(h -> h.createQuery(
-                                "SELECT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = :s AND active)")
-                        .bind("s", config.slotName())
-                        .mapTo(Boolean.class)
-                        .one());
+                boolean active;
+                try (Connection c = dataSource.getConnection();
+                        PreparedStatement q = c.prepareStatement(
+                                "SELECT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = ? AND active)")) {
+                    q.setString(1, config.slotName());
+                    try (ResultSet rs = q.executeQuery()) {
+                        rs.next();
+                        active = rs.getBoolean(1);
+                    }
+                }
                 if (!active) {
-                    CdcSlots.drop(jdbi, config);
+                    CdcSlots.drop(dataSource, config);
                     return;
                 }
                 if (System.nanoTime() > deadline) {

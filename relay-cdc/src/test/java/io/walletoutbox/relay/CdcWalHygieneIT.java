@@ -9,6 +9,7 @@ import io.walletoutbox.relay.cdc.CdcMeterBinder;
 import io.walletoutbox.relay.cdc.CdcRelay;
 import java.time.Clock;
 import java.time.Duration;
+import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +25,7 @@ class CdcWalHygieneIT {
         try (var fixture = new RelayFixture("cdc_wal", OutboxMode.LOGICAL_MESSAGE)) {
             var relayConfig = RelayContractIT.config("wal").topics("cdc-wal").build(); // nothing is written to it
             CdcConfig cdc = CdcTestSupport.config("wal", fixture.url, fixture.infra.user(), relayConfig);
-            fixture.register(CdcTestSupport.dropper(fixture.jdbi, cdc));
+            fixture.register(CdcTestSupport.dropper(CdcTestSupport.dataSource(fixture), cdc));
             // A slot no relay reads, as a deployment that left CDC without dropping it.
             CdcConfig forgotten = cdc.toBuilder()
                     .slotName(cdc.slotName() + "_x")
@@ -35,15 +36,16 @@ class CdcWalHygieneIT {
                             .bind("s", forgotten.slotName())
                             .mapTo(String.class)
                             .one());
-            fixture.register(CdcTestSupport.dropper(fixture.jdbi, forgotten));
+            fixture.register(CdcTestSupport.dropper(CdcTestSupport.dataSource(fixture), forgotten));
 
+            DataSource dataSource = CdcTestSupport.dataSource(fixture);
             var registry = new SimpleMeterRegistry();
-            new CdcMeterBinder(fixture.jdbi, cdc, Duration.ZERO, Clock.systemUTC()).bindTo(registry);
+            new CdcMeterBinder(dataSource, cdc, Duration.ZERO, Clock.systemUTC()).bindTo(registry);
             var ours = registry.get("relay.cdc.slot.retained.wal.bytes").gauge();
-            var theirs = new CdcMeterBinder(fixture.jdbi, forgotten, Duration.ZERO, Clock.systemUTC());
+            var theirs = new CdcMeterBinder(dataSource, forgotten, Duration.ZERO, Clock.systemUTC());
             assertTrue(
                     Double.isNaN(new CdcMeterBinder(
-                                    fixture.jdbi,
+                                    dataSource,
                                     cdc.toBuilder()
                                             .slotName("no_such_slot")
                                             .publicationName("p")
@@ -52,7 +54,7 @@ class CdcWalHygieneIT {
                     "no slot, no value");
 
             Relay relay = fixture.register(CdcRelay.create(
-                    Jdbi.create(fixture.pool("relay", 2)),
+                    fixture.pool("relay", 2),
                     KafkaProducers.create(fixture.infra.bootstrapServers(), "wal"),
                     cdc,
                     RelayMetrics.NONE));

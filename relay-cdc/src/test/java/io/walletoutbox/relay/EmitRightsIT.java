@@ -18,7 +18,10 @@ class EmitRightsIT {
     @Test
     void publicMayEmitIsFoundOnEveryOverloadAndTheStatementsLoggedCloseIt() throws Exception {
         try (var fixture = new RelayFixture("EmitRightsIT", OutboxMode.LOGICAL_MESSAGE)) {
-            assertEquals(Optional.empty(), EmitRights.statements(fixture.jdbi), "the migration took it from PUBLIC");
+            assertEquals(
+                    Optional.empty(),
+                    EmitRights.statements(CdcTestSupport.dataSource(fixture)),
+                    "the migration took it from PUBLIC");
             List<String> overloads = fixture.jdbi.withHandle(
                     h -> h.createQuery("""
                             SELECT oid::regprocedure::text FROM pg_proc
@@ -30,7 +33,8 @@ class EmitRightsIT {
                 }
             });
 
-            String statements = EmitRights.statements(fixture.jdbi).orElseThrow();
+            String statements =
+                    EmitRights.statements(CdcTestSupport.dataSource(fixture)).orElseThrow();
             for (String f : overloads) {
                 assertTrue(statements.contains("REVOKE EXECUTE ON FUNCTION " + f + " FROM PUBLIC;"), statements);
                 assertTrue(
@@ -42,7 +46,10 @@ class EmitRightsIT {
                     s.execute(statements); // as an operator would paste them from the log
                 }
             });
-            assertEquals(Optional.empty(), EmitRights.statements(fixture.jdbi), "closed by the logged statements");
+            assertEquals(
+                    Optional.empty(),
+                    EmitRights.statements(CdcTestSupport.dataSource(fixture)),
+                    "closed by the logged statements");
         }
     }
 }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.jdbi.v3.core.Jdbi;
@@ -152,15 +153,16 @@ class IdenticalRecordsIT {
                     .topics(topic)
                     .recordMapping(mapping)
                     .build();
-            Jdbi jdbi = Jdbi.create(fixture.pool("relay", 3));
+            DataSource dataSource = fixture.pool("relay", 3);
+            Jdbi jdbi = Jdbi.create(dataSource);
             var producer = KafkaProducers.create(fixture.infra.bootstrapServers(), config.instanceId());
             Relay relay;
             if (mode == OutboxMode.TABLE) {
                 relay = PollingRelay.create(jdbi, producer, config, RelayMetrics.NONE);
             } else {
                 var cdc = CdcTestSupport.config(config.instanceId(), fixture.url, fixture.infra.user(), config);
-                fixture.register(CdcTestSupport.dropper(fixture.jdbi, cdc));
-                relay = CdcRelay.create(jdbi, producer, cdc, RelayMetrics.NONE);
+                fixture.register(CdcTestSupport.dropper(CdcTestSupport.dataSource(fixture), cdc));
+                relay = CdcRelay.create(dataSource, producer, cdc, RelayMetrics.NONE);
             }
             fixture.register(relay);
             relay.start();

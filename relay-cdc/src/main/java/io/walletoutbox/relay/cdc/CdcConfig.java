@@ -1,5 +1,6 @@
 package io.walletoutbox.relay.cdc;
 
+import io.walletoutbox.outbox.OutboxTables;
 import io.walletoutbox.relay.ParkingPolicy;
 import io.walletoutbox.relay.RecordMapping;
 import io.walletoutbox.relay.RelayTopics;
@@ -17,6 +18,8 @@ import java.util.regex.Pattern;
  */
 public final class CdcConfig {
     private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+    /** A table name: an identifier, perhaps qualified by its schema's. */
+    private static final Pattern TABLE = Pattern.compile("([a-z_][a-z0-9_]{0,62}\\.)?[a-z_][a-z0-9_]{0,62}");
 
     private final String instanceId;
     private final String jdbcUrl;
@@ -24,7 +27,11 @@ public final class CdcConfig {
     private final String password;
     private final String slotName;
     private final String publicationName;
+    private final OutboxTables tables;
     private final String offsetsTable;
+    /** Whether {@link #offsetsTable} was set, rather than derived from {@link #tables} (kept by toBuilder). */
+    private final boolean offsetsTableSet;
+
     private final Duration heartbeatInterval;
     private final int maxBatchSize;
     private final Duration pollInterval;
@@ -49,7 +56,9 @@ public final class CdcConfig {
         password = Objects.requireNonNull(b.password, "password");
         slotName = requireIdentifier(b.slotName, "slotName");
         publicationName = requireIdentifier(b.publicationName, "publicationName");
-        offsetsTable = requireIdentifier(b.offsetsTable, "offsetsTable");
+        tables = Objects.requireNonNull(b.tables, "tables");
+        offsetsTableSet = b.offsetsTableSet;
+        offsetsTable = requireTable(offsetsTableSet ? b.offsetsTable : tables.name("relay_cdc_offset"), "offsetsTable");
         heartbeatInterval = requirePositive(b.heartbeatInterval, "heartbeatInterval");
         maxBatchSize = b.maxBatchSize;
         if (maxBatchSize < 1 || maxBatchSize > 100_000) {
@@ -72,7 +81,8 @@ public final class CdcConfig {
 
     /**
      * A builder with the defaults: slot {@code walletoutbox_<database>} ({@link #defaultSlotName}), publication
-     * {@code walletoutbox_outbox}, offsets in {@code relay_cdc_offset}, a heartbeat every 10 s, batches of up to
+     * {@code walletoutbox_outbox}, the {@link OutboxTables#DEFAULTS default tables}, offsets in {@code
+     * relay_cdc_offset}, a heartbeat every 10 s, batches of up to
      * 2048 events, 10 ms poll interval, parking after 5 rejections, retries from 100 ms to 10 s, every topic {@link
      * ParkingPolicy#SKIP}, records shaped by {@link RecordMapping#CLOUD_EVENTS}, and no topics yet: a relay needs {@link CdcConfigBuilder#topics}, the slot's tools ({@link
      * CdcSlots}) do not.
@@ -134,7 +144,18 @@ public final class CdcConfig {
         return publicationName;
     }
 
-    /** The table of Debezium's offsets ({@link CdcConfigBuilder#offsetsTable}). */
+    /**
+     * Where the outbox's tables live and the prefix of its logical decoding messages ({@link
+     * CdcConfigBuilder#tables}).
+     */
+    public OutboxTables tables() {
+        return tables;
+    }
+
+    /**
+     * The table of Debezium's offsets, perhaps schema-qualified: the one set ({@link CdcConfigBuilder#offsetsTable}),
+     * else {@code relay_cdc_offset} in {@link #tables()}.
+     */
     public String offsetsTable() {
         return offsetsTable;
     }
@@ -245,6 +266,7 @@ public final class CdcConfig {
                 && password.equals(c.password)
                 && slotName.equals(c.slotName)
                 && publicationName.equals(c.publicationName)
+                && tables.equals(c.tables)
                 && offsetsTable.equals(c.offsetsTable)
                 && heartbeatInterval.equals(c.heartbeatInterval)
                 && maxBatchSize == c.maxBatchSize
@@ -259,7 +281,8 @@ public final class CdcConfig {
 
     @Override
     public int hashCode() {
-        return Objects.hash(instanceId, jdbcUrl, user, slotName, publicationName, maxBatchSize, topics, recordMapping);
+        return Objects.hash(
+                instanceId, jdbcUrl, user, slotName, publicationName, tables, maxBatchSize, topics, recordMapping);
     }
 
     /** Every value, the password shown only as {@code <redacted>} or {@code <none>}. */
@@ -267,7 +290,8 @@ public final class CdcConfig {
     public String toString() {
         return "CdcConfig[instanceId=" + instanceId + ", jdbcUrl=" + jdbcUrl + ", user=" + user + ", password="
                 + (password.isEmpty() ? "<none>" : "<redacted>") + ", slotName=" + slotName + ", publicationName="
-                + publicationName + ", offsetsTable=" + offsetsTable + ", heartbeatInterval=" + heartbeatInterval
+                + publicationName + ", tables=" + tables + ", offsetsTable=" + offsetsTable + ", heartbeatInterval="
+                + heartbeatInterval
                 + ", maxBatchSize=" + maxBatchSize + ", pollInterval=" + pollInterval + ", maxAttempts="
                 + maxAttempts + ", retryBackoff=" + retryBackoff + ", maxRetryBackoff=" + maxRetryBackoff
                 + ", parkingPolicies=" + parkingPolicies + ", topics=" + topics + ", recordMapping=" + recordMapping
@@ -280,6 +304,20 @@ public final class CdcConfig {
             throw new IllegalArgumentException(name + " must be a lower-case SQL identifier, was " + value);
         }
         return value;
+    }
+
+    private static String requireTable(String value, String name) {
+        Objects.requireNonNull(value, name);
+        if (!TABLE.matcher(value).matches()) {
+            throw new IllegalArgumentException(name
+                    + " must be a lower-case SQL identifier, perhaps schema-qualified (schema.table), was " + value);
+        }
+        return value;
+    }
+
+    /** For {@link CdcConfigBuilder}'s copy: the offsets table as set, or null when it was derived. */
+    String offsetsTableAsSet() {
+        return offsetsTableSet ? offsetsTable : null;
     }
 
     private static Duration requirePositive(Duration d, String name) {

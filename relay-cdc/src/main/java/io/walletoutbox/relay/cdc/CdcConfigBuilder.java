@@ -1,5 +1,6 @@
 package io.walletoutbox.relay.cdc;
 
+import io.walletoutbox.outbox.OutboxTables;
 import io.walletoutbox.relay.ParkingPolicy;
 import io.walletoutbox.relay.RecordMapping;
 import io.walletoutbox.relay.RelayTopics;
@@ -20,7 +21,9 @@ public final class CdcConfigBuilder {
     final String password;
     String slotName;
     String publicationName = "walletoutbox_outbox";
-    String offsetsTable = "relay_cdc_offset";
+    OutboxTables tables = OutboxTables.DEFAULTS;
+    String offsetsTable;
+    boolean offsetsTableSet;
     Duration heartbeatInterval = Duration.ofSeconds(10);
     int maxBatchSize = 2048;
     Duration pollInterval = Duration.ofMillis(10);
@@ -49,7 +52,9 @@ public final class CdcConfigBuilder {
         password = c.password();
         slotName = c.slotName();
         publicationName = c.publicationName();
-        offsetsTable = c.offsetsTable();
+        tables = c.tables();
+        offsetsTable = c.offsetsTableAsSet();
+        offsetsTableSet = offsetsTable != null;
         heartbeatInterval = c.heartbeatInterval();
         maxBatchSize = c.maxBatchSize();
         pollInterval = c.pollInterval();
@@ -81,9 +86,27 @@ public final class CdcConfigBuilder {
         return this;
     }
 
-    /** The table that keeps Debezium's offsets (created when absent). Default {@code relay_cdc_offset}. */
+    /**
+     * Where the outbox's tables live ({@code OutboxTables}; give the relay the writer's): its parked events go to
+     * that {@code outbox_parked}, it reads only the logical decoding messages with that {@link
+     * OutboxTables#messagePrefix() prefix} (so two outboxes in one database never take each other's events), and
+     * its offsets go to that {@code relay_cdc_offset} unless {@link #offsetsTable} is set. The slot and publication
+     * names do not follow it: set them ({@link #slotName}, {@link #publicationName}) for a second outbox of the
+     * database. Default {@link OutboxTables#DEFAULTS}.
+     */
+    public CdcConfigBuilder tables(OutboxTables tables) {
+        this.tables = tables;
+        return this;
+    }
+
+    /**
+     * The table that keeps Debezium's offsets (created when absent), a lower-case identifier, perhaps qualified by
+     * its schema ({@code schema.table}); set, it wins over {@link #tables}. Default {@code relay_cdc_offset} in
+     * {@link #tables}: {@code relay_cdc_offset} for the default tables.
+     */
     public CdcConfigBuilder offsetsTable(String offsetsTable) {
         this.offsetsTable = offsetsTable;
+        this.offsetsTableSet = true;
         return this;
     }
 

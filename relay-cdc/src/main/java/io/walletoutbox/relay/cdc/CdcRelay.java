@@ -3,8 +3,8 @@ package io.walletoutbox.relay.cdc;
 import io.walletoutbox.relay.Relay;
 import io.walletoutbox.relay.RelayMetrics;
 import io.walletoutbox.relay.cdc.internal.CdcRelayImpl;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.Producer;
-import org.jdbi.v3.core.Jdbi;
 
 /**
  * The CDC relay: Debezium's embedded PostgreSQL connector reads the outbox's logical decoding messages (written by
@@ -22,7 +22,7 @@ import org.jdbi.v3.core.Jdbi;
  * engine fails while the slot is active, and they try again after a back-off.
  *
  * <p><b>Rejected records.</b> A record Kafka rejects for good is retried up to {@link CdcConfig#maxAttempts()} and
- * then parked in {@code outbox_parked} (shard {@code -1}, its position is its WAL position), so later events keep
+ * then parked in {@code outbox_parked} of {@link CdcConfig#tables()} (shard {@code -1}, its position is its WAL position), so later events keep
  * flowing, as under the polling relay's {@code SKIP} policy. {@code OutboxAdmin.create(dataSource,
  * OutboxMode.LOGICAL_MESSAGE)} retries one by emitting it again into the WAL, where this relay reads it. Kafka
  * refusing the client (authentication, ACLs) is not a rejection: it is retried with back-off, never parked.
@@ -59,13 +59,15 @@ public final class CdcRelay {
      * stops the engine and closes {@code producer}; it keeps the slot, so a restart resumes where it stopped (see
      * {@link CdcSlots#drop} to leave CDC).
      *
-     * @param jdbi the outbox database, for the publication and for parking rejected events
+     * @param dataSource the outbox database, for the publication and the slot at start and for parking rejected
+     *     events, each in a statement of its own on one of its connections
      * @param producer made by {@code KafkaProducers}: idempotent, {@code acks=all}
      * @param config the relay's configuration
      * @param metrics where the relay reports what it does
      * @throws IllegalArgumentException when {@code config} names no topics ({@link CdcConfigBuilder#topics})
      */
-    public static Relay create(Jdbi jdbi, Producer<String, byte[]> producer, CdcConfig config, RelayMetrics metrics) {
-        return new CdcRelayImpl(jdbi, producer, config, metrics);
+    public static Relay create(
+            DataSource dataSource, Producer<String, byte[]> producer, CdcConfig config, RelayMetrics metrics) {
+        return new CdcRelayImpl(dataSource, producer, config, metrics);
     }
 }

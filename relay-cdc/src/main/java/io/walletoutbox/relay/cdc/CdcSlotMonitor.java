@@ -1,14 +1,10 @@
 package io.walletoutbox.relay.cdc;
 
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.binder.MeterBinder;
 import io.walletoutbox.outbox.WriteGate;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
-import org.jdbi.v3.core.Jdbi;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,18 +14,17 @@ import org.slf4j.LoggerFactory;
  * {@link WriteGate} of a CDC-mode {@code OutboxWriter} (and {@code OutboxAdmin}), refusing while the slot is
  * {@link SlotStatus.State#MISSING} or {@link SlotStatus.State#INVALIDATED}, and the source of a readiness check.
  *
- * <p>As a {@link MeterBinder} it reports the gauge {@code relay.cdc.slot.state} (Prometheus {@code
- * relay_cdc_slot_state}, tag {@code slot}): the cached state's severity, {@code 0} OK, {@code 1} AT_RISK, {@code 2}
- * MISSING, {@code 3} INVALIDATED. Alert at {@code >= 2} (payments refused), warn at {@code 1}.
+ * <p>{@link CdcMeterBinder#slotState} reports the cached state as the gauge {@code relay.cdc.slot.state}; the monitor
+ * itself names no Micrometer type, so it runs without Micrometer.
  *
  * <p>A slot dropped or invalidated is seen within one refresh interval; writes committed in that window are lost
  * with the slot's other unread events. When a read fails (the database unreachable) the last status is kept: the
  * writers fail on the database anyway.
  */
-public final class CdcSlotMonitor implements WriteGate, MeterBinder, AutoCloseable {
+public final class CdcSlotMonitor implements WriteGate, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CdcSlotMonitor.class);
 
-    private final Jdbi jdbi;
+    private final DataSource dataSource;
     private final CdcConfig config;
     private final Duration interval;
     private final Object lock = new Object();
@@ -37,11 +32,11 @@ public final class CdcSlotMonitor implements WriteGate, MeterBinder, AutoCloseab
     private volatile SlotStatus current;
     private boolean closed;
 
-    private CdcSlotMonitor(Jdbi jdbi, CdcConfig config, Duration interval) {
-        this.jdbi = jdbi;
+    private CdcSlotMonitor(DataSource dataSource, CdcConfig config, Duration interval) {
+        this.dataSource = dataSource;
         this.config = config;
         this.interval = interval;
-        this.current = CdcSlots.status(jdbi, config);
+        this.current = CdcSlots.status(dataSource, config);
         this.thread =
                 Thread.ofVirtual().name("cdc-slot-monitor-" + config.slotName()).unstarted(this::loop);
     }
@@ -49,27 +44,27 @@ public final class CdcSlotMonitor implements WriteGate, MeterBinder, AutoCloseab
     /**
      * Reads the status once (so {@link #current()} is known on return; a failure to read propagates) and starts
      * refreshing it every {@code interval} (5 s is a good default: one cheap query per process).
+     *
+     * @param dataSource the outbox database, read on one of its connections at each refresh
+     * @param config names the slot
+     * @param interval time between two reads
+     * @return the monitor, started
      */
-    public static CdcSlotMonitor start(Jdbi jdbi, CdcConfig config, Duration interval) {
-        Objects.requireNonNull(jdbi, "jdbi");
+    public static CdcSlotMonitor start(DataSource dataSource, CdcConfig config, Duration interval) {
+        Objects.requireNonNull(dataSource, "dataSource");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(interval, "interval");
         if (interval.isNegative() || interval.isZero()) {
             throw new IllegalArgumentException("interval must be positive");
         }
-        var monitor = new CdcSlotMonitor(jdbi, config, interval);
+        var monitor = new CdcSlotMonitor(dataSource, config, interval);
         monitor.thread.start();
         return monitor;
     }
 
-    @Override
-    public void bindTo(MeterRegistry registry) {
-        Gauge.builder("relay.cdc.slot.state", this, m -> m.current().state().severity())
-                .description("State of the CDC replication slot: 0 ok, 1 at risk, 2 missing, 3 invalidated;"
-                        + " writes are refused from 2")
-                .tags(Tags.of("slot", config.slotName()))
-                .strongReference(true)
-                .register(registry);
+    /** The slot watched, for {@link CdcMeterBinder#slotState}'s tag. */
+    String slotName() {
+        return config.slotName();
     }
 
     /** The status last read; never blocks. */
@@ -79,7 +74,7 @@ public final class CdcSlotMonitor implements WriteGate, MeterBinder, AutoCloseab
 
     /** Reads the status now, caches and returns it. */
     public SlotStatus refresh() {
-        SlotStatus next = CdcSlots.status(jdbi, config);
+        SlotStatus next = CdcSlots.status(dataSource, config);
         SlotStatus previous = current;
         current = next;
         if (previous.state() != next.state()) {

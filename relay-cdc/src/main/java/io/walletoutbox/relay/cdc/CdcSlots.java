@@ -1,28 +1,69 @@
 package io.walletoutbox.relay.cdc;
 
+import io.walletoutbox.outbox.internal.sql.NamedSql;
+import io.walletoutbox.relay.cdc.internal.Connections;
+import java.sql.SQLException;
 import java.util.Objects;
-import org.jdbi.v3.core.Jdbi;
+import java.util.Optional;
+import javax.sql.DataSource;
 
 /**
  * The CDC relay's server-side state: its replication slot and publication. A slot keeps every WAL segment from
  * its confirmed position on, whoever reads it, so a deployment that leaves CDC must drop it.
+ *
+ * <p>Each method takes a connection of the given {@link DataSource} and runs its statements on it as the pool hands
+ * it out (auto-commit), not in a transaction; a failing statement throws {@code OutboxException.DatabaseException}.
  */
 public final class CdcSlots {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(CdcSlots.class);
 
+    private static final NamedSql PUBLICATION_EXISTS =
+            NamedSql.of("SELECT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = :name)");
+    private static final NamedSql FAILOVER_SLOTS =
+            NamedSql.of("SELECT current_setting('server_version_num')::int >= 170000");
+    private static final NamedSql EXISTING_SLOT = NamedSql.of("""
+            SELECT coalesce(database, '') || ' ' || coalesce(plugin, '') AS owner,
+                   coalesce((to_jsonb(s) ->> 'failover')::boolean, false) AS failover, active
+            FROM pg_replication_slots s WHERE slot_name = :slot""");
+    private static final NamedSql EXPECTED_OWNER = NamedSql.of("SELECT current_database() || ' pgoutput'");
+    private static final NamedSql CREATE_FAILOVER_SLOT = NamedSql.of(
+            "SELECT lsn::text FROM pg_create_logical_replication_slot(:slot, 'pgoutput', false, false, true)");
+    private static final NamedSql CREATE_SLOT =
+            NamedSql.of("SELECT lsn::text FROM pg_create_logical_replication_slot(:slot, 'pgoutput')");
+    private static final NamedSql STATUS = NamedSql.of("""
+            SELECT s.database = current_database() AS ours, s.plugin, s.active,
+                   to_jsonb(s) ->> 'wal_status' AS wal_status,
+                   to_jsonb(s) ->> 'invalidation_reason' AS invalidation_reason,
+                   coalesce((to_jsonb(s) ->> 'conflicting')::boolean, false) AS conflicting
+            FROM pg_replication_slots s WHERE s.slot_name = :slot
+            """);
+    private static final NamedSql DROP_SLOT = NamedSql.of("""
+            SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots
+            WHERE slot_name = :slot
+            """);
+    private static final NamedSql TABLE_EXISTS = NamedSql.of("SELECT to_regclass(:table) IS NOT NULL");
+
     private CdcSlots() {}
 
-    /** Creates the publication of {@code config} when absent (a publication of no table; see {@link CdcConfig}). */
-    public static void ensurePublication(Jdbi jdbi, CdcConfig config) {
-        jdbi.useHandle(h -> {
-            boolean exists = h.createQuery("SELECT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = :name)")
+    /**
+     * Creates the publication of {@code config} when absent (a publication of no table; see {@link CdcConfig}).
+     *
+     * @param dataSource the outbox database, as a role that may create a publication
+     * @param config names the publication
+     */
+    public static void ensurePublication(DataSource dataSource, CdcConfig config) {
+        Connections.with(dataSource, "CDC publication " + config.publicationName(), c -> {
+            boolean exists = PUBLICATION_EXISTS
+                    .on(c)
                     .bind("name", config.publicationName())
-                    .mapTo(Boolean.class)
-                    .one();
+                    .one(rs -> rs.getBoolean(1));
             if (!exists) {
-                // The name is a validated identifier (CdcConfig); DDL takes no bind parameters.
-                h.execute("CREATE PUBLICATION " + config.publicationName());
+                try (var s = c.createStatement()) {
+                    // The name is a validated identifier (CdcConfig); DDL takes no bind parameters.
+                    s.execute("CREATE PUBLICATION " + config.publicationName());
+                }
             }
+            return null;
         });
     }
 
@@ -38,24 +79,20 @@ public final class CdcSlots {
      * it left off (docs/operations.md, PostgreSQL failover). A slot made before without it is switched to failover
      * when no relay reads it at that moment ({@code ALTER_REPLICATION_SLOT}); otherwise a warning says so. Older
      * servers have no failover slots: there a promotion loses the slot.
+     *
+     * @param dataSource the outbox database, as a role with the {@code REPLICATION} attribute
+     * @param config names the slot
      */
-    public static void ensureSlot(Jdbi jdbi, CdcConfig config) {
-        boolean alter = jdbi.withHandle(h -> {
-            boolean failover = h.createQuery("SELECT current_setting('server_version_num')::int >= 170000")
-                    .mapTo(Boolean.class)
-                    .one();
-            var existing = h.createQuery("""
-                            SELECT coalesce(database, '') || ' ' || coalesce(plugin, '') AS owner,
-                                   coalesce((to_jsonb(s) ->> 'failover')::boolean, false) AS failover, active
-                            FROM pg_replication_slots s WHERE slot_name = :slot""")
+    public static void ensureSlot(DataSource dataSource, CdcConfig config) {
+        boolean alter = Connections.with(dataSource, "CDC slot " + config.slotName(), h -> {
+            boolean failover = FAILOVER_SLOTS.on(h).one(rs -> rs.getBoolean(1));
+            Optional<ExistingSlot> existing = EXISTING_SLOT
+                    .on(h)
                     .bind("slot", config.slotName())
-                    .map((rs, ctx) ->
-                            new ExistingSlot(rs.getString("owner"), rs.getBoolean("failover"), rs.getBoolean("active")))
-                    .findOne();
+                    .findOne(rs -> new ExistingSlot(
+                            rs.getString("owner"), rs.getBoolean("failover"), rs.getBoolean("active")));
             if (existing.isPresent()) {
-                String expected = h.createQuery("SELECT current_database() || ' pgoutput'")
-                        .mapTo(String.class)
-                        .one();
+                String expected = EXPECTED_OWNER.on(h).one(rs -> rs.getString(1));
                 if (!existing.get().owner().equals(expected)) {
                     // Slot names are cluster-wide: another database's relay (or another tool) owns this one.
                     throw new IllegalStateException("replication slot " + config.slotName() + " exists for another"
@@ -76,15 +113,11 @@ public final class CdcSlots {
                 return false;
             }
             try {
-                h.createQuery(
-                                failover
-                                        ? "SELECT lsn::text FROM pg_create_logical_replication_slot(:slot, 'pgoutput',"
-                                                + " false, false, true)"
-                                        : "SELECT lsn::text FROM pg_create_logical_replication_slot(:slot, 'pgoutput')")
+                (failover ? CREATE_FAILOVER_SLOT : CREATE_SLOT)
+                        .on(h)
                         .bind("slot", config.slotName())
-                        .mapTo(String.class)
-                        .one();
-            } catch (RuntimeException e) {
+                        .one(rs -> rs.getString(1));
+            } catch (SQLException e) {
                 if (!isDuplicate(e)) {
                     throw e; // another instance creating the same slot at the same time is fine
                 }
@@ -124,27 +157,27 @@ public final class CdcSlots {
      * The health of {@code config}'s slot: one indexed read of {@code pg_replication_slots} (a few hundred
      * microseconds; still, callers on a hot path should cache it: {@link CdcSlotMonitor}). Works on PostgreSQL 13 and
      * later; {@code invalidation_reason} (17+) and {@code conflicting} (16+) are used when the server has them.
+     *
+     * @param dataSource the outbox database
+     * @param config names the slot
+     * @return the slot's state and what it means
      */
-    public static SlotStatus status(Jdbi jdbi, CdcConfig config) {
+    public static SlotStatus status(DataSource dataSource, CdcConfig config) {
         Objects.requireNonNull(config, "config");
         String slot = config.slotName();
         // to_jsonb of the whole row: the columns that say "invalidated" differ between PostgreSQL versions.
-        var row = jdbi.withHandle(h -> h.createQuery("""
-                        SELECT s.database = current_database() AS ours, s.plugin, s.active,
-                               to_jsonb(s) ->> 'wal_status' AS wal_status,
-                               to_jsonb(s) ->> 'invalidation_reason' AS invalidation_reason,
-                               coalesce((to_jsonb(s) ->> 'conflicting')::boolean, false) AS conflicting
-                        FROM pg_replication_slots s WHERE s.slot_name = :slot
-                        """)
-                .bind("slot", slot)
-                .map((rs, ctx) -> new SlotRow(
-                        rs.getBoolean("ours"),
-                        rs.getString("plugin"),
-                        rs.getBoolean("active"),
-                        rs.getString("wal_status"),
-                        rs.getString("invalidation_reason"),
-                        rs.getBoolean("conflicting")))
-                .findOne());
+        Optional<SlotRow> row = Connections.with(
+                dataSource,
+                "CDC slot status " + slot,
+                h -> STATUS.on(h)
+                        .bind("slot", slot)
+                        .findOne(rs -> new SlotRow(
+                                rs.getBoolean("ours"),
+                                rs.getString("plugin"),
+                                rs.getBoolean("active"),
+                                rs.getString("wal_status"),
+                                rs.getString("invalidation_reason"),
+                                rs.getBoolean("conflicting"))));
         if (row.isEmpty()) {
             return new SlotStatus(
                     SlotStatus.State.MISSING,
@@ -200,25 +233,23 @@ public final class CdcSlots {
      * Drops the slot, the publication and the stored offsets of {@code config}: run it with every CDC relay of
      * the deployment stopped (an active slot cannot be dropped). Idempotent.
      *
+     * @param dataSource the outbox database, as a role that may drop the slot and the publication
+     * @param config names the slot, the publication and the offsets table
      * @return true when a slot was dropped
      */
-    public static boolean drop(Jdbi jdbi, CdcConfig config) {
+    public static boolean drop(DataSource dataSource, CdcConfig config) {
         Objects.requireNonNull(config, "config");
-        return jdbi.withHandle(h -> {
-            int slots = h.createQuery("""
-                            SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots
-                            WHERE slot_name = :slot
-                            """)
-                    .bind("slot", config.slotName())
-                    .mapTo(Integer.class)
-                    .one();
-            h.execute("DROP PUBLICATION IF EXISTS " + config.publicationName());
-            boolean table = h.createQuery("SELECT to_regclass(:table) IS NOT NULL")
-                    .bind("table", config.offsetsTable())
-                    .mapTo(Boolean.class)
-                    .one();
+        return Connections.with(dataSource, "dropping CDC slot " + config.slotName(), h -> {
+            int slots = DROP_SLOT.on(h).bind("slot", config.slotName()).one(rs -> rs.getInt(1));
+            try (var s = h.createStatement()) {
+                s.execute("DROP PUBLICATION IF EXISTS " + config.publicationName());
+            }
+            boolean table =
+                    TABLE_EXISTS.on(h).bind("table", config.offsetsTable()).one(rs -> rs.getBoolean(1));
             if (table) {
-                h.createUpdate("DELETE FROM " + config.offsetsTable() + " WHERE engine = :engine")
+                // The table name is validated (CdcConfig): a plain or schema-qualified identifier.
+                NamedSql.of("DELETE FROM " + config.offsetsTable() + " WHERE engine = :engine")
+                        .on(h)
                         .bind("engine", config.slotName())
                         .execute();
             }

@@ -3,6 +3,7 @@ package io.walletoutbox.relay.cdc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.walletoutbox.outbox.OutboxTables;
 import io.walletoutbox.relay.ParkingPolicy;
 import org.junit.jupiter.api.Test;
 
@@ -165,5 +166,66 @@ class CdcConfigTest {
         assertEquals(changed.hashCode(), changed.toBuilder().build().hashCode());
         assertEquals(2048, c.maxBatchSize(), "the original is unchanged");
         org.junit.jupiter.api.Assertions.assertFalse(c.toString().contains("secret-pw"), c.toString());
+    }
+
+    @Test
+    void tablesNameTheOffsetsTableUnlessOneIsSetAndTheSlotKeepsItsName() {
+        var defaults = CdcConfig.builder("i", "jdbc:postgresql://localhost/wallet", "u", "")
+                .build();
+        assertEquals(OutboxTables.DEFAULTS, defaults.tables());
+        assertEquals("walletoutbox.outbox", defaults.tables().messagePrefix());
+
+        var shop = defaults.toBuilder().tables(OutboxTables.of("shop", "shop_")).build();
+        assertEquals("shop.shop_relay_cdc_offset", shop.offsetsTable());
+        assertEquals("walletoutbox.outbox:shop.shop_", shop.tables().messagePrefix());
+        assertEquals(defaults.slotName(), shop.slotName(), "slot and publication keep their names");
+        assertEquals(defaults.publicationName(), shop.publicationName());
+        org.junit.jupiter.api.Assertions.assertNotEquals(defaults, shop);
+        org.junit.jupiter.api.Assertions.assertTrue(shop.toString().contains("shop.shop_relay_cdc_offset"));
+
+        // Derived, not copied: a copy given other tables follows them; back to the defaults, back to the old name.
+        assertEquals(shop, shop.toBuilder().build());
+        assertEquals(shop.hashCode(), shop.toBuilder().build().hashCode());
+        assertEquals(
+                "relay_cdc_offset",
+                shop.toBuilder().tables(OutboxTables.DEFAULTS).build().offsetsTable());
+        assertEquals(
+                "orders_relay_cdc_offset",
+                shop.toBuilder()
+                        .tables(OutboxTables.of(null, "orders_"))
+                        .build()
+                        .offsetsTable());
+
+        // Set, it wins over the tables, and copies keep it.
+        var set = shop.toBuilder().offsetsTable("ops.cdc_offsets").build();
+        assertEquals("ops.cdc_offsets", set.offsetsTable());
+        assertEquals(
+                "ops.cdc_offsets",
+                set.toBuilder().tables(OutboxTables.DEFAULTS).build().offsetsTable());
+        assertEquals(
+                "relay_cdc_offset",
+                defaults.toBuilder()
+                        .offsetsTable("relay_cdc_offset")
+                        .tables(OutboxTables.of("shop", "shop_"))
+                        .build()
+                        .offsetsTable());
+    }
+
+    @Test
+    void theOffsetsTableMayBeSchemaQualifiedButNothingElse() {
+        var c = CdcConfig.builder("i", "jdbc:postgresql://localhost/wallet", "u", "")
+                .build();
+        assertEquals("s.t_1", c.toBuilder().offsetsTable("s.t_1").build().offsetsTable());
+        for (String bad : new String[] {"S.t", "s.T", "a.b.c", ".t", "s.", "t; DROP TABLE x", "\"t\"", ""}) {
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> c.toBuilder().offsetsTable(bad).build(),
+                    bad);
+        }
+        assertThrows(
+                NullPointerException.class,
+                () -> c.toBuilder().offsetsTable(null).build());
+        assertThrows(
+                NullPointerException.class, () -> c.toBuilder().tables(null).build());
     }
 }

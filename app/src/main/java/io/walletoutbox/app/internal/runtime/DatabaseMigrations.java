@@ -78,7 +78,7 @@ public final class DatabaseMigrations {
             // The schema owner makes the (table-less) publication, so the runtime role needs no CREATE on the
             // database; the replication slot is the runtime role's (REPLICATION; docs/operations.md).
             CdcSlots.ensurePublication(
-                    Jdbi.create(dataSource),
+                    dataSource,
                     CdcConfig.builder("migrate", url, user, password == null ? "" : password)
                             .build());
         }

@@ -46,7 +46,6 @@ final class RelayWiring {
     static Outbox outbox(
             AppConfig config,
             Infrastructure infra,
-            Jdbi jdbi,
             javax.sql.DataSource dataSource,
             String instanceId,
             MeterRegistry registry,
@@ -65,12 +64,13 @@ final class RelayWiring {
         if (cdc) {
             // Every instance, whatever its roles, makes sure the slot exists before it writes: the WAL keeps an
             // event for the relay only from the slot's creation on.
-            CdcSlots.ensurePublication(jdbi, cdcConfig);
-            CdcSlots.ensureSlot(jdbi, cdcConfig);
-            new CdcMeterBinder(jdbi, cdcConfig).bindTo(registry);
+            CdcSlots.ensurePublication(dataSource, cdcConfig);
+            CdcSlots.ensureSlot(dataSource, cdcConfig);
+            new CdcMeterBinder(dataSource, cdcConfig).bindTo(registry);
             // A slot dropped or invalidated later means no relay will ever read what is written: writers refuse.
-            CdcSlotMonitor monitor = closer.register(CdcSlotMonitor.start(jdbi, cdcConfig, Duration.ofSeconds(5)));
-            monitor.bindTo(registry);
+            CdcSlotMonitor monitor =
+                    closer.register(CdcSlotMonitor.start(dataSource, cdcConfig, Duration.ofSeconds(5)));
+            CdcMeterBinder.slotState(monitor).bindTo(registry);
             slotMonitor = Optional.of(monitor);
             gate = monitor;
         }
@@ -82,6 +82,7 @@ final class RelayWiring {
             AppConfig config,
             Infrastructure infra,
             Jdbi jdbi,
+            javax.sql.DataSource dataSource,
             Outbox outbox,
             RelayMeterBinder relayMetrics,
             String instanceId,
@@ -93,7 +94,7 @@ final class RelayWiring {
                     infra.bootstrapServers(),
                     "wallet-outbox-relay",
                     config.kafkaSecurity().clientProperties());
-            relay = CdcRelay.create(jdbi, producer, outbox.cdcConfig().orElseThrow(), relayMetrics);
+            relay = CdcRelay.create(dataSource, producer, outbox.cdcConfig().orElseThrow(), relayMetrics);
             closer.register(relay);
             // kafka.producer.* client metrics; closed before the relay closes the producer.
             closer.register(new KafkaClientMetrics(producer)).bindTo(registry);

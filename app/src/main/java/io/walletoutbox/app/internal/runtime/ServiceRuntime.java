@@ -141,8 +141,7 @@ public final class ServiceRuntime implements AutoCloseable {
                 relay.wakeUp();
             }
         };
-        RelayWiring.Outbox outboxSetup =
-                RelayWiring.outbox(config, infra, jdbi, dataSource, instanceId, registry, closer);
+        RelayWiring.Outbox outboxSetup = RelayWiring.outbox(config, infra, dataSource, instanceId, registry, closer);
         OutboxWriter outbox = OutboxWriter.create(outboxConfig, outboxSetup.mode(), wakeRelay, outboxSetup.gate());
         WalletConfig walletConfig;
         try {
@@ -166,7 +165,7 @@ public final class ServiceRuntime implements AutoCloseable {
         Optional<Relay> startedRelay = Optional.empty();
         if (config.runs(Role.RELAY)) {
             Relay started = RelayWiring.startRelay(
-                    config, infra, jdbi, outboxSetup, relayMetrics, instanceId, registry, closer);
+                    config, infra, jdbi, dataSource, outboxSetup, relayMetrics, instanceId, registry, closer);
             relayRef.set(started);
             startedRelay = Optional.of(started);
         }

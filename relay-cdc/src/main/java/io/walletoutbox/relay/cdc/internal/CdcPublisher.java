@@ -1,6 +1,7 @@
 package io.walletoutbox.relay.cdc.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.walletoutbox.outbox.internal.sql.NamedSql;
 import io.walletoutbox.relay.OutboxRecords.StoredEvent;
 import io.walletoutbox.relay.RelayMetrics;
 import io.walletoutbox.relay.cdc.CdcConfig;
@@ -17,13 +18,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
-import org.jdbi.v3.core.Jdbi;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Publishes one batch of the CDC relay's events with the polling relay's {@link BatchSender}, retrying until
- * every event is acknowledged or parked in {@code outbox_parked}. An event naming a topic that is not one of the
+ * every event is acknowledged or parked in {@code outbox_parked} (of the configured {@code OutboxTables}). An event naming a topic that is not one of the
  * relay's ({@link TopicGuard}) is parked at once and never sent.
  */
 final class CdcPublisher {
@@ -32,7 +33,18 @@ final class CdcPublisher {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Jdbi jdbi;
+    private static final String INSERT_PARKED = """
+            INSERT INTO {outbox_parked} (id, event_id, shard, aggregate_type, aggregate_id, event_type, topic,
+                                       payload, headers, created_at, attempts, last_error)
+            VALUES (:id, :eventId, -1, :aggregateType, :aggregateId, :type, :topic, :payload,
+                    CAST(:headers AS jsonb), :createdAt, :attempts, :error)
+            ON CONFLICT DO NOTHING
+            """;
+
+    private final DataSource dataSource;
+    /** {@link #INSERT_PARKED} in the configured tables. */
+    private final NamedSql parkedInsert;
+
     private final CdcConfig config;
     private final RelayMetrics metrics;
     private final BatchSender sender;
@@ -41,13 +53,14 @@ final class CdcPublisher {
     private final Backoff.Pause pause;
 
     CdcPublisher(
-            Jdbi jdbi,
+            DataSource dataSource,
             CdcConfig config,
             RelayMetrics metrics,
             BatchSender sender,
             BooleanSupplier running,
             Backoff.Pause pause) {
-        this.jdbi = jdbi;
+        this.dataSource = dataSource;
+        this.parkedInsert = NamedSql.of(config.tables().render(INSERT_PARKED));
         this.config = config;
         this.metrics = metrics;
         this.sender = sender;
@@ -154,25 +167,23 @@ final class CdcPublisher {
 
     /** Writes {@code event} to {@code outbox_parked} (shard -1, its WAL position as id), unless it is there. */
     private void insertParked(StoredEvent event, int attempts, String error) {
-        jdbi.useHandle(h -> h.createUpdate("""
-                        INSERT INTO outbox_parked (id, event_id, shard, aggregate_type, aggregate_id, event_type, topic,
-                                                   payload, headers, created_at, attempts, last_error)
-                        VALUES (:id, :eventId, -1, :aggregateType, :aggregateId, :type, :topic, :payload,
-                                CAST(:headers AS jsonb), :createdAt, :attempts, :error)
-                        ON CONFLICT DO NOTHING
-                        """)
-                .bind("id", event.position())
-                .bind("eventId", event.eventId())
-                .bind("aggregateType", event.aggregateType())
-                .bind("aggregateId", event.aggregateId())
-                .bind("type", event.type())
-                .bind("topic", event.topic())
-                .bind("payload", event.payload())
-                .bind("headers", writeJson(event.headers()))
-                .bind("createdAt", java.sql.Timestamp.from(event.createdAt()))
-                .bind("attempts", attempts)
-                .bind("error", error)
-                .execute());
+        Connections.with(
+                dataSource,
+                "parking event " + event.eventId(),
+                c -> parkedInsert
+                        .on(c)
+                        .bind("id", event.position())
+                        .bind("eventId", event.eventId())
+                        .bind("aggregateType", event.aggregateType())
+                        .bind("aggregateId", event.aggregateId())
+                        .bind("type", event.type())
+                        .bind("topic", event.topic())
+                        .bind("payload", event.payload())
+                        .bind("headers", writeJson(event.headers()))
+                        .bind("createdAt", java.sql.Timestamp.from(event.createdAt()))
+                        .bind("attempts", attempts)
+                        .bind("error", error)
+                        .execute());
     }
 
     private static String writeJson(Map<String, String> headers) {

@@ -19,8 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.Producer;
-import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 public final class CdcRelayImpl implements Relay {
     private static final Logger log = LoggerFactory.getLogger(CdcRelayImpl.class);
 
-    private final Jdbi jdbi;
+    private final DataSource dataSource;
     private final Producer<String, byte[]> producer;
     private final CdcConfig config;
     private final RelayMetrics metrics;
@@ -42,6 +42,9 @@ public final class CdcRelayImpl implements Relay {
     private final AtomicReference<DebeziumEngine<ChangeEvent<String, String>>> engine = new AtomicReference<>();
     private final RelayHooks hooks;
     private final SlotAdvancer slotAdvancer;
+    /** The prefix of this outbox's messages ({@code CdcConfig.tables()}); others in the WAL are not its events. */
+    private final String messagePrefix;
+
     private Thread supervisor;
     private volatile boolean running;
     /** An {@link Error} that ended the relay: it stops for good, and {@link #isRunning()} says so. */
@@ -49,8 +52,9 @@ public final class CdcRelayImpl implements Relay {
     /** The primary the engine last read from (supervisor thread only). */
     private PrimaryLocator.Primary lastPrimary;
 
-    public CdcRelayImpl(Jdbi jdbi, Producer<String, byte[]> producer, CdcConfig config, RelayMetrics metrics) {
-        this(jdbi, producer, config, metrics, RelayHooks.NONE);
+    public CdcRelayImpl(
+            DataSource dataSource, Producer<String, byte[]> producer, CdcConfig config, RelayMetrics metrics) {
+        this(dataSource, producer, config, metrics, RelayHooks.NONE);
     }
 
     /**
@@ -59,21 +63,26 @@ public final class CdcRelayImpl implements Relay {
      * WAL positions.
      */
     public CdcRelayImpl(
-            Jdbi jdbi, Producer<String, byte[]> producer, CdcConfig config, RelayMetrics metrics, RelayHooks hooks) {
+            DataSource dataSource,
+            Producer<String, byte[]> producer,
+            CdcConfig config,
+            RelayMetrics metrics,
+            RelayHooks hooks) {
         this.hooks = Objects.requireNonNull(hooks, "hooks");
-        this.jdbi = Objects.requireNonNull(jdbi, "jdbi");
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.producer = Objects.requireNonNull(producer, "producer");
         this.config = Objects.requireNonNull(config, "config");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         RelayTopics.requireSome(config.topics());
         this.publisher = new CdcPublisher(
-                jdbi,
+                dataSource,
                 config,
                 metrics,
                 new BatchSender(ProducerSlot.fixed(producer), config::policyOf, metrics, true, config.recordMapping()),
                 () -> running,
                 this::sleep);
-        this.slotAdvancer = new SlotAdvancer(jdbi, config.slotName(), config.instanceId());
+        this.messagePrefix = config.tables().messagePrefix();
+        this.slotAdvancer = new SlotAdvancer(dataSource, config.slotName(), config.instanceId());
     }
 
     @Override
@@ -82,9 +91,9 @@ public final class CdcRelayImpl implements Relay {
             return;
         }
         // Before returning: whatever commits from now on is kept in the slot for this relay.
-        CdcSlots.ensurePublication(jdbi, config);
-        CdcSlots.ensureSlot(jdbi, config);
-        EmitRights.warnIfPublicMayEmit(jdbi, config.instanceId());
+        CdcSlots.ensurePublication(dataSource, config);
+        CdcSlots.ensureSlot(dataSource, config);
+        EmitRights.warnIfPublicMayEmit(dataSource, config.instanceId());
         running = true;
         supervisor = Thread.ofPlatform()
                 .name("relay-cdc-" + config.instanceId())
@@ -112,7 +121,7 @@ public final class CdcRelayImpl implements Relay {
         Duration backoff = config.retryBackoff();
         while (running) {
             try {
-                CdcSlots.ensurePublication(jdbi, config);
+                CdcSlots.ensurePublication(dataSource, config);
                 PrimaryLocator.Primary primary = PrimaryLocator.locate(config);
                 if (!primary.equals(lastPrimary)) {
                     log.info(
@@ -184,7 +193,7 @@ public final class CdcRelayImpl implements Relay {
         var events = new ArrayList<StoredEvent>(records.size());
         for (var record : records) {
             try {
-                StoredEvent event = ChangeEvents.parse(record.value());
+                StoredEvent event = ChangeEvents.parse(record.value(), messagePrefix);
                 if (event != null) {
                     events.add(event);
                 }

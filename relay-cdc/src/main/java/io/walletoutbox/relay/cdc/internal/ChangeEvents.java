@@ -2,7 +2,6 @@ package io.walletoutbox.relay.cdc.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.relay.OutboxRecords.StoredEvent;
 import java.io.IOException;
 import java.time.Instant;
@@ -17,7 +16,7 @@ final class ChangeEvents {
 
     private ChangeEvents() {}
 
-    /** A message with the outbox prefix that is no event of the service's writer (hand-written or forged). */
+    /** A message with the outbox's prefix that is no event of the service's writer (hand-written or forged). */
     static final class Unreadable extends RuntimeException {
         Unreadable(String message, Throwable cause) {
             super(message, cause);
@@ -26,20 +25,21 @@ final class ChangeEvents {
 
     /**
      * The outbox event in a Debezium change event (JSON, schemas off), or null for anything else (heartbeats).
-     * The message's content is the document {@code LogicalMessageOutboxWriter} made; its position is its LSN.
+     * The message's content is the document {@code LogicalMessageOutboxWriter} made; its position is its LSN. A
+     * message with another prefix (another outbox's, in the same database) is not this relay's: null.
      *
+     * @param prefix the prefix of this outbox's messages, {@code OutboxTables.messagePrefix()}
      * @throws Unreadable for a message with the outbox prefix whose content is not such a document
      * @throws IllegalStateException when the change event itself is not JSON (Debezium's, never a writer's)
      */
-    static StoredEvent parse(String value) {
+    static StoredEvent parse(String value, String prefix) {
         if (value == null) {
             return null;
         }
         try {
             JsonNode root = JSON.readTree(value);
             JsonNode message = root.get("message");
-            if (message == null
-                    || !OutboxMode.MESSAGE_PREFIX.equals(message.path("prefix").asText())) {
+            if (message == null || !prefix.equals(message.path("prefix").asText())) {
                 return null;
             }
             long lsn = root.path("source").path("lsn").asLong();

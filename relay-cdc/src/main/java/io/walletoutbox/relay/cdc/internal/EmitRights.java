@@ -1,8 +1,9 @@
 package io.walletoutbox.relay.cdc.internal;
 
+import io.walletoutbox.outbox.internal.sql.NamedSql;
 import java.util.List;
 import java.util.Optional;
-import org.jdbi.v3.core.Jdbi;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,6 +17,15 @@ public final class EmitRights {
     /** The relay's logger: operators' log settings name the relay, not how its code is split. */
     private static final Logger log = LoggerFactory.getLogger(CdcRelayImpl.class);
 
+    private static final NamedSql OPEN = NamedSql.of("""
+            SELECT p.oid::regprocedure::text AS function, quote_ident(current_user) AS user
+            FROM pg_proc p
+            WHERE p.proname = 'pg_logical_emit_message'
+              AND p.pronamespace = 'pg_catalog'::regnamespace
+              AND has_function_privilege('public', p.oid, 'EXECUTE')
+            ORDER BY p.oid
+            """);
+
     private EmitRights() {}
 
     /** The overloads of {@code pg_logical_emit_message} PUBLIC may execute, and this session's user, quoted. */
@@ -26,10 +36,10 @@ public final class EmitRights {
      * with the statements that close it; nothing otherwise. A failed check is logged at debug level and does not
      * stop the relay.
      */
-    static void warnIfPublicMayEmit(Jdbi jdbi, String instanceId) {
+    static void warnIfPublicMayEmit(DataSource dataSource, String instanceId) {
         Optional<String> statements;
         try {
-            statements = statements(jdbi);
+            statements = statements(dataSource);
         } catch (RuntimeException e) {
             log.debug("CDC relay {}: could not check who may emit logical messages: {}", instanceId, e.toString());
             return;
@@ -49,17 +59,11 @@ public final class EmitRights {
      * pg_proc}: PostgreSQL 17 replaced {@code (boolean,text,text)} and {@code (boolean,text,bytea)} by the same with
      * a fourth argument, so a signature written out would name no function on one version or the other.
      */
-    public static Optional<String> statements(Jdbi jdbi) {
-        List<Open> open = jdbi.withHandle(h -> h.createQuery("""
-                        SELECT p.oid::regprocedure::text AS function, quote_ident(current_user) AS user
-                        FROM pg_proc p
-                        WHERE p.proname = 'pg_logical_emit_message'
-                          AND p.pronamespace = 'pg_catalog'::regnamespace
-                          AND has_function_privilege('public', p.oid, 'EXECUTE')
-                        ORDER BY p.oid
-                        """)
-                .map((rs, ctx) -> new Open(rs.getString("function"), rs.getString("user")))
-                .list());
+    public static Optional<String> statements(DataSource dataSource) {
+        List<Open> open = Connections.with(
+                dataSource,
+                "reading who may emit logical messages",
+                h -> OPEN.on(h).list(rs -> new Open(rs.getString("function"), rs.getString("user"))));
         if (open.isEmpty()) {
             return Optional.empty();
         }

@@ -1,6 +1,5 @@
 package io.walletoutbox.relay.cdc.internal;
 
-import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.relay.cdc.CdcConfig;
 import java.util.Properties;
 
@@ -42,7 +41,8 @@ final class EngineProperties {
         p.setProperty("snapshot.mode", "no_data");
         // No table is captured: the outbox is made of logical decoding messages.
         p.setProperty("table.include.list", "public\\.walletoutbox_no_table");
-        p.setProperty("message.prefix.include.list", OutboxMode.MESSAGE_PREFIX + "," + HEARTBEAT_PREFIX);
+        // This outbox's messages only: other outboxes of the database (OutboxTables) write with prefixes of their own.
+        p.setProperty("message.prefix.include.list", config.tables().messagePrefix() + "," + HEARTBEAT_PREFIX);
         p.setProperty(
                 "heartbeat.interval.ms",
                 Long.toString(config.heartbeatInterval().toMillis()));

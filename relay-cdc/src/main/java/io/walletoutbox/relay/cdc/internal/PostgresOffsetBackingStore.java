@@ -41,7 +41,8 @@ public final class PostgresOffsetBackingStore extends MemoryOffsetBackingStore {
         password = originals.getOrDefault(PASSWORD, "");
         table = required(originals, TABLE);
         engine = required(originals, ENGINE);
-        if (!table.matches("[a-z_][a-z0-9_]{0,62}")) {
+        // As CdcConfig validates it: an identifier, perhaps schema-qualified; it is written into the statements.
+        if (!table.matches("([a-z_][a-z0-9_]{0,62}\\.)?[a-z_][a-z0-9_]{0,62}")) {
             throw new IllegalStateException("invalid offsets table name " + table);
         }
     }

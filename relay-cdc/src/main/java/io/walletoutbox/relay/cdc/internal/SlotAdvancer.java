@@ -1,8 +1,9 @@
 package io.walletoutbox.relay.cdc.internal;
 
+import io.walletoutbox.outbox.internal.sql.NamedSql;
 import io.walletoutbox.relay.internal.PeriodicTask;
 import java.time.Duration;
-import org.jdbi.v3.core.Jdbi;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,15 +34,26 @@ public final class SlotAdvancer implements AutoCloseable {
     /** Confirmed WAL beyond {@code restart_lsn} that makes a snapshot worth logging. */
     public static final long MIN_GAP_BYTES = 1024 * 1024;
 
-    private final Jdbi jdbi;
+    private static final NamedSql IN_RECOVERY = NamedSql.of("SELECT pg_is_in_recovery()");
+    private static final NamedSql MAY_LOG_SNAPSHOT = NamedSql.of("""
+            SELECT coalesce(has_function_privilege(
+                to_regprocedure('pg_log_standby_snapshot()'), 'EXECUTE'), false)
+            """);
+    private static final NamedSql BEHIND = NamedSql.of("""
+            SELECT coalesce(confirmed_flush_lsn - restart_lsn >= :gap, false)
+            FROM pg_replication_slots WHERE slot_name = :slot
+            """);
+    private static final NamedSql LOG_SNAPSHOT = NamedSql.of("SELECT pg_log_standby_snapshot()::text");
+
+    private final DataSource dataSource;
     private final String slot;
     private final String instanceId;
     private final PeriodicTask task;
     /** Null until known: whether this user may call {@code pg_log_standby_snapshot()} on this server. */
     private Boolean allowed;
 
-    public SlotAdvancer(Jdbi jdbi, String slot, String instanceId) {
-        this.jdbi = jdbi;
+    public SlotAdvancer(DataSource dataSource, String slot, String instanceId) {
+        this.dataSource = dataSource;
         this.slot = slot;
         this.instanceId = instanceId;
         this.task = new PeriodicTask("relay-cdc-" + instanceId + "-slot", INTERVAL, this::advanceIfBehind, e -> {
@@ -57,17 +69,12 @@ public final class SlotAdvancer implements AutoCloseable {
 
     /** One check: logs a running-transactions snapshot when the slot's restart point lags what it confirmed. */
     public boolean advanceIfBehind() {
-        return jdbi.withHandle(h -> {
+        return Connections.with(dataSource, "CDC slot check", h -> {
             if (allowed == null) {
-                if (h.createQuery("SELECT pg_is_in_recovery()")
-                        .mapTo(Boolean.class)
-                        .one()) {
+                if (IN_RECOVERY.on(h).one(rs -> rs.getBoolean(1))) {
                     return false; // a standby (the relay reads the primary's slot): asked again next time
                 }
-                allowed = h.createQuery("""
-                                SELECT coalesce(has_function_privilege(
-                                    to_regprocedure('pg_log_standby_snapshot()'), 'EXECUTE'), false)
-                                """).mapTo(Boolean.class).one();
+                allowed = MAY_LOG_SNAPSHOT.on(h).one(rs -> rs.getBoolean(1));
                 if (!allowed) {
                     log.info(
                             "CDC relay {}: the database user may not call pg_log_standby_snapshot() (PostgreSQL 16"
@@ -80,19 +87,13 @@ public final class SlotAdvancer implements AutoCloseable {
             if (!allowed) {
                 return false;
             }
-            boolean behind = h.createQuery("""
-                            SELECT coalesce(confirmed_flush_lsn - restart_lsn >= :gap, false)
-                            FROM pg_replication_slots WHERE slot_name = :slot
-                            """)
+            boolean behind = BEHIND.on(h)
                     .bind("gap", MIN_GAP_BYTES)
                     .bind("slot", slot)
-                    .mapTo(Boolean.class)
-                    .findOne()
+                    .findOne(rs -> rs.getBoolean(1))
                     .orElse(false);
             if (behind) {
-                h.createQuery("SELECT pg_log_standby_snapshot()::text")
-                        .mapTo(String.class)
-                        .one();
+                LOG_SNAPSHOT.on(h).one(rs -> rs.getString(1));
             }
             return behind;
         });

@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -162,7 +163,7 @@ public final class CdcBenchmark {
                             .publicationName("bench_cdc_" + keys)
                             .build();
                     try {
-                        cdc = drainCdc(jdbi, bootstrap, config, events, size, keys);
+                        cdc = drainCdc(jdbi, db, bootstrap, config, events, size, keys);
                         cdcLatency = latency(
                                 jdbi,
                                 bootstrap,
@@ -175,9 +176,9 @@ public final class CdcBenchmark {
                                 true);
                     } finally {
                         awaitInactive(jdbi, config.slotName());
-                        CdcSlots.drop(jdbi, config);
+                        CdcSlots.drop(db, config);
                         awaitInactive(jdbi, latencyConfig.slotName());
-                        CdcSlots.drop(jdbi, latencyConfig);
+                        CdcSlots.drop(db, latencyConfig);
                     }
                 }
             }
@@ -449,18 +450,19 @@ public final class CdcBenchmark {
         return wal;
     }
 
-    private static Drain drainCdc(Jdbi jdbi, String bootstrap, CdcConfig config, int events, int size, int keys)
+    private static Drain drainCdc(
+            Jdbi jdbi, DataSource dataSource, String bootstrap, CdcConfig config, int events, int size, int keys)
             throws Exception {
         String topic = newTopic(bootstrap, "bench-cdc");
-        CdcSlots.ensurePublication(jdbi, config);
-        CdcSlots.ensureSlot(jdbi, config);
+        CdcSlots.ensurePublication(dataSource, config);
+        CdcSlots.ensureSlot(dataSource, config);
         long wal0 = walLsn(jdbi);
         fill(jdbi, OutboxMode.LOGICAL_MESSAGE, topic, events, size, keys);
         var acks = new AtomicLong();
         long start = System.nanoTime();
         long firstAck;
         try (Relay relay = CdcRelay.create(
-                jdbi,
+                dataSource,
                 KafkaProducers.create(bootstrap, "bench-cdc", infrastructure.kafkaSettings()),
                 config.toBuilder().parkingPolicy(topic, POLICY).topics(topic).build(),
                 counting(acks, null))) {
@@ -514,7 +516,8 @@ public final class CdcBenchmark {
                                 .build(),
                         counting(acks, latencies, acksAt))
                 : CdcRelay.create(
-                        jdbi,
+                        // Shared with the polling relay's runs (and TracingPairs), which hand over a Jdbi.
+                        JdbiOutbox.dataSource(jdbi),
                         KafkaProducers.create(bootstrap, "bench-latency", infrastructure.kafkaSettings()),
                         cdc.toBuilder()
                                 .parkingPolicy(topic, POLICY)

@@ -291,8 +291,8 @@ public final class SoakBenchmark {
                     .parkingPolicy(topic, POLICY)
                     .topics(topic)
                     .build();
-            CdcSlots.ensurePublication(jdbi, config);
-            CdcSlots.ensureSlot(jdbi, config);
+            CdcSlots.ensurePublication(ds, config);
+            CdcSlots.ensureSlot(ds, config);
             long wal0 = lsn(jdbi);
             var acks = new Acks();
             var writer =
@@ -305,7 +305,7 @@ public final class SoakBenchmark {
             long walDir;
             try {
                 try (Relay relay = CdcRelay.create(
-                        jdbi,
+                        ds,
                         KafkaProducers.create(bootstrap, "soak-cdc", infrastructure.kafkaSettings()),
                         config,
                         acks)) {
@@ -347,7 +347,7 @@ public final class SoakBenchmark {
                                 .one())) {
                     Thread.sleep(100);
                 }
-                CdcSlots.drop(jdbi, config);
+                CdcSlots.drop(ds, config);
             }
             long wal = lsn(jdbi) - wal0;
             String offsets = jdbi.withHandle(
