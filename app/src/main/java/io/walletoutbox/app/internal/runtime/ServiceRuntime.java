@@ -166,7 +166,7 @@ public final class ServiceRuntime implements AutoCloseable {
         Optional<Relay> startedRelay = Optional.empty();
         if (config.runs(Role.RELAY)) {
             Relay started = RelayWiring.startRelay(
-                    config, infra, jdbi, outboxSetup, relayMetrics, instanceId, registry, closer);
+                    config, infra, jdbi, dataSource, outboxSetup, relayMetrics, instanceId, registry, closer);
             relayRef.set(started);
             startedRelay = Optional.of(started);
         }
