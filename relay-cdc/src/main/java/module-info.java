@@ -13,6 +13,7 @@ module io.walletoutbox.relay.cdc {
     requires transitive io.walletoutbox.relay;
     // Its API takes a Jdbi (CdcRelay, CdcSlots, CdcSlotMonitor): the module's own requirement.
     requires transitive org.jdbi.v3.core;
+    requires transitive micrometer.core;
     requires debezium.api;
     requires connect.runtime;
     requires com.fasterxml.jackson.databind;

@@ -152,11 +152,12 @@ class IdenticalRecordsIT {
                     .topics(topic)
                     .recordMapping(mapping)
                     .build();
-            Jdbi jdbi = Jdbi.create(fixture.pool("relay", 3));
+            var pool = fixture.pool("relay", 3);
+            Jdbi jdbi = Jdbi.create(pool);
             var producer = KafkaProducers.create(fixture.infra.bootstrapServers(), config.instanceId());
             Relay relay;
             if (mode == OutboxMode.TABLE) {
-                relay = PollingRelay.create(jdbi, producer, config, RelayMetrics.NONE);
+                relay = PollingRelay.create(pool, producer, config, RelayMetrics.NONE);
             } else {
                 var cdc = CdcTestSupport.config(config.instanceId(), fixture.url, fixture.infra.user(), config);
                 fixture.register(CdcTestSupport.dropper(fixture.jdbi, cdc));
