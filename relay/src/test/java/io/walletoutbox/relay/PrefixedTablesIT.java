@@ -106,7 +106,17 @@ class PrefixedTablesIT {
             UUID first = insert("shop.shop_outbox_event", TOPIC, "order-1", 0);
             relay.start();
             await(() -> count("shop.shop_outbox_event") == 0, Duration.ofSeconds(30), "the first event published");
-            // The worker found nothing more and waits a minute now: the probe must see the next one.
+            // The probe reads the prefixed table's sequence (and has read it before the next insert, which it then
+            // sees move); the worker found nothing more and waits a minute now: only the probe can wake it in time.
+            await(
+                    () -> fixture.jdbi.withHandle(
+                            h -> h.createQuery("""
+                                    SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+                                                   WHERE datname = current_database()
+                                                     AND query = 'SELECT last_value FROM shop.shop_outbox_event_id_seq')
+                                    """).mapTo(Boolean.class).one()),
+                    Duration.ofSeconds(30),
+                    "the probe to read shop.shop_outbox_event's id sequence");
             insert("public.outbox_event", TOPIC, "order-x", 0);
             UUID second = insert("shop.shop_outbox_event", TOPIC, "order-1", 1);
             await(() -> count("shop.shop_outbox_event") == 0, Duration.ofSeconds(30), "the second event published");
