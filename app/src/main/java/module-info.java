@@ -10,6 +10,7 @@ module io.walletoutbox.app {
     requires io.walletoutbox.provider;
     requires io.walletoutbox.embedded;
     requires io.javalin;
+    requires org.jdbi.v3.core;
     requires micrometer.core;
     requires micrometer.registry.prometheus;
     requires com.zaxxer.hikari;

@@ -135,6 +135,27 @@ class LibraryArtifactsTest {
                 "the Jdbi adapter requires Jdbi transitively: " + adapter.values());
     }
 
+    /**
+     * The polling relay and the test kit need neither Jdbi nor Flyway at run time, and Micrometer only for the
+     * relay's meter binder (issue 24): neither descriptor requires Jdbi, Flyway or the Jdbi adapter; the relay requires
+     * Micrometer only {@code static}, the kit not at all (see also {@code RelayAloneIT}).
+     */
+    @Test
+    void relayAndTestKitRequireNoJdbiAndMicrometerOnlyStatically() throws IOException {
+        for (String module : List.of("io.walletoutbox.relay", "io.walletoutbox.outbox.testkit")) {
+            Map<String, ModuleDescriptor.Requires> requires = requires(module);
+            for (String absent : List.of("org.jdbi.v3.core", "io.walletoutbox.outbox.jdbi", "flyway.core")) {
+                assertFalse(requires.containsKey(absent), module + " requires " + absent + ": " + requires.values());
+            }
+            ModuleDescriptor.Requires micrometer = requires.get("micrometer.core");
+            assertTrue(
+                    micrometer == null
+                            || (micrometer.modifiers().contains(ModuleDescriptor.Requires.Modifier.STATIC)
+                                    && !micrometer.modifiers().contains(ModuleDescriptor.Requires.Modifier.TRANSITIVE)),
+                    module + " requires Micrometer other than static: " + micrometer);
+        }
+    }
+
     /** The {@code requires} of module {@code name}, as compiled (its module-info.class on this test's class path). */
     private static Map<String, ModuleDescriptor.Requires> requires(String name) throws IOException {
         ClassLoader loader = LibraryArtifactsTest.class.getClassLoader();

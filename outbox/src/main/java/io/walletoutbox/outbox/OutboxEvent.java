@@ -210,6 +210,18 @@ public record OutboxEvent(
      * @return true for text
      */
     public boolean storedAsText() {
+        return storedAsText(payload, contentType);
+    }
+
+    /**
+     * {@link #storedAsText()} for any payload and content type: the one rule of every writer, and of a relay that
+     * parks an event it read elsewhere (the CDC relay).
+     *
+     * @param payload the bytes
+     * @param contentType their media type
+     * @return true when they are stored as text
+     */
+    public static boolean storedAsText(byte[] payload, String contentType) {
         return textual(contentType) && utf8WithoutNul(payload);
     }
 

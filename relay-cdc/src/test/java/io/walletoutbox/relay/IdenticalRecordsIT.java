@@ -35,6 +35,13 @@ class IdenticalRecordsIT {
         var pollingById = byId(polling, RecordMapping.CLOUD_EVENTS);
         var cdcById = byId(cdc, RecordMapping.CLOUD_EVENTS);
         assertIdentical(events, pollingById, cdcById);
+        // Any payload's bytes unchanged, with its content type: JSON text, bytes that are not UTF-8, text/plain.
+        for (OutboxEvent e : events) {
+            for (var record : List.of(pollingById.get(e.id()), cdcById.get(e.id()))) {
+                assertArrayEquals(e.payload(), record.value(), "the payload's bytes of " + e);
+                assertEquals(e.contentType(), TopicReader.header(record, "content-type"), "content type of " + e);
+            }
+        }
         // ce_time at PostgreSQL's microsecond precision, whatever the writer's Instant had.
         assertEquals(
                 "2026-11-27T13:15:02.12345",
@@ -107,7 +114,29 @@ class IdenticalRecordsIT {
                         "{}",
                         Map.of(),
                         Instant.parse("1999-12-31T23:59:59.999999500Z")),
-                OutboxEvent.of("Wallet", "w-1", "BillPaymentFailed", "ignored", "{\"seq\":3}"));
+                OutboxEvent.of("Wallet", "w-1", "BillPaymentFailed", "ignored", "{\"seq\":3}"),
+                // bytes of another content type, NUL and invalid UTF-8 included, and a long one (Base64 lines)
+                OutboxEvent.of(
+                        "Wallet",
+                        "w-3",
+                        "Snapshot",
+                        "ignored",
+                        new byte[] {0x0a, 0x00, (byte) 0xff, (byte) 0xc3, 0x28, 0x10},
+                        "application/x-protobuf"),
+                OutboxEvent.of("Wallet", "w-3", "Snapshot", "ignored", LONG_BYTES, "application/octet-stream"),
+                OutboxEvent.of(
+                        "Wallet",
+                        "w-3",
+                        "Note",
+                        "ignored",
+                        "caf\u00e9".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        "text/plain; charset=utf-8"));
+    }
+
+    private static final byte[] LONG_BYTES = new byte[5000];
+
+    static {
+        new java.util.Random(7).nextBytes(LONG_BYTES);
     }
 
     private static Map<UUID, ConsumerRecord<String, byte[]>> byId(
@@ -159,7 +188,7 @@ class IdenticalRecordsIT {
             var producer = KafkaProducers.create(fixture.infra.bootstrapServers(), config.instanceId());
             Relay relay;
             if (mode == OutboxMode.TABLE) {
-                relay = PollingRelay.create(jdbi, producer, config, RelayMetrics.NONE);
+                relay = PollingRelay.create(dataSource, producer, config, RelayMetrics.NONE);
             } else {
                 var cdc = CdcTestSupport.config(config.instanceId(), fixture.url, fixture.infra.user(), config);
                 fixture.register(CdcTestSupport.dropper(CdcTestSupport.dataSource(fixture), cdc));

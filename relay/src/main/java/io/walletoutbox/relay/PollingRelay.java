@@ -3,8 +3,9 @@ package io.walletoutbox.relay;
 import io.walletoutbox.relay.internal.OutboxVacuum;
 import io.walletoutbox.relay.internal.PollingRelayImpl;
 import io.walletoutbox.relay.internal.RelayHooks;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.Producer;
-import org.jdbi.v3.core.Jdbi;
 
 /**
  * The polling relay. Each worker repeatedly leases up to 8 shards that have events ({@code UPDATE outbox_shard …
@@ -60,28 +61,33 @@ public final class PollingRelay {
     private PollingRelay() {}
 
     /**
-     * A relay over {@code jdbi}'s outbox publishing with {@code producer} (which it closes on close). Not started:
-     * call {@link Relay#start()}. It publishes to {@link RelayConfig#topics()} only; a row naming another topic is
-     * parked at once, never sent ({@link RelayTopics}).
+     * A relay over the outbox in {@code dataSource} ({@link RelayConfig#tables()}) publishing with {@code producer}
+     * (which it closes on close). Not started: call {@link Relay#start()}. It publishes to {@link
+     * RelayConfig#topics()} only; a row naming another topic is parked at once, never sent ({@link RelayTopics}).
+     * Each publishing cycle is a transaction of its own on a connection of {@code dataSource} (auto-commit is put back
+     * after it); the vacuum keeper and the sequence probe use theirs in auto-commit mode.
      *
-     * @param jdbi the outbox database; its pool needs at least {@link RelayConfig#workers()} connections, each
-     *     worker holding one for a whole publishing cycle, plus one for the sequence probe if there is one
+     * @param dataSource the outbox database, the caller's pool (the relay never closes it); it needs at least {@link
+     *     RelayConfig#workers()} connections, each worker holding one for a whole publishing cycle, plus one for the
+     *     sequence probe if there is one and one for the vacuum keeper's checks
      * @param producer made by {@link KafkaProducers#create} or with {@link KafkaProducers#settings}; its {@code
      *     delivery.timeout.ms} must be shorter than {@link RelayConfig#stallTimeout()}
      * @param config the relay's configuration
      * @param metrics where the relay reports what it does; {@link RelayMetrics#NONE} to report nothing
      * @throws IllegalArgumentException when {@code config} names no topics
      */
-    public static Relay create(Jdbi jdbi, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics) {
-        return withVacuum(PollingRelayImpl.create(jdbi, producer, config, metrics, RelayHooks.NONE), jdbi, config);
+    public static Relay create(
+            DataSource dataSource, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics) {
+        return withVacuum(
+                PollingRelayImpl.create(dataSource, producer, config, metrics, RelayHooks.NONE), dataSource, config);
     }
 
     /**
-     * The publishing cycle of a polling relay over {@code jdbi}'s outbox, to run on demand ({@link
+     * The publishing cycle of a polling relay over the outbox in {@code dataSource}, to run on demand ({@link
      * PublishingCycle#runOnce()}) instead of in background workers: what a test kit's {@code drain()} repeats until
      * nothing is left. It starts no thread and no vacuum keeper; closing it closes {@code producer}.
      *
-     * @param jdbi the outbox database; each cycle holds one connection while it runs
+     * @param dataSource the outbox database; each cycle holds one connection while it runs (its own transaction)
      * @param producer made by {@link KafkaProducers#create}, or a test double; used as a single (fixed) producer, so
      *     a {@link ParkingPolicy#BLOCK} key's events go one round trip each
      * @param config the relay's configuration (topics, batch size, {@link RelayConfig#maxAttempts()}, parking
@@ -90,13 +96,13 @@ public final class PollingRelay {
      * @throws IllegalArgumentException when {@code config} names no topics
      */
     public static PublishingCycle cycle(
-            Jdbi jdbi, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics) {
-        return PollingRelayImpl.cycle(jdbi, producer, config, metrics);
+            DataSource dataSource, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics) {
+        return PollingRelayImpl.cycle(dataSource, producer, config, metrics);
     }
 
     /** {@code relay} with the outbox's vacuum keeper ({@code OutboxVacuum}) started and closed along with it. */
-    private static Relay withVacuum(Relay relay, Jdbi jdbi, RelayConfig config) {
-        OutboxVacuum vacuum = new OutboxVacuum(jdbi, config.instanceId());
+    private static Relay withVacuum(Relay relay, DataSource dataSource, RelayConfig config) {
+        OutboxVacuum vacuum = new OutboxVacuum(dataSource, config.instanceId(), config.tables());
         return new Relay() {
             @Override
             public void start() {
@@ -123,7 +129,7 @@ public final class PollingRelay {
     }
 
     /**
-     * As {@link #create(Jdbi, Producer, RelayConfig, RelayMetrics)}, with a factory of producers (each made by
+     * As {@link #create(DataSource, Producer, RelayConfig, RelayMetrics)}, with a factory of producers (each made by
      * {@link KafkaProducers#create} or with {@link KafkaProducers#settings}; the first is made now, the relay closes
      * the last). Prefer this: the relay can then pipeline the events of one key of a {@link ParkingPolicy#BLOCK}
      * topic instead of waiting for each ack before sending the next. When one of them fails while later ones of the
@@ -132,10 +138,11 @@ public final class PollingRelay {
      * relay cannot do that and sends a blocking key's events one round trip each.
      */
     public static Relay create(
-            Jdbi jdbi,
-            java.util.function.Supplier<? extends Producer<String, byte[]>> producers,
+            DataSource dataSource,
+            Supplier<? extends Producer<String, byte[]>> producers,
             RelayConfig config,
             RelayMetrics metrics) {
-        return withVacuum(PollingRelayImpl.create(jdbi, producers, config, metrics, RelayHooks.NONE), jdbi, config);
+        return withVacuum(
+                PollingRelayImpl.create(dataSource, producers, config, metrics, RelayHooks.NONE), dataSource, config);
     }
 }

@@ -22,9 +22,9 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 public interface RecordMapping {
 
     /**
-     * CloudEvents 1.0 in binary mode, the default: key = aggregate id, value = payload as UTF-8, headers {@code
+     * CloudEvents 1.0 in binary mode, the default: key = aggregate id, value = the payload's bytes, headers {@code
      * ce_specversion}, {@code ce_id} (the event id), {@code ce_type}, {@code ce_source} ({@code /} + aggregate type),
-     * {@code ce_time}, {@code content-type}, then the event's own headers in name order ({@link
+     * {@code ce_time}, {@code content-type} (the event's content type), then the event's own headers in name order ({@link
      * OutboxRecords#toRecord}).
      */
     RecordMapping CLOUD_EVENTS = new RecordMapping() {
@@ -46,7 +46,7 @@ public interface RecordMapping {
 
     /**
      * The records of Debezium's outbox event router ({@code io.debezium.transforms.outbox.EventRouter}) with its
-     * default settings: key = aggregate id, value = payload as UTF-8, header {@code id} = the event id; then the
+     * default settings: key = aggregate id, value = the payload's bytes, header {@code id} = the event id; then the
      * event's own headers in name order (a {@code traceparent}, so traces continue). A consumer written for records
      * routed by Kafka Connect reads these unchanged, so a team can move between this relay and Debezium's connector
      * in either direction. The router's default topic ({@code outbox.event.<aggregate type>}) is not imitated: the
@@ -58,12 +58,7 @@ public interface RecordMapping {
             var headers = new RecordHeaders();
             headers.add(DEBEZIUM_ID_HEADER, event.eventId().toString().getBytes(StandardCharsets.UTF_8));
             OutboxRecords.addOwnHeaders(headers, event);
-            return new ProducerRecord<>(
-                    event.topic(),
-                    null,
-                    event.aggregateId(),
-                    event.payload().getBytes(StandardCharsets.UTF_8),
-                    headers);
+            return new ProducerRecord<>(event.topic(), null, event.aggregateId(), event.payload(), headers);
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.walletoutbox.relay;
 
+import io.walletoutbox.outbox.OutboxTables;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -27,6 +28,7 @@ public final class RelayConfig {
     private final Duration probeInterval;
     private final Set<String> topics;
     private final RecordMapping recordMapping;
+    private final OutboxTables tables;
 
     RelayConfig(RelayConfigBuilder b) {
         instanceId = Objects.requireNonNull(b.instanceId, "instanceId");
@@ -66,14 +68,14 @@ public final class RelayConfig {
         }
         topics = RelayTopics.copyOf(b.topics);
         recordMapping = Objects.requireNonNull(b.recordMapping, "recordMapping");
+        tables = Objects.requireNonNull(b.tables, "tables");
     }
 
     /**
      * A builder with the defaults: 4 workers, batches of 500, idle polling from 5 ms to 500 ms, 30 s stall timeout,
      * parking after 5 rejections, retries from 100 ms to 10 s, every topic {@link ParkingPolicy#SKIP}, the sequence
-     * probe every {@link #DEFAULT_PROBE_INTERVAL}, records shaped by {@link RecordMapping#CLOUD_EVENTS}, and no
-     * topics yet: a relay needs {@link
-     * RelayConfigBuilder#topics}.
+     * probe every {@link #DEFAULT_PROBE_INTERVAL}, records shaped by {@link RecordMapping#CLOUD_EVENTS}, the outbox in
+     * {@link OutboxTables#DEFAULTS}, and no topics yet: a relay needs {@link RelayConfigBuilder#topics}.
      *
      * @param instanceId name of this relay instance, in logs and in the metrics' {@code instance} tag; not blank
      */
@@ -156,6 +158,11 @@ public final class RelayConfig {
         return recordMapping;
     }
 
+    /** Where the outbox's tables are: schema and table prefix ({@link RelayConfigBuilder#tables}). */
+    public OutboxTables tables() {
+        return tables;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof RelayConfig c
@@ -171,7 +178,8 @@ public final class RelayConfig {
                 && parkingPolicies.equals(c.parkingPolicies)
                 && probeInterval.equals(c.probeInterval)
                 && topics.equals(c.topics)
-                && recordMapping.equals(c.recordMapping);
+                && recordMapping.equals(c.recordMapping)
+                && tables.equals(c.tables);
     }
 
     @Override
@@ -189,7 +197,8 @@ public final class RelayConfig {
                 parkingPolicies,
                 probeInterval,
                 topics,
-                recordMapping);
+                recordMapping,
+                tables);
     }
 
     @Override
@@ -198,7 +207,8 @@ public final class RelayConfig {
                 + ", minPollInterval=" + minPollInterval + ", maxPollInterval=" + maxPollInterval + ", stallTimeout="
                 + stallTimeout + ", maxAttempts=" + maxAttempts + ", retryBackoff=" + retryBackoff
                 + ", maxRetryBackoff=" + maxRetryBackoff + ", parkingPolicies=" + parkingPolicies
-                + ", probeInterval=" + probeInterval + ", topics=" + topics + ", recordMapping=" + recordMapping + "]";
+                + ", probeInterval=" + probeInterval + ", topics=" + topics + ", recordMapping=" + recordMapping
+                + ", tables=" + tables + "]";
     }
 
     private static Duration requirePositive(Duration d, String name) {

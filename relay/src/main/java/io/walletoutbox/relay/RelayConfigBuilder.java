@@ -1,5 +1,6 @@
 package io.walletoutbox.relay;
 
+import io.walletoutbox.outbox.OutboxTables;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -24,6 +25,7 @@ public final class RelayConfigBuilder {
     Duration probeInterval = RelayConfig.DEFAULT_PROBE_INTERVAL;
     Set<String> topics = Set.of();
     RecordMapping recordMapping = RecordMapping.CLOUD_EVENTS;
+    OutboxTables tables = OutboxTables.DEFAULTS;
 
     RelayConfigBuilder(String instanceId) {
         this.instanceId = instanceId;
@@ -43,6 +45,7 @@ public final class RelayConfigBuilder {
         probeInterval = c.probeInterval();
         topics = c.topics();
         recordMapping = c.recordMapping();
+        tables = c.tables();
     }
 
     /**
@@ -169,6 +172,17 @@ public final class RelayConfigBuilder {
      */
     public RelayConfigBuilder recordMapping(RecordMapping recordMapping) {
         this.recordMapping = recordMapping;
+        return this;
+    }
+
+    /**
+     * Where the outbox's tables are (schema and table prefix): every statement of the relay names them, rendered
+     * once when the relay is made. The same as the writers' ({@code OutboxConfig.tables()}). Default {@link
+     * OutboxTables#DEFAULTS}: {@code outbox_event}, {@code outbox_shard} and {@code outbox_parked} on the
+     * connection's {@code search_path}.
+     */
+    public RelayConfigBuilder tables(OutboxTables tables) {
+        this.tables = tables;
         return this;
     }
 

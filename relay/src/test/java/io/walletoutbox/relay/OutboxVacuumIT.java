@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.walletoutbox.embedded.TestPools;
+import io.walletoutbox.outbox.OutboxTables;
 import io.walletoutbox.relay.internal.OutboxVacuum;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -27,7 +29,7 @@ class OutboxVacuumIT {
     @Test
     void vacuumsOnceDeadRowsPileUpAndOnlyWhileNoOtherInstanceHoldsTheLock() {
         Jdbi jdbi = fixture.jdbi;
-        var vacuum = new OutboxVacuum(jdbi, "vacuum-test");
+        var vacuum = new OutboxVacuum(fixture.dataSource, "vacuum-test", OutboxTables.DEFAULTS);
         assertFalse(vacuum.vacuumIfNeeded(), "an empty table needs no vacuum");
 
         jdbi.useHandle(h -> {
@@ -63,7 +65,7 @@ class OutboxVacuumIT {
     @Test
     void givesTheFilesBackOnlyOnceTheOutboxIsEmpty() {
         Jdbi jdbi = fixture.jdbi;
-        var vacuum = new OutboxVacuum(jdbi, "vacuum-truncate-test");
+        var vacuum = new OutboxVacuum(fixture.dataSource, "vacuum-truncate-test", OutboxTables.DEFAULTS);
         jdbi.useHandle(h -> {
             h.execute("ALTER TABLE outbox_event SET (autovacuum_enabled = false)");
             // A backlog of 80,000 events (about 11 MB of heap, 7 MB of indexes), then all but the first published:
@@ -115,8 +117,10 @@ class OutboxVacuumIT {
                     FROM generate_series(1, 80000) g
                     """);
         });
-        Jdbi runtime = Jdbi.create(fixture.url, user, "pw");
-        var vacuum = new OutboxVacuum(runtime, "vacuum-runtime-test");
+        var runtimeUser = fixture.register(
+                TestPools.pool(fixture.url, 2).user(user, "pw").name("runtime").open());
+        Jdbi runtime = Jdbi.create(runtimeUser);
+        var vacuum = new OutboxVacuum(runtimeUser, "vacuum-runtime-test", OutboxTables.DEFAULTS);
         assertTrue(indexBytes(owner) >= OutboxVacuum.REINDEX_MIN_BYTES, "large indexes: " + indexBytes(owner));
         assertFalse(vacuum.vacuumIfNeeded(), "may not vacuum");
         assertTrue(indexBytes(owner) >= OutboxVacuum.REINDEX_MIN_BYTES, "not empty: the function leaves them");
@@ -124,7 +128,7 @@ class OutboxVacuumIT {
         runtime.useHandle(h -> h.execute("DELETE FROM outbox_event"));
         await(() -> deadTuples(owner) >= OutboxVacuum.DEAD_TUPLES, LONG, "the deletes to show as dead tuples");
         // the check a moment later (after TRUNCATE_RETRY: the function found the outbox not empty before)
-        var later = new OutboxVacuum(runtime, "vacuum-runtime-test-2");
+        var later = new OutboxVacuum(runtimeUser, "vacuum-runtime-test-2", OutboxTables.DEFAULTS);
         assertFalse(later.vacuumIfNeeded(), "still may not vacuum");
         assertNull(lastVacuum(owner), "nobody vacuumed");
         long rebuilt = indexBytes(owner);

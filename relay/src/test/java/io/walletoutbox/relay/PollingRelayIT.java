@@ -20,12 +20,12 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.config.ConfigResource;
-import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,13 +37,13 @@ class PollingRelayIT extends RelayContractIT {
 
     @Override
     protected Relay newRelay(
-            Jdbi jdbi,
+            DataSource dataSource,
             java.util.function.Supplier<Producer<String, byte[]>> producers,
             RelayConfig config,
             RelayMetrics metrics,
             RelayHooks hooks) {
         // The renewable form, as the service should use it: a blocking key's events pipelined.
-        return PollingRelayImpl.create(jdbi, producers, config, metrics, hooks);
+        return PollingRelayImpl.create(dataSource, producers, config, metrics, hooks);
     }
 
     @Test

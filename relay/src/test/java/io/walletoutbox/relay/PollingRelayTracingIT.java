@@ -4,19 +4,19 @@ import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.relay.internal.PollingRelayImpl;
 import io.walletoutbox.relay.internal.RelayHooks;
 import java.util.function.Supplier;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.Producer;
-import org.jdbi.v3.core.Jdbi;
 
 /** The relays' spans for the polling relay: a {@code relay cycle} span per lease that carried events. */
 class PollingRelayTracingIT extends RelayTracingContractIT {
     @Override
     protected Relay newRelay(
-            Jdbi jdbi,
+            DataSource dataSource,
             Supplier<Producer<String, byte[]>> producers,
             RelayConfig config,
             RelayMetrics metrics,
             RelayHooks hooks) {
-        return PollingRelayImpl.create(jdbi, producers, config, metrics, hooks);
+        return PollingRelayImpl.create(dataSource, producers, config, metrics, hooks);
     }
 
     @Override

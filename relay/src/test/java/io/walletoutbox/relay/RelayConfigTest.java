@@ -3,7 +3,9 @@ package io.walletoutbox.relay;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.walletoutbox.outbox.OutboxTables;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -143,5 +145,18 @@ class RelayConfigTest {
                 NullPointerException.class,
                 () -> VALID.toBuilder().topics(withNull).build());
         assertThrows(UnsupportedOperationException.class, () -> c.topics().add("y"));
+    }
+
+    @Test
+    void tablesDefaultToTodaysNamesAndAreCopiedComparedAndShown() {
+        assertEquals(OutboxTables.DEFAULTS, VALID.tables());
+        var shop = VALID.toBuilder().tables(OutboxTables.of("shop", "shop_")).build();
+        assertEquals(OutboxTables.of("shop", "shop_"), shop.tables());
+        assertEquals(shop, shop.toBuilder().build());
+        assertEquals(shop.hashCode(), shop.toBuilder().build().hashCode());
+        assertNotEquals(VALID, shop);
+        assertTrue(shop.toString().contains("shop.shop_outbox_event"), shop.toString());
+        assertThrows(
+                NullPointerException.class, () -> VALID.toBuilder().tables(null).build());
     }
 }

@@ -64,15 +64,32 @@ abstract class RelayContractIT {
     RelayFixture fixture;
 
     /**
-     * A relay of the implementation under test over {@code jdbi}, not yet started. {@code hooks} are the polling
-     * relay's test seams; a relay without such seams ignores them.
+     * A relay of the implementation under test over {@code dataSource} (a pool of its own), not yet started. {@code
+     * hooks} are the polling relay's test seams; a relay without such seams ignores them. By default the relay is
+     * made by {@link #newRelay(Jdbi, java.util.function.Supplier, RelayConfig, RelayMetrics, RelayHooks)} over a Jdbi on the pool, for
+     * relays whose API still takes a Jdbi.
      */
-    protected abstract Relay newRelay(
+    protected Relay newRelay(
+            javax.sql.DataSource dataSource,
+            java.util.function.Supplier<Producer<String, byte[]>> producers,
+            RelayConfig config,
+            RelayMetrics metrics,
+            RelayHooks hooks) {
+        return newRelay(Jdbi.create(dataSource), producers, config, metrics, hooks);
+    }
+
+    /**
+     * A relay of the implementation under test over {@code jdbi}, for relays whose API takes a Jdbi; not called when
+     * {@link #newRelay(javax.sql.DataSource, java.util.function.Supplier, RelayConfig, RelayMetrics, RelayHooks)} is overridden.
+     */
+    protected Relay newRelay(
             Jdbi jdbi,
             java.util.function.Supplier<Producer<String, byte[]>> producers,
             RelayConfig config,
             RelayMetrics metrics,
-            RelayHooks hooks);
+            RelayHooks hooks) {
+        throw new UnsupportedOperationException("override newRelay(DataSource, ...) or newRelay(Jdbi, ...)");
+    }
 
     /** How the relay under test wants events written: {@link OutboxMode#TABLE} unless overridden. */
     protected OutboxMode outboxMode() {
@@ -121,12 +138,12 @@ abstract class RelayContractIT {
             int deliveryTimeoutMs,
             RelayMetrics metrics,
             RelayHooks hooks) {
-        Jdbi jdbi = Jdbi.create(fixture.pool(config.instanceId(), config.workers() + 1));
+        var pool = fixture.pool(config.instanceId(), config.workers() + 1);
         java.util.function.Supplier<Producer<String, byte[]>> producers = () -> new KafkaProducer<>(
                 KafkaProducers.settings(bootstrapServers, config.instanceId(), deliveryTimeoutMs),
                 new StringSerializer(),
                 new ByteArraySerializer());
-        Relay relay = newRelay(jdbi, producers, config, fixture.countingAcks(metrics), hooks);
+        Relay relay = newRelay(pool, producers, config, fixture.countingAcks(metrics), hooks);
         fixture.register(relay);
         relay.start();
         return relay;
@@ -250,6 +267,7 @@ abstract class RelayContractIT {
                 e.type(),
                 e.topic(),
                 e.payload(),
+                e.contentType(),
                 e.headers(),
                 e.createdAt().truncatedTo(ChronoUnit.MICROS));
     }
@@ -324,6 +342,7 @@ abstract class RelayContractIT {
                     r2.type(),
                     r2.topic(),
                     r2.payload(),
+                    r2.contentType(),
                     r2.headers(),
                     r2.createdAt()));
             assertEquals(expected.key(), published.key());
@@ -386,7 +405,7 @@ abstract class RelayContractIT {
         var refusal = org.junit.jupiter.api.Assertions.assertThrows(
                 IllegalArgumentException.class,
                 () -> newRelay(
-                        fixture.jdbi,
+                        fixture.dataSource,
                         org.apache.kafka.clients.producer.MockProducer::new,
                         config("relay-no-topics").build(),
                         RelayMetrics.NONE,

@@ -26,7 +26,11 @@ import org.jdbi.v3.core.Jdbi;
 final class RelayFixture implements AutoCloseable {
     final SharedInfrastructure infra = SharedInfrastructure.get();
     final String url;
+    /** The writer's pool: what a polling relay takes ({@code PollingRelay.create}). */
+    final HikariDataSource dataSource;
+    /** The same pool through Jdbi, for the tests' own statements and for relays that take a Jdbi. */
     final Jdbi jdbi;
+
     final OutboxAdmin admin;
     private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
     private volatile Runnable afterCommit = () -> {};
@@ -43,6 +47,7 @@ final class RelayFixture implements AutoCloseable {
         url = infra.newDatabase(name);
         HikariDataSource ds = pool("writer", 4);
         OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS);
+        dataSource = ds;
         jdbi = Jdbi.create(ds);
         admin = OutboxAdmin.create(ds, mode);
         // Through the Jdbi adapter, as the service writes: the wake-up runs once a handle's transaction commits.

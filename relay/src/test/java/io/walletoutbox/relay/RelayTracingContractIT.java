@@ -57,13 +57,33 @@ abstract class RelayTracingContractIT {
     RelayFixture fixture;
     InMemorySpanExporter exported;
 
-    /** A relay of the implementation under test, not yet started (as {@link RelayContractIT#newRelay}). */
-    protected abstract Relay newRelay(
+    /**
+     * A relay of the implementation under test over {@code dataSource} (a pool of its own), not yet started. {@code
+     * hooks} are the polling relay's test seams; a relay without such seams ignores them. By default the relay is
+     * made by {@link #newRelay(Jdbi, Supplier, RelayConfig, RelayMetrics, RelayHooks)} over a Jdbi on the pool, for
+     * relays whose API still takes a Jdbi.
+     */
+    protected Relay newRelay(
+            javax.sql.DataSource dataSource,
+            Supplier<Producer<String, byte[]>> producers,
+            RelayConfig config,
+            RelayMetrics metrics,
+            RelayHooks hooks) {
+        return newRelay(Jdbi.create(dataSource), producers, config, metrics, hooks);
+    }
+
+    /**
+     * A relay of the implementation under test over {@code jdbi}, for relays whose API takes a Jdbi; not called when
+     * {@link #newRelay(javax.sql.DataSource, Supplier, RelayConfig, RelayMetrics, RelayHooks)} is overridden.
+     */
+    protected Relay newRelay(
             Jdbi jdbi,
             Supplier<Producer<String, byte[]>> producers,
             RelayConfig config,
             RelayMetrics metrics,
-            RelayHooks hooks);
+            RelayHooks hooks) {
+        throw new UnsupportedOperationException("override newRelay(DataSource, ...) or newRelay(Jdbi, ...)");
+    }
 
     /** How the relay under test wants events written. */
     protected abstract OutboxMode outboxMode();
@@ -103,12 +123,12 @@ abstract class RelayTracingContractIT {
     }
 
     void start(RelayConfig config) {
-        Jdbi jdbi = Jdbi.create(fixture.pool(config.instanceId(), config.workers() + 1));
+        var pool = fixture.pool(config.instanceId(), config.workers() + 1);
         Supplier<Producer<String, byte[]>> producers = () -> new KafkaProducer<>(
                 KafkaProducers.settings(fixture.infra.bootstrapServers(), config.instanceId(), 20_000),
                 new StringSerializer(),
                 new ByteArraySerializer());
-        Relay relay = newRelay(jdbi, producers, config, fixture.countingAcks(RelayMetrics.NONE), RelayHooks.NONE);
+        Relay relay = newRelay(pool, producers, config, fixture.countingAcks(RelayMetrics.NONE), RelayHooks.NONE);
         fixture.register(relay);
         relay.start();
     }

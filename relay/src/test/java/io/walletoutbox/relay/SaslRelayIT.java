@@ -28,7 +28,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -123,9 +122,11 @@ class SaslRelayIT {
     private Relay relay(String instanceId, Map<String, Object> security, RelayMetrics metrics) {
         RelayConfig config =
                 RelayContractIT.config(instanceId).topics("sasl-relay").build();
-        Jdbi jdbi = Jdbi.create(fixture.pool(instanceId, config.workers() + 1));
         Relay relay = PollingRelay.create(
-                jdbi, KafkaProducers.create(kafka.bootstrapServers(), instanceId, security), config, metrics);
+                fixture.pool(instanceId, config.workers() + 1),
+                KafkaProducers.create(kafka.bootstrapServers(), instanceId, security),
+                config,
+                metrics);
         relay.start();
         return relay;
     }

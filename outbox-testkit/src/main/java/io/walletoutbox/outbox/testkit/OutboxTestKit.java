@@ -1,8 +1,7 @@
 package io.walletoutbox.outbox.testkit;
 
-import io.walletoutbox.outbox.OutboxAdmin;
 import io.walletoutbox.outbox.OutboxMode;
-import io.walletoutbox.outbox.jdbi.JdbiOutbox;
+import io.walletoutbox.outbox.OutboxTables;
 import io.walletoutbox.outbox.testkit.internal.AckLog;
 import io.walletoutbox.outbox.testkit.internal.AckRecordingProducer;
 import io.walletoutbox.outbox.testkit.internal.OutboxQueries;
@@ -17,12 +16,12 @@ import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.Producer;
-import org.jdbi.v3.core.Jdbi;
 
 /**
  * Publishes a test's outbox events deterministically and asserts on the outcome, without sleeps. Made by {@link
- * #builder(Jdbi)}; one kit per test (or per test class), closed at its end.
+ * #builder(DataSource)}; one kit per test (or per test class), closed at its end.
  *
  * <ul>
  *   <li>{@link #drain()} runs the polling relay's publishing cycle on the test's thread until every committed event
@@ -34,10 +33,11 @@ import org.jdbi.v3.core.Jdbi;
  *
  * <p>Records go to the producer given to the builder (a real Kafka producer, or a {@link RecordingProducer}, the
  * default); the kit sees their acknowledgements through a wrapper, and never closes a producer it was given. The
- * outbox is the one the service writes to in {@link OutboxMode#TABLE}; its schema must have been migrated.
+ * outbox is the one the service writes to in {@link OutboxMode#TABLE}, in the tables of the relay configuration
+ * ({@link RelayConfig#tables()}); its schema must have been migrated. The kit needs no Jdbi: it works on plain JDBC.
  */
 public final class OutboxTestKit implements AutoCloseable {
-    private final Jdbi jdbi;
+    private final DataSource dataSource;
     private final RelayConfig config;
     private final RelayMetrics metrics;
     private final Duration drainTimeout;
@@ -47,26 +47,26 @@ public final class OutboxTestKit implements AutoCloseable {
     private final AckLog drained = new AckLog();
     private final PublishingCycle cycle;
     private final OutboxQueries queries;
-    private final OutboxAdmin admin;
     private final List<Relay> relays = new ArrayList<>();
 
     private OutboxTestKit(OutboxTestKitBuilder b, RelayConfig config) {
-        this.jdbi = b.jdbi;
+        this.dataSource = b.dataSource;
         this.config = config;
         this.metrics = b.metrics;
         this.drainTimeout = b.drainTimeout;
         this.ownsProducer = b.producer == null;
         this.producer = ownsProducer ? new RecordingProducer() : b.producer;
-        this.cycle = PollingRelay.cycle(jdbi, new AckRecordingProducer(producer, drained), config, metrics);
-        this.queries = new OutboxQueries(jdbi);
-        this.admin = JdbiOutbox.admin(jdbi, OutboxMode.TABLE);
+        this.cycle = PollingRelay.cycle(dataSource, new AckRecordingProducer(producer, drained), config, metrics);
+        this.queries = new OutboxQueries(dataSource, config.tables());
     }
 
     /**
-     * A builder of a kit over {@code outbox}, the database handle the service's relay takes (the outbox's tables
-     * migrated, {@link OutboxMode#TABLE}). The relay's topics, or its whole configuration, must be set next.
+     * A builder of a kit over {@code outbox}, the database the service's relay takes (the outbox's tables migrated,
+     * {@link OutboxMode#TABLE}); each drain cycle and query takes a connection of it. The relay's topics, or its whole
+     * configuration, must be set next; the tables, when they are not the defaults, with {@link
+     * OutboxTestKitBuilder#tables} or in the configuration.
      */
-    public static OutboxTestKitBuilder builder(Jdbi outbox) {
+    public static OutboxTestKitBuilder builder(DataSource outbox) {
         return new OutboxTestKitBuilder(outbox);
     }
 
@@ -162,24 +162,17 @@ public final class OutboxTestKit implements AutoCloseable {
 
     /**
      * Fails when the outbox holds parked events, listing each (outbox id, event id, topic, key, attempts, last
-     * error). Reads {@code outbox_parked} in a transaction of its own.
+     * error). Reads the parked table ({@code outbox_parked} in the kit's tables) on a connection of its own.
      *
      * @throws AssertionError listing the parked events
      */
     public void assertNoParked() {
-        var parked = new ArrayList<OutboxAdmin.ParkedEvent>();
-        long after = 0;
-        List<OutboxAdmin.ParkedEvent> page;
-        do {
-            page = admin.listParked(1000, after);
-            parked.addAll(page);
-            after = page.isEmpty() ? after : page.getLast().id();
-        } while (page.size() == 1000);
+        List<OutboxQueries.Parked> parked = queries.parked();
         if (parked.isEmpty()) {
             return;
         }
         var message = new StringBuilder(parked.size() + " parked event(s) in the outbox:");
-        for (OutboxAdmin.ParkedEvent p : parked) {
+        for (OutboxQueries.Parked p : parked) {
             message.append("\n  id ")
                     .append(p.id())
                     .append(", event ")
@@ -215,10 +208,15 @@ public final class OutboxTestKit implements AutoCloseable {
 
     /**
      * As {@link #startRelay()}, with {@code config} instead of the kit's configuration: another instance id, to run
-     * several instances side by side as production does, or other settings.
+     * several instances side by side as production does, or other settings. A {@code config} with the default
+     * tables publishes from the kit's tables.
      */
     public synchronized Relay startRelay(RelayConfig config) {
-        Relay relay = PollingRelay.create(jdbi, relayProducer(), Objects.requireNonNull(config, "config"), metrics);
+        Objects.requireNonNull(config, "config");
+        RelayConfig withTables = config.tables().equals(OutboxTables.DEFAULTS)
+                ? config.toBuilder().tables(this.config.tables()).build()
+                : config;
+        Relay relay = PollingRelay.create(dataSource, relayProducer(), withTables, metrics);
         relays.add(relay);
         relay.start();
         return relay;

@@ -1,16 +1,17 @@
 package io.walletoutbox.outbox.testkit;
 
+import io.walletoutbox.outbox.OutboxTables;
 import io.walletoutbox.relay.RelayConfig;
 import io.walletoutbox.relay.RelayMetrics;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Objects;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.Producer;
-import org.jdbi.v3.core.Jdbi;
 
 /**
- * Builds an {@link OutboxTestKit} ({@link OutboxTestKit#builder(Jdbi)}); checks the values in {@link #build()}. Set
+ * Builds an {@link OutboxTestKit} ({@link OutboxTestKit#builder(DataSource)}); checks the values in {@link #build()}. Set
  * either the relay's {@link #topics(String...) topics} (the rest of its configuration defaulted for tests) or its
  * whole {@link #relayConfig(RelayConfig) configuration}. Not thread-safe.
  */
@@ -18,15 +19,16 @@ public final class OutboxTestKitBuilder {
     /** The default {@link #drainTimeout(Duration)}. */
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
-    final Jdbi jdbi;
+    final DataSource dataSource;
     private String[] topics;
     private RelayConfig relayConfig;
+    private OutboxTables tables;
     Producer<String, byte[]> producer;
     RelayMetrics metrics = RelayMetrics.NONE;
     Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
 
-    OutboxTestKitBuilder(Jdbi jdbi) {
-        this.jdbi = Objects.requireNonNull(jdbi, "outbox");
+    OutboxTestKitBuilder(DataSource dataSource) {
+        this.dataSource = Objects.requireNonNull(dataSource, "outbox");
     }
 
     /**
@@ -59,6 +61,16 @@ public final class OutboxTestKitBuilder {
         return this;
     }
 
+    /**
+     * Where the outbox's tables are (schema and table prefix), as the service's writer and relay have them: the kit's
+     * relay publishes from them and its queries read them. Default: the {@link #relayConfig(RelayConfig) relay
+     * configuration's} {@link RelayConfig#tables()}, else {@link OutboxTables#DEFAULTS}.
+     */
+    public OutboxTestKitBuilder tables(OutboxTables tables) {
+        this.tables = Objects.requireNonNull(tables, "tables");
+        return this;
+    }
+
     /** Where the kit's relays report what they do. Default: {@link RelayMetrics#NONE}. */
     public OutboxTestKitBuilder metrics(RelayMetrics metrics) {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -77,9 +89,11 @@ public final class OutboxTestKitBuilder {
 
     /**
      * The kit. Checks that exactly one of {@link #topics(String...)} and {@link #relayConfig(RelayConfig)} was set,
-     * that the topics are valid and the drain timeout positive.
+     * that the topics are valid and the drain timeout positive, and that {@link #tables(OutboxTables)} does not
+     * contradict the relay configuration's tables.
      *
-     * @throws IllegalStateException when neither or both of topics and relay configuration were set
+     * @throws IllegalStateException when neither or both of topics and relay configuration were set, or the tables
+     *     set here differ from the relay configuration's (unless those are the defaults)
      * @throws IllegalArgumentException when a value is invalid (no topics, a blank topic, a timeout not positive)
      */
     public OutboxTestKit build() {
@@ -94,6 +108,13 @@ public final class OutboxTestKitBuilder {
                 : RelayConfig.builder("outbox-test-kit")
                         .topics(new LinkedHashSet<>(Arrays.asList(topics)))
                         .build();
+        if (tables != null && !tables.equals(config.tables())) {
+            if (!config.tables().equals(OutboxTables.DEFAULTS)) {
+                throw new IllegalStateException("tables(" + tables + ") differ from the relay configuration's "
+                        + config.tables() + "; set them in one place");
+            }
+            config = config.toBuilder().tables(tables).build();
+        }
         if (config.topics().isEmpty()) {
             throw new IllegalArgumentException("the kit's relay needs at least one topic");
         }

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * <pre>{@code
  * @RegisterExtension
  * static final OutboxTestKitExtension outbox = OutboxTestKitExtension.builder(
- *                 () -> OutboxTestKit.builder(jdbi).topics("orders").build())
+ *                 () -> OutboxTestKit.builder(dataSource).topics("orders").build())
  *         .build();
  *
  * @Test

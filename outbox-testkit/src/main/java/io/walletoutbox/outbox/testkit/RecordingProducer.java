@@ -19,7 +19,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * given. It can be told to fail the next sends, to see the relay retry, park ({@link RecordTooLargeException}, a
  * rejection the relay counts towards parking) or back off (a retriable error of your choosing). Thread-safe.
  *
- * <p>Give it to {@link OutboxTestKitBuilder#producer}, or to a relay directly ({@code PollingRelay.create(jdbi,
+ * <p>Give it to {@link OutboxTestKitBuilder#producer}, or to a relay directly ({@code PollingRelay.create(dataSource,
  * new RecordingProducer(), config, metrics)}); a relay closes its producer when it closes, after which this one
  * refuses sends.
  */

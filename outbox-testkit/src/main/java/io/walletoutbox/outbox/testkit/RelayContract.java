@@ -5,26 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.walletoutbox.outbox.OutboxAdmin;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.outbox.OutboxWriter;
-import io.walletoutbox.outbox.jdbi.JdbiOutbox;
-import io.walletoutbox.outbox.jdbi.JdbiOutboxWriter;
+import io.walletoutbox.outbox.internal.sql.Jdbc;
+import io.walletoutbox.outbox.internal.sql.NamedSql;
 import io.walletoutbox.relay.ParkingPolicy;
 import io.walletoutbox.relay.PollingRelay;
 import io.walletoutbox.relay.RelayConfig;
 import io.walletoutbox.relay.RelayMetrics;
+import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.Producer;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,14 +43,20 @@ public abstract class RelayContract {
     protected static final Duration DEADLINE = Duration.ofMinutes(1);
 
     /** The outbox database your relay publishes from: migrated, in {@link OutboxMode#TABLE}, shared by the tests. */
-    protected abstract Jdbi outbox();
+    protected abstract DataSource outbox();
 
-    /** Your relay's configuration; the scenarios use its first topic, its {@code maxAttempts} and its policies. */
+    /**
+     * Your relay's configuration; the scenarios use its first topic, its {@code maxAttempts}, its policies and its
+     * tables.
+     */
     protected abstract RelayConfig relayConfig();
 
-    /** The outbox's configuration (its shard count), as your writer has it. Default: {@link OutboxConfig#DEFAULTS}. */
+    /**
+     * The outbox's configuration (its shard count and tables), as your writer has it. Default: {@link
+     * OutboxConfig#DEFAULTS}'s shards in the relay configuration's tables.
+     */
     protected OutboxConfig outboxConfig() {
-        return OutboxConfig.DEFAULTS;
+        return OutboxConfig.DEFAULTS.withTables(relayConfig().tables());
     }
 
     /**
@@ -75,7 +80,7 @@ public abstract class RelayContract {
                 kit.startRelay(
                         relayConfig().toBuilder().instanceId("contract-" + i).build());
             }
-            JdbiOutboxWriter writer = writer();
+            OutboxWriter writer = writer();
             var keys = new ArrayList<String>();
             for (int k = 0; k < 5; k++) {
                 keys.add("contract-" + UUID.randomUUID());
@@ -87,7 +92,7 @@ public abstract class RelayContract {
                     events.add(e);
                     written.computeIfAbsent(key, x -> new ArrayList<>()).add(e.id());
                 }
-                outbox().useTransaction(h -> events.forEach(e -> writer.append(h, e)));
+                inTransaction(c -> events.forEach(e -> writer.append(c, e)));
             }
             written.values().forEach(ids -> ids.forEach(id -> kit.awaitPublished(id, DEADLINE)));
             assertEquals(written, firstDeliveriesByKey(kit.sent(), written), "each key's first deliveries in order");
@@ -101,19 +106,23 @@ public abstract class RelayContract {
     @Test
     public void eventCommittedAfterAnEventWrittenLaterIsPublishedToo() {
         String topic = topic();
-        JdbiOutboxWriter writer = writer();
+        OutboxWriter writer = writer();
         OutboxEvent first = event(topic, "contract-late-" + UUID.randomUUID(), 0);
         OutboxEvent second = event(topic, "contract-late-" + UUID.randomUUID(), 0);
         try (var kit = kit(producer());
-                Handle open = outbox().open()) {
-            open.begin();
+                Connection open = outbox().getConnection()) {
+            open.setAutoCommit(false);
             writer.append(open, first); // written first ...
-            outbox().useTransaction(h -> writer.append(h, second)); // ... committed second
+            inTransaction(c -> writer.append(c, second)); // ... committed second
             assertTrue(ids(kit.drain()).contains(second.id()), "the committed event");
             open.commit();
+            writer.committed();
+            open.setAutoCommit(true);
             List<UUID> late = ids(kit.drain());
             assertTrue(late.contains(first.id()), "the event committed late, after a later one was published");
             assertFalse(late.contains(second.id()), "the earlier one is not published again");
+        } catch (java.sql.SQLException e) {
+            throw Jdbc.failed("the late commit's transaction", e);
         }
     }
 
@@ -128,25 +137,27 @@ public abstract class RelayContract {
         OutboxEvent rejected = event(topic, key, 0);
         OutboxEvent next = event(topic, key, 1);
         var recording = new RecordingProducer();
-        OutboxAdmin admin = JdbiOutbox.admin(outbox(), OutboxMode.TABLE);
         try (var kit = kit(recording)) {
             kit.drain(); // whatever was there before, so the next send is the rejected event's
-            JdbiOutboxWriter writer = writer();
-            outbox().useTransaction(h -> writer.append(h, rejected));
+            OutboxWriter writer = writer();
+            inTransaction(c -> writer.append(c, rejected));
             recording.failNext(relayConfig().maxAttempts());
             assertFalse(ids(kit.drain()).contains(rejected.id()), "a rejected record is never acknowledged");
             AssertionError parked = assertThrows(AssertionError.class, kit::assertNoParked);
             assertTrue(parked.getMessage().contains(rejected.id().toString()), parked.getMessage());
 
-            outbox().useTransaction(h -> writer.append(h, next));
+            inTransaction(c -> writer.append(c, next));
             boolean blocks = relayConfig().policyOf(topic) == ParkingPolicy.BLOCK;
             assertEquals(
                     !blocks,
                     ids(kit.drain()).contains(next.id()),
                     "the key's next event under " + (blocks ? "BLOCK" : "SKIP"));
-            admin.listParked(1000, 0).stream()
-                    .filter(p -> p.eventId().equals(rejected.id()))
-                    .forEach(p -> admin.discard(p.id()));
+            // Discarded as OutboxAdmin.discard does it, in the relay configuration's tables.
+            NamedSql discard =
+                    NamedSql.of(relayConfig().tables().render("DELETE FROM {outbox_parked} WHERE event_id = :eventId"));
+            inTransaction(c -> {
+                discard.on(c).bind("eventId", rejected.id()).execute();
+            });
             if (blocks) {
                 assertEquals(List.of(next.id()), ids(kit.drain()), "released by discarding the parked one");
             }
@@ -173,8 +184,21 @@ public abstract class RelayContract {
                 .build();
     }
 
-    private JdbiOutboxWriter writer() {
-        return JdbiOutbox.writer(OutboxWriter.create(outboxConfig(), OutboxMode.TABLE, () -> {}));
+    private OutboxWriter writer() {
+        return OutboxWriter.create(outboxConfig(), OutboxMode.TABLE, () -> {});
+    }
+
+    /** Work on a connection, in one committed transaction. */
+    @FunctionalInterface
+    private interface InTransaction {
+        void run(Connection connection) throws java.sql.SQLException;
+    }
+
+    private void inTransaction(InTransaction work) {
+        Jdbc.inTransaction(outbox(), "a contract scenario's transaction", c -> {
+            work.run(c);
+            return null;
+        });
     }
 
     private String topic() {

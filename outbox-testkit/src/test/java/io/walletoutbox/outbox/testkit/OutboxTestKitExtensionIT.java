@@ -25,7 +25,7 @@ class OutboxTestKitExtensionIT {
 
     @RegisterExtension
     static final OutboxTestKitExtension outbox = OutboxTestKitExtension.builder(
-                    () -> OutboxTestKit.builder(db.jdbi).topics(TOPIC).build())
+                    () -> OutboxTestKit.builder(db.dataSource).topics(TOPIC).build())
             .build();
 
     @BeforeAll
@@ -54,7 +54,7 @@ class OutboxTestKitExtensionIT {
         db.commit(List.of(rejected));
         // A second extension over the same outbox, driven by hand, so that this test itself can pass.
         var recording = new RecordingProducer();
-        var extension = OutboxTestKitExtension.builder(() -> OutboxTestKit.builder(db.jdbi)
+        var extension = OutboxTestKitExtension.builder(() -> OutboxTestKit.builder(db.dataSource)
                         .relayConfig(RelayConfig.builder("extension-it")
                                 .topics(TOPIC)
                                 .maxAttempts(1)

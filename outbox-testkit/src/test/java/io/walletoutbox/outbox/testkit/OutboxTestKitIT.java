@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxEvent;
+import io.walletoutbox.outbox.OutboxTables;
 import io.walletoutbox.relay.RelayConfig;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +33,7 @@ class OutboxTestKitIT {
     void setUp(TestInfo info) {
         db = new OutboxDatabase("testkit_" + info.getTestMethod().orElseThrow().getName());
         producer = new RecordingProducer();
-        kit = OutboxTestKit.builder(db.jdbi)
+        kit = OutboxTestKit.builder(db.dataSource)
                 .relayConfig(RelayConfig.builder("kit-it")
                         .topics(TOPIC)
                         .maxAttempts(3)
@@ -162,19 +164,75 @@ class OutboxTestKitIT {
     void builderRefusesAKitWithoutTopicsOrWithBothTopicsAndAConfiguration() {
         assertThrows(
                 IllegalStateException.class,
-                () -> OutboxTestKit.builder(db.jdbi).build());
+                () -> OutboxTestKit.builder(db.dataSource).build());
         assertThrows(
                 IllegalStateException.class,
-                () -> OutboxTestKit.builder(db.jdbi)
+                () -> OutboxTestKit.builder(db.dataSource)
                         .topics(TOPIC)
                         .relayConfig(kit.relayConfig())
                         .build());
         assertThrows(
                 IllegalArgumentException.class,
-                () -> OutboxTestKit.builder(db.jdbi)
+                () -> OutboxTestKit.builder(db.dataSource)
                         .topics(TOPIC)
                         .drainTimeout(Duration.ZERO)
                         .build());
+    }
+
+    @Test
+    void aKitOverPrefixedTablesDrainsThemAndNamesTheirParkedEvents() {
+        var shop = OutboxTables.of("shop", "shop_");
+        // The prefixed tables as copies of the default ones (the writer is not this test's subject).
+        db.jdbi.useHandle(h -> {
+            h.execute("CREATE SCHEMA shop");
+            for (String table : List.of("outbox_event", "outbox_shard", "outbox_parked")) {
+                h.execute("CREATE TABLE shop.shop_" + table + " (LIKE public." + table + " INCLUDING ALL)");
+            }
+            h.execute("INSERT INTO shop.shop_outbox_shard SELECT * FROM public.outbox_shard");
+        });
+        UUID published = insert("shop.shop_outbox_event", TOPIC, "a");
+        UUID foreign = insert("shop.shop_outbox_event", "not-the-kits", "b");
+        UUID elsewhere = insert("public.outbox_event", TOPIC, "c");
+        var recording = new RecordingProducer();
+        try (var shopKit = OutboxTestKit.builder(db.dataSource)
+                .topics(TOPIC)
+                .tables(shop)
+                .producer(recording)
+                .build()) {
+            assertEquals(shop, shopKit.relayConfig().tables());
+            assertEquals(List.of(published), ids(shopKit.drain()));
+            AssertionError parked = assertThrows(AssertionError.class, shopKit::assertNoParked);
+            assertTrue(parked.getMessage().contains(foreign.toString()), parked.getMessage());
+            AssertionError notPublished =
+                    assertThrows(AssertionError.class, () -> shopKit.awaitPublished(foreign, Duration.ofSeconds(5)));
+            assertTrue(notPublished.getMessage().contains("was parked"), notPublished.getMessage());
+            shopKit.awaitPublished(published, Duration.ofSeconds(5));
+        }
+        assertEquals(1, db.backlog(), "the default outbox is not the shop kit's");
+        assertEquals(List.of(elsewhere), ids(kit.drain()));
+        assertThrows(
+                IllegalStateException.class,
+                () -> OutboxTestKit.builder(db.dataSource)
+                        .relayConfig(RelayConfig.builder("x")
+                                .topics(TOPIC)
+                                .tables(OutboxTables.of("other", null))
+                                .build())
+                        .tables(shop)
+                        .build(),
+                "tables that contradict the relay configuration's");
+    }
+
+    private UUID insert(String table, String topic, String key) {
+        UUID id = UUID.randomUUID();
+        db.jdbi.useHandle(h -> h.createUpdate("INSERT INTO " + table
+                        + " (event_id, shard, aggregate_type, aggregate_id, event_type, topic, payload, created_at)"
+                        + " VALUES (:id, :shard, 'order', :key, 'order.changed', :topic, '{}', now())")
+                .bind("id", id)
+                .bind("shard", OutboxConfig.DEFAULTS.shardOf(key))
+                .bind("key", key)
+                .bind("topic", topic)
+                .execute());
+        return id;
     }
 
     static List<UUID> ids(List<SentRecord> records) {

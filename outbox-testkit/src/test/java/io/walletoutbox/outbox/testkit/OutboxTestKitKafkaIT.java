@@ -44,7 +44,7 @@ class OutboxTestKitKafkaIT {
             }
 
             List<SentRecord> sent;
-            try (var kit = OutboxTestKit.builder(db.jdbi)
+            try (var kit = OutboxTestKit.builder(db.dataSource)
                     .topics(topic)
                     .producer(producer)
                     .build()) {

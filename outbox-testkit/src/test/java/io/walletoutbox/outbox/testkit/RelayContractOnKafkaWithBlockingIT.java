@@ -3,8 +3,8 @@ package io.walletoutbox.outbox.testkit;
 import io.walletoutbox.relay.KafkaProducers;
 import io.walletoutbox.relay.ParkingPolicy;
 import io.walletoutbox.relay.RelayConfig;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.Producer;
-import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -28,8 +28,8 @@ class RelayContractOnKafkaWithBlockingIT extends RelayContract {
     }
 
     @Override
-    protected Jdbi outbox() {
-        return db.jdbi;
+    protected DataSource outbox() {
+        return db.dataSource;
     }
 
     @Override

@@ -1,7 +1,7 @@
 package io.walletoutbox.outbox.testkit;
 
 import io.walletoutbox.relay.RelayConfig;
-import org.jdbi.v3.core.Jdbi;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -20,8 +20,8 @@ class RelayContractOnRecordingProducerIT extends RelayContract {
     }
 
     @Override
-    protected Jdbi outbox() {
-        return db.jdbi;
+    protected DataSource outbox() {
+        return db.dataSource;
     }
 
     @Override

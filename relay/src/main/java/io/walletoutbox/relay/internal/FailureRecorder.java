@@ -1,11 +1,13 @@
 package io.walletoutbox.relay.internal;
 
+import io.walletoutbox.outbox.internal.sql.NamedSql;
 import io.walletoutbox.relay.OutboxRecords.StoredEvent;
 import io.walletoutbox.relay.RelayConfig;
 import io.walletoutbox.relay.RelayMetrics;
 import io.walletoutbox.relay.internal.BatchSender.Result;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.List;
-import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,20 +22,35 @@ final class FailureRecorder {
 
     private final RelayConfig config;
     private final RelayMetrics metrics;
+    private final NamedSql countRejection;
+    private final NamedSql park;
 
     FailureRecorder(RelayConfig config, RelayMetrics metrics) {
         this.config = config;
         this.metrics = metrics;
+        this.countRejection = NamedSql.of(
+                config.tables()
+                        .render(
+                                "UPDATE {outbox_event} SET attempts = attempts + 1, last_error = :error WHERE id = :id RETURNING attempts"));
+        this.park = NamedSql.of(config.tables().render("""
+                WITH moved AS (DELETE FROM {outbox_event} WHERE id = :id RETURNING *)
+                INSERT INTO {outbox_parked} (id, event_id, shard, aggregate_type, aggregate_id, event_type, topic,
+                                           payload, payload_bytes, content_type, headers, created_at, attempts,
+                                           last_error)
+                SELECT id, event_id, shard, aggregate_type, aggregate_id, event_type, topic, payload, payload_bytes,
+                       content_type, headers, created_at, attempts, last_error FROM moved
+                """));
     }
 
     /** Counts the rejections of a round (parking at the limit) and says once what failed and will be retried. */
-    void recordFailures(Handle handle, List<Integer> shards, List<StoredEvent> batch, List<Result> results) {
+    void recordFailures(Connection connection, List<Integer> shards, List<StoredEvent> batch, List<Result> results)
+            throws SQLException {
         int retriable = 0;
         boolean denied = false;
         String firstError = null;
         for (int i = 0; i < batch.size(); i++) {
             switch (results.get(i)) {
-                case Result.Rejected r -> recordRejection(handle, batch.get(i), r.error());
+                case Result.Rejected r -> recordRejection(connection, batch.get(i), r.error());
                 case Result.Retriable r -> {
                     retriable++;
                     denied |= r.denied();
@@ -81,13 +98,12 @@ final class FailureRecorder {
     }
 
     /** Counts a rejection; at {@code maxAttempts} the event moves to {@code outbox_parked}. */
-    private void recordRejection(Handle handle, StoredEvent event, String error) {
-        int attempts = handle.createQuery(
-                        "UPDATE outbox_event SET attempts = attempts + 1, last_error = :error WHERE id = :id RETURNING attempts")
+    private void recordRejection(Connection connection, StoredEvent event, String error) throws SQLException {
+        int attempts = countRejection
+                .on(connection)
                 .bind("error", error)
                 .bind("id", event.position())
-                .mapTo(Integer.class)
-                .one();
+                .one(rs -> rs.getInt(1));
         if (attempts < config.maxAttempts()) {
             log.warn(
                     "relay {}: Kafka rejected event {} (attempt {} of {}): {}",
@@ -98,13 +114,7 @@ final class FailureRecorder {
                     error);
             return;
         }
-        handle.createUpdate("""
-                        WITH moved AS (DELETE FROM outbox_event WHERE id = :id RETURNING *)
-                        INSERT INTO outbox_parked (id, event_id, shard, aggregate_type, aggregate_id, event_type, topic,
-                                                   payload, headers, created_at, attempts, last_error)
-                        SELECT id, event_id, shard, aggregate_type, aggregate_id, event_type, topic, payload, headers,
-                               created_at, attempts, last_error FROM moved
-                        """).bind("id", event.position()).execute();
+        park.on(connection).bind("id", event.position()).execute();
         metrics.parked();
         log.error(
                 "relay {}: parked event {} of key {} on topic {} after {} attempts: {}",

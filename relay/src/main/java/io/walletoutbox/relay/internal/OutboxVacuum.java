@@ -1,8 +1,13 @@
 package io.walletoutbox.relay.internal;
 
+import io.walletoutbox.outbox.OutboxTables;
+import io.walletoutbox.outbox.internal.sql.Jdbc;
+import io.walletoutbox.outbox.internal.sql.NamedSql;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +47,10 @@ import org.slf4j.LoggerFactory;
  * warns; {@code VACUUM} cannot run inside a function either): it leaves that to autovacuum and says so once in its
  * log, and rebuilds the empty table's indexes through {@code outbox_event_reindex_if_empty}, a {@code SECURITY
  * DEFINER} function of the schema's owner, when it may execute it.
+ *
+ * <p>Every statement names the tables of the relay's {@link OutboxTables} ({@code outbox_event} above stands for
+ * that name), rendered once when the keeper is made. The checks run on a pooled connection in auto-commit mode:
+ * {@code VACUUM} cannot run inside a transaction block.
  */
 public final class OutboxVacuum implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OutboxVacuum.class);
@@ -67,17 +76,43 @@ public final class OutboxVacuum implements AutoCloseable {
     /** The advisory lock key that lets one relay at a time vacuum ("outbox v" in ASCII). */
     static final long LOCK_KEY = 0x6f7574626f782076L;
 
-    private final Jdbi jdbi;
+    private final DataSource dataSource;
     private final String instanceId;
     private final PeriodicTask task;
+    /** The outbox table's qualified name, as the statements and log lines write it. */
+    private final String table;
+
+    private final NamedSql tryLock = NamedSql.of("SELECT pg_try_advisory_lock(:key)");
+    private final NamedSql unlock = NamedSql.of("SELECT pg_advisory_unlock(:key)");
+    private final NamedSql isEmpty;
+    private final NamedSql heapSize;
+    private final NamedSql reindexFunction;
+    private final String vacuumEmpty;
+    private final String vacuum;
+    private final String reindexTable;
+    private final String reindexFunctionName;
+    private final OutboxTables tables;
     private boolean notOwnerLogged;
-    private String stateQuery;
+    private NamedSql stateQuery;
     private long nextTruncate = System.nanoTime();
     private long nextReindex = System.nanoTime();
 
-    public OutboxVacuum(Jdbi jdbi, String instanceId) {
-        this.jdbi = jdbi;
+    /**
+     * A keeper of {@code tables}' outbox table, taking a connection of {@code dataSource} for each check; not started.
+     */
+    public OutboxVacuum(DataSource dataSource, String instanceId, OutboxTables tables) {
+        this.dataSource = dataSource;
         this.instanceId = instanceId;
+        this.tables = tables;
+        this.table = tables.name("outbox_event");
+        this.reindexFunctionName = tables.name("outbox_event_reindex_if_empty");
+        // min(id) reads the primary key's first live entry, not the heap's pages.
+        this.isEmpty = NamedSql.of(tables.render("SELECT min(id) IS NULL FROM {outbox_event}"));
+        this.heapSize = NamedSql.of(tables.render("SELECT pg_relation_size('{outbox_event}')"));
+        this.reindexFunction = NamedSql.of(tables.render("SELECT {outbox_event_reindex_if_empty}(:timeout)"));
+        this.vacuumEmpty = tables.render("VACUUM (SKIP_LOCKED) {outbox_event}");
+        this.vacuum = tables.render("VACUUM (SKIP_LOCKED, TRUNCATE false) {outbox_event}");
+        this.reindexTable = tables.render("REINDEX TABLE {outbox_event}");
         this.task = new PeriodicTask(
                 "relay-" + instanceId + "-vacuum",
                 INTERVAL,
@@ -95,22 +130,25 @@ public final class OutboxVacuum implements AutoCloseable {
      * its file could shrink; true when it vacuumed.
      */
     public boolean vacuumIfNeeded() {
-        return jdbi.withHandle(handle -> {
-            if (!handle.createQuery("SELECT pg_try_advisory_lock(:key)")
-                    .bind("key", LOCK_KEY)
-                    .mapTo(Boolean.class)
-                    .one()) {
-                return false;
-            }
+        try (Connection connection = dataSource.getConnection()) {
+            boolean autoCommit = connection.getAutoCommit();
+            // VACUUM cannot run in a transaction block: every statement here runs on its own.
+            connection.setAutoCommit(true);
             try {
-                return vacuumLocked(handle);
+                if (!tryLock.on(connection).bind("key", LOCK_KEY).one(rs -> rs.getBoolean(1))) {
+                    return false;
+                }
+                try {
+                    return vacuumLocked(connection);
+                } finally {
+                    unlock.on(connection).bind("key", LOCK_KEY).one(rs -> rs.getBoolean(1));
+                }
             } finally {
-                handle.createQuery("SELECT pg_advisory_unlock(:key)")
-                        .bind("key", LOCK_KEY)
-                        .mapTo(Boolean.class)
-                        .one();
+                connection.setAutoCommit(autoCommit);
             }
-        });
+        } catch (SQLException e) {
+            throw Jdbc.failed("relay " + instanceId + ": vacuum check of " + table, e);
+        }
     }
 
     /**
@@ -121,70 +159,65 @@ public final class OutboxVacuum implements AutoCloseable {
             long dead, long live, boolean maintain, boolean reindexFunction, long heapBytes, long indexBytes) {}
 
     /** The state query of this server: {@code MAINTAIN} is a privilege only from PostgreSQL 17 on. */
-    private String stateQuery(Handle handle) {
+    private NamedSql stateQuery(Connection connection) throws SQLException {
         if (stateQuery == null) {
-            boolean maintainPrivilege = handle.createQuery(
-                            "SELECT current_setting('server_version_num')::int >= 170000")
-                    .mapTo(Boolean.class)
-                    .one();
-            stateQuery = """
+            boolean maintainPrivilege = NamedSql.of("SELECT current_setting('server_version_num')::int >= 170000")
+                    .on(connection)
+                    .one(rs -> rs.getBoolean(1));
+            stateQuery = NamedSql.of(tables.render(
+                    """
                     SELECT coalesce(s.n_dead_tup, 0) AS dead, coalesce(s.n_live_tup, 0) AS live,
                            pg_has_role(c.relowner, 'USAGE')%s AS maintain,
                            coalesce(has_function_privilege(
-                               to_regprocedure('outbox_event_reindex_if_empty(integer)'), 'EXECUTE'), false)
+                               to_regprocedure('{outbox_event_reindex_if_empty}(integer)'), 'EXECUTE'), false)
                                AS reindex_function,
                            pg_relation_size(c.oid) AS heap, pg_indexes_size(c.oid) AS indexes
                     FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
-                    WHERE c.oid = 'outbox_event'::regclass
-                    """.formatted(maintainPrivilege ? " OR has_table_privilege(c.oid, 'MAINTAIN')" : "");
+                    WHERE c.oid = '{outbox_event}'::regclass
+                    """.formatted(maintainPrivilege ? " OR has_table_privilege(c.oid, 'MAINTAIN')" : "")));
         }
         return stateQuery;
     }
 
-    private boolean vacuumLocked(Handle handle) {
-        var state = handle.createQuery(stateQuery(handle))
-                .map((rs, ctx) -> new TableState(
+    private boolean vacuumLocked(Connection connection) throws SQLException {
+        var state = stateQuery(connection)
+                .on(connection)
+                .one(rs -> new TableState(
                         rs.getLong("dead"),
                         rs.getLong("live"),
                         rs.getBoolean("maintain"),
                         rs.getBoolean("reindex_function"),
                         rs.getLong("heap"),
-                        rs.getLong("indexes")))
-                .one();
+                        rs.getLong("indexes")));
         if (!state.maintain()) {
             if (!notOwnerLogged) {
                 notOwnerLogged = true;
                 log.info(
-                        "relay {}: the database user may not vacuum outbox_event (neither its owner nor, on"
+                        "relay {}: the database user may not vacuum {} (neither its owner nor, on"
                                 + " PostgreSQL 17+, granted MAINTAIN), so autovacuum alone keeps it small: set"
                                 + " autovacuum_naptime to a few seconds on the server; its indexes are {}",
                         instanceId,
+                        table,
                         state.reindexFunction()
-                                ? "rebuilt through outbox_event_reindex_if_empty when the outbox is empty"
-                                : "not rebuilt (no EXECUTE on outbox_event_reindex_if_empty)");
+                                ? "rebuilt through " + reindexFunctionName + " when the outbox is empty"
+                                : "not rebuilt (no EXECUTE on " + reindexFunctionName + ")");
             }
             if (state.reindexFunction()
                     && state.indexBytes() >= REINDEX_MIN_BYTES
                     && System.nanoTime() - nextReindex >= 0) {
-                reindexThroughFunction(handle);
+                reindexThroughFunction(connection);
             }
             return false;
         }
         boolean truncateDue = state.heapBytes() >= TRUNCATE_MIN_BYTES && System.nanoTime() - nextTruncate >= 0;
         boolean reindexDue = state.indexBytes() >= REINDEX_MIN_BYTES && System.nanoTime() - nextReindex >= 0;
-        if ((truncateDue || reindexDue)
-                // min(id) reads the primary key's first live entry, not the heap's pages.
-                && handle.createQuery("SELECT min(id) IS NULL FROM outbox_event")
-                        .mapTo(Boolean.class)
-                        .one()) {
+        if ((truncateDue || reindexDue) && isEmpty.on(connection).one(rs -> rs.getBoolean(1))) {
             // The outbox is empty: the files can go back to (nearly) nothing if the locks are free now.
             if (reindexDue) {
-                reindex(handle);
+                reindex(connection);
             }
-            handle.execute("VACUUM (SKIP_LOCKED) outbox_event");
-            long after = handle.createQuery("SELECT pg_relation_size('outbox_event')")
-                    .mapTo(Long.class)
-                    .one();
+            execute(connection, vacuumEmpty);
+            long after = heapSize.on(connection).one(rs -> rs.getLong(1));
             if (after >= TRUNCATE_MIN_BYTES) {
                 nextTruncate = System.nanoTime() + TRUNCATE_RETRY.toNanos();
             }
@@ -198,8 +231,14 @@ public final class OutboxVacuum implements AutoCloseable {
         if (state.dead() < threshold(state.live())) {
             return false;
         }
-        handle.execute("VACUUM (SKIP_LOCKED, TRUNCATE false) outbox_event");
+        execute(connection, vacuum);
         return true;
+    }
+
+    private static void execute(Connection connection, String sql) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
     }
 
     /**
@@ -208,14 +247,22 @@ public final class OutboxVacuum implements AutoCloseable {
      * wait) for the few milliseconds it takes on an empty table, and waits at most {@link #REINDEX_LOCK_TIMEOUT} to
      * get them.
      */
-    private void reindex(Handle handle) {
+    private void reindex(Connection connection) {
         try {
-            handle.useTransaction(h -> {
-                h.execute("SET LOCAL lock_timeout = '" + REINDEX_LOCK_TIMEOUT.toMillis() + "ms'");
-                h.execute("REINDEX TABLE outbox_event");
-            });
+            // A transaction of its own, so that SET LOCAL ends with it; the connection is back in auto-commit after.
+            connection.setAutoCommit(false);
+            try {
+                execute(connection, "SET LOCAL lock_timeout = '" + REINDEX_LOCK_TIMEOUT.toMillis() + "ms'");
+                execute(connection, reindexTable);
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
             nextReindex = System.nanoTime() + REINDEX_INTERVAL.toNanos();
-        } catch (RuntimeException e) {
+        } catch (SQLException | RuntimeException e) {
             // Another transaction held a lock for longer: the indexes stay as they are until the next attempt.
             nextReindex = System.nanoTime() + TRUNCATE_RETRY.toNanos();
             log.debug("relay {}: outbox indexes not rebuilt: {}", instanceId, e.toString());
@@ -223,15 +270,15 @@ public final class OutboxVacuum implements AutoCloseable {
     }
 
     /** The reindex of a database user that may not reindex the table itself: the owner's function does it. */
-    private void reindexThroughFunction(Handle handle) {
+    private void reindexThroughFunction(Connection connection) {
         try {
-            boolean rebuilt = handle.createQuery("SELECT outbox_event_reindex_if_empty(:timeout)")
+            boolean rebuilt = reindexFunction
+                    .on(connection)
                     .bind("timeout", (int) REINDEX_LOCK_TIMEOUT.toMillis())
-                    .mapTo(Boolean.class)
-                    .one();
+                    .one(rs -> rs.getBoolean(1));
             // Not empty: look again soon; rebuilt: not before the interval.
             nextReindex = System.nanoTime() + (rebuilt ? REINDEX_INTERVAL : TRUNCATE_RETRY).toNanos();
-        } catch (RuntimeException e) {
+        } catch (SQLException | RuntimeException e) {
             nextReindex = System.nanoTime() + TRUNCATE_RETRY.toNanos();
             log.debug("relay {}: outbox indexes not rebuilt: {}", instanceId, e.toString());
         }

@@ -1,5 +1,7 @@
 package io.walletoutbox.relay.internal;
 
+import io.walletoutbox.outbox.internal.sql.Jdbc;
+import io.walletoutbox.outbox.internal.sql.NamedSql;
 import io.walletoutbox.relay.PublishingCycle;
 import io.walletoutbox.relay.Relay;
 import io.walletoutbox.relay.RelayConfig;
@@ -17,9 +19,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.Producer;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +42,7 @@ public final class PollingRelayImpl implements Relay {
     /** After the id sequence moved, the probe wakes a worker again this long after the move, then doubling. */
     private static final long ECHO_FIRST_NANOS = Duration.ofMillis(1).toNanos();
 
-    private final Jdbi jdbi;
+    private final DataSource dataSource;
     private final ShardPublisher publisher;
     private final ProducerSlot producers;
     private final RelayConfig config;
@@ -54,21 +55,30 @@ public final class PollingRelayImpl implements Relay {
     private long wakeUps;
     private volatile boolean running;
 
-    public PollingRelayImpl(Jdbi jdbi, ShardPublisher publisher, ProducerSlot producers, RelayConfig config) {
-        this.jdbi = jdbi;
+    /** The probe's lookup of the outbox's id sequence, for this relay's tables. */
+    private final NamedSql sequenceOf;
+
+    public PollingRelayImpl(
+            DataSource dataSource, ShardPublisher publisher, ProducerSlot producers, RelayConfig config) {
+        this.dataSource = dataSource;
         this.publisher = publisher;
         this.producers = producers;
         this.config = config;
+        this.sequenceOf = NamedSql.of(config.tables().render("SELECT pg_get_serial_sequence('{outbox_event}', 'id')"));
     }
 
     /** A polling relay with test {@code hooks} inside its publishing cycle. */
     public static Relay create(
-            Jdbi jdbi, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics, RelayHooks hooks) {
-        Objects.requireNonNull(jdbi, "jdbi");
+            DataSource dataSource,
+            Producer<String, byte[]> producer,
+            RelayConfig config,
+            RelayMetrics metrics,
+            RelayHooks hooks) {
+        Objects.requireNonNull(dataSource, "dataSource");
         Objects.requireNonNull(producer, "producer");
         Objects.requireNonNull(config, "config");
         RelayTopics.requireSome(config.topics());
-        return create(jdbi, ProducerSlot.fixed(producer), config, metrics, hooks);
+        return create(dataSource, ProducerSlot.fixed(producer), config, metrics, hooks);
     }
 
     /**
@@ -76,27 +86,28 @@ public final class PollingRelayImpl implements Relay {
      * replaces a producer it had to discard (see {@link BatchSender}).
      */
     public static Relay create(
-            Jdbi jdbi,
+            DataSource dataSource,
             Supplier<? extends Producer<String, byte[]>> producers,
             RelayConfig config,
             RelayMetrics metrics,
             RelayHooks hooks) {
+        Objects.requireNonNull(dataSource, "dataSource");
         Objects.requireNonNull(producers, "producers");
         Objects.requireNonNull(config, "config");
         RelayTopics.requireSome(config.topics()); // before the first producer is made
-        return create(jdbi, ProducerSlot.renewable(producers), config, metrics, hooks);
+        return create(dataSource, ProducerSlot.renewable(producers), config, metrics, hooks);
     }
 
     /** One publishing cycle on demand, on the caller's thread (see {@link PublishingCycle}). */
     public static PublishingCycle cycle(
-            Jdbi jdbi, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics) {
-        Objects.requireNonNull(jdbi, "jdbi");
+            DataSource dataSource, Producer<String, byte[]> producer, RelayConfig config, RelayMetrics metrics) {
+        Objects.requireNonNull(dataSource, "dataSource");
         Objects.requireNonNull(producer, "producer");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(metrics, "metrics");
         RelayTopics.requireSome(config.topics());
         ProducerSlot slot = ProducerSlot.fixed(producer);
-        var publisher = new ShardPublisher(jdbi, slot, config, metrics, RelayHooks.NONE);
+        var publisher = new ShardPublisher(dataSource, slot, config, metrics, RelayHooks.NONE);
         var reader = new ShardLeaseReader(config);
         return new PublishingCycle() {
             @Override
@@ -107,7 +118,11 @@ public final class PollingRelayImpl implements Relay {
 
             @Override
             public long publishable() {
-                return jdbi.withHandle(reader::publishable);
+                try (Connection connection = dataSource.getConnection()) {
+                    return reader.publishable(connection);
+                } catch (SQLException e) {
+                    throw Jdbc.failed("relay " + config.instanceId() + ": counting publishable events", e);
+                }
             }
 
             @Override
@@ -118,11 +133,12 @@ public final class PollingRelayImpl implements Relay {
     }
 
     private static Relay create(
-            Jdbi jdbi, ProducerSlot producer, RelayConfig config, RelayMetrics metrics, RelayHooks hooks) {
+            DataSource dataSource, ProducerSlot producer, RelayConfig config, RelayMetrics metrics, RelayHooks hooks) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(hooks, "hooks");
-        return new PollingRelayImpl(jdbi, new ShardPublisher(jdbi, producer, config, metrics, hooks), producer, config);
+        return new PollingRelayImpl(
+                dataSource, new ShardPublisher(dataSource, producer, config, metrics, hooks), producer, config);
     }
 
     @Override
@@ -174,12 +190,9 @@ public final class PollingRelayImpl implements Relay {
         long echo = Long.MAX_VALUE;
         long echoLimit = config.maxPollInterval().toNanos();
         while (running) {
-            try (Handle handle = jdbi.open()) {
-                String sequence = handle.createQuery("SELECT pg_get_serial_sequence('outbox_event', 'id')")
-                        .mapTo(String.class)
-                        .one();
-                Connection connection = handle.getConnection();
+            try (Connection connection = dataSource.getConnection()) {
                 connection.setAutoCommit(true);
+                String sequence = sequenceOf.on(connection).one(rs -> rs.getString(1));
                 try (PreparedStatement read = connection.prepareStatement("SELECT last_value FROM " + sequence)) {
                     while (running) {
                         long value;

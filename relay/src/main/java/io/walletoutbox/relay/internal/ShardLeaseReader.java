@@ -2,11 +2,14 @@ package io.walletoutbox.relay.internal;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.walletoutbox.outbox.internal.sql.NamedSql;
+import io.walletoutbox.relay.OutboxRecords;
 import io.walletoutbox.relay.OutboxRecords.StoredEvent;
 import io.walletoutbox.relay.ParkingPolicy;
 import io.walletoutbox.relay.RelayConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -16,12 +19,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.jdbi.v3.core.Handle;
 
 /**
  * The lease and read statements of {@link ShardPublisher}'s cycle: leasing shards ({@code outbox_shard} rows, {@code
  * FOR UPDATE SKIP LOCKED}, rotated in the same statement) together with their first batch, and the reads of the
- * further rounds, each of which deletes what the round before acknowledged. Runs inside the caller's transaction.
+ * further rounds, each of which deletes what the round before acknowledged. Runs inside the caller's transaction. The
+ * statements are written with table tokens ({@code {outbox_event}}) and rendered once, with the configuration's
+ * {@link io.walletoutbox.outbox.OutboxTables}.
  */
 final class ShardLeaseReader {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,12 +42,12 @@ final class ShardLeaseReader {
      * is parked or rejected, no row is held.
      */
     private static final String NOT_BLOCKED = """
-            ((NOT EXISTS (SELECT 1 FROM outbox_parked p0 WHERE p0.topic = ANY(:blockTopics))
-              AND NOT EXISTS (SELECT 1 FROM outbox_event f0 WHERE f0.attempts > 0))
+            ((NOT EXISTS (SELECT 1 FROM {outbox_parked} p0 WHERE p0.topic = ANY(:blockTopics))
+              AND NOT EXISTS (SELECT 1 FROM {outbox_event} f0 WHERE f0.attempts > 0))
              OR NOT (e.topic = ANY(:blockTopics) AND (
-                 EXISTS (SELECT 1 FROM outbox_parked p
+                 EXISTS (SELECT 1 FROM {outbox_parked} p
                          WHERE p.topic = e.topic AND p.aggregate_id = e.aggregate_id AND p.id < e.id)
-              OR EXISTS (SELECT 1 FROM outbox_event f
+              OR EXISTS (SELECT 1 FROM {outbox_event} f
                          WHERE f.attempts > 0 AND f.shard = e.shard AND f.topic = e.topic
                            AND f.aggregate_id = e.aggregate_id AND f.id < e.id))))
             """;
@@ -54,7 +58,8 @@ final class ShardLeaseReader {
 
     private final String[] blockTopics;
     private final String leaseAndReadSql;
-    private final String batchSql;
+    private final NamedSql batchSql;
+    private final NamedSql publishableSql;
 
     ShardLeaseReader(RelayConfig config) {
         this.config = config;
@@ -81,25 +86,26 @@ final class ShardLeaseReader {
         // one of these shards until a moment ago deleted; as a subquery of the lease it would not, and those
         // events would be published twice. The read finds the leased shards as the outbox_shard rows this
         // transaction wrote (their xmin), each gives an even share of the batch.
-        this.leaseAndReadSql = """
-                UPDATE outbox_shard SET last_published = clock_timestamp()
+        var tables = config.tables();
+        this.leaseAndReadSql = tables.render("""
+                UPDATE {outbox_shard} SET last_published = clock_timestamp()
                 WHERE shard IN (
-                    SELECT s.shard FROM outbox_shard s
-                    WHERE EXISTS (SELECT 1 FROM outbox_event e WHERE e.shard = s.shard%s)
+                    SELECT s.shard FROM {outbox_shard} s
+                    WHERE EXISTS (SELECT 1 FROM {outbox_event} e WHERE e.shard = s.shard%s)
                     ORDER BY s.last_published
                     LIMIT ?
                     FOR UPDATE SKIP LOCKED)
                 RETURNING shard, set_config('idle_in_transaction_session_timeout', ?, true),
                           set_config('synchronous_commit', 'off', true);
                 SELECT s.shard AS leased, b.* FROM (
-                    SELECT shard, count(*) OVER () AS leases FROM outbox_shard
+                    SELECT shard, count(*) OVER () AS leases FROM {outbox_shard}
                     WHERE xmin = pg_current_xact_id()::xid) s
                 CROSS JOIN LATERAL (
-                    SELECT id, event_id, aggregate_type, aggregate_id, event_type, topic, payload,
-                           headers::text AS headers, created_at
-                    FROM outbox_event e WHERE e.shard = s.shard%s
+                    SELECT id, event_id, aggregate_type, aggregate_id, event_type, topic, payload, payload_bytes,
+                           content_type, headers::text AS headers, created_at
+                    FROM {outbox_event} e WHERE e.shard = s.shard%s
                     ORDER BY e.id LIMIT greatest(1, ? / s.leases)) b
-                """.formatted(positionalFilter, positionalFilter);
+                """.formatted(positionalFilter, positionalFilter));
         // Each shard's oldest events by its (shard, id) index, a fair share of the batch from each: one range scan
         // per shard that stops at its share, never a sort of every event of the leased shards. Keys live in one
         // shard, so each key's events come in outbox order. Within a lease the next batch is read while the
@@ -107,16 +113,18 @@ final class ShardLeaseReader {
         // acknowledged (:delete, skipped too: this statement's snapshot still sees those rows). Each read starts
         // at the shard's oldest event, never at a cursor, so an event that turned up behind the ones already read
         // (an operator's retry of a parked event keeps its old id) still goes out before the later events of its key.
-        this.batchSql = """
-                WITH gone AS (DELETE FROM outbox_event WHERE id = ANY(CAST(:delete AS bigint[])))
+        this.batchSql = NamedSql.of(tables.render("""
+                WITH gone AS (DELETE FROM {outbox_event} WHERE id = ANY(CAST(:delete AS bigint[])))
                 SELECT s.shard AS leased, b.* FROM unnest(CAST(:shards AS integer[])) AS s(shard)
                 CROSS JOIN LATERAL (
-                    SELECT id, event_id, aggregate_type, aggregate_id, event_type, topic, payload,
-                           headers::text AS headers, created_at
-                    FROM outbox_event e
+                    SELECT id, event_id, aggregate_type, aggregate_id, event_type, topic, payload, payload_bytes,
+                           content_type, headers::text AS headers, created_at
+                    FROM {outbox_event} e
                     WHERE e.shard = s.shard AND e.id <> ALL(CAST(:skip AS bigint[]))%s
                     ORDER BY e.id LIMIT :perShard) b
-                """.formatted(filter);
+                """.formatted(filter)));
+        String where = blockTopics.length == 0 ? "" : " WHERE " + NOT_BLOCKED;
+        this.publishableSql = NamedSql.of(tables.render("SELECT count(*) FROM {outbox_event} e" + where));
     }
 
     /** One read of a lease: the events, in the shards' order, and the shards that gave their whole share. */
@@ -124,38 +132,33 @@ final class ShardLeaseReader {
 
     /**
      * Leases up to {@link ShardPublisher#SHARDS_PER_CYCLE} shards into {@code shards} and reads their first batch,
-     * in one round trip.
+     * in one round trip, on {@code connection} in its open transaction.
      */
-    Read leaseAndRead(Handle handle, List<Integer> shards) {
-        try {
-            Connection connection = handle.getConnection();
-            try (PreparedStatement statement = connection.prepareStatement(leaseAndReadSql)) {
-                java.sql.Array topics = blockTopics.length == 0 ? null : connection.createArrayOf("text", blockTopics);
-                int p = 1;
-                for (int i = 0; topics != null && i < TOPIC_PARAMETERS; i++) {
-                    statement.setArray(p++, topics);
-                }
-                statement.setInt(p++, ShardPublisher.SHARDS_PER_CYCLE);
-                statement.setString(p++, config.stallTimeout().toMillis() + "ms");
-                for (int i = 0; topics != null && i < TOPIC_PARAMETERS; i++) {
-                    statement.setArray(p++, topics);
-                }
-                statement.setInt(p, config.batchSize());
-                statement.execute();
-                try (ResultSet rs = statement.getResultSet()) {
-                    while (rs.next()) {
-                        shards.add(rs.getInt("shard"));
-                    }
-                }
-                if (!statement.getMoreResults()) {
-                    throw new IllegalStateException("the lease's read returned no result set");
-                }
-                try (ResultSet rs = statement.getResultSet()) {
-                    return read(rs, shards, Math.max(1, config.batchSize() / Math.max(1, shards.size())));
+    Read leaseAndRead(Connection connection, List<Integer> shards) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(leaseAndReadSql)) {
+            java.sql.Array topics = blockTopics.length == 0 ? null : connection.createArrayOf("text", blockTopics);
+            int p = 1;
+            for (int i = 0; topics != null && i < TOPIC_PARAMETERS; i++) {
+                statement.setArray(p++, topics);
+            }
+            statement.setInt(p++, ShardPublisher.SHARDS_PER_CYCLE);
+            statement.setString(p++, config.stallTimeout().toMillis() + "ms");
+            for (int i = 0; topics != null && i < TOPIC_PARAMETERS; i++) {
+                statement.setArray(p++, topics);
+            }
+            statement.setInt(p, config.batchSize());
+            statement.execute();
+            try (ResultSet rs = statement.getResultSet()) {
+                while (rs.next()) {
+                    shards.add(rs.getInt("shard"));
                 }
             }
-        } catch (SQLException e) {
-            throw new org.jdbi.v3.core.statement.UnableToExecuteStatementException(e, null);
+            if (!statement.getMoreResults()) {
+                throw new IllegalStateException("the lease's read returned no result set");
+            }
+            try (ResultSet rs = statement.getResultSet()) {
+                return read(rs, shards, Math.max(1, config.batchSize() / Math.max(1, shards.size())));
+            }
         }
     }
 
@@ -163,35 +166,35 @@ final class ShardLeaseReader {
      * Reads up to {@code perShard} of each shard's oldest events, leaving out {@code skip}, and deletes {@code
      * delete} in the same statement.
      */
-    Read read(Handle handle, List<Integer> shards, int perShard, Long[] skip, Long[] delete) {
+    Read read(Connection connection, List<Integer> shards, int perShard, Long[] skip, Long[] delete)
+            throws SQLException {
         var perLeased = new java.util.HashMap<Integer, Integer>();
-        List<StoredEvent> events = bind(handle.createQuery(batchSql))
-                .bind("shards", shards.toArray(Integer[]::new))
+        List<StoredEvent> events = bind(batchSql.on(connection), connection)
+                .bind("shards", connection.createArrayOf("integer", shards.toArray(Integer[]::new)))
                 .bind("perShard", perShard)
-                .bind("skip", skip)
-                .bind("delete", delete)
-                .map((rs, ctx) -> {
+                .bind("skip", connection.createArrayOf("bigint", skip))
+                .bind("delete", connection.createArrayOf("bigint", delete))
+                .list(rs -> {
                     perLeased.merge(rs.getInt("leased"), 1, Integer::sum);
                     return event(rs);
-                })
-                .list();
+                });
         return new Read(events, full(shards, perLeased, perShard));
     }
 
     /**
      * Committed events a worker may send now: every row of the outbox except, under {@code BLOCK}, those held behind
-     * a parked or rejected earlier event of their key (the same rule the reads apply). One statement in {@code
-     * handle}'s transaction.
+     * a parked or rejected earlier event of their key (the same rule the reads apply). One statement on {@code
+     * connection}, in its transaction if it has one.
      */
-    long publishable(org.jdbi.v3.core.Handle handle) {
-        String where = blockTopics.length == 0 ? "" : " WHERE " + NOT_BLOCKED;
-        return bind(handle.createQuery("SELECT count(*) FROM outbox_event e" + where))
-                .mapTo(Long.class)
-                .one();
+    long publishable(Connection connection) throws SQLException {
+        return bind(publishableSql.on(connection), connection).one(rs -> rs.getLong(1));
     }
 
-    private <T extends org.jdbi.v3.core.statement.SqlStatement<T>> T bind(T statement) {
-        return blockTopics.length == 0 ? statement : statement.bind("blockTopics", blockTopics);
+    /** {@code statement} with the blocking topics bound, when there are any (else the statement names none). */
+    private NamedSql.Bound bind(NamedSql.Bound statement, Connection connection) throws SQLException {
+        return blockTopics.length == 0
+                ? statement
+                : statement.bind("blockTopics", connection.createArrayOf("text", blockTopics));
     }
 
     /** Reads a batch's rows from {@code rs}. */
@@ -212,6 +215,10 @@ final class ShardLeaseReader {
     }
 
     private static StoredEvent event(ResultSet rs) throws SQLException {
+        // Text payloads (every JSON event) in payload, others in payload_bytes; content_type NULL is JSON.
+        String text = rs.getString("payload");
+        byte[] payload = text != null ? text.getBytes(StandardCharsets.UTF_8) : rs.getBytes("payload_bytes");
+        String contentType = rs.getString("content_type");
         return new StoredEvent(
                 rs.getLong("id"),
                 rs.getObject("event_id", UUID.class),
@@ -219,7 +226,8 @@ final class ShardLeaseReader {
                 rs.getString("aggregate_id"),
                 rs.getString("event_type"),
                 rs.getString("topic"),
-                rs.getString("payload"),
+                payload,
+                contentType != null ? contentType : OutboxRecords.JSON,
                 parseHeaders(rs.getString("headers")),
                 rs.getObject("created_at", OffsetDateTime.class).toInstant());
     }

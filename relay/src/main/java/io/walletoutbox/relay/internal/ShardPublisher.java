@@ -1,14 +1,18 @@
 package io.walletoutbox.relay.internal;
 
+import io.walletoutbox.outbox.OutboxTables;
+import io.walletoutbox.outbox.internal.sql.Jdbc;
+import io.walletoutbox.outbox.internal.sql.NamedSql;
 import io.walletoutbox.relay.OutboxRecords.StoredEvent;
 import io.walletoutbox.relay.RelayConfig;
 import io.walletoutbox.relay.RelayMetrics;
 import io.walletoutbox.relay.internal.BatchSender.Result;
 import io.walletoutbox.relay.internal.ShardLeaseReader.Read;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,8 +37,10 @@ public final class ShardPublisher {
     public static final String DENIED_HINT =
             " (Kafka refused this client: check the relay's Kafka credentials and ACLs; events are kept, not parked)";
 
-    private final Jdbi jdbi;
+    private final DataSource dataSource;
     private final RelayConfig config;
+    private final OutboxTables tables;
+    private final NamedSql deleteAcked;
     private final RelayMetrics metrics;
     private final RelayHooks hooks;
     private final BatchSender sender;
@@ -60,9 +66,11 @@ public final class ShardPublisher {
     private final java.time.Duration roundsWithin;
 
     public ShardPublisher(
-            Jdbi jdbi, ProducerSlot producers, RelayConfig config, RelayMetrics metrics, RelayHooks hooks) {
-        this.jdbi = jdbi;
+            DataSource dataSource, ProducerSlot producers, RelayConfig config, RelayMetrics metrics, RelayHooks hooks) {
+        this.dataSource = dataSource;
         this.config = config;
+        this.tables = config.tables();
+        this.deleteAcked = NamedSql.of(tables.render("DELETE FROM {outbox_event} WHERE id = ANY(:ids)"));
         this.metrics = metrics;
         this.hooks = hooks;
         this.sender = new BatchSender(producers, config::policyOf, metrics, true, config.recordMapping());
@@ -90,19 +98,20 @@ public final class ShardPublisher {
         Traces.Cycle cycle = Traces.cycle("relay cycle", "polling");
         Outcome outcome;
         try {
-            outcome = jdbi.inTransaction(handle -> {
-                List<Integer> shards = new ArrayList<>();
-                Read first = reader.leaseAndRead(handle, shards);
-                if (shards.isEmpty()) {
-                    return Outcome.IDLE;
-                }
-                metrics.shardsOwned(shards.size());
-                try {
-                    return publishShards(handle, shards, first, cycle);
-                } finally {
-                    metrics.shardsOwned(-shards.size());
-                }
-            });
+            outcome =
+                    Jdbc.inTransaction(dataSource, "relay " + config.instanceId() + " publishing cycle", connection -> {
+                        List<Integer> shards = new ArrayList<>();
+                        Read first = reader.leaseAndRead(connection, shards);
+                        if (shards.isEmpty()) {
+                            return Outcome.IDLE;
+                        }
+                        metrics.shardsOwned(shards.size());
+                        try {
+                            return publishShards(connection, shards, first, cycle);
+                        } finally {
+                            metrics.shardsOwned(-shards.size());
+                        }
+                    });
         } catch (RuntimeException | Error e) {
             cycle.end(-1, 0, e);
             throw e;
@@ -119,7 +128,8 @@ public final class ShardPublisher {
      * one across rounds; the first round with a failure is the last. The lease ends after {@link #MAX_ROUNDS}
      * rounds or {@link #roundsWithin} so that a backlog does not keep its shards from other instances for long.
      */
-    private Outcome publishShards(Handle handle, List<Integer> shards, Read first, Traces.Cycle cycle) {
+    private Outcome publishShards(Connection connection, List<Integer> shards, Read first, Traces.Cycle cycle)
+            throws SQLException {
         long deadline = System.nanoTime() + roundsWithin.toNanos();
         Read current = first;
         boolean backlog = !current.full().isEmpty();
@@ -131,7 +141,7 @@ public final class ShardPublisher {
             metrics.batchClaimed(current.events().size());
             claimed += current.events().size();
             // Rows naming a topic that is not the relay's are parked here, in the lease's transaction, never sent.
-            List<StoredEvent> batch = guard.parkForeignRows(handle, current.events());
+            List<StoredEvent> batch = guard.parkForeignRows(connection, tables, current.events());
             cycle.carried(batch);
             BatchSender.Pending pending = sender.start(batch);
             Read next = null;
@@ -143,7 +153,7 @@ public final class ShardPublisher {
                 Long[] skip = new Long[inFlight.length + delete.length];
                 System.arraycopy(inFlight, 0, skip, 0, inFlight.length);
                 System.arraycopy(delete, 0, skip, inFlight.length, delete.length);
-                next = reader.read(handle, current.full(), share, skip, delete);
+                next = reader.read(connection, current.full(), share, skip, delete);
                 undeleted.clear();
             }
             List<Result> results = pending.await();
@@ -163,7 +173,7 @@ public final class ShardPublisher {
             // Every acknowledged event of the lease is still in the outbox until the commit.
             hooks.afterAcks(shards.getFirst(), List.copyOf(ackedInLease));
             if (failedNow > 0) {
-                failures.recordFailures(handle, shards, batch, results);
+                failures.recordFailures(connection, shards, batch, results);
                 break;
             }
             if (next == null) {
@@ -173,8 +183,9 @@ public final class ShardPublisher {
             current = next;
         }
         if (!undeleted.isEmpty()) {
-            handle.createUpdate("DELETE FROM outbox_event WHERE id = ANY(:ids)")
-                    .bind("ids", undeleted.toArray(Long[]::new))
+            deleteAcked
+                    .on(connection)
+                    .bind("ids", connection.createArrayOf("bigint", undeleted.toArray(Long[]::new)))
                     .execute();
         }
         return new Outcome(

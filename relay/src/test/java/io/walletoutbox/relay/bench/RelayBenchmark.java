@@ -5,7 +5,6 @@ import io.walletoutbox.embedded.BenchInfrastructure;
 import io.walletoutbox.embedded.TestPools;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxSchema;
-import io.walletoutbox.outbox.jdbi.JdbiOutbox;
 import io.walletoutbox.relay.KafkaProducers;
 import io.walletoutbox.relay.PollingRelay;
 import io.walletoutbox.relay.Relay;
@@ -94,12 +93,11 @@ public final class RelayBenchmark {
                     String topic = infra.newTopic("bench-relay", partitions);
                     fill(jdbi, topic, events, size, keys);
                     jdbi.useHandle(h -> h.execute("VACUUM ANALYZE outbox_event"));
-                    relays.add(
-                            drain(jdbi, () -> kafkaProducer(bootstrap, kafka), topic, policy, events, workers, batch));
+                    relays.add(drain(ds, () -> kafkaProducer(bootstrap, kafka), topic, policy, events, workers, batch));
                     // The same drain with Kafka replaced by an always-acknowledging stub: the database's share.
                     fill(jdbi, topic, events, size, keys);
                     jdbi.useHandle(h -> h.execute("VACUUM ANALYZE outbox_event"));
-                    ceilings.add(drain(jdbi, RelayBenchmark::stubProducer, topic, policy, events, workers, batch));
+                    ceilings.add(drain(ds, RelayBenchmark::stubProducer, topic, policy, events, workers, batch));
                     // The same rows once more, drained by pgbench's claim-and-delete alone: the database's floor.
                     fill(jdbi, topic, events, size, keys);
                     jdbi.useHandle(h -> h.execute("VACUUM ANALYZE outbox_event"));
@@ -282,7 +280,7 @@ public final class RelayBenchmark {
     }
 
     private static double drain(
-            Jdbi jdbi,
+            javax.sql.DataSource dataSource,
             java.util.function.Supplier<Producer<String, byte[]>> producer,
             String topic,
             io.walletoutbox.relay.ParkingPolicy policy,
@@ -298,14 +296,14 @@ public final class RelayBenchmark {
                 .probeInterval(Duration.ZERO)
                 .build();
         var registry = new SimpleMeterRegistry();
-        var admin = JdbiOutbox.admin(jdbi, io.walletoutbox.outbox.OutboxMode.TABLE);
+        var admin = io.walletoutbox.outbox.OutboxAdmin.create(dataSource, io.walletoutbox.outbox.OutboxMode.TABLE);
         var metrics = new RelayMeterBinder(admin, Duration.ofMillis(200), Clock.systemUTC());
         metrics.bindTo(registry);
         var published = registry.get("relay.published").counter();
         long start = System.nanoTime();
         long jvmCpuStart = jvmCpuNanos();
         long machineCpuStart = machineBusyNanos();
-        try (Relay relay = PollingRelay.create(jdbi, producer, config, metrics)) {
+        try (Relay relay = PollingRelay.create(dataSource, producer, config, metrics)) {
             relay.start();
             while (published.count() < events) {
                 Thread.sleep(20);

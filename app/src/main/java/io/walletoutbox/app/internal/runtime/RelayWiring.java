@@ -77,7 +77,10 @@ final class RelayWiring {
         return new Outbox(mode, Optional.ofNullable(cdcConfig), gate, slotMonitor);
     }
 
-    /** Starts the relay of {@code RELAY_MODE}; {@code closer} stops it and its producers. */
+    /**
+     * Starts the relay of {@code RELAY_MODE}; {@code closer} stops it and its producers. The polling relay takes the
+     * pool itself ({@code dataSource}), the CDC relay the Jdbi on it.
+     */
     static Relay startRelay(
             AppConfig config,
             Infrastructure infra,
@@ -104,7 +107,7 @@ final class RelayWiring {
             var producers = new RelayProducers(
                     infra.bootstrapServers(), config.kafkaSecurity().clientProperties(), registry);
             relay = PollingRelay.create(
-                    jdbi,
+                    dataSource,
                     producers,
                     relayConfig(instanceId, config.eventsTopic())
                             .probeInterval(config.relayProbeInterval())

@@ -7,10 +7,11 @@ import io.walletoutbox.relay.RelayConfig;
  * How the shop's polling relay is configured: one topic, {@link Orders#TOPIC}, under {@link ParkingPolicy#BLOCK}, so
  * an order's later events never overtake one that Kafka rejected. The tests publish with this configuration too.
  *
- * <p>A service starts the relay with {@code PollingRelay.create(jdbi, producers, OrdersRelay.config(id), metrics)}
- * and hands {@code relay::wakeUp} to {@code OutboxWriter.create}; the relay still takes a Jdbi (over the same data
- * source: {@code Jdbi.create(ShopDatabase.dataSource(…))}), which is why this example has no {@code main}: its main
- * code stays on plain JDBC.
+ * <p>A service starts the relay with {@code PollingRelay.create(dataSource, producers, OrdersRelay.config(id),
+ * metrics)} over its pool in front of {@link ShopDatabase#dataSource} (the relay's workers hold a connection each for
+ * a publishing cycle) and hands {@code relay::wakeUp} to {@code OutboxWriter.create}. Like the outbox, the relay runs
+ * on plain JDBC: the shop needs no Jdbi, and no Micrometer unless it binds the relay's metrics ({@code
+ * RelayMeterBinder}).
  */
 public final class OrdersRelay {
     private OrdersRelay() {}

@@ -20,7 +20,6 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
-import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,7 +31,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class OrdersIT {
     private static DataSource dataSource;
-    private static Jdbi jdbi;
 
     /** The writer's after-commit action: counts the wake-ups a relay of this process would get. */
     private final AtomicInteger wakeUps = new AtomicInteger();
@@ -40,15 +38,14 @@ class OrdersIT {
     private Orders orders;
 
     @RegisterExtension
-    static final OutboxTestKitExtension outbox = OutboxTestKitExtension.builder(() -> OutboxTestKit.builder(jdbi)
+    static final OutboxTestKitExtension outbox = OutboxTestKitExtension.builder(() -> OutboxTestKit.builder(dataSource)
                     .relayConfig(OrdersRelay.config("orders-it"))
                     .build())
             .build();
 
     @BeforeAll
     static void database() {
-        dataSource = ShopTestDatabase.create();
-        jdbi = Jdbi.create(dataSource); // the test kit (like the relay) takes a Jdbi
+        dataSource = ShopTestDatabase.create(); // the test kit, like the relay, takes the service's data source
     }
 
     @BeforeEach

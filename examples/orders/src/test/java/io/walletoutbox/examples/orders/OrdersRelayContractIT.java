@@ -2,14 +2,14 @@ package io.walletoutbox.examples.orders;
 
 import io.walletoutbox.outbox.testkit.RelayContract;
 import io.walletoutbox.relay.RelayConfig;
-import org.jdbi.v3.core.Jdbi;
+import javax.sql.DataSource;
 
 /** The relay's promises, checked in the shop's schema with the shop's relay configuration ({@code BLOCK}). */
 class OrdersRelayContractIT extends RelayContract {
-    private static final Jdbi OUTBOX = Jdbi.create(ShopTestDatabase.create());
+    private static final DataSource OUTBOX = ShopTestDatabase.create();
 
     @Override
-    protected Jdbi outbox() {
+    protected DataSource outbox() {
         return OUTBOX;
     }
 

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import javax.sql.DataSource;
-import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
 
 /** Everything of the shop, the outbox's tables included, is in the schema {@code shop}; nothing in {@code public}. */
@@ -41,9 +40,7 @@ class ShopSchemaIT {
 
         // And the relay reads from there: an order placed through the shop's data source is published.
         var orders = new Orders(dataSource, OutboxWriter.create(OutboxConfig.DEFAULTS, () -> {}));
-        try (var kit = OutboxTestKit.builder(Jdbi.create(dataSource))
-                .topics(Orders.TOPIC)
-                .build()) {
+        try (var kit = OutboxTestKit.builder(dataSource).topics(Orders.TOPIC).build()) {
             var placed = orders.place("order-in-shop", "carol", 4200);
             List<SentRecord> sent = kit.drain();
             assertEquals(List.of(placed), sent.stream().map(SentRecord::eventId).toList());

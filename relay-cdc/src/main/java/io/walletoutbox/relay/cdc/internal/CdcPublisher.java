@@ -2,6 +2,7 @@ package io.walletoutbox.relay.cdc.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.walletoutbox.outbox.internal.sql.NamedSql;
+import io.walletoutbox.relay.OutboxRecords;
 import io.walletoutbox.relay.OutboxRecords.StoredEvent;
 import io.walletoutbox.relay.RelayMetrics;
 import io.walletoutbox.relay.cdc.CdcConfig;
@@ -35,8 +36,10 @@ final class CdcPublisher {
 
     private static final String INSERT_PARKED = """
             INSERT INTO {outbox_parked} (id, event_id, shard, aggregate_type, aggregate_id, event_type, topic,
-                                       payload, headers, created_at, attempts, last_error)
-            VALUES (:id, :eventId, -1, :aggregateType, :aggregateId, :type, :topic, :payload,
+                                       payload, payload_bytes, content_type, headers, created_at, attempts,
+                                       last_error)
+            VALUES (:id, :eventId, -1, :aggregateType, :aggregateId, :type, :topic, :payload, :payloadBytes,
+                    :contentType,
                     CAST(:headers AS jsonb), :createdAt, :attempts, :error)
             ON CONFLICT DO NOTHING
             """;
@@ -167,6 +170,8 @@ final class CdcPublisher {
 
     /** Writes {@code event} to {@code outbox_parked} (shard -1, its WAL position as id), unless it is there. */
     private void insertParked(StoredEvent event, int attempts, String error) {
+        // Stored as a writer would have stored it: text when textual and UTF-8, else bytes.
+        boolean text = io.walletoutbox.outbox.OutboxEvent.storedAsText(event.payload(), event.contentType());
         Connections.with(
                 dataSource,
                 "parking event " + event.eventId(),
@@ -178,7 +183,11 @@ final class CdcPublisher {
                         .bind("aggregateId", event.aggregateId())
                         .bind("type", event.type())
                         .bind("topic", event.topic())
-                        .bind("payload", event.payload())
+                        .bind("payload", text ? event.payloadText() : null)
+                        .bind("payloadBytes", text ? null : event.payload())
+                        .bind(
+                                "contentType",
+                                OutboxRecords.JSON.equals(event.contentType()) ? null : event.contentType())
                         .bind("headers", writeJson(event.headers()))
                         .bind("createdAt", java.sql.Timestamp.from(event.createdAt()))
                         .bind("attempts", attempts)

@@ -2,8 +2,10 @@ package io.walletoutbox.relay.cdc.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.walletoutbox.relay.OutboxRecords;
 import io.walletoutbox.relay.OutboxRecords.StoredEvent;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HashMap;
@@ -63,6 +65,13 @@ final class ChangeEvents {
                 .properties()
                 .forEach(h -> headers.put(h.getKey(), h.getValue().asText()));
         long micros = e.get("createdAtMicros").asLong();
+        // A payload stored as bytes comes in Base64 (PostgreSQL's encode breaks its lines), with its content type;
+        // a JSON event's document (and every one of before, and outbox_append's) has the text and no content type.
+        JsonNode base64 = e.get("payloadBase64");
+        byte[] payload = base64 != null && !base64.isNull()
+                ? Base64.getMimeDecoder().decode(base64.asText())
+                : e.get("payload").asText().getBytes(StandardCharsets.UTF_8);
+        JsonNode contentType = e.get("contentType");
         return new StoredEvent(
                 lsn,
                 UUID.fromString(e.get("eventId").asText()),
@@ -70,7 +79,8 @@ final class ChangeEvents {
                 e.get("aggregateId").asText(),
                 e.get("type").asText(),
                 e.get("topic").asText(),
-                e.get("payload").asText(),
+                payload,
+                contentType != null && !contentType.isNull() ? contentType.asText() : OutboxRecords.JSON,
                 Map.copyOf(headers),
                 Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000), Math.floorMod(micros, 1_000_000) * 1000L));
     }

@@ -135,17 +135,17 @@ public final class CdcBenchmark {
             try (var db = database(infra, "bench_polling")) {
                 Jdbi jdbi = Jdbi.create(db);
                 if (phases.contains("drain")) {
-                    polling = drainPolling(jdbi, bootstrap, events, size, keys);
+                    polling = drainPolling(db, bootstrap, events, size, keys);
                     insertDeleteWal = insertAndDelete(jdbi, events, size, keys);
                 }
                 if (phases.contains("woken")) {
-                    pollingWoken = latency(jdbi, bootstrap, OutboxMode.TABLE, null, rate, seconds, keys, size, true);
+                    pollingWoken = latency(db, bootstrap, OutboxMode.TABLE, null, rate, seconds, keys, size, true);
                 }
                 if (phases.contains("probe")) {
-                    pollingPolls = latency(jdbi, bootstrap, OutboxMode.TABLE, null, rate, seconds, keys, size, false);
+                    pollingPolls = latency(db, bootstrap, OutboxMode.TABLE, null, rate, seconds, keys, size, false);
                 }
                 if (phases.contains("tracing")) {
-                    results.addAll(TracingPairs.run(jdbi, bootstrap, rate, seconds, keys, size, "_keys" + keys));
+                    results.addAll(TracingPairs.run(db, bootstrap, rate, seconds, keys, size, "_keys" + keys));
                 }
             }
             if (phases.contains("cdc")) {
@@ -165,7 +165,7 @@ public final class CdcBenchmark {
                     try {
                         cdc = drainCdc(jdbi, db, bootstrap, config, events, size, keys);
                         cdcLatency = latency(
-                                jdbi,
+                                db,
                                 bootstrap,
                                 OutboxMode.LOGICAL_MESSAGE,
                                 latencyConfig,
@@ -290,14 +290,13 @@ public final class CdcBenchmark {
     private static double[] probeIdleCost(BenchInfrastructure infra, String bootstrap) throws Exception {
         double[] cost = new double[2];
         try (var db = database(infra, "bench_probe")) {
-            Jdbi jdbi = Jdbi.create(db);
             for (int i = 0; i < 2; i++) {
                 var config = pollingConfig().toBuilder().topics("bench-probe").build(); // idle: nothing is written
                 if (i == 1) {
                     config = config.toBuilder().probeInterval(Duration.ZERO).build();
                 }
                 try (Relay relay = PollingRelay.create(
-                        jdbi,
+                        db,
                         () -> KafkaProducers.create(bootstrap, "bench-probe", infrastructure.kafkaSettings()),
                         config,
                         RelayMetrics.NONE)) {
@@ -395,7 +394,9 @@ public final class CdcBenchmark {
         System.out.printf("%s: wrote %d events in %d ms%n", mode, events, millisSince(start));
     }
 
-    private static Drain drainPolling(Jdbi jdbi, String bootstrap, int events, int size, int keys) throws Exception {
+    private static Drain drainPolling(javax.sql.DataSource db, String bootstrap, int events, int size, int keys)
+            throws Exception {
+        Jdbi jdbi = Jdbi.create(db);
         String topic = newTopic(bootstrap, "bench-polling");
         long wal0 = walLsn(jdbi);
         fill(jdbi, OutboxMode.TABLE, topic, events, size, keys);
@@ -407,7 +408,7 @@ public final class CdcBenchmark {
                 .build();
         long start = System.nanoTime();
         try (Relay relay = PollingRelay.create(
-                jdbi,
+                db,
                 () -> KafkaProducers.create(bootstrap, "bench-polling", infrastructure.kafkaSettings()),
                 config,
                 counting(acks, null))) {
@@ -482,7 +483,7 @@ public final class CdcBenchmark {
     }
 
     static Latency latency(
-            Jdbi jdbi,
+            javax.sql.DataSource db,
             String bootstrap,
             OutboxMode mode,
             CdcConfig cdc,
@@ -492,6 +493,7 @@ public final class CdcBenchmark {
             int size,
             boolean wakeUp)
             throws Exception {
+        Jdbi jdbi = Jdbi.create(db);
         // Every latency run starts from a vacuumed outbox, as the first one does: the run before left its events'
         // dead rows behind (20,000 of them), which the relay's scans walk past until a vacuum (the service's
         // OutboxVacuum, or autovacuum) removes them; that belongs to the run that made them, not to this one.
@@ -508,7 +510,7 @@ public final class CdcBenchmark {
         }));
         Relay relay = cdc == null
                 ? PollingRelay.create(
-                        jdbi,
+                        db,
                         () -> KafkaProducers.create(bootstrap, "bench-latency", infrastructure.kafkaSettings()),
                         pollingConfig(LATENCY_WORKERS).toBuilder()
                                 .parkingPolicy(topic, POLICY)

@@ -193,7 +193,7 @@ public final class SoakBenchmark {
             }));
             Soak soak;
             try (Relay relay = PollingRelay.create(
-                    jdbi,
+                    ds,
                     KafkaProducers.create(bootstrap, "soak-polling", infrastructure.kafkaSettings()),
                     config,
                     acks)) {

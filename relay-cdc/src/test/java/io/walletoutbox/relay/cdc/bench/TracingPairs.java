@@ -6,7 +6,6 @@ import io.walletoutbox.relay.cdc.bench.CdcBenchmark.Latency;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToLongFunction;
-import org.jdbi.v3.core.Jdbi;
 
 /**
  * The relay's commit → ack latency with tracing off and on, measured in alternating pairs in one JVM against the
@@ -21,7 +20,8 @@ import org.jdbi.v3.core.Jdbi;
 final class TracingPairs {
     private TracingPairs() {}
 
-    static List<String> run(Jdbi jdbi, String bootstrap, int rate, int seconds, int keys, int size, String suffix)
+    static List<String> run(
+            javax.sql.DataSource db, String bootstrap, int rate, int seconds, int keys, int size, String suffix)
             throws Exception {
         if (System.getProperty("tracing", "off").equals("off")) {
             throw new IllegalArgumentException("-Dphases=tracing needs tracing on: TRACING=<ratio> for the script");
@@ -29,9 +29,9 @@ final class TracingPairs {
         int pairs = Integer.getInteger("pairs", 4);
         // One pair first, not counted: the JIT compiles the relay's, the writer's and the SDK's code during it, so
         // the first counted run of either kind is not the one that paid for compiling.
-        latency(jdbi, bootstrap, rate, seconds, keys, size);
+        latency(db, bootstrap, rate, seconds, keys, size);
         try (var sdk = BenchTracing.start()) {
-            latency(jdbi, bootstrap, rate, seconds, keys, size);
+            latency(db, bootstrap, rate, seconds, keys, size);
         }
         GlobalOpenTelemetry.resetForTest();
         System.out.println("tracing pairs: one warm-up pair done, not counted");
@@ -42,11 +42,11 @@ final class TracingPairs {
             for (boolean traced : onFirst ? new boolean[] {true, false} : new boolean[] {false, true}) {
                 if (traced) {
                     try (var sdk = BenchTracing.start()) {
-                        on.add(latency(jdbi, bootstrap, rate, seconds, keys, size));
+                        on.add(latency(db, bootstrap, rate, seconds, keys, size));
                     }
                     GlobalOpenTelemetry.resetForTest();
                 } else {
-                    off.add(latency(jdbi, bootstrap, rate, seconds, keys, size));
+                    off.add(latency(db, bootstrap, rate, seconds, keys, size));
                 }
             }
             System.out.printf(
@@ -63,9 +63,9 @@ final class TracingPairs {
                 result("tracing_latency_p99_polling_woken" + suffix, off, on, Latency::p99Micros, sampling));
     }
 
-    private static Latency latency(Jdbi jdbi, String bootstrap, int rate, int seconds, int keys, int size)
+    private static Latency latency(javax.sql.DataSource db, String bootstrap, int rate, int seconds, int keys, int size)
             throws Exception {
-        return CdcBenchmark.latency(jdbi, bootstrap, OutboxMode.TABLE, null, rate, seconds, keys, size, true);
+        return CdcBenchmark.latency(db, bootstrap, OutboxMode.TABLE, null, rate, seconds, keys, size, true);
     }
 
     private static String result(
