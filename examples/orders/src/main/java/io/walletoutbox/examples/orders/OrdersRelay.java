@@ -5,7 +5,8 @@ import io.walletoutbox.relay.RelayConfig;
 
 /**
  * How the shop's polling relay is configured: one topic, {@link Orders#TOPIC}, under {@link ParkingPolicy#BLOCK}, so
- * an order's later events never overtake one that Kafka rejected. The tests publish with this configuration too.
+ * an order's later events never overtake one that Kafka rejected, reading the shop's outbox tables ({@link
+ * ShopDatabase#OUTBOX}). The tests publish with this configuration too.
  *
  * <p>A service starts the relay with {@code PollingRelay.create(dataSource, producers, OrdersRelay.config(id),
  * metrics)} over its pool in front of {@link ShopDatabase#dataSource} (the relay's workers hold a connection each for
@@ -21,6 +22,7 @@ public final class OrdersRelay {
         return RelayConfig.builder(instanceId)
                 .topics(Orders.TOPIC)
                 .parkingPolicy(Orders.TOPIC, ParkingPolicy.BLOCK)
+                .tables(ShopDatabase.OUTBOX.tables())
                 .build();
     }
 }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxWriter;
 import io.walletoutbox.outbox.testkit.OutboxTestKit;
 import io.walletoutbox.outbox.testkit.OutboxTestKitExtension;
@@ -50,7 +49,7 @@ class OrdersIT {
 
     @BeforeEach
     void orders() {
-        orders = new Orders(dataSource, OutboxWriter.create(OutboxConfig.DEFAULTS, wakeUps::incrementAndGet));
+        orders = new Orders(dataSource, OutboxWriter.create(ShopDatabase.OUTBOX, wakeUps::incrementAndGet));
     }
 
     @Test

@@ -1,6 +1,5 @@
 package io.walletoutbox.examples.orders;
 
-import io.walletoutbox.outbox.OutboxConfig;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,7 +29,7 @@ final class ShopTestDatabase {
             throw new IllegalStateException("creating database " + name + " failed", e);
         }
         DataSource dataSource = ShopDatabase.dataSource(pg.getJdbcUrl("postgres", name), "postgres", "");
-        ShopDatabase.migrate(dataSource, OutboxConfig.DEFAULTS);
+        ShopDatabase.migrate(dataSource, ShopDatabase.OUTBOX);
         return dataSource;
     }
 
