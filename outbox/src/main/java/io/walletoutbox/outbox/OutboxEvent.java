@@ -51,6 +51,14 @@ public record OutboxEvent(
     /** The content type of JSON payloads, and of every event made from a {@code String} payload. */
     public static final String JSON = "application/json";
 
+    /**
+     * Checks every component and copies {@code payload} and {@code headers}.
+     *
+     * @throws NullPointerException when a component is null
+     * @throws IllegalArgumentException when a text component is blank or too long (200 characters, 249 for {@code
+     *     topic}), the payload is larger than {@link #MAX_PAYLOAD_BYTES}, {@code contentType} is not printable ASCII,
+     *     or a header is named {@code ce_*} or {@code content-type}
+     */
     public OutboxEvent {
         Objects.requireNonNull(id, "id");
         requireText(aggregateType, "aggregateType", 200);

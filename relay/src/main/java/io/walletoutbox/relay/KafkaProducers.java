@@ -16,6 +16,12 @@ public final class KafkaProducers {
      * The relay's producer properties (also used by the benchmark's reference run, so both measure the same).
      * A publishing cycle lasts at most about {@code deliveryTimeoutMs} plus {@code max.block.ms} (a third of it,
      * at most 5 s), which must stay below the relay's {@link RelayConfig#stallTimeout()}.
+     *
+     * @param bootstrapServers the Kafka brokers ({@code bootstrap.servers}), {@code host:port,…}
+     * @param clientId the producer's {@code client.id}, in the brokers' logs and quotas
+     * @param deliveryTimeoutMs the producer's {@code delivery.timeout.ms}; {@code request.timeout.ms} and {@code
+     *     max.block.ms} are derived from it
+     * @return a new, modifiable map of producer properties, without serializers
      */
     public static Map<String, Object> settings(String bootstrapServers, String clientId, int deliveryTimeoutMs) {
         return settings(bootstrapServers, clientId, deliveryTimeoutMs, Map.of());
@@ -25,6 +31,12 @@ public final class KafkaProducers {
      * As {@link #settings(String, String, int)}, on top of {@code extra} client properties (connection security:
      * {@code security.protocol}, {@code sasl.*}, {@code ssl.*}). The relay's own settings win over {@code extra},
      * so no extra property can weaken {@code acks=all}, idempotence or the timeouts.
+     *
+     * @param bootstrapServers the Kafka brokers ({@code bootstrap.servers}), {@code host:port,…}
+     * @param clientId the producer's {@code client.id}
+     * @param deliveryTimeoutMs the producer's {@code delivery.timeout.ms}
+     * @param extra further client properties, overridden by the relay's own where they name the same key
+     * @return a new, modifiable map of producer properties, without serializers
      */
     public static Map<String, Object> settings(
             String bootstrapServers, String clientId, int deliveryTimeoutMs, Map<String, ?> extra) {
@@ -48,6 +60,10 @@ public final class KafkaProducers {
     /**
      * A producer with {@link #settings} (delivery timeout 15 s, so a cycle stays within 20 s, below the default
      * 30 s stall timeout) and the relay's serializers (String key, byte[] value).
+     *
+     * @param bootstrapServers the Kafka brokers ({@code bootstrap.servers}), {@code host:port,…}
+     * @param clientId the producer's {@code client.id}
+     * @return a new producer, which the caller (or the relay it is given to) closes
      */
     public static Producer<String, byte[]> create(String bootstrapServers, String clientId) {
         return create(bootstrapServers, clientId, Map.of());
@@ -56,6 +72,11 @@ public final class KafkaProducers {
     /**
      * As {@link #create(String, String)}, with {@code extra} client properties (connection security) applied
      * before the relay's own settings; see {@link #settings(String, String, int, Map)}.
+     *
+     * @param bootstrapServers the Kafka brokers ({@code bootstrap.servers}), {@code host:port,…}
+     * @param clientId the producer's {@code client.id}
+     * @param extra further client properties, overridden by the relay's own where they name the same key
+     * @return a new producer, which the caller (or the relay it is given to) closes
      */
     public static Producer<String, byte[]> create(String bootstrapServers, String clientId, Map<String, ?> extra) {
         return new KafkaProducer<>(

@@ -135,7 +135,13 @@ public final class OutboxRecords {
     /** The content type of events stored as JSON text (the {@code content_type} column's NULL). */
     public static final String JSON = "application/json";
 
-    /** The Kafka record for {@code event}. */
+    /**
+     * The Kafka record for {@code event}.
+     *
+     * @param event an event read from the outbox
+     * @return a record to {@code event}'s topic keyed by its aggregate id, with its payload as value and the
+     *     CloudEvents {@code ce_*} and {@code content-type} headers before the event's own
+     */
     public static ProducerRecord<String, byte[]> toRecord(StoredEvent event) {
         var headers = new RecordHeaders();
         headers.add("ce_specversion", bytes("1.0"));

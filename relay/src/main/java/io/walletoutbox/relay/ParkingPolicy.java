@@ -31,7 +31,13 @@ public enum ParkingPolicy {
      */
     BLOCK;
 
-    /** {@code policies} checked (no null topic or policy) and copied; for the relays' configurations. */
+    /**
+     * {@code policies} checked (no null topic or policy) and copied; for the relays' configurations.
+     *
+     * @param policies the parking policy of each topic
+     * @return an unmodifiable copy
+     * @throws NullPointerException when {@code policies}, a topic or a policy is null
+     */
     public static Map<String, ParkingPolicy> copyOf(Map<String, ParkingPolicy> policies) {
         Objects.requireNonNull(policies, "parkingPolicies");
         policies.forEach((topic, policy) -> {
@@ -41,7 +47,14 @@ public enum ParkingPolicy {
         return Map.copyOf(policies);
     }
 
-    /** {@code policies} with {@code topic} set to {@code policy}. */
+    /**
+     * {@code policies} with {@code topic} set to {@code policy}.
+     *
+     * @param policies the parking policy of each topic; not changed
+     * @param topic the topic to set
+     * @param policy its policy
+     * @return a new, modifiable map
+     */
     public static Map<String, ParkingPolicy> with(
             Map<String, ParkingPolicy> policies, String topic, ParkingPolicy policy) {
         var copy = new HashMap<>(policies);

@@ -74,6 +74,7 @@ public final class PollingRelay {
      *     delivery.timeout.ms} must be shorter than {@link RelayConfig#stallTimeout()}
      * @param config the relay's configuration
      * @param metrics where the relay reports what it does; {@link RelayMetrics#NONE} to report nothing
+     * @return the relay, not started
      * @throws IllegalArgumentException when {@code config} names no topics
      */
     public static Relay create(
@@ -93,6 +94,7 @@ public final class PollingRelay {
      * @param config the relay's configuration (topics, batch size, {@link RelayConfig#maxAttempts()}, parking
      *     policies, stall timeout); the polling and back-off settings do not apply
      * @param metrics where the cycle reports what it does; {@link RelayMetrics#NONE} to report nothing
+     * @return the cycle; closing it closes {@code producer}
      * @throws IllegalArgumentException when {@code config} names no topics
      */
     public static PublishingCycle cycle(
@@ -136,6 +138,14 @@ public final class PollingRelay {
      * key are still queued, it force-closes that producer from the failure's callback, so none of them is sent
      * after the failed one, and carries on with a new producer from {@code producers}. With a single producer the
      * relay cannot do that and sends a blocking key's events one round trip each.
+     *
+     * @param dataSource the outbox database, the caller's pool (the relay never closes it); connections as for {@link
+     *     #create(DataSource, Producer, RelayConfig, RelayMetrics)}
+     * @param producers makes a producer now and a new one after each force-close
+     * @param config the relay's configuration
+     * @param metrics where the relay reports what it does; {@link RelayMetrics#NONE} to report nothing
+     * @return the relay, not started
+     * @throws IllegalArgumentException when {@code config} names no topics
      */
     public static Relay create(
             DataSource dataSource,

@@ -18,7 +18,11 @@ public interface PublishingCycle extends AutoCloseable {
      * @param failed events whose send failed (retriable or rejected; a rejection counts towards parking)
      */
     record Outcome(int claimed, int published, int failed) {
-        /** True when the cycle found nothing to send. */
+        /**
+         * True when the cycle found nothing to send.
+         *
+         * @return whether {@code claimed} is 0
+         */
         public boolean idle() {
             return claimed == 0;
         }
@@ -28,6 +32,8 @@ public interface PublishingCycle extends AutoCloseable {
      * Runs one publishing cycle in a transaction of its own on the calling thread and returns when it committed:
      * every send of the cycle has been answered by then. Throws what the database or the producer threw (the
      * transaction then rolled back and the rows stay in the outbox).
+     *
+     * @return what the cycle claimed, published and failed to send
      */
     Outcome runOnce();
 
@@ -36,6 +42,8 @@ public interface PublishingCycle extends AutoCloseable {
      * those held behind a parked or rejected earlier event of their key (the rule the relay's reads apply). Parked
      * events are not in the outbox; events of transactions still open are not visible. Zero means a relay has
      * nothing left to do until something new commits or an operator retries a parked event.
+     *
+     * @return the number of events a cycle may send now, 0 or more
      */
     long publishable();
 

@@ -75,13 +75,21 @@ public interface RecordMapping {
     /** The header in which {@link #DEBEZIUM_OUTBOX} carries the event id, as Debezium's outbox event router does. */
     String DEBEZIUM_ID_HEADER = "id";
 
-    /** The record for {@code event}: its stored topic, and key, value and headers as this mapping shapes them. */
+    /**
+     * The record for {@code event}: its stored topic, and key, value and headers as this mapping shapes them.
+     *
+     * @param event an event read from the outbox
+     * @return the record to send
+     */
     ProducerRecord<String, byte[]> toRecord(StoredEvent event);
 
     /**
      * The event id a record made by this mapping carries in {@code headers}, for consumers and test kits that
      * de-duplicate by it; null when the headers carry none (or not a UUID). A mapping that carries no id answers
      * null.
+     *
+     * @param headers the headers of a record this mapping made
+     * @return the event id, or null
      */
     UUID eventId(Headers headers);
 

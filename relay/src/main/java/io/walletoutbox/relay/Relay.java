@@ -15,6 +15,8 @@ public interface Relay extends AutoCloseable {
      * an {@link Error} such as {@code OutOfMemoryError}); then only a restart of the process helps, and a liveness
      * check should fail. Waiting on Kafka, backing off after failures or waiting as a CDC standby for the slot all
      * count as running. Cheap; never blocks.
+     *
+     * @return whether the relay is started, not closed, and its machinery alive
      */
     boolean isRunning();
 

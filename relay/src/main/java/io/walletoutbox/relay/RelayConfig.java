@@ -78,87 +78,153 @@ public final class RelayConfig {
      * {@link OutboxTables#DEFAULTS}, and no topics yet: a relay needs {@link RelayConfigBuilder#topics}.
      *
      * @param instanceId name of this relay instance, in logs and in the metrics' {@code instance} tag; not blank
+     * @return a new builder
      */
     public static RelayConfigBuilder builder(String instanceId) {
         return new RelayConfigBuilder(instanceId);
     }
 
-    /** A builder holding this configuration's values, to make a copy with some of them changed. */
+    /**
+     * A builder holding this configuration's values, to make a copy with some of them changed.
+     *
+     * @return a new builder with this configuration's values
+     */
     public RelayConfigBuilder toBuilder() {
         return new RelayConfigBuilder(this);
     }
 
-    /** Name of this relay instance ({@link #builder(String)}). */
+    /**
+     * Name of this relay instance ({@link #builder(String)}).
+     *
+     * @return the instance name
+     */
     public String instanceId() {
         return instanceId;
     }
 
-    /** Publishing loops in this instance ({@link RelayConfigBuilder#workers}). */
+    /**
+     * Publishing loops in this instance ({@link RelayConfigBuilder#workers}).
+     *
+     * @return the number of workers, 1..256
+     */
     public int workers() {
         return workers;
     }
 
-    /** Most events read and sent as one batch ({@link RelayConfigBuilder#batchSize}). */
+    /**
+     * Most events read and sent as one batch ({@link RelayConfigBuilder#batchSize}).
+     *
+     * @return the batch size, 1..10,000
+     */
     public int batchSize() {
         return batchSize;
     }
 
-    /** First idle wait ({@link RelayConfigBuilder#minPollInterval}). */
+    /**
+     * First idle wait ({@link RelayConfigBuilder#minPollInterval}).
+     *
+     * @return the first idle wait
+     */
     public Duration minPollInterval() {
         return minPollInterval;
     }
 
-    /** Longest idle wait ({@link RelayConfigBuilder#maxPollInterval}). */
+    /**
+     * Longest idle wait ({@link RelayConfigBuilder#maxPollInterval}).
+     *
+     * @return the longest idle wait
+     */
     public Duration maxPollInterval() {
         return maxPollInterval;
     }
 
-    /** How long a relay's transaction may idle before it loses its lease ({@link RelayConfigBuilder#stallTimeout}). */
+    /**
+     * How long a relay's transaction may idle before it loses its lease ({@link RelayConfigBuilder#stallTimeout}).
+     *
+     * @return the stall timeout
+     */
     public Duration stallTimeout() {
         return stallTimeout;
     }
 
-    /** Permanent rejections of a record after which it is parked ({@link RelayConfigBuilder#maxAttempts}). */
+    /**
+     * Permanent rejections of a record after which it is parked ({@link RelayConfigBuilder#maxAttempts}).
+     *
+     * @return the attempts before parking, at least 1
+     */
     public int maxAttempts() {
         return maxAttempts;
     }
 
-    /** First wait after a failed publish ({@link RelayConfigBuilder#retryBackoff}). */
+    /**
+     * First wait after a failed publish ({@link RelayConfigBuilder#retryBackoff}).
+     *
+     * @return the first retry wait
+     */
     public Duration retryBackoff() {
         return retryBackoff;
     }
 
-    /** Longest wait between failed publishes ({@link RelayConfigBuilder#maxRetryBackoff}). */
+    /**
+     * Longest wait between failed publishes ({@link RelayConfigBuilder#maxRetryBackoff}).
+     *
+     * @return the longest retry wait
+     */
     public Duration maxRetryBackoff() {
         return maxRetryBackoff;
     }
 
-    /** The parking policy of each topic that has one, unmodifiable ({@link RelayConfigBuilder#parkingPolicy}). */
+    /**
+     * The parking policy of each topic that has one, unmodifiable ({@link RelayConfigBuilder#parkingPolicy}).
+     *
+     * @return the policies by topic
+     */
     public Map<String, ParkingPolicy> parkingPolicies() {
         return parkingPolicies;
     }
 
-    /** The parking policy of {@code topic}: the one set for it, else {@link ParkingPolicy#SKIP}. */
+    /**
+     * The parking policy of {@code topic}: the one set for it, else {@link ParkingPolicy#SKIP}.
+     *
+     * @param topic a topic
+     * @return its parking policy
+     */
     public ParkingPolicy policyOf(String topic) {
         return parkingPolicies.getOrDefault(topic, ParkingPolicy.SKIP);
     }
 
-    /** How often an idle instance probes the outbox's id sequence ({@link RelayConfigBuilder#probeInterval}). */
+    /**
+     * How often an idle instance probes the outbox's id sequence ({@link RelayConfigBuilder#probeInterval}).
+     *
+     * @return the probe interval; {@link Duration#ZERO} when there is no probe
+     */
     public Duration probeInterval() {
         return probeInterval;
     }
 
-    /** The topics this relay publishes to, sorted and unmodifiable ({@link RelayConfigBuilder#topics(Set)}). */
+    /**
+     * The topics this relay publishes to, sorted and unmodifiable ({@link RelayConfigBuilder#topics(Set)}).
+     *
+     * @return the topics
+     */
     public Set<String> topics() {
         return topics;
     }
 
-    /** How events become Kafka records ({@link RelayConfigBuilder#recordMapping}). */
+    /**
+     * How events become Kafka records ({@link RelayConfigBuilder#recordMapping}).
+     *
+     * @return the record mapping
+     */
     public RecordMapping recordMapping() {
         return recordMapping;
     }
 
-    /** Where the outbox's tables are: schema and table prefix ({@link RelayConfigBuilder#tables}). */
+    /**
+     * Where the outbox's tables are: schema and table prefix ({@link RelayConfigBuilder#tables}).
+     *
+     * @return the outbox's tables
+     */
     public OutboxTables tables() {
         return tables;
     }

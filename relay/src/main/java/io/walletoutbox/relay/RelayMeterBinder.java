@@ -55,12 +55,23 @@ public final class RelayMeterBinder implements MeterBinder, RelayMetrics {
     private volatile Timer latency;
     private final BoundedRead<OutboxAdmin.Status> status;
 
-    /** Metrics of this relay instance, reading the outbox gauges through {@code admin} every 2 s. */
+    /**
+     * Metrics of this relay instance, reading the outbox gauges through {@code admin} every 2 s.
+     *
+     * @param admin reads the outbox's status for the gauges
+     */
     public RelayMeterBinder(OutboxAdmin admin) {
         this(admin, Duration.ofSeconds(2), Clock.systemUTC());
     }
 
-    /** As {@link #RelayMeterBinder(OutboxAdmin)}, with the gauges' cache time and clock given. */
+    /**
+     * As {@link #RelayMeterBinder(OutboxAdmin)}, with the gauges' cache time and clock given.
+     *
+     * @param admin reads the outbox's status for the gauges
+     * @param statusCacheTtl how long a status read serves the gauges before the next read
+     * @param clock the clock the cache time is measured with
+     * @throws NullPointerException when an argument is null
+     */
     public RelayMeterBinder(OutboxAdmin admin, Duration statusCacheTtl, Clock clock) {
         this.admin = Objects.requireNonNull(admin, "admin");
         this.tags = Tags.empty();

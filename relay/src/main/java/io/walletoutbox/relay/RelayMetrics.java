@@ -7,13 +7,25 @@ public interface RelayMetrics {
     /** Reports nothing. */
     RelayMetrics NONE = new RelayMetrics() {};
 
-    /** One batch of {@code size} events was claimed. */
+    /**
+     * One batch of {@code size} events was claimed.
+     *
+     * @param size events in the batch
+     */
     default void batchClaimed(int size) {}
 
-    /** One event was acknowledged by Kafka, {@code sinceCommit} after it was created. */
+    /**
+     * One event was acknowledged by Kafka, {@code sinceCommit} after it was created.
+     *
+     * @param sinceCreated time from the event's {@code createdAt} to the ack
+     */
     default void published(Duration sinceCreated) {}
 
-    /** A publish failed and will be retried ({@code permanent}: Kafka rejected the record for good). */
+    /**
+     * A publish failed and will be retried ({@code permanent}: Kafka rejected the record for good).
+     *
+     * @param permanent whether Kafka rejected the record for good (counts towards parking)
+     */
     default void failed(boolean permanent) {}
 
     /**
@@ -37,6 +49,10 @@ public interface RelayMetrics {
      */
     default void unreadable() {}
 
-    /** This instance now holds {@code delta} more (or fewer) shard leases. */
+    /**
+     * This instance now holds {@code delta} more (or fewer) shard leases.
+     *
+     * @param delta the change in leases held, negative when leases were given up
+     */
     default void shardsOwned(int delta) {}
 }

@@ -21,7 +21,14 @@ public final class RelayTopics {
 
     private RelayTopics() {}
 
-    /** {@code topics} checked (legal Kafka topic names) and copied, sorted. */
+    /**
+     * {@code topics} checked (legal Kafka topic names) and copied, sorted.
+     *
+     * @param topics the topics
+     * @return an unmodifiable, sorted copy
+     * @throws NullPointerException when {@code topics} or a topic is null
+     * @throws IllegalArgumentException when a topic is not a legal Kafka topic name
+     */
     public static Set<String> copyOf(Set<String> topics) {
         Objects.requireNonNull(topics, "topics");
         var sorted = new TreeSet<String>();
@@ -35,7 +42,15 @@ public final class RelayTopics {
         return Collections.unmodifiableSortedSet(sorted);
     }
 
-    /** {@code topic} and {@code more}, as {@link #copyOf}. */
+    /**
+     * {@code topic} and {@code more}, as {@link #copyOf}.
+     *
+     * @param topic a topic
+     * @param more further topics
+     * @return an unmodifiable, sorted set of them
+     * @throws NullPointerException when a topic is null
+     * @throws IllegalArgumentException when a topic is not a legal Kafka topic name
+     */
     public static Set<String> of(String topic, String... more) {
         var all = new TreeSet<String>();
         all.add(Objects.requireNonNull(topic, "topic"));
@@ -48,6 +63,7 @@ public final class RelayTopics {
     /**
      * Checks that a relay has topics to publish to.
      *
+     * @param topics a relay's topics
      * @throws IllegalArgumentException when {@code topics} is empty
      */
     public static void requireSome(Set<String> topics) {

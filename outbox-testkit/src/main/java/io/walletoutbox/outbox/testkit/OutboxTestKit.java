@@ -65,6 +65,9 @@ public final class OutboxTestKit implements AutoCloseable {
      * {@link OutboxMode#TABLE}); each drain cycle and query takes a connection of it. The relay's topics, or its whole
      * configuration, must be set next; the tables, when they are not the defaults, with {@link
      * OutboxTestKitBuilder#tables} or in the configuration.
+     *
+     * @param outbox the outbox database, the caller's pool (the kit never closes it)
+     * @return a new builder
      */
     public static OutboxTestKitBuilder builder(DataSource outbox) {
         return new OutboxTestKitBuilder(outbox);
@@ -85,6 +88,7 @@ public final class OutboxTestKit implements AutoCloseable {
      *
      * <p>It waits only while a relay running beside the kit holds shards with events (checking every millisecond).
      *
+     * @return the records acknowledged during this call, perhaps none
      * @throws AssertionError when events are still left after the drain timeout (Kafka away, a relay beside the kit
      *     holding its shards that long); the message says how many
      */
@@ -113,6 +117,8 @@ public final class OutboxTestKit implements AutoCloseable {
      * Every record acknowledged through this kit so far, by {@link #drain()} and by the relays it started or handed
      * {@link #relayProducer()}, in acknowledgement order. Duplicates (an event published again after a relay
      * crashed between the ack and the delete) appear twice.
+     *
+     * @return an unmodifiable snapshot of the records
      */
     public List<SentRecord> sent() {
         var all = new ArrayList<>(drained.since(0));
@@ -128,6 +134,8 @@ public final class OutboxTestKit implements AutoCloseable {
      * given {@link #relayProducer()}), or when it saw the event in the outbox during this wait and then saw it gone
      * without being parked (any other relay).
      *
+     * @param eventId the event's id ({@code OutboxEvent.id()})
+     * @param timeout the longest wait
      * @throws AssertionError naming the event when it was parked, or when it was not published within {@code
      *     timeout} (with what the outbox says of it: still waiting with its last error, or not there at all)
      */
@@ -192,6 +200,8 @@ public final class OutboxTestKit implements AutoCloseable {
     /**
      * A view of the kit's producer for a relay the test builds itself: the kit sees its acknowledgements (for
      * {@link #awaitPublished}, {@link #sent()}); closing it, as relays do, leaves the producer open.
+     *
+     * @return a new view of the kit's producer
      */
     public Producer<String, byte[]> relayProducer() {
         return new AckRecordingProducer(producer, acks);
@@ -201,6 +211,8 @@ public final class OutboxTestKit implements AutoCloseable {
      * Starts a polling relay in the background ({@link PollingRelay#create}, its worker threads) with the kit's
      * configuration, producer and metrics; the kit closes it on {@link #close()}. For tests of code that runs while
      * events are being published; pair it with {@link #awaitPublished}.
+     *
+     * @return the started relay
      */
     public Relay startRelay() {
         return startRelay(config);
@@ -210,6 +222,10 @@ public final class OutboxTestKit implements AutoCloseable {
      * As {@link #startRelay()}, with {@code config} instead of the kit's configuration: another instance id, to run
      * several instances side by side as production does, or other settings. A {@code config} with the default
      * tables publishes from the kit's tables.
+     *
+     * @param config the started relay's configuration
+     * @return the started relay
+     * @throws NullPointerException when {@code config} is null
      */
     public synchronized Relay startRelay(RelayConfig config) {
         Objects.requireNonNull(config, "config");
@@ -222,12 +238,20 @@ public final class OutboxTestKit implements AutoCloseable {
         return relay;
     }
 
-    /** The relay configuration the kit publishes with. */
+    /**
+     * The relay configuration the kit publishes with.
+     *
+     * @return the configuration, with the kit's tables
+     */
     public RelayConfig relayConfig() {
         return config;
     }
 
-    /** The producer records go to: the one given to the builder, else the kit's own {@link RecordingProducer}. */
+    /**
+     * The producer records go to: the one given to the builder, else the kit's own {@link RecordingProducer}.
+     *
+     * @return the producer
+     */
     public Producer<String, byte[]> producer() {
         return producer;
     }

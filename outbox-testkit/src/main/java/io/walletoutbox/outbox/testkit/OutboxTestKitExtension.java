@@ -45,6 +45,10 @@ public final class OutboxTestKitExtension implements BeforeEachCallback, AfterEa
     /**
      * A builder of an extension that makes each test's kit with {@code kitPerTest} (called before each test, on the
      * test's thread; a kit it returns is closed after that test).
+     *
+     * @param kitPerTest makes a new kit for each test; must not return null
+     * @return a new builder
+     * @throws NullPointerException when {@code kitPerTest} is null
      */
     public static Builder builder(Supplier<OutboxTestKit> kitPerTest) {
         return new Builder(kitPerTest);
@@ -53,6 +57,7 @@ public final class OutboxTestKitExtension implements BeforeEachCallback, AfterEa
     /**
      * The current test's kit.
      *
+     * @return the kit made for the current test
      * @throws IllegalStateException outside a test (before the extension's {@code beforeEach} or after its {@code
      *     afterEach})
      */
@@ -118,13 +123,20 @@ public final class OutboxTestKitExtension implements BeforeEachCallback, AfterEa
          * Whether each test that passed is then failed when events are left parked ({@link
          * OutboxTestKit#assertNoParked()}). Default: true. Switch it off for tests that park events on purpose, or
          * call {@code OutboxAdmin.discard} in them.
+         *
+         * @param check whether to check
+         * @return this builder
          */
         public Builder assertNoParkedAfterEach(boolean check) {
             this.assertNoParkedAfterEach = check;
             return this;
         }
 
-        /** The extension. */
+        /**
+         * The extension.
+         *
+         * @return a new extension
+         */
         public OutboxTestKitExtension build() {
             return new OutboxTestKitExtension(this);
         }

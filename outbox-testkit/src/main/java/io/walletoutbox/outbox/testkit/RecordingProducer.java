@@ -36,6 +36,9 @@ public final class RecordingProducer extends MockProducer<String, byte[]> {
     /**
      * Fails the next {@code sends} sends with a {@link RecordTooLargeException}: the relay counts each one as a
      * rejection of that record and parks it at its {@code maxAttempts}. Replaces what an earlier call asked for.
+     *
+     * @param sends how many sends fail, 0 for none
+     * @throws IllegalArgumentException when {@code sends} is negative
      */
     public synchronized void failNext(int sends) {
         failNext(sends, new RecordTooLargeException("rejected by RecordingProducer.failNext"));
@@ -45,6 +48,11 @@ public final class RecordingProducer extends MockProducer<String, byte[]> {
      * Fails the next {@code sends} sends with {@code error}, reported through the send's future and callback as
      * Kafka would report it (a {@link org.apache.kafka.common.errors.RetriableException} makes the relay retry
      * without counting towards parking). Replaces what an earlier call asked for.
+     *
+     * @param sends how many sends fail, 0 for none
+     * @param error what each of them fails with
+     * @throws IllegalArgumentException when {@code sends} is negative
+     * @throws NullPointerException when {@code error} is null
      */
     public synchronized void failNext(int sends, RuntimeException error) {
         if (sends < 0) {
@@ -54,7 +62,11 @@ public final class RecordingProducer extends MockProducer<String, byte[]> {
         failure = Objects.requireNonNull(error, "error");
     }
 
-    /** How many of the sends asked for by {@link #failNext} are still to fail. */
+    /**
+     * How many of the sends asked for by {@link #failNext} are still to fail.
+     *
+     * @return the sends still to fail, 0 or more
+     */
     public synchronized int failuresLeft() {
         return failuresLeft;
     }
@@ -83,12 +95,20 @@ public final class RecordingProducer extends MockProducer<String, byte[]> {
         return super.send(record, callback);
     }
 
-    /** Every record given to {@code send}, failed ones included, in the order given. */
+    /**
+     * Every record given to {@code send}, failed ones included, in the order given.
+     *
+     * @return an unmodifiable snapshot of the records
+     */
     public synchronized List<ProducerRecord<String, byte[]>> attempted() {
         return List.copyOf(attempted);
     }
 
-    /** The acknowledged records, in the order acknowledged. */
+    /**
+     * The acknowledged records, in the order acknowledged.
+     *
+     * @return the acknowledged records, one {@link SentRecord} each
+     */
     public synchronized List<SentRecord> sent() {
         return history().stream().map(SentRecord::of).toList();
     }

@@ -42,18 +42,26 @@ public abstract class RelayContract {
     /** How long a scenario waits for a background relay; a passing test never waits that long. */
     protected static final Duration DEADLINE = Duration.ofMinutes(1);
 
-    /** The outbox database your relay publishes from: migrated, in {@link OutboxMode#TABLE}, shared by the tests. */
+    /**
+     * The outbox database your relay publishes from: migrated, in {@link OutboxMode#TABLE}, shared by the tests.
+     *
+     * @return the outbox database
+     */
     protected abstract DataSource outbox();
 
     /**
      * Your relay's configuration; the scenarios use its first topic, its {@code maxAttempts}, its policies and its
      * tables.
+     *
+     * @return the relay's configuration, with at least one topic
      */
     protected abstract RelayConfig relayConfig();
 
     /**
      * The outbox's configuration (its shard count and tables), as your writer has it. Default: {@link
      * OutboxConfig#DEFAULTS}'s shards in the relay configuration's tables.
+     *
+     * @return the outbox's configuration
      */
     protected OutboxConfig outboxConfig() {
         return OutboxConfig.DEFAULTS.withTables(relayConfig().tables());
@@ -62,6 +70,8 @@ public abstract class RelayContract {
     /**
      * Where the scenarios send records, asked once per scenario; the scenario leaves it open. Default: a new {@link
      * RecordingProducer}. The parking scenario always uses a {@link RecordingProducer}, to make Kafka reject a record.
+     *
+     * @return a producer for one scenario
      */
     protected Producer<String, byte[]> producer() {
         return new RecordingProducer();

@@ -31,7 +31,12 @@ public record SentRecord(String topic, String key, Map<String, String> headers, 
         value = Objects.requireNonNull(value, "value").clone();
     }
 
-    /** The record as a relay built it (the event id read as {@link #eventId()} says). */
+    /**
+     * The record as a relay built it (the event id read as {@link #eventId()} says).
+     *
+     * @param record a record given to a producer
+     * @return the record's topic, key, headers and value (an empty array for a null value) and its event id
+     */
     public static SentRecord of(ProducerRecord<String, byte[]> record) {
         var headers = new LinkedHashMap<String, String>();
         for (Header h : record.headers()) {
@@ -45,18 +50,31 @@ public record SentRecord(String topic, String key, Map<String, String> headers, 
         return new SentRecord(record.topic(), record.key(), headers, value, eventId);
     }
 
-    /** A copy of the value. */
+    /**
+     * A copy of the value.
+     *
+     * @return a new array each call
+     */
     @Override
     public byte[] value() {
         return value.clone();
     }
 
-    /** The value decoded as UTF-8 (the outbox's payloads are JSON text). */
+    /**
+     * The value decoded as UTF-8 (the outbox's payloads are JSON text).
+     *
+     * @return the value as text
+     */
     public String valueAsString() {
         return new String(value, StandardCharsets.UTF_8);
     }
 
-    /** The header {@code name}'s value, or null when the record has none. */
+    /**
+     * The header {@code name}'s value, or null when the record has none.
+     *
+     * @param name a header's name
+     * @return its value, or null
+     */
     public String header(String name) {
         return headers.get(name);
     }

@@ -94,12 +94,17 @@ public final class CdcConfig {
      *     the one that is the primary at that moment ({@link #hosts()}), so the relay follows a promotion
      * @param user database user
      * @param password database password (may be empty); {@link #toString()} never shows it
+     * @return a new builder
      */
     public static CdcConfigBuilder builder(String instanceId, String jdbcUrl, String user, String password) {
         return new CdcConfigBuilder(instanceId, jdbcUrl, user, password);
     }
 
-    /** A builder holding this configuration's values, to make a copy with some of them changed. */
+    /**
+     * A builder holding this configuration's values, to make a copy with some of them changed.
+     *
+     * @return a new builder with this configuration's values
+     */
     public CdcConfigBuilder toBuilder() {
         return new CdcConfigBuilder(this);
     }
@@ -108,38 +113,65 @@ public final class CdcConfig {
      * {@code walletoutbox_} and the database's name in lower case, every character but {@code a-z0-9_} made
      * {@code _}, cut to PostgreSQL's 63 characters. Slot names are shared by every database of a PostgreSQL
      * cluster, so two deployments on two databases of one cluster must not share one.
+     *
+     * @param database the database's name
+     * @return the slot name
      */
     public static String defaultSlotName(String database) {
         String name = "walletoutbox_" + database.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
         return name.length() > 63 ? name.substring(0, 63) : name;
     }
 
-    /** Name of this relay instance ({@link #builder}). */
+    /**
+     * Name of this relay instance ({@link #builder}).
+     *
+     * @return the instance name
+     */
     public String instanceId() {
         return instanceId;
     }
 
-    /** The outbox database ({@link #builder}). */
+    /**
+     * The outbox database ({@link #builder}).
+     *
+     * @return the JDBC URL
+     */
     public String jdbcUrl() {
         return jdbcUrl;
     }
 
-    /** Database user ({@link #builder}). */
+    /**
+     * Database user ({@link #builder}).
+     *
+     * @return the user
+     */
     public String user() {
         return user;
     }
 
-    /** Database password, perhaps empty ({@link #builder}). */
+    /**
+     * Database password, perhaps empty ({@link #builder}).
+     *
+     * @return the password
+     */
     public String password() {
         return password;
     }
 
-    /** The logical replication slot ({@link CdcConfigBuilder#slotName}). */
+    /**
+     * The logical replication slot ({@link CdcConfigBuilder#slotName}).
+     *
+     * @return the slot's name
+     */
     public String slotName() {
         return slotName;
     }
 
-    /** The publication ({@link CdcConfigBuilder#publicationName}). */
+    /**
+     * The publication ({@link CdcConfigBuilder#publicationName}).
+     *
+     * @return the publication's name
+     */
     public String publicationName() {
         return publicationName;
     }
@@ -147,6 +179,8 @@ public final class CdcConfig {
     /**
      * Where the outbox's tables live and the prefix of its logical decoding messages ({@link
      * CdcConfigBuilder#tables}).
+     *
+     * @return the outbox's tables
      */
     public OutboxTables tables() {
         return tables;
@@ -155,63 +189,117 @@ public final class CdcConfig {
     /**
      * The table of Debezium's offsets, perhaps schema-qualified: the one set ({@link CdcConfigBuilder#offsetsTable}),
      * else {@code relay_cdc_offset} in {@link #tables()}.
+     *
+     * @return the offsets table's name
      */
     public String offsetsTable() {
         return offsetsTable;
     }
 
-    /** How often the relay writes and confirms a heartbeat WAL message ({@link CdcConfigBuilder#heartbeatInterval}). */
+    /**
+     * How often the relay writes and confirms a heartbeat WAL message ({@link CdcConfigBuilder#heartbeatInterval}).
+     *
+     * @return the heartbeat interval
+     */
     public Duration heartbeatInterval() {
         return heartbeatInterval;
     }
 
-    /** Most change events handed to the relay at once ({@link CdcConfigBuilder#maxBatchSize}). */
+    /**
+     * Most change events handed to the relay at once ({@link CdcConfigBuilder#maxBatchSize}).
+     *
+     * @return the batch size, 1..100,000
+     */
     public int maxBatchSize() {
         return maxBatchSize;
     }
 
-    /** How long Debezium waits for more changes ({@link CdcConfigBuilder#pollInterval}). */
+    /**
+     * How long Debezium waits for more changes ({@link CdcConfigBuilder#pollInterval}).
+     *
+     * @return the poll interval
+     */
     public Duration pollInterval() {
         return pollInterval;
     }
 
-    /** Permanent rejections of a record after which it is parked ({@link CdcConfigBuilder#maxAttempts}). */
+    /**
+     * Permanent rejections of a record after which it is parked ({@link CdcConfigBuilder#maxAttempts}).
+     *
+     * @return the attempts before parking
+     */
     public int maxAttempts() {
         return maxAttempts;
     }
 
-    /** First wait after a failed send ({@link CdcConfigBuilder#retryBackoff}). */
+    /**
+     * First wait after a failed send ({@link CdcConfigBuilder#retryBackoff}).
+     *
+     * @return the first retry wait
+     */
     public Duration retryBackoff() {
         return retryBackoff;
     }
 
-    /** Longest wait between failed sends ({@link CdcConfigBuilder#maxRetryBackoff}). */
+    /**
+     * Longest wait between failed sends ({@link CdcConfigBuilder#maxRetryBackoff}).
+     *
+     * @return the longest retry wait
+     */
     public Duration maxRetryBackoff() {
         return maxRetryBackoff;
     }
 
-    /** The parking policy of each topic that has one set, unmodifiable ({@link CdcConfigBuilder#parkingPolicy}). */
+    /**
+     * The parking policy of each topic that has one set, unmodifiable ({@link CdcConfigBuilder#parkingPolicy}).
+     *
+     * @return the policies by topic
+     */
     public Map<String, ParkingPolicy> parkingPolicies() {
         return parkingPolicies;
     }
 
-    /** The parking policy of {@code topic}: the one set for it, else {@link ParkingPolicy#SKIP}. */
+    /**
+     * The parking policy of {@code topic}: the one set for it, else {@link ParkingPolicy#SKIP}.
+     *
+     * @param topic a topic
+     * @return its parking policy
+     */
     public ParkingPolicy policyOf(String topic) {
         return parkingPolicies.getOrDefault(topic, ParkingPolicy.SKIP);
     }
 
-    /** The topics this relay publishes to, sorted and unmodifiable ({@link CdcConfigBuilder#topics(Set)}). */
+    /**
+     * The topics this relay publishes to, sorted and unmodifiable ({@link CdcConfigBuilder#topics(Set)}).
+     *
+     * @return the topics
+     */
     public Set<String> topics() {
         return topics;
     }
 
-    /** How events become Kafka records ({@link CdcConfigBuilder#recordMapping}). */
+    /**
+     * How events become Kafka records ({@link CdcConfigBuilder#recordMapping}).
+     *
+     * @return the record mapping
+     */
     public RecordMapping recordMapping() {
         return recordMapping;
     }
 
-    /** A host of {@link #jdbcUrl()} and its port (5432 when the URL names none). */
+    /**
+     * A host of {@link #jdbcUrl()} and its port (5432 when the URL names none).
+     *
+     * @param host a host name or address (an IPv6 address without brackets)
+     * @param port its port, 1..65535
+     */
     public record Host(String host, int port) {
+        /**
+         * Checks the host and port.
+         *
+         * @throws NullPointerException when {@code host} is null
+         * @throws IllegalArgumentException when {@code host} is blank or {@code port} is outside 1..65535
+         */
         public Host {
             Objects.requireNonNull(host, "host");
             if (host.isBlank() || port < 1 || port > 65535) {
@@ -222,6 +310,10 @@ public final class CdcConfig {
         /**
          * A JDBC URL for {@code database} on this host alone, with {@code query} (the original URL's parameters,
          * {@code targetServerType} left out) appended.
+         *
+         * @param database the database name
+         * @param query {@code ?…} or the empty string
+         * @return the URL
          */
         public String jdbcUrl(String database, String query) {
             return "jdbc:postgresql://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + "/" + database
@@ -229,17 +321,29 @@ public final class CdcConfig {
         }
     }
 
-    /** The hosts of {@link #jdbcUrl()}, in the URL's order (one unless the URL lists a primary and its standbys). */
+    /**
+     * The hosts of {@link #jdbcUrl()}, in the URL's order (one unless the URL lists a primary and its standbys).
+     *
+     * @return the hosts, at least one
+     */
     public List<Host> hosts() {
         return CdcJdbcUrl.hosts(jdbcUrl);
     }
 
-    /** The first host of {@link #jdbcUrl()}. */
+    /**
+     * The first host of {@link #jdbcUrl()}.
+     *
+     * @return the host name or address
+     */
     public String host() {
         return hosts().getFirst().host();
     }
 
-    /** The port of the first host of {@link #jdbcUrl()}, 5432 when it names none. */
+    /**
+     * The port of the first host of {@link #jdbcUrl()}, 5432 when it names none.
+     *
+     * @return the port
+     */
     public int port() {
         return hosts().getFirst().port();
     }
@@ -247,12 +351,18 @@ public final class CdcConfig {
     /**
      * The parameters of {@link #jdbcUrl()} ({@code ?…}, or empty) without {@code targetServerType}, for a connection
      * to one of its {@link #hosts()}.
+     *
+     * @return {@code ?…} or the empty string
      */
     public String singleHostQuery() {
         return CdcJdbcUrl.singleHostQuery(jdbcUrl);
     }
 
-    /** The database name of {@link #jdbcUrl()}. */
+    /**
+     * The database name of {@link #jdbcUrl()}.
+     *
+     * @return the database name
+     */
     public String database() {
         return CdcJdbcUrl.database(jdbcUrl);
     }

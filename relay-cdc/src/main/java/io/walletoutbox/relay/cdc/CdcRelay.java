@@ -64,6 +64,7 @@ public final class CdcRelay {
      * @param producer made by {@code KafkaProducers}: idempotent, {@code acks=all}
      * @param config the relay's configuration
      * @param metrics where the relay reports what it does
+     * @return the relay, not started
      * @throws IllegalArgumentException when {@code config} names no topics ({@link CdcConfigBuilder#topics})
      */
     public static Relay create(

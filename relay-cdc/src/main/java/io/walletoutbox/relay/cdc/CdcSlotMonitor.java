@@ -67,12 +67,20 @@ public final class CdcSlotMonitor implements WriteGate, AutoCloseable {
         return config.slotName();
     }
 
-    /** The status last read; never blocks. */
+    /**
+     * The status last read; never blocks.
+     *
+     * @return the status of the last read
+     */
     public SlotStatus current() {
         return current;
     }
 
-    /** Reads the status now, caches and returns it. */
+    /**
+     * Reads the status now, caches and returns it.
+     *
+     * @return the status just read
+     */
     public SlotStatus refresh() {
         SlotStatus next = CdcSlots.status(dataSource, config);
         SlotStatus previous = current;

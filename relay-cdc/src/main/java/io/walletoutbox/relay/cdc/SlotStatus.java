@@ -10,6 +10,11 @@ import java.util.Objects;
  * @param detail one line for an operator: what was found, and for a bad state what resolves it
  */
 public record SlotStatus(State state, String detail) {
+    /**
+     * Checks that neither component is null.
+     *
+     * @throws NullPointerException when {@code state} or {@code detail} is null
+     */
     public SlotStatus {
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(detail, "detail");
@@ -37,13 +42,21 @@ public record SlotStatus(State state, String detail) {
          */
         INVALIDATED;
 
-        /** 0 for {@link #OK} up to 3 for {@link #INVALIDATED}: the value of the {@code relay.cdc.slot.state} gauge. */
+        /**
+         * 0 for {@link #OK} up to 3 for {@link #INVALIDATED}: the value of the {@code relay.cdc.slot.state} gauge.
+         *
+         * @return 0..3
+         */
         public int severity() {
             return ordinal();
         }
     }
 
-    /** True when events written now reach a relay: {@link State#OK} or {@link State#AT_RISK}. */
+    /**
+     * True when events written now reach a relay: {@link State#OK} or {@link State#AT_RISK}.
+     *
+     * @return whether the state is {@link State#OK} or {@link State#AT_RISK}
+     */
     public boolean acceptsWrites() {
         return state == State.OK || state == State.AT_RISK;
     }
