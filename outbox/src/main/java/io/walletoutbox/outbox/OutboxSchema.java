@@ -93,11 +93,15 @@ public final class OutboxSchema {
 
     /**
      * Prints the DDL (or with {@code --liquibase} the changelog) for a configuration: {@code [--schema S] [--prefix
-     * P] [--shards N] [--liquibase]}. Exit code 2 on a bad argument.
+     * P] [--shards N] [--liquibase]}, or {@code --help}. Exit code 2 on a bad argument.
      *
      * @param args the options
      */
     public static void main(String[] args) {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            usage(System.out, "");
+            return;
+        }
         try {
             System.out.print(render(List.of(args)));
         } catch (IllegalArgumentException e) {
@@ -126,7 +130,6 @@ public final class OutboxSchema {
                     }
                 }
                 case "--liquibase" -> liquibase = true;
-                case "--help", "-h" -> throw new IllegalArgumentException("");
                 default -> throw new IllegalArgumentException("unknown option " + arg);
             }
         }

@@ -42,6 +42,9 @@ public abstract class RelayContract {
     /** How long a scenario waits for a background relay; a passing test never waits that long. */
     protected static final Duration DEADLINE = Duration.ofMinutes(1);
 
+    /** For a subclass, which names the outbox ({@link #outbox()}) and the configuration it checks. */
+    protected RelayContract() {}
+
     /**
      * The outbox database your relay publishes from: migrated, in {@link OutboxMode#TABLE}, shared by the tests.
      *
