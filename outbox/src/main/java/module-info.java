@@ -9,11 +9,10 @@ module io.walletoutbox.outbox {
     // The API takes Connections and DataSources.
     requires transitive java.sql;
     requires com.fasterxml.jackson.databind;
-    requires org.slf4j;
     // Schema migrations only (internal.FlywayMigrations, loaded once Flyway is found).
     requires static flyway.core;
     // Spans (issue 23), only through the module's internal Traces class, which does nothing without them, and the
-    // tracing mechanics it shares with the sibling libraries (internal.tracing).
+    // tracing helpers of io.walletoutbox.outbox.tracing (a service that uses them reads OpenTelemetry itself).
     requires static io.opentelemetry.api;
     requires static io.opentelemetry.context;
 
@@ -25,10 +24,7 @@ module io.walletoutbox.outbox {
             io.walletoutbox.relay,
             io.walletoutbox.relay.cdc,
             io.walletoutbox.outbox.testkit;
-    // Not API: one implementation of what the libraries' Traces classes share (availability check, registered
-    // tracer, traceparent parsing and validation, the create span), for the modules that trace.
-    exports io.walletoutbox.outbox.internal.tracing to
-            io.walletoutbox.wallet,
-            io.walletoutbox.relay,
-            io.walletoutbox.provider;
+    // What the libraries' tracing shares (availability check, registered tracer, traceparent parsing and validation,
+    // the create span), public for services that extend the outbox's traces, the wallet's own modules among them.
+    exports io.walletoutbox.outbox.tracing;
 }

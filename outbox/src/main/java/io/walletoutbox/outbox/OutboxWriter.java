@@ -71,6 +71,16 @@ public interface OutboxWriter {
     }
 
     /**
+     * A builder of the stock writer for PostgreSQL, with named settings: {@code
+     * OutboxWriter.builder().config(config).mode(mode).afterCommit(relay::wakeUp).gate(gate).build()}.
+     *
+     * @return a builder with the defaults
+     */
+    static OutboxWriterBuilder builder() {
+        return new OutboxWriterBuilder();
+    }
+
+    /**
      * The stock writer for PostgreSQL.
      *
      * @param config the outbox's shard count and tables; the same for every writer and relay of the outbox

@@ -92,7 +92,8 @@ class BinaryPayloadIT {
         String slot = "binary_payload_test";
         exec("SELECT pg_create_logical_replication_slot('" + slot + "', 'test_decoding')");
         try {
-            OutboxWriter writer = OutboxWriter.create(OutboxConfig.DEFAULTS, OutboxMode.LOGICAL_MESSAGE, () -> {});
+            OutboxWriter writer =
+                    OutboxWriter.builder().mode(OutboxMode.LOGICAL_MESSAGE).build();
             var binary =
                     OutboxEvent.of("Order", "o-1", "OrderPlaced", "shop.orders", PROTOBUF, "application/x-protobuf");
             var json = OutboxEvent.of("Order", "o-1", "OrderPlaced", "shop.orders", "{\"n\":1}");

@@ -48,7 +48,7 @@ class OutboxSchemaIT {
         assertEquals(1L, one(ds, "SELECT count(*) FROM shop.shop_outbox_schema_history WHERE version = '8'"));
 
         // The core's statements all go to the prefixed tables.
-        OutboxWriter writer = OutboxWriter.create(config, () -> {});
+        OutboxWriter writer = OutboxWriter.builder().config(config).build();
         Inbox inbox = Inbox.create(SHOP);
         OutboxEvent event = OutboxEvent.of("Order", "o-1", "OrderPlaced", "shop.orders", "{}");
         try (Connection c = ds.getConnection()) {

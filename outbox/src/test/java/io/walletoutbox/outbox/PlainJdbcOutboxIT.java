@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 class PlainJdbcOutboxIT {
     private static DataSource dataSource;
     private final AtomicInteger wakeUps = new AtomicInteger();
-    private final OutboxWriter writer = OutboxWriter.create(OutboxConfig.DEFAULTS, wakeUps::incrementAndGet);
+    private final OutboxWriter writer =
+            OutboxWriter.builder().afterCommit(wakeUps::incrementAndGet).build();
 
     @BeforeAll
     static void database() {

@@ -3,9 +3,12 @@ package io.walletoutbox.relay;
 import static io.walletoutbox.relay.RelayFixture.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxMode;
+import io.walletoutbox.outbox.OutboxSchema;
 import io.walletoutbox.outbox.OutboxTables;
+import io.walletoutbox.outbox.OutboxWriter;
 import io.walletoutbox.relay.cdc.CdcConfig;
 import io.walletoutbox.relay.cdc.CdcRelay;
 import java.util.List;
@@ -26,12 +29,9 @@ class CdcTablesIT {
     void aRelayOfOtherTablesPublishesOnlyTheMessagesWithItsOwnPrefix() throws Exception {
         try (var fixture = new RelayFixture("cdc_tables", OutboxMode.LOGICAL_MESSAGE)) {
             DataSource ds = CdcTestSupport.dataSource(fixture);
-            // The shop's schema; its parked-events table is the default one's shape (the migrations make the
-            // default tables only); its offsets table is made by the relay.
-            fixture.jdbi.useHandle(h -> {
-                h.execute("CREATE SCHEMA shop");
-                h.execute("CREATE TABLE shop.shop_outbox_parked (LIKE outbox_parked INCLUDING ALL)");
-            });
+            // The shop's outbox beside the default one, by the library's migration for its tables; its offsets
+            // table is made by the relay.
+            OutboxSchema.migrate(ds, OutboxConfig.DEFAULTS.withTables(SHOP));
             String topic = fixture.infra.newTopic("cdc-tables", 1);
             CdcConfig config = CdcTestSupport.config(
                             "shop",
@@ -58,10 +58,16 @@ class CdcTablesIT {
             OutboxEvent theirsAgain = RelayContractIT.event(topic, "k", 4);
             OutboxEvent last = RelayContractIT.event(topic, "k", 5);
             fixture.append(List.of(theirs)); // the default outbox's writer: prefix walletoutbox.outbox
-            emit(fixture, SHOP.messagePrefix(), ours);
-            emit(fixture, SHOP.messagePrefix(), foreign);
-            emit(fixture, OutboxTables.DEFAULTS.messagePrefix(), theirsAgain); // by hand, as the shop's are
-            emit(fixture, SHOP.messagePrefix(), last);
+            OutboxWriter shop = OutboxWriter.builder()
+                    .config(OutboxConfig.DEFAULTS.withTables(SHOP))
+                    .mode(OutboxMode.LOGICAL_MESSAGE)
+                    .build();
+            OutboxWriter defaults =
+                    OutboxWriter.builder().mode(OutboxMode.LOGICAL_MESSAGE).build();
+            emit(ds, shop, ours);
+            emit(ds, shop, foreign);
+            emit(ds, defaults, theirsAgain);
+            emit(ds, shop, last);
 
             try (var reader = new TopicReader(fixture.infra.bootstrapServers(), topic)) {
                 var records = reader.awaitUntil(
@@ -92,31 +98,13 @@ class CdcTablesIT {
         }
     }
 
-    /**
-     * A transactional logical decoding message with {@code prefix} carrying {@code event} in the document {@code
-     * LogicalMessages} builds (the same fields, {@code createdAt} in epoch microseconds).
-     */
-    private static void emit(RelayFixture fixture, String prefix, OutboxEvent event) {
-        fixture.jdbi.useTransaction(h -> h.createQuery("""
-                        SELECT pg_logical_emit_message(true, :prefix, json_build_object(
-                            'eventId', CAST(:eventId AS uuid),
-                            'aggregateType', CAST(:aggregateType AS text),
-                            'aggregateId', CAST(:aggregateId AS text),
-                            'type', CAST(:type AS text),
-                            'topic', CAST(:topic AS text),
-                            'payload', CAST(:payload AS text),
-                            'headers', '{}'::jsonb,
-                            'createdAtMicros', CAST(EXTRACT(EPOCH FROM now()) * 1000000 AS bigint))::text)::text
-                        """)
-                .bind("prefix", prefix)
-                .bind("eventId", event.id())
-                .bind("aggregateType", event.aggregateType())
-                .bind("aggregateId", event.aggregateId())
-                .bind("type", event.type())
-                .bind("topic", event.topic())
-                .bind("payload", event.payload())
-                .mapTo(String.class)
-                .one());
+    /** Appends {@code event} with {@code writer} in a transaction of its own. */
+    private static void emit(DataSource ds, OutboxWriter writer, OutboxEvent event) throws java.sql.SQLException {
+        try (var c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            writer.append(c, event);
+            c.commit();
+        }
     }
 
     private static List<UUID> parked(RelayFixture fixture, String table) {

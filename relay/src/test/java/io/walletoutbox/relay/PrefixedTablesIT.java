@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walletoutbox.outbox.OutboxConfig;
+import io.walletoutbox.outbox.OutboxSchema;
 import io.walletoutbox.outbox.OutboxTables;
 import io.walletoutbox.relay.internal.OutboxVacuum;
 import java.nio.charset.StandardCharsets;
@@ -24,8 +25,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A relay configured with {@code OutboxTables.of("shop", "shop_")} publishes from {@code shop.shop_outbox_event},
  * leases {@code shop.shop_outbox_shard}, parks in {@code shop.shop_outbox_parked}, and leaves the default tables of
- * the same database alone. The prefixed tables are copies of the default ones ({@code LIKE … INCLUDING ALL}, so the
- * identity column gets a sequence of its own), made after the default migration: what the relay needs, no more.
+ * the same database alone. The prefixed tables are made by the library's own migration for those tables ({@code
+ * OutboxSchema.migrate}), next to the default ones.
  */
 class PrefixedTablesIT {
     private static final OutboxTables SHOP = OutboxTables.of("shop", "shop_");
@@ -36,13 +37,7 @@ class PrefixedTablesIT {
     @BeforeEach
     void setUp() {
         fixture = new RelayFixture("prefixed_tables");
-        fixture.jdbi.useHandle(h -> {
-            h.execute("CREATE SCHEMA shop");
-            for (String table : List.of("outbox_event", "outbox_shard", "outbox_parked")) {
-                h.execute("CREATE TABLE shop.shop_" + table + " (LIKE public." + table + " INCLUDING ALL)");
-            }
-            h.execute("INSERT INTO shop.shop_outbox_shard SELECT * FROM public.outbox_shard");
-        });
+        OutboxSchema.migrate(fixture.dataSource, OutboxConfig.DEFAULTS.withTables(SHOP));
     }
 
     @AfterEach

@@ -3,9 +3,9 @@ package io.walletoutbox.outbox.internal;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.walletoutbox.outbox.OutboxEvent;
-import io.walletoutbox.outbox.internal.tracing.OtelSupport;
-import io.walletoutbox.outbox.internal.tracing.RegisteredTracer;
-import io.walletoutbox.outbox.internal.tracing.TraceSupport;
+import io.walletoutbox.outbox.tracing.OtelSupport;
+import io.walletoutbox.outbox.tracing.RegisteredTracer;
+import io.walletoutbox.outbox.tracing.TraceSupport;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -18,7 +18,7 @@ import java.util.function.Consumer;
  * <p>The API is optional ({@code requires static}): when it is not readable, or no OpenTelemetry is registered
  * ({@code GlobalOpenTelemetry}), or the registered one is the no-op, the append runs as it did without tracing, the
  * event unchanged. The shared mechanics (the availability check, the registered tracer, the span itself) are in
- * {@code io.walletoutbox.outbox.internal.tracing}. Libraries never sample: the span's decision follows its parent's.
+ * {@code io.walletoutbox.outbox.tracing}. Libraries never sample: the span's decision follows its parent's.
  */
 final class Traces {
     /** The instrumentation scope of the outbox's spans. */

@@ -5,9 +5,9 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
-import io.walletoutbox.outbox.internal.tracing.OtelSupport;
-import io.walletoutbox.outbox.internal.tracing.RegisteredTracer;
-import io.walletoutbox.outbox.internal.tracing.TraceSupport;
+import io.walletoutbox.outbox.tracing.OtelSupport;
+import io.walletoutbox.outbox.tracing.RegisteredTracer;
+import io.walletoutbox.outbox.tracing.TraceSupport;
 import java.net.URI;
 import java.util.Objects;
 
@@ -19,7 +19,7 @@ import java.util.Objects;
  * used), spans are the API's no-op ones. Nothing else in this module names an OpenTelemetry type: the rest of the
  * module holds a {@link Span} of this class, and passes trace contexts around as W3C {@code traceparent} strings.
  * The mechanics shared with the other libraries (the availability check, the registered tracer, traceparent parsing
- * and validation, failures) are in {@code io.walletoutbox.outbox.internal.tracing}.
+ * and validation, failures) are in {@code io.walletoutbox.outbox.tracing}.
  *
  * <p>Sampling is never decided here: every span starts from the parent or link the caller gives, so the decision
  * the application made where the trace began travels with the context.

@@ -7,9 +7,9 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
-import io.walletoutbox.outbox.internal.tracing.OtelSupport;
-import io.walletoutbox.outbox.internal.tracing.RegisteredTracer;
-import io.walletoutbox.outbox.internal.tracing.TraceSupport;
+import io.walletoutbox.outbox.tracing.OtelSupport;
+import io.walletoutbox.outbox.tracing.RegisteredTracer;
+import io.walletoutbox.outbox.tracing.TraceSupport;
 import io.walletoutbox.relay.OutboxRecords.StoredEvent;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,7 +25,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  *
  * <p>The only code of the relays that names an OpenTelemetry type, besides the mechanics it shares with the other
  * libraries (the availability check, the registered tracer, traceparent parsing, failures) in {@code
- * io.walletoutbox.outbox.internal.tracing}. The API is optional ({@code requires static}): when it is not readable,
+ * io.walletoutbox.outbox.tracing}. The API is optional ({@code requires static}): when it is not readable,
  * or no OpenTelemetry is registered ({@code GlobalOpenTelemetry}), or the registered one traces nothing (the no-op),
  * every method returns at once, without allocating: the relay runs at Kafka's latency floor and must not slow down
  * when tracing is off. The registered tracer is looked up at each use (a few volatile reads), never at class

@@ -4,9 +4,9 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.walletoutbox.outbox.OutboxEvent;
-import io.walletoutbox.outbox.internal.tracing.OtelSupport;
-import io.walletoutbox.outbox.internal.tracing.RegisteredTracer;
-import io.walletoutbox.outbox.internal.tracing.TraceSupport;
+import io.walletoutbox.outbox.tracing.OtelSupport;
+import io.walletoutbox.outbox.tracing.RegisteredTracer;
+import io.walletoutbox.outbox.tracing.TraceSupport;
 
 /**
  * The wallet's spans and trace contexts (OpenTelemetry; docs/tracing.md). A payment's {@code BillPaymentRequested}
@@ -19,7 +19,7 @@ import io.walletoutbox.outbox.internal.tracing.TraceSupport;
  * ({@code GlobalOpenTelemetry}), or the registered one is the no-op, no span is made and events are stored as
  * without tracing (the caller's {@code traceparent}, if any). The shared mechanics (the availability check, the
  * registered tracer, the {@code create} span the outbox's writers make too) are in {@code
- * io.walletoutbox.outbox.internal.tracing}. Libraries never sample: the span's decision follows its parent's.
+ * io.walletoutbox.outbox.tracing}. Libraries never sample: the span's decision follows its parent's.
  */
 final class Traces {
     /** The instrumentation scope of the wallet's spans. */

@@ -1,4 +1,4 @@
-package io.walletoutbox.outbox.internal.tracing;
+package io.walletoutbox.outbox.tracing;
 
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
@@ -24,12 +24,20 @@ public final class RegisteredTracer {
     private final String scope;
     private volatile Bound bound = new Bound(null, null);
 
-    /** The tracer of instrumentation scope {@code scope} (the module's name). */
+    /**
+     * The tracer of instrumentation scope {@code scope}.
+     *
+     * @param scope the instrumentation scope (the module's name)
+     */
     public RegisteredTracer(String scope) {
         this.scope = Objects.requireNonNull(scope, "scope");
     }
 
-    /** The registered tracer, or null when none is registered or the registered one is the no-op. */
+    /**
+     * The registered tracer, or null when none is registered or the registered one is the no-op.
+     *
+     * @return the tracer, or null
+     */
     public Tracer get() {
         if (!GlobalOpenTelemetry.isSet()) {
             return null;
@@ -44,7 +52,11 @@ public final class RegisteredTracer {
         return b.tracer();
     }
 
-    /** As {@link #get}, but the API's no-op tracer (spans that only carry their parent's context) instead of null. */
+    /**
+     * As {@link #get}, but the API's no-op tracer (spans that only carry their parent's context) instead of null.
+     *
+     * @return a tracer
+     */
     public Tracer orNoop() {
         Tracer tracer = get();
         return tracer == null ? NOOP : tracer;

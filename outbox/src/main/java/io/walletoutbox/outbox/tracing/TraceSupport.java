@@ -1,4 +1,4 @@
-package io.walletoutbox.outbox.internal.tracing;
+package io.walletoutbox.outbox.tracing;
 
 import java.util.List;
 import java.util.Objects;
@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * OpenTelemetry is present; {@link OtelSupport} and {@link RegisteredTracer}, which name its types, may be loaded
  * only once {@link #apiReadable} said yes.
  *
- * <p>Exported only to the sibling modules (a qualified export): not API.
+ * <p>Public for services that extend the outbox's traces (the wallet's modules use it so).
  */
 public final class TraceSupport {
     /** The W3C header that carries a trace context, and the header name events store it under. */
@@ -34,6 +34,9 @@ public final class TraceSupport {
      * that module and by this one (a named module reads them only when it {@code requires static} them and they
      * were resolved; on the class path every class reads them). Call once, when the caller's class initialises;
      * only when this is true may the caller load a class that names an OpenTelemetry type, this package's included.
+     *
+     * @param user the calling class
+     * @return true when OpenTelemetry may be used from its module
      */
     public static boolean apiReadable(Class<?> user) {
         Objects.requireNonNull(user, "user");
@@ -59,6 +62,9 @@ public final class TraceSupport {
     /**
      * {@code traceparent} when it is a well-formed W3C trace context (lower-case hex, not version {@code ff}, trace
      * and span ids not all zero), else null: what may be stored as one.
+     *
+     * @param traceparent a value from outside (a header), or null
+     * @return it, or null when it is not a valid trace context
      */
     public static String validTraceparent(String traceparent) {
         if (traceparent == null

@@ -1,4 +1,4 @@
-package io.walletoutbox.outbox.internal.tracing;
+package io.walletoutbox.outbox.tracing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

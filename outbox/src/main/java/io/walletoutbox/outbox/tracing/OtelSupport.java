@@ -1,4 +1,4 @@
-package io.walletoutbox.outbox.internal.tracing;
+package io.walletoutbox.outbox.tracing;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -20,16 +20,28 @@ import java.util.List;
 /**
  * The mechanics the libraries' {@code Traces} classes share (docs/tracing.md): trace contexts to and from W3C
  * {@code traceparent} strings, a failure recorded on a span, and the {@code create <topic>} span of an outbox
- * append, which both the outbox's writers and the wallet's payment function make.
+ * append, which both the outbox's writers and the wallet's payment function make. Public for a service that appends
+ * in SQL of its own ({@code OutboxWriter.serverSide}) and makes that span itself, as the wallet does.
  *
  * <p>Names OpenTelemetry types: use it only from a class loaded after {@link TraceSupport#apiReadable} said yes.
  */
 public final class OtelSupport {
+    /** Semantic conventions: the messaging system ({@code kafka}). */
     public static final AttributeKey<String> MESSAGING_SYSTEM = AttributeKey.stringKey("messaging.system");
+
+    /** Semantic conventions: the kind of messaging operation ({@code create}, {@code publish}, {@code process}). */
     public static final AttributeKey<String> OPERATION_TYPE = AttributeKey.stringKey("messaging.operation.type");
+
+    /** Semantic conventions: the operation's own name. */
     public static final AttributeKey<String> OPERATION_NAME = AttributeKey.stringKey("messaging.operation.name");
+
+    /** Semantic conventions: the topic. */
     public static final AttributeKey<String> DESTINATION = AttributeKey.stringKey("messaging.destination.name");
+
+    /** Semantic conventions: the message id (the event id). */
     public static final AttributeKey<String> MESSAGE_ID = AttributeKey.stringKey("messaging.message.id");
+
+    /** Semantic conventions: the class of the error that failed a span. */
     public static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
 
     /** The traceparent itself is the carrier: the getter answers its one key. */
@@ -47,7 +59,12 @@ public final class OtelSupport {
 
     private OtelSupport() {}
 
-    /** The root context with the span context {@code traceparent} names; the root alone when it is null or malformed. */
+    /**
+     * The root context with the span context {@code traceparent} names; the root alone when it is null or malformed.
+     *
+     * @param traceparent a W3C {@code traceparent}, or null
+     * @return a context to parent a span on
+     */
     public static Context extract(String traceparent) {
         if (traceparent == null) {
             return Context.root();
@@ -60,6 +77,9 @@ public final class OtelSupport {
      * extracts from it (a remote context, the default trace state). A version-00 value, which is what the libraries
      * store, is read here without the propagator's carrier machinery (the relay reads one per record it publishes
      * and per link of its cycle span); any other is left to the propagator.
+     *
+     * @param traceparent a W3C {@code traceparent}, or null
+     * @return its span context, or null when it names none
      */
     public static SpanContext spanContext(String traceparent) {
         if (traceparent != null && isVersion00(traceparent)) {
@@ -95,6 +115,9 @@ public final class OtelSupport {
     /**
      * {@code context} as a W3C {@code traceparent} (version 00, as the W3C propagator writes it), or null when it is
      * not valid.
+     *
+     * @param context a span's context
+     * @return the {@code traceparent}, or null
      */
     public static String traceparent(SpanContext context) {
         if (!context.isValid()) {
@@ -104,7 +127,12 @@ public final class OtelSupport {
                 + context.getTraceFlags().asHex();
     }
 
-    /** Marks {@code span} failed by {@code error}: status ERROR with its message, {@code error.type}, the exception. */
+    /**
+     * Marks {@code span} failed by {@code error}: status ERROR with its message, {@code error.type}, the exception.
+     *
+     * @param span the span
+     * @param error what failed it
+     */
     public static void failed(Span span, Throwable error) {
         failed(span, String.valueOf(error.getMessage()), error);
     }
@@ -112,6 +140,10 @@ public final class OtelSupport {
     /**
      * Marks {@code span} failed: status ERROR with {@code description}; when {@code error} is not null also {@code
      * error.type} (its class) and the exception event.
+     *
+     * @param span the span
+     * @param description the status description
+     * @param error what failed it, or null
      */
     public static void failed(Span span, String description, Throwable error) {
         span.setStatus(StatusCode.ERROR, description);
@@ -125,6 +157,10 @@ public final class OtelSupport {
      * Starts the {@code create <topic>} PRODUCER span of appending {@code event}: a child of the current span, or
      * else of the event's own {@code traceparent} header, or else the root of a new trace. Its context is what the
      * stored event's {@code traceparent} must be ({@link #traceparent}).
+     *
+     * @param tracer the caller's tracer
+     * @param event the event being appended
+     * @return the started span; the caller ends it
      */
     public static Span startCreate(Tracer tracer, OutboxEvent event) {
         SpanBuilder builder = tracer.spanBuilder("create " + event.topic())
