@@ -1,5 +1,10 @@
 package io.walletoutbox.relay.cdc;
 
+import static io.walletoutbox.relay.cdc.CdcConfigChecks.requireIdentifier;
+import static io.walletoutbox.relay.cdc.CdcConfigChecks.requirePositive;
+import static io.walletoutbox.relay.cdc.CdcConfigChecks.requireRange;
+import static io.walletoutbox.relay.cdc.CdcConfigChecks.requireTable;
+
 import io.walletoutbox.outbox.OutboxTables;
 import io.walletoutbox.relay.ParkingPolicy;
 import io.walletoutbox.relay.RecordMapping;
@@ -10,17 +15,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Configuration of the CDC relay, immutable; made by {@link #builder} and copied with changes through {@link
  * #toBuilder()}. Each value is documented on its {@link CdcConfigBuilder} method.
  */
 public final class CdcConfig {
-    private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
-    /** A table name: an identifier, perhaps qualified by its schema's. */
-    private static final Pattern TABLE = Pattern.compile("([a-z_][a-z0-9_]{0,62}\\.)?[a-z_][a-z0-9_]{0,62}");
-
     private final String instanceId;
     private final String jdbcUrl;
     private final String user;
@@ -60,15 +60,9 @@ public final class CdcConfig {
         offsetsTableSet = b.offsetsTableSet;
         offsetsTable = requireTable(offsetsTableSet ? b.offsetsTable : tables.name("relay_cdc_offset"), "offsetsTable");
         heartbeatInterval = requirePositive(b.heartbeatInterval, "heartbeatInterval");
-        maxBatchSize = b.maxBatchSize;
-        if (maxBatchSize < 1 || maxBatchSize > 100_000) {
-            throw new IllegalArgumentException("maxBatchSize must be 1..100000, was " + maxBatchSize);
-        }
+        maxBatchSize = requireRange(b.maxBatchSize, 1, 100_000, "maxBatchSize");
         pollInterval = requirePositive(b.pollInterval, "pollInterval");
-        maxAttempts = b.maxAttempts;
-        if (maxAttempts < 1) {
-            throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
-        }
+        maxAttempts = requireRange(b.maxAttempts, 1, Integer.MAX_VALUE, "maxAttempts");
         retryBackoff = requirePositive(b.retryBackoff, "retryBackoff");
         maxRetryBackoff = requirePositive(b.maxRetryBackoff, "maxRetryBackoff");
         if (maxRetryBackoff.compareTo(retryBackoff) < 0) {
@@ -288,45 +282,11 @@ public final class CdcConfig {
     }
 
     /**
-     * A host of {@link #jdbcUrl()} and its port (5432 when the URL names none).
-     *
-     * @param host a host name or address (an IPv6 address without brackets)
-     * @param port its port, 1..65535
-     */
-    public record Host(String host, int port) {
-        /**
-         * Checks the host and port.
-         *
-         * @throws NullPointerException when {@code host} is null
-         * @throws IllegalArgumentException when {@code host} is blank or {@code port} is outside 1..65535
-         */
-        public Host {
-            Objects.requireNonNull(host, "host");
-            if (host.isBlank() || port < 1 || port > 65535) {
-                throw new IllegalArgumentException("not a host and port: " + host + ":" + port);
-            }
-        }
-
-        /**
-         * A JDBC URL for {@code database} on this host alone, with {@code query} (the original URL's parameters,
-         * {@code targetServerType} left out) appended.
-         *
-         * @param database the database name
-         * @param query {@code ?…} or the empty string
-         * @return the URL
-         */
-        public String jdbcUrl(String database, String query) {
-            return "jdbc:postgresql://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + "/" + database
-                    + query;
-        }
-    }
-
-    /**
      * The hosts of {@link #jdbcUrl()}, in the URL's order (one unless the URL lists a primary and its standbys).
      *
      * @return the hosts, at least one
      */
-    public List<Host> hosts() {
+    public List<CdcHost> hosts() {
         return CdcJdbcUrl.hosts(jdbcUrl);
     }
 
@@ -408,33 +368,8 @@ public final class CdcConfig {
                 + "]";
     }
 
-    private static String requireIdentifier(String value, String name) {
-        Objects.requireNonNull(value, name);
-        if (!IDENTIFIER.matcher(value).matches()) {
-            throw new IllegalArgumentException(name + " must be a lower-case SQL identifier, was " + value);
-        }
-        return value;
-    }
-
-    private static String requireTable(String value, String name) {
-        Objects.requireNonNull(value, name);
-        if (!TABLE.matcher(value).matches()) {
-            throw new IllegalArgumentException(name
-                    + " must be a lower-case SQL identifier, perhaps schema-qualified (schema.table), was " + value);
-        }
-        return value;
-    }
-
     /** For {@link CdcConfigBuilder}'s copy: the offsets table as set, or null when it was derived. */
     String offsetsTableAsSet() {
         return offsetsTableSet ? offsetsTable : null;
-    }
-
-    private static Duration requirePositive(Duration d, String name) {
-        Objects.requireNonNull(d, name);
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive");
-        }
-        return d;
     }
 }

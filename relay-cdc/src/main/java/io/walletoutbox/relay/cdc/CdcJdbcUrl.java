@@ -29,11 +29,11 @@ final class CdcJdbcUrl {
     }
 
     /** The hosts of a URL of the form above, in its order, each with its port (5432 when it names none). */
-    static List<CdcConfig.Host> hosts(String url) {
+    static List<CdcHost> hosts(String url) {
         return Arrays.stream(parse(url).group(1).split(","))
                 .map(h -> {
                     URI uri = URI.create("pg://" + h.strip());
-                    return new CdcConfig.Host(uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort());
+                    return new CdcHost(uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort());
                 })
                 .toList();
     }

@@ -65,7 +65,7 @@ class CdcConfigTest {
                         "u",
                         "")
                 .build();
-        assertEquals(java.util.List.of(new CdcConfig.Host("pg-a", 5433), new CdcConfig.Host("pg-b", 5432)), c.hosts());
+        assertEquals(java.util.List.of(new CdcHost("pg-a", 5433), new CdcHost("pg-b", 5432)), c.hosts());
         assertEquals("pg-a", c.host());
         assertEquals("wallet", c.database());
         assertEquals("walletoutbox_wallet", c.slotName());

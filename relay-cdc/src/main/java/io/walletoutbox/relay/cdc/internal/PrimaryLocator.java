@@ -1,6 +1,7 @@
 package io.walletoutbox.relay.cdc.internal;
 
 import io.walletoutbox.relay.cdc.CdcConfig;
+import io.walletoutbox.relay.cdc.CdcHost;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -15,7 +16,7 @@ final class PrimaryLocator {
     private PrimaryLocator() {}
 
     /** The primary and its {@code server_version_num}. */
-    record Primary(CdcConfig.Host host, int serverVersion) {}
+    record Primary(CdcHost host, int serverVersion) {}
 
     /**
      * Connects to each host in the URL's order and returns the first that is not in recovery.
@@ -30,7 +31,7 @@ final class PrimaryLocator {
         props.setProperty("ApplicationName", "walletoutbox-relay-cdc-probe");
         SQLException failure = null;
         var standbys = new java.util.ArrayList<String>();
-        for (CdcConfig.Host host : config.hosts()) {
+        for (CdcHost host : config.hosts()) {
             try (Connection c = DriverManager.getConnection(
                             host.jdbcUrl(config.database(), config.singleHostQuery()), props);
                     var rs = c.createStatement()

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.walletoutbox.outbox.OutboxTables;
 import io.walletoutbox.relay.cdc.CdcConfig;
+import io.walletoutbox.relay.cdc.CdcHost;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,7 @@ class MessagePrefixTest {
     private static final CdcConfig SHOP =
             DEFAULTS.toBuilder().tables(OutboxTables.of("shop", "shop_")).build();
     private static final PrimaryLocator.Primary PRIMARY =
-            new PrimaryLocator.Primary(new CdcConfig.Host("localhost", 5432), 170000);
+            new PrimaryLocator.Primary(new CdcHost("localhost", 5432), 170000);
 
     @Test
     void debeziumIsToldTheTablesPrefixAndTheOffsetsTable() {
