@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The polling relay runs with no Jdbi, no Micrometer and no Flyway (issue 24): a child JVM, the JDK of this test,
  * whose module path holds only the outbox and relay modules, kafka-clients, the PostgreSQL driver, Jackson and SLF4J,
  * resolves the relay module (so its descriptor requires none of the three but statically), creates the outbox's tables
- * from the jar's first scripts, appends events with the plain-JDBC writer and publishes them to Kafka's {@code
+ * with {@code OutboxSchema.ddl}, appends events with the plain-JDBC writer and publishes them to Kafka's {@code
  * MockProducer}: once with {@code PollingRelay.cycle} on its own thread, once with a started relay (workers, sequence
  * probe, vacuum keeper), against a real PostgreSQL.
  */
@@ -52,16 +52,10 @@ class RelayAloneIT {
                     var dataSource = new PGSimpleDataSource();
                     dataSource.setUrl(args[0]);
                     dataSource.setUser(args[1]);
-                    // The scripts are the outbox module's own (not opened to others): read them from its jar.
-                    var outbox = ModuleLayer.boot().configuration().findModule("io.walletoutbox.outbox").orElseThrow();
+                    // Without Flyway: the DDL the library prints for the configuration (read from its own module).
                     try (Connection c = dataSource.getConnection();
-                            Statement s = c.createStatement();
-                            var jar = outbox.reference().open()) {
-                        for (String script : List.of("V1__outbox.sql", "V2__outbox_blocking.sql")) {
-                            try (var in = jar.open("io/walletoutbox/outbox/db/" + script).orElseThrow()) {
-                                s.execute(new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("${shards}", "64"));
-                            }
-                        }
+                            Statement s = c.createStatement()) {
+                        s.execute(OutboxSchema.ddl(OutboxConfig.DEFAULTS));
                     }
                     OutboxWriter writer = OutboxWriter.create(OutboxConfig.DEFAULTS, () -> {});
                     OutboxEvent first = OutboxEvent.of("Order", "o-1", "OrderPlaced", "orders", "{\\"n\\":1}");

@@ -50,7 +50,8 @@ public final class SchemaMigrations {
             throw new IllegalStateException("the outbox's schema migrations need Flyway, an optional dependency:"
                     + " add org.flywaydb:flyway-core and org.flywaydb:flyway-database-postgresql (on the module"
                     + " path, resolved with requires flyway.core or --add-modules flyway.core), or create the"
-                    + " tables with the SQL scripts under io/walletoutbox/outbox/db in the outbox jar");
+                    + " tables with the plain DDL of OutboxSchema.ddl(config) (for the default tables also shipped under"
+                    + " io/walletoutbox/outbox/schema in the outbox jar)");
         }
     }
 
