@@ -1,17 +1,10 @@
 package io.walletoutbox.ops;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.walletoutbox.embedded.EmbeddedPostgres;
-import java.io.File;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,45 +74,14 @@ class OutboxCoreAloneIT {
         classPath.add(LibraryArtifactsTest.moduleRoot("io.walletoutbox.outbox"));
         for (String prefix :
                 List.of("postgresql-", "jackson-databind-", "jackson-core-", "jackson-annotations-", "slf4j-api-")) {
-            classPath.add(onTestClassPath(prefix));
+            classPath.add(ChildJvm.onTestClassPath(prefix));
         }
-        Path probe = Files.writeString(dir.resolve("Probe.java"), PROBE);
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        try (EmbeddedPostgres postgres = EmbeddedPostgres.start(dir.resolve("pg"), 0)) {
-            postgres.createDatabaseIfAbsent("outbox_alone");
-            Process child = new ProcessBuilder(
-                            java,
-                            "-cp",
-                            String.join(
-                                    File.pathSeparator,
-                                    classPath.stream().map(Path::toString).toList()),
-                            probe.toString(),
-                            postgres.jdbcUrl("outbox_alone"),
-                            EmbeddedPostgres.USER)
-                    .redirectErrorStream(true)
-                    .start();
-            assertTrue(child.waitFor(2, TimeUnit.MINUTES), "the child JVM ended");
-            String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertEquals(0, child.exitValue(), out);
-            assertTrue(out.contains("absent org.jdbi.v3.core.Jdbi"), out);
-            assertTrue(out.contains("absent org.flywaydb.core.Flyway"), out);
-            assertTrue(out.contains("migrate refused: the outbox's schema migrations need Flyway"), out);
-            assertTrue(out.contains("processed true"), out);
-            assertTrue(out.contains("wake-ups 1"), out);
-            assertTrue(out.contains("backlog 1"), out);
-        }
-    }
-
-    /** The jar on this test's class path whose file name starts with {@code prefix}. */
-    private static Path onTestClassPath(String prefix) throws IOException {
-        String testClassPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        for (String entry : testClassPath.split(File.pathSeparator)) {
-            Path path = Path.of(entry);
-            String name = path.getFileName().toString();
-            if (name.startsWith(prefix) && name.endsWith(".jar")) {
-                return path;
-            }
-        }
-        throw new IOException("no " + prefix + "*.jar on the test class path");
+        String out = ChildJvm.run(dir, PROBE, List.of("-cp", ChildJvm.path(classPath)), "outbox_alone");
+        assertTrue(out.contains("absent org.jdbi.v3.core.Jdbi"), out);
+        assertTrue(out.contains("absent org.flywaydb.core.Flyway"), out);
+        assertTrue(out.contains("migrate refused: the outbox's schema migrations need Flyway"), out);
+        assertTrue(out.contains("processed true"), out);
+        assertTrue(out.contains("wake-ups 1"), out);
+        assertTrue(out.contains("backlog 1"), out);
     }
 }

@@ -3,15 +3,9 @@ package io.walletoutbox.ops;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.walletoutbox.embedded.EmbeddedPostgres;
-import java.io.File;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -125,39 +119,27 @@ class RelayAloneIT {
                 "jackson-core-",
                 "jackson-annotations-",
                 "slf4j-api-")) {
-            modulePath.add(onTestClassPath(prefix));
+            modulePath.add(ChildJvm.onTestClassPath(prefix));
         }
-        Path probe = Files.writeString(dir.resolve("Probe.java"), PROBE);
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        try (EmbeddedPostgres postgres = EmbeddedPostgres.start(dir.resolve("pg"), 0)) {
-            postgres.createDatabaseIfAbsent("relay_alone");
-            Process child = new ProcessBuilder(
-                            java,
-                            "--module-path",
-                            String.join(
-                                    File.pathSeparator,
-                                    modulePath.stream().map(Path::toString).toList()),
-                            // The relay and the driver (an automatic module nothing requires) as roots.
-                            "--add-modules",
-                            "io.walletoutbox.relay,org.postgresql.jdbc",
-                            probe.toString(),
-                            postgres.jdbcUrl("relay_alone"),
-                            EmbeddedPostgres.USER)
-                    .redirectErrorStream(true)
-                    .start();
-            assertTrue(child.waitFor(2, TimeUnit.MINUTES), "the child JVM ended");
-            String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertEquals(0, child.exitValue(), out);
-            assertTrue(out.contains("absent org.jdbi.v3.core.Jdbi"), out);
-            assertTrue(out.contains("absent org.flywaydb.core.Flyway"), out);
-            assertTrue(out.contains("absent io.micrometer.core.instrument.Meter"), out);
-            assertTrue(out.contains("relay module io.walletoutbox.relay"), out);
-            assertTrue(out.contains("publishable 0"), out);
-            assertEquals(expected(out, 0), line(out, "cycle sent "), out);
-            assertTrue(out.contains("relay running true"), out);
-            assertEquals(expected(out, 1), line(out, "relay sent "), out);
-            assertTrue(out.contains("backlog 0"), out);
-        }
+        String out = ChildJvm.run(
+                dir,
+                PROBE,
+                // The relay and the driver (an automatic module nothing requires) as roots.
+                List.of(
+                        "--module-path",
+                        ChildJvm.path(modulePath),
+                        "--add-modules",
+                        "io.walletoutbox.relay,org.postgresql.jdbc"),
+                "relay_alone");
+        assertTrue(out.contains("absent org.jdbi.v3.core.Jdbi"), out);
+        assertTrue(out.contains("absent org.flywaydb.core.Flyway"), out);
+        assertTrue(out.contains("absent io.micrometer.core.instrument.Meter"), out);
+        assertTrue(out.contains("relay module io.walletoutbox.relay"), out);
+        assertTrue(out.contains("publishable 0"), out);
+        assertEquals(expected(out, 0), line(out, "cycle sent "), out);
+        assertTrue(out.contains("relay running true"), out);
+        assertEquals(expected(out, 1), line(out, "relay sent "), out);
+        assertTrue(out.contains("backlog 0"), out);
     }
 
     /** The {@code n}th {@code expected} line of the child as the matching {@code … sent} line should read. */
@@ -178,18 +160,5 @@ class RelayAloneIT {
                 .findFirst()
                 .orElseThrow(() -> new AssertionError(out))
                 .substring(prefix.length());
-    }
-
-    /** The jar on this test's class path whose file name starts with {@code prefix}. */
-    private static Path onTestClassPath(String prefix) throws IOException {
-        String testClassPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        for (String entry : testClassPath.split(File.pathSeparator)) {
-            Path path = Path.of(entry);
-            String name = path.getFileName().toString();
-            if (name.startsWith(prefix) && name.endsWith(".jar")) {
-                return path;
-            }
-        }
-        throw new IOException("no " + prefix + "*.jar on the test class path");
     }
 }
