@@ -27,11 +27,13 @@ public final class Jdbc {
         try (Connection connection = dataSource.getConnection()) {
             boolean autoCommit = connection.getAutoCommit();
             connection.setAutoCommit(false);
+            Throwable failure = null;
             try {
                 T result = work.run(connection);
                 connection.commit();
                 return result;
             } catch (Throwable e) {
+                failure = e;
                 try {
                     connection.rollback();
                 } catch (SQLException rollback) {
@@ -39,7 +41,15 @@ public final class Jdbc {
                 }
                 throw e;
             } finally {
-                connection.setAutoCommit(autoCommit);
+                // A broken connection fails here too: the work's own failure is what the caller must see.
+                try {
+                    connection.setAutoCommit(autoCommit);
+                } catch (SQLException reset) {
+                    if (failure == null) {
+                        throw reset;
+                    }
+                    failure.addSuppressed(reset);
+                }
             }
         } catch (SQLException e) {
             throw failed(what, e);

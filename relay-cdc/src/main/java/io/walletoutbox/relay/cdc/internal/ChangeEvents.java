@@ -68,9 +68,15 @@ final class ChangeEvents {
         // A payload stored as bytes comes in Base64 (PostgreSQL's encode breaks its lines), with its content type;
         // a JSON event's document (and every one of before, and outbox_append's) has the text and no content type.
         JsonNode base64 = e.get("payloadBase64");
-        byte[] payload = base64 != null && !base64.isNull()
-                ? Base64.getMimeDecoder().decode(base64.asText())
-                : e.get("payload").asText().getBytes(StandardCharsets.UTF_8);
+        JsonNode text = e.get("payload");
+        byte[] payload;
+        if (base64 != null && !base64.isNull()) {
+            payload = Base64.getMimeDecoder().decode(base64.asText());
+        } else if (text != null && text.isTextual()) {
+            payload = text.asText().getBytes(StandardCharsets.UTF_8);
+        } else {
+            throw new IllegalArgumentException("no payload: neither payload text nor payloadBase64");
+        }
         JsonNode contentType = e.get("contentType");
         return new StoredEvent(
                 lsn,
