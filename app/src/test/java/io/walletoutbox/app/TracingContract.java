@@ -361,7 +361,7 @@ abstract class TracingContract {
     }
 
     /** Drops the CDC relay's replication slot (cluster-wide) once the stopped service released it. */
-    private static void dropSlot(ServiceHarness service) {
+    static void dropSlot(ServiceHarness service) {
         var infra = SharedInfrastructure.get();
         var config =
                 CdcConfig.builder("cleanup", service.jdbcUrl, infra.user(), "").build();

@@ -5,11 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.zaxxer.hikari.HikariDataSource;
 import io.walletoutbox.embedded.SharedInfrastructure;
-import io.walletoutbox.embedded.TestPools;
-import io.walletoutbox.relay.cdc.CdcConfig;
-import io.walletoutbox.relay.cdc.CdcSlots;
 import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -37,22 +33,7 @@ class WalletFlowCdcIT {
             return;
         }
         service.close();
-        var infra = SharedInfrastructure.get();
-        var config =
-                CdcConfig.builder("cleanup", service.jdbcUrl, infra.user(), "").build();
-        try (HikariDataSource ds =
-                TestPools.pool(service.jdbcUrl, 1).user(infra.user(), "").open()) {
-            Jdbi jdbi = Jdbi.create(ds);
-            ServiceHarness.await(
-                    Duration.ofSeconds(30),
-                    "the slot to be released",
-                    () -> jdbi.withHandle(h -> h.createQuery(
-                                    "SELECT NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = :s AND active)")
-                            .bind("s", config.slotName())
-                            .mapTo(Boolean.class)
-                            .one()));
-            CdcSlots.drop(ds, config);
-        }
+        TracingContract.dropSlot(service);
     }
 
     @Test
