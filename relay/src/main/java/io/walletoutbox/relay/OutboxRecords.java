@@ -133,7 +133,7 @@ public final class OutboxRecords {
     }
 
     /** The content type of events stored as JSON text (the {@code content_type} column's NULL). */
-    public static final String JSON = "application/json";
+    public static final String JSON = io.walletoutbox.outbox.OutboxEvent.JSON;
 
     /**
      * The Kafka record for {@code event}.

@@ -57,12 +57,11 @@ final class AppendChecks {
     /**
      * Binds the event's fields under the names every writer's statement uses ({@code :eventId}, {@code
      * :aggregateType}, {@code :aggregateId}, {@code :type}, {@code :topic}, {@code :payload} (the payload as text,
-     * or null), {@code :payloadBytes} (the payload as bytes, or null: {@link OutboxEvent#storedAsText()} decides
+     * or null), {@code :payloadBytes} (the payload as bytes, or null: {@code text}, the caller's {@link OutboxEvent#storedAsText()} once per append, decides
      * which), {@code :contentType} (null for {@code application/json}; these two only where the statement uses them), {@code :headers} (the JSON of {@link
      * #requireTransactionAndHeaders}), {@code :createdAt}).
      */
-    static NamedSql.Bound bindEvent(NamedSql.Bound statement, OutboxEvent event, String headers) {
-        boolean text = event.storedAsText();
+    static NamedSql.Bound bindEvent(NamedSql.Bound statement, OutboxEvent event, String headers, boolean text) {
         return statement
                 .bind("eventId", event.id())
                 .bind("aggregateType", event.aggregateType())

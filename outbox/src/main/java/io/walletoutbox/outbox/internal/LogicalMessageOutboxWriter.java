@@ -41,8 +41,9 @@ public final class LogicalMessageOutboxWriter implements OutboxWriter {
         Jdbc.on(connection, "outbox append", c -> {
             String headers = AppendChecks.requireTransactionAndHeaders(c, event, gate);
             // A JSON text keeps the document of before (and of outbox_append); anything else says its type.
-            NamedSql sql = event.storedAsText() && OutboxEvent.JSON.equals(event.contentType()) ? SQL : SQL_TYPED;
-            return AppendChecks.bindEvent(sql.on(c).bind("prefix", tables.messagePrefix()), event, headers)
+            boolean text = event.storedAsText();
+            NamedSql sql = text && OutboxEvent.JSON.equals(event.contentType()) ? SQL : SQL_TYPED;
+            return AppendChecks.bindEvent(sql.on(c).bind("prefix", tables.messagePrefix()), event, headers, text)
                     .one(rs -> rs.getString(1));
         });
     }

@@ -49,7 +49,10 @@ public final class PostgresOutboxWriter implements OutboxWriter {
         try {
             String headers = AppendChecks.requireTransactionAndHeaders(connection, event, gate);
             AppendChecks.bindEvent(
-                            insert.on(connection).bind("shard", config.shardOf(event.aggregateId())), event, headers)
+                            insert.on(connection).bind("shard", config.shardOf(event.aggregateId())),
+                            event,
+                            headers,
+                            event.storedAsText())
                     .execute();
         } catch (SQLException e) {
             if (SqlStates.isUniqueViolation(e)) {
