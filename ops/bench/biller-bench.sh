@@ -24,6 +24,9 @@
 #   env: WALLETS=1000 PAYMENTS=6000 FILL_CONCURRENCY=32 LATENCY_MS=100 RATE=200 DURATION=30 WARMUP=5
 #        PORT=18580 (API; MANAGEMENT_PORT=PORT+1) SIM_PORT=18590 SIM_CEILING= (measured ceiling, payments/s)
 #        SKIP_BUILD=1 (use the jar and classes already built) KEEP=1 (keep the work directory and its logs)
+#        SERVICE_JAVA_OPTS="<jvm options>" added to the service's java command while its consumer runs (both figures),
+#        e.g. an AOT cache: -XX:AOTCacheOutput=<file.aot> records one at the service's exit (a training run),
+#        -XX:AOTCache=<file.aot> starts from it (docs/operations.md, Warm-up)
 #        JFR=<file.jfr> records a JFR profile (settings=profile) of the service while its consumer runs (both
 #        figures) into <file.jfr>, and of the simulator into <file>-simulator.jfr; CPU=1 prints each process's CPU
 #        seconds per phase (from /proc), to tell which one the machine's cores went to, and the database's commits,
@@ -201,7 +204,7 @@ wait_for "SELECT count(*) FROM outbox_event" "the relay to drain the outbox"
 stop_service
 
 echo "== service restarted with every role; the consumer drains the backlog"
-start_service api,relay,consumer "$work/service.log" "${SERVICE_JFR[@]}"
+start_service api,relay,consumer "$work/service.log" "${SERVICE_JFR[@]}" ${SERVICE_JAVA_OPTS:-}
 cpu_mark
 wait_for "SELECT count(*) FROM bill_payment WHERE status = 'PENDING'" "the consumer to complete every payment"
 read -r done_n failed_n span <<<"$(sql "SELECT count(*), count(*) FILTER (WHERE status <> 'SUCCEEDED'),
