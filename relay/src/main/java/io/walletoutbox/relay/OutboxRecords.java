@@ -1,5 +1,6 @@
 package io.walletoutbox.relay;
 
+import io.walletoutbox.outbox.OutboxEvent;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -133,7 +134,7 @@ public final class OutboxRecords {
     }
 
     /** The content type of events stored as JSON text (the {@code content_type} column's NULL). */
-    public static final String JSON = io.walletoutbox.outbox.OutboxEvent.JSON;
+    public static final String JSON = OutboxEvent.JSON;
 
     /**
      * The Kafka record for {@code event}.

@@ -1,11 +1,9 @@
 package io.walletoutbox.embedded.internal;
 
 import io.walletoutbox.embedded.EmbeddedInfrastructureException;
+import io.walletoutbox.embedded.LoopbackPorts;
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -228,14 +226,9 @@ public final class KafkaNodes {
         }
     }
 
-    /** A port free on the loopback interface right now (another process may take it before it is bound). */
+    /** A port free on the loopback interface right now, outside the ephemeral range ({@link LoopbackPorts}). */
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return LoopbackPorts.free();
     }
 
     /** Sends {@code signal} ({@code STOP}, {@code CONT}, …) to {@code pid} with {@code kill}. */

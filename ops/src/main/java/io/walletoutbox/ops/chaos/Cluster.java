@@ -3,11 +3,9 @@ package io.walletoutbox.ops.chaos;
 import io.walletoutbox.embedded.DevIssuer;
 import io.walletoutbox.embedded.EmbeddedKafkaCluster;
 import io.walletoutbox.embedded.EmbeddedPostgres;
+import io.walletoutbox.embedded.LoopbackPorts;
 import io.walletoutbox.ops.Tokens;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -17,9 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Everything the chaos suite runs, each as its own operating-system process on loopback: a real PostgreSQL
@@ -337,32 +333,9 @@ final class Cluster implements AutoCloseable {
         }
     }
 
-    /** Ports handed out by {@link #freePort}: below Linux's default ephemeral range (32768–60999). */
-    private static final int FIRST_PORT = 20_000;
-
-    private static final int PORTS = 12_000;
-
-    /** The next port {@link #freePort} tries; a random start, so that two runs on one machine rarely meet. */
-    private static final AtomicInteger nextPort =
-            new AtomicInteger(ThreadLocalRandom.current().nextInt(PORTS));
-
-    /**
-     * A port on the loopback address that nothing listens on now, for a process this run starts. Never one the kernel
-     * hands out to outgoing connections (the ephemeral range): a port found free by binding port 0 could be taken by
-     * any client socket (the services' own connections to PostgreSQL and Kafka) before the process that was given it
-     * binds it, which failed a start with "Address already in use". Each port is handed out once per run.
-     */
+    /** A port on the loopback address for a process this run starts ({@link LoopbackPorts}: never an ephemeral one). */
     static int freePort() {
-        for (int tried = 0; tried < PORTS; tried++) {
-            int port = FIRST_PORT + Math.floorMod(nextPort.getAndIncrement(), PORTS);
-            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-                return s.getLocalPort();
-            } catch (IOException busy) {
-                // in use: try the next one
-            }
-        }
-        throw new UncheckedIOException(
-                new IOException("no free port in " + FIRST_PORT + ".." + (FIRST_PORT + PORTS - 1)));
+        return LoopbackPorts.free();
     }
 
     @Override

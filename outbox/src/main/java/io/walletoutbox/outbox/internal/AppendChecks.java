@@ -57,8 +57,9 @@ final class AppendChecks {
     /**
      * Binds the event's fields under the names every writer's statement uses ({@code :eventId}, {@code
      * :aggregateType}, {@code :aggregateId}, {@code :type}, {@code :topic}, {@code :payload} (the payload as text,
-     * or null), {@code :payloadBytes} (the payload as bytes, or null: {@code text}, the caller's {@link OutboxEvent#storedAsText()} once per append, decides
-     * which), {@code :contentType} (null for {@code application/json}; these two only where the statement uses them), {@code :headers} (the JSON of {@link
+     * or null), {@code :payloadBytes} (the payload as bytes, or null: {@code text} decides which, the caller's {@link
+     * OutboxEvent#storedAsText()}, asked once per append), {@code :contentType} (null for {@code application/json};
+     * these two only where the statement uses them), {@code :headers} (the JSON of {@link
      * #requireTransactionAndHeaders}), {@code :createdAt}).
      */
     static NamedSql.Bound bindEvent(NamedSql.Bound statement, OutboxEvent event, String headers, boolean text) {
