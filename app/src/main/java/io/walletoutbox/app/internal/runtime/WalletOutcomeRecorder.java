@@ -9,6 +9,7 @@ import io.walletoutbox.wallet.OutcomeRecorded;
 import io.walletoutbox.wallet.PaymentOutcome;
 import io.walletoutbox.wallet.WalletException;
 import io.walletoutbox.wallet.Wallets;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -19,6 +20,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /**
  * Definite biller outcomes → wallet outcomes, in the consumer's transaction; and the ledger's own word on what a
@@ -29,6 +31,11 @@ import org.jdbi.v3.core.Jdbi;
 record WalletOutcomeRecorder(Wallets wallets) implements OutcomeRecorder {
     private static final String PAYMENT_COLUMNS =
             "p.id, p.wallet_id, p.biller, p.customer_ref, p.amount, p.currency, p.created_at, p.status";
+    private static final String CHECK = "SELECT EXISTS (SELECT 1 FROM inbox WHERE consumer = ?"
+            + " AND event_id = CAST(? AS uuid)) AS processed,"
+            + " EXISTS (SELECT 1 FROM provider_reconciliation WHERE payment_id = CAST(? AS uuid)) AS reconciling, "
+            + PAYMENT_COLUMNS
+            + " FROM (SELECT 1) one LEFT JOIN bill_payment p ON p.id = CAST(? AS uuid)";
 
     @Override
     public Optional<LedgerPayment> payment(Handle handle, UUID paymentId) {
@@ -58,28 +65,31 @@ record WalletOutcomeRecorder(Wallets wallets) implements OutcomeRecorder {
      */
     @Override
     public Check check(Handle handle, String consumer, UUID eventId, UUID paymentId) {
-        return handle.createQuery("SELECT EXISTS (SELECT 1 FROM inbox WHERE consumer = :consumer"
-                        + " AND event_id = CAST(:event AS uuid)) AS processed,"
-                        + " EXISTS (SELECT 1 FROM provider_reconciliation WHERE payment_id = CAST(:payment AS uuid))"
-                        + " AS reconciling, " + PAYMENT_COLUMNS
-                        + " FROM (SELECT 1) one LEFT JOIN bill_payment p ON p.id = CAST(:payment AS uuid)")
-                .bind("consumer", consumer)
-                .bind("event", eventId)
-                .bind("payment", paymentId)
-                .map((rs, ctx) -> {
-                    if (rs.getBoolean("processed")) {
-                        return new Check(Lookup.PROCESSED, Optional.empty());
-                    }
-                    if (rs.getObject("id") == null) {
-                        return new Check(Lookup.NOT_FOUND, Optional.empty());
-                    }
-                    LedgerPayment payment = payment(rs);
-                    Lookup lookup = payment.status().terminal()
-                            ? Lookup.SETTLED
-                            : rs.getBoolean("reconciling") ? Lookup.IN_RECONCILIATION : Lookup.PENDING;
-                    return new Check(lookup, Optional.of(payment));
-                })
-                .one();
+        // Plain JDBC on the handle's connection, as the outcome's call (OutcomeFunction): one statement per payment.
+        try (PreparedStatement s = handle.getConnection().prepareStatement(CHECK)) {
+            s.setString(1, consumer);
+            s.setObject(2, eventId);
+            s.setObject(3, paymentId);
+            s.setObject(4, paymentId);
+            try (ResultSet rs = s.executeQuery()) {
+                if (!rs.next()) {
+                    throw new SQLException("the check answered no row");
+                }
+                if (rs.getBoolean("processed")) {
+                    return new Check(Lookup.PROCESSED, Optional.empty());
+                }
+                if (rs.getObject("id") == null) {
+                    return new Check(Lookup.NOT_FOUND, Optional.empty());
+                }
+                LedgerPayment payment = payment(rs);
+                Lookup lookup = payment.status().terminal()
+                        ? Lookup.SETTLED
+                        : rs.getBoolean("reconciling") ? Lookup.IN_RECONCILIATION : Lookup.PENDING;
+                return new Check(lookup, Optional.of(payment));
+            }
+        } catch (SQLException e) {
+            throw new UnableToExecuteStatementException(e, null);
+        }
     }
 
     private static LedgerPayment payment(ResultSet rs) throws SQLException {
