@@ -19,9 +19,8 @@ import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
  */
 final class OutcomeFunction {
     // Positional parameters, bound by plain JDBC on the handle's connection: the consumer makes this call once a
-    // payment,
-    // and Jdbi's binding of twenty named arguments was a tenth of the service's Java samples in a consumer drain
-    // (docs/biller-performance.md, "The outcome call without Jdbi's binding").
+    // payment, and Jdbi's binding of twenty named arguments was a tenth of the service's Java samples in a consumer
+    // drain (docs/biller-performance.md, "The outcome call without Jdbi's binding").
     private static final String SQL = """
             SELECT outcome FROM wallet_record_outcome(
                 p_inbox_consumer => CAST(? AS text), p_inbox_event => CAST(? AS uuid),
