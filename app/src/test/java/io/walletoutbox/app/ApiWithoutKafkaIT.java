@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.walletoutbox.embedded.LoopbackPorts;
 import io.walletoutbox.embedded.SharedInfrastructure;
 import java.time.Duration;
 import java.util.Map;
@@ -24,7 +25,7 @@ class ApiWithoutKafkaIT {
         SharedInfrastructure infra = SharedInfrastructure.get();
         String database = infra.newDatabase("api_no_kafka");
         String topic = infra.newTopic("api-no-kafka.events", 4);
-        String unreachable = "127.0.0.1:" + TopicProvisioningIT.closedPort();
+        String unreachable = "127.0.0.1:" + LoopbackPorts.free();
         try (var api = new ServiceHarness(
                 "api_no_kafka",
                 Map.of(

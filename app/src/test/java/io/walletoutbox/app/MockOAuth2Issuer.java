@@ -2,10 +2,9 @@ package io.walletoutbox.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.walletoutbox.embedded.LoopbackPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -67,7 +66,7 @@ final class MockOAuth2Issuer implements AutoCloseable {
      * @throws IllegalStateException when it exits or does not answer within a minute (with its output)
      */
     static MockOAuth2Issuer start() {
-        int port = freePort();
+        int port = LoopbackPorts.free();
         Path output;
         Process process;
         try {
@@ -294,14 +293,6 @@ final class MockOAuth2Issuer implements AutoCloseable {
             return text.length() > 4000 ? text.substring(text.length() - 4000) : text;
         } catch (IOException e) {
             return "(no output: " + e.getMessage() + ")";
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

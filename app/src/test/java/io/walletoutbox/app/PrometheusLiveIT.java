@@ -7,10 +7,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.walletoutbox.embedded.LoopbackPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -77,7 +76,7 @@ class PrometheusLiveIT {
                         "OTEL_TRACES_SAMPLER", "always_on",
                         "OTEL_BSP_SCHEDULE_DELAY", "100"));
         work = Files.createTempDirectory("prometheus-live-it");
-        int port = freeLoopbackPort();
+        int port = LoopbackPorts.free();
         prometheusUrl = "http://127.0.0.1:" + port;
         Path config = work.resolve("prometheus.yml");
         Files.writeString(config, """
@@ -428,12 +427,6 @@ class PrometheusLiveIT {
 
     private static Path dashboardFile() {
         return repoRoot.resolve("ops/grafana/dashboards/wallet-outbox.json");
-    }
-
-    private static int freeLoopbackPort() throws IOException {
-        try (var socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 
     private static String logTail() {

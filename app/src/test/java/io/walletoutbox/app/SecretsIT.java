@@ -7,13 +7,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.walletoutbox.embedded.EmbeddedKafka;
+import io.walletoutbox.embedded.LoopbackPorts;
 import io.walletoutbox.embedded.SharedInfrastructure;
 import io.walletoutbox.provider.BillerSimulator;
 import io.walletoutbox.provider.SimulatorConfig;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,7 +82,7 @@ class SecretsIT {
 
     @Test
     void failedStartsBadValuesAndHelpNeverPrintASecret() throws Exception {
-        String unreachable = "jdbc:postgresql://127.0.0.1:" + freePort() + "/wallet";
+        String unreachable = "jdbc:postgresql://127.0.0.1:" + LoopbackPorts.free() + "/wallet";
         String missingDatabase = SharedInfrastructure.get().postgres().jdbcUrl("no_such_database_" + SUFFIX);
         Map<String, Map<String, String>> runs = new LinkedHashMap<>();
         runs.put("unreachable database", secretEnv(unreachable));
@@ -129,7 +127,7 @@ class SecretsIT {
 
     @Test
     void outsideEmbeddedModeMissingIssuerOrBillerOrTwoPasswordSourcesStopTheStartInOneLine() throws Exception {
-        String database = "jdbc:postgresql://127.0.0.1:" + freePort() + "/wallet";
+        String database = "jdbc:postgresql://127.0.0.1:" + LoopbackPorts.free() + "/wallet";
         Path passwordFile = work.resolve("password-both");
         Files.writeString(passwordFile, FILE_PASSWORD + "\n");
         Map<String, Map<String, String>> runs = new LinkedHashMap<>();
@@ -409,13 +407,5 @@ class SecretsIT {
 
     private static String tail(String text) {
         return text.length() > 3000 ? text.substring(text.length() - 3000) : text;
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.walletoutbox.app.internal.config.AppConfig;
 import io.walletoutbox.app.internal.runtime.StartupException;
 import io.walletoutbox.app.internal.runtime.TopicProvisioning;
+import io.walletoutbox.embedded.LoopbackPorts;
 import io.walletoutbox.embedded.SharedInfrastructure;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -128,7 +129,7 @@ class TopicProvisioningIT {
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("fewer than TOPIC_PARTITIONS 5"), err.toString());
 
         var closed = new java.util.HashMap<>(env);
-        closed.put("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + closedPort());
+        closed.put("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + LoopbackPorts.free());
         assertEquals(1, TopicProvisioning.run(AppConfig.load(closed, new String[0]), print(out), print(err)));
         assertEquals(2, TopicProvisioning.run(AppConfig.load(Map.of(), new String[0]), print(out), print(err)));
 
@@ -151,15 +152,6 @@ class TopicProvisioningIT {
 
     private static PrintStream print(ByteArrayOutputStream bytes) {
         return new PrintStream(bytes, true, StandardCharsets.UTF_8);
-    }
-
-    /** A loopback port nothing listens on (bound, then released). */
-    static int closedPort() {
-        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     private static Admin admin() {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.walletoutbox.embedded.Conditions;
+import io.walletoutbox.embedded.LoopbackPorts;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -261,10 +262,7 @@ class BillerSimulatorIT {
 
     @Test
     void runServesOnThePortOfTheEnvironmentNameUntilInterrupted() throws Exception {
-        int port;
-        try (var socket = new java.net.ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = LoopbackPorts.free();
         var out = new java.io.ByteArrayOutputStream();
         var previous = System.out;
         Thread runner;

@@ -8,12 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.walletoutbox.embedded.EmbeddedKafka;
+import io.walletoutbox.embedded.LoopbackPorts;
 import io.walletoutbox.outbox.OutboxAdmin;
 import io.walletoutbox.outbox.OutboxConfig;
 import io.walletoutbox.outbox.OutboxEvent;
 import io.walletoutbox.outbox.OutboxMode;
 import io.walletoutbox.relay.internal.RelayHooks;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -416,10 +416,7 @@ abstract class RelayContractIT {
     /** A relay that cannot reach Kafka keeps retrying and counts as running: liveness must not fail for that. */
     @Test
     void relayWaitingForAnUnreachableKafkaIsStillRunning() throws Exception {
-        int port;
-        try (var socket = new ServerSocket(0)) {
-            port = socket.getLocalPort(); // closed again: nothing listens there
-        }
+        int port = LoopbackPorts.free(); // nothing listens there
         var failures = new AtomicInteger();
         RelayMetrics counting = new RelayMetrics() {
             @Override
@@ -535,10 +532,7 @@ abstract class RelayContractIT {
      */
     @Test
     void kafkaStoppedThenRestartedLosesNothingAndWritesGoOn(@TempDir Path dir) throws Exception {
-        int port;
-        try (var socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = LoopbackPorts.free();
         EmbeddedKafka broker = fixture.register(EmbeddedKafka.start(dir, port));
         String bootstrap = broker.bootstrapServers();
         List<String> topics = List.of("contract-outage", "contract-outage-block");
