@@ -39,8 +39,8 @@ public final class HttpBillerClient implements BillerClient {
     /**
      * Runs the HTTP client's own tasks (handing each answer to the call waiting for it) on virtual threads instead of
      * the client's default cached pool of platform threads: each call's hand-offs then cost a carrier's scheduling
-     * rather than an operating-system thread's wake-up: about 100 µs less CPU a call, 10–15 % of the service's CPU
-     * in a consumer drain (docs/biller-performance.md, "The HTTP client's executor").
+     * rather than an operating-system thread's wake-up: about 100 µs less CPU a call, a fifth to two fifths of
+     * what a call cost the client process (docs/biller-performance.md, "The HTTP client's executor").
      */
     private final ExecutorService httpTasks = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("biller-http-", 0).factory());
