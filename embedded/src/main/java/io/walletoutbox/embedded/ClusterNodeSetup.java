@@ -26,8 +26,8 @@ final class ClusterNodeSetup {
         int[] controllerPorts = new int[size];
         List<String> voters = new ArrayList<>();
         for (int i = 0; i < size; i++) {
-            brokerPorts[i] = KafkaNodes.freePort();
-            controllerPorts[i] = KafkaNodes.freePort();
+            brokerPorts[i] = LoopbackPorts.free();
+            controllerPorts[i] = LoopbackPorts.free();
             voters.add((i + 1) + "@127.0.0.1:" + controllerPorts[i]);
         }
         for (int i = 0; i < size; i++) {

@@ -107,11 +107,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         try {
             Path logDir = dir.resolve("log");
             Files.createDirectories(logDir);
-            int brokerPort = port == 0 ? KafkaNodes.freePort() : port;
-            int controllerPort = KafkaNodes.freePort();
+            int brokerPort = port == 0 ? LoopbackPorts.free() : port;
+            int controllerPort = LoopbackPorts.free();
             // A SCRAM broker also listens, without authentication, on a port it does not hand to clients: the
             // fixture's own way in to set the credentials (which live in the cluster's metadata) once it runs.
-            int internalPort = scram ? KafkaNodes.freePort() : brokerPort;
+            int internalPort = scram ? LoopbackPorts.free() : brokerPort;
             Path props = dir.resolve("server.properties");
             Files.writeString(
                     props,

@@ -89,9 +89,9 @@ public final class SecuredKafka implements AutoCloseable {
             }
             Files.createDirectories(logDir);
             SelfSignedStores.Stores stores = SelfSignedStores.selfSigned(dir.resolve("tls"), "CN=kafka-broker");
-            int clientPort = KafkaNodes.freePort();
-            int internalPort = KafkaNodes.freePort();
-            int controllerPort = KafkaNodes.freePort();
+            int clientPort = LoopbackPorts.free();
+            int internalPort = LoopbackPorts.free();
+            int controllerPort = LoopbackPorts.free();
             Path props = dir.resolve("server.properties");
             Files.writeString(props, serverProperties(logDir, stores, clientPort, internalPort, controllerPort));
             Path logback = KafkaNodes.writeLogback(dir);

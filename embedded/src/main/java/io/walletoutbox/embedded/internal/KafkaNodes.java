@@ -1,7 +1,6 @@
 package io.walletoutbox.embedded.internal;
 
 import io.walletoutbox.embedded.EmbeddedInfrastructureException;
-import io.walletoutbox.embedded.LoopbackPorts;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -224,11 +223,6 @@ public final class KafkaNodes {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    /** A port free on the loopback interface right now, outside the ephemeral range ({@link LoopbackPorts}). */
-    public static int freePort() {
-        return LoopbackPorts.free();
     }
 
     /** Sends {@code signal} ({@code STOP}, {@code CONT}, …) to {@code pid} with {@code kill}. */

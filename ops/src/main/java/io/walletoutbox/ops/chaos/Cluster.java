@@ -3,7 +3,6 @@ package io.walletoutbox.ops.chaos;
 import io.walletoutbox.embedded.DevIssuer;
 import io.walletoutbox.embedded.EmbeddedKafkaCluster;
 import io.walletoutbox.embedded.EmbeddedPostgres;
-import io.walletoutbox.embedded.LoopbackPorts;
 import io.walletoutbox.ops.Tokens;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -331,11 +330,6 @@ final class Cluster implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
-    }
-
-    /** A port on the loopback address for a process this run starts ({@link LoopbackPorts}: never an ephemeral one). */
-    static int freePort() {
-        return LoopbackPorts.free();
     }
 
     @Override

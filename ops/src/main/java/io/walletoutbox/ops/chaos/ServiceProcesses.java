@@ -1,5 +1,6 @@
 package io.walletoutbox.ops.chaos;
 
+import io.walletoutbox.embedded.LoopbackPorts;
 import io.walletoutbox.ops.chaos.Cluster.Service;
 import java.io.IOException;
 import java.net.URI;
@@ -39,7 +40,7 @@ final class ServiceProcesses {
 
     /** Declares a service (not started). */
     Service define(String name, String roles, Map<String, String> extraEnv) {
-        Service s = new Service(name, roles, Cluster.freePort(), Cluster.freePort(), extraEnv);
+        Service s = new Service(name, roles, LoopbackPorts.free(), LoopbackPorts.free(), extraEnv);
         services.put(name, s);
         return s;
     }

@@ -1,5 +1,6 @@
 package io.walletoutbox.ops.chaos;
 
+import io.walletoutbox.embedded.LoopbackPorts;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,7 +33,7 @@ final class Simulators {
 
     /** Starts simulator {@code name} and waits until it answers; throws when it does not within 60 s. */
     void start(String name) throws IOException {
-        int port = Cluster.freePort();
+        int port = LoopbackPorts.free();
         Process p = launcher.launch(
                 "provider-sim" + (name.equals(Cluster.MAIN_SIM) ? "" : "-" + name),
                 Map.of("HTTP_PORT", Integer.toString(port)),

@@ -1,4 +1,4 @@
-package io.walletoutbox.ops.chaos;
+package io.walletoutbox.embedded;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,17 +10,17 @@ import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The chaos suite's ports: never in the kernel's ephemeral range, never the same twice, never one in use. */
-class FreePortTest {
+/** Ports for the processes a JVM starts (brokers, the chaos suite's services): never in the kernel's ephemeral range, never the same twice, never one in use. */
+class LoopbackPortsTest {
     @Test
     void portsAreBelowTheEphemeralRangeDistinctAndBindable() throws IOException {
         Set<Integer> seen = new HashSet<>();
         for (int i = 0; i < 200; i++) {
-            int port = Cluster.freePort();
+            int port = LoopbackPorts.free();
             assertTrue(port >= 20_000 && port < 32_000, "port " + port + " is outside 20000..31999");
             assertTrue(seen.add(port), "port " + port + " handed out twice");
         }
-        int port = Cluster.freePort();
+        int port = LoopbackPorts.free();
         try (ServerSocket taken = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
             assertEquals(port, taken.getLocalPort());
         }
@@ -28,9 +28,9 @@ class FreePortTest {
 
     @Test
     void aPortInUseIsPassedOver() throws IOException {
-        int next = Cluster.freePort() + 1;
+        int next = LoopbackPorts.free() + 1;
         try (ServerSocket busy = new ServerSocket(next, 1, InetAddress.getLoopbackAddress())) {
-            int port = Cluster.freePort();
+            int port = LoopbackPorts.free();
             assertTrue(port != busy.getLocalPort(), "handed out a port in use: " + port);
         }
     }
